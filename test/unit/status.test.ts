@@ -1,0 +1,333 @@
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Log, Outcome } from '../../src/types.js'
+import type { StatusClient } from '../../src/github/status.js'
+
+// A stand-in for the GitHub API on 127.0.0.1. @actions/github reads GITHUB_API_URL when it is
+// first imported, so the module under test is imported only after the variable is set.
+const received: { method?: string; url?: string; auth?: string; body: string }[] = []
+const server = createServer((req, res) => {
+  let body = ''
+  req.on('data', chunk => (body += chunk))
+  req.on('end', () => {
+    received.push({ method: req.method, url: req.url, auth: req.headers.authorization, body })
+    res.writeHead(201, { 'content-type': 'application/json' })
+    res.end('{"id":1}')
+  })
+})
+await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+const savedApiUrl = process.env.GITHUB_API_URL
+process.env.GITHUB_API_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+const {
+  CommitStatus,
+  defaultStatusContext,
+  outcomeState,
+  outcomeText,
+  pendingText,
+  runUrl,
+  statusTarget
+} = await import('../../src/github/status.js')
+
+afterAll(async () => {
+  if (savedApiUrl === undefined) delete process.env.GITHUB_API_URL
+  else process.env.GITHUB_API_URL = savedApiUrl
+  await new Promise(resolve => server.close(resolve))
+})
+
+type Params = Parameters<StatusClient['rest']['repos']['createCommitStatus']>[0]
+
+function fakeLog() {
+  const lines = { info: [] as string[], warn: [] as string[], debug: [] as string[] }
+  const log: Log = {
+    info: line => lines.info.push(line),
+    warn: line => lines.warn.push(line),
+    debug: line => lines.debug.push(line)
+  }
+  return { log, lines }
+}
+
+/** An Octokit stand-in that records each request and answers from `respond`. */
+function fakeOctokit(respond: (params: Params) => Promise<unknown> = async () => ({})) {
+  const calls: Params[] = []
+  const octokit: StatusClient = {
+    rest: {
+      repos: {
+        createCommitStatus: params => {
+          calls.push(params)
+          return respond(params)
+        }
+      }
+    }
+  }
+  return { octokit, calls }
+}
+
+function httpError(status: number, message: string): Error {
+  return Object.assign(new Error(message), { status })
+}
+
+const RUN_URL = 'https://github.com/acme/shop/actions/runs/42'
+
+function commitStatus(octokit: StatusClient, log: Log, token = 'ghs_secret') {
+  return new CommitStatus({
+    token,
+    context: 'ecs-canary/prod/web-blue-web-green',
+    sha: 'abc1234def',
+    owner: 'acme',
+    repo: 'shop',
+    targetUrl: RUN_URL,
+    log,
+    octokit
+  })
+}
+
+const pushContext = { eventName: 'push', sha: 'merge000', payload: {} }
+const pullRequestPayload = { pull_request: { number: 7, head: { sha: 'head777' } } }
+
+describe('statusTarget', () => {
+  it('reports on GITHUB_SHA for a push', () => {
+    expect(statusTarget(pushContext)).toBe('merge000')
+  })
+
+  it('reports on the pull request head for pull_request events', () => {
+    const ctx = { eventName: 'pull_request', sha: 'merge000', payload: pullRequestPayload }
+    expect(statusTarget(ctx)).toBe('head777')
+  })
+
+  it('reports on the pull request head for pull_request_target events', () => {
+    const ctx = { eventName: 'pull_request_target', sha: 'base000', payload: pullRequestPayload }
+    expect(statusTarget(ctx)).toBe('head777')
+  })
+
+  it('ignores a pull request in the payload of other events', () => {
+    const ctx = { eventName: 'workflow_dispatch', sha: 'main000', payload: pullRequestPayload }
+    expect(statusTarget(ctx)).toBe('main000')
+  })
+})
+
+describe('defaultStatusContext', () => {
+  it('names the cluster and both services in input order', () => {
+    expect(defaultStatusContext('prod', ['web-blue', 'web-green'])).toBe(
+      'ecs-canary/prod/web-blue-web-green'
+    )
+  })
+
+  it('uses the cluster name when given an ARN', () => {
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod'
+    expect(defaultStatusContext(arn, ['a', 'b'])).toBe('ecs-canary/prod/a-b')
+  })
+})
+
+describe('runUrl', () => {
+  it('links to the workflow run', () => {
+    expect(runUrl('https://github.com', 'acme', 'shop', 42)).toBe(RUN_URL)
+  })
+})
+
+describe('CommitStatus', () => {
+  it('sends the state, description, context and run link for the commit', async () => {
+    const { octokit, calls } = fakeOctokit()
+    const { log } = fakeLog()
+    await commitStatus(octokit, log).post('pending', 'stage 1/6 · 1% on web-green · alarms OK')
+    expect(calls).toEqual([
+      {
+        owner: 'acme',
+        repo: 'shop',
+        sha: 'abc1234def',
+        state: 'pending',
+        description: 'stage 1/6 · 1% on web-green · alarms OK',
+        context: 'ecs-canary/prod/web-blue-web-green',
+        target_url: RUN_URL
+      }
+    ])
+  })
+
+  it('warns once naming statuses: write after a 403 and sends nothing more', async () => {
+    const { octokit, calls } = fakeOctokit(async () => {
+      throw httpError(403, 'Resource not accessible by integration')
+    })
+    const { log, lines } = fakeLog()
+    const status = commitStatus(octokit, log)
+    await status.post('pending', 'stage 1/6')
+    await status.post('pending', 'stage 2/6')
+    await status.post('success', 'promoted web-green to 100%')
+    expect(calls).toHaveLength(1)
+    expect(lines.warn).toHaveLength(1)
+    expect(lines.warn[0]).toContain('statuses: write')
+    expect(lines.warn[0]).toContain('403')
+  })
+
+  it('treats a 404 (token cannot see the repository) like a 403', async () => {
+    const { octokit, calls } = fakeOctokit(async () => {
+      throw httpError(404, 'Not Found')
+    })
+    const { log, lines } = fakeLog()
+    const status = commitStatus(octokit, log)
+    await status.post('pending', 'stage 1/6')
+    await status.post('pending', 'stage 2/6')
+    expect(calls).toHaveLength(1)
+    expect(lines.warn).toHaveLength(1)
+    expect(lines.warn[0]).toContain('statuses: write')
+  })
+
+  it('warns once about a server error but keeps posting later stages', async () => {
+    const { octokit, calls } = fakeOctokit(async () => {
+      throw httpError(502, 'Bad Gateway')
+    })
+    const { log, lines } = fakeLog()
+    const status = commitStatus(octokit, log)
+    await status.post('pending', 'stage 1/6')
+    await status.post('pending', 'stage 2/6')
+    await status.post('pending', 'stage 3/6')
+    expect(calls).toHaveLength(3)
+    expect(lines.warn).toHaveLength(1)
+  })
+
+  it('never rejects, whatever the client throws', async () => {
+    const { octokit } = fakeOctokit(async () => {
+      throw 'not an Error'
+    })
+    const { log, lines } = fakeLog()
+    await expect(commitStatus(octokit, log).post('error', 'x')).resolves.toBeUndefined()
+    expect(lines.warn[0]).toContain('not an Error')
+  })
+
+  it('cuts a description to 140 characters ending in an ellipsis', async () => {
+    const { octokit, calls } = fakeOctokit()
+    const { log } = fakeLog()
+    await commitStatus(octokit, log).post('failure', `rolled back at 10%: ${'x'.repeat(200)}`)
+    const sent = calls[0].description ?? ''
+    expect(Array.from(sent)).toHaveLength(140)
+    expect(sent.endsWith('…')).toBe(true)
+    expect(sent.startsWith('rolled back at 10%: xxx')).toBe(true)
+  })
+
+  it('is off without a token, with one debug line and no request', async () => {
+    const { octokit, calls } = fakeOctokit()
+    const { log, lines } = fakeLog()
+    const status = commitStatus(octokit, log, '')
+    await status.post('pending', 'stage 1/6')
+    await status.post('success', 'done')
+    expect(calls).toHaveLength(0)
+    expect(lines.warn).toHaveLength(0)
+    expect(lines.debug).toHaveLength(1)
+  })
+
+  it('sends posts in the order they were made even when an earlier one is slow', async () => {
+    const sent: string[] = []
+    const { octokit } = fakeOctokit(async params => {
+      if (params.state === 'pending') await new Promise(resolve => setTimeout(resolve, 20))
+      sent.push(params.state)
+    })
+    const { log } = fakeLog()
+    const status = commitStatus(octokit, log)
+    const first = status.post('pending', 'stage 6/6')
+    const last = status.post('success', 'promoted web-green to 100%')
+    await Promise.all([first, last])
+    expect(sent).toEqual(['pending', 'success'])
+  })
+
+  it('skips a post identical to the previous one', async () => {
+    const { octokit, calls } = fakeOctokit()
+    const { log } = fakeLog()
+    const status = commitStatus(octokit, log)
+    await status.post('pending', 'stage 2/6 · 2% on web-green · alarms OK')
+    await status.post('pending', 'stage 2/6 · 2% on web-green · alarms OK')
+    await status.post('pending', 'stage 3/6 · 5% on web-green · alarms OK')
+    expect(calls.map(c => c.description)).toEqual([
+      'stage 2/6 · 2% on web-green · alarms OK',
+      'stage 3/6 · 5% on web-green · alarms OK'
+    ])
+  })
+
+  it('posts through getOctokit to the API at GITHUB_API_URL, never logging the token', async () => {
+    received.length = 0
+    const { log, lines } = fakeLog()
+    const status = new CommitStatus({
+      token: 'ghs_secret',
+      context: 'ecs-canary/prod/a-b',
+      sha: 'abc1234',
+      owner: 'acme',
+      repo: 'shop',
+      targetUrl: RUN_URL,
+      log
+    })
+    await status.post('pending', 'stage 1/6')
+    expect(received).toHaveLength(1)
+    expect(received[0].method).toBe('POST')
+    expect(received[0].url).toBe('/repos/acme/shop/statuses/abc1234')
+    expect(received[0].auth).toBe('token ghs_secret')
+    expect(JSON.parse(received[0].body)).toEqual({
+      state: 'pending',
+      description: 'stage 1/6',
+      context: 'ecs-canary/prod/a-b',
+      target_url: RUN_URL
+    })
+    const logged = [...lines.info, ...lines.warn, ...lines.debug].join('\n')
+    expect(logged).not.toContain('ghs_secret')
+  })
+})
+
+describe('pendingText', () => {
+  it('reads stage, share, service and alarms OK', () => {
+    expect(pendingText(2, 6, 50, 'web-green', 'web-5xx OK, web-latency OK')).toBe(
+      'stage 3/6 · 5% on web-green · alarms OK'
+    )
+  })
+
+  it('names only the alarms that are not OK', () => {
+    expect(pendingText(0, 6, 10, 'web-green', 'web-5xx INSUFFICIENT_DATA, web-latency OK')).toBe(
+      'stage 1/6 · 1% on web-green · web-5xx INSUFFICIENT_DATA'
+    )
+  })
+
+  it('leaves the gates out when there are none', () => {
+    expect(pendingText(0, 2, 5, 'web-green', '')).toBe('stage 1/2 · 0.5% on web-green')
+  })
+})
+
+describe('outcomeText and outcomeState', () => {
+  const base = { reason: '', liveService: 'web-blue', idleService: 'web-green' }
+
+  it('names the promoted service, now live, as a success', () => {
+    const outcome = {
+      ...base,
+      result: 'promoted',
+      tenths: 1000,
+      liveService: 'web-green',
+      idleService: 'web-blue'
+    } satisfies Outcome
+    expect(outcomeText(outcome)).toBe('promoted web-green to 100%')
+    expect(outcomeState(outcome.result)).toBe('success')
+  })
+
+  it('gives the share reached and the reason for a rollback, as a failure', () => {
+    const outcome = {
+      ...base,
+      result: 'rolled-back',
+      tenths: 0,
+      reason: 'alarm web-5xx\nThreshold Crossed: 1 datapoint'
+    } satisfies Outcome
+    expect(outcomeText(outcome, 100)).toBe('rolled back at 10%: alarm web-5xx')
+    expect(outcomeState(outcome.result)).toBe('failure')
+  })
+
+  it('says where traffic is held on a pause, as a success', () => {
+    const outcome = { ...base, result: 'paused', tenths: 100 } satisfies Outcome
+    expect(outcomeText(outcome)).toBe('paused at 10% on web-green')
+    expect(outcomeState(outcome.result)).toBe('success')
+  })
+
+  it('explains an unchanged run, as a success', () => {
+    const outcome = {
+      ...base,
+      result: 'unchanged',
+      tenths: 0,
+      reason: 'dry run'
+    } satisfies Outcome
+    expect(outcomeText(outcome)).toBe('unchanged: dry run')
+    expect(outcomeText({ ...outcome, reason: '' })).toBe('unchanged: all traffic on web-blue')
+    expect(outcomeState(outcome.result)).toBe('success')
+  })
+})

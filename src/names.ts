@@ -1,0 +1,59 @@
+/** Every public name in one place: inputs, outputs, saved state and the tags kept on the rules. */
+
+export const Input = {
+  cluster: 'cluster',
+  services: 'services',
+  listenerRules: 'listener-rules',
+  taskDefinition: 'task-definition',
+  stages: 'stages',
+  bakeTime: 'bake-time',
+  alarms: 'alarms',
+  pollInterval: 'poll-interval',
+  insufficientData: 'insufficient-data',
+  mode: 'mode',
+  canaryCapacity: 'canary-capacity',
+  afterPromotion: 'after-promotion',
+  serviceTimeout: 'service-timeout',
+  allowFamilyChange: 'allow-family-change',
+  analysis: 'analysis',
+  maxErrorRate: 'max-error-rate',
+  maxLatency: 'max-latency',
+  minRequests: 'min-requests',
+  statusContext: 'status-context',
+  githubToken: 'github-token',
+  dryRun: 'dry-run'
+} as const
+
+export const Output = {
+  result: 'result',
+  percent: 'percent',
+  liveService: 'live-service',
+  idleService: 'idle-service',
+  taskDefinitionArn: 'task-definition-arn',
+  reason: 'reason'
+} as const
+
+/** Keys of `core.saveState`; the post step reads them back as `STATE_<key>`. */
+export const State = {
+  /** Set by main at its very start: its presence tells the bundle it runs as the post step. */
+  isPost: 'is-post',
+  /** JSON of `Guard`: what post needs to put traffic back if main dies mid-rollout. */
+  guard: 'guard',
+  /** Set by main once traffic is safe (verified promoted, rolled back or paused). */
+  settled: 'settled'
+} as const
+
+/**
+ * Tags on every listener rule (or listener) that record the rollout. ELB tag values allow
+ * letters, digits, spaces and `_ . : / = + - @`, at most 256 characters.
+ */
+export const Tag = {
+  live: 'ecs-canary:live',
+  idle: 'ecs-canary:idle',
+  plan: 'ecs-canary:plan',
+  phase: 'ecs-canary:phase',
+  revision: 'ecs-canary:revision',
+  owner: 'ecs-canary:owner',
+  updated: 'ecs-canary:updated',
+  reason: 'ecs-canary:reason'
+} as const

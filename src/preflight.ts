@@ -1,0 +1,189 @@
+/**
+ * Behaviour 1: every check before the first write, over what the adapters read. Pure: it
+ * collects every problem at once (a user fixing one thing per run is a slow loop) and works out
+ * which service is live.
+ */
+import { formatDuration } from './plan.js'
+import { describeShare } from './rollout.js'
+import type { AlarmView, GroupPair, Plan, RuleView, Tenths } from './types.js'
+
+/** The fields of an ECS service the checks look at. */
+export interface ServiceFacts {
+  readonly name: string
+  readonly status: string
+  readonly controller: string
+  readonly strategy: string
+  readonly targetGroups: readonly string[]
+  readonly desiredCount: number
+  readonly taskDefinition: string
+}
+
+/** Everything read before the first write. */
+export interface Facts {
+  readonly services: readonly [ServiceFacts, ServiceFacts]
+  readonly rules: readonly RuleView[]
+  readonly alarmNames: readonly string[]
+  readonly alarms: readonly AlarmView[]
+}
+
+/** The pair as the rules show it now. */
+export interface PairState {
+  readonly live: ServiceFacts
+  readonly idle: ServiceFacts
+  readonly groups: GroupPair
+  /** The idle group's share, the same on every rule. */
+  readonly tenths: Tenths
+}
+
+/** One or more checks failed; the message lists them all. Nothing was written. */
+export class PreflightError extends Error {
+  override name = 'PreflightError'
+  constructor(readonly problems: readonly string[]) {
+    super(
+      problems.length === 1
+        ? problems[0]
+        : `${problems.length} problems:\n${problems.map(p => `  - ${p}`).join('\n')}`
+    )
+  }
+}
+
+/** Checks the services, the rules and the alarms; returns the pair's roles or throws. */
+export function checkFacts(facts: Facts): PairState {
+  const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)]
+  const groups = attachedGroups(facts.services)
+  if (!groups) throw new PreflightError(problems)
+  problems.push(...ruleProblems(facts.rules, groups))
+  if (problems.length > 0) throw new PreflightError(problems)
+  return rolesFromWeights(facts.services, facts.rules, groups)
+}
+
+function serviceProblems(services: readonly ServiceFacts[]): string[] {
+  const problems: string[] = []
+  for (const s of services) {
+    if (s.status !== 'ACTIVE') problems.push(`service ${s.name} is ${s.status}, not ACTIVE`)
+    if (s.controller !== 'ECS') {
+      problems.push(
+        `service ${s.name} uses the ${s.controller} deployment controller; its traffic is managed by ${s.controller === 'CODE_DEPLOY' ? 'CodeDeploy' : 'another tool'}, and two tools moving the same weights fight. Use a service with the ECS (rolling) deployment controller`
+      )
+    } else if (s.strategy !== 'ROLLING') {
+      problems.push(
+        `service ${s.name} uses ECS's own ${s.strategy} deployment strategy, which moves the listener weights itself; switch it to ROLLING so only ecs-canary moves them`
+      )
+    }
+    if (s.targetGroups.length !== 1) {
+      problems.push(
+        `service ${s.name} is attached to ${s.targetGroups.length} target groups (${s.targetGroups.join(', ') || 'none'}); each service of the pair needs exactly one`
+      )
+    }
+  }
+  return problems
+}
+
+function attachedGroups(services: readonly ServiceFacts[]): [string, string] | undefined {
+  const [a, b] = services.map(s => s.targetGroups[0])
+  if (!a || !b || services.some(s => s.targetGroups.length !== 1)) return undefined
+  if (a === b) return undefined
+  return [a, b]
+}
+
+function ruleProblems(rules: readonly RuleView[], groups: [string, string]): string[] {
+  const problems: string[] = []
+  for (const rule of rules) {
+    if (rule.forwardActions !== 1) {
+      problems.push(
+        `${rule.arn} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`
+      )
+      continue
+    }
+    const strangers = rule.targets.filter(t => !groups.includes(t.arn))
+    if (strangers.length > 0) {
+      problems.push(
+        `${rule.arn} forwards to ${strangers.map(t => t.arn).join(', ')}, which is not the target group of either service; it must forward only to ${groups.join(' and ')}`
+      )
+    }
+  }
+  return problems
+}
+
+/** Live is the group holding all traffic on every rule; a split or a disagreement is refused. */
+function rolesFromWeights(
+  services: readonly [ServiceFacts, ServiceFacts],
+  rules: readonly RuleView[],
+  groups: [string, string]
+): PairState {
+  const weightOn = (rule: RuleView, arn: string) =>
+    rule.targets.find(t => t.arn === arn)?.weight ?? 0
+  const live0 = rules.every(r => weightOn(r, groups[0]) > 0 && weightOn(r, groups[1]) === 0)
+  const live1 = rules.every(r => weightOn(r, groups[1]) > 0 && weightOn(r, groups[0]) === 0)
+  if (live0 || live1) {
+    const [live, idle] = live0 ? [services[0], services[1]] : [services[1], services[0]]
+    const pair = { live: live.targetGroups[0], idle: idle.targetGroups[0] }
+    return { live, idle, groups: pair, tenths: 0 }
+  }
+  throw new SplitTraffic(services, rules, groups)
+}
+
+/** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
+export class SplitTraffic extends Error {
+  override name = 'SplitTraffic'
+  constructor(
+    readonly services: readonly [ServiceFacts, ServiceFacts],
+    readonly rules: readonly RuleView[],
+    readonly groups: [string, string]
+  ) {
+    const pair = { live: groups[0], idle: groups[1] }
+    const shares = rules
+      .map(r => `${r.arn}: ${describeShare(r, pair).text} on ${services[1].name}`)
+      .join('; ')
+    super(
+      `traffic is split between ${services[0].name} and ${services[1].name} (${shares}): a rollout is unfinished. Run with mode: promote to finish it or mode: rollback to undo it`
+    )
+  }
+}
+
+function alarmProblems(facts: Facts): string[] {
+  const found = new Set(facts.alarms.map(a => a.name))
+  const problems = facts.alarmNames
+    .filter(n => !found.has(n))
+    .map(n => `alarm '${n}' does not exist in this account and region (input 'alarms')`)
+  for (const alarm of facts.alarms) {
+    if (alarm.state === 'ALARM') {
+      problems.push(
+        `alarm '${alarm.name}' is already in ALARM (${alarm.reason}); a rollout would roll back at once. Fix what it reports first`
+      )
+    }
+  }
+  return problems
+}
+
+/** Warnings that do not stop a rollout but deserve a look. */
+export function planWarnings(plan: Plan, alarms: readonly AlarmView[]): string[] {
+  const warnings: string[] = []
+  const shortest = Math.min(
+    ...plan.map(s => (s.bake.kind === 'bake' ? s.bake.ms : Infinity)),
+    Infinity
+  )
+  for (const alarm of alarms) {
+    if (alarm.windowMs && shortest < alarm.windowMs) {
+      warnings.push(
+        `alarm '${alarm.name}' needs ${formatDuration(alarm.windowMs)} (period × evaluation periods) to go off, longer than the shortest bake (${formatDuration(shortest)}): a stage can pass before it could see anything`
+      )
+    }
+  }
+  return warnings
+}
+
+/**
+ * A plan that outlasts the credentials would lose its hands mid-rollout, unable even to roll
+ * back: refused when the expiry is known. `margin` leaves room to ship and to roll back.
+ */
+export function credentialProblem(
+  plan: Plan,
+  expiry: Date | undefined,
+  now: number,
+  marginMs = 5 * 60_000
+): string | undefined {
+  const total = plan.reduce((sum, s) => sum + (s.bake.kind === 'bake' ? s.bake.ms : 0), 0)
+  if (!expiry || now + total + marginMs <= expiry.getTime()) return undefined
+  return `the plan bakes for ${formatDuration(total)}, but the AWS credentials expire at ${expiry.toISOString()} (in ${formatDuration(Math.max(0, Math.round((expiry.getTime() - now) / 1000) * 1000))}), too soon to finish or to roll back safely; raise role-duration-seconds in aws-actions/configure-aws-credentials or shorten the plan`
+}

@@ -1,0 +1,338 @@
+/**
+ * The engine: walks the stages, bakes each against the gates, and puts traffic back on the live
+ * service the moment anything is wrong. It talks only to the small ports below, so it runs
+ * against fakes and a fake clock in milliseconds.
+ */
+import { formatDuration, percentText, shareOf } from './plan.js'
+import type {
+  Clock,
+  Gate,
+  GateReading,
+  GroupPair,
+  Log,
+  Outcome,
+  Phase,
+  Plan,
+  RolloutRecord,
+  RuleView,
+  Stage,
+  StageRecord,
+  Tenths
+} from './types.js'
+
+/** The traffic side of the engine (implemented by `ElbTraffic`). */
+export interface TrafficPort {
+  read(): Promise<RuleView[]>
+  shift(groups: GroupPair, tenths: Tenths, opts?: { signal?: AbortSignal }): Promise<void>
+  restore(groups: GroupPair, opts: { budgetMs: number; signal?: AbortSignal }): Promise<void>
+  restoreCommands(groups: GroupPair): string[]
+}
+
+/** Told about every step; implementations must not throw (a report never stops a rollout). */
+export interface Reporter {
+  stageStarted(record: RolloutRecord, stage: StageRecord, stageCount: number): Promise<void>
+  heartbeat(stage: StageRecord, elapsedMs: number, totalMs: number): void
+}
+
+/** Records the phase on the rules (tags). */
+export type PhaseRecorder = (phase: Phase, reason: string) => Promise<void>
+
+export interface RolloutSpec {
+  readonly groups: GroupPair
+  readonly liveService: string
+  readonly idleService: string
+  /** The whole plan, for "stage 3/6" numbering. */
+  readonly plan: Plan
+  /** The idle group's share now (0 for a fresh deploy; the paused share when promoting). */
+  readonly fromTenths: Tenths
+  readonly pollMs: number
+  /** Consecutive failed gate reads that make the run blind, and so roll back. */
+  readonly blindPolls: number
+  /** How long rollback writes may keep retrying. */
+  readonly rollbackBudgetMs: number
+  /** Under a signal the runner kills us 10 s after SIGINT: restore within this. */
+  readonly cancelBudgetMs: number
+}
+
+export interface RolloutDeps {
+  readonly traffic: TrafficPort
+  readonly gates: readonly Gate[]
+  readonly clock: Clock
+  readonly log: Log
+  readonly reporter: Reporter
+  readonly recordPhase: PhaseRecorder
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal
+}
+
+/** What the run ended with. `failed` decides the exit code; `restoreCommands` when unsafe. */
+export interface RolloutResult {
+  readonly outcome: Outcome
+  readonly record: RolloutRecord
+  readonly failed: boolean
+  /** Set only when traffic could not be verified safe: the commands a human must run. */
+  readonly restoreCommands?: string[]
+}
+
+/** Weights on the rules are not what this run left there: someone else is acting. */
+export class DriftError extends Error {
+  override name = 'DriftError'
+}
+
+class Cancelled extends Error {
+  override name = 'Cancelled'
+}
+
+/** A gate said no: roll back with this reason. */
+class GateFailure extends Error {
+  override name = 'GateFailure'
+}
+
+/** A gate could not judge in time: hold traffic where it is. */
+class NotEnoughData extends Error {
+  override name = 'NotEnoughData'
+}
+
+/** Runs the stages of `spec.plan` above `spec.fromTenths`. Never throws. */
+export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<RolloutResult> {
+  const { clock, log, traffic } = deps
+  const record: RolloutRecord = { startedAt: clock.now(), stages: [], timeline: [] }
+  record.timeline.push({ at: clock.now(), tenths: spec.fromTenths })
+  let current = spec.fromTenths
+  let wrote = false
+  const finish = (outcome: Outcome, failed: boolean, restoreCommands?: string[]): RolloutResult => {
+    record.outcome = outcome
+    const last = record.stages.at(-1)
+    if (last && !last.endedAt) last.endedAt = clock.now()
+    return { outcome, record, failed, ...(restoreCommands ? { restoreCommands } : {}) }
+  }
+  const outcome = (result: Outcome['result'], tenths: Tenths, reason: string): Outcome => {
+    const swapped = result === 'promoted'
+    return {
+      result,
+      tenths,
+      reason,
+      liveService: swapped ? spec.idleService : spec.liveService,
+      idleService: swapped ? spec.liveService : spec.idleService
+    }
+  }
+
+  try {
+    for (const stage of spec.plan) {
+      if (stage.tenths <= spec.fromTenths) continue
+      throwIfCancelled(deps.signal)
+      await expectShare(traffic, spec.groups, current)
+      wrote = true
+      await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
+      current = stage.tenths
+      const stageRecord = startStage(record, spec.plan, stage, clock.now())
+      log.info(
+        `Stage ${stageRecord.index + 1}/${spec.plan.length}: ${percentText(stage.tenths)} on ${spec.idleService}` +
+          (stage.bake.kind === 'bake'
+            ? `, baking ${formatDuration(stage.bake.ms)}`
+            : ', then pause')
+      )
+      await deps.reporter.stageStarted(record, stageRecord, spec.plan.length)
+      if (stage.bake.kind === 'pause') {
+        stageRecord.status = 'paused'
+        stageRecord.endedAt = clock.now()
+        await deps.recordPhase('paused', `paused at ${percentText(current)}`)
+        return finish(
+          outcome('paused', current, `paused at ${percentText(current)} as planned`),
+          false
+        )
+      }
+      await bake(spec, deps, stageRecord, stage.bake.ms)
+      stageRecord.status = 'baked'
+      stageRecord.endedAt = clock.now()
+      await expectShare(traffic, spec.groups, current)
+    }
+    await deps.recordPhase('promoted', '')
+    return finish(outcome('promoted', current, ''), false)
+  } catch (error) {
+    const reason = reasonOf(error, spec)
+    const stageRecord = record.stages.at(-1)
+    if (error instanceof DriftError) {
+      // Never fight another actor: report what was found and write nothing to the weights.
+      log.warn(reason)
+      if (!wrote) return finish(outcome('unchanged', current, reason), true)
+      await deps.recordPhase('paused', reason).catch(() => undefined)
+      return finish(outcome('paused', current, reason), true)
+    }
+    if (error instanceof NotEnoughData) {
+      if (stageRecord) {
+        stageRecord.status = 'paused'
+        stageRecord.endedAt = clock.now()
+      }
+      await deps.recordPhase('paused', reason).catch(() => undefined)
+      return finish(outcome('paused', current, reason), true)
+    }
+    if (!wrote) return finish(outcome('unchanged', current, reason), true)
+    if (stageRecord) {
+      stageRecord.status = 'rolled-back'
+      stageRecord.endedAt = clock.now()
+    }
+    return rollBack(
+      spec,
+      deps,
+      error instanceof Cancelled,
+      reason,
+      current,
+      record,
+      finish,
+      outcome
+    )
+  }
+}
+
+async function rollBack(
+  spec: RolloutSpec,
+  deps: RolloutDeps,
+  cancelled: boolean,
+  reason: string,
+  current: Tenths,
+  record: RolloutRecord,
+  finish: (o: Outcome, failed: boolean, commands?: string[]) => RolloutResult,
+  outcome: (r: Outcome['result'], t: Tenths, reason: string) => Outcome
+): Promise<RolloutResult> {
+  const { clock, log, traffic } = deps
+  log.warn(`Rolling back: ${reason}`)
+  const budgetMs = cancelled ? spec.cancelBudgetMs : spec.rollbackBudgetMs
+  try {
+    // No abort signal here: the run's own is already aborted under a cancel, and the restore
+    // must still go out. The budget bounds it instead.
+    await traffic.restore(spec.groups, { budgetMs })
+  } catch (error) {
+    const commands = traffic.restoreCommands(spec.groups)
+    const why = `${reason}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`
+    return finish(outcome('rolled-back', current, why), true, commands)
+  }
+  record.timeline.push({ at: clock.now(), tenths: 0 })
+  log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`)
+  const final = cancelled ? `cancelled: traffic restored to ${spec.liveService}` : reason
+  await deps
+    .recordPhase('rolled-back', final)
+    .catch(e => log.warn(`Could not record the rollback on the rules: ${messageOf(e)}`))
+  return finish(outcome('rolled-back', 0, final), true)
+}
+
+function startStage(record: RolloutRecord, plan: Plan, stage: Stage, now: number): StageRecord {
+  const stageRecord: StageRecord = {
+    index: plan.indexOf(stage),
+    tenths: stage.tenths,
+    startedAt: now,
+    ...(stage.bake.kind === 'bake' ? { bakeMs: stage.bake.ms } : {}),
+    status: 'baking',
+    detail: ''
+  }
+  record.stages.push(stageRecord)
+  record.timeline.push({ at: now, tenths: stage.tenths })
+  return stageRecord
+}
+
+/** Bakes one stage: polls every gate each `pollMs` until the bake time has passed. */
+async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, bakeMs: number) {
+  const { clock, log } = deps
+  const startedAt = stage.startedAt
+  let endsAt = startedAt + bakeMs
+  let extended = false
+  let blind = 0
+  const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)))
+  let nextHeartbeat = startedAt + heartbeatMs
+  for (let poll = 0; ; poll++) {
+    throwIfCancelled(deps.signal)
+    const now = clock.now()
+    const readings = await readGates(deps.gates, startedAt, now)
+    if (readings instanceof Error) {
+      blind++
+      log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`)
+      if (blind >= spec.blindPolls) {
+        throw new GateFailure(
+          `the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`
+        )
+      }
+    } else {
+      blind = 0
+      stage.detail = readings
+        .map(r => r.detail)
+        .filter(Boolean)
+        .join(' · ')
+      const failed = readings.filter(r => r.verdict === 'fail')
+      if (failed.length > 0) throw new GateFailure(failed.map(r => r.reason).join('; '))
+      const waiting = readings.filter(r => r.verdict === 'wait')
+      if (now >= endsAt) {
+        if (waiting.length === 0) return
+        const why = waiting.map(r => r.reason).join('; ')
+        if (extended) throw new NotEnoughData(`held at ${percentText(stage.tenths)}: ${why}`)
+        extended = true
+        endsAt += bakeMs
+        log.info(`Extending the bake by ${formatDuration(bakeMs)} to gather data: ${why}`)
+      }
+    }
+    if (clock.now() >= nextHeartbeat) {
+      deps.reporter.heartbeat(stage, clock.now() - startedAt, endsAt - startedAt)
+      nextHeartbeat += heartbeatMs
+    }
+    // Past the end only a failed read keeps us here: retry it at the poll interval.
+    const wake =
+      now >= endsAt ? now + spec.pollMs : Math.min(startedAt + (poll + 1) * spec.pollMs, endsAt)
+    await clock.sleep(Math.max(0, wake - clock.now()), deps.signal)
+  }
+}
+
+/** Reads every gate at once; an Error when any of them could not be read. */
+async function readGates(gates: readonly Gate[], stageStartedAt: number, now: number) {
+  try {
+    return await Promise.all(gates.map(g => g.read({ stageStartedAt, now })))
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error))
+  }
+}
+
+/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
+export async function expectShare(traffic: TrafficPort, groups: GroupPair, tenths: Tenths) {
+  const views = await traffic.read()
+  const wrong = views
+    .map(view => ({ view, found: describeShare(view, groups) }))
+    .filter(({ found }) => found.tenths !== tenths || !found.ours)
+  if (wrong.length === 0) return
+  throw new DriftError(
+    `the weights changed under this run: expected ${percentText(tenths)} on the new revision, found ` +
+      wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
+      '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.'
+  )
+}
+
+/** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
+export function describeShare(view: RuleView, groups: GroupPair) {
+  const weight = (arn: string) => view.targets.find(t => t.arn === arn)?.weight ?? 0
+  const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle)
+  const share = shareOf({ live: weight(groups.live), idle: weight(groups.idle) })
+  const ours = others.length === 0 && view.forwardActions === 1
+  const tenths = share?.tenths ?? -1
+  const text = !ours
+    ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
+    : share
+      ? `${percentText(share.tenths)} (weights ${weight(groups.idle)}/${weight(groups.live)})`
+      : 'no traffic at all'
+  return { tenths, ours, text }
+}
+
+function throwIfCancelled(signal: AbortSignal) {
+  if (signal.aborted) throw new Cancelled('the job was cancelled')
+}
+
+function reasonOf(error: unknown, spec: RolloutSpec): string {
+  if (error instanceof Cancelled) return `cancelled: traffic restored to ${spec.liveService}`
+  if (error instanceof GateFailure || error instanceof DriftError || error instanceof NotEnoughData)
+    return error.message
+  return messageOf(error)
+}
+
+/** The message of anything thrown, Error or not. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message
+  return typeof error === 'string' ? error : JSON.stringify(error)
+}
+
+export type { GateReading }

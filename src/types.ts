@@ -1,0 +1,136 @@
+/**
+ * Shared vocabulary of the engine and its adapters. Nothing here does I/O.
+ *
+ * Shares are integers in tenths of a percent (1 = 0.1 %, 1000 = 100 %): the plan grammar allows
+ * one decimal, and integers keep "exactly 5 %" exact all the way to the weights on the rule.
+ */
+
+/** A traffic share in tenths of a percent, 0..1000. */
+export type Tenths = number
+
+/** How a stage ends: bake for a while, or hold the traffic and end the job (`pause`). */
+export type Bake = { readonly kind: 'bake'; readonly ms: number } | { readonly kind: 'pause' }
+
+/** One rung of the ladder: the new revision's share and how it bakes there. */
+export interface Stage {
+  readonly tenths: Tenths
+  readonly bake: Bake
+}
+
+/** The whole ladder, strictly increasing, ending at 1000. */
+export type Plan = readonly Stage[]
+
+/** Recorded on the listener rules: where a rollout of this pair stands. */
+export type Phase = 'in-progress' | 'paused' | 'promoted' | 'rolled-back'
+
+/** The `result` output. */
+export type Result = 'promoted' | 'rolled-back' | 'paused' | 'unchanged'
+
+/** The `mode` input. */
+export type Mode = 'deploy' | 'promote' | 'rollback' | 'status'
+
+/** The two target groups a rule splits traffic between, by ARN. */
+export interface GroupPair {
+  readonly live: string
+  readonly idle: string
+}
+
+/** Weights as sent to ELB (0..999 each). */
+export interface Weights {
+  readonly live: number
+  readonly idle: number
+}
+
+/** One forward target of a listener rule as read from ELB. */
+export interface ForwardTarget {
+  readonly arn: string
+  readonly weight: number
+}
+
+/** What the traffic adapter reads from one listener rule or listener default action. */
+export interface RuleView {
+  readonly arn: string
+  readonly kind: 'rule' | 'listener'
+  /** Number of `forward` actions in the action list (a usable rule has exactly one). */
+  readonly forwardActions: number
+  /** Target groups of the forward action, in order, with their weights. */
+  readonly targets: readonly ForwardTarget[]
+  /** The rule's tags (the recorded rollout state lives here). */
+  readonly tags: Readonly<Record<string, string>>
+}
+
+/** A CloudWatch alarm as the gate sees it. */
+export interface AlarmView {
+  readonly name: string
+  readonly type: 'metric' | 'composite'
+  readonly state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'
+  readonly reason: string
+  /** Period × evaluation periods, for metric alarms: how long it needs to notice anything. */
+  readonly windowMs?: number
+}
+
+/** A gate's opinion of the canary right now. `wait`: not enough data to judge yet. */
+export interface GateReading {
+  readonly verdict: 'pass' | 'fail' | 'wait'
+  /** Why it failed or waits, for the job's `reason` output; empty on pass. */
+  readonly reason: string
+  /** One short line for heartbeats and the summary, e.g. `web-5xx OK, web-latency OK`. */
+  readonly detail: string
+}
+
+/** Something the engine consults while a stage bakes (alarms, per-target-group analysis). */
+export interface Gate {
+  readonly name: string
+  /** Reads the gate once; `stageStartedAt` is epoch ms. Throws when it cannot be read. */
+  read(window: { readonly stageStartedAt: number; readonly now: number }): Promise<GateReading>
+}
+
+/** Time, replaceable in tests. `sleep` resolves early (without throwing) when `signal` aborts. */
+export interface Clock {
+  now(): number
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+/** A line printer, replaceable in tests. */
+export interface Log {
+  info(line: string): void
+  warn(line: string): void
+  debug(line: string): void
+}
+
+/** What happened at one stage, for the job summary and the commit status. */
+export interface StageRecord {
+  /** Position in the plan being run, 0-based. */
+  readonly index: number
+  readonly tenths: Tenths
+  /** Epoch ms when the weights were verified on every rule. */
+  readonly startedAt: number
+  /** Epoch ms when the stage ended (baked, paused, or rolled back); unset while it bakes. */
+  endedAt?: number
+  /** Planned bake; unset for a `pause` stage. */
+  readonly bakeMs?: number
+  status: 'baking' | 'baked' | 'paused' | 'rolled-back'
+  /** The last gate reading's detail line (alarm states, canary vs live numbers). */
+  detail: string
+}
+
+/** How a run ended: the outputs, and what the status and summary say. */
+export interface Outcome {
+  readonly result: Result
+  /** The new revision's share at the end. */
+  readonly tenths: Tenths
+  /** Why it ended this way; empty on a plain promotion. */
+  readonly reason: string
+  /** Roles after the run: swapped on promotion. */
+  readonly liveService: string
+  readonly idleService: string
+}
+
+/** The story of one run, told by the engine to the reporters. */
+export interface RolloutRecord {
+  readonly startedAt: number
+  readonly stages: StageRecord[]
+  /** Every change of the new revision's share, for the chart. */
+  readonly timeline: { at: number; tenths: Tenths }[]
+  outcome?: Outcome
+}

@@ -1,0 +1,237 @@
+import { describe, expect, it } from '@jest/globals'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parsePlan } from '../../src/plan.js'
+import { renderSummary, shareChart, writeSummary } from '../../src/github/summary.js'
+import type { SummaryInput } from '../../src/github/summary.js'
+import type { RolloutRecord, StageRecord } from '../../src/types.js'
+
+const MIN = 60_000
+const T0 = Date.UTC(2024, 4, 1, 12, 0, 0)
+
+const firstStage = {
+  index: 0,
+  tenths: 10,
+  startedAt: T0 + 5_000,
+  endedAt: T0 + 5_000 + 5 * MIN,
+  bakeMs: 5 * MIN,
+  status: 'baked',
+  detail: 'web-5xx OK, web-latency OK'
+} satisfies StageRecord
+
+const rolledBackStage = {
+  index: 1,
+  tenths: 100,
+  startedAt: T0 + 6 * MIN,
+  endedAt: T0 + 8 * MIN,
+  bakeMs: 5 * MIN,
+  status: 'rolled-back',
+  detail: 'web-5xx ALARM, web-latency OK'
+} satisfies StageRecord
+
+const ALARM_REASON =
+  'alarm web-5xx: Threshold Crossed: 1 out of the last 1 datapoints [12.0 (01/05/24 12:07:00)] was greater than the threshold (5.0)'
+
+const rolledBackRecord = {
+  startedAt: T0,
+  stages: [firstStage, rolledBackStage],
+  timeline: [
+    { at: T0 + 5_000, tenths: 10 },
+    { at: T0 + 6 * MIN, tenths: 100 },
+    { at: T0 + 8 * MIN, tenths: 0 }
+  ],
+  outcome: {
+    result: 'rolled-back',
+    tenths: 0,
+    reason: ALARM_REASON,
+    liveService: 'web-blue',
+    idleService: 'web-green'
+  }
+} satisfies RolloutRecord
+
+const promotedRecord = {
+  startedAt: T0,
+  stages: [
+    firstStage,
+    {
+      index: 1,
+      tenths: 1000,
+      startedAt: T0 + 6 * MIN,
+      endedAt: T0 + 11 * MIN,
+      bakeMs: 5 * MIN,
+      status: 'baked',
+      detail: 'web-5xx OK'
+    }
+  ],
+  timeline: [
+    { at: T0 + 5_000, tenths: 10 },
+    { at: T0 + 6 * MIN, tenths: 1000 }
+  ],
+  outcome: {
+    result: 'promoted',
+    tenths: 1000,
+    reason: '',
+    liveService: 'web-green',
+    idleService: 'web-blue'
+  }
+} satisfies RolloutRecord
+
+function input(record: RolloutRecord, extra: Partial<SummaryInput> = {}): SummaryInput {
+  return {
+    cluster: 'prod',
+    newService: 'web-green',
+    oldService: 'web-blue',
+    plan: '1:5m 10:5m 100:5m',
+    record,
+    mode: 'deploy',
+    ...extra
+  }
+}
+
+/** The body of the Mermaid block, or undefined when there is none. */
+function mermaidBlock(markdown: string): string | undefined {
+  return /```mermaid\n([\s\S]*?)\n```/.exec(markdown)?.[1]
+}
+
+/** The x labels and y values of the chart's line. */
+function chartSeries(block: string): { labels: string[]; values: number[] } {
+  const labels = /x-axis "elapsed" \[(.*)\]/.exec(block)?.[1] ?? ''
+  const values = /line \[(.*)\]/.exec(block)?.[1] ?? ''
+  return {
+    labels: labels.split(', ').map(l => JSON.parse(l) as string),
+    values: values.split(', ').map(Number)
+  }
+}
+
+describe('renderSummary', () => {
+  it('opens with the outcome as a bold marker', () => {
+    expect(renderSummary(input(promotedRecord))).toContain(
+      '**Promoted**: web-green takes 100% of the traffic.'
+    )
+    expect(renderSummary(input(rolledBackRecord))).toContain(
+      '**Rolled back** at 10%: all traffic is back on web-blue.'
+    )
+  })
+
+  it('tells how to go on from a pause', () => {
+    const paused = {
+      ...rolledBackRecord,
+      stages: [{ ...firstStage, status: 'paused', bakeMs: undefined }],
+      timeline: [{ at: T0 + 5_000, tenths: 10 }],
+      outcome: { ...promotedRecord.outcome, result: 'paused', tenths: 10 }
+    } satisfies RolloutRecord
+    const markdown = renderSummary(input(paused))
+    expect(markdown).toContain('**Paused** at 1% on web-green')
+    expect(markdown).toContain('`mode: promote`')
+    expect(markdown).toContain(
+      '| 1/3 | 1% | 12:00:05 | pause | web-5xx OK, web-latency OK | paused |'
+    )
+  })
+
+  it('has one table row per stage with share, UTC start, bake, alarms and result', () => {
+    const markdown = renderSummary(input(rolledBackRecord))
+    expect(markdown).toContain('| Stage | Share | Started (UTC) | Baked | Alarms | Result |')
+    expect(markdown).toContain(
+      '| 1/3 | 1% | 12:00:05 | 5m of 5m | web-5xx OK, web-latency OK | baked |'
+    )
+    expect(markdown).toContain(
+      '| 2/3 | 10% | 12:06:00 | 2m of 5m | web-5xx ALARM, web-latency OK | rolled back |'
+    )
+  })
+
+  it('keeps a pipe in a detail line from breaking the table', () => {
+    const record = {
+      ...promotedRecord,
+      stages: [{ ...firstStage, detail: 'canary 5xx 0.1% | live 0.0%' }]
+    } satisfies RolloutRecord
+    expect(renderSummary(input(record))).toContain('| canary 5xx 0.1% \\| live 0.0% |')
+  })
+
+  it('quotes the alarm reason in a block on rollback', () => {
+    const markdown = renderSummary(input(rolledBackRecord))
+    expect(markdown).toContain('```text\n' + ALARM_REASON + '\n```')
+  })
+
+  it('shows no reason block after a promotion', () => {
+    expect(renderSummary(input(promotedRecord))).not.toContain('```text')
+  })
+
+  it('draws the share over time as a well-formed xychart', () => {
+    const block = mermaidBlock(renderSummary(input(rolledBackRecord)))
+    expect(block).toBeDefined()
+    const lines = (block ?? '').split('\n').map(l => l.trim())
+    expect(lines[0]).toBe('xychart-beta')
+    expect(lines).toContain('y-axis "%" 0 --> 100')
+    const { labels, values } = chartSeries(block ?? '')
+    expect(labels).toHaveLength(values.length)
+    expect(values.every(v => v >= 0 && v <= 100)).toBe(true)
+  })
+
+  it('makes the chart a step: each change is two points under one time label', () => {
+    const { labels, values } = chartSeries(shareChart(input(rolledBackRecord)))
+    expect(labels).toEqual(['0s', '5s', '5s', '6m', '6m', '8m', '8m'])
+    expect(values).toEqual([0, 0, 1, 1, 10, 10, 0])
+  })
+
+  it('carries the last level to the end of the run', () => {
+    const { labels, values } = chartSeries(shareChart(input(promotedRecord)))
+    expect(labels[labels.length - 1]).toBe('11m')
+    expect(values.slice(-2)).toEqual([100, 100])
+  })
+
+  it('starts a promote chart at the share the run found', () => {
+    const record = {
+      ...promotedRecord,
+      stages: [promotedRecord.stages[1]],
+      timeline: [
+        { at: T0, tenths: 100 },
+        { at: T0 + 6 * MIN, tenths: 1000 }
+      ]
+    } satisfies RolloutRecord
+    const { values } = chartSeries(shareChart(input(record, { mode: 'promote' })))
+    expect(values[0]).toBe(10)
+  })
+
+  it('lists a dry run with the exact weights each stage sets', () => {
+    const planned = parsePlan('0.5,10:pause,100:10m', 5 * MIN)
+    const markdown = renderSummary(
+      input(
+        { startedAt: T0, stages: [], timeline: [] },
+        { dryRun: true, planned, plan: '0.5:5m 10:pause 100:10m' }
+      )
+    )
+    expect(markdown).toContain('**Dry run**')
+    expect(markdown).toContain('| Stage | Share | Bake | web-blue weight | web-green weight |')
+    expect(markdown).toContain('| 1/3 | 0.5% | 5m | 995 | 5 |')
+    expect(markdown).toContain('| 2/3 | 10% | pause | 90 | 10 |')
+    expect(markdown).toContain('| 3/3 | 100% | 10m | 0 | 100 |')
+    expect(mermaidBlock(markdown)).toBeUndefined()
+  })
+})
+
+describe('writeSummary', () => {
+  it('appends to the step summary, and after a failed write warns and leaves nothing behind', async () => {
+    const warnings: string[] = []
+    const log = { warn: (line: string) => warnings.push(line) }
+    const saved = process.env.GITHUB_STEP_SUMMARY
+    try {
+      // @actions/core remembers the summary path after its first success, so the failure
+      // comes first: without GITHUB_STEP_SUMMARY the write cannot happen.
+      delete process.env.GITHUB_STEP_SUMMARY
+      await expect(writeSummary('lost\n', log)).resolves.toBeUndefined()
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain('Could not write the job summary')
+
+      const file = join(mkdtempSync(join(tmpdir(), 'summary-')), 'summary.md')
+      writeFileSync(file, 'before\n')
+      process.env.GITHUB_STEP_SUMMARY = file
+      await writeSummary('### ecs-canary\n', log)
+      expect(readFileSync(file, 'utf8')).toBe('before\n### ecs-canary\n')
+      expect(warnings).toHaveLength(1)
+    } finally {
+      if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY
+      else process.env.GITHUB_STEP_SUMMARY = saved
+    }
+  })
+})

@@ -1,0 +1,208 @@
+/**
+ * Canary analysis: the canary's target group against the live one, stage by stage. Pure.
+ *
+ * The rule, precisely (rates are 5xx / requests of the stage so far):
+ * - fewer than `minRequests` canary requests: `wait`, whatever the numbers say;
+ * - `fail` when canary rate > max(live rate × errorRatio, live rate + errorPoints / 100). The
+ *   floor matters when live has no errors: 0 × 2 is 0, and one unlucky request must not roll
+ *   back a release;
+ * - `fail` when canary mean latency > live mean latency × latencyRatio, judged only when live
+ *   also has `minRequests` requests and both sides have latency samples;
+ * - exactly at a bound passes.
+ */
+import { InputError } from './plan.js'
+import type { GateReading } from './types.js'
+
+/** What one target group did over a window, summed from CloudWatch. */
+export interface TargetGroupStats {
+  /** RequestCount (Sum). */
+  readonly requests: number
+  /** HTTPCode_Target_5XX_Count (Sum). */
+  readonly errors: number
+  /** TargetResponseTime (Sum), in seconds. */
+  readonly latencySum: number
+  /** TargetResponseTime (SampleCount): how many responses `latencySum` covers. */
+  readonly latencyCount: number
+}
+
+/** How much worse than live the canary may be. */
+export interface AnalysisBounds {
+  /** The canary's 5xx rate may be this many times live's (`2x` → 2). */
+  readonly errorRatio: number
+  /** ...or this many percentage points above it, whichever is more (`+1%` → 1, `+0.5%` → 0.5). */
+  readonly errorPoints: number
+  /** The canary's mean response time may be this many times live's (`1.5x` → 1.5). */
+  readonly latencyRatio: number
+  /** Canary requests needed before any verdict but `wait`. */
+  readonly minRequests: number
+}
+
+/** The defaults of `max-error-rate`, `max-latency` and `min-requests`. */
+export const DEFAULT_BOUNDS: AnalysisBounds = {
+  errorRatio: 2,
+  errorPoints: 1,
+  latencyRatio: 1.5,
+  minRequests: 50
+}
+
+/** Absorbs floating-point noise so that "exactly at the bound" passes. */
+const EPSILON = 1e-12
+
+/** The canary's verdict against live under `bounds`, with both sides' numbers. */
+export function judge(
+  canary: TargetGroupStats,
+  live: TargetGroupStats,
+  bounds: AnalysisBounds
+): GateReading {
+  const detail = describeStats(canary, live)
+  if (canary.requests < bounds.minRequests) {
+    return {
+      verdict: 'wait',
+      reason: `the canary has served ${canary.requests} of the ${bounds.minRequests} requests needed before it can be judged (min-requests)`,
+      detail
+    }
+  }
+  const failures: string[] = []
+  const canaryRate = rate(canary)
+  const liveRate = rate(live)
+  const allowedRate = Math.max(liveRate * bounds.errorRatio, liveRate + bounds.errorPoints / 100)
+  if (canaryRate > allowedRate + EPSILON) {
+    failures.push(
+      `canary 5xx ${pct(canaryRate)} (${canary.errors}/${canary.requests}) vs live ${pct(liveRate)} (${live.errors}/${live.requests}), above the ${pct(allowedRate)} allowed (max-error-rate)`
+    )
+  }
+  const canaryMean = meanLatency(canary)
+  const liveMean = meanLatency(live)
+  if (canaryMean !== undefined && liveMean !== undefined && live.requests >= bounds.minRequests) {
+    const allowedMean = liveMean * bounds.latencyRatio
+    if (canaryMean > allowedMean + EPSILON) {
+      failures.push(
+        `canary latency ${ms(canaryMean)} vs live ${ms(liveMean)}, above the ${ms(allowedMean)} allowed (max-latency ${bounds.latencyRatio}x)`
+      )
+    }
+  }
+  return failures.length > 0
+    ? { verdict: 'fail', reason: failures.join('; '), detail }
+    : { verdict: 'pass', reason: '', detail }
+}
+
+/** The heartbeat line: `canary 0.0% 5xx (0/120), 41 ms · live 0.4% (80/20000), 39 ms`. */
+export function describeStats(canary: TargetGroupStats, live: TargetGroupStats): string {
+  return `canary ${pct(rate(canary))} 5xx ${counts(canary)} · live ${pct(rate(live))} ${counts(live)}`
+}
+
+function counts(s: TargetGroupStats): string {
+  const mean = meanLatency(s)
+  return `(${s.errors}/${s.requests}), ${mean === undefined ? 'no latency data' : ms(mean)}`
+}
+
+function rate(s: TargetGroupStats): number {
+  return s.requests > 0 ? s.errors / s.requests : 0
+}
+
+function meanLatency(s: TargetGroupStats): number | undefined {
+  return s.latencyCount > 0 ? s.latencySum / s.latencyCount : undefined
+}
+
+function pct(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`
+}
+
+function ms(seconds: number): string {
+  return `${Math.round(seconds * 1000)} ms`
+}
+
+const RATIO = /^(\d+(?:\.\d+)?)x$/
+const POINTS = /^\+(\d+(?:\.\d+)?)%$/
+
+/**
+ * Parses `max-error-rate`: `2x`, `+1%`, `2x +1%` or `2x,+1%`, either part optional (the
+ * default fills in the other). The ratio must be at least 1: a canary is not required to be
+ * better than live.
+ */
+export function parseErrorBound(
+  value: string,
+  input = 'max-error-rate'
+): Pick<AnalysisBounds, 'errorRatio' | 'errorPoints'> {
+  let errorRatio: number | undefined
+  let errorPoints: number | undefined
+  for (const part of value
+    .trim()
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter(Boolean)) {
+    const ratio = RATIO.exec(part)
+    const points = POINTS.exec(part)
+    if (ratio && errorRatio === undefined) {
+      errorRatio = atLeastOne(input, value, Number(ratio[1]))
+    } else if (points && errorPoints === undefined) {
+      errorPoints = Number(points[1])
+    } else if (ratio || points) {
+      throw new InputError(input, `'${value}' gives the ${ratio ? 'ratio' : 'points'} twice`)
+    } else if (/^\d+(?:\.\d+)?%$/.test(part)) {
+      throw new InputError(
+        input,
+        `'${part}' could be read as an absolute rate; write +${part} for percentage points above live's rate`
+      )
+    } else {
+      throw new InputError(
+        input,
+        `'${part}' in '${value}' is neither a ratio (2x) nor percentage points above live (+1%); write for example '2x +1%'`
+      )
+    }
+  }
+  return {
+    errorRatio: errorRatio ?? DEFAULT_BOUNDS.errorRatio,
+    errorPoints: errorPoints ?? DEFAULT_BOUNDS.errorPoints
+  }
+}
+
+/**
+ * Parses a ratio like `1.5x` (for `max-latency`). A bare number is refused: `200` could be
+ * meant as milliseconds. Empty gives `fallback` when there is one.
+ */
+export function parseRatio(input: string, value: string, fallback?: number): number {
+  const text = value.trim().toLowerCase()
+  if (text === '' && fallback !== undefined) return fallback
+  const match = RATIO.exec(text)
+  if (!match) {
+    throw new InputError(input, `'${value}' is not a ratio to live; write it with an x, like 1.5x`)
+  }
+  return atLeastOne(input, value, Number(match[1]))
+}
+
+/** Parses `min-requests`: a whole number, at least 1; empty gives the default (50). */
+export function parseMinRequests(value: string, input = 'min-requests'): number {
+  const text = value.trim()
+  if (text === '') return DEFAULT_BOUNDS.minRequests
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new InputError(input, `'${value}' is not a whole number of requests of at least 1`)
+  }
+  return Number(text)
+}
+
+/**
+ * Parses `analysis` (`on`/`off`). Empty means on when no alarms are given, since then nothing
+ * else would watch the canary, and off when alarms are.
+ */
+export function parseAnalysisSwitch(
+  value: string,
+  alarmsGiven: boolean,
+  input = 'analysis'
+): boolean {
+  const text = value.trim().toLowerCase()
+  if (text === '') return !alarmsGiven
+  if (text === 'on' || text === 'true') return true
+  if (text === 'off' || text === 'false') return false
+  throw new InputError(input, `'${value}' is neither on nor off`)
+}
+
+function atLeastOne(input: string, value: string, ratio: number): number {
+  if (ratio < 1) {
+    throw new InputError(
+      input,
+      `'${value}' would require the canary to do better than live; use a ratio of at least 1x`
+    )
+  }
+  return ratio
+}

@@ -1,0 +1,192 @@
+import { describe, it, expect, beforeEach } from '@jest/globals'
+import { mockClient } from 'aws-sdk-client-mock'
+import 'aws-sdk-client-mock-jest'
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch'
+import type { GetMetricDataCommandOutput, MetricDataResult } from '@aws-sdk/client-cloudwatch'
+import {
+  loadBalancerDimension,
+  readTargetGroupStats,
+  targetGroupDimension
+} from '../../src/aws/metrics.js'
+
+const cloudWatch = mockClient(CloudWatchClient)
+const client = new CloudWatchClient({ region: 'us-east-1' })
+
+const PREFIX = 'arn:aws:elasticloadbalancing:us-east-1:123456789012'
+const arns = {
+  loadBalancerArn: `${PREFIX}:loadbalancer/app/web/50dc6c495c0c9188`,
+  canaryTargetGroupArn: `${PREFIX}:targetgroup/web-green/73e2d6bc24d8a067`,
+  liveTargetGroupArn: `${PREFIX}:targetgroup/web-blue/8f1c5a0c2b3d4e5f`
+}
+
+/** 12:00:30 to 12:03:10 UTC: partial minutes at both ends. */
+const START = Date.UTC(2025, 5, 1, 12, 0, 30)
+const END = Date.UTC(2025, 5, 1, 12, 3, 10)
+
+function result(id: string, values: number[]): MetricDataResult {
+  return { Id: id, Values: values, StatusCode: 'Complete' }
+}
+
+const busyStage = {
+  MetricDataResults: [
+    result('canary_requests', [60, 70, 70]),
+    result('canary_errors', [1, 0, 2]),
+    result('canary_latencySum', [2.5, 3, 2.5]),
+    result('canary_latencyCount', [60, 70, 70]),
+    result('live_requests', [6000, 7000, 7000]),
+    result('live_errors', [20, 20, 20]),
+    result('live_latencySum', [234, 273, 273]),
+    result('live_latencyCount', [6000, 7000, 7000])
+  ],
+  $metadata: {}
+} satisfies GetMetricDataCommandOutput
+
+beforeEach(() => {
+  cloudWatch.reset()
+})
+
+describe('readTargetGroupStats', () => {
+  it('asks for both target groups in one GetMetricData call, dimensions cut from the ARNs', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves(busyStage)
+    await readTargetGroupStats(client, arns, START, END)
+
+    expect(cloudWatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 1)
+    const input = cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input
+    const queries = input.MetricDataQueries ?? []
+    expect(queries).toHaveLength(8)
+    expect(queries.map(q => [q.Id, q.MetricStat?.Metric?.MetricName, q.MetricStat?.Stat])).toEqual([
+      ['canary_requests', 'RequestCount', 'Sum'],
+      ['canary_errors', 'HTTPCode_Target_5XX_Count', 'Sum'],
+      ['canary_latencySum', 'TargetResponseTime', 'Sum'],
+      ['canary_latencyCount', 'TargetResponseTime', 'SampleCount'],
+      ['live_requests', 'RequestCount', 'Sum'],
+      ['live_errors', 'HTTPCode_Target_5XX_Count', 'Sum'],
+      ['live_latencySum', 'TargetResponseTime', 'Sum'],
+      ['live_latencyCount', 'TargetResponseTime', 'SampleCount']
+    ])
+    expect(queries[0].MetricStat).toEqual({
+      Metric: {
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'RequestCount',
+        Dimensions: [
+          { Name: 'LoadBalancer', Value: 'app/web/50dc6c495c0c9188' },
+          { Name: 'TargetGroup', Value: 'targetgroup/web-green/73e2d6bc24d8a067' }
+        ]
+      },
+      Period: 60,
+      Stat: 'Sum'
+    })
+    expect(queries[4].MetricStat?.Metric?.Dimensions?.[1]).toEqual({
+      Name: 'TargetGroup',
+      Value: 'targetgroup/web-blue/8f1c5a0c2b3d4e5f'
+    })
+  })
+
+  it('widens the window to whole minutes so partial minutes count', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves(busyStage)
+    await readTargetGroupStats(client, arns, START, END)
+
+    expect(cloudWatch).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      StartTime: new Date(Date.UTC(2025, 5, 1, 12, 0, 0)),
+      EndTime: new Date(Date.UTC(2025, 5, 1, 12, 4, 0))
+    })
+  })
+
+  it('asks for at least one minute when the stage has just started', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves(busyStage)
+    const minute = Date.UTC(2025, 5, 1, 12, 0, 0)
+    await readTargetGroupStats(client, arns, minute, minute)
+
+    expect(cloudWatch).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      StartTime: new Date(minute),
+      EndTime: new Date(minute + 60_000)
+    })
+  })
+
+  it('sums every minute of each side', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves(busyStage)
+    const { canary, live } = await readTargetGroupStats(client, arns, START, END)
+
+    expect(canary).toEqual({ requests: 200, errors: 3, latencySum: 8, latencyCount: 200 })
+    expect(live).toEqual({ requests: 20000, errors: 60, latencySum: 780, latencyCount: 20000 })
+  })
+
+  it('reads missing data as zero requests, not as a clean canary', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [result('canary_requests', []), result('live_requests', [500])],
+      $metadata: {}
+    } satisfies GetMetricDataCommandOutput)
+    const { canary, live } = await readTargetGroupStats(client, arns, START, END)
+
+    expect(canary).toEqual({ requests: 0, errors: 0, latencySum: 0, latencyCount: 0 })
+    expect(live).toEqual({ requests: 500, errors: 0, latencySum: 0, latencyCount: 0 })
+  })
+
+  it('follows NextToken and adds the pages up', async () => {
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolvesOnce({
+        MetricDataResults: [result('canary_requests', [60])],
+        NextToken: 'more',
+        $metadata: {}
+      } satisfies GetMetricDataCommandOutput)
+      .resolvesOnce({
+        MetricDataResults: [result('canary_requests', [40])],
+        $metadata: {}
+      } satisfies GetMetricDataCommandOutput)
+    const { canary } = await readTargetGroupStats(client, arns, START, END)
+
+    expect(canary.requests).toBe(100)
+    expect(cloudWatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 2)
+    expect(cloudWatch).toHaveReceivedNthSpecificCommandWith(2, GetMetricDataCommand, {
+      NextToken: 'more'
+    })
+  })
+
+  it('refuses a result CloudWatch could not compute rather than reading it as zero', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        {
+          Id: 'canary_errors',
+          StatusCode: 'Forbidden',
+          Messages: [{ Code: 'Forbidden', Value: 'not authorized' }]
+        }
+      ],
+      $metadata: {}
+    } satisfies GetMetricDataCommandOutput)
+    await expect(readTargetGroupStats(client, arns, START, END)).rejects.toThrow(
+      /could not return canary_errors .*Forbidden: not authorized/
+    )
+  })
+
+  it('sends nothing when an ARN is not usable', async () => {
+    await expect(
+      readTargetGroupStats(client, { ...arns, canaryTargetGroupArn: 'web-green' }, START, END)
+    ).rejects.toThrow("'web-green' is not a target group ARN")
+    expect(cloudWatch).not.toHaveReceivedCommand(GetMetricDataCommand)
+  })
+})
+
+describe('loadBalancerDimension', () => {
+  it.each([
+    [`${PREFIX}:loadbalancer/app/web/50dc6c495c0c9188`],
+    [`${PREFIX}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`],
+    [`${PREFIX}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`]
+  ])('cuts app/<name>/<id> from %s', arn => {
+    expect(loadBalancerDimension(arn)).toBe('app/web/50dc6c495c0c9188')
+  })
+
+  it('refuses a network load balancer, which has no HTTP status counts', () => {
+    expect(() => loadBalancerDimension(`${PREFIX}:loadbalancer/net/web/50dc6c495c0c9188`)).toThrow(
+      /not the ARN of an Application Load Balancer/
+    )
+  })
+})
+
+describe('targetGroupDimension', () => {
+  it('cuts targetgroup/<name>/<id> from the ARN', () => {
+    expect(targetGroupDimension(arns.liveTargetGroupArn)).toBe(
+      'targetgroup/web-blue/8f1c5a0c2b3d4e5f'
+    )
+  })
+})

@@ -47,7 +47,7 @@ export class CloudWatchAlarms {
         AlarmNames: names,
         // Without AlarmTypes, composite alarms are silently left out.
         AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-        // The default page is 50: ask for the whole chunk so one call is enough.
+        // Ask for the whole chunk at once so one call is enough; NextToken is followed anyway.
         MaxRecords: NAMES_PER_CALL,
         NextToken: nextToken
       }

@@ -1,0 +1,323 @@
+/**
+ * ECS: the pair's services, the task definition to ship, and the wait until the idle service
+ * runs it. Reads and writes are separate calls so the engine can check everything first.
+ */
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand
+} from '@aws-sdk/client-ecs'
+import type { Deployment, ECSClient, Service } from '@aws-sdk/client-ecs'
+import { Input } from '../names.js'
+import { formatDuration, InputError } from '../plan.js'
+import { classifyTaskDefinition, familyOf, parseTaskDefinitionFile } from '../taskdef.js'
+import type { TaskDefinitionSource } from '../taskdef.js'
+import type { Clock, Log } from '../types.js'
+
+/** One service of the pair, as the checks and the engine need it. */
+export interface ServiceView {
+  readonly name: string
+  readonly arn: string
+  /** `ACTIVE`, `DRAINING` or `INACTIVE`. */
+  readonly status: string
+  /** Deployment controller: `ECS`, `CODE_DEPLOY` or `EXTERNAL`. */
+  readonly controller: string
+  /** `deploymentConfiguration.strategy`: `ROLLING` (also when absent), `BLUE_GREEN`, … */
+  readonly strategy: string
+  /** Target group ARNs of its load balancers, without repeats. */
+  readonly targetGroups: readonly string[]
+  readonly desiredCount: number
+  readonly runningCount: number
+  /** The task definition ARN it runs. */
+  readonly taskDefinition: string
+  readonly family: string
+}
+
+/** Seams for `EcsServices`. */
+export interface EcsDeps {
+  readonly clock: Clock
+  readonly log: Log
+  /** Where relative task definition paths are read from; the working directory by default. */
+  readonly workspace?: string
+}
+
+/** How `waitStable` waits. */
+export interface WaitOptions {
+  readonly intervalMs: number
+  readonly timeoutMs: number
+  readonly signal?: AbortSignal
+  /** The deployment `updateIdle` started: waiting follows it, not whatever is primary later. */
+  readonly deploymentId?: string
+}
+
+const INPUT = Input.taskDefinition
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
+/** Runs an SDK call, turning its error into a sentence that says what was being done. */
+async function attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    throw new Error(`${what}: ${errorText(error)}`, { cause: error })
+  }
+}
+
+/** The ECS calls of one cluster. */
+export class EcsServices {
+  constructor(
+    private readonly client: ECSClient,
+    private readonly cluster: string,
+    private readonly deps: EcsDeps
+  ) {}
+
+  /** Describes the services in one call, in the order asked; a missing one throws, named. */
+  async describe(names: readonly string[]): Promise<ServiceView[]> {
+    const services = await this.describeRaw(names)
+    return services.map(toView)
+  }
+
+  /**
+   * Reads `task-definition` without writing anything: a file is parsed and cleaned (registered
+   * later by `register`); an ARN or `family:revision` must exist and be ACTIVE.
+   */
+  async loadTaskDefinition(value: string): Promise<TaskDefinitionSource> {
+    const ref = classifyTaskDefinition(value)
+    if (ref.kind === 'file') {
+      const path = resolve(this.deps.workspace ?? process.cwd(), ref.path)
+      let text: string
+      try {
+        text = await readFile(path, 'utf8')
+      } catch (error) {
+        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
+        throw new InputError(
+          INPUT,
+          missing
+            ? `'${value}' is no file (nothing at ${path}), nor a task definition ARN or ` +
+                `family:revision such as 'web:42'`
+            : `cannot read '${path}': ${errorText(error)}`
+        )
+      }
+      const { input, ignored } = parseTaskDefinitionFile(text, ref.path)
+      if (ignored.length > 0) {
+        this.deps.log.warn(
+          `Ignoring ${ignored.join(', ')} in ${ref.path}: RegisterTaskDefinition has no such field.`
+        )
+      }
+      return { kind: 'file', path: ref.path, family: input.family as string, input }
+    }
+    let found
+    try {
+      const out = await this.client.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition: ref.value })
+      )
+      found = out.taskDefinition
+    } catch (error) {
+      if ((error as Error).name !== 'ClientException') {
+        throw new Error(`Could not look up ${INPUT} '${value}': ${errorText(error)}`, {
+          cause: error
+        })
+      }
+      throw new InputError(
+        INPUT,
+        `'${value}' is not a task definition registered in this account and region ` +
+          `(ECS says: ${(error as Error).message})`
+      )
+    }
+    if (!found?.taskDefinitionArn) {
+      throw new InputError(INPUT, `ECS returned nothing for '${value}'`)
+    }
+    if (found.status !== 'ACTIVE') {
+      throw new InputError(
+        INPUT,
+        `'${value}' is ${found.status}: ECS does not update services to it. ` +
+          `Name an ACTIVE revision or register it again`
+      )
+    }
+    const arn = found.taskDefinitionArn
+    return { kind: 'registered', arn, family: found.family ?? familyOf(arn) }
+  }
+
+  /** Registers a file's task definition and returns its ARN; a registered one is returned as is. */
+  async register(source: TaskDefinitionSource): Promise<string> {
+    if (source.kind === 'registered') return source.arn
+    const out = await attempt(
+      `ECS refused to register the task definition in ${source.path} (input '${INPUT}')`,
+      () => this.client.send(new RegisterTaskDefinitionCommand(source.input))
+    )
+    const arn = out.taskDefinition?.taskDefinitionArn
+    if (!arn) throw new Error(`RegisterTaskDefinition returned no ARN for ${source.path}`)
+    this.deps.log.info(`Registered ${arn.slice(arn.lastIndexOf('/') + 1)} from ${source.path}`)
+    return arn
+  }
+
+  /**
+   * Puts a task definition and/or desired count on a service. Returns the id of the deployment
+   * ECS started (to pass to `waitStable`), or `undefined` when there was nothing to change.
+   */
+  async updateIdle(
+    service: string,
+    change: { readonly taskDefinition?: string; readonly desiredCount?: number }
+  ): Promise<string | undefined> {
+    if (change.taskDefinition === undefined && change.desiredCount === undefined) return undefined
+    const parts = [
+      change.taskDefinition && `task definition ${change.taskDefinition}`,
+      change.desiredCount !== undefined && `desired count ${change.desiredCount}`
+    ].filter(Boolean)
+    const out = await attempt(
+      `Could not update service '${service}' in cluster '${this.cluster}' to ${parts.join(' and ')}`,
+      () =>
+        this.client.send(new UpdateServiceCommand({ cluster: this.cluster, service, ...change }))
+    )
+    this.deps.log.info(`Updated ${service}: ${parts.join(', ')}`)
+    return out.service?.deployments?.find(d => d.status === 'PRIMARY')?.id
+  }
+
+  /**
+   * Polls the service every `intervalMs` until its deployment is complete and every task runs.
+   * A rollout ECS marks FAILED (the circuit breaker gave up) throws with ECS's reason; so does a
+   * deployment replaced by another, and the cap. Each message carries the latest events.
+   */
+  async waitStable(service: string, opts: WaitOptions): Promise<void> {
+    const { clock, log } = this.deps
+    const started = clock.now()
+    for (;;) {
+      if (opts.signal?.aborted) throw cancelled(service)
+      const [svc] = await this.describeRaw([service])
+      const elapsed = clock.now() - started
+      const verdict = judge(svc, opts.deploymentId)
+      log.info(
+        `${service}: ${verdict.progress} (${clockText(elapsed)} of ${clockText(opts.timeoutMs)})`
+      )
+      if (verdict.failure) {
+        throw new Error(`${verdict.failure}\n${eventsText(svc)}`)
+      }
+      if (verdict.stable) return
+      if (elapsed >= opts.timeoutMs) {
+        throw new Error(
+          `Service '${service}' did not become stable within ${clockText(opts.timeoutMs)} ` +
+            `(${verdict.progress}). If it only needs longer, raise '${Input.serviceTimeout}'.\n` +
+            eventsText(svc)
+        )
+      }
+      await clock.sleep(Math.min(opts.intervalMs, opts.timeoutMs - elapsed), opts.signal)
+    }
+  }
+
+  /** Sets a service's desired count to 0 (`after-promotion: scale-down`). */
+  async scaleDown(service: string): Promise<void> {
+    await this.updateIdle(service, { desiredCount: 0 })
+  }
+
+  private async describeRaw(names: readonly string[]): Promise<Service[]> {
+    const out = await this.client.send(
+      new DescribeServicesCommand({ cluster: this.cluster, services: [...names] })
+    )
+    return names.map(name => {
+      const found = out.services?.find(s => s.serviceName === name || s.serviceArn === name)
+      if (found) return found
+      const failure = out.failures?.find(f => f.arn === name || f.arn?.endsWith(`/${name}`))
+      const why = failure?.reason ? ` (${failure.reason})` : ''
+      throw new Error(
+        `ECS service '${name}' was not found in cluster '${this.cluster}'${why}. Check the ` +
+          `'${Input.services}' and '${Input.cluster}' inputs and that the credentials are for the right account ` +
+          `and region.`
+      )
+    })
+  }
+}
+
+function toView(s: Service): ServiceView {
+  const taskDefinition = s.taskDefinition ?? ''
+  const groups = (s.loadBalancers ?? []).flatMap(lb => lb.targetGroupArn ?? [])
+  return {
+    name: s.serviceName ?? '',
+    arn: s.serviceArn ?? '',
+    status: s.status ?? 'UNKNOWN',
+    controller: s.deploymentController?.type ?? 'ECS',
+    strategy: s.deploymentConfiguration?.strategy ?? 'ROLLING',
+    targetGroups: [...new Set(groups)],
+    desiredCount: s.desiredCount ?? 0,
+    runningCount: s.runningCount ?? 0,
+    taskDefinition,
+    family: familyOf(taskDefinition)
+  }
+}
+
+interface Verdict {
+  readonly stable: boolean
+  readonly failure?: string
+  readonly progress: string
+}
+
+/** Where the followed deployment stands. Pure, so the wait loop stays a loop. */
+function judge(svc: Service, deploymentId: string | undefined): Verdict {
+  const name = svc.serviceName ?? ''
+  const deployments = svc.deployments ?? []
+  const primary = deployments.find(d => d.status === 'PRIMARY')
+  const followed = deploymentId ? deployments.find(d => d.id === deploymentId) : primary
+  const progress = progressText(svc, followed ?? primary)
+  if (followed?.rolloutState === 'FAILED') {
+    const reason = followed.rolloutStateReason ?? 'ECS gave no reason'
+    return {
+      stable: false,
+      progress,
+      failure: `Deployment ${followed.id} of service '${name}' failed: ${reason}`
+    }
+  }
+  // No primary at all yet: nothing to judge, keep polling until the cap.
+  if (!followed && !deploymentId) return { stable: false, progress }
+  if (!followed || followed.status !== 'PRIMARY') {
+    const now = primary ? `${primary.id} (${primary.taskDefinition})` : 'none'
+    return {
+      stable: false,
+      progress,
+      failure:
+        `Deployment ${deploymentId} of service '${name}' is no longer the primary one ` +
+        `(primary now: ${now}): it was rolled back or replaced by another deployment.`
+    }
+  }
+  // Without rolloutState (older APIs, emulators), fall back to what the SDK waiter checks.
+  const settled = followed.rolloutState === undefined || followed.rolloutState === 'COMPLETED'
+  const stable = settled && deployments.length === 1 && svc.runningCount === svc.desiredCount
+  return { stable, progress }
+}
+
+function progressText(svc: Service, d: Deployment | undefined): string {
+  const running = d?.runningCount ?? svc.runningCount ?? 0
+  const desired = d?.desiredCount ?? svc.desiredCount ?? 0
+  const rollout = d?.rolloutState
+    ? `rollout ${d.rolloutState}`
+    : `${svc.deployments?.length ?? 0} deployment(s)`
+  const failed = d?.failedTasks ? `, ${d.failedTasks} failed task(s)` : ''
+  return `${running}/${desired} running, ${rollout}${failed}`
+}
+
+/** The latest five events, newest first: where ECS says why tasks do not start. */
+function eventsText(svc: Service): string {
+  const events = [...(svc.events ?? [])]
+    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+    .slice(0, 5)
+  if (events.length === 0) return `Service '${svc.serviceName}' has no events yet.`
+  const lines = events.map(
+    e => `  ${e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?'} ${e.message}`
+  )
+  return `Latest events of service '${svc.serviceName}' (see also its stopped tasks' reasons):\n${lines.join('\n')}`
+}
+
+function clockText(ms: number): string {
+  return ms < 1000 ? '0s' : formatDuration(Math.floor(ms / 1000) * 1000)
+}
+
+function cancelled(service: string): Error {
+  const error = new Error(
+    `Stopped waiting for service '${service}' to become stable: the run was cancelled.`
+  )
+  error.name = 'AbortError'
+  return error
+}

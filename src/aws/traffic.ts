@@ -1,0 +1,315 @@
+/**
+ * The ELBv2 traffic adapter: reads listener rules (and listener default actions), moves the
+ * pair's weights on all of them in lockstep, puts all traffic back on live, and tags the rules.
+ * The action-list rewriting itself is pure and lives in `actions.ts`.
+ */
+import {
+  AddTagsCommand,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  type Action,
+  type ElasticLoadBalancingV2Client
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import { formatDuration, percentText, weightsFor } from '../plan.js'
+import type { Clock, GroupPair, Log, RuleView, Tenths, Weights } from '../types.js'
+import {
+  ActionsError,
+  ALL_ON_LIVE,
+  cliCommand,
+  forwardOnly,
+  forwardTargets,
+  hasWeights,
+  isAllOnLive,
+  withWeights,
+  writable
+} from './actions.js'
+import { batches, errorText, RuleReader, wrap, type Entry, type Found } from './rules.js'
+
+/** Reads after a write until ELB shows it: a few tries a few hundred ms apart. */
+const READBACK_TRIES = 5
+const READBACK_DELAY_MS = 300
+/** Restore's per-rule backoff: 250 ms doubling up to 4 s, always within the budget. */
+const BACKOFF_MS = 250
+const BACKOFF_MAX_MS = 4000
+
+/** The rules `restore` could not put back on live (and verify) within its budget. */
+export class RestoreError extends Error {
+  constructor(
+    /** The listener-rule / listener ARNs still not verified at 100 % live. */
+    readonly rules: readonly string[],
+    /** Why, per ARN: the last error seen. */
+    readonly reasons: Readonly<Record<string, string>>,
+    budgetMs: number
+  ) {
+    super(
+      `Could not put all traffic back on the live target group within ${formatDuration(budgetMs)}; ` +
+        `these may still send traffic to the new revision: ${rules.map(r => `${r} (${reasons[r] ?? 'not verified'})`).join('; ')}`
+    )
+    this.name = 'RestoreError'
+  }
+}
+
+/** What the adapter needs besides the client. */
+export interface TrafficDeps {
+  readonly clock: Clock
+  readonly log: Log
+  /** The client's region: ARNs are checked against it and the printed commands name it. */
+  readonly region: string
+}
+
+/**
+ * Moves traffic between the two target groups of a pair on every listener rule (or listener
+ * default action) given, as one unit.
+ */
+export class ElbTraffic {
+  private readonly reader: RuleReader
+  private cache: Found | undefined
+
+  /**
+   * `arns`: listener-rule ARNs, or listener ARNs meaning the listener's default actions.
+   * Throws for an ARN that is neither, or lies outside `deps.region`.
+   */
+  constructor(
+    private readonly client: ElasticLoadBalancingV2Client,
+    arns: readonly string[],
+    private readonly deps: TrafficDeps
+  ) {
+    this.reader = new RuleReader(client, arns, deps.region)
+  }
+
+  /** Reads every rule's forward targets and tags, in input order, and caches the action lists. */
+  async read(): Promise<RuleView[]> {
+    const [found, tags] = await Promise.allSettled([this.reader.describe(), this.reader.tags()])
+    // A missing rule fails DescribeTags too; the describe error names it better.
+    if (found.status === 'rejected') throw found.reason
+    if (tags.status === 'rejected') throw tags.reason
+    this.cache = found.value
+    return [...found.value.values()].map(e => ({
+      arn: e.arn,
+      kind: e.kind,
+      ...forwardTargets(e.actions),
+      tags: tags.value.get(e.arn) ?? {}
+    }))
+  }
+
+  /**
+   * Gives the idle group exactly `tenths` on every rule, all written at once. If any write
+   * fails, the rules already written are put back and the error says so. Resolves once every
+   * rule reads back with the new weights.
+   */
+  async shift(
+    groups: GroupPair,
+    tenths: Tenths,
+    opts: { signal?: AbortSignal } = {}
+  ): Promise<void> {
+    const before = this.cache
+    if (!before) throw new Error('ElbTraffic.shift was called before read(); read the rules first')
+    const weights = weightsFor(tenths)
+    // Rewrite every list before writing any, so a rule that cannot carry the pair moves nothing.
+    const planned = [...before.values()].map(entry => ({
+      entry,
+      actions: withWeights(entry.actions, groups, weights, entry.label)
+    }))
+    if (opts.signal?.aborted) {
+      throw new Error(`Moving to ${percentText(tenths)} was cancelled before any rule was written`)
+    }
+    const results = await Promise.allSettled(planned.map(p => this.write(p.entry, p.actions)))
+    const failures = results.flatMap(r => (r.status === 'rejected' ? [r.reason as unknown] : []))
+    if (failures.length > 0) {
+      const written = planned.filter((_, i) => results[i].status === 'fulfilled')
+      throw await this.revert(
+        tenths,
+        failures,
+        written.map(p => p.entry)
+      )
+    }
+    await this.awaitWeights(groups, weights, opts.signal)
+  }
+
+  /**
+   * Puts 100 % on live on every rule, all at once, each rule retrying failed writes with
+   * backoff until it lands or `budgetMs` (by `deps.clock`) runs out; then reads back. Rules
+   * already all on live are not written. Throws `RestoreError` naming the rules not restored.
+   * `signal` ends the retries early.
+   */
+  async restore(
+    groups: GroupPair,
+    opts: { budgetMs: number; signal?: AbortSignal }
+  ): Promise<void> {
+    const { clock, log } = this.deps
+    const deadline = clock.now() + opts.budgetMs
+    const reasons: Record<string, string> = {}
+    // Fresh actions keep changes made since the last read; the cache is the fallback.
+    let found = await this.tryDescribe(reasons)
+    let pending = this.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups))
+    if (pending.length === 0) log.info('All traffic is already on the live target group.')
+    const hopeless = new Set<string>()
+    while (pending.length > 0) {
+      const source = found ?? this.cache
+      const todo = pending.filter(arn => !hopeless.has(arn))
+      if (todo.length === 0) throw new RestoreError(pending, reasons, opts.budgetMs)
+      const outcomes = await Promise.all(
+        todo.map(arn => this.restoreRule(arn, source?.get(arn), groups, deadline, opts.signal))
+      )
+      todo.forEach((arn, i) => {
+        const outcome = outcomes[i]
+        if (outcome.hopeless) hopeless.add(arn)
+        if (outcome.reason) reasons[arn] = outcome.reason
+        else delete reasons[arn]
+      })
+      for (let read = 0; pending.length > 0 && read < READBACK_TRIES; read++) {
+        if (read > 0 && (clock.now() >= deadline || opts.signal?.aborted)) break
+        if (read > 0) await clock.sleep(READBACK_DELAY_MS, opts.signal)
+        const fresh = await this.tryDescribe(reasons)
+        if (fresh) found = fresh
+        if (fresh) pending = pending.filter(arn => !onLive(fresh.get(arn), groups))
+      }
+      if (pending.length > 0 && (clock.now() >= deadline || opts.signal?.aborted)) {
+        throw new RestoreError(pending, reasons, opts.budgetMs)
+      }
+    }
+    if (found) this.cache = found
+  }
+
+  /**
+   * The AWS CLI commands that put 100 % on live, one per rule, for a human to run when even
+   * `restore` failed. Each carries the full action list as last read; a rule never read gets a
+   * comment line and a forward-only list.
+   */
+  restoreCommands(groups: GroupPair): string[] {
+    return this.reader.arns.flatMap(arn => {
+      const entry = this.cache?.get(arn)
+      if (!entry) {
+        const kind = this.reader.isListener(arn) ? 'ModifyListener' : 'ModifyRule'
+        return [
+          `# The actions of ${arn} were never read: this replaces them with a single forward; check 'aws elbv2 describe-rules' first`,
+          cliCommand(kind, arn, this.deps.region, forwardOnly(groups, ALL_ON_LIVE))
+        ]
+      }
+      try {
+        const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
+        return [cliCommand(entry.call, entry.target, this.deps.region, actions)]
+      } catch (err) {
+        return [`# ${errorText(err)}`]
+      }
+    })
+  }
+
+  /** Adds `tags` to every rule and listener given (20 ARNs per AddTags call). */
+  async tag(tags: Record<string, string>): Promise<void> {
+    const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
+    if (Tags.length === 0) return
+    await Promise.all(
+      batches(this.reader.arns).map(async ResourceArns => {
+        try {
+          await this.client.send(new AddTagsCommand({ ResourceArns, Tags }))
+        } catch (err) {
+          throw wrap('AddTags', ResourceArns.join(', '), err)
+        }
+      })
+    )
+  }
+
+  private async write(entry: Entry, actions: Action[]): Promise<void> {
+    this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`)
+    try {
+      if (entry.call === 'ModifyRule') {
+        await this.client.send(new ModifyRuleCommand({ RuleArn: entry.target, Actions: actions }))
+      } else {
+        const input = { ListenerArn: entry.target, DefaultActions: actions }
+        await this.client.send(new ModifyListenerCommand(input))
+      }
+    } catch (err) {
+      throw wrap(entry.call, entry.label, err)
+    }
+  }
+
+  /** Lockstep: puts the written rules back as they were read, and builds the error to throw. */
+  private async revert(tenths: Tenths, failures: unknown[], written: Entry[]): Promise<Error> {
+    const results = await Promise.allSettled(written.map(e => this.write(e, writable(e.actions))))
+    const back = written.filter((_, i) => results[i].status === 'fulfilled').map(e => e.label)
+    const stuck = results.flatMap(r => (r.status === 'rejected' ? [errorText(r.reason)] : []))
+    let others = 'No other rule had been changed.'
+    if (back.length) others = `The rules already written were put back: ${back.join(', ')}.`
+    if (stuck.length) {
+      others += ` Putting back failed too (${stuck.join('; ')}): roll back to restore the other rules.`
+    }
+    return new Error(
+      `Moving to ${percentText(tenths)} failed: ${failures.map(errorText).join('; ')}. ${others}`,
+      { cause: failures[0] }
+    )
+  }
+
+  /** Reads back until every rule shows `weights`, a few tries apart; then refreshes the cache. */
+  private async awaitWeights(groups: GroupPair, weights: Weights, signal?: AbortSignal) {
+    let problem = ''
+    for (let read = 0; read < READBACK_TRIES; read++) {
+      if (read > 0) await this.deps.clock.sleep(READBACK_DELAY_MS, signal)
+      if (signal?.aborted) throw new Error(`Cancelled while checking the new weights. ${problem}`)
+      try {
+        const found = await this.reader.describe()
+        const wrong = [...found.values()].filter(
+          e => !hasWeights(forwardTargets(e.actions).targets, groups, weights)
+        )
+        if (wrong.length === 0) {
+          this.cache = found
+          return
+        }
+        problem = wrong.map(e => `${e.label} shows ${targetsText(e.actions)}`).join('; ')
+      } catch (err) {
+        problem = errorText(err)
+      }
+    }
+    throw new Error(
+      `The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${READBACK_TRIES} tries: ${problem}`
+    )
+  }
+
+  /**
+   * One rule's restore: retries until the write lands, or says why it gave up (`hopeless` when
+   * the rule's actions cannot carry the pair, which no retry fixes).
+   */
+  private async restoreRule(
+    arn: string,
+    entry: Entry | undefined,
+    groups: GroupPair,
+    deadline: number,
+    signal?: AbortSignal
+  ): Promise<{ reason?: string; hopeless?: boolean }> {
+    const { clock, log } = this.deps
+    for (let attempt = 1; ; attempt++) {
+      try {
+        entry ??= (await this.reader.describe([arn])).get(arn) as Entry
+        await this.write(entry, withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label))
+        return {}
+      } catch (err) {
+        if (err instanceof ActionsError) return { reason: err.message, hopeless: true }
+        const left = deadline - clock.now()
+        if (left <= 0 || signal?.aborted) return { reason: errorText(err) }
+        const wait = Math.min(BACKOFF_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS, left)
+        log.warn(`Retry ${attempt} in ${formatDuration(wait)}: ${errorText(err)}`)
+        await clock.sleep(wait, signal)
+      }
+    }
+  }
+
+  /** `describe`, or `undefined` (noting why in `reasons`) when it fails. */
+  private async tryDescribe(reasons: Record<string, string>): Promise<Found | undefined> {
+    try {
+      return await this.reader.describe()
+    } catch (err) {
+      this.deps.log.warn(`Could not read the listener rules back: ${errorText(err)}`)
+      for (const arn of this.reader.arns) reasons[arn] ??= `not verified: ${errorText(err)}`
+      return undefined
+    }
+  }
+}
+
+function onLive(entry: Entry | undefined, groups: GroupPair): boolean {
+  return entry !== undefined && isAllOnLive(forwardTargets(entry.actions).targets, groups)
+}
+
+function targetsText(actions: readonly Action[]): string {
+  const { targets } = forwardTargets(actions)
+  return targets.length ? targets.map(t => `${t.arn}=${t.weight}`).join(', ') : 'no forward target'
+}

@@ -1,0 +1,653 @@
+import { describe, it, expect, beforeEach } from '@jest/globals'
+import { mockClient } from 'aws-sdk-client-mock'
+import 'aws-sdk-client-mock-jest'
+import {
+  AddTagsCommand,
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  ElasticLoadBalancingV2Client,
+  ListenerNotFoundException,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  RuleNotFoundException
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import type {
+  Action,
+  DescribeListenersCommandInput,
+  DescribeListenersCommandOutput,
+  DescribeRulesCommandInput,
+  DescribeRulesCommandOutput,
+  DescribeTagsCommandInput,
+  DescribeTagsCommandOutput,
+  Listener,
+  ModifyListenerCommandInput,
+  ModifyRuleCommandInput,
+  Rule
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import { ElbTraffic, RestoreError } from '../../src/aws/traffic.js'
+import type { GroupPair } from '../../src/types.js'
+import { FakeClock, MemoryLog } from './fakes.js'
+
+const elb = mockClient(ElasticLoadBalancingV2Client)
+const client = new ElasticLoadBalancingV2Client({ region: 'us-east-1' })
+
+const ACCOUNT = 'arn:aws:elasticloadbalancing:us-east-1:123456789012'
+const BLUE = `${ACCOUNT}:targetgroup/web-blue/1111111111111111`
+const GREEN = `${ACCOUNT}:targetgroup/web-green/2222222222222222`
+const LISTENER = `${ACCOUNT}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`
+const API = `${ACCOUNT}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`
+const ADMIN = `${ACCOUNT}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/4a1b2c3d4e5f6a7b`
+const DEFAULT_RULE = `${ACCOUNT}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/0d0d0d0d0d0d0d0d`
+const groups: GroupPair = { live: BLUE, idle: GREEN }
+
+const oidc = {
+  Type: 'authenticate-oidc',
+  Order: 1,
+  AuthenticateOidcConfig: {
+    Issuer: 'https://idp.example.com',
+    AuthorizationEndpoint: 'https://idp.example.com/authorize',
+    TokenEndpoint: 'https://idp.example.com/token',
+    UserInfoEndpoint: 'https://idp.example.com/userinfo',
+    ClientId: 'web-admin',
+    SessionCookieName: 'AWSELBAuthSessionCookie',
+    Scope: 'openid',
+    SessionTimeout: 604800,
+    OnUnauthenticatedRequest: 'authenticate'
+  }
+} satisfies Action
+
+/** Behind OIDC, sticky, green listed first: all three must survive a write. */
+const adminRule = {
+  RuleArn: ADMIN,
+  Priority: '10',
+  IsDefault: false,
+  Conditions: [{ Field: 'path-pattern', Values: ['/admin/*'] }],
+  Actions: [
+    oidc,
+    {
+      Type: 'forward',
+      Order: 2,
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: GREEN, Weight: 0 },
+          { TargetGroupArn: BLUE, Weight: 100 }
+        ],
+        TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 }
+      }
+    }
+  ]
+} satisfies Rule
+
+/** A plain forward to blue, the way ELB describes one. */
+const apiRule = {
+  RuleArn: API,
+  Priority: '20',
+  IsDefault: false,
+  Conditions: [{ Field: 'path-pattern', Values: ['/api/*'] }],
+  Actions: [
+    {
+      Type: 'forward',
+      Order: 1,
+      TargetGroupArn: BLUE,
+      ForwardConfig: {
+        TargetGroups: [{ TargetGroupArn: BLUE, Weight: 1 }],
+        TargetGroupStickinessConfig: { Enabled: false }
+      }
+    }
+  ]
+} satisfies Rule
+
+const listenerDefault = [
+  {
+    Type: 'forward',
+    Order: 1,
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: BLUE, Weight: 100 },
+        { TargetGroupArn: GREEN, Weight: 0 }
+      ],
+      TargetGroupStickinessConfig: { Enabled: false }
+    }
+  }
+] satisfies Action[]
+
+const listener = {
+  ListenerArn: LISTENER,
+  Port: 443,
+  Protocol: 'HTTPS',
+  DefaultActions: listenerDefault
+} satisfies Listener
+
+const defaultRule = {
+  RuleArn: DEFAULT_RULE,
+  Priority: 'default',
+  IsDefault: true,
+  Conditions: [],
+  Actions: listenerDefault
+} satisfies Rule
+
+const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })
+
+/** An ELB in memory: describes what was last written, the way the real one does. */
+function fakeElb(rules: Rule[], listeners: Listener[] = []) {
+  const state = { rules: structuredClone(rules), listeners: structuredClone(listeners) }
+  elb.on(DescribeRulesCommand).callsFake(async (input: DescribeRulesCommandInput) => {
+    const arns = input.RuleArns ?? []
+    if (arns.some(a => !state.rules.some(r => r.RuleArn === a))) {
+      throw new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} })
+    }
+    const found = state.rules.filter(r => arns.includes(r.RuleArn ?? ''))
+    return { Rules: structuredClone(found) } satisfies Partial<DescribeRulesCommandOutput>
+  })
+  elb.on(DescribeListenersCommand).callsFake(async (input: DescribeListenersCommandInput) => {
+    const arns = input.ListenerArns ?? []
+    if (arns.some(a => !state.listeners.some(l => l.ListenerArn === a))) {
+      throw new ListenerNotFoundException({
+        message: 'One or more listeners not found',
+        $metadata: {}
+      })
+    }
+    const found = state.listeners.filter(l => arns.includes(l.ListenerArn ?? ''))
+    return { Listeners: structuredClone(found) } satisfies Partial<DescribeListenersCommandOutput>
+  })
+  elb.on(DescribeTagsCommand).callsFake(async (input: DescribeTagsCommandInput) => {
+    const TagDescriptions = (input.ResourceArns ?? []).map(ResourceArn => ({
+      ResourceArn,
+      Tags: [{ Key: 'ecs-canary:phase', Value: 'promoted' }]
+    }))
+    return { TagDescriptions } satisfies Partial<DescribeTagsCommandOutput>
+  })
+  elb.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => {
+    const rule = state.rules.find(r => r.RuleArn === input.RuleArn)
+    if (rule) rule.Actions = structuredClone(input.Actions)
+    return {}
+  })
+  elb.on(ModifyListenerCommand).callsFake(async (input: ModifyListenerCommandInput) => {
+    const l = state.listeners.find(x => x.ListenerArn === input.ListenerArn)
+    if (l) l.DefaultActions = structuredClone(input.DefaultActions)
+    // The default rule is a view of the listener's default actions.
+    for (const r of state.rules) {
+      if (r.IsDefault && input.ListenerArn === LISTENER)
+        r.Actions = structuredClone(input.DefaultActions)
+    }
+    return {}
+  })
+  return state
+}
+
+let clock: FakeClock
+let log: MemoryLog
+const traffic = (arns: string[]) =>
+  new ElbTraffic(client, arns, { clock, log, region: 'us-east-1' })
+
+/** The Actions sent in every ModifyRule call for `arn`, in order. */
+const modifyRuleBodies = (arn: string) =>
+  elb
+    .commandCalls(ModifyRuleCommand)
+    .filter(c => c.args[0].input.RuleArn === arn)
+    .map(c => c.args[0].input.Actions ?? [])
+
+/** The error a promise rejects with; fails the test if it resolves. */
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise
+  } catch (error) {
+    return error as Error
+  }
+  throw new Error('expected a rejection, but it resolved')
+}
+
+beforeEach(() => {
+  elb.reset()
+  clock = new FakeClock()
+  log = new MemoryLog()
+})
+
+describe('ElbTraffic.read', () => {
+  it('reads two rules and a listener with one DescribeRules, one DescribeListeners and one DescribeTags', async () => {
+    fakeElb([adminRule, apiRule], [listener])
+
+    const views = await traffic([API, LISTENER, ADMIN]).read()
+
+    expect(elb).toHaveReceivedCommandTimes(DescribeRulesCommand, 1)
+    expect(elb).toHaveReceivedCommandWith(DescribeRulesCommand, { RuleArns: [API, ADMIN] })
+    expect(elb).toHaveReceivedCommandTimes(DescribeListenersCommand, 1)
+    expect(elb).toHaveReceivedCommandWith(DescribeListenersCommand, { ListenerArns: [LISTENER] })
+    expect(elb).toHaveReceivedCommandTimes(DescribeTagsCommand, 1)
+    expect(elb).toHaveReceivedCommandWith(DescribeTagsCommand, {
+      ResourceArns: [API, LISTENER, ADMIN]
+    })
+    expect(views).toEqual([
+      {
+        arn: API,
+        kind: 'rule',
+        forwardActions: 1,
+        targets: [{ arn: BLUE, weight: 1 }],
+        tags: { 'ecs-canary:phase': 'promoted' }
+      },
+      {
+        arn: LISTENER,
+        kind: 'listener',
+        forwardActions: 1,
+        targets: [
+          { arn: BLUE, weight: 100 },
+          { arn: GREEN, weight: 0 }
+        ],
+        tags: { 'ecs-canary:phase': 'promoted' }
+      },
+      {
+        arn: ADMIN,
+        kind: 'rule',
+        forwardActions: 1,
+        targets: [
+          { arn: GREEN, weight: 0 },
+          { arn: BLUE, weight: 100 }
+        ],
+        tags: { 'ecs-canary:phase': 'promoted' }
+      }
+    ])
+  })
+
+  it('names the rule ARN that does not exist, and not the one that does', async () => {
+    fakeElb([apiRule])
+    const missing = ADMIN.replace('4a1b2c3d4e5f6a7b', 'ffffffffffffffff')
+
+    const error = await failure(traffic([API, missing]).read())
+
+    expect(error.message).toContain(`${missing} does not exist`)
+    expect(error.message).not.toContain(`${API} does not exist`)
+    expect(error.message).toContain('listener-rules')
+  })
+
+  it('names the listener ARN that does not exist', async () => {
+    fakeElb([], [])
+
+    await expect(traffic([LISTENER]).read()).rejects.toThrow(`${LISTENER} does not exist`)
+  })
+
+  it('refuses an ARN from another region before calling AWS', () => {
+    const elsewhere = API.replace('us-east-1', 'eu-west-1')
+
+    expect(() => traffic([elsewhere])).toThrow(/eu-west-1, but AWS_REGION is us-east-1/)
+    expect(elb).not.toHaveReceivedAnyCommand()
+  })
+})
+
+describe('ElbTraffic.shift', () => {
+  it('keeps the authenticate-oidc action, the order, the stickiness and the group order, with both weights', async () => {
+    fakeElb([adminRule])
+    const t = traffic([ADMIN])
+    await t.read()
+
+    await t.shift(groups, 50)
+
+    expect(modifyRuleBodies(ADMIN)).toEqual([
+      [
+        {
+          ...oidc,
+          AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true }
+        },
+        {
+          Type: 'forward',
+          Order: 2,
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: GREEN, Weight: 5 },
+              { TargetGroupArn: BLUE, Weight: 95 }
+            ],
+            TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 }
+          }
+        }
+      ]
+    ])
+  })
+
+  it('turns a plain forward into a weighted one: drops TargetGroupArn and sends weight 0 explicitly', async () => {
+    fakeElb([apiRule])
+    const t = traffic([API])
+    await t.read()
+
+    await t.shift(groups, 0)
+
+    const [body] = modifyRuleBodies(API)
+    expect(body).toEqual([
+      {
+        Type: 'forward',
+        Order: 1,
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: BLUE, Weight: 100 },
+            { TargetGroupArn: GREEN, Weight: 0 }
+          ],
+          TargetGroupStickinessConfig: { Enabled: false }
+        }
+      }
+    ])
+  })
+
+  it("writes a listener's default actions with ModifyListener", async () => {
+    fakeElb([], [listener])
+    const t = traffic([LISTENER])
+    await t.read()
+
+    await t.shift(groups, 5)
+
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, {
+      ListenerArn: LISTENER,
+      DefaultActions: [
+        {
+          Type: 'forward',
+          Order: 1,
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: BLUE, Weight: 995 },
+              { TargetGroupArn: GREEN, Weight: 5 }
+            ],
+            TargetGroupStickinessConfig: { Enabled: false }
+          }
+        }
+      ]
+    })
+    expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand)
+  })
+
+  it("writes a listener's default rule through its listener, since ModifyRule refuses it", async () => {
+    fakeElb([defaultRule], [listener])
+    const t = traffic([DEFAULT_RULE])
+    await t.read()
+
+    await t.shift(groups, 100)
+
+    expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1)
+    const [call] = elb.commandCalls(ModifyListenerCommand)
+    expect(call.args[0].input.ListenerArn).toBe(LISTENER)
+    expect(call.args[0].input.DefaultActions?.[0].ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: BLUE, Weight: 90 },
+      { TargetGroupArn: GREEN, Weight: 10 }
+    ])
+    expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand)
+  })
+
+  it('sends every write before any answers', async () => {
+    fakeElb([adminRule, apiRule])
+    const t = traffic([ADMIN, API])
+    await t.read()
+    const answers: (() => void)[] = []
+    elb
+      .on(ModifyRuleCommand)
+      .callsFake(() => new Promise(resolve => answers.push(() => resolve({}))))
+
+    const shifting = t.shift(groups, 10)
+    await new Promise(setImmediate)
+
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 2)
+    answers.forEach(answer => answer())
+    // The fake no longer records writes, so the read-back sees the old weights and gives up.
+    await expect(shifting).rejects.toThrow(/did not read back/)
+  })
+
+  it('puts the first rule back when the second write fails, and names the call, the rule and the cause', async () => {
+    fakeElb([apiRule, adminRule])
+    const t = traffic([API, ADMIN])
+    await t.read()
+    elb
+      .on(ModifyRuleCommand, { RuleArn: ADMIN })
+      .rejects(Object.assign(new Error('The action is not valid'), { name: 'ValidationError' }))
+
+    const error = await failure(t.shift(groups, 50))
+
+    expect(error.message).toContain(`ModifyRule failed for listener rule ${ADMIN}`)
+    expect(error.message).toContain('ValidationError: The action is not valid')
+    expect(error.message).toContain(`put back: listener rule ${API}`)
+    const [forward, revert] = modifyRuleBodies(API)
+    expect(forward[0].ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: BLUE, Weight: 95 },
+      { TargetGroupArn: GREEN, Weight: 5 }
+    ])
+    expect(revert).toEqual(apiRule.Actions)
+    expect(modifyRuleBodies(ADMIN)).toHaveLength(1)
+  })
+
+  it('reads back again until the new weights show', async () => {
+    const state = fakeElb([apiRule])
+    const t = traffic([API])
+    await t.read()
+    const written = state.rules[0]
+    // ELB is eventually consistent: the first read after the write still shows the old list.
+    let stale = 1
+    elb.on(DescribeRulesCommand).callsFake(async () => ({
+      Rules: [stale-- > 0 ? apiRule : structuredClone(written)]
+    }))
+
+    const started = clock.now()
+
+    await t.shift(groups, 20)
+
+    expect(elb).toHaveReceivedCommandTimes(DescribeRulesCommand, 1 + 2)
+    expect(clock.now() - started).toBe(300)
+  })
+
+  it('fails after a few reads when the new weights never show', async () => {
+    fakeElb([apiRule])
+    const t = traffic([API])
+    await t.read()
+    elb.on(DescribeRulesCommand).resolves({ Rules: [apiRule] })
+    const started = clock.now()
+
+    await expect(t.shift(groups, 20)).rejects.toThrow(
+      `did not read back after 5 tries: listener rule ${API} shows ${BLUE}=1`
+    )
+    expect(elb).toHaveReceivedCommandTimes(DescribeRulesCommand, 1 + 5)
+    expect(clock.now() - started).toBe(4 * 300)
+  })
+
+  it('refuses a rule that forwards to a third target group, writing nothing', async () => {
+    const other = `${ACCOUNT}:targetgroup/legacy/3333333333333333`
+    const legacy = structuredClone(apiRule) as Rule
+    legacy.Actions = [{ Type: 'forward', TargetGroupArn: other }]
+    fakeElb([adminRule, legacy])
+    const t = traffic([ADMIN, API])
+    await t.read()
+
+    await expect(t.shift(groups, 10)).rejects.toThrow(`forwards to target group ${other}`)
+    expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand)
+  })
+
+  it('refuses to shift before the rules were read', async () => {
+    fakeElb([apiRule])
+
+    await expect(traffic([API]).shift(groups, 10)).rejects.toThrow(/before read\(\)/)
+    expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand)
+  })
+})
+
+describe('ElbTraffic.restore', () => {
+  const split = structuredClone(adminRule) as Rule
+  split.Actions![1].ForwardConfig!.TargetGroups = [
+    { TargetGroupArn: GREEN, Weight: 10 },
+    { TargetGroupArn: BLUE, Weight: 90 }
+  ]
+  const splitApi = structuredClone(apiRule) as Rule
+  splitApi.Actions = structuredClone(listenerDefault)
+  splitApi.Actions[0].ForwardConfig!.TargetGroups = [
+    { TargetGroupArn: BLUE, Weight: 50 },
+    { TargetGroupArn: GREEN, Weight: 50 }
+  ]
+
+  it('retries a throttled write until it lands within the budget, logging each retry', async () => {
+    fakeElb([split])
+    const t = traffic([ADMIN])
+    let throttles = 2
+    elb.on(ModifyRuleCommand).callsFake(async () => {
+      if (throttles-- > 0) throw throttled()
+      return {}
+    })
+    const restored = structuredClone(split)
+    restored.Actions![1].ForwardConfig!.TargetGroups = [
+      { TargetGroupArn: GREEN, Weight: 0 },
+      { TargetGroupArn: BLUE, Weight: 100 }
+    ]
+    elb
+      .on(DescribeRulesCommand)
+      .callsFake(async () => ({ Rules: [throttles >= 0 ? split : restored] }))
+
+    await t.restore(groups, { budgetMs: 10_000 })
+
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 3)
+    const last = modifyRuleBodies(ADMIN)[2]
+    expect(last[0].AuthenticateOidcConfig?.UseExistingClientSecret).toBe(true)
+    expect(last[1].ForwardConfig).toEqual({
+      TargetGroups: [
+        { TargetGroupArn: GREEN, Weight: 0 },
+        { TargetGroupArn: BLUE, Weight: 100 }
+      ],
+      TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 }
+    })
+    expect(log.lines.filter(l => l.includes('ThrottlingException: Rate exceeded'))).toEqual([
+      expect.stringMatching(/^warning: Retry 1 in 250ms: ModifyRule failed/),
+      expect.stringMatching(/^warning: Retry 2 in 500ms: ModifyRule failed/)
+    ])
+  })
+
+  it('gives up with RestoreError naming the rule once the budget is spent', async () => {
+    fakeElb([split, apiRule])
+    const t = traffic([ADMIN, API])
+    elb.on(ModifyRuleCommand, { RuleArn: ADMIN }).rejects(throttled())
+    const started = clock.now()
+
+    const error = await failure(t.restore(groups, { budgetMs: 5_000 }))
+
+    expect(error).toBeInstanceOf(RestoreError)
+    expect((error as RestoreError).rules).toEqual([ADMIN])
+    expect((error as RestoreError).message).toContain('ThrottlingException: Rate exceeded')
+    expect(clock.now() - started).toBe(5_000)
+    // Already all on live: the API rule is never written.
+    expect(modifyRuleBodies(API)).toHaveLength(0)
+  })
+
+  it('writes every rule before any answers', async () => {
+    fakeElb([split, splitApi])
+    const t = traffic([ADMIN, API])
+    const answers: (() => void)[] = []
+    elb
+      .on(ModifyRuleCommand)
+      .callsFake(() => new Promise(resolve => answers.push(() => resolve({}))))
+
+    const restoring = t.restore(groups, { budgetMs: 1_000 })
+    await new Promise(setImmediate)
+
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 2)
+    answers.forEach(answer => answer())
+    // The fake no longer records writes: nothing reads back at 100 % live.
+    await expect(restoring).rejects.toThrow(RestoreError)
+  })
+
+  it('writes the cached actions when the rules cannot be read', async () => {
+    const state = fakeElb([split])
+    const t = traffic([ADMIN])
+    await t.read()
+    let failures = 1
+    elb.on(DescribeRulesCommand).callsFake(async () => {
+      if (failures-- > 0) throw throttled()
+      return { Rules: structuredClone(state.rules) }
+    })
+
+    await t.restore(groups, { budgetMs: 5_000 })
+
+    const [body] = modifyRuleBodies(ADMIN)
+    expect(body[0]).toMatchObject({ Type: 'authenticate-oidc', Order: 1 })
+    expect(body[1].ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: GREEN, Weight: 0 },
+      { TargetGroupArn: BLUE, Weight: 100 }
+    ])
+    expect(log.lines).toContainEqual(expect.stringContaining('Could not read the listener rules'))
+  })
+
+  it('writes nothing when all traffic is already on live', async () => {
+    fakeElb([adminRule], [listener])
+
+    await traffic([ADMIN, LISTENER]).restore(groups, { budgetMs: 5_000 })
+
+    expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand)
+    expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand)
+  })
+})
+
+describe('ElbTraffic.restoreCommands', () => {
+  const jsonOf = (command: string) => JSON.parse(/ '([^']*)'$/.exec(command)?.[1] ?? '') as Action[]
+
+  it('prints modify-rule and modify-listener commands with live at 100, idle at 0, the rest kept', async () => {
+    const split = structuredClone(adminRule) as Rule
+    split.Actions![1].ForwardConfig!.TargetGroups![0].Weight = 10
+    fakeElb([split], [listener])
+    const t = traffic([ADMIN, LISTENER])
+    await t.read()
+
+    const [rule, listenerCommand] = t.restoreCommands(groups)
+
+    expect(rule).toMatch(
+      new RegExp(`^aws elbv2 modify-rule --region us-east-1 --rule-arn ${ADMIN} --actions '`)
+    )
+    const actions = jsonOf(rule)
+    expect(actions[0]).toEqual({
+      ...oidc,
+      AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true }
+    })
+    expect(actions[1].ForwardConfig).toEqual({
+      TargetGroups: [
+        { TargetGroupArn: GREEN, Weight: 0 },
+        { TargetGroupArn: BLUE, Weight: 100 }
+      ],
+      TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 }
+    })
+    expect(listenerCommand).toMatch(
+      new RegExp(
+        `^aws elbv2 modify-listener --region us-east-1 --listener-arn ${LISTENER} --default-actions '`
+      )
+    )
+    expect(jsonOf(listenerCommand)[0].ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: BLUE, Weight: 100 },
+      { TargetGroupArn: GREEN, Weight: 0 }
+    ])
+  })
+
+  it('says so when a rule was never read, and offers a forward-only command', () => {
+    const [warning, command] = traffic([API]).restoreCommands(groups)
+
+    expect(warning).toMatch(/^# The actions of .* were never read/)
+    expect(jsonOf(command)).toEqual([
+      {
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: BLUE, Weight: 100 },
+            { TargetGroupArn: GREEN, Weight: 0 }
+          ]
+        }
+      }
+    ])
+  })
+})
+
+describe('ElbTraffic.tag', () => {
+  it('tags every rule and listener in one AddTags call', async () => {
+    elb.on(AddTagsCommand).resolves({})
+
+    await traffic([API, ADMIN, LISTENER]).tag({ 'ecs-canary:phase': 'in-progress' })
+
+    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 1)
+    expect(elb).toHaveReceivedCommandWith(AddTagsCommand, {
+      ResourceArns: [API, ADMIN, LISTENER],
+      Tags: [{ Key: 'ecs-canary:phase', Value: 'in-progress' }]
+    })
+  })
+
+  it('names the call and the ARNs when tagging fails', async () => {
+    elb.on(AddTagsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }))
+
+    await expect(traffic([API]).tag({ a: 'b' })).rejects.toThrow(
+      `AddTags failed for ${API}: AccessDenied: denied`
+    )
+  })
+})

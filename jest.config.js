@@ -2,7 +2,7 @@
 // that run the bundled dist/index.js against moto's server mode on 127.0.0.1.
 const tsJest = [
   'ts-jest',
-  { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: ['TS151001'] } }
+  { useESM: true, tsconfig: 'tsconfig.check.json', diagnostics: { ignoreCodes: ['TS151001'] } }
 ]
 const common = {
   extensionsToTreatAsEsm: ['.ts'],

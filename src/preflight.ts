@@ -16,6 +16,7 @@ export interface ServiceFacts {
   readonly targetGroups: readonly string[]
   readonly desiredCount: number
   readonly taskDefinition: string
+  readonly family: string
 }
 
 /** Everything read before the first write. */
@@ -47,14 +48,42 @@ export class PreflightError extends Error {
   }
 }
 
-/** Checks the services, the rules and the alarms; returns the pair's roles or throws. */
-export function checkFacts(facts: Facts): PairState {
+/**
+ * Checks the services, the rules and the alarms; returns the pair's roles or throws. Without
+ * `recordedLive` the live service is the one holding all traffic (deploy); with it, the roles
+ * are the recorded ones and the idle share is read off the rules (promote, rollback).
+ */
+export function checkFacts(facts: Facts, recordedLive?: string): PairState {
   const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)]
   const groups = attachedGroups(facts.services)
   if (!groups) throw new PreflightError(problems)
   problems.push(...ruleProblems(facts.rules, groups))
   if (problems.length > 0) throw new PreflightError(problems)
-  return rolesFromWeights(facts.services, facts.rules, groups)
+  if (recordedLive === undefined) return rolesFromWeights(facts.services, facts.rules, groups)
+  return recordedRoles(facts.services, facts.rules, recordedLive)
+}
+
+function recordedRoles(
+  services: readonly [ServiceFacts, ServiceFacts],
+  rules: readonly RuleView[],
+  recordedLive: string
+): PairState {
+  const live = services.find(s => s.name === recordedLive)
+  const idle = services.find(s => s.name !== recordedLive)
+  if (!live || !idle) {
+    throw new PreflightError([
+      `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services')`
+    ])
+  }
+  const groups = { live: live.targetGroups[0], idle: idle.targetGroups[0] }
+  const shares = rules.map(r => ({ rule: r, share: describeShare(r, groups) }))
+  const first = shares[0].share.tenths
+  if (shares.some(s => s.share.tenths !== first || s.share.tenths < 0)) {
+    throw new PreflightError([
+      `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); put them back in step with mode: rollback`
+    ])
+  }
+  return { live, idle, groups, tenths: first }
 }
 
 function serviceProblems(services: readonly ServiceFacts[]): string[] {

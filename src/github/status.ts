@@ -81,7 +81,7 @@ export function fitDescription(text: string): string {
  */
 export function gatesText(detail: string): string {
   const parts = detail
-    .split(/\s*[,;]\s*/)
+    .split(/\s*[,;·]\s*/)
     .map(p => p.trim())
     .filter(Boolean)
   if (parts.length === 0) return ''

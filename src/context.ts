@@ -1,0 +1,86 @@
+/**
+ * Everything a mode needs, built once from the settings: the adapters, the clock, the log, the
+ * commit status. The only place that wires concrete adapters together.
+ */
+import * as core from '@actions/core'
+import { context as githubContext } from '@actions/github'
+import { makeClients, type Clients } from './aws/clients.js'
+import { EcsServices } from './aws/ecs.js'
+import { ElbTraffic } from './aws/traffic.js'
+import { systemClock } from './clock.js'
+import { CommitStatus, defaultStatusContext, runUrl, statusTarget } from './github/status.js'
+import type { Settings } from './inputs.js'
+import { runOwner } from './state.js'
+import type { Clock, Log } from './types.js'
+
+/** The runner's log, through `@actions/core`. */
+export const coreLog: Log = {
+  info: line => core.info(line),
+  warn: line => core.warning(line),
+  debug: line => core.debug(line)
+}
+
+/** What every mode works with. */
+export interface Context {
+  readonly settings: Settings
+  readonly clients: Clients
+  readonly traffic: ElbTraffic
+  readonly ecs: EcsServices
+  readonly clock: Clock
+  readonly log: Log
+  readonly status: CommitStatus
+  /** This run's identity, recorded as the owner of a rollout it starts. */
+  readonly owner: string
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal
+}
+
+/** Builds the context; constructing adapters makes no AWS call. */
+export function makeContext(settings: Settings, signal: AbortSignal): Context {
+  const clients = makeClients(settings.region)
+  const clock = systemClock
+  const log = coreLog
+  return {
+    settings,
+    clients,
+    traffic: new ElbTraffic(clients.elb, settings.listenerRules, {
+      clock,
+      log,
+      region: settings.region
+    }),
+    ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
+    clock,
+    log,
+    status: makeStatus(settings, log),
+    owner: runOwner(),
+    signal
+  }
+}
+
+function makeStatus(settings: Settings, log: Log): CommitStatus {
+  const { owner, repo } = repository()
+  // A dry run writes nothing anywhere, GitHub included.
+  const token = settings.dryRun ? '' : settings.githubToken
+  return new CommitStatus({
+    token,
+    context: settings.statusContext ?? defaultStatusContext(settings.cluster, settings.services),
+    sha: safeTarget(),
+    owner,
+    repo,
+    targetUrl: runUrl(githubContext.serverUrl, owner, repo, githubContext.runId),
+    log
+  })
+}
+
+function repository(): { owner: string; repo: string } {
+  const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/')
+  return { owner, repo }
+}
+
+function safeTarget(): string {
+  try {
+    return statusTarget(githubContext)
+  } catch {
+    return ''
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The only reader of the action's inputs. Parses everything at the edge into one typed, validated
+ * settings object; a bad value throws an `InputError` naming the input and the value, before any
+ * AWS call is made.
+ */
+import { DEFAULT_STAGES, InputError, parseDuration, parsePlan } from './plan.js'
+import { Input } from './names.js'
+import {
+  DEFAULT_BOUNDS,
+  parseAnalysisSwitch,
+  parseErrorBound,
+  parseMinRequests,
+  parseRatio,
+  type AnalysisBounds
+} from './analysis.js'
+import type { Mode, Plan } from './types.js'
+
+/** Everything the action was asked to do, parsed. */
+export interface Settings {
+  readonly cluster: string
+  /** The pair, in the order given. */
+  readonly services: readonly [string, string]
+  readonly listenerRules: readonly string[]
+  readonly taskDefinition?: string
+  /** The plan from `stages`; `undefined` in promote mode when empty (use the recorded plan). */
+  readonly plan?: Plan
+  readonly bakeMs: number
+  readonly alarms: readonly string[]
+  readonly pollMs: number
+  readonly insufficientData: 'ok' | 'alarm'
+  readonly mode: Mode
+  readonly canaryCapacity: 'match' | 'keep'
+  readonly afterPromotion: 'keep' | 'scale-down'
+  readonly serviceTimeoutMs: number
+  readonly allowFamilyChange: boolean
+  readonly analysis: { readonly enabled: boolean; readonly bounds: AnalysisBounds }
+  readonly statusContext?: string
+  readonly githubToken: string
+  readonly dryRun: boolean
+  readonly region: string
+}
+
+/** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
+export type InputReader = (name: string) => string
+
+const LISTENER_ARN =
+  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:(listener|listener-rule)\/app\/[^\s]+$/
+
+/** Parses and validates every input. `env` supplies the region. */
+export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.env): Settings {
+  const text = (name: string) => get(name).trim()
+  const mode = oneOf(Input.mode, text(Input.mode) || 'deploy', [
+    'deploy',
+    'promote',
+    'rollback',
+    'status'
+  ] as const)
+  const bakeMs = duration(text, Input.bakeTime, '5m')
+  const stagesText = text(Input.stages)
+  const plan =
+    stagesText || mode === 'deploy'
+      ? parsePlan(stagesText || DEFAULT_STAGES, bakeMs, Input.stages)
+      : undefined
+  const alarms = list(text(Input.alarms))
+  const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim()
+  if (!region) {
+    throw new InputError(
+      'AWS_REGION',
+      'no region: set AWS_REGION (aws-actions/configure-aws-credentials does this with aws-region)'
+    )
+  }
+  const taskDefinition = text(Input.taskDefinition)
+  const statusContext = text(Input.statusContext)
+  return {
+    cluster: required(text, Input.cluster),
+    services: pair(required(text, Input.services)),
+    listenerRules: listenerRules(required(text, Input.listenerRules)),
+    ...(taskDefinition ? { taskDefinition } : {}),
+    ...(plan ? { plan } : {}),
+    bakeMs,
+    alarms: unique(Input.alarms, alarms),
+    pollMs: atLeast(Input.pollInterval, duration(text, Input.pollInterval, '5s'), 100),
+    insufficientData: oneOf(Input.insufficientData, text(Input.insufficientData) || 'ok', [
+      'ok',
+      'alarm'
+    ] as const),
+    mode,
+    canaryCapacity: oneOf(Input.canaryCapacity, text(Input.canaryCapacity) || 'match', [
+      'match',
+      'keep'
+    ] as const),
+    afterPromotion: oneOf(Input.afterPromotion, text(Input.afterPromotion) || 'keep', [
+      'keep',
+      'scale-down'
+    ] as const),
+    serviceTimeoutMs: duration(text, Input.serviceTimeout, '15m'),
+    allowFamilyChange: bool(Input.allowFamilyChange, text(Input.allowFamilyChange)),
+    analysis: {
+      enabled: parseAnalysisSwitch(text(Input.analysis), alarms.length > 0, Input.analysis),
+      bounds: {
+        ...parseErrorBound(text(Input.maxErrorRate), Input.maxErrorRate),
+        latencyRatio: parseRatio(
+          Input.maxLatency,
+          text(Input.maxLatency),
+          DEFAULT_BOUNDS.latencyRatio
+        ),
+        minRequests: parseMinRequests(text(Input.minRequests), Input.minRequests)
+      }
+    },
+    ...(statusContext ? { statusContext } : {}),
+    githubToken: get(Input.githubToken),
+    dryRun: bool(Input.dryRun, text(Input.dryRun)),
+    region
+  }
+}
+
+function required(text: (name: string) => string, name: string): string {
+  const value = text(name)
+  if (!value) throw new InputError(name, 'is required and was not given')
+  return value
+}
+
+/** Splits on commas, spaces and newlines. */
+function list(value: string): string[] {
+  return value.split(/[\s,]+/).filter(Boolean)
+}
+
+function unique(name: string, values: string[]): string[] {
+  const seen = new Set<string>()
+  for (const v of values) {
+    if (seen.has(v)) throw new InputError(name, `'${v}' is listed twice`)
+    seen.add(v)
+  }
+  return values
+}
+
+function pair(value: string): [string, string] {
+  const names = list(value)
+  if (names.length !== 2) {
+    throw new InputError(
+      Input.services,
+      `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`
+    )
+  }
+  if (names[0] === names[1]) {
+    throw new InputError(Input.services, `the two services must differ, got '${names[0]}' twice`)
+  }
+  return [names[0], names[1]]
+}
+
+function listenerRules(value: string): string[] {
+  const arns = unique(Input.listenerRules, list(value))
+  for (const arn of arns) {
+    if (!LISTENER_ARN.test(arn)) {
+      throw new InputError(
+        Input.listenerRules,
+        `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`
+      )
+    }
+  }
+  return arns
+}
+
+function duration(text: (name: string) => string, name: string, fallback: string): number {
+  return parseDuration(name, text(name) || fallback)
+}
+
+function atLeast(name: string, ms: number, min: number): number {
+  if (ms < min) throw new InputError(name, `must be at least ${min}ms, got ${ms}ms`)
+  return ms
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  const found = allowed.find(a => a === value.toLowerCase())
+  if (!found) {
+    throw new InputError(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`)
+  }
+  return found
+}
+
+function bool(name: string, value: string): boolean {
+  if (value === '') return false
+  if (/^(true|yes|on)$/i.test(value)) return true
+  if (/^(false|no|off)$/i.test(value)) return false
+  throw new InputError(name, `'${value}' is not true or false`)
+}

@@ -1,0 +1,55 @@
+/**
+ * The main step: read the settings, run the mode, report. With `post.ts`, the only caller of
+ * `core.setFailed`.
+ */
+import * as core from '@actions/core'
+import { makeContext, type Context } from './context.js'
+import { readSettings } from './inputs.js'
+import { deploy } from './modes/deploy.js'
+import { promote, rollback, status } from './modes/manage.js'
+import { Output, State } from './names.js'
+import { publish, type RunEnd } from './report.js'
+import { messageOf } from './rollout.js'
+import type { Mode } from './types.js'
+
+const MODES: Record<Mode, (ctx: Context) => Promise<RunEnd>> = {
+  deploy,
+  promote,
+  rollback,
+  status
+}
+
+/** Runs the main step. Never throws: every failure ends in `core.setFailed`. */
+export async function runMain(): Promise<void> {
+  // First of all: from now on the same bundle, run again by the runner, is the post step.
+  core.saveState(State.isPost, 'true')
+  const controller = new AbortController()
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      core.warning(
+        `Received ${signal}: the job is being cancelled; stopping and restoring traffic.`
+      )
+    }
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  let ctx: Context | undefined
+  try {
+    const settings = readSettings(name => core.getInput(name))
+    ctx = makeContext(settings, controller.signal)
+    const end = await MODES[settings.mode](ctx)
+    const failure = await publish(ctx, end)
+    if (failure) core.setFailed(failure)
+  } catch (error) {
+    // Only checks and reads throw out of a mode: nothing was moved.
+    const message = messageOf(error)
+    core.setOutput(Output.result, 'unchanged')
+    core.setOutput(Output.reason, message)
+    await ctx?.status.post('failure', `refused: ${message}`)
+    core.setFailed(message)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}

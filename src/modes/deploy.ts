@@ -1,0 +1,183 @@
+/**
+ * `mode: deploy`: check everything, claim the rules, ship the revision to the idle service, then
+ * walk the stages.
+ */
+import * as core from '@actions/core'
+import { credentialExpiry } from '../aws/clients.js'
+import { requireHealthyTargets } from '../aws/health.js'
+import type { Context } from '../context.js'
+import { Input } from '../names.js'
+import { formatPlan, weightsFor, percentText, formatDuration } from '../plan.js'
+import { credentialProblem, planWarnings, PreflightError, type PairState } from '../preflight.js'
+import { liveReporter, type RunEnd } from '../report.js'
+import { runRollout, messageOf } from '../rollout.js'
+import { checkFamily, type TaskDefinitionSource } from '../taskdef.js'
+import type { Plan } from '../types.js'
+import { readPair, refuseActiveRollout } from './pair.js'
+import { buildGates, claimRules, phaseRecorder, rolloutSpec, saveGuard } from './shared.js'
+
+/** Runs a whole deploy. Throws only before the first write. */
+export async function deploy(ctx: Context): Promise<RunEnd> {
+  const { settings, log } = ctx
+  const plan = settings.plan as Plan
+  const pair = await core.group('Pre-flight checks', async () => {
+    const read = await readPair(ctx)
+    refuseActiveRollout(read.rules)
+    const state = read.check(undefined)
+    for (const warning of planWarnings(plan, read.alarms)) log.warn(warning)
+    const problem = credentialProblem(
+      plan,
+      await credentialExpiry(ctx.clients.ecs),
+      ctx.clock.now()
+    )
+    if (problem) throw new PreflightError([problem])
+    log.info(
+      `Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
+        `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`
+    )
+    return state
+  })
+  const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined
+  const gates = buildGates(ctx, pair)
+  const summaryBase = {
+    cluster: settings.cluster,
+    newService: pair.idle.name,
+    oldService: pair.live.name,
+    plan: formatPlan(plan),
+    mode: settings.mode
+  } as const
+
+  if (settings.dryRun) return dryRun(ctx, pair, plan, summaryBase)
+
+  saveGuard(ctx, pair)
+  const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
+  await claimRules(ctx, pair, plan, revision)
+  const recordPhase = phaseRecorder(ctx, pair, plan, revision)
+
+  let taskDefinitionArn: string | undefined
+  try {
+    taskDefinitionArn = await core.group(`Preparing ${pair.idle.name}`, () =>
+      prepareIdle(ctx, pair, source)
+    )
+  } catch (error) {
+    const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
+    await recordPhase('rolled-back', reason).catch(e => log.warn(messageOf(e)))
+    return {
+      outcome: {
+        result: 'unchanged',
+        tenths: 0,
+        reason,
+        liveService: pair.live.name,
+        idleService: pair.idle.name
+      },
+      failed: true,
+      settled: true
+    }
+  }
+
+  const result = await runRollout(rolloutSpec(ctx, pair, plan, 0), {
+    traffic: ctx.traffic,
+    gates,
+    clock: ctx.clock,
+    log,
+    reporter: liveReporter(ctx, pair.idle.name),
+    recordPhase,
+    signal: ctx.signal
+  })
+  if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
+  return {
+    outcome: result.outcome,
+    failed: result.failed,
+    record: result.record,
+    settled: !result.restoreCommands,
+    ...(taskDefinitionArn ? { taskDefinitionArn } : {}),
+    ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
+    summary: { ...summaryBase, record: result.record }
+  }
+}
+
+async function loadRevision(ctx: Context, pair: PairState): Promise<TaskDefinitionSource> {
+  const source = await ctx.ecs.loadTaskDefinition(ctx.settings.taskDefinition as string)
+  checkFamily(source.family, pair.idle, pair.live, ctx.settings.allowFamilyChange)
+  return source
+}
+
+/**
+ * Puts the revision and the capacity on the idle service, waits until it is stable, and requires
+ * healthy targets: a canary with nothing healthy behind it would fail its 1% on arrival.
+ */
+async function prepareIdle(
+  ctx: Context,
+  pair: PairState,
+  source: TaskDefinitionSource | undefined
+): Promise<string | undefined> {
+  const { settings, ecs } = ctx
+  const taskDefinition = source ? await ecs.register(source) : undefined
+  const desiredCount =
+    settings.canaryCapacity === 'match' && pair.idle.desiredCount !== pair.live.desiredCount
+      ? pair.live.desiredCount
+      : undefined
+  const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition
+  const deploymentId = await ecs.updateIdle(pair.idle.name, {
+    ...(changeTask ? { taskDefinition } : {}),
+    ...(desiredCount !== undefined ? { desiredCount } : {})
+  })
+  if (changeTask || desiredCount !== undefined) {
+    await ecs.waitStable(pair.idle.name, {
+      intervalMs: 10_000,
+      timeoutMs: settings.serviceTimeoutMs,
+      signal: ctx.signal,
+      ...(deploymentId ? { deploymentId } : {})
+    })
+  }
+  await requireHealthyTargets(
+    ctx.clients.elb,
+    pair.groups.idle,
+    desiredCount ?? pair.idle.desiredCount,
+    ctx.log
+  )
+  return taskDefinition
+}
+
+/** `after-promotion: scale-down`: the old service goes to 0 once the new one has baked at 100%. */
+async function afterPromotion(ctx: Context, pair: PairState) {
+  if (ctx.settings.afterPromotion !== 'scale-down') return
+  try {
+    await ctx.ecs.scaleDown(pair.live.name)
+    ctx.log.info(`Scaled ${pair.live.name} down to 0 (${Input.afterPromotion}: scale-down).`)
+  } catch (error) {
+    ctx.log.warn(`Promoted, but could not scale ${pair.live.name} down: ${messageOf(error)}`)
+  }
+}
+
+function dryRun(
+  ctx: Context,
+  pair: PairState,
+  plan: Plan,
+  base: Omit<NonNullable<RunEnd['summary']>, 'record' | 'planned' | 'dryRun'>
+): RunEnd {
+  ctx.log.info(
+    `Dry run: nothing will be written. The plan for ${ctx.settings.listenerRules.length} rule(s):`
+  )
+  plan.forEach((stage, i) => {
+    const w = weightsFor(stage.tenths)
+    const bake =
+      stage.bake.kind === 'pause' ? 'then pause' : `bake ${formatDuration(stage.bake.ms)}`
+    ctx.log.info(
+      `  stage ${i + 1}/${plan.length}: ${percentText(stage.tenths)} on ${pair.idle.name} — weights ${pair.idle.name}=${w.idle} ${pair.live.name}=${w.live}, ${bake}`
+    )
+  })
+  const record = { startedAt: ctx.clock.now(), stages: [], timeline: [] }
+  return {
+    outcome: {
+      result: 'unchanged',
+      tenths: 0,
+      reason: 'dry run: nothing was written',
+      liveService: pair.live.name,
+      idleService: pair.idle.name
+    },
+    failed: false,
+    settled: true,
+    summary: { ...base, record, dryRun: true, planned: plan }
+  }
+}

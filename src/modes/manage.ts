@@ -1,0 +1,183 @@
+/**
+ * The modes people run by hand: `promote` (continue a paused or interrupted rollout), `rollback`
+ * (all traffic to the live service) and `status` (report, write nothing).
+ */
+import * as core from '@actions/core'
+import { requireHealthyTargets } from '../aws/health.js'
+import type { Context } from '../context.js'
+import { Input } from '../names.js'
+import { formatPlan, parsePlan, percentText, remainingStages } from '../plan.js'
+import { PreflightError, type PairState } from '../preflight.js'
+import { liveReporter, type RunEnd } from '../report.js'
+import { describeShare, messageOf, runRollout } from '../rollout.js'
+import { ownerUrl, type RecordedState } from '../state.js'
+import type { Outcome } from '../types.js'
+import { readPair, type PairRead } from './pair.js'
+import { buildGates, claimRules, phaseRecorder, rolloutSpec, saveGuard } from './shared.js'
+
+/** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
+export async function promote(ctx: Context): Promise<RunEnd> {
+  const { settings, log } = ctx
+  const { read, recorded, pair } = await core.group('Pre-flight checks', async () => {
+    const read = await readPair(ctx)
+    const recorded = requireRecord(read, 'promote')
+    if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
+      throw new PreflightError([
+        `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}). Start a new one with mode: deploy`
+      ])
+    }
+    if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
+      log.warn(
+        `Taking over an interrupted rollout owned by ${ownerUrl(recorded.owner)}. If that run is still going, cancel one of the two.`
+      )
+    }
+    return { read, recorded, pair: read.check(recorded.live) }
+  })
+  const plan = settings.plan ?? parsePlan(recorded.plan, settings.bakeMs, Input.stages)
+  const ahead = remainingStages(plan, pair.tenths)
+  log.info(
+    `${pair.idle.name} holds ${percentText(pair.tenths)}; stages ahead: ${formatPlan(ahead) || 'none (finish now)'}`
+  )
+  const base = summaryBase(ctx, pair, formatPlan(plan))
+  if (settings.dryRun) {
+    return {
+      outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
+      failed: false,
+      settled: true,
+      summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
+    }
+  }
+  void read
+  saveGuard(ctx, pair)
+  await claimRules(ctx, pair, plan, recorded.revision)
+  const result = await runRollout(rolloutSpec(ctx, pair, plan, pair.tenths), {
+    traffic: ctx.traffic,
+    gates: buildGates(ctx, pair),
+    clock: ctx.clock,
+    log,
+    reporter: liveReporter(ctx, pair.idle.name),
+    recordPhase: phaseRecorder(ctx, pair, plan, recorded.revision),
+    signal: ctx.signal
+  })
+  if (result.outcome.result === 'promoted' && settings.afterPromotion === 'scale-down') {
+    await ctx.ecs
+      .scaleDown(pair.live.name)
+      .catch(e => log.warn(`Promoted, but could not scale ${pair.live.name} down: ${messageOf(e)}`))
+  }
+  return {
+    outcome: result.outcome,
+    failed: result.failed,
+    record: result.record,
+    settled: !result.restoreCommands,
+    ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
+    summary: { ...base, record: result.record }
+  }
+}
+
+/**
+ * `mode: rollback`: all traffic to the live service. After a promotion, the service that was
+ * live before it (kept running at 0% with `after-promotion: keep`) takes it back.
+ */
+export async function rollback(ctx: Context): Promise<RunEnd> {
+  const { log } = ctx
+  const read = await readPair(ctx, false)
+  const recorded = requireRecord(read, 'rollback')
+  const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live
+  const pair = read.check(target)
+  if (pair.tenths === 0) {
+    log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
+    return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true }
+  }
+  if (recorded.phase === 'promoted') {
+    // Undoing a promotion sends everything to a service that may have been scaled down.
+    await requireHealthyTargets(ctx.clients.elb, pair.groups.live, 1, log)
+  }
+  if (ctx.settings.dryRun) {
+    log.info(
+      `Dry run: would put 100% back on ${pair.live.name} (now ${percentText(1000 - pair.tenths)}).`
+    )
+    return {
+      outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
+      failed: false,
+      settled: true
+    }
+  }
+  saveGuard(ctx, pair)
+  const plan = parsePlan(recorded.plan || '100', ctx.settings.bakeMs, Input.stages)
+  const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision)
+  try {
+    await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 })
+  } catch (error) {
+    return {
+      outcome: outcome(pair, 'rolled-back', pair.tenths, `rollback failed: ${messageOf(error)}`),
+      failed: true,
+      settled: false,
+      restoreCommands: ctx.traffic.restoreCommands(pair.groups)
+    }
+  }
+  const reason = `rolled back by hand from ${percentText(pair.tenths)} (${ownerUrl(ctx.owner)})`
+  await recordPhase('rolled-back', reason)
+  log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`)
+  return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true }
+}
+
+/** `mode: status`: prints the pair, the share on every rule and the record; writes nothing. */
+export async function status(ctx: Context): Promise<RunEnd> {
+  const { log } = ctx
+  const read = await readPair(ctx, false)
+  const recorded = read.recorded
+  let pair: PairState
+  try {
+    pair = read.check(recorded?.live)
+  } catch (error) {
+    log.warn(messageOf(error))
+    throw error
+  }
+  log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}`)
+  for (const rule of read.rules) {
+    log.info(`  ${rule.arn}: ${describeShare(rule, pair.groups).text} on ${pair.idle.name}`)
+  }
+  if (recorded) {
+    log.info(`Phase: ${recorded.phase} (updated ${recorded.updated})`)
+    log.info(`Plan: ${recorded.plan}`)
+    log.info(`Owner: ${ownerUrl(recorded.owner)}`)
+    if (recorded.revision) log.info(`Revision: ${recorded.revision}`)
+    if (recorded.reason) log.info(`Reason: ${recorded.reason}`)
+  } else {
+    log.info('No rollout is recorded on these rules yet.')
+  }
+  const reason = recorded
+    ? `${recorded.phase} at ${percentText(pair.tenths)}`
+    : 'no rollout recorded'
+  return { outcome: outcome(pair, 'unchanged', pair.tenths, reason), failed: false, settled: true }
+}
+
+function requireRecord(read: PairRead, mode: string): RecordedState {
+  if (read.recorded) return read.recorded
+  throw new PreflightError([
+    `no rollout is recorded on these rules, so there is nothing to ${mode}; start one with mode: deploy`
+  ])
+}
+
+function outcome(
+  pair: PairState,
+  result: Outcome['result'],
+  tenths: number,
+  reason: string
+): Outcome {
+  return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name }
+}
+
+function summaryBase(ctx: Context, pair: PairState, plan: string) {
+  return {
+    cluster: ctx.settings.cluster,
+    newService: pair.idle.name,
+    oldService: pair.live.name,
+    plan,
+    mode: ctx.settings.mode
+  }
+}
+
+function emptyRecord(ctx: Context) {
+  return { startedAt: ctx.clock.now(), stages: [], timeline: [] }
+}

@@ -1,0 +1,77 @@
+/**
+ * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
+ * on the live service — but only where the rules still carry this run's ownership. Errors that
+ * leave traffic safe are warnings; only traffic left unsafe fails the step.
+ */
+import * as core from '@actions/core'
+import { makeClients } from './aws/clients.js'
+import { ElbTraffic } from './aws/traffic.js'
+import { systemClock } from './clock.js'
+import { coreLog } from './context.js'
+import { recordedState } from './modes/pair.js'
+import { State, Tag } from './names.js'
+import { describeShare, messageOf } from './rollout.js'
+import { ownerUrl, tagValue, type Guard } from './state.js'
+
+/** Runs the post step. Never throws. */
+export async function runPost(): Promise<void> {
+  const saved = core.getState(State.guard)
+  if (!saved || core.getState(State.settled) === 'true') {
+    core.info('ecs-canary post: nothing to undo.')
+    return
+  }
+  let traffic: ElbTraffic | undefined
+  let guard: Guard | undefined
+  try {
+    guard = JSON.parse(saved) as Guard
+    traffic = new ElbTraffic(makeClients(guard.region).elb, guard.rules, {
+      clock: systemClock,
+      log: coreLog,
+      region: guard.region
+    })
+    await restoreIfOurs(traffic, guard)
+  } catch (error) {
+    const commands = traffic && guard ? traffic.restoreCommands(guard) : []
+    core.setFailed(
+      `ecs-canary post: the main step ended mid-rollout and traffic could not be restored: ${messageOf(error)}` +
+        (commands.length
+          ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
+          : '')
+    )
+  }
+}
+
+async function restoreIfOurs(traffic: ElbTraffic, guard: Guard): Promise<void> {
+  const views = await traffic.read()
+  const recorded = recordedState(views)
+  if (!recorded || recorded.owner !== guard.owner) {
+    core.warning(
+      `ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? ownerUrl(recorded.owner) : 'none recorded'}); leaving them alone.`
+    )
+    return
+  }
+  if (recorded.phase !== 'in-progress') {
+    core.info(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`)
+    return
+  }
+  const moved = views.filter(v => describeShare(v, guard).tenths !== 0)
+  if (moved.length > 0) {
+    core.warning(
+      `ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`
+    )
+    await traffic.restore(guard, { budgetMs: 60_000 })
+  }
+  const reason = `the job ended mid-rollout; the post step put all traffic back on ${guard.liveService}`
+  try {
+    await traffic.tag({
+      [Tag.phase]: 'rolled-back',
+      [Tag.reason]: tagValue(reason),
+      [Tag.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+    })
+  } catch (error) {
+    core.warning(
+      `ecs-canary post: traffic is safe, but the rollback could not be recorded: ${messageOf(error)}`
+    )
+  }
+  core.error(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' })
+}

@@ -1,0 +1,88 @@
+/**
+ * Telling people: heartbeat lines and commit statuses while the rollout runs, then the outputs,
+ * the final status, the job summary and the error annotation when it ends.
+ */
+import * as core from '@actions/core'
+import { outcomeState, outcomeText, pendingText } from './github/status.js'
+import { renderSummary, writeSummary, type SummaryInput } from './github/summary.js'
+import { Output, State } from './names.js'
+import { formatDuration, percentText } from './plan.js'
+import type { Context } from './context.js'
+import type { Reporter } from './rollout.js'
+import type { Outcome, RolloutRecord } from './types.js'
+
+/** The reporter the engine talks to while it runs. */
+export function liveReporter(ctx: Context, newService: string): Reporter {
+  return {
+    async stageStarted(_record, stage, stageCount) {
+      await ctx.status.post(
+        'pending',
+        pendingText(stage.index, stageCount, stage.tenths, newService, stage.detail)
+      )
+    },
+    heartbeat(stage, elapsedMs, totalMs) {
+      ctx.log.info(
+        `  ${percentText(stage.tenths)} on ${newService} · ${formatDuration(roundSeconds(elapsedMs))}/${formatDuration(roundSeconds(totalMs))} · ${stage.detail || 'no readings yet'}`
+      )
+    }
+  }
+}
+
+function roundSeconds(ms: number): number {
+  return Math.max(1000, Math.round(ms / 1000) * 1000)
+}
+
+/** How a run ends, whatever the mode. */
+export interface RunEnd {
+  readonly outcome: Outcome
+  readonly failed: boolean
+  readonly record?: RolloutRecord
+  readonly taskDefinitionArn?: string
+  /** Commands a human must run because traffic could not be restored. */
+  readonly restoreCommands?: readonly string[]
+  /** Set when traffic is safe: verified promoted, rolled back, paused, or never moved. */
+  readonly settled: boolean
+  readonly summary?: SummaryInput
+}
+
+/** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
+export async function publish(ctx: Context, end: RunEnd): Promise<string | undefined> {
+  const { outcome } = end
+  core.setOutput(Output.result, outcome.result)
+  core.setOutput(Output.percent, percentText(Math.max(0, outcome.tenths)).slice(0, -1))
+  core.setOutput(Output.liveService, outcome.liveService)
+  core.setOutput(Output.idleService, outcome.idleService)
+  core.setOutput(Output.taskDefinitionArn, end.taskDefinitionArn ?? '')
+  core.setOutput(Output.reason, outcome.reason)
+  if (end.settled) core.saveState(State.settled, 'true')
+  if (end.summary) await writeSummary(renderSummary(end.summary), ctx.log)
+  const reached = end.record?.stages.at(-1)?.tenths
+  await ctx.status.post(
+    end.failed ? 'failure' : outcomeState(outcome.result),
+    outcomeText(outcome, reached)
+  )
+  if (end.restoreCommands?.length) {
+    core.error(
+      `Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`,
+      { title: 'ecs-canary: restore traffic by hand' }
+    )
+  }
+  if (!end.failed) {
+    ctx.log.info(summaryLine(outcome))
+    return undefined
+  }
+  return outcome.reason || summaryLine(outcome)
+}
+
+function summaryLine(outcome: Outcome): string {
+  switch (outcome.result) {
+    case 'promoted':
+      return `Promoted ${outcome.liveService} to 100%.`
+    case 'paused':
+      return `Paused at ${percentText(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`
+    case 'rolled-back':
+      return `Rolled back to ${outcome.liveService}: ${outcome.reason}`
+    default:
+      return `Nothing changed. ${outcome.reason}`
+  }
+}

@@ -1,0 +1,195 @@
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
+import {
+  DescribeServicesCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand
+} from '@aws-sdk/client-ecs'
+import {
+  AddTagsCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+  ModifyRuleCommand
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import { mockClient } from 'aws-sdk-client-mock'
+import 'aws-sdk-client-mock-jest'
+import { makeContext } from '../../src/context.js'
+import { readSettings } from '../../src/inputs.js'
+import { deploy } from '../../src/modes/deploy.js'
+import { Tag } from '../../src/names.js'
+import {
+  GREEN_TG,
+  RULE,
+  THIRD_TG,
+  alarms,
+  healthyTargets,
+  noTags,
+  pair,
+  ruleWith
+} from './aws-fixtures.js'
+
+const elb = mockClient(ElasticLoadBalancingV2Client)
+const ecs = mockClient(ECSClient)
+const cloudwatch = mockClient(CloudWatchClient)
+
+// Static credentials: the SDK must never go looking for an instance profile from a unit test.
+process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST'
+process.env.AWS_SECRET_ACCESS_KEY = 'secret'
+
+function context(inputs: Record<string, string> = {}) {
+  const all: Record<string, string> = {
+    cluster: 'web-cluster',
+    services: 'web-blue web-green',
+    'listener-rules': RULE,
+    alarms: 'web-5xx',
+    stages: '50:20ms,100:20ms',
+    'poll-interval': '100ms',
+    ...inputs
+  }
+  const settings = readSettings(name => all[name] ?? '', { AWS_REGION: 'us-east-1' })
+  return makeContext(settings, new AbortController().signal)
+}
+
+const WRITES = [
+  ModifyRuleCommand,
+  ModifyListenerCommand,
+  AddTagsCommand,
+  UpdateServiceCommand,
+  RegisterTaskDefinitionCommand
+] as const
+
+function expectNoWrite() {
+  for (const command of WRITES) {
+    const client = [elb, ecs].find(c => c.commandCalls(command as never).length > 0)
+    expect(client ? command.name : 'none').toBe('none')
+  }
+}
+
+beforeEach(() => {
+  elb.reset()
+  ecs.reset()
+  cloudwatch.reset()
+  elb.on(DescribeRulesCommand).resolves(ruleWith({ blue: 100, green: 0 }))
+  elb.on(DescribeTagsCommand).resolves(noTags)
+  elb.on(DescribeTargetHealthCommand).resolves(healthyTargets)
+  ecs.on(DescribeServicesCommand).resolves(pair())
+  cloudwatch.on(DescribeAlarmsCommand).resolves(alarms({ name: 'web-5xx', state: 'OK' }))
+})
+
+describe('deploy pre-flight', () => {
+  it('refuses an alarm name that does not exist, and writes nothing', async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves(alarms({ name: 'web-5xx', state: 'OK' }))
+    await expect(deploy(context({ alarms: 'web-5xx web-typo' }))).rejects.toThrow(
+      "alarm 'web-typo' does not exist in this account and region (input 'alarms')"
+    )
+    expect(cloudwatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
+      AlarmNames: ['web-5xx', 'web-typo'],
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm']
+    })
+    expectNoWrite()
+  })
+
+  it('refuses an alarm already in ALARM, with its state reason', async () => {
+    cloudwatch
+      .on(DescribeAlarmsCommand)
+      .resolves(alarms({ name: 'web-5xx', state: 'ALARM', reason: 'Threshold Crossed: 9 > 5' }))
+    await expect(deploy(context())).rejects.toThrow(
+      "alarm 'web-5xx' is already in ALARM (Threshold Crossed: 9 > 5)"
+    )
+    expectNoWrite()
+  })
+
+  it('refuses a rule that forwards to a third target group, naming it', async () => {
+    elb.on(DescribeRulesCommand).resolves(ruleWith({ blue: 100, green: 0, third: 0 }))
+    await expect(deploy(context())).rejects.toThrow(
+      `${RULE} forwards to ${THIRD_TG}, which is not the target group of either service`
+    )
+    expectNoWrite()
+  })
+
+  it('refuses traffic split between the pair and says to promote or roll back', async () => {
+    elb.on(DescribeRulesCommand).resolves(ruleWith({ blue: 90, green: 10 }))
+    await expect(deploy(context())).rejects.toThrow(
+      /traffic is split between web-blue and web-green .*10% .*mode: promote .*mode: rollback/
+    )
+    expectNoWrite()
+  })
+
+  it('refuses a service managed by CodeDeploy', async () => {
+    ecs
+      .on(DescribeServicesCommand)
+      .resolves(pair({ deploymentController: { type: 'CODE_DEPLOY' } }))
+    await expect(deploy(context())).rejects.toThrow(
+      /service web-green uses the CODE_DEPLOY deployment controller; its traffic is managed by CodeDeploy/
+    )
+    expectNoWrite()
+  })
+
+  it.each(['BLUE_GREEN', 'LINEAR', 'CANARY'] as const)(
+    "refuses a service using ECS's own %s strategy",
+    async strategy => {
+      ecs.on(DescribeServicesCommand).resolves(pair({ deploymentConfiguration: { strategy } }))
+      await expect(deploy(context())).rejects.toThrow(
+        `service web-green uses ECS's own ${strategy} deployment strategy`
+      )
+      expectNoWrite()
+    }
+  )
+
+  it('refuses a second deploy while a rollout is paused, naming the owner run', async () => {
+    elb.on(DescribeTagsCommand).resolves({
+      TagDescriptions: [
+        {
+          ResourceArn: RULE,
+          Tags: [
+            { Key: Tag.phase, Value: 'paused' },
+            { Key: Tag.live, Value: 'web-blue' },
+            { Key: Tag.idle, Value: 'web-green' },
+            { Key: Tag.owner, Value: 'acme/web/runs/4242/1' }
+          ]
+        }
+      ]
+    })
+    await expect(deploy(context())).rejects.toThrow(
+      /a rollout of web-green is paused on these rules \(owner: https:\/\/github.com\/acme\/web\/actions\/runs\/4242\/attempts\/1/
+    )
+    expectNoWrite()
+  })
+
+  it('writes nothing at all in a dry run, and plans the exact weights', async () => {
+    const end = await deploy(context({ 'dry-run': 'true', stages: '0.5,5,100' }))
+    expect(end.outcome.result).toBe('unchanged')
+    expect(end.summary?.planned?.map(s => s.tenths)).toEqual([5, 50, 1000])
+    expectNoWrite()
+  })
+})
+
+describe('deploy', () => {
+  it('claims the rules, shifts both weights explicitly each stage, and records the promotion', async () => {
+    let weights = { blue: 100, green: 0 }
+    elb.on(DescribeRulesCommand).callsFake(async () => ruleWith(weights))
+    elb.on(ModifyRuleCommand).callsFake(async input => {
+      const groups = input.Actions[0].ForwardConfig.TargetGroups
+      weights = { blue: groups[0].Weight, green: groups[1].Weight }
+      return {}
+    })
+    elb.on(AddTagsCommand).resolves({})
+    const end = await deploy(context())
+    expect(end.outcome).toMatchObject({ result: 'promoted', liveService: 'web-green' })
+    const sent = elb.commandCalls(ModifyRuleCommand).map(c => c.args[0].input.Actions?.[0])
+    expect(sent.map(a => a?.ForwardConfig?.TargetGroups?.map(g => g.Weight))).toEqual([
+      [50, 50],
+      [0, 100]
+    ])
+    const phases = elb
+      .commandCalls(AddTagsCommand)
+      .map(c => c.args[0].input.Tags?.find(t => t.Key === Tag.phase)?.Value)
+    expect(phases).toEqual(['in-progress', 'promoted'])
+    expect(elb).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG })
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand)
+  })
+})

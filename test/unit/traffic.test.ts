@@ -555,6 +555,8 @@ describe('ElbTraffic.restore', () => {
 
     await t.restore(groups, { budgetMs: 5_000 })
 
+    // read, the failed read, then straight to the write, and the read-back.
+    expect(elb).toHaveReceivedCommandTimes(DescribeRulesCommand, 3)
     const [body] = modifyRuleBodies(ADMIN)
     expect(body[0]).toMatchObject({ Type: 'authenticate-oidc', Order: 1 })
     expect(body[1].ForwardConfig?.TargetGroups).toEqual([

@@ -186,8 +186,19 @@ function alarmProblems(facts: Facts): string[] {
 }
 
 /** Warnings that do not stop a rollout but deserve a look. */
-export function planWarnings(plan: Plan, alarms: readonly AlarmView[]): string[] {
+export function planWarnings(
+  plan: Plan,
+  alarms: readonly AlarmView[],
+  rules: readonly RuleView[]
+): string[] {
   const warnings: string[] = []
+  for (const rule of rules) {
+    if (rule.stickySeconds) {
+      warnings.push(
+        `${rule.arn} has target-group stickiness for ${formatDuration(rule.stickySeconds * 1000)}: clients that reached the canary stay on it for up to that long after a rollback, whatever the weights say`
+      )
+    }
+  }
   const shortest = Math.min(
     ...plan.map(s => (s.bake.kind === 'bake' ? s.bake.ms : Infinity)),
     Infinity

@@ -55,6 +55,8 @@ export interface RuleView {
   readonly forwardActions: number
   /** Target groups of the forward action, in order, with their weights. */
   readonly targets: readonly ForwardTarget[]
+  /** Target-group stickiness of the forward, when enabled: sticky clients ignore weights. */
+  readonly stickySeconds?: number
   /** The rule's tags (the recorded rollout state lives here). */
   readonly tags: Readonly<Record<string, string>>
 }

@@ -24,9 +24,15 @@ export class ActionsError extends Error {
 export function forwardTargets(actions: readonly Action[]): {
   forwardActions: number
   targets: ForwardTarget[]
+  stickySeconds?: number
 } {
   const forwards = actions.filter(a => a.Type === 'forward')
-  return { forwardActions: forwards.length, targets: forwards.length ? targetsOf(forwards[0]) : [] }
+  const sticky = forwards[0]?.ForwardConfig?.TargetGroupStickinessConfig
+  return {
+    forwardActions: forwards.length,
+    targets: forwards.length ? targetsOf(forwards[0]) : [],
+    ...(sticky?.Enabled ? { stickySeconds: sticky.DurationSeconds ?? 0 } : {})
+  }
 }
 
 // A plain forward names one group at the top level; ELB treats an absent Weight as 1.

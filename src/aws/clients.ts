@@ -18,15 +18,18 @@ export interface Clients {
 }
 
 /**
- * Standard retries (jittered backoff on throttling and 5xx); 5 attempts ride out a burst. Not
+ * Standard retries (jittered backoff on throttling and 5xx); 4 attempts ride out a burst. Not
  * `adaptive`: its client-side rate limiter would delay a rollback write after a throttle.
  */
 export function makeClients(region: string): Clients {
   const config = {
     region,
-    maxAttempts: 5,
+    maxAttempts: 4,
     retryMode: 'standard',
-    customUserAgent: [USER_AGENT]
+    customUserAgent: [USER_AGENT],
+    // A stalled connection must not eat a rollback's budget (6 s under a cancel): give up on
+    // it and let the retry go out on a fresh one.
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000 }
   }
   return {
     ecs: new ECSClient(config),

@@ -24,7 +24,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     const read = await readPair(ctx)
     refuseActiveRollout(read.rules)
     const state = read.check(undefined)
-    for (const warning of planWarnings(plan, read.alarms)) log.warn(warning)
+    for (const warning of planWarnings(plan, read.alarms, read.rules)) log.warn(warning)
     const problem = credentialProblem(
       plan,
       await credentialExpiry(ctx.clients.ecs),

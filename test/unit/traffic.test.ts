@@ -244,6 +244,7 @@ describe('ElbTraffic.read', () => {
           { arn: GREEN, weight: 0 },
           { arn: BLUE, weight: 100 }
         ],
+        stickySeconds: 300,
         tags: { 'ecs-canary:phase': 'promoted' }
       }
     ])

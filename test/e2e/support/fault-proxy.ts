@@ -1,0 +1,176 @@
+import { createServer, request as httpRequest } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { faultResponse, identify, isWrite } from './aws-wire.js'
+import type { AwsRequest, Fault } from './aws-wire.js'
+import { motoUrl } from './moto-url.js'
+
+export type { Fault } from './aws-wire.js'
+
+/** What to break, and when. */
+export interface FaultSpec {
+  /** The AWS operation name, e.g. `ModifyRule`, `UpdateService`, `DescribeAlarms`. */
+  operation: string
+  /** The first call (counted from this injection, retries included) to break. Default 1. */
+  nth?: number
+  /** How many calls in a row to break from the nth on. Default 1. */
+  times?: number | 'always'
+  /**
+   * `stall` holds the request for `stallMs` and then passes it on (a slow API); without
+   * `stallMs` it holds until the client gives up. The others answer with the service's own
+   * error in its own wire format.
+   */
+  fault: Fault | 'stall'
+  stallMs?: number
+}
+
+/** One request the proxy saw. */
+export interface ProxyCall extends AwsRequest {
+  write: boolean
+  /** The fault injected into this call, if any. */
+  fault?: FaultSpec['fault']
+  /** The HTTP status the client got (undefined while stalled or if it hung up). */
+  status?: number
+  at: number
+}
+
+/** A local proxy between the action and moto that counts calls and injects faults. */
+export interface FaultProxy {
+  /** Give this to the action as AWS_ENDPOINT_URL. */
+  url: string
+  /** Calls per operation since the last reset, retries included. */
+  counts(): Record<string, number>
+  calls(): ProxyCall[]
+  /** Calls of operations that change state (see isWrite), retries included. */
+  writes(): number
+  /** Forgets the calls seen (not the faults). */
+  reset(): void
+  inject(spec: FaultSpec): void
+  /** Removes every fault. */
+  clear(): void
+  close(): Promise<void>
+}
+
+interface ArmedFault {
+  spec: FaultSpec
+  seen: number
+  fired: number
+}
+
+/** Starts a proxy on a free port of 127.0.0.1 that forwards to `target` (moto by default). */
+export async function startFaultProxy(target: string = motoUrl()): Promise<FaultProxy> {
+  const upstream = new URL(target)
+  let calls: ProxyCall[] = []
+  let faults: ArmedFault[] = []
+  const held = new Set<{ timer?: NodeJS.Timeout; res: ServerResponse }>()
+
+  function pickFault(operation: string): FaultSpec | undefined {
+    let chosen: FaultSpec | undefined
+    for (const armed of faults) {
+      if (armed.spec.operation !== operation) continue
+      armed.seen += 1
+      const times = armed.spec.times ?? 1
+      const due = armed.seen >= (armed.spec.nth ?? 1)
+      if (!chosen && due && (times === 'always' || armed.fired < times)) {
+        armed.fired += 1
+        chosen = armed.spec
+      }
+    }
+    return chosen
+  }
+
+  function forward(req: IncomingMessage, body: Buffer, res: ServerResponse, call: ProxyCall) {
+    const out = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers
+      },
+      answer => {
+        call.status = answer.statusCode
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      }
+    )
+    out.on('error', error => {
+      call.status = 502
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' })
+      res.end(`e2e fault proxy: moto unreachable: ${error.message}`)
+    })
+    out.end(body)
+  }
+
+  function stall(
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    call: ProxyCall,
+    stallMs: number | undefined
+  ) {
+    const hold: { timer?: NodeJS.Timeout; res: ServerResponse } = { res }
+    held.add(hold)
+    // A client that gives up (SDK timeout, killed action) ends the stall without forwarding:
+    // the request then never reached AWS, which keeps what the test observes deterministic.
+    res.on('close', () => {
+      clearTimeout(hold.timer)
+      held.delete(hold)
+    })
+    if (stallMs === undefined) return
+    hold.timer = setTimeout(() => {
+      held.delete(hold)
+      if (!res.destroyed) forward(req, body, res, call)
+    }, stallMs)
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const request = identify(req.url ?? '/', req.headers, body)
+      const call: ProxyCall = { ...request, write: isWrite(request.operation), at: Date.now() }
+      calls.push(call)
+      const spec = pickFault(request.operation)
+      call.fault = spec?.fault
+      if (!spec) return forward(req, body, res, call)
+      if (spec.fault === 'stall') return stall(req, body, res, call, spec.stallMs)
+      const answer = faultResponse(request, spec.fault)
+      call.status = answer.status
+      res.writeHead(answer.status, answer.headers)
+      res.end(answer.body)
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts() {
+      const counts: Record<string, number> = {}
+      for (const call of calls) counts[call.operation] = (counts[call.operation] ?? 0) + 1
+      return counts
+    },
+    calls: () => [...calls],
+    writes: () => calls.filter(call => call.write).length,
+    reset() {
+      calls = []
+    },
+    inject(spec) {
+      faults.push({ spec, seen: 0, fired: 0 })
+    },
+    clear() {
+      faults = []
+    },
+    async close() {
+      for (const hold of held) {
+        clearTimeout(hold.timer)
+        hold.res.destroy()
+      }
+      held.clear()
+      server.closeAllConnections()
+      await new Promise<void>(resolve => server.close(() => resolve()))
+    }
+  }
+}

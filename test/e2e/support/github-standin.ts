@@ -1,0 +1,127 @@
+import { createServer } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** One request the stand-in received. */
+export interface RecordedRequest {
+  method: string
+  path: string
+  headers: IncomingHttpHeaders
+  /** Parsed JSON when the body was JSON, else the raw text ('' when empty). */
+  body: unknown
+  at: number
+}
+
+/** A commit status as the action posted it. */
+export interface RecordedStatus {
+  owner: string
+  repo: string
+  sha: string
+  state: string
+  description?: string
+  context?: string
+  target_url?: string
+  at: number
+}
+
+/** A local stand-in for the GitHub REST API (give its `url` to the action as GITHUB_API_URL). */
+export interface GitHubStandin {
+  url: string
+  /** Every commit status posted, in order. */
+  statuses(): RecordedStatus[]
+  /** Every request, statuses included. */
+  requests(): RecordedRequest[]
+  /**
+   * `deny`: answer status posts with 403 "Resource not accessible by integration", as GitHub
+   * does for a token without `statuses: write`. `accept` (the default) answers 201.
+   */
+  setMode(mode: 'accept' | 'deny'): void
+  reset(): void
+  close(): Promise<void>
+}
+
+const STATUS_PATH = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{7,40})$/i
+
+/** Starts the stand-in on a free port of 127.0.0.1. */
+export async function startGitHubStandin(): Promise<GitHubStandin> {
+  let requests: RecordedRequest[] = []
+  let statuses: RecordedStatus[] = []
+  let mode: 'accept' | 'deny' = 'accept'
+  let nextId = 1
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      const body = parse(text)
+      const at = Date.now()
+      const path = (req.url ?? '/').split('?')[0]
+      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, at })
+      const reply = (status: number, payload: unknown): void => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+        res.end(JSON.stringify(payload))
+      }
+      const match = STATUS_PATH.exec(path)
+      if (req.method !== 'POST' || !match) {
+        return reply(404, {
+          message: 'Not Found',
+          documentation_url: 'https://docs.github.com/rest'
+        })
+      }
+      if (mode === 'deny') {
+        return reply(403, {
+          message: 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest/commits/statuses#create-a-commit-status',
+          status: '403'
+        })
+      }
+      const [, owner, repo, sha] = match
+      const fields = (body ?? {}) as Partial<RecordedStatus>
+      statuses.push({ ...fields, owner, repo, sha, state: String(fields.state), at })
+      const id = nextId++
+      const now = new Date(at).toISOString()
+      reply(201, {
+        url: `${serverUrl}/repos/${owner}/${repo}/statuses/${sha}`,
+        id,
+        node_id: `SC_e2e${id}`,
+        state: fields.state,
+        description: fields.description ?? null,
+        target_url: fields.target_url ?? null,
+        context: fields.context ?? 'default',
+        created_at: now,
+        updated_at: now,
+        creator: { login: 'github-actions[bot]', id: 41898282, type: 'Bot' }
+      })
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  return {
+    url: serverUrl,
+    statuses: () => [...statuses],
+    requests: () => [...requests],
+    setMode(next) {
+      mode = next
+    },
+    reset() {
+      requests = []
+      statuses = []
+      mode = 'accept'
+    },
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>(resolve => server.close(() => resolve()))
+    }
+  }
+}
+
+function parse(text: string): unknown {
+  if (!text) return ''
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}

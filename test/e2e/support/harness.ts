@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, beforeEach } from '@jest/globals'
+import type { TestAccount } from './accounts.js'
+import { startFaultProxy } from './fault-proxy.js'
+import type { FaultProxy } from './fault-proxy.js'
+import { startGitHubStandin } from './github-standin.js'
+import type { GitHubStandin } from './github-standin.js'
+import type { RunContext } from './runner.js'
+
+/** The per-file stand-ins an e2e test drives the action through. */
+export interface E2e {
+  proxy: FaultProxy
+  github: GitHubStandin
+  /** Where the action runs against: the account's credentials, the proxy, the stand-in. */
+  context(target: { account: TestAccount }): RunContext
+}
+
+/**
+ * Call at the top of a test file: starts a fault proxy and a GitHub stand-in for the file
+ * (each worker has its own, on its own port), and before every test forgets the calls,
+ * faults and statuses of the previous one. Accounts (and so AWS state) are per stack.
+ */
+export function useE2e(): E2e {
+  let proxy: FaultProxy | undefined
+  let github: GitHubStandin | undefined
+  beforeAll(async () => {
+    proxy = await startFaultProxy()
+    github = await startGitHubStandin()
+  })
+  beforeEach(() => {
+    proxy?.reset()
+    proxy?.clear()
+    github?.reset()
+  })
+  afterAll(async () => {
+    await proxy?.close()
+    await github?.close()
+  })
+  const started = <T>(value: T | undefined): T => {
+    if (!value) throw new Error('useE2e(): the stand-ins start in beforeAll; use them in tests')
+    return value
+  }
+  return {
+    get proxy() {
+      return started(proxy)
+    },
+    get github() {
+      return started(github)
+    },
+    context(target) {
+      return {
+        awsEndpoint: started(proxy).url,
+        githubApiUrl: started(github).url,
+        credentials: target.account.credentials
+      }
+    }
+  }
+}

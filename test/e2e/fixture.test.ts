@@ -99,6 +99,18 @@ describe('provisionStack', () => {
     expect(services?.[0].deployments?.[0].rolloutState).toBe('COMPLETED')
     expect(services?.[1].loadBalancers?.[0].targetGroupArn).toBe(s.targetGroups.green.arn)
     expect(services?.[0].taskDefinition).toBe(s.taskDefinitionArn)
+    expect(services?.[0].deploymentConfiguration?.strategy).toBe('ROLLING')
+  })
+
+  it('can create a service whose deployment never completes', async () => {
+    const s = await stack({ services: { green: { desiredCount: 3 } } })
+
+    const { services } = await s.aws.ecs.send(
+      new DescribeServicesCommand({ cluster: s.clusterName, services: ['web-green'] })
+    )
+
+    expect(services?.[0]).toMatchObject({ desiredCount: 3, runningCount: 2 })
+    expect(services?.[0].deployments?.[0].rolloutState).toBe('IN_PROGRESS')
   })
 
   it('creates a CODE_DEPLOY service when asked, for the refusal path', async () => {

@@ -20,8 +20,12 @@ export interface ServiceSpec {
   targetGroupArn: string
   desiredCount: number
   deploymentController: DeploymentControllerType
-  /** Written with UpdateService after creation: moto drops deploymentConfiguration on create. */
-  strategy?: 'ROLLING' | 'BLUE_GREEN'
+  /**
+   * deploymentConfiguration.strategy, written with UpdateService after creation because moto's
+   * CreateService drops deploymentConfiguration. `absent` leaves moto's default: no
+   * deploymentConfiguration at all, as older API responses had it.
+   */
+  strategy: 'ROLLING' | 'BLUE_GREEN' | 'absent'
 }
 
 /** The cluster `web-cluster`; returns its ARN. */
@@ -52,19 +56,30 @@ export async function registerWebTaskDefinition(aws: TestAws, image: string): Pr
   return taskDefinition!.taskDefinitionArn!
 }
 
-/** Creates one service behind its target group; returns its ARN. */
+/**
+ * Creates one service behind its target group; returns its ARN.
+ *
+ * moto freezes a service's deployment at creation: runningCount = MOTO_ECS_SERVICE_RUNNING
+ * whatever the desired count, rolloutState COMPLETED if that covers the desired count. So a
+ * service that should run fewer tasks is created at moto's count (a consistent, COMPLETED
+ * deployment rather than one with a negative pendingCount) and then scaled down with
+ * UpdateService, which sets the service's runningCount to the new desired count at once. A
+ * service asking for more than moto runs is created as asked: IN_PROGRESS for good, fewer tasks
+ * running than desired, the honest picture of a service that never stabilises.
+ */
 export async function createService(
   aws: TestAws,
   network: Network,
   taskDefinitionArn: string,
   spec: ServiceSpec
 ): Promise<string> {
+  const running = motoEcsServiceRunning()
   const { service } = await aws.ecs.send(
     new CreateServiceCommand({
       cluster: CLUSTER,
       serviceName: spec.name,
       taskDefinition: taskDefinitionArn,
-      desiredCount: spec.desiredCount,
+      desiredCount: Math.max(spec.desiredCount, running),
       launchType: 'FARGATE',
       deploymentController: { type: spec.deploymentController },
       loadBalancers: [
@@ -83,26 +98,27 @@ export async function createService(
       }
     })
   )
-  await settle(aws, spec)
+  const scaleDown = spec.desiredCount < running
+  const configure = spec.strategy !== 'absent'
+  if (scaleDown || configure) {
+    await aws.ecs.send(
+      new UpdateServiceCommand({
+        cluster: CLUSTER,
+        service: spec.name,
+        ...(scaleDown ? { desiredCount: spec.desiredCount } : {}),
+        ...(configure ? { deploymentConfiguration: deploymentConfiguration(spec.strategy) } : {})
+      })
+    )
+  }
   return service!.serviceArn!
 }
 
-/**
- * moto gives every new service runningCount = MOTO_ECS_SERVICE_RUNNING whatever its desired
- * count (an idle service at 0 would report 2 running). UpdateService(desiredCount) sets the
- * running count to the desired one, which is what a settled real service reports. A service
- * asking for more than moto runs is left alone: its deployment is IN_PROGRESS for good, with
- * fewer tasks running than desired, the honest picture of a service that never stabilises.
- */
-async function settle(aws: TestAws, spec: ServiceSpec): Promise<void> {
-  const needsCount = spec.desiredCount < motoEcsServiceRunning()
-  if (!needsCount && !spec.strategy) return
-  await aws.ecs.send(
-    new UpdateServiceCommand({
-      cluster: CLUSTER,
-      service: spec.name,
-      ...(needsCount ? { desiredCount: spec.desiredCount } : {}),
-      ...(spec.strategy ? { deploymentConfiguration: { strategy: spec.strategy } } : {})
-    })
-  )
+/** What a real service reports (moto keeps only what UpdateService wrote). */
+function deploymentConfiguration(strategy: 'ROLLING' | 'BLUE_GREEN') {
+  return {
+    maximumPercent: 200,
+    minimumHealthyPercent: 100,
+    deploymentCircuitBreaker: { enable: true, rollback: true },
+    strategy
+  }
 }

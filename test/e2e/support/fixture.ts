@@ -46,7 +46,8 @@ export interface ServiceOptions {
   desiredCount?: number
   /** Default ECS. CODE_DEPLOY and EXTERNAL are what the action must refuse. */
   deploymentController?: DeploymentControllerType
-  strategy?: 'ROLLING' | 'BLUE_GREEN'
+  /** Default ROLLING, with the rest of a real deploymentConfiguration around it. */
+  strategy?: 'ROLLING' | 'BLUE_GREEN' | 'absent'
 }
 
 /** What to vary in the stack. Every field is optional; the defaults are a settled blue. */
@@ -158,7 +159,7 @@ export async function provisionStack(options: StackOptions = {}): Promise<Stack>
       targetGroupArn: targetGroups[color].arn,
       desiredCount: overrides.desiredCount ?? (color === live ? 2 : 0),
       deploymentController: overrides.deploymentController ?? 'ECS',
-      strategy: overrides.strategy
+      strategy: overrides.strategy ?? 'ROLLING'
     }
     const arn = await createService(aws, network, taskDefinitionArn, spec)
     services[color] = { name: spec.name, arn, targetGroupArn: spec.targetGroupArn }

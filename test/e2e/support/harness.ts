@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach } from '@jest/globals'
+import { afterAll, beforeAll, beforeEach, jest } from '@jest/globals'
 import type { TestAccount } from './accounts.js'
 import { startFaultProxy } from './fault-proxy.js'
 import type { FaultProxy } from './fault-proxy.js'
@@ -15,11 +15,19 @@ export interface E2e {
 }
 
 /**
- * Call at the top of a test file: starts a fault proxy and a GitHub stand-in for the file
+ * The e2e test timeout. The e2e project's `testTimeout` in jest.config.js has no effect: jest 30
+ * reads testTimeout from the global config only, so a project-level value is silently ignored
+ * and tests would be cut at the default 5 s. The runner's own timeout (100 s) stays under this.
+ */
+export const E2E_TEST_TIMEOUT_MS = 120_000
+
+/**
+ * Call at the top of a test file: sets the e2e test timeout, starts a fault proxy and a GitHub stand-in for the file
  * (each worker has its own, on its own port), and before every test forgets the calls,
  * faults and statuses of the previous one. Accounts (and so AWS state) are per stack.
  */
 export function useE2e(): E2e {
+  jest.setTimeout(E2E_TEST_TIMEOUT_MS)
   let proxy: FaultProxy | undefined
   let github: GitHubStandin | undefined
   beforeAll(async () => {

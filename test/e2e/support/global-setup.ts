@@ -32,7 +32,10 @@ const HANDLE = Symbol.for('ecs-canary.e2e.moto')
  * and memory on a two-core machine.
  */
 export default async function globalSetup(_global: unknown, project: { rootDir: string }) {
-  const python = ensureMoto(join(project.rootDir, '.venv'))
+  const python = ensureMoto(
+    join(project.rootDir, '.venv'),
+    join(project.rootDir, 'test', 'e2e', 'support', 'moto-constraints.txt')
+  )
   const child = spawn(python, ['-c', WRAPPER, '-H', '127.0.0.1', '-p', '0'], {
     // Built from scratch: MOTO_ACCOUNT_ID or AWS_* from the parent would defeat the isolation.
     env: {
@@ -58,12 +61,13 @@ export default async function globalSetup(_global: unknown, project: { rootDir: 
  * Installs moto into the venv when it is missing. A fresh clone has no venv, and CI starts
  * from a fresh clone, so the suite provisions its own emulator instead of trusting the machine.
  */
-function ensureMoto(venv: string): string {
+function ensureMoto(venv: string, constraints: string): string {
   const python = join(venv, 'bin', 'python')
   if (existsSync(join(venv, 'bin', 'moto_server'))) return python
   console.log(`e2e: installing moto[server]==${MOTO_VERSION} into ${venv} (pinned, one-time)`)
   run('python3', ['-m', 'venv', venv])
-  run(python, ['-m', 'pip', 'install', '--quiet', `moto[server]==${MOTO_VERSION}`])
+  const pins = ['--constraint', constraints]
+  run(python, ['-m', 'pip', 'install', '--quiet', ...pins, `moto[server]==${MOTO_VERSION}`])
   return python
 }
 

@@ -69410,10 +69410,16 @@ async function writeSummary(markdown, log = { warn: line => core/* warning */.$e
 
 
 
-/** The reporter the engine talks to while it runs. */
+/**
+ * The reporter the engine talks to while it runs. Each stage gets a collapsible log group, closed
+ * when the next opens or when the run is published.
+ */
 function liveReporter(ctx, newService) {
     return {
         async stageStarted(_record, stage, stageCount) {
+            closeStageGroup();
+            core/* startGroup */.Oh(`Stage ${stage.index + 1}/${stageCount}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
+            stageGroupOpen = true;
             await ctx.status.post('pending', (0,github_status/* pendingText */.J1)(stage.index, stageCount, stage.tenths, newService, stage.detail));
         },
         heartbeat(stage, elapsedMs, totalMs) {
@@ -69421,11 +69427,18 @@ function liveReporter(ctx, newService) {
         }
     };
 }
+let stageGroupOpen = false;
+function closeStageGroup() {
+    if (stageGroupOpen)
+        core/* endGroup */.N4();
+    stageGroupOpen = false;
+}
 function roundSeconds(ms) {
     return Math.max(1000, Math.round(ms / 1000) * 1000);
 }
 /** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
 async function publish(ctx, end) {
+    closeStageGroup();
     const { outcome } = end;
     core/* setOutput */.uH(src_names/* Output */.k7.result, outcome.result);
     core/* setOutput */.uH(src_names/* Output */.k7.percent, (0,src_plan/* percentText */.fL)(Math.max(0, outcome.tenths)).slice(0, -1));
@@ -70730,11 +70743,12 @@ async function runRollout(spec, deps) {
             await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal });
             current = stage.tenths;
             const stageRecord = startStage(record, spec.plan, stage, clock.now());
+            // The reporter first: it opens the stage's log group, which the line below belongs in.
+            await deps.reporter.stageStarted(record, stageRecord, spec.plan.length);
             log.info(`Stage ${stageRecord.index + 1}/${spec.plan.length}: ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(stage.tenths)} on ${spec.idleService}` +
                 (stage.bake.kind === 'bake'
                     ? `, baking ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(stage.bake.ms)}`
                     : ', then pause'));
-            await deps.reporter.stageStarted(record, stageRecord, spec.plan.length);
             if (stage.bake.kind === 'pause') {
                 stageRecord.status = 'paused';
                 stageRecord.endedAt = clock.now();
@@ -71399,6 +71413,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
+  N4: () => (/* binding */ endGroup),
   z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
   Gu: () => (/* binding */ getState),
@@ -71407,11 +71422,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   LZ: () => (/* binding */ saveState),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
+  Oh: () => (/* binding */ startGroup),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, setSecret, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);

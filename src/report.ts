@@ -11,10 +11,18 @@ import type { Context } from './context.js'
 import type { Reporter } from './rollout.js'
 import type { Outcome, RolloutRecord } from './types.js'
 
-/** The reporter the engine talks to while it runs. */
+/**
+ * The reporter the engine talks to while it runs. Each stage gets a collapsible log group, closed
+ * when the next opens or when the run is published.
+ */
 export function liveReporter(ctx: Context, newService: string): Reporter {
   return {
     async stageStarted(_record, stage, stageCount) {
+      closeStageGroup()
+      core.startGroup(
+        `Stage ${stage.index + 1}/${stageCount}: ${percentText(stage.tenths)} on ${newService}`
+      )
+      stageGroupOpen = true
       await ctx.status.post(
         'pending',
         pendingText(stage.index, stageCount, stage.tenths, newService, stage.detail)
@@ -26,6 +34,13 @@ export function liveReporter(ctx: Context, newService: string): Reporter {
       )
     }
   }
+}
+
+let stageGroupOpen = false
+
+function closeStageGroup() {
+  if (stageGroupOpen) core.endGroup()
+  stageGroupOpen = false
 }
 
 function roundSeconds(ms: number): number {
@@ -47,6 +62,7 @@ export interface RunEnd {
 
 /** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
 export async function publish(ctx: Context, end: RunEnd): Promise<string | undefined> {
+  closeStageGroup()
   const { outcome } = end
   core.setOutput(Output.result, outcome.result)
   core.setOutput(Output.percent, percentText(Math.max(0, outcome.tenths)).slice(0, -1))

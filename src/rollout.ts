@@ -126,13 +126,14 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
       current = stage.tenths
       const stageRecord = startStage(record, spec.plan, stage, clock.now())
+      // The reporter first: it opens the stage's log group, which the line below belongs in.
+      await deps.reporter.stageStarted(record, stageRecord, spec.plan.length)
       log.info(
         `Stage ${stageRecord.index + 1}/${spec.plan.length}: ${percentText(stage.tenths)} on ${spec.idleService}` +
           (stage.bake.kind === 'bake'
             ? `, baking ${formatDuration(stage.bake.ms)}`
             : ', then pause')
       )
-      await deps.reporter.stageStarted(record, stageRecord, spec.plan.length)
       if (stage.bake.kind === 'pause') {
         stageRecord.status = 'paused'
         stageRecord.endedAt = clock.now()

@@ -70734,11 +70734,13 @@ async function runRollout(spec, deps) {
         };
     };
     try {
+        // Before each shift the weights must be what this run left: read here for the first, and
+        // at the end of each bake for the others (the same moment, so not read twice).
+        await expectShare(traffic, spec.groups, current);
         for (const stage of spec.plan) {
             if (stage.tenths <= spec.fromTenths)
                 continue;
             throwIfCancelled(deps.signal);
-            await expectShare(traffic, spec.groups, current);
             wrote = true;
             await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal });
             current = stage.tenths;

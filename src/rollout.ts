@@ -118,10 +118,12 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
   }
 
   try {
+    // Before each shift the weights must be what this run left: read here for the first, and
+    // at the end of each bake for the others (the same moment, so not read twice).
+    await expectShare(traffic, spec.groups, current)
     for (const stage of spec.plan) {
       if (stage.tenths <= spec.fromTenths) continue
       throwIfCancelled(deps.signal)
-      await expectShare(traffic, spec.groups, current)
       wrote = true
       await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
       current = stage.tenths

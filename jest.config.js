@@ -22,8 +22,9 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts',
-      testTimeout: 120000
+      // No testTimeout here: jest 30 ignores it per project. Each e2e file calls useE2e(),
+      // which sets it.
+      globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts'
     }
   ]
 }

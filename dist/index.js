@@ -68536,8 +68536,11 @@ function eventsText(svc) {
     const events = [...(svc.events ?? [])]
         .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
         .slice(0, 5);
-    if (events.length === 0)
-        return `Service '${svc.serviceName}' has no events yet.`;
+    // Still point at where the answer will appear: a new service's first events can lag the wait.
+    if (events.length === 0) {
+        return (`Service '${svc.serviceName}' has no events yet: look at the service's events and its ` +
+            `stopped tasks' reasons in the ECS console.`);
+    }
     const lines = events.map(e => `  ${e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?'} ${e.message}`);
     return `Latest events of service '${svc.serviceName}' (see also its stopped tasks' reasons):\n${lines.join('\n')}`;
 }
@@ -69801,10 +69804,15 @@ async function deploy(ctx) {
     saveGuard(ctx, pair);
     const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition;
     await claimRules(ctx, pair, plan, revision);
-    const recordPhase = phaseRecorder(ctx, pair, plan, revision);
+    let recordPhase = phaseRecorder(ctx, pair, plan, revision);
     let taskDefinitionArn;
     try {
         taskDefinitionArn = await core/* group */.Os(`Preparing ${pair.idle.name}`, () => prepareIdle(ctx, pair, source));
+        // A file's ARN exists only once registered: record the revision actually rolled out.
+        if (taskDefinitionArn && taskDefinitionArn !== revision) {
+            await claimRules(ctx, pair, plan, taskDefinitionArn);
+            recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn);
+        }
     }
     catch (error) {
         const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${(0,rollout/* messageOf */.bD)(error)}`;

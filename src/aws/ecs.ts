@@ -303,7 +303,13 @@ function eventsText(svc: Service): string {
   const events = [...(svc.events ?? [])]
     .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
     .slice(0, 5)
-  if (events.length === 0) return `Service '${svc.serviceName}' has no events yet.`
+  // Still point at where the answer will appear: a new service's first events can lag the wait.
+  if (events.length === 0) {
+    return (
+      `Service '${svc.serviceName}' has no events yet: look at the service's events and its ` +
+      `stopped tasks' reasons in the ECS console.`
+    )
+  }
   const lines = events.map(
     e => `  ${e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?'} ${e.message}`
   )

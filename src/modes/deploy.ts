@@ -52,13 +52,18 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
   saveGuard(ctx, pair)
   const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
   await claimRules(ctx, pair, plan, revision)
-  const recordPhase = phaseRecorder(ctx, pair, plan, revision)
+  let recordPhase = phaseRecorder(ctx, pair, plan, revision)
 
   let taskDefinitionArn: string | undefined
   try {
     taskDefinitionArn = await core.group(`Preparing ${pair.idle.name}`, () =>
       prepareIdle(ctx, pair, source)
     )
+    // A file's ARN exists only once registered: record the revision actually rolled out.
+    if (taskDefinitionArn && taskDefinitionArn !== revision) {
+      await claimRules(ctx, pair, plan, taskDefinitionArn)
+      recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn)
+    }
   } catch (error) {
     const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
     await recordPhase('rolled-back', reason).catch(e => log.warn(messageOf(e)))

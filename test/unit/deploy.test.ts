@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
 import {
@@ -191,5 +194,39 @@ describe('deploy', () => {
     expect(phases).toEqual(['in-progress', 'promoted'])
     expect(elb).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG })
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand)
+  })
+
+  it('records the revision it registered from a file, not the one the idle service ran', async () => {
+    let weights = { blue: 100, green: 0 }
+    elb.on(DescribeRulesCommand).callsFake(async () => ruleWith(weights))
+    elb.on(ModifyRuleCommand).callsFake(async input => {
+      const groups = input.Actions[0].ForwardConfig.TargetGroups
+      weights = { blue: groups[0].Weight, green: groups[1].Weight }
+      return {}
+    })
+    elb.on(AddTagsCommand).resolves({})
+    const registered = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:8'
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .resolves({ taskDefinition: { taskDefinitionArn: registered } })
+    ecs
+      .on(UpdateServiceCommand)
+      .resolves({ service: { deployments: [{ id: 'ecs-svc/web-green', status: 'PRIMARY' }] } })
+    const file = join(mkdtempSync(join(tmpdir(), 'ecs-canary-deploy-')), 'td.json')
+    writeFileSync(file, JSON.stringify({ family: 'web', containerDefinitions: [{ name: 'web' }] }))
+
+    const end = await deploy(context({ 'task-definition': file }))
+
+    expect(end.taskDefinitionArn).toBe(registered)
+    const tagged = elb.commandCalls(AddTagsCommand).map(c => {
+      const tags = c.args[0].input.Tags ?? []
+      const value = (key: string) => tags.find(t => t.Key === key)?.Value
+      return [value(Tag.phase), value(Tag.revision)]
+    })
+    // Claimed before registering (no ARN yet), then re-claimed with the ARN before any shift.
+    expect(tagged.slice(1)).toEqual([
+      ['in-progress', registered],
+      ['promoted', registered]
+    ])
   })
 })

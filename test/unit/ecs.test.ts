@@ -361,6 +361,23 @@ describe('waitStable', () => {
     expect(clock.now() - start).toBe(60_000)
   })
 
+  it('says where to look when the service has no events yet', async () => {
+    ecs.on(DescribeServicesCommand).resolves(
+      services({
+        ...green,
+        events: [],
+        deployments: [rollout({ runningCount: 1 })],
+        runningCount: 1
+      })
+    )
+    await expect(
+      ecsServices.waitStable('web-green', { ...wait, timeoutMs: 10_000 })
+    ).rejects.toThrow(
+      "Service 'web-green' has no events yet: look at the service's events and its stopped " +
+        "tasks' reasons in the ECS console."
+    )
+  })
+
   it('without rolloutState, waits for a single deployment with every task running', async () => {
     const bare = (over: Partial<Deployment>) => rollout({ rolloutState: undefined, ...over })
     ecs

@@ -68905,7 +68905,7 @@ function judge(canary, live, bounds) {
     if (canary.requests < bounds.minRequests) {
         return {
             verdict: 'wait',
-            reason: `the canary has served ${canary.requests} of the ${bounds.minRequests} requests needed before it can be judged (min-requests)`,
+            reason: `the canary got too little traffic to judge: ${canary.requests} of the ${bounds.minRequests} requests needed (min-requests)`,
             detail
         };
     }

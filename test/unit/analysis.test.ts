@@ -53,6 +53,28 @@ describe('judge', () => {
     ['a canary failing every request', side(200, 200, 40), healthyLive, bounds, 'fail'],
     ['too few canary requests, however bad', side(49, 49, 900), healthyLive, bounds, 'wait'],
     ['no canary data at all', side(0, 0), healthyLive, bounds, 'wait'],
+    ['no data on either side', side(0, 0), side(0, 0), bounds, 'wait'],
+    [
+      'a canary without latency samples, judged on its 5xx only',
+      side(200, 0),
+      healthyLive,
+      bounds,
+      'pass'
+    ],
+    [
+      'a canary without latency samples and too many 5xx',
+      side(200, 20),
+      healthyLive,
+      bounds,
+      'fail'
+    ],
+    [
+      'a slow canary whose 5xx rate is within bounds',
+      side(200, 2, 90),
+      healthyLive,
+      bounds,
+      'fail'
+    ],
     ['exactly min-requests', side(50, 0, 40), healthyLive, bounds, 'pass'],
     ['live with no traffic, canary under +1%', side(200, 2, 40), side(0, 0), bounds, 'pass'],
     ['live with no traffic, canary over +1%', side(200, 3, 40), side(0, 0), bounds, 'fail'],
@@ -65,6 +87,13 @@ describe('judge', () => {
       side(10, 0, 40),
       bounds,
       'pass'
+    ],
+    [
+      'a points-only bound (ratio 1) just over live + points',
+      side(1000, 15, 40),
+      side(20000, 80, 40),
+      { ...bounds, errorRatio: 1, errorPoints: 1 },
+      'fail'
     ],
     [
       'a ratio-only bound (points 0) on zero live errors',
@@ -99,7 +128,7 @@ describe('judge', () => {
   it('says how many canary requests it is still waiting for', () => {
     const reading = judge(side(12, 0, 40), healthyLive, bounds)
     expect(reading.reason).toBe(
-      'the canary has served 12 of the 50 requests needed before it can be judged (min-requests)'
+      'the canary got too little traffic to judge: 12 of the 50 requests needed (min-requests)'
     )
   })
 

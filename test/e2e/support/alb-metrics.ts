@@ -1,0 +1,61 @@
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch'
+import type { TestAws } from './clients.js'
+
+/** What one target group served since the last push. */
+export interface TargetGroupTraffic {
+  requests: number
+  /** HTTP 5xx answered by the targets. */
+  errors: number
+  /** Mean response time, in milliseconds (default 40). */
+  latencyMs?: number
+}
+
+/** `app/<name>/<id>` and `targetgroup/<name>/<id>`: the dimension values ALB metrics carry. */
+function dimensionValue(arn: string, prefix: 'loadbalancer/' | 'targetgroup'): string {
+  const resource = arn.split(':').slice(5).join(':')
+  return prefix === 'loadbalancer/' ? resource.slice(prefix.length) : resource
+}
+
+/**
+ * Publishes one per-target-group datapoint of RequestCount, HTTPCode_Target_5XX_Count and
+ * TargetResponseTime (as a statistic set, one sample per request), as the ALB would, stamped now.
+ * Dimensions are written LoadBalancer first, then TargetGroup: moto matches them in that order.
+ */
+export async function pushTargetGroupTraffic(
+  aws: TestAws,
+  loadBalancerArn: string,
+  targetGroupArn: string,
+  traffic: TargetGroupTraffic
+): Promise<void> {
+  const Dimensions = [
+    { Name: 'LoadBalancer', Value: dimensionValue(loadBalancerArn, 'loadbalancer/') },
+    { Name: 'TargetGroup', Value: dimensionValue(targetGroupArn, 'targetgroup') }
+  ]
+  const Timestamp = new Date()
+  const latency = (traffic.latencyMs ?? 40) / 1000
+  await aws.cloudwatch.send(
+    new PutMetricDataCommand({
+      Namespace: 'AWS/ApplicationELB',
+      MetricData: [
+        { MetricName: 'RequestCount', Dimensions, Timestamp, Value: traffic.requests },
+        {
+          MetricName: 'HTTPCode_Target_5XX_Count',
+          Dimensions,
+          Timestamp,
+          Value: traffic.errors
+        },
+        {
+          MetricName: 'TargetResponseTime',
+          Dimensions,
+          Timestamp,
+          StatisticValues: {
+            SampleCount: traffic.requests,
+            Sum: latency * traffic.requests,
+            Minimum: latency,
+            Maximum: latency
+          }
+        }
+      ]
+    })
+  )
+}

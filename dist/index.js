@@ -67659,8 +67659,9 @@ function makeClients(region) {
         retryMode: 'standard',
         customUserAgent: [USER_AGENT],
         // A stalled connection must not eat a rollback's budget (6 s under a cancel): give up on
-        // it and let the retry go out on a fresh one.
-        requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000 }
+        // it and let the retry go out on a fresh one. Without throwOnRequestTimeout the SDK only
+        // logs a warning when requestTimeout passes, and a stalled call hangs for good.
+        requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000, throwOnRequestTimeout: true }
     };
     return {
         ecs: new _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_0__/* .ECSClient */ .Zgc(config),
@@ -68292,9 +68293,11 @@ const systemClock = {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  u: () => (/* binding */ coreLog),
-  o: () => (/* binding */ makeContext)
+  uu: () => (/* binding */ coreLog),
+  og: () => (/* binding */ makeContext)
 });
+
+// UNUSED EXPORTS: statusToken
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
@@ -68601,12 +68604,17 @@ function makeContext(settings, signal) {
         signal
     };
 }
+/**
+ * The token for commit statuses, or '' for none: a dry run and `mode: status` write nothing
+ * anywhere, GitHub included (a status run would overwrite the rollout's own commit status).
+ */
+function statusToken(settings) {
+    return settings.dryRun || settings.mode === 'status' ? '' : settings.githubToken;
+}
 function makeStatus(settings, log) {
     const { owner, repo } = repository();
-    // A dry run writes nothing anywhere, GitHub included.
-    const token = settings.dryRun ? '' : settings.githubToken;
     return new github_status/* CommitStatus */.sy({
-        token,
+        token: statusToken(settings),
         context: settings.statusContext ?? (0,github_status/* defaultStatusContext */.lf)(settings.cluster, settings.services),
         sha: safeTarget(),
         owner,
@@ -68723,6 +68731,9 @@ function outcomeText(outcome, reached) {
             // Roles have swapped by now: the new revision is the live service.
             return `promoted ${outcome.liveService} to ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)}`;
         case 'rolled-back': {
+            // A manual rollback's reason tells the whole story already ("rolled back by hand from…").
+            if (reached === undefined && /^rolled back\b/.test(reason))
+                return reason;
             const at = reached === undefined ? 'rolled back' : `rolled back at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(reached)}`;
             return reason ? `${at}: ${reason}` : at;
         }
@@ -69418,12 +69429,19 @@ async function writeSummary(markdown, log = { warn: line => core/* warning */.$e
  * when the next opens or when the run is published.
  */
 function liveReporter(ctx, newService) {
+    const postPending = (stage, stageCount) => ctx.status.post('pending', (0,github_status/* pendingText */.J1)(stage.index, stageCount, stage.tenths, newService, stage.detail));
     return {
         async stageStarted(_record, stage, stageCount) {
             closeStageGroup();
             core/* startGroup */.Oh(`Stage ${stage.index + 1}/${stageCount}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
             stageGroupOpen = true;
-            await ctx.status.post('pending', (0,github_status/* pendingText */.J1)(stage.index, stageCount, stage.tenths, newService, stage.detail));
+            // A baking stage waits for its first gate reading, so its status can say how the alarms
+            // read (`· alarms OK`); a pause stage has none to wait for.
+            if (stage.bakeMs === undefined)
+                await postPending(stage, stageCount);
+        },
+        async firstReading(stage, stageCount) {
+            await postPending(stage, stageCount);
         },
         heartbeat(stage, elapsedMs, totalMs) {
             ctx.log.info(`  ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService} · ${(0,src_plan/* formatDuration */.a3)(roundSeconds(elapsedMs))}/${(0,src_plan/* formatDuration */.a3)(roundSeconds(totalMs))} · ${stage.detail || 'no readings yet'}`);
@@ -69994,7 +70012,7 @@ async function rollback(ctx) {
     const recorded = requireRecord(read, 'rollback');
     const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live;
     const pair = read.check(target);
-    if (pair.tenths === 0) {
+    if (pair.tenths === 0 && !holdsRules(recorded)) {
         log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
         return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true };
     }
@@ -70010,9 +70028,17 @@ async function rollback(ctx) {
             settled: true
         };
     }
+    const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision);
+    if (pair.tenths === 0) {
+        // Traffic is safe already, but an in-progress or paused record would refuse every later
+        // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
+        const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${(0,state/* ownerUrl */.p0)(ctx.owner)})`;
+        await recordPhase('rolled-back', reason);
+        log.info(`All traffic is already on ${pair.live.name}; the ${recorded.phase} record is now rolled-back.`);
+        return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true };
+    }
     saveGuard(ctx, pair);
-    const plan = (0,src_plan/* parsePlan */.vS)(recorded.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
-    const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision);
+    const startedAt = ctx.clock.now();
     try {
         await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 });
     }
@@ -70027,7 +70053,21 @@ async function rollback(ctx) {
     const reason = `rolled back by hand from ${(0,src_plan/* percentText */.fL)(pair.tenths)} (${(0,state/* ownerUrl */.p0)(ctx.owner)})`;
     await recordPhase('rolled-back', reason);
     log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
-    return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true };
+    const end = outcome(pair, 'rolled-back', 0, reason);
+    // No stages ran; the summary still tells the outcome, the reason and the drop to 0%.
+    const timeline = [
+        { at: startedAt, tenths: pair.tenths },
+        { at: ctx.clock.now(), tenths: 0 }
+    ];
+    return {
+        outcome: end,
+        failed: false,
+        settled: true,
+        summary: {
+            ...summaryBase(ctx, pair, recorded.plan),
+            record: { startedAt, stages: [], timeline, outcome: end }
+        }
+    };
 }
 /** `mode: status`: prints the pair, the share on every rule and the record; writes nothing. */
 async function manage_status(ctx) {
@@ -70062,6 +70102,23 @@ async function manage_status(ctx) {
         ? `${recorded.phase} at ${(0,src_plan/* percentText */.fL)(pair.tenths)}`
         : 'no rollout recorded';
     return { outcome: outcome(pair, 'unchanged', pair.tenths, reason), failed: false, settled: true };
+}
+/** Whether the record keeps a new deploy off these rules. */
+function holdsRules(recorded) {
+    return recorded.phase === 'in-progress' || recorded.phase === 'paused';
+}
+/**
+ * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
+ * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
+ */
+function recordedPlan(ctx, recorded) {
+    try {
+        return (0,src_plan/* parsePlan */.vS)(recorded.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+    }
+    catch {
+        ctx.log.warn(`The recorded plan '${recorded.plan}' does not parse; recording '100' instead.`);
+        return (0,src_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+    }
 }
 function requireRecord(read, mode) {
     if (read.recorded)
@@ -70121,7 +70178,7 @@ async function runMain() {
     let ctx;
     try {
         const settings = readSettings(name => core/* getInput */.V4(name));
-        ctx = (0,context/* makeContext */.o)(settings, controller.signal);
+        ctx = (0,context/* makeContext */.og)(settings, controller.signal);
         const end = await MODES[settings.mode](ctx);
         const failure = await publish(ctx, end);
         if (failure)
@@ -70465,7 +70522,7 @@ async function runPost() {
         guard = JSON.parse(saved);
         traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .ElbTraffic */ .T((0,_aws_clients_js__WEBPACK_IMPORTED_MODULE_8__/* .makeClients */ .nv)(guard.region).elb, guard.rules, {
             clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
-            log: _context_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .u,
+            log: _context_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .uu,
             region: guard.region
         });
         await restoreIfOurs(traffic, guard);
@@ -70774,7 +70831,11 @@ async function runRollout(spec, deps) {
         return finish(outcome('promoted', current, ''), false);
     }
     catch (error) {
-        const reason = reasonOf(error, spec);
+        // A cancel can also surface as an ordinary error, from a write or read-back it cut short:
+        // that is still a cancel. The engine's own verdicts (drift, a gate) keep their reasons.
+        const verdict = error instanceof DriftError || error instanceof GateFailure || error instanceof NotEnoughData;
+        const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict);
+        const reason = cancelled ? cancelledReason(spec) : reasonOf(error, spec);
         const stageRecord = record.stages.at(-1);
         if (error instanceof DriftError) {
             // Never fight another actor: report what was found and write nothing to the weights.
@@ -70798,13 +70859,14 @@ async function runRollout(spec, deps) {
             stageRecord.status = 'rolled-back';
             stageRecord.endedAt = clock.now();
         }
-        return rollBack(spec, deps, error instanceof Cancelled, reason, current, record, finish, outcome);
+        return rollBack(spec, deps, cancelled, reason, current, record, finish, outcome);
     }
 }
 async function rollBack(spec, deps, cancelled, reason, current, record, finish, outcome) {
     const { clock, log, traffic } = deps;
     log.warn(`Rolling back: ${reason}`);
-    const budgetMs = cancelled ? spec.cancelBudgetMs : spec.rollbackBudgetMs;
+    // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
+    const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs;
     try {
         // No abort signal here: the run's own is already aborted under a cancel, and the restore
         // must still go out. The budget bounds it instead.
@@ -70852,6 +70914,8 @@ async function bake(spec, deps, stage, bakeMs) {
         if (readings instanceof Error) {
             blind++;
             log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
+            if (poll === 0)
+                await deps.reporter.firstReading?.(stage, spec.plan.length);
             if (blind >= spec.blindPolls) {
                 throw new GateFailure(`the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
             }
@@ -70862,6 +70926,8 @@ async function bake(spec, deps, stage, bakeMs) {
                 .map(r => r.detail)
                 .filter(Boolean)
                 .join(' · ');
+            if (poll === 0)
+                await deps.reporter.firstReading?.(stage, spec.plan.length);
             const failed = readings.filter(r => r.verdict === 'fail');
             if (failed.length > 0)
                 throw new GateFailure(failed.map(r => r.reason).join('; '));
@@ -70925,9 +70991,12 @@ function throwIfCancelled(signal) {
     if (signal.aborted)
         throw new Cancelled('the job was cancelled');
 }
+function cancelledReason(spec) {
+    return `cancelled: traffic restored to ${spec.liveService}`;
+}
 function reasonOf(error, spec) {
     if (error instanceof Cancelled)
-        return `cancelled: traffic restored to ${spec.liveService}`;
+        return cancelledReason(spec);
     if (error instanceof GateFailure || error instanceof DriftError || error instanceof NotEnoughData)
         return error.message;
     return messageOf(error);

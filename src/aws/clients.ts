@@ -28,8 +28,9 @@ export function makeClients(region: string): Clients {
     retryMode: 'standard',
     customUserAgent: [USER_AGENT],
     // A stalled connection must not eat a rollback's budget (6 s under a cancel): give up on
-    // it and let the retry go out on a fresh one.
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000 }
+    // it and let the retry go out on a fresh one. Without throwOnRequestTimeout the SDK only
+    // logs a warning when requestTimeout passes, and a stalled call hangs for good.
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000, throwOnRequestTimeout: true }
   }
   return {
     ecs: new ECSClient(config),

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { makeClients } from '../../src/aws/clients.js'
+
+// An endpoint that accepts every request and never answers: a stalled API.
+let server: Server
+const saved = { ...process.env }
+
+beforeAll(async () => {
+  server = createServer(() => undefined)
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  process.env.AWS_ACCESS_KEY_ID = 'AKIAUNITTEST'
+  process.env.AWS_SECRET_ACCESS_KEY = 'unit-test'
+})
+
+afterAll(async () => {
+  process.env = saved
+  server.closeAllConnections()
+  await new Promise(resolve => server.close(resolve))
+})
+
+describe('makeClients', () => {
+  it('gives up on a call that gets no answer instead of waiting for good', async () => {
+    const { elb } = makeClients('us-east-1')
+    // The per-request timeout stands in for the 4 s one so the test is quick; giving up (rather
+    // than logging a warning and waiting on) is the client's own setting.
+    const call = elb.send(new DescribeRulesCommand({ RuleArns: ['arn:rule'] }), {
+      requestTimeout: 50
+    })
+
+    await expect(call).rejects.toMatchObject({ name: 'TimeoutError' })
+    elb.destroy()
+  })
+})

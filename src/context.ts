@@ -57,12 +57,18 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
   }
 }
 
+/**
+ * The token for commit statuses, or '' for none: a dry run and `mode: status` write nothing
+ * anywhere, GitHub included (a status run would overwrite the rollout's own commit status).
+ */
+export function statusToken(settings: Pick<Settings, 'dryRun' | 'mode' | 'githubToken'>): string {
+  return settings.dryRun || settings.mode === 'status' ? '' : settings.githubToken
+}
+
 function makeStatus(settings: Settings, log: Log): CommitStatus {
   const { owner, repo } = repository()
-  // A dry run writes nothing anywhere, GitHub included.
-  const token = settings.dryRun ? '' : settings.githubToken
   return new CommitStatus({
-    token,
+    token: statusToken(settings),
     context: settings.statusContext ?? defaultStatusContext(settings.cluster, settings.services),
     sha: safeTarget(),
     owner,

@@ -9,13 +9,18 @@ import { Output, State } from './names.js'
 import { formatDuration, percentText } from './plan.js'
 import type { Context } from './context.js'
 import type { Reporter } from './rollout.js'
-import type { Outcome, RolloutRecord } from './types.js'
+import type { Outcome, RolloutRecord, StageRecord } from './types.js'
 
 /**
  * The reporter the engine talks to while it runs. Each stage gets a collapsible log group, closed
  * when the next opens or when the run is published.
  */
 export function liveReporter(ctx: Context, newService: string): Reporter {
+  const postPending = (stage: StageRecord, stageCount: number) =>
+    ctx.status.post(
+      'pending',
+      pendingText(stage.index, stageCount, stage.tenths, newService, stage.detail)
+    )
   return {
     async stageStarted(_record, stage, stageCount) {
       closeStageGroup()
@@ -23,10 +28,12 @@ export function liveReporter(ctx: Context, newService: string): Reporter {
         `Stage ${stage.index + 1}/${stageCount}: ${percentText(stage.tenths)} on ${newService}`
       )
       stageGroupOpen = true
-      await ctx.status.post(
-        'pending',
-        pendingText(stage.index, stageCount, stage.tenths, newService, stage.detail)
-      )
+      // A baking stage waits for its first gate reading, so its status can say how the alarms
+      // read (`· alarms OK`); a pause stage has none to wait for.
+      if (stage.bakeMs === undefined) await postPending(stage, stageCount)
+    },
+    async firstReading(stage, stageCount) {
+      await postPending(stage, stageCount)
     },
     heartbeat(stage, elapsedMs, totalMs) {
       ctx.log.info(

@@ -31,6 +31,11 @@ export interface TrafficPort {
 /** Told about every step; implementations must not throw (a report never stops a rollout). */
 export interface Reporter {
   stageStarted(record: RolloutRecord, stage: StageRecord, stageCount: number): Promise<void>
+  /**
+   * A baking stage's first gate reading is in (`stage.detail`), whatever it says: the moment
+   * a stage can be reported with how its alarms read. Not called for `pause` stages.
+   */
+  firstReading?(stage: StageRecord, stageCount: number): Promise<void>
   heartbeat(stage: StageRecord, elapsedMs: number, totalMs: number): void
 }
 
@@ -249,6 +254,7 @@ async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, ba
     if (readings instanceof Error) {
       blind++
       log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`)
+      if (poll === 0) await deps.reporter.firstReading?.(stage, spec.plan.length)
       if (blind >= spec.blindPolls) {
         throw new GateFailure(
           `the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`
@@ -260,6 +266,7 @@ async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, ba
         .map(r => r.detail)
         .filter(Boolean)
         .join(' · ')
+      if (poll === 0) await deps.reporter.firstReading?.(stage, spec.plan.length)
       const failed = readings.filter(r => r.verdict === 'fail')
       if (failed.length > 0) throw new GateFailure(failed.map(r => r.reason).join('; '))
       const waiting = readings.filter(r => r.verdict === 'wait')

@@ -113,6 +113,8 @@ export function outcomeText(outcome: Outcome, reached?: Tenths): string {
       // Roles have swapped by now: the new revision is the live service.
       return `promoted ${outcome.liveService} to ${percentText(outcome.tenths)}`
     case 'rolled-back': {
+      // A manual rollback's reason tells the whole story already ("rolled back by hand from…").
+      if (reached === undefined && /^rolled back\b/.test(reason)) return reason
       const at = reached === undefined ? 'rolled back' : `rolled back at ${percentText(reached)}`
       return reason ? `${at}: ${reason}` : at
     }

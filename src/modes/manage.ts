@@ -11,7 +11,7 @@ import { PreflightError, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
 import { describeShare, messageOf, runRollout } from '../rollout.js'
 import { ownerUrl, type RecordedState } from '../state.js'
-import type { Outcome } from '../types.js'
+import type { Outcome, Plan } from '../types.js'
 import { readPair, type PairRead } from './pair.js'
 import { buildGates, claimRules, phaseRecorder, rolloutSpec, saveGuard } from './shared.js'
 
@@ -84,7 +84,7 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   const recorded = requireRecord(read, 'rollback')
   const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live
   const pair = read.check(target)
-  if (pair.tenths === 0) {
+  if (pair.tenths === 0 && !holdsRules(recorded)) {
     log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
     return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true }
   }
@@ -102,9 +102,19 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
       settled: true
     }
   }
+  const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision)
+  if (pair.tenths === 0) {
+    // Traffic is safe already, but an in-progress or paused record would refuse every later
+    // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
+    const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${ownerUrl(ctx.owner)})`
+    await recordPhase('rolled-back', reason)
+    log.info(
+      `All traffic is already on ${pair.live.name}; the ${recorded.phase} record is now rolled-back.`
+    )
+    return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true }
+  }
   saveGuard(ctx, pair)
-  const plan = parsePlan(recorded.plan || '100', ctx.settings.bakeMs, Input.stages)
-  const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision)
+  const startedAt = ctx.clock.now()
   try {
     await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 })
   } catch (error) {
@@ -118,7 +128,21 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   const reason = `rolled back by hand from ${percentText(pair.tenths)} (${ownerUrl(ctx.owner)})`
   await recordPhase('rolled-back', reason)
   log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`)
-  return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true }
+  const end = outcome(pair, 'rolled-back', 0, reason)
+  // No stages ran; the summary still tells the outcome, the reason and the drop to 0%.
+  const timeline = [
+    { at: startedAt, tenths: pair.tenths },
+    { at: ctx.clock.now(), tenths: 0 }
+  ]
+  return {
+    outcome: end,
+    failed: false,
+    settled: true,
+    summary: {
+      ...summaryBase(ctx, pair, recorded.plan),
+      record: { startedAt, stages: [], timeline, outcome: end }
+    }
+  }
 }
 
 /** `mode: status`: prints the pair, the share on every rule and the record; writes nothing. */
@@ -150,6 +174,24 @@ export async function status(ctx: Context): Promise<RunEnd> {
     ? `${recorded.phase} at ${percentText(pair.tenths)}`
     : 'no rollout recorded'
   return { outcome: outcome(pair, 'unchanged', pair.tenths, reason), failed: false, settled: true }
+}
+
+/** Whether the record keeps a new deploy off these rules. */
+function holdsRules(recorded: RecordedState): boolean {
+  return recorded.phase === 'in-progress' || recorded.phase === 'paused'
+}
+
+/**
+ * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
+ * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
+ */
+function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
+  try {
+    return parsePlan(recorded.plan || '100', ctx.settings.bakeMs, Input.stages)
+  } catch {
+    ctx.log.warn(`The recorded plan '${recorded.plan}' does not parse; recording '100' instead.`)
+    return parsePlan('100', ctx.settings.bakeMs, Input.stages)
+  }
 }
 
 function requireRecord(read: PairRead, mode: string): RecordedState {

@@ -313,6 +313,17 @@ describe('outcomeText and outcomeState', () => {
     expect(outcomeState(outcome.result)).toBe('failure')
   })
 
+  it('does not repeat itself for a manual rollback, still a failure', () => {
+    const outcome = {
+      ...base,
+      result: 'rolled-back',
+      tenths: 0,
+      reason: 'rolled back by hand from 10% (https://github.com/acme/web/actions/runs/7/attempts/1)'
+    } satisfies Outcome
+    expect(outcomeText(outcome)).toBe(outcome.reason)
+    expect(outcomeState(outcome.result)).toBe('failure')
+  })
+
   it('says where traffic is held on a pause, as a success', () => {
     const outcome = { ...base, result: 'paused', tenths: 100 } satisfies Outcome
     expect(outcomeText(outcome)).toBe('paused at 10% on web-green')

@@ -3,7 +3,7 @@
  * settings object; a bad value throws an `InputError` naming the input and the value, before any
  * AWS call is made.
  */
-import { DEFAULT_STAGES, InputError, parseDuration, parsePlan } from './plan.js'
+import { DEFAULT_STAGES, formatPlan, InputError, parseDuration, parsePlan } from './plan.js'
 import { Input } from './names.js'
 import {
   DEFAULT_BOUNDS,
@@ -59,7 +59,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
   const stagesText = text(Input.stages)
   const plan =
     stagesText || mode === 'deploy'
-      ? parsePlan(stagesText || DEFAULT_STAGES, bakeMs, Input.stages)
+      ? recordable(parsePlan(stagesText || DEFAULT_STAGES, bakeMs, Input.stages))
       : undefined
   const alarms = list(text(Input.alarms))
   const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim()
@@ -112,6 +112,18 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     dryRun: bool(Input.dryRun, text(Input.dryRun)),
     region
   }
+}
+
+/** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
+function recordable(plan: Plan): Plan {
+  const text = formatPlan(plan)
+  if (text.length > 256) {
+    throw new InputError(
+      Input.stages,
+      `the plan is too long to record on the rules (${text.length} characters as '${text.slice(0, 40)}…', at most 256): use fewer stages`
+    )
+  }
+  return plan
 }
 
 function required(text: (name: string) => string, name: string): string {

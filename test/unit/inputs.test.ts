@@ -104,6 +104,13 @@ describe('readSettings', () => {
     expect(() => read(inputs)).toThrow(message)
   })
 
+  it('refuses a plan too long to record in a tag', () => {
+    const stages = Array.from({ length: 60 }, (_, i) => `${(i + 1) / 10}:1h30m`).join(',') + ',100'
+    expect(() => read({ stages })).toThrow(
+      /Input 'stages': the plan is too long to record on the rules \(\d+ characters/
+    )
+  })
+
   it('requires a region', () => {
     expect(() => read({}, {})).toThrow("Input 'AWS_REGION': no region: set AWS_REGION")
     expect(read({}, { AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe('eu-west-1')

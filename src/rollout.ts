@@ -158,7 +158,12 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     await deps.recordPhase('promoted', '')
     return finish(outcome('promoted', current, ''), false)
   } catch (error) {
-    const reason = reasonOf(error, spec)
+    // A cancel can also surface as an ordinary error, from a write or read-back it cut short:
+    // that is still a cancel. The engine's own verdicts (drift, a gate) keep their reasons.
+    const verdict =
+      error instanceof DriftError || error instanceof GateFailure || error instanceof NotEnoughData
+    const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict)
+    const reason = cancelled ? cancelledReason(spec) : reasonOf(error, spec)
     const stageRecord = record.stages.at(-1)
     if (error instanceof DriftError) {
       // Never fight another actor: report what was found and write nothing to the weights.
@@ -180,16 +185,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       stageRecord.status = 'rolled-back'
       stageRecord.endedAt = clock.now()
     }
-    return rollBack(
-      spec,
-      deps,
-      error instanceof Cancelled,
-      reason,
-      current,
-      record,
-      finish,
-      outcome
-    )
+    return rollBack(spec, deps, cancelled, reason, current, record, finish, outcome)
   }
 }
 
@@ -205,7 +201,8 @@ async function rollBack(
 ): Promise<RolloutResult> {
   const { clock, log, traffic } = deps
   log.warn(`Rolling back: ${reason}`)
-  const budgetMs = cancelled ? spec.cancelBudgetMs : spec.rollbackBudgetMs
+  // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
+  const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs
   try {
     // No abort signal here: the run's own is already aborted under a cancel, and the restore
     // must still go out. The budget bounds it instead.
@@ -332,8 +329,12 @@ function throwIfCancelled(signal: AbortSignal) {
   if (signal.aborted) throw new Cancelled('the job was cancelled')
 }
 
+function cancelledReason(spec: RolloutSpec): string {
+  return `cancelled: traffic restored to ${spec.liveService}`
+}
+
 function reasonOf(error: unknown, spec: RolloutSpec): string {
-  if (error instanceof Cancelled) return `cancelled: traffic restored to ${spec.liveService}`
+  if (error instanceof Cancelled) return cancelledReason(spec)
   if (error instanceof GateFailure || error instanceof DriftError || error instanceof NotEnoughData)
     return error.message
   return messageOf(error)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { parsePlan } from '../../src/plan.js'
 import { runRollout } from '../../src/rollout.js'
+import type { GroupPair } from '../../src/types.js'
 import { FakeClock, FakeTraffic, MemoryLog, ScriptedGate, deps, pass, spec } from './fakes.js'
 
 const plan = parsePlan('1,2,5,10,50,100', 60_000)
@@ -177,6 +178,22 @@ describe('runRollout', () => {
     expect(traffic.tenths).toBe(0)
   })
 
+  it('treats a shift cut short by a cancel as a cancel, with the short restore budget', async () => {
+    const clock = new FakeClock()
+    const traffic = new CancelledMidShift(20)
+    const { deps: d, controller } = deps({
+      traffic,
+      clock,
+      gates: [new ScriptedGate('a', () => pass)]
+    })
+    traffic.cancel = () => controller.abort()
+    const result = await runRollout(spec({ plan, cancelBudgetMs: 6_000 }), d)
+    expect(result.outcome.result).toBe('rolled-back')
+    expect(result.outcome.reason).toBe('cancelled: traffic restored to web-blue')
+    expect(traffic.budgets).toEqual([6_000])
+    expect(traffic.tenths).toBe(0)
+  })
+
   it('hands back the restore commands when even the rollback fails', async () => {
     const clock = new FakeClock()
     const traffic = new FakeTraffic()
@@ -197,3 +214,22 @@ describe('runRollout', () => {
     expect(traffic.writes).toEqual([])
   })
 })
+
+/** A job cancelled while a shift is reading back: ElbTraffic then throws a plain Error. */
+class CancelledMidShift extends FakeTraffic {
+  budgets: number[] = []
+  cancel: () => void = () => undefined
+  constructor(private readonly atTenths: number) {
+    super()
+  }
+  override async shift(groups: GroupPair, tenths: number) {
+    if (tenths !== this.atTenths) return super.shift(groups, tenths)
+    this.writes.push({ kind: 'shift', tenths })
+    this.cancel()
+    throw new Error('Cancelled while checking the new weights.')
+  }
+  override async restore(_groups?: GroupPair, opts?: { budgetMs: number }) {
+    this.budgets.push(opts?.budgetMs ?? NaN)
+    return super.restore()
+  }
+}

@@ -1,22 +1,23 @@
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 // Jest loads global setup and teardown as CommonJS outside the test module system: no
 // moduleNameMapper, no import.meta. So this file imports nothing local, and what the workers
 // need from it travels in environment variables, which workers inherit (they are spawned
 // after global setup; with --runInBand the tests run in this very process).
+// The demo and the bench start moto through this file's exports too (see emulator.ts).
 
 /** The moto release the suite is written against (see the moto notes in fixture.ts). */
-const MOTO_VERSION = '5.2.5'
+export const MOTO_VERSION = '5.2.5'
 
 /**
  * What every new ECS service reports as runningCount. moto's deployments never progress: a
  * service created with desiredCount <= this reports its deployment COMPLETED, one created with
  * more stays IN_PROGRESS for good. Workers read it from MOTO_ECS_SERVICE_RUNNING.
  */
-const ECS_SERVICE_RUNNING = 2
+export const ECS_SERVICE_RUNNING = 2
 
 /** Where global-teardown finds the server; both run in jest's parent process. */
 const HANDLE = Symbol.for('ecs-canary.e2e.moto')
@@ -36,35 +37,72 @@ export default async function globalSetup(_global: unknown, project: { rootDir: 
     join(project.rootDir, '.venv'),
     join(project.rootDir, 'test', 'e2e', 'support', 'moto-constraints.txt')
   )
-  const child = spawn(python, ['-c', WRAPPER, '-H', '127.0.0.1', '-p', '0'], {
-    // Built from scratch: MOTO_ACCOUNT_ID or AWS_* from the parent would defeat the isolation.
-    env: {
-      PATH: process.env.PATH,
-      MOTO_ECS_SERVICE_RUNNING: String(ECS_SERVICE_RUNNING),
-      PYTHONUNBUFFERED: '1'
-    },
-    stdio: ['pipe', 'pipe', 'pipe']
-  })
+  const server = await startMoto(python)
+  ;(globalThis as Record<symbol, unknown>)[HANDLE] = server
+  process.env.MOTO_URL = server.url
+  process.env.MOTO_ECS_SERVICE_RUNNING = String(ECS_SERVICE_RUNNING)
+}
+
+/** A moto server on 127.0.0.1. */
+export interface MotoServer {
+  url: string
+  pid: number
+  /** SIGTERM, then SIGKILL after 5 s; resolves once it has exited. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts moto on a free port of 127.0.0.1. By default it is tied to this process: it exits
+ * when this process dies, and neither it nor its pipes keep the event loop alive. `detached`
+ * makes it outlive this process (a CI step that provisions a stack for later steps), logging to
+ * `logFile`; stop it by its pid.
+ */
+export async function startMoto(
+  python: string,
+  options: { detached?: { logFile: string } } = {}
+): Promise<MotoServer> {
+  // Built from scratch: MOTO_ACCOUNT_ID or AWS_* from the parent would defeat the isolation.
+  const env = {
+    PATH: process.env.PATH,
+    MOTO_ECS_SERVICE_RUNNING: String(ECS_SERVICE_RUNNING),
+    PYTHONUNBUFFERED: '1'
+  }
+  const args = ['-H', '127.0.0.1', '-p', '0']
+  if (options.detached) {
+    const { logFile } = options.detached
+    const fd = openSync(logFile, 'w')
+    const child = spawn(python, ['-c', DETACHED, ...args], {
+      env,
+      detached: true,
+      stdio: ['ignore', fd, fd]
+    })
+    closeSync(fd)
+    child.unref()
+    const url = await waitForLoggedUrl(child, logFile, 30_000)
+    await waitUntilAnswering(url, 30_000)
+    return { url, pid: child.pid ?? -1, stop: () => stopProcess(child) }
+  }
+  const child = spawn(python, ['-c', WRAPPER, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   const url = await waitForUrl(child, 30_000)
   await waitUntilAnswering(url, 30_000)
-  // Neither the child nor its pipes may keep jest's event loop alive.
+  // Neither the child nor its pipes may keep the event loop (jest's, a script's) alive.
   child.unref()
   for (const stream of [child.stdin, child.stdout, child.stderr]) {
     ;(stream as unknown as { unref?: () => void }).unref?.()
   }
-  ;(globalThis as Record<symbol, unknown>)[HANDLE] = { url, stop: () => stopProcess(child) }
-  process.env.MOTO_URL = url
-  process.env.MOTO_ECS_SERVICE_RUNNING = String(ECS_SERVICE_RUNNING)
+  return { url, pid: child.pid ?? -1, stop: () => stopProcess(child) }
 }
 
 /**
- * Installs moto into the venv when it is missing. A fresh clone has no venv, and CI starts
- * from a fresh clone, so the suite provisions its own emulator instead of trusting the machine.
+ * Installs moto into the venv when it is missing and returns the venv's python. A fresh clone
+ * has no venv, and CI starts from a fresh clone, so the suite provisions its own emulator
+ * instead of trusting the machine. Progress goes to stderr: a script's stdout may be a
+ * GITHUB_OUTPUT file.
  */
-function ensureMoto(venv: string, constraints: string): string {
+export function ensureMoto(venv: string, constraints: string): string {
   const python = join(venv, 'bin', 'python')
   if (existsSync(join(venv, 'bin', 'moto_server'))) return python
-  console.log(`e2e: installing moto[server]==${MOTO_VERSION} into ${venv} (pinned, one-time)`)
+  console.error(`e2e: installing moto[server]==${MOTO_VERSION} into ${venv} (pinned, one-time)`)
   run('python3', ['-m', 'venv', venv])
   const pins = ['--constraint', constraints]
   run(python, ['-m', 'pip', 'install', '--quiet', ...pins, `moto[server]==${MOTO_VERSION}`])
@@ -72,7 +110,7 @@ function ensureMoto(venv: string, constraints: string): string {
 }
 
 function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { stdio: 'inherit' })
+  const result = spawnSync(command, args, { stdio: ['ignore', 2, 2] })
   if (result.status !== 0) {
     throw new Error(`e2e: ${command} ${args.join(' ')} failed (${result.status ?? result.signal})`)
   }
@@ -89,6 +127,9 @@ const WRAPPER = [
   'from moto.server import main',
   'main(sys.argv[1:])'
 ].join('\n')
+
+// Detached, nothing watches for the parent: the server runs until it is stopped by its pid.
+const DETACHED = ['import sys', 'from moto.server import main', 'main(sys.argv[1:])'].join('\n')
 
 // Port 0 lets the OS pick a free port and werkzeug prints the one it bound, so no other
 // process can take the port between choosing it and binding it.
@@ -118,6 +159,25 @@ function waitForUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
     child.once('error', error => fail(error.message))
     child.once('exit', code => fail(`exited with ${code}`))
   })
+}
+
+// The detached server writes to a file, not a pipe: read it until the URL shows up.
+async function waitForLoggedUrl(
+  child: ChildProcess,
+  logFile: string,
+  timeoutMs: number
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''
+    const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(log)
+    if (match) return match[1]
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`e2e: moto did not start (see ${logFile})\n${log}`)
+    }
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
 }
 
 async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void> {

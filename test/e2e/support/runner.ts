@@ -35,6 +35,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** The bundle to run (default dist/index.js). */
   script?: string
+  /** Called with each line as it is printed (the demo streams the log this way). */
+  onLine?: (line: TimedLine) => void
 }
 
 /** A line the step printed, with when (ms after the process started). */
@@ -117,6 +119,10 @@ export function startAction(context: RunContext, options: RunOptions = {}): Acti
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const lines: TimedLine[] = []
+  const record = (line: TimedLine): void => {
+    lines.push(line)
+    options.onLine?.(line)
+  }
   const waiters = new Set<() => void>()
   let stdout = ''
   let stderr = ''
@@ -128,11 +134,11 @@ export function startAction(context: RunContext, options: RunOptions = {}): Acti
       else stderr += chunk
       const parts = (partial + chunk).split('\n')
       partial = parts.pop() ?? ''
-      for (const text of parts) lines.push({ t: Date.now() - started, stream, text })
+      for (const text of parts) record({ t: Date.now() - started, stream, text })
       waiters.forEach(check => check())
     })
     child[stream].on('end', () => {
-      if (partial) lines.push({ t: Date.now() - started, stream, text: partial })
+      if (partial) record({ t: Date.now() - started, stream, text: partial })
     })
   }
   let timedOut = false

@@ -67526,134 +67526,25 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4847:
+/***/ 6979:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $: () => (/* binding */ CloudWatchAlarms)
-/* harmony export */ });
-/* unused harmony export missingAlarms */
-/* harmony import */ var _aws_sdk_client_cloudwatch__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4085);
-/**
- * CloudWatch adapter: reads the named alarms, metric and composite, as `AlarmView`s.
- */
-
-/** DescribeAlarms accepts at most this many names per call. */
-const NAMES_PER_CALL = 100;
-/**
- * Reads a fixed set of alarms with one DescribeAlarms call per poll (one per 100 names).
- * Names that do not exist are silently absent from the result: see `missingAlarms`.
- */
-class CloudWatchAlarms {
-    client;
-    /** The alarm names this reader asks for, as given. */
-    names;
-    constructor(client, names) {
-        this.client = client;
-        this.names = [...new Set(names)];
-    }
-    /** The current state of every named alarm that exists, metric alarms first. */
-    async describe() {
-        // With no AlarmNames, DescribeAlarms returns every alarm in the account.
-        if (this.names.length === 0)
-            return [];
-        const views = [];
-        for (let i = 0; i < this.names.length; i += NAMES_PER_CALL) {
-            views.push(...(await this.describeChunk(this.names.slice(i, i + NAMES_PER_CALL))));
-        }
-        return views;
-    }
-    async describeChunk(names) {
-        const views = [];
-        let nextToken;
-        do {
-            const input = {
-                AlarmNames: names,
-                // Without AlarmTypes, composite alarms are silently left out.
-                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-                // Ask for the whole chunk at once so one call is enough; NextToken is followed anyway.
-                MaxRecords: NAMES_PER_CALL,
-                NextToken: nextToken
-            };
-            const page = await this.client.send(new _aws_sdk_client_cloudwatch__WEBPACK_IMPORTED_MODULE_0__/* .DescribeAlarmsCommand */ .zWD(input));
-            views.push(...(page.MetricAlarms ?? []).map(metricView));
-            views.push(...(page.CompositeAlarms ?? []).map(compositeView));
-            nextToken = page.NextToken;
-        } while (nextToken);
-        return views;
-    }
-}
-/** The names in `names` that DescribeAlarms did not return, in the order given. */
-function missingAlarms(names, views) {
-    const found = new Set(views.map(v => v.name));
-    return names.filter(name => !found.has(name));
-}
-function state(value) {
-    // An alarm whose state we cannot read has, for our purposes, no data.
-    return value === 'OK' || value === 'ALARM' ? value : 'INSUFFICIENT_DATA';
-}
-function metricView(alarm) {
-    const windowMs = evaluationWindowMs(alarm);
-    return {
-        name: alarm.AlarmName ?? '',
-        type: 'metric',
-        state: state(alarm.StateValue),
-        reason: alarm.StateReason ?? '',
-        ...(windowMs === undefined ? {} : { windowMs })
-    };
-}
-function compositeView(alarm) {
-    return {
-        name: alarm.AlarmName ?? '',
-        type: 'composite',
-        state: state(alarm.StateValue),
-        reason: alarm.StateReason ?? ''
-    };
-}
-/**
- * Period × evaluation periods. A metric-math alarm has no Period of its own; its queries carry
- * one each, and the longest is the one that decides how late the alarm can notice anything.
- */
-function evaluationWindowMs(alarm) {
-    const periods = (alarm.Metrics ?? [])
-        .map(q => q.MetricStat?.Period ?? q.Period)
-        .filter((p) => typeof p === 'number' && p > 0);
-    const period = alarm.Period ?? (periods.length > 0 ? Math.max(...periods) : undefined);
-    if (!period || !alarm.EvaluationPeriods)
-        return undefined;
-    return period * alarm.EvaluationPeriods * 1000;
-}
-
-
-/***/ }),
-
-/***/ 201:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   JP: () => (/* binding */ credentialExpiry),
-/* harmony export */   nv: () => (/* binding */ makeClients)
+/* harmony export */   y: () => (/* binding */ clientConfig)
 /* harmony export */ });
 /* unused harmony export USER_AGENT */
-/* harmony import */ var _aws_sdk_client_cloudwatch__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4085);
-/* harmony import */ var _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(212);
-/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(586);
 /**
- * Builds the SDK clients. Region comes from the settings; endpoints follow the SDK's standard
- * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
- * from the usual chain.
+ * How every SDK client is configured. Imports no SDK client, so a step that needs one client
+ * (the post step: ELBv2 only) does not load the others.
  */
-
-
-
 /** The product's user agent, so AWS-side logs (CloudTrail) show who moved the weights. */
 const USER_AGENT = ['ecs-canary', '0.1.0'];
 /**
  * Standard retries (jittered backoff on throttling and 5xx); 4 attempts ride out a burst. Not
  * `adaptive`: its client-side rate limiter would delay a rollback write after a throttle.
  */
-function makeClients(region) {
-    const config = {
+function clientConfig(region) {
+    return {
         region,
         maxAttempts: 4,
         retryMode: 'standard',
@@ -67663,21 +67554,6 @@ function makeClients(region) {
         // logs a warning when requestTimeout passes, and a stalled call hangs for good.
         requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000, throwOnRequestTimeout: true }
     };
-    return {
-        ecs: new _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_0__/* .ECSClient */ .Zgc(config),
-        elb: new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__/* .ElasticLoadBalancingV2Client */ .MlD(config),
-        cloudwatch: new _aws_sdk_client_cloudwatch__WEBPACK_IMPORTED_MODULE_2__/* .CloudWatchClient */ .WBn(config)
-    };
-}
-/** When the credentials in use expire, if the provider says (STS session credentials do). */
-async function credentialExpiry(client) {
-    try {
-        const credentials = await client.config.credentials();
-        return credentials.expiration;
-    }
-    catch {
-        return undefined;
-    }
 }
 
 
@@ -68287,578 +68163,33 @@ const systemClock = {
 
 /***/ }),
 
-/***/ 2861:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  uu: () => (/* binding */ coreLog),
-  og: () => (/* binding */ makeContext)
-});
-
-// UNUSED EXPORTS: statusToken
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
-var github = __nccwpck_require__(2413);
-// EXTERNAL MODULE: ./src/aws/clients.ts
-var aws_clients = __nccwpck_require__(201);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(212);
-// EXTERNAL MODULE: ./src/names.ts
-var src_names = __nccwpck_require__(6455);
-// EXTERNAL MODULE: ./src/plan.ts
-var plan = __nccwpck_require__(2464);
-// EXTERNAL MODULE: ./src/taskdef.ts
-var taskdef = __nccwpck_require__(6775);
-;// CONCATENATED MODULE: ./src/aws/ecs.ts
-/**
- * ECS: the pair's services, the task definition to ship, and the wait until the idle service
- * runs it. Reads and writes are separate calls so the engine can check everything first.
- */
-
-
-
-
-
-
-const INPUT = src_names/* Input */.pd.taskDefinition;
-function errorText(error) {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-/** Runs an SDK call, turning its error into a sentence that says what was being done. */
-async function attempt(what, run) {
-    try {
-        return await run();
-    }
-    catch (error) {
-        throw new Error(`${what}: ${errorText(error)}`, { cause: error });
-    }
-}
-/** The ECS calls of one cluster. */
-class EcsServices {
-    client;
-    cluster;
-    deps;
-    constructor(client, cluster, deps) {
-        this.client = client;
-        this.cluster = cluster;
-        this.deps = deps;
-    }
-    /** Describes the services in one call, in the order asked; a missing one throws, named. */
-    async describe(names) {
-        const services = await this.describeRaw(names);
-        return services.map(toView);
-    }
-    /**
-     * Reads `task-definition` without writing anything: a file is parsed and cleaned (registered
-     * later by `register`); an ARN or `family:revision` must exist and be ACTIVE.
-     */
-    async loadTaskDefinition(value) {
-        const ref = (0,taskdef/* classifyTaskDefinition */.H6)(value);
-        if (ref.kind === 'file') {
-            const path = (0,external_node_path_.resolve)(this.deps.workspace ?? process.cwd(), ref.path);
-            let text;
-            try {
-                text = await (0,promises_.readFile)(path, 'utf8');
-            }
-            catch (error) {
-                const missing = error.code === 'ENOENT';
-                throw new plan/* InputError */.dz(INPUT, missing
-                    ? `'${value}' is no file (nothing at ${path}), nor a task definition ARN or ` +
-                        `family:revision such as 'web:42'`
-                    : `cannot read '${path}': ${errorText(error)}`);
-            }
-            const { input, ignored } = (0,taskdef/* parseTaskDefinitionFile */.Oz)(text, ref.path);
-            if (ignored.length > 0) {
-                this.deps.log.warn(`Ignoring ${ignored.join(', ')} in ${ref.path}: RegisterTaskDefinition has no such field.`);
-            }
-            return { kind: 'file', path: ref.path, family: input.family, input };
-        }
-        let found;
-        try {
-            const out = await this.client.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref.value }));
-            found = out.taskDefinition;
-        }
-        catch (error) {
-            if (error.name !== 'ClientException') {
-                throw new Error(`Could not look up ${INPUT} '${value}': ${errorText(error)}`, {
-                    cause: error
-                });
-            }
-            throw new plan/* InputError */.dz(INPUT, `'${value}' is not a task definition registered in this account and region ` +
-                `(ECS says: ${error.message})`);
-        }
-        if (!found?.taskDefinitionArn) {
-            throw new plan/* InputError */.dz(INPUT, `ECS returned nothing for '${value}'`);
-        }
-        if (found.status !== 'ACTIVE') {
-            throw new plan/* InputError */.dz(INPUT, `'${value}' is ${found.status}: ECS does not update services to it. ` +
-                `Name an ACTIVE revision or register it again`);
-        }
-        const arn = found.taskDefinitionArn;
-        return { kind: 'registered', arn, family: found.family ?? (0,taskdef/* familyOf */.Ap)(arn) };
-    }
-    /** Registers a file's task definition and returns its ARN; a registered one is returned as is. */
-    async register(source) {
-        if (source.kind === 'registered')
-            return source.arn;
-        const out = await attempt(`ECS refused to register the task definition in ${source.path} (input '${INPUT}')`, () => this.client.send(new dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(source.input)));
-        const arn = out.taskDefinition?.taskDefinitionArn;
-        if (!arn)
-            throw new Error(`RegisterTaskDefinition returned no ARN for ${source.path}`);
-        this.deps.log.info(`Registered ${arn.slice(arn.lastIndexOf('/') + 1)} from ${source.path}`);
-        return arn;
-    }
-    /**
-     * Puts a task definition and/or desired count on a service. Returns the id of the deployment
-     * ECS started (to pass to `waitStable`), or `undefined` when there was nothing to change.
-     */
-    async updateIdle(service, change) {
-        if (change.taskDefinition === undefined && change.desiredCount === undefined)
-            return undefined;
-        const parts = [
-            change.taskDefinition && `task definition ${change.taskDefinition}`,
-            change.desiredCount !== undefined && `desired count ${change.desiredCount}`
-        ].filter(Boolean);
-        const out = await attempt(`Could not update service '${service}' in cluster '${this.cluster}' to ${parts.join(' and ')}`, () => this.client.send(new dist_cjs/* UpdateServiceCommand */.kZr({ cluster: this.cluster, service, ...change })));
-        this.deps.log.info(`Updated ${service}: ${parts.join(', ')}`);
-        return out.service?.deployments?.find(d => d.status === 'PRIMARY')?.id;
-    }
-    /**
-     * Polls the service every `intervalMs` until its deployment is complete and every task runs.
-     * A rollout ECS marks FAILED (the circuit breaker gave up) throws with ECS's reason; so does a
-     * deployment replaced by another, and the cap. Each message carries the latest events.
-     */
-    async waitStable(service, opts) {
-        const { clock, log } = this.deps;
-        const started = clock.now();
-        for (;;) {
-            if (opts.signal?.aborted)
-                throw cancelled(service);
-            const [svc] = await this.describeRaw([service]);
-            const elapsed = clock.now() - started;
-            const verdict = judge(svc, opts.deploymentId);
-            log.info(`${service}: ${verdict.progress} (${clockText(elapsed)} of ${clockText(opts.timeoutMs)})`);
-            if (verdict.failure) {
-                throw new Error(`${verdict.failure}\n${eventsText(svc)}`);
-            }
-            if (verdict.stable)
-                return;
-            if (elapsed >= opts.timeoutMs) {
-                throw new Error(`Service '${service}' did not become stable within ${clockText(opts.timeoutMs)} ` +
-                    `(${verdict.progress}). If it only needs longer, raise '${src_names/* Input */.pd.serviceTimeout}'.\n` +
-                    eventsText(svc));
-            }
-            await clock.sleep(Math.min(opts.intervalMs, opts.timeoutMs - elapsed), opts.signal);
-        }
-    }
-    /** Sets a service's desired count to 0 (`after-promotion: scale-down`). */
-    async scaleDown(service) {
-        await this.updateIdle(service, { desiredCount: 0 });
-    }
-    async describeRaw(names) {
-        const out = await this.client.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.cluster, services: [...names] }));
-        return names.map(name => {
-            const found = out.services?.find(s => s.serviceName === name || s.serviceArn === name);
-            if (found)
-                return found;
-            const failure = out.failures?.find(f => f.arn === name || f.arn?.endsWith(`/${name}`));
-            const why = failure?.reason ? ` (${failure.reason})` : '';
-            throw new Error(`ECS service '${name}' was not found in cluster '${this.cluster}'${why}. Check the ` +
-                `'${src_names/* Input */.pd.services}' and '${src_names/* Input */.pd.cluster}' inputs and that the credentials are for the right account ` +
-                `and region.`);
-        });
-    }
-}
-function toView(s) {
-    const taskDefinition = s.taskDefinition ?? '';
-    const groups = (s.loadBalancers ?? []).flatMap(lb => lb.targetGroupArn ?? []);
-    return {
-        name: s.serviceName ?? '',
-        arn: s.serviceArn ?? '',
-        status: s.status ?? 'UNKNOWN',
-        controller: s.deploymentController?.type ?? 'ECS',
-        strategy: s.deploymentConfiguration?.strategy ?? 'ROLLING',
-        targetGroups: [...new Set(groups)],
-        desiredCount: s.desiredCount ?? 0,
-        runningCount: s.runningCount ?? 0,
-        taskDefinition,
-        family: (0,taskdef/* familyOf */.Ap)(taskDefinition)
-    };
-}
-/** Where the followed deployment stands. Pure, so the wait loop stays a loop. */
-function judge(svc, deploymentId) {
-    const name = svc.serviceName ?? '';
-    const deployments = svc.deployments ?? [];
-    const primary = deployments.find(d => d.status === 'PRIMARY');
-    const followed = deploymentId ? deployments.find(d => d.id === deploymentId) : primary;
-    const progress = progressText(svc, followed ?? primary);
-    if (followed?.rolloutState === 'FAILED') {
-        const reason = followed.rolloutStateReason ?? 'ECS gave no reason';
-        return {
-            stable: false,
-            progress,
-            failure: `Deployment ${followed.id} of service '${name}' failed: ${reason}`
-        };
-    }
-    // No primary at all yet: nothing to judge, keep polling until the cap.
-    if (!followed && !deploymentId)
-        return { stable: false, progress };
-    if (!followed || followed.status !== 'PRIMARY') {
-        const now = primary ? `${primary.id} (${primary.taskDefinition})` : 'none';
-        return {
-            stable: false,
-            progress,
-            failure: `Deployment ${deploymentId} of service '${name}' is no longer the primary one ` +
-                `(primary now: ${now}): it was rolled back or replaced by another deployment.`
-        };
-    }
-    // Without rolloutState (older APIs, emulators), fall back to what the SDK waiter checks.
-    const settled = followed.rolloutState === undefined || followed.rolloutState === 'COMPLETED';
-    const stable = settled && deployments.length === 1 && svc.runningCount === svc.desiredCount;
-    return { stable, progress };
-}
-function progressText(svc, d) {
-    const running = d?.runningCount ?? svc.runningCount ?? 0;
-    const desired = d?.desiredCount ?? svc.desiredCount ?? 0;
-    const rollout = d?.rolloutState
-        ? `rollout ${d.rolloutState}`
-        : `${svc.deployments?.length ?? 0} deployment(s)`;
-    const failed = d?.failedTasks ? `, ${d.failedTasks} failed task(s)` : '';
-    return `${running}/${desired} running, ${rollout}${failed}`;
-}
-/** The latest five events, newest first: where ECS says why tasks do not start. */
-function eventsText(svc) {
-    const events = [...(svc.events ?? [])]
-        .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
-        .slice(0, 5);
-    // Still point at where the answer will appear: a new service's first events can lag the wait.
-    if (events.length === 0) {
-        return (`Service '${svc.serviceName}' has no events yet: look at the service's events and its ` +
-            `stopped tasks' reasons in the ECS console.`);
-    }
-    const lines = events.map(e => `  ${e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?'} ${e.message}`);
-    return `Latest events of service '${svc.serviceName}' (see also its stopped tasks' reasons):\n${lines.join('\n')}`;
-}
-function clockText(ms) {
-    return ms < 1000 ? '0s' : (0,plan/* formatDuration */.a3)(Math.floor(ms / 1000) * 1000);
-}
-function cancelled(service) {
-    const error = new Error(`Stopped waiting for service '${service}' to become stable: the run was cancelled.`);
-    error.name = 'AbortError';
-    return error;
-}
-
-// EXTERNAL MODULE: ./src/aws/traffic.ts + 2 modules
-var traffic = __nccwpck_require__(6460);
-// EXTERNAL MODULE: ./src/clock.ts
-var src_clock = __nccwpck_require__(9373);
-// EXTERNAL MODULE: ./src/github/status.ts
-var github_status = __nccwpck_require__(957);
-// EXTERNAL MODULE: ./src/state.ts
-var state = __nccwpck_require__(2462);
-;// CONCATENATED MODULE: ./src/context.ts
-/**
- * Everything a mode needs, built once from the settings: the adapters, the clock, the log, the
- * commit status. The only place that wires concrete adapters together.
- */
-
-
-
-
-
-
-
-
-/** The runner's log, through `@actions/core`. */
-const coreLog = {
-    info: line => core/* info */.pq(line),
-    warn: line => core/* warning */.$e(line),
-    debug: line => core/* debug */.Yz(line)
-};
-/** Builds the context; constructing adapters makes no AWS call. */
-function makeContext(settings, signal) {
-    const clients = (0,aws_clients/* makeClients */.nv)(settings.region);
-    const clock = src_clock/* systemClock */.m;
-    const log = coreLog;
-    return {
-        settings,
-        clients,
-        traffic: new traffic/* ElbTraffic */.T(clients.elb, settings.listenerRules, {
-            clock,
-            log,
-            region: settings.region
-        }),
-        ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
-        clock,
-        log,
-        status: makeStatus(settings, log),
-        owner: (0,state/* runOwner */.zP)(),
-        signal
-    };
-}
-/**
- * The token for commit statuses, or '' for none: a dry run and `mode: status` write nothing
- * anywhere, GitHub included (a status run would overwrite the rollout's own commit status).
- */
-function statusToken(settings) {
-    return settings.dryRun || settings.mode === 'status' ? '' : settings.githubToken;
-}
-function makeStatus(settings, log) {
-    const { owner, repo } = repository();
-    return new github_status/* CommitStatus */.sy({
-        token: statusToken(settings),
-        context: settings.statusContext ?? (0,github_status/* defaultStatusContext */.lf)(settings.cluster, settings.services),
-        sha: safeTarget(),
-        owner,
-        repo,
-        targetUrl: (0,github_status/* runUrl */.Vp)(github/* context */._.serverUrl, owner, repo, github/* context */._.runId),
-        log
-    });
-}
-function repository() {
-    const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
-    return { owner, repo };
-}
-function safeTarget() {
-    try {
-        return (0,github_status/* statusTarget */.Wr)(github/* context */._);
-    }
-    catch {
-        return '';
-    }
-}
-
-
-/***/ }),
-
-/***/ 957:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EL: () => (/* binding */ outcomeText),
-/* harmony export */   J1: () => (/* binding */ pendingText),
-/* harmony export */   Vp: () => (/* binding */ runUrl),
-/* harmony export */   Wr: () => (/* binding */ statusTarget),
-/* harmony export */   lf: () => (/* binding */ defaultStatusContext),
-/* harmony export */   sy: () => (/* binding */ CommitStatus),
-/* harmony export */   u8: () => (/* binding */ outcomeState)
-/* harmony export */ });
-/* unused harmony exports DESCRIPTION_LIMIT, fitDescription, gatesText */
-/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2413);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2464);
-/**
- * The commit status: the rollout stage as a check on the commit being deployed. Best effort by
- * design: a token without `statuses: write` (or a fork's read-only token) must never fail a
- * deploy, so every failure here becomes one warning.
- */
-
-
-/** GitHub refuses longer descriptions with a 422. */
-const DESCRIPTION_LIMIT = 140;
-// On these events GITHUB_SHA is the merge commit GitHub made for the pull request (or the base
-// branch's head, for pull_request_target): a status there is invisible on the pull request.
-const PULL_REQUEST_EVENTS = new Set([
-    'pull_request',
-    'pull_request_target',
-    'pull_request_review',
-    'pull_request_review_comment'
-]);
-/** The commit to report on: the pull request's head for pull request events, else GITHUB_SHA. */
-function statusTarget(ctx) {
-    const head = ctx.payload?.pull_request?.head?.sha;
-    if (PULL_REQUEST_EVENTS.has(ctx.eventName) && typeof head === 'string' && head)
-        return head;
-    return ctx.sha ?? '';
-}
-/** The last segment of an ARN (`arn:aws:ecs:…:cluster/prod` → `prod`), or the name as given. */
-function nameOf(nameOrArn) {
-    return nameOrArn.trim().split('/').pop() ?? nameOrArn;
-}
-/**
- * `ecs-canary/<cluster>/<first>-<second>`. The services keep their input order rather than
- * live/idle, so the check keeps one name across deploys while the roles ping-pong.
- */
-function defaultStatusContext(cluster, services) {
-    return `ecs-canary/${nameOf(cluster)}/${services.map(nameOf).join('-')}`;
-}
-/** The link from the status to this workflow run. */
-function runUrl(serverUrl, owner, repo, runId) {
-    return `${serverUrl}/${owner}/${repo}/actions/runs/${runId}`;
-}
-/** Cuts `text` to GitHub's 140 characters, ending in an ellipsis when something was cut. */
-function fitDescription(text) {
-    const chars = Array.from(text.replace(/\s+/g, ' ').trim());
-    if (chars.length <= DESCRIPTION_LIMIT)
-        return chars.join('');
-    return `${chars.slice(0, DESCRIPTION_LIMIT - 1).join('')}…`;
-}
-/**
- * Shortens a gate detail line for the description: `alarms OK` when every entry reads OK,
- * otherwise only the entries that do not (`web-5xx INSUFFICIENT_DATA`).
- */
-function gatesText(detail) {
-    const parts = detail
-        .split(/\s*[,;·]\s*/)
-        .map(p => p.trim())
-        .filter(Boolean);
-    if (parts.length === 0)
-        return '';
-    const notOk = parts.filter(p => !/\sOK$/.test(p));
-    return notOk.length === 0 ? 'alarms OK' : notOk.join(', ');
-}
-/** `stage 3/6 · 5% on web-green · alarms OK`; `stageIndex` is 0-based, as in `StageRecord`. */
-function pendingText(stageIndex, stageCount, tenths, service, gatesDetail) {
-    const gates = gatesText(gatesDetail);
-    const base = `stage ${stageIndex + 1}/${stageCount} · ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(tenths)} on ${service}`;
-    return gates ? `${base} · ${gates}` : base;
-}
-/**
- * The final description. `reached` is the share the new revision had when a rollback began
- * (the outcome's own share is 0 by then); without it the text leaves the share out.
- */
-function outcomeText(outcome, reached) {
-    const reason = outcome.reason.split('\n')[0].trim();
-    switch (outcome.result) {
-        case 'promoted':
-            // Roles have swapped by now: the new revision is the live service.
-            return `promoted ${outcome.liveService} to ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)}`;
-        case 'rolled-back': {
-            // A manual rollback's reason tells the whole story already ("rolled back by hand from…").
-            if (reached === undefined && /^rolled back\b/.test(reason))
-                return reason;
-            const at = reached === undefined ? 'rolled back' : `rolled back at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(reached)}`;
-            return reason ? `${at}: ${reason}` : at;
-        }
-        case 'paused':
-            return `paused at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)} on ${outcome.idleService}`;
-        case 'unchanged': {
-            const where = outcome.tenths > 0
-                ? `${(0,_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)} on ${outcome.idleService}`
-                : `all traffic on ${outcome.liveService}`;
-            return `unchanged: ${reason || where}`;
-        }
-    }
-}
-/** The state that goes with a result: only a rollback is a failure. */
-function outcomeState(result) {
-    return result === 'rolled-back' ? 'failure' : 'success';
-}
-/** Posts commit statuses in order, never throws, and goes quiet after a permanent refusal. */
-class CommitStatus {
-    options;
-    client;
-    enabled;
-    warned = false;
-    last = '';
-    queue = Promise.resolve();
-    constructor(options) {
-        this.options = options;
-        const { token, sha, owner, repo, log } = options;
-        this.enabled = Boolean(token && sha && owner && repo);
-        if (!token)
-            log.debug('No github-token given: commit statuses are off.');
-        else if (!this.enabled)
-            log.debug('No commit or repository known: commit statuses are off.');
-        if (this.enabled)
-            this.client = options.octokit ?? (0,_actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q)(token);
-    }
-    /**
-     * Sets the status; resolves once it is sent (or given up on). Posts are chained so a late
-     * `pending` can never land after the final `success`; a repeat of the last one is skipped.
-     */
-    post(state, description) {
-        const text = fitDescription(description);
-        const key = `${state}\n${text}`;
-        if (!this.enabled || key === this.last)
-            return this.queue;
-        this.last = key;
-        this.queue = this.queue.then(() => this.send(state, text));
-        return this.queue;
-    }
-    async send(state, description) {
-        if (!this.enabled || !this.client)
-            return;
-        const { context, sha, owner, repo, targetUrl, log } = this.options;
-        log.debug(`Commit status ${context} on ${sha}: ${state} "${description}"`);
-        try {
-            await this.client.rest.repos.createCommitStatus({
-                owner,
-                repo,
-                sha,
-                state,
-                description,
-                context,
-                target_url: targetUrl
-            });
-        }
-        catch (error) {
-            this.handle(error);
-        }
-    }
-    handle(error) {
-        const { context, sha, owner, repo, log } = this.options;
-        const status = error?.status;
-        const message = error instanceof Error ? error.message : String(error);
-        const where = `commit status '${context}' on ${owner}/${repo}@${sha.slice(0, 7)}`;
-        const rateLimited = /rate limit/i.test(message);
-        if ((status === 403 || status === 404) && !rateLimited) {
-            // Permanent for this run: asking again would only repeat the warning.
-            this.enabled = false;
-            log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Give the job ` +
-                '`permissions: statuses: write`; pull requests from forks get a read-only token and ' +
-                'cannot carry statuses. The rollout goes on without commit statuses.');
-            return;
-        }
-        if (status === 401 || status === 422) {
-            this.enabled = false;
-            log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Check that ` +
-                'github-token is valid and the commit is in this repository. The rollout goes on ' +
-                'without commit statuses.');
-            return;
-        }
-        // Transient (5xx, network, rate limit): say so once, keep trying at later stages.
-        if (this.warned) {
-            log.debug(`Could not set the ${where}: ${message}`);
-            return;
-        }
-        this.warned = true;
-        log.warn(`Could not set the ${where}: ${message}. The rollout goes on; later stages will try again.`);
-    }
-}
-
-
-/***/ }),
-
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2546);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6455);
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6661);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6455);
 /**
  * The entry point of the one bundle, run by the runner twice: as the main step and, because
  * action.yml declares `post`, again afterwards. Main saves a marker first thing, so the second run
  * knows it is the post step.
+ *
+ * Each step loads only its own half of the bundle: the post step needs the ELBv2 client and
+ * nothing of the modes, the ECS and CloudWatch clients or Octokit. `webpackMode: "eager"` keeps
+ * both halves in the one dist/index.js (a plain `import()` would make ncc emit a second file)
+ * while their modules are still evaluated only when imported.
  */
 
 
-
-
 try {
-    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_2__/* .State */ .Uw.isPost))
-        await (0,_post_js__WEBPACK_IMPORTED_MODULE_3__/* .runPost */ .a)();
-    else
-        await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runMain */ .V)();
+    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .State */ .Uw.isPost)) {
+        const { runPost } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6661));
+        await runPost();
+    }
+    else {
+        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2917));
+        await runMain();
+    }
 }
 catch (error) {
     // runMain and runPost never throw; this is the last net for what they did not foresee.
@@ -68870,5610 +68201,36 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2546:
+/***/ 5625:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   u: () => (/* binding */ coreLog)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/** The runner's log, through `@actions/core`: what main and post both write to. */
+
+/** The runner's log, through `@actions/core`. */
+const coreLog = {
+    info: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(line),
+    warn: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line),
+    debug: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line)
+};
+
+
+/***/ }),
+
+/***/ 2917:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  V: () => (/* binding */ runMain)
+  runMain: () => (/* binding */ runMain)
 });
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./src/context.ts + 1 modules
-var context = __nccwpck_require__(2861);
-// EXTERNAL MODULE: ./src/plan.ts
-var src_plan = __nccwpck_require__(2464);
-// EXTERNAL MODULE: ./src/names.ts
-var src_names = __nccwpck_require__(6455);
-;// CONCATENATED MODULE: ./src/analysis.ts
-/**
- * Canary analysis: the canary's target group against the live one, stage by stage. Pure.
- *
- * The rule, precisely (rates are 5xx / requests of the stage so far):
- * - fewer than `minRequests` canary requests: `wait`, whatever the numbers say;
- * - `fail` when canary rate > max(live rate × errorRatio, live rate + errorPoints / 100). The
- *   floor matters when live has no errors: 0 × 2 is 0, and one unlucky request must not roll
- *   back a release;
- * - `fail` when canary mean latency > live mean latency × latencyRatio, judged only when live
- *   also has `minRequests` requests and both sides have latency samples;
- * - exactly at a bound passes.
- */
-
-/** The defaults of `max-error-rate`, `max-latency` and `min-requests`. */
-const DEFAULT_BOUNDS = {
-    errorRatio: 2,
-    errorPoints: 1,
-    latencyRatio: 1.5,
-    minRequests: 50
-};
-/** Absorbs floating-point noise so that "exactly at the bound" passes. */
-const EPSILON = 1e-12;
-/** The canary's verdict against live under `bounds`, with both sides' numbers. */
-function judge(canary, live, bounds) {
-    const detail = describeStats(canary, live);
-    if (canary.requests < bounds.minRequests) {
-        return {
-            verdict: 'wait',
-            reason: `the canary got too little traffic to judge: ${canary.requests} of the ${bounds.minRequests} requests needed (min-requests)`,
-            detail
-        };
-    }
-    const failures = [];
-    const canaryRate = rate(canary);
-    const liveRate = rate(live);
-    const allowedRate = Math.max(liveRate * bounds.errorRatio, liveRate + bounds.errorPoints / 100);
-    if (canaryRate > allowedRate + EPSILON) {
-        failures.push(`canary 5xx ${pct(canaryRate)} (${canary.errors}/${canary.requests}) vs live ${pct(liveRate)} (${live.errors}/${live.requests}), above the ${pct(allowedRate)} allowed (max-error-rate)`);
-    }
-    const canaryMean = meanLatency(canary);
-    const liveMean = meanLatency(live);
-    if (canaryMean !== undefined && liveMean !== undefined && live.requests >= bounds.minRequests) {
-        const allowedMean = liveMean * bounds.latencyRatio;
-        if (canaryMean > allowedMean + EPSILON) {
-            failures.push(`canary latency ${ms(canaryMean)} vs live ${ms(liveMean)}, above the ${ms(allowedMean)} allowed (max-latency ${bounds.latencyRatio}x)`);
-        }
-    }
-    return failures.length > 0
-        ? { verdict: 'fail', reason: failures.join('; '), detail }
-        : { verdict: 'pass', reason: '', detail };
-}
-/** The heartbeat line: `canary 0.0% 5xx (0/120), 41 ms · live 0.4% (80/20000), 39 ms`. */
-function describeStats(canary, live) {
-    return `canary ${pct(rate(canary))} 5xx ${counts(canary)} · live ${pct(rate(live))} ${counts(live)}`;
-}
-function counts(s) {
-    const mean = meanLatency(s);
-    return `(${s.errors}/${s.requests}), ${mean === undefined ? 'no latency data' : ms(mean)}`;
-}
-function rate(s) {
-    return s.requests > 0 ? s.errors / s.requests : 0;
-}
-function meanLatency(s) {
-    return s.latencyCount > 0 ? s.latencySum / s.latencyCount : undefined;
-}
-function pct(fraction) {
-    return `${(fraction * 100).toFixed(1)}%`;
-}
-function ms(seconds) {
-    return `${Math.round(seconds * 1000)} ms`;
-}
-const RATIO = /^(\d+(?:\.\d+)?)x$/;
-const POINTS = /^\+(\d+(?:\.\d+)?)%$/;
-/**
- * Parses `max-error-rate`: `2x`, `+1%`, `2x +1%` or `2x,+1%`, either part optional (the
- * default fills in the other). The ratio must be at least 1: a canary is not required to be
- * better than live.
- */
-function parseErrorBound(value, input = 'max-error-rate') {
-    let errorRatio;
-    let errorPoints;
-    for (const part of value
-        .trim()
-        .toLowerCase()
-        .split(/[\s,]+/)
-        .filter(Boolean)) {
-        const ratio = RATIO.exec(part);
-        const points = POINTS.exec(part);
-        if (ratio && errorRatio === undefined) {
-            errorRatio = atLeastOne(input, value, Number(ratio[1]));
-        }
-        else if (points && errorPoints === undefined) {
-            errorPoints = Number(points[1]);
-        }
-        else if (ratio || points) {
-            throw new src_plan/* InputError */.dz(input, `'${value}' gives the ${ratio ? 'ratio' : 'points'} twice`);
-        }
-        else if (/^\d+(?:\.\d+)?%$/.test(part)) {
-            throw new src_plan/* InputError */.dz(input, `'${part}' could be read as an absolute rate; write +${part} for percentage points above live's rate`);
-        }
-        else {
-            throw new src_plan/* InputError */.dz(input, `'${part}' in '${value}' is neither a ratio (2x) nor percentage points above live (+1%); write for example '2x +1%'`);
-        }
-    }
-    return {
-        errorRatio: errorRatio ?? DEFAULT_BOUNDS.errorRatio,
-        errorPoints: errorPoints ?? DEFAULT_BOUNDS.errorPoints
-    };
-}
-/**
- * Parses a ratio like `1.5x` (for `max-latency`). A bare number is refused: `200` could be
- * meant as milliseconds. Empty gives `fallback` when there is one.
- */
-function parseRatio(input, value, fallback) {
-    const text = value.trim().toLowerCase();
-    if (text === '' && fallback !== undefined)
-        return fallback;
-    const match = RATIO.exec(text);
-    if (!match) {
-        throw new src_plan/* InputError */.dz(input, `'${value}' is not a ratio to live; write it with an x, like 1.5x`);
-    }
-    return atLeastOne(input, value, Number(match[1]));
-}
-/** Parses `min-requests`: a whole number, at least 1; empty gives the default (50). */
-function parseMinRequests(value, input = 'min-requests') {
-    const text = value.trim();
-    if (text === '')
-        return DEFAULT_BOUNDS.minRequests;
-    if (!/^\d+$/.test(text) || Number(text) < 1) {
-        throw new src_plan/* InputError */.dz(input, `'${value}' is not a whole number of requests of at least 1`);
-    }
-    return Number(text);
-}
-/**
- * Parses `analysis` (`on`/`off`). Empty means on when no alarms are given, since then nothing
- * else would watch the canary, and off when alarms are.
- */
-function parseAnalysisSwitch(value, alarmsGiven, input = 'analysis') {
-    const text = value.trim().toLowerCase();
-    if (text === '')
-        return !alarmsGiven;
-    if (text === 'on' || text === 'true')
-        return true;
-    if (text === 'off' || text === 'false')
-        return false;
-    throw new src_plan/* InputError */.dz(input, `'${value}' is neither on nor off`);
-}
-function atLeastOne(input, value, ratio) {
-    if (ratio < 1) {
-        throw new src_plan/* InputError */.dz(input, `'${value}' would require the canary to do better than live; use a ratio of at least 1x`);
-    }
-    return ratio;
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * The only reader of the action's inputs. Parses everything at the edge into one typed, validated
- * settings object; a bad value throws an `InputError` naming the input and the value, before any
- * AWS call is made.
- */
-
-
-
-const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:(listener|listener-rule)\/app\/[^\s]+$/;
-/** Parses and validates every input. `env` supplies the region. */
-function readSettings(get, env = process.env) {
-    const text = (name) => get(name).trim();
-    const mode = oneOf(src_names/* Input */.pd.mode, text(src_names/* Input */.pd.mode) || 'deploy', [
-        'deploy',
-        'promote',
-        'rollback',
-        'status'
-    ]);
-    const bakeMs = duration(text, src_names/* Input */.pd.bakeTime, '5m');
-    const stagesText = text(src_names/* Input */.pd.stages);
-    const plan = stagesText || mode === 'deploy'
-        ? recordable((0,src_plan/* parsePlan */.vS)(stagesText || src_plan/* DEFAULT_STAGES */.my, bakeMs, src_names/* Input */.pd.stages))
-        : undefined;
-    const alarms = list(text(src_names/* Input */.pd.alarms));
-    const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim();
-    if (!region) {
-        throw new src_plan/* InputError */.dz('AWS_REGION', 'no region: set AWS_REGION (aws-actions/configure-aws-credentials does this with aws-region)');
-    }
-    const taskDefinition = text(src_names/* Input */.pd.taskDefinition);
-    const statusContext = text(src_names/* Input */.pd.statusContext);
-    return {
-        cluster: required(text, src_names/* Input */.pd.cluster),
-        services: pair(required(text, src_names/* Input */.pd.services)),
-        listenerRules: listenerRules(required(text, src_names/* Input */.pd.listenerRules)),
-        ...(taskDefinition ? { taskDefinition } : {}),
-        ...(plan ? { plan } : {}),
-        bakeMs,
-        alarms: unique(src_names/* Input */.pd.alarms, alarms),
-        pollMs: atLeast(src_names/* Input */.pd.pollInterval, duration(text, src_names/* Input */.pd.pollInterval, '5s'), 100),
-        insufficientData: oneOf(src_names/* Input */.pd.insufficientData, text(src_names/* Input */.pd.insufficientData) || 'ok', [
-            'ok',
-            'alarm'
-        ]),
-        mode,
-        canaryCapacity: oneOf(src_names/* Input */.pd.canaryCapacity, text(src_names/* Input */.pd.canaryCapacity) || 'match', [
-            'match',
-            'keep'
-        ]),
-        afterPromotion: oneOf(src_names/* Input */.pd.afterPromotion, text(src_names/* Input */.pd.afterPromotion) || 'keep', [
-            'keep',
-            'scale-down'
-        ]),
-        serviceTimeoutMs: duration(text, src_names/* Input */.pd.serviceTimeout, '15m'),
-        allowFamilyChange: bool(src_names/* Input */.pd.allowFamilyChange, text(src_names/* Input */.pd.allowFamilyChange)),
-        analysis: {
-            enabled: parseAnalysisSwitch(text(src_names/* Input */.pd.analysis), alarms.length > 0, src_names/* Input */.pd.analysis),
-            bounds: {
-                ...parseErrorBound(text(src_names/* Input */.pd.maxErrorRate), src_names/* Input */.pd.maxErrorRate),
-                latencyRatio: parseRatio(src_names/* Input */.pd.maxLatency, text(src_names/* Input */.pd.maxLatency), DEFAULT_BOUNDS.latencyRatio),
-                minRequests: parseMinRequests(text(src_names/* Input */.pd.minRequests), src_names/* Input */.pd.minRequests)
-            }
-        },
-        ...(statusContext ? { statusContext } : {}),
-        githubToken: get(src_names/* Input */.pd.githubToken),
-        dryRun: bool(src_names/* Input */.pd.dryRun, text(src_names/* Input */.pd.dryRun)),
-        region
-    };
-}
-/** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
-function recordable(plan) {
-    const text = (0,src_plan/* formatPlan */.nT)(plan);
-    if (text.length > 256) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.stages, `the plan is too long to record on the rules (${text.length} characters as '${text.slice(0, 40)}…', at most 256): use fewer stages`);
-    }
-    return plan;
-}
-function required(text, name) {
-    const value = text(name);
-    if (!value)
-        throw new src_plan/* InputError */.dz(name, 'is required and was not given');
-    return value;
-}
-/** Splits on commas, spaces and newlines. */
-function list(value) {
-    return value.split(/[\s,]+/).filter(Boolean);
-}
-function unique(name, values) {
-    const seen = new Set();
-    for (const v of values) {
-        if (seen.has(v))
-            throw new src_plan/* InputError */.dz(name, `'${v}' is listed twice`);
-        seen.add(v);
-    }
-    return values;
-}
-function pair(value) {
-    const names = list(value);
-    if (names.length !== 2) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`);
-    }
-    if (names[0] === names[1]) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `the two services must differ, got '${names[0]}' twice`);
-    }
-    return [names[0], names[1]];
-}
-function listenerRules(value) {
-    const arns = unique(src_names/* Input */.pd.listenerRules, list(value));
-    for (const arn of arns) {
-        if (!LISTENER_ARN.test(arn)) {
-            throw new src_plan/* InputError */.dz(src_names/* Input */.pd.listenerRules, `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`);
-        }
-    }
-    return arns;
-}
-function duration(text, name, fallback) {
-    return (0,src_plan/* parseDuration */.E9)(name, text(name) || fallback);
-}
-function atLeast(name, ms, min) {
-    if (ms < min)
-        throw new src_plan/* InputError */.dz(name, `must be at least ${min}ms, got ${ms}ms`);
-    return ms;
-}
-function oneOf(name, value, allowed) {
-    const found = allowed.find(a => a === value.toLowerCase());
-    if (!found) {
-        throw new src_plan/* InputError */.dz(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`);
-    }
-    return found;
-}
-function bool(name, value) {
-    if (value === '')
-        return false;
-    if (/^(true|yes|on)$/i.test(value))
-        return true;
-    if (/^(false|no|off)$/i.test(value))
-        return false;
-    throw new src_plan/* InputError */.dz(name, `'${value}' is not true or false`);
-}
-
-// EXTERNAL MODULE: ./src/aws/clients.ts
-var clients = __nccwpck_require__(201);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(586);
-;// CONCATENATED MODULE: ./src/aws/health.ts
-/**
- * Target health of the idle target group: the last check before its first share of traffic.
- */
-
-/** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
-const LEAVING = new Set(['draining', 'unhealthy.draining']);
-/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
-function targetGroupName(arn) {
-    return /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn;
-}
-function stateOf(d) {
-    return d.TargetHealth?.State ?? 'unknown';
-}
-function targetLine(d) {
-    const id = `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`;
-    const reason = d.TargetHealth?.Reason ? ` ${d.TargetHealth.Reason}` : '';
-    const description = d.TargetHealth?.Description ? ` (${d.TargetHealth.Description})` : '';
-    return `  ${id} ${stateOf(d)}${reason}${description}`;
-}
-/**
- * Requires every registered target of the group to be healthy, and at least `minCount` of them
- * (at least one: an empty group would answer its share of requests with 503). Throws listing
- * the targets that are not healthy, with ELB's reason codes.
- */
-async function requireHealthyTargets(client, targetGroupArn, minCount, log) {
-    const out = await client.send(new dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
-    const all = out.TargetHealthDescriptions ?? [];
-    const leaving = all.filter(d => LEAVING.has(stateOf(d)));
-    const present = all.filter(d => !LEAVING.has(stateOf(d)));
-    const notHealthy = present.filter(d => stateOf(d) !== 'healthy');
-    const healthy = present.length - notHealthy.length;
-    const name = targetGroupName(targetGroupArn);
-    const advice = `Look at the idle service's latest events and its tasks' logs, and at the target group's ` +
-        `health check settings.`;
-    if (notHealthy.length > 0) {
-        throw new Error(`Target group '${name}' is not ready for traffic: ${notHealthy.length} of ` +
-            `${present.length} targets are not healthy:\n${notHealthy.map(targetLine).join('\n')}\n` +
-            advice);
-    }
-    const need = Math.max(minCount, 1);
-    if (healthy < need) {
-        throw new Error(`Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
-            `(the idle service's desired count is ${minCount}). ${advice}`);
-    }
-    const drainingNote = leaving.length > 0 ? `; ${leaving.length} draining, not counted` : '';
-    log.info(`Target group ${name}: ${healthy} healthy target(s)${drainingNote}`);
-}
-
-// EXTERNAL MODULE: ./src/preflight.ts
-var preflight = __nccwpck_require__(4504);
-// EXTERNAL MODULE: ./src/github/status.ts
-var github_status = __nccwpck_require__(957);
-;// CONCATENATED MODULE: ./src/github/summary.ts
-/**
- * The job summary: what happened, stage by stage, with a chart of the new revision's share over
- * time. Rendering is pure; only `writeSummary` touches the runner.
- */
-
-
-/** `12:03:04` in UTC. */
-function clockText(epochMs) {
-    return new Date(epochMs).toISOString().slice(11, 19);
-}
-/** Elapsed time to the second: sub-second noise would only clutter the table and the chart. */
-function elapsedText(ms) {
-    if (ms <= 0)
-        return '0s';
-    if (ms < 1000)
-        return '<1s';
-    return (0,src_plan/* formatDuration */.a3)(Math.round(ms / 1000) * 1000);
-}
-/** A table cell: no pipes or newlines may escape it. */
-function cell(text) {
-    return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || '—';
-}
-/** A fenced block that survives backticks inside the text. */
-function fenced(text) {
-    const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), m => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence}text\n${text}\n${fence}`;
-}
-const RESULT_TEXT = {
-    baking: 'baking',
-    baked: 'baked',
-    paused: 'paused',
-    'rolled-back': 'rolled back'
-};
-/** The share at which a rollback began: the last stage reached. */
-function reachedShare(record) {
-    const last = record.stages[record.stages.length - 1];
-    return last?.tenths;
-}
-function outcomeLine(input, outcome) {
-    const { newService, oldService, record } = input;
-    if (input.dryRun)
-        return '**Dry run**: nothing was changed. This is what a deploy would do.';
-    if (!outcome)
-        return `**In progress**: ${newService} has not finished its rollout.`;
-    switch (outcome.result) {
-        case 'promoted':
-            return `**Promoted**: ${newService} takes ${(0,src_plan/* percentText */.fL)(outcome.tenths)} of the traffic.`;
-        case 'rolled-back': {
-            const reached = reachedShare(record);
-            const at = reached === undefined ? '' : ` at ${(0,src_plan/* percentText */.fL)(reached)}`;
-            return `**Rolled back**${at}: all traffic is back on ${oldService}.`;
-        }
-        case 'paused':
-            return (`**Paused** at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${newService}. Continue with ` +
-                '`mode: promote`, or undo with `mode: rollback`.');
-        case 'unchanged':
-            return `**Unchanged**${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : '.'}`;
-    }
-}
-function stageTable(record, stageCount) {
-    const rows = record.stages.map(stage => {
-        const baked = stage.bakeMs === undefined
-            ? 'pause'
-            : stage.endedAt === undefined
-                ? `… of ${(0,src_plan/* formatDuration */.a3)(stage.bakeMs)}`
-                : `${elapsedText(stage.endedAt - stage.startedAt)} of ${(0,src_plan/* formatDuration */.a3)(stage.bakeMs)}`;
-        return [
-            `${stage.index + 1}/${stageCount}`,
-            (0,src_plan/* percentText */.fL)(stage.tenths),
-            clockText(stage.startedAt),
-            baked,
-            cell(stage.detail),
-            RESULT_TEXT[stage.status]
-        ];
-    });
-    return [
-        '| Stage | Share | Started (UTC) | Baked | Alarms | Result |',
-        '|---|--:|---|---|---|---|',
-        ...rows.map(r => `| ${r.join(' | ')} |`)
-    ].join('\n');
-}
-/**
- * The share over time as a step line. The x axis is a band axis of elapsed-time labels; a
- * change is two points under the same label (old share, then new), and Mermaid places equal
- * labels at the same x, which draws the vertical edge of the step.
- */
-function shareChart(input) {
-    const { record, newService } = input;
-    const points = [];
-    let timeline = record.timeline;
-    // A deploy starts from 0 (all traffic on one service is checked first); promote picks up
-    // wherever the engine's first timeline entry says.
-    if (input.mode === 'deploy' && (timeline[0]?.tenths ?? 0) !== 0) {
-        timeline = [{ at: record.startedAt, tenths: 0 }, ...timeline];
-    }
-    for (const entry of timeline) {
-        const prev = points[points.length - 1];
-        if (prev && prev.tenths === entry.tenths)
-            continue;
-        if (prev)
-            points.push({ at: entry.at, tenths: prev.tenths });
-        points.push({ at: entry.at, tenths: entry.tenths });
-    }
-    if (points.length === 0)
-        return '';
-    // Extend the last level to the end of the run so the final stage shows as a flat segment,
-    // and end on the outcome's share even if the engine recorded no entry for the last move.
-    const ends = record.stages.map(s => s.endedAt ?? s.startedAt);
-    const end = Math.max(...ends, points[points.length - 1].at);
-    const final = record.outcome?.tenths ?? points[points.length - 1].tenths;
-    if (end > points[points.length - 1].at || final !== points[points.length - 1].tenths) {
-        points.push({ at: end, tenths: points[points.length - 1].tenths });
-    }
-    if (final !== points[points.length - 1].tenths)
-        points.push({ at: end, tenths: final });
-    const origin = Math.min(record.startedAt, points[0].at);
-    const labels = points.map(p => `"${elapsedText(p.at - origin)}"`);
-    const values = points.map(p => String(p.tenths / 10));
-    const title = `${newService} share of traffic (%)`.replace(/"/g, "'");
-    return [
-        '```mermaid',
-        'xychart-beta',
-        `  title "${title}"`,
-        `  x-axis "elapsed" [${labels.join(', ')}]`,
-        '  y-axis "%" 0 --> 100',
-        `  line [${values.join(', ')}]`,
-        '```'
-    ].join('\n');
-}
-function plannedTable(input, planned) {
-    const { oldService, newService } = input;
-    const rows = planned.map((stage, i) => {
-        const w = (0,src_plan/* weightsFor */.NK)(stage.tenths);
-        const bake = stage.bake.kind === 'pause' ? 'pause' : (0,src_plan/* formatDuration */.a3)(stage.bake.ms);
-        return `| ${i + 1}/${planned.length} | ${(0,src_plan/* percentText */.fL)(stage.tenths)} | ${bake} | ${w.live} | ${w.idle} |`;
-    });
-    return [
-        `| Stage | Share | Bake | ${cell(oldService)} weight | ${cell(newService)} weight |`,
-        '|---|--:|---|--:|--:|',
-        ...rows
-    ].join('\n');
-}
-/** Renders the job summary as Markdown. Pure. */
-function renderSummary(input) {
-    const { cluster, newService, oldService, plan, record, mode } = input;
-    const outcome = record.outcome;
-    const lastEnd = Math.max(record.startedAt, ...record.stages.map(s => s.endedAt ?? s.startedAt));
-    const started = new Date(record.startedAt).toISOString().slice(0, 19).replace('T', ' ');
-    const parts = [
-        `### ecs-canary: ${oldService} → ${newService} on ${cluster}`,
-        outcomeLine(input, outcome),
-        `Mode \`${mode}\` · plan \`${plan}\` · started ${started} UTC` +
-            (record.stages.length > 0 ? ` · ran ${elapsedText(lastEnd - record.startedAt)}` : '')
-    ];
-    if (outcome?.result === 'rolled-back' && outcome.reason) {
-        parts.push(`Reason:\n\n${fenced(outcome.reason)}`);
-    }
-    if (input.dryRun && input.planned)
-        parts.push(plannedTable(input, input.planned));
-    if (record.stages.length > 0) {
-        const count = input.planned?.length ?? plan.split(/\s+/).filter(Boolean).length;
-        parts.push(stageTable(record, Math.max(count, record.stages.length)));
-    }
-    const chart = shareChart(input);
-    if (chart)
-        parts.push(chart);
-    return `${parts.join('\n\n')}\n`;
-}
-/** Appends `markdown` to the job summary; a failure is a warning, never a failed step. */
-async function writeSummary(markdown, log = { warn: line => core/* warning */.$e(line) }) {
-    try {
-        await core/* summary */.z.addRaw(markdown).write();
-    }
-    catch (error) {
-        // The buffer keeps unwritten text; drop it so a later write does not repeat it.
-        core/* summary */.z.emptyBuffer();
-        const message = error instanceof Error ? error.message : String(error);
-        log.warn(`Could not write the job summary: ${message}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
-/**
- * Telling people: heartbeat lines and commit statuses while the rollout runs, then the outputs,
- * the final status, the job summary and the error annotation when it ends.
- */
-
-
-
-
-
-/**
- * The reporter the engine talks to while it runs. Each stage gets a collapsible log group, closed
- * when the next opens or when the run is published.
- */
-function liveReporter(ctx, newService) {
-    const postPending = (stage, stageCount) => ctx.status.post('pending', (0,github_status/* pendingText */.J1)(stage.index, stageCount, stage.tenths, newService, stage.detail));
-    return {
-        async stageStarted(_record, stage, stageCount) {
-            closeStageGroup();
-            core/* startGroup */.Oh(`Stage ${stage.index + 1}/${stageCount}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
-            stageGroupOpen = true;
-            // A baking stage waits for its first gate reading, so its status can say how the alarms
-            // read (`· alarms OK`); a pause stage has none to wait for.
-            if (stage.bakeMs === undefined)
-                await postPending(stage, stageCount);
-        },
-        async firstReading(stage, stageCount) {
-            await postPending(stage, stageCount);
-        },
-        heartbeat(stage, elapsedMs, totalMs) {
-            ctx.log.info(`  ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService} · ${(0,src_plan/* formatDuration */.a3)(roundSeconds(elapsedMs))}/${(0,src_plan/* formatDuration */.a3)(roundSeconds(totalMs))} · ${stage.detail || 'no readings yet'}`);
-        }
-    };
-}
-let stageGroupOpen = false;
-function closeStageGroup() {
-    if (stageGroupOpen)
-        core/* endGroup */.N4();
-    stageGroupOpen = false;
-}
-function roundSeconds(ms) {
-    return Math.max(1000, Math.round(ms / 1000) * 1000);
-}
-/** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
-async function publish(ctx, end) {
-    closeStageGroup();
-    const { outcome } = end;
-    core/* setOutput */.uH(src_names/* Output */.k7.result, outcome.result);
-    core/* setOutput */.uH(src_names/* Output */.k7.percent, (0,src_plan/* percentText */.fL)(Math.max(0, outcome.tenths)).slice(0, -1));
-    core/* setOutput */.uH(src_names/* Output */.k7.liveService, outcome.liveService);
-    core/* setOutput */.uH(src_names/* Output */.k7.idleService, outcome.idleService);
-    core/* setOutput */.uH(src_names/* Output */.k7.taskDefinitionArn, end.taskDefinitionArn ?? '');
-    core/* setOutput */.uH(src_names/* Output */.k7.reason, outcome.reason);
-    if (end.settled)
-        core/* saveState */.LZ(src_names/* State */.Uw.settled, 'true');
-    if (end.summary)
-        await writeSummary(renderSummary(end.summary), ctx.log);
-    const reached = end.record?.stages.at(-1)?.tenths;
-    await ctx.status.post(end.failed ? 'failure' : (0,github_status/* outcomeState */.u8)(outcome.result), (0,github_status/* outcomeText */.EL)(outcome, reached));
-    if (end.restoreCommands?.length) {
-        core/* error */.z3(`Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`, { title: 'ecs-canary: restore traffic by hand' });
-    }
-    if (!end.failed) {
-        ctx.log.info(summaryLine(outcome));
-        return undefined;
-    }
-    return outcome.reason || summaryLine(outcome);
-}
-function summaryLine(outcome) {
-    switch (outcome.result) {
-        case 'promoted':
-            return `Promoted ${outcome.liveService} to 100%.`;
-        case 'paused':
-            return `Paused at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`;
-        case 'rolled-back':
-            return `Rolled back to ${outcome.liveService}: ${outcome.reason}`;
-        default:
-            return `Nothing changed. ${outcome.reason}`;
-    }
-}
-
-// EXTERNAL MODULE: ./src/rollout.ts
-var rollout = __nccwpck_require__(6190);
-// EXTERNAL MODULE: ./src/taskdef.ts
-var taskdef = __nccwpck_require__(6775);
-// EXTERNAL MODULE: ./src/modes/pair.ts
-var modes_pair = __nccwpck_require__(5754);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
-var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
-;// CONCATENATED MODULE: ./src/aws/metrics.ts
-/**
- * CloudWatch adapter for canary analysis: the ALB's per-target-group metrics, both groups in one
- * GetMetricData call.
- */
-
-/** ALB metrics are published per minute; a finer period only finds nothing. */
-const PERIOD_S = 60;
-const PERIOD_MS = PERIOD_S * 1000;
-/** One query per statistic per side; ids are how the results are told apart. */
-const SERIES = [
-    { key: 'requests', metric: 'RequestCount', stat: 'Sum' },
-    { key: 'errors', metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
-    { key: 'latencySum', metric: 'TargetResponseTime', stat: 'Sum' },
-    { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' }
-];
-/**
- * Sums each side's requests, 5xx responses and response times over [startMs, endMs]. The start
- * is aligned down and the end up to the minute, so the minutes the window touches count whole.
- * Missing data sums to zero: no request count means no requests, so the verdict waits rather
- * than passing a canary nobody has called.
- */
-async function readTargetGroupStats(client, arns, startMs, endMs) {
-    const loadBalancer = loadBalancerDimension(arns.loadBalancerArn);
-    const groups = {
-        canary: targetGroupDimension(arns.canaryTargetGroupArn),
-        live: targetGroupDimension(arns.liveTargetGroupArn)
-    };
-    const queries = ['canary', 'live'].flatMap(side => SERIES.map(s => ({
-        Id: `${side}_${s.key}`,
-        ReturnData: true,
-        MetricStat: {
-            Metric: {
-                Namespace: 'AWS/ApplicationELB',
-                MetricName: s.metric,
-                Dimensions: [
-                    { Name: 'LoadBalancer', Value: loadBalancer },
-                    { Name: 'TargetGroup', Value: groups[side] }
-                ]
-            },
-            Period: PERIOD_S,
-            Stat: s.stat
-        }
-    })));
-    const start = Math.floor(startMs / PERIOD_MS) * PERIOD_MS;
-    const end = Math.max(Math.ceil(endMs / PERIOD_MS) * PERIOD_MS, start + PERIOD_MS);
-    const sums = new Map();
-    let nextToken;
-    do {
-        const input = {
-            MetricDataQueries: queries,
-            StartTime: new Date(start),
-            EndTime: new Date(end),
-            NextToken: nextToken
-        };
-        const page = await client.send(new client_cloudwatch_dist_cjs/* GetMetricDataCommand */.Soe(input));
-        for (const result of page.MetricDataResults ?? []) {
-            if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
-                const why = (result.Messages ?? []).map(m => m.Value).join('; ');
-                throw new Error(`CloudWatch could not return ${result.Id} for the canary analysis (${result.StatusCode}${why ? `: ${why}` : ''}); check that the role may call cloudwatch:GetMetricData.`);
-            }
-            const id = result.Id ?? '';
-            const sum = (result.Values ?? []).reduce((a, b) => a + b, 0);
-            sums.set(id, (sums.get(id) ?? 0) + sum);
-        }
-        nextToken = page.NextToken;
-    } while (nextToken);
-    const stats = (side) => ({
-        requests: sums.get(`${side}_requests`) ?? 0,
-        errors: sums.get(`${side}_errors`) ?? 0,
-        latencySum: sums.get(`${side}_latencySum`) ?? 0,
-        latencyCount: sums.get(`${side}_latencyCount`) ?? 0
-    });
-    return { canary: stats('canary'), live: stats('live') };
-}
-/**
- * `app/<name>/<id>` from an ALB, listener or listener-rule ARN. Network load balancers are
- * refused: they publish no HTTP status counts to compare.
- */
-function loadBalancerDimension(arn) {
-    const resource = arn.split(':').slice(5).join(':');
-    const match = /^(?:loadbalancer|listener|listener-rule)\/(app\/[^/]+\/[^/]+)(?:\/|$)/.exec(resource);
-    if (!match) {
-        throw new Error(`'${arn}' is not the ARN of an Application Load Balancer or one of its listeners or rules; canary analysis reads the ALB's per-target-group metrics and needs one.`);
-    }
-    return match[1];
-}
-/** `targetgroup/<name>/<id>` from a target group ARN. */
-function targetGroupDimension(arn) {
-    const resource = arn.split(':').slice(5).join(':');
-    if (!/^targetgroup\/[^/]+\/[^/]+$/.test(resource)) {
-        throw new Error(`'${arn}' is not a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>).`);
-    }
-    return resource;
-}
-
-// EXTERNAL MODULE: ./src/aws/alarms.ts
-var alarms = __nccwpck_require__(4847);
-;// CONCATENATED MODULE: ./src/gates/alarms.ts
-/**
- * Reads the alarms once per `read()`. Errors from CloudWatch propagate: the engine counts
- * consecutive failures and decides when being blind is reason enough to roll back.
- */
-class AlarmGate {
-    reader;
-    policy;
-    log;
-    name = 'alarms';
-    /** Alarms already warned about as INSUFFICIENT_DATA: one warning per run, not per poll. */
-    warned = new Set();
-    /** Alarms seen in an earlier read, to tell "deleted meanwhile" from "never existed". */
-    seen = new Set();
-    constructor(reader, policy, log) {
-        this.reader = reader;
-        this.policy = policy;
-        this.log = log;
-    }
-    /** The window does not matter: an alarm's state already covers its own evaluation period. */
-    async read(_window) {
-        const views = new Map((await this.reader.describe()).map(v => [v.name, v]));
-        const failures = [];
-        const states = [];
-        for (const name of this.reader.names) {
-            const view = views.get(name);
-            if (!view) {
-                failures.push(this.missingReason(name));
-                states.push(`${name} MISSING`);
-                continue;
-            }
-            this.seen.add(name);
-            states.push(`${name} ${view.state}`);
-            if (view.state === 'ALARM') {
-                failures.push(`alarm ${name} is in ALARM: ${view.reason}`);
-            }
-            else if (view.state === 'INSUFFICIENT_DATA') {
-                if (this.policy === 'alarm') {
-                    failures.push(`alarm ${name} is INSUFFICIENT_DATA, which counts as ALARM (insufficient-data: alarm): ${view.reason}`);
-                }
-                else {
-                    this.warnOnce(view);
-                }
-            }
-        }
-        return {
-            verdict: failures.length > 0 ? 'fail' : 'pass',
-            reason: failures.join('; '),
-            detail: states.length > 0 ? states.join(' · ') : 'no alarms'
-        };
-    }
-    missingReason(name) {
-        return this.seen.has(name)
-            ? `alarm ${name} no longer exists: it was deleted or renamed during the rollout, so it can no longer be watched`
-            : `alarm ${name} does not exist in this account and region: check the name in the alarms input`;
-    }
-    warnOnce(view) {
-        if (this.warned.has(view.name))
-            return;
-        this.warned.add(view.name);
-        const why = view.reason ? ` (${view.reason})` : '';
-        this.log.warn(`Alarm ${view.name} is INSUFFICIENT_DATA${why}; counting it as OK because insufficient-data is 'ok'. Set insufficient-data: alarm to stop on missing data instead.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/gates/analysis.ts
-/**
- * The analysis gate: the canary's target group against live's, over the stage so far.
- */
-
-/**
- * One GetMetricData read per `read()`, judged by `judge`. The window starts when the stage's
- * weights were verified, so each stage is judged on its own traffic. Read errors propagate.
- */
-class AnalysisGate {
-    stats;
-    arns;
-    bounds;
-    name = 'analysis';
-    constructor(stats, arns, bounds) {
-        this.stats = stats;
-        this.arns = arns;
-        this.bounds = bounds;
-    }
-    async read(window) {
-        const { canary, live } = await this.stats(this.arns, window.stageStartedAt, window.now);
-        return judge(canary, live, this.bounds);
-    }
-}
-
-// EXTERNAL MODULE: ./src/state.ts
-var state = __nccwpck_require__(2462);
-;// CONCATENATED MODULE: ./src/modes/shared.ts
-/**
- * Pieces every traffic-moving mode shares: the gates, the recorded state, the guard for the post
- * step, and the engine's settings.
- */
-
-
-
-
-
-
-
-
-/** The alarm gate (when alarms are named) and the analysis gate (when on). */
-function buildGates(ctx, pair) {
-    const { settings, clients } = ctx;
-    const gates = [];
-    if (settings.alarms.length > 0) {
-        const reader = new alarms/* CloudWatchAlarms */.$(clients.cloudwatch, settings.alarms);
-        gates.push(new AlarmGate(reader, settings.insufficientData, ctx.log));
-    }
-    if (settings.analysis.enabled) {
-        gates.push(new AnalysisGate((arns, start, end) => readTargetGroupStats(clients.cloudwatch, arns, start, end), {
-            // A listener(-rule) ARN embeds the ALB's `app/<name>/<id>`: no lookup needed.
-            loadBalancerArn: settings.listenerRules[0],
-            canaryTargetGroupArn: pair.groups.idle,
-            liveTargetGroupArn: pair.groups.live
-        }, settings.analysis.bounds));
-    }
-    return gates;
-}
-/** The engine's settings for this pair. */
-function rolloutSpec(ctx, pair, plan, from) {
-    return {
-        groups: pair.groups,
-        liveService: pair.live.name,
-        idleService: pair.idle.name,
-        plan,
-        fromTenths: from,
-        pollMs: ctx.settings.pollMs,
-        blindPolls: 3,
-        rollbackBudgetMs: 60_000,
-        // SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after: finish well inside the 10 s.
-        cancelBudgetMs: 6_000
-    };
-}
-/** Saves what the post step needs to put traffic back, before the first write. */
-function saveGuard(ctx, pair) {
-    const guard = {
-        region: ctx.settings.region,
-        rules: ctx.settings.listenerRules,
-        live: pair.groups.live,
-        idle: pair.groups.idle,
-        liveService: pair.live.name,
-        idleService: pair.idle.name,
-        owner: ctx.owner
-    };
-    core/* saveState */.LZ(src_names/* State */.Uw.guard, JSON.stringify(guard));
-}
-/** Tags for `phase`, with roles swapped once promoted (the new revision is live from then on). */
-function stateTags(ctx, pair, plan, revision, phase, reason) {
-    const swapped = phase === 'promoted';
-    return (0,state/* encodeState */.Md)({
-        live: swapped ? pair.idle.name : pair.live.name,
-        idle: swapped ? pair.live.name : pair.idle.name,
-        plan: (0,src_plan/* formatPlan */.nT)(plan),
-        phase,
-        revision,
-        owner: ctx.owner,
-        updated: new Date(ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
-        reason
-    });
-}
-/** Records `in-progress` with this run as the owner: the rules are taken. */
-async function claimRules(ctx, pair, plan, revision) {
-    await ctx.traffic.tag(stateTags(ctx, pair, plan, revision, 'in-progress', ''));
-}
-/** The engine's phase recorder for this rollout. */
-function phaseRecorder(ctx, pair, plan, revision) {
-    return (phase, reason) => ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason));
-}
-
-;// CONCATENATED MODULE: ./src/modes/deploy.ts
-/**
- * `mode: deploy`: check everything, claim the rules, ship the revision to the idle service, then
- * walk the stages.
- */
-
-
-
-
-
-
-
-
-
-
-
-/** Runs a whole deploy. Throws only before the first write. */
-async function deploy(ctx) {
-    const { settings, log } = ctx;
-    const plan = settings.plan;
-    const pair = await core/* group */.Os('Pre-flight checks', async () => {
-        const read = await (0,modes_pair/* readPair */.$T)(ctx);
-        (0,modes_pair/* refuseActiveRollout */.QB)(read.rules);
-        const state = read.check(undefined);
-        for (const warning of (0,preflight/* planWarnings */.pH)(plan, read.alarms, read.rules))
-            log.warn(warning);
-        const problem = (0,preflight/* credentialProblem */.FL)(plan, await (0,clients/* credentialExpiry */.JP)(ctx.clients.ecs), ctx.clock.now());
-        if (problem)
-            throw new preflight/* PreflightError */.wG([problem]);
-        log.info(`Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
-            `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`);
-        return state;
-    });
-    const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined;
-    const gates = buildGates(ctx, pair);
-    const summaryBase = {
-        cluster: settings.cluster,
-        newService: pair.idle.name,
-        oldService: pair.live.name,
-        plan: (0,src_plan/* formatPlan */.nT)(plan),
-        mode: settings.mode
-    };
-    if (settings.dryRun)
-        return dryRun(ctx, pair, plan, summaryBase);
-    saveGuard(ctx, pair);
-    const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition;
-    await claimRules(ctx, pair, plan, revision);
-    let recordPhase = phaseRecorder(ctx, pair, plan, revision);
-    let taskDefinitionArn;
-    try {
-        taskDefinitionArn = await core/* group */.Os(`Preparing ${pair.idle.name}`, () => prepareIdle(ctx, pair, source));
-        // A file's ARN exists only once registered: record the revision actually rolled out.
-        if (taskDefinitionArn && taskDefinitionArn !== revision) {
-            await claimRules(ctx, pair, plan, taskDefinitionArn);
-            recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn);
-        }
-    }
-    catch (error) {
-        const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${(0,rollout/* messageOf */.bD)(error)}`;
-        await recordPhase('rolled-back', reason).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
-        return {
-            outcome: {
-                result: 'unchanged',
-                tenths: 0,
-                reason,
-                liveService: pair.live.name,
-                idleService: pair.idle.name
-            },
-            failed: true,
-            settled: true
-        };
-    }
-    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, 0), {
-        traffic: ctx.traffic,
-        gates,
-        clock: ctx.clock,
-        log,
-        reporter: liveReporter(ctx, pair.idle.name),
-        recordPhase,
-        signal: ctx.signal
-    });
-    if (result.outcome.result === 'promoted')
-        await afterPromotion(ctx, pair);
-    return {
-        outcome: result.outcome,
-        failed: result.failed,
-        record: result.record,
-        settled: !result.restoreCommands,
-        ...(taskDefinitionArn ? { taskDefinitionArn } : {}),
-        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-        summary: { ...summaryBase, record: result.record }
-    };
-}
-async function loadRevision(ctx, pair) {
-    const source = await ctx.ecs.loadTaskDefinition(ctx.settings.taskDefinition);
-    (0,taskdef/* checkFamily */.nO)(source.family, pair.idle, pair.live, ctx.settings.allowFamilyChange);
-    return source;
-}
-/**
- * Puts the revision and the capacity on the idle service, waits until it is stable, and requires
- * healthy targets: a canary with nothing healthy behind it would fail its 1% on arrival.
- */
-async function prepareIdle(ctx, pair, source) {
-    const { settings, ecs } = ctx;
-    const taskDefinition = source ? await ecs.register(source) : undefined;
-    const desiredCount = settings.canaryCapacity === 'match' && pair.idle.desiredCount !== pair.live.desiredCount
-        ? pair.live.desiredCount
-        : undefined;
-    const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition;
-    const deploymentId = await ecs.updateIdle(pair.idle.name, {
-        ...(changeTask ? { taskDefinition } : {}),
-        ...(desiredCount !== undefined ? { desiredCount } : {})
-    });
-    if (changeTask || desiredCount !== undefined) {
-        await ecs.waitStable(pair.idle.name, {
-            intervalMs: 10_000,
-            timeoutMs: settings.serviceTimeoutMs,
-            signal: ctx.signal,
-            ...(deploymentId ? { deploymentId } : {})
-        });
-    }
-    await requireHealthyTargets(ctx.clients.elb, pair.groups.idle, desiredCount ?? pair.idle.desiredCount, ctx.log);
-    return taskDefinition;
-}
-/** `after-promotion: scale-down`: the old service goes to 0 once the new one has baked at 100%. */
-async function afterPromotion(ctx, pair) {
-    if (ctx.settings.afterPromotion !== 'scale-down')
-        return;
-    try {
-        await ctx.ecs.scaleDown(pair.live.name);
-        ctx.log.info(`Scaled ${pair.live.name} down to 0 (${src_names/* Input */.pd.afterPromotion}: scale-down).`);
-    }
-    catch (error) {
-        ctx.log.warn(`Promoted, but could not scale ${pair.live.name} down: ${(0,rollout/* messageOf */.bD)(error)}`);
-    }
-}
-function dryRun(ctx, pair, plan, base) {
-    ctx.log.info(`Dry run: nothing will be written. The plan for ${ctx.settings.listenerRules.length} rule(s):`);
-    plan.forEach((stage, i) => {
-        const w = (0,src_plan/* weightsFor */.NK)(stage.tenths);
-        const bake = stage.bake.kind === 'pause' ? 'then pause' : `bake ${(0,src_plan/* formatDuration */.a3)(stage.bake.ms)}`;
-        ctx.log.info(`  stage ${i + 1}/${plan.length}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${pair.idle.name} — weights ${pair.idle.name}=${w.idle} ${pair.live.name}=${w.live}, ${bake}`);
-    });
-    const record = { startedAt: ctx.clock.now(), stages: [], timeline: [] };
-    return {
-        outcome: {
-            result: 'unchanged',
-            tenths: 0,
-            reason: 'dry run: nothing was written',
-            liveService: pair.live.name,
-            idleService: pair.idle.name
-        },
-        failed: false,
-        settled: true,
-        summary: { ...base, record, dryRun: true, planned: plan }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/modes/manage.ts
-/**
- * The modes people run by hand: `promote` (continue a paused or interrupted rollout), `rollback`
- * (all traffic to the live service) and `status` (report, write nothing).
- */
-
-
-
-
-
-
-
-
-
-
-/** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
-async function promote(ctx) {
-    const { settings, log } = ctx;
-    const { read, recorded, pair } = await core/* group */.Os('Pre-flight checks', async () => {
-        const read = await (0,modes_pair/* readPair */.$T)(ctx);
-        const recorded = requireRecord(read, 'promote');
-        if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
-            throw new preflight/* PreflightError */.wG([
-                `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}). Start a new one with mode: deploy`
-            ]);
-        }
-        if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
-            log.warn(`Taking over an interrupted rollout owned by ${(0,state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
-        }
-        return { read, recorded, pair: read.check(recorded.live) };
-    });
-    const plan = settings.plan ?? (0,src_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
-    const ahead = (0,src_plan/* remainingStages */.qQ)(plan, pair.tenths);
-    log.info(`${pair.idle.name} holds ${(0,src_plan/* percentText */.fL)(pair.tenths)}; stages ahead: ${(0,src_plan/* formatPlan */.nT)(ahead) || 'none (finish now)'}`);
-    const base = summaryBase(ctx, pair, (0,src_plan/* formatPlan */.nT)(plan));
-    if (settings.dryRun) {
-        return {
-            outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
-            failed: false,
-            settled: true,
-            summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
-        };
-    }
-    void read;
-    saveGuard(ctx, pair);
-    await claimRules(ctx, pair, plan, recorded.revision);
-    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, pair.tenths), {
-        traffic: ctx.traffic,
-        gates: buildGates(ctx, pair),
-        clock: ctx.clock,
-        log,
-        reporter: liveReporter(ctx, pair.idle.name),
-        recordPhase: phaseRecorder(ctx, pair, plan, recorded.revision),
-        signal: ctx.signal
-    });
-    if (result.outcome.result === 'promoted' && settings.afterPromotion === 'scale-down') {
-        await ctx.ecs
-            .scaleDown(pair.live.name)
-            .catch(e => log.warn(`Promoted, but could not scale ${pair.live.name} down: ${(0,rollout/* messageOf */.bD)(e)}`));
-    }
-    return {
-        outcome: result.outcome,
-        failed: result.failed,
-        record: result.record,
-        settled: !result.restoreCommands,
-        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-        summary: { ...base, record: result.record }
-    };
-}
-/**
- * `mode: rollback`: all traffic to the live service. After a promotion, the service that was
- * live before it (kept running at 0% with `after-promotion: keep`) takes it back.
- */
-async function rollback(ctx) {
-    const { log } = ctx;
-    const read = await (0,modes_pair/* readPair */.$T)(ctx, false);
-    const recorded = requireRecord(read, 'rollback');
-    const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live;
-    const pair = read.check(target);
-    if (pair.tenths === 0 && !holdsRules(recorded)) {
-        log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
-        return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true };
-    }
-    if (recorded.phase === 'promoted') {
-        // Undoing a promotion sends everything to a service that may have been scaled down.
-        await requireHealthyTargets(ctx.clients.elb, pair.groups.live, 1, log);
-    }
-    if (ctx.settings.dryRun) {
-        log.info(`Dry run: would put 100% back on ${pair.live.name} (now ${(0,src_plan/* percentText */.fL)(1000 - pair.tenths)}).`);
-        return {
-            outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
-            failed: false,
-            settled: true
-        };
-    }
-    const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision);
-    if (pair.tenths === 0) {
-        // Traffic is safe already, but an in-progress or paused record would refuse every later
-        // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
-        const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${(0,state/* ownerUrl */.p0)(ctx.owner)})`;
-        await recordPhase('rolled-back', reason);
-        log.info(`All traffic is already on ${pair.live.name}; the ${recorded.phase} record is now rolled-back.`);
-        return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true };
-    }
-    saveGuard(ctx, pair);
-    const startedAt = ctx.clock.now();
-    try {
-        await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 });
-    }
-    catch (error) {
-        return {
-            outcome: outcome(pair, 'rolled-back', pair.tenths, `rollback failed: ${(0,rollout/* messageOf */.bD)(error)}`),
-            failed: true,
-            settled: false,
-            restoreCommands: ctx.traffic.restoreCommands(pair.groups)
-        };
-    }
-    const reason = `rolled back by hand from ${(0,src_plan/* percentText */.fL)(pair.tenths)} (${(0,state/* ownerUrl */.p0)(ctx.owner)})`;
-    await recordPhase('rolled-back', reason);
-    log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
-    const end = outcome(pair, 'rolled-back', 0, reason);
-    // No stages ran; the summary still tells the outcome, the reason and the drop to 0%.
-    const timeline = [
-        { at: startedAt, tenths: pair.tenths },
-        { at: ctx.clock.now(), tenths: 0 }
-    ];
-    return {
-        outcome: end,
-        failed: false,
-        settled: true,
-        summary: {
-            ...summaryBase(ctx, pair, recorded.plan),
-            record: { startedAt, stages: [], timeline, outcome: end }
-        }
-    };
-}
-/** `mode: status`: prints the pair, the share on every rule and the record; writes nothing. */
-async function manage_status(ctx) {
-    const { log } = ctx;
-    const read = await (0,modes_pair/* readPair */.$T)(ctx, false);
-    const recorded = read.recorded;
-    let pair;
-    try {
-        pair = read.check(recorded?.live);
-    }
-    catch (error) {
-        log.warn((0,rollout/* messageOf */.bD)(error));
-        throw error;
-    }
-    log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}`);
-    for (const rule of read.rules) {
-        log.info(`  ${rule.arn}: ${(0,rollout/* describeShare */.rm)(rule, pair.groups).text} on ${pair.idle.name}`);
-    }
-    if (recorded) {
-        log.info(`Phase: ${recorded.phase} (updated ${recorded.updated})`);
-        log.info(`Plan: ${recorded.plan}`);
-        log.info(`Owner: ${(0,state/* ownerUrl */.p0)(recorded.owner)}`);
-        if (recorded.revision)
-            log.info(`Revision: ${recorded.revision}`);
-        if (recorded.reason)
-            log.info(`Reason: ${recorded.reason}`);
-    }
-    else {
-        log.info('No rollout is recorded on these rules yet.');
-    }
-    const reason = recorded
-        ? `${recorded.phase} at ${(0,src_plan/* percentText */.fL)(pair.tenths)}`
-        : 'no rollout recorded';
-    return { outcome: outcome(pair, 'unchanged', pair.tenths, reason), failed: false, settled: true };
-}
-/** Whether the record keeps a new deploy off these rules. */
-function holdsRules(recorded) {
-    return recorded.phase === 'in-progress' || recorded.phase === 'paused';
-}
-/**
- * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
- * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
- */
-function recordedPlan(ctx, recorded) {
-    try {
-        return (0,src_plan/* parsePlan */.vS)(recorded.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
-    }
-    catch {
-        ctx.log.warn(`The recorded plan '${recorded.plan}' does not parse; recording '100' instead.`);
-        return (0,src_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
-    }
-}
-function requireRecord(read, mode) {
-    if (read.recorded)
-        return read.recorded;
-    throw new preflight/* PreflightError */.wG([
-        `no rollout is recorded on these rules, so there is nothing to ${mode}; start one with mode: deploy`
-    ]);
-}
-function outcome(pair, result, tenths, reason) {
-    return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
-}
-function summaryBase(ctx, pair, plan) {
-    return {
-        cluster: ctx.settings.cluster,
-        newService: pair.idle.name,
-        oldService: pair.live.name,
-        plan,
-        mode: ctx.settings.mode
-    };
-}
-function emptyRecord(ctx) {
-    return { startedAt: ctx.clock.now(), stages: [], timeline: [] };
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-/**
- * The main step: read the settings, run the mode, report. With `post.ts`, the only caller of
- * `core.setFailed`.
- */
-
-
-
-
-
-
-
-
-const MODES = {
-    deploy: deploy,
-    promote: promote,
-    rollback: rollback,
-    status: manage_status
-};
-/** Runs the main step. Never throws: every failure ends in `core.setFailed`. */
-async function runMain() {
-    // First of all: from now on the same bundle, run again by the runner, is the post step.
-    core/* saveState */.LZ(src_names/* State */.Uw.isPost, 'true');
-    const controller = new AbortController();
-    const onSignal = (signal) => {
-        if (!controller.signal.aborted) {
-            core/* warning */.$e(`Received ${signal}: the job is being cancelled; stopping and restoring traffic.`);
-        }
-        controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    let ctx;
-    try {
-        const settings = readSettings(name => core/* getInput */.V4(name));
-        ctx = (0,context/* makeContext */.og)(settings, controller.signal);
-        const end = await MODES[settings.mode](ctx);
-        const failure = await publish(ctx, end);
-        if (failure)
-            core/* setFailed */.C1(failure);
-    }
-    catch (error) {
-        // Only checks and reads throw out of a mode: nothing was moved.
-        const message = (0,rollout/* messageOf */.bD)(error);
-        core/* setOutput */.uH(src_names/* Output */.k7.result, 'unchanged');
-        core/* setOutput */.uH(src_names/* Output */.k7.reason, message);
-        await ctx?.status.post('failure', `refused: ${message}`);
-        core/* setFailed */.C1(message);
-    }
-    finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-    }
-}
-
-
-/***/ }),
-
-/***/ 5754:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $T: () => (/* binding */ readPair),
-/* harmony export */   Od: () => (/* binding */ recordedState),
-/* harmony export */   QB: () => (/* binding */ refuseActiveRollout)
-/* harmony export */ });
-/* harmony import */ var _aws_alarms_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4847);
-/* harmony import */ var _preflight_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4504);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2462);
-/**
- * Reading the pair: services, rules (with their recorded state) and alarms, in parallel, once.
- */
-
-
-
-/**
- * Reads everything the checks need. `withAlarms: false` skips the alarms: a rollback must never
- * be blocked by the very alarm that asks for it.
- */
-async function readPair(ctx, withAlarms = true) {
-    const names = withAlarms ? ctx.settings.alarms : [];
-    const alarmReader = new _aws_alarms_js__WEBPACK_IMPORTED_MODULE_2__/* .CloudWatchAlarms */ .$(ctx.clients.cloudwatch, names);
-    const [services, rules, alarms] = await Promise.all([
-        ctx.ecs.describe(ctx.settings.services),
-        ctx.traffic.read(),
-        names.length > 0 ? alarmReader.describe() : Promise.resolve([])
-    ]);
-    const [a, b] = ctx.settings.services.map(name => {
-        const found = services.find(s => s.name === name || s.arn === name);
-        if (!found)
-            throw new _preflight_js__WEBPACK_IMPORTED_MODULE_0__/* .PreflightError */ .wG([`service '${name}' was not found`]);
-        return found;
-    });
-    return {
-        rules,
-        alarms,
-        recorded: recordedState(rules),
-        check: recordedLive => (0,_preflight_js__WEBPACK_IMPORTED_MODULE_0__/* .checkFacts */ .un)({ services: [a, b], rules, alarmNames: names, alarms }, recordedLive)
-    };
-}
-/** The state recorded on the rules; the first rule that carries one speaks for all. */
-function recordedState(rules) {
-    for (const rule of rules) {
-        const state = (0,_state_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeState */ .UJ)(rule.tags);
-        if (state)
-            return state;
-    }
-    return undefined;
-}
-/** A deploy while another rollout is in progress or paused on these rules is refused. */
-function refuseActiveRollout(rules) {
-    const state = recordedState(rules);
-    if (!state || (state.phase !== 'in-progress' && state.phase !== 'paused'))
-        return;
-    throw new _preflight_js__WEBPACK_IMPORTED_MODULE_0__/* .PreflightError */ .wG([
-        `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${(0,_state_js__WEBPACK_IMPORTED_MODULE_1__/* .ownerUrl */ .p0)(state.owner)}, updated ${state.updated}). Finish it with mode: promote or undo it with mode: rollback before deploying again`
-    ]);
-}
-
-
-/***/ }),
-
-/***/ 6455:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Uw: () => (/* binding */ State),
-/* harmony export */   k7: () => (/* binding */ Output),
-/* harmony export */   pd: () => (/* binding */ Input),
-/* harmony export */   vw: () => (/* binding */ Tag)
-/* harmony export */ });
-/** Every public name in one place: inputs, outputs, saved state and the tags kept on the rules. */
-const Input = {
-    cluster: 'cluster',
-    services: 'services',
-    listenerRules: 'listener-rules',
-    taskDefinition: 'task-definition',
-    stages: 'stages',
-    bakeTime: 'bake-time',
-    alarms: 'alarms',
-    pollInterval: 'poll-interval',
-    insufficientData: 'insufficient-data',
-    mode: 'mode',
-    canaryCapacity: 'canary-capacity',
-    afterPromotion: 'after-promotion',
-    serviceTimeout: 'service-timeout',
-    allowFamilyChange: 'allow-family-change',
-    analysis: 'analysis',
-    maxErrorRate: 'max-error-rate',
-    maxLatency: 'max-latency',
-    minRequests: 'min-requests',
-    statusContext: 'status-context',
-    githubToken: 'github-token',
-    dryRun: 'dry-run'
-};
-const Output = {
-    result: 'result',
-    percent: 'percent',
-    liveService: 'live-service',
-    idleService: 'idle-service',
-    taskDefinitionArn: 'task-definition-arn',
-    reason: 'reason'
-};
-/** Keys of `core.saveState`; the post step reads them back as `STATE_<key>`. */
-const State = {
-    /** Set by main at its very start: its presence tells the bundle it runs as the post step. */
-    isPost: 'is-post',
-    /** JSON of `Guard`: what post needs to put traffic back if main dies mid-rollout. */
-    guard: 'guard',
-    /** Set by main once traffic is safe (verified promoted, rolled back or paused). */
-    settled: 'settled'
-};
-/**
- * Tags on every listener rule (or listener) that record the rollout. ELB tag values allow
- * letters, digits, spaces and `_ . : / = + - @`, at most 256 characters.
- */
-const Tag = {
-    live: 'ecs-canary:live',
-    idle: 'ecs-canary:idle',
-    plan: 'ecs-canary:plan',
-    phase: 'ecs-canary:phase',
-    revision: 'ecs-canary:revision',
-    owner: 'ecs-canary:owner',
-    updated: 'ecs-canary:updated',
-    reason: 'ecs-canary:reason'
-};
-
-
-/***/ }),
-
-/***/ 2464:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E9: () => (/* binding */ parseDuration),
-/* harmony export */   NK: () => (/* binding */ weightsFor),
-/* harmony export */   a3: () => (/* binding */ formatDuration),
-/* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   fL: () => (/* binding */ percentText),
-/* harmony export */   my: () => (/* binding */ DEFAULT_STAGES),
-/* harmony export */   nT: () => (/* binding */ formatPlan),
-/* harmony export */   qQ: () => (/* binding */ remainingStages),
-/* harmony export */   tC: () => (/* binding */ shareOf),
-/* harmony export */   vS: () => (/* binding */ parsePlan)
-/* harmony export */ });
-/** The ladder used when `stages` is empty in `deploy` mode. */
-const DEFAULT_STAGES = '1,2,5,10,50,100';
-/** An input value that does not parse; the message names the input and the value. */
-class InputError extends Error {
-    input;
-    constructor(input, message) {
-        super(`Input '${input}': ${message}`);
-        this.input = input;
-        this.name = 'InputError';
-    }
-}
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-/**
- * Parses `45s`, `5m`, `1h30m`, `1500ms` into milliseconds. A bare number is refused: `5` could
- * mean seconds or minutes, and guessing wrong bakes for 60 times too long or too short.
- */
-function parseDuration(input, value) {
-    const text = value.trim().toLowerCase();
-    if (!DURATION.test(text)) {
-        throw new InputError(input, `'${value}' is not a duration; write it with a unit, like 45s, 5m or 1h30m`);
-    }
-    let ms = 0;
-    for (const [, amount, unit] of text.matchAll(PART))
-        ms += Number(amount) * UNIT_MS[unit];
-    return Math.round(ms);
-}
-/** Formats milliseconds the way the inputs are written: `1h30m`, `5m`, `45s`, `1.5s`. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    if (ms % 1000 !== 0)
-        return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s`;
-    let s = ms / 1000;
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
-}
-/** `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100. */
-function parsePercent(input, entry, text) {
-    if (!/^\d{1,3}(?:\.\d)?$/.test(text)) {
-        throw new InputError(input, `'${entry}': '${text}' is not a percentage with at most one decimal (like 0.5, 5 or 50)`);
-    }
-    const tenths = Math.round(Number(text) * 10);
-    if (tenths < 1 || tenths > 1000) {
-        throw new InputError(input, `'${entry}': ${text}% is outside 0.1–100`);
-    }
-    return tenths;
-}
-/**
- * Parses a plan: `PERCENT[:BAKE]` entries separated by commas, spaces or newlines; BAKE is a
- * duration or `pause`; entries without one bake for `defaultBakeMs`. Shares must rise strictly
- * and the last must be 100.
- */
-function parsePlan(value, defaultBakeMs, input = 'stages') {
-    const entries = value.split(/[\s,]+/).filter(Boolean);
-    if (entries.length === 0)
-        throw new InputError(input, 'no stages given');
-    const stages = entries.map(entry => {
-        const [percent, bake, extra] = entry.split(':');
-        if (extra !== undefined) {
-            throw new InputError(input, `'${entry}' has more than one ':'; write PERCENT or PERCENT:BAKE`);
-        }
-        const tenths = parsePercent(input, entry, percent);
-        if (bake === undefined || bake === '')
-            return { tenths, bake: { kind: 'bake', ms: defaultBakeMs } };
-        if (bake.toLowerCase() === 'pause')
-            return { tenths, bake: { kind: 'pause' } };
-        return { tenths, bake: { kind: 'bake', ms: parseDuration(input, bake) } };
-    });
-    stages.forEach((stage, i) => {
-        if (i > 0 && stage.tenths <= stages[i - 1].tenths) {
-            throw new InputError(input, `stages must rise strictly: ${percentText(stage.tenths)} comes after ${percentText(stages[i - 1].tenths)}`);
-        }
-    });
-    const last = stages[stages.length - 1];
-    if (last.tenths !== 1000) {
-        throw new InputError(input, `the last stage must be 100, not ${percentText(last.tenths)}`);
-    }
-    if (last.bake.kind === 'pause') {
-        throw new InputError(input, `'100:pause' cannot be resumed to anything; end with 100 or 100:BAKE`);
-    }
-    return stages;
-}
-/** `5` → `0.5%`, `500` → `50%`. */
-function percentText(tenths) {
-    return `${tenths % 10 === 0 ? tenths / 10 : (tenths / 10).toFixed(1)}%`;
-}
-/**
- * The weights that give the idle group exactly `tenths` of the traffic. Whole percentages use a
- * total of 100 (5 % → 5/95) so the rule reads like the plan; others use 1000 (0.5 % → 5/995).
- * Both stay within ELB's 0..999.
- */
-function weightsFor(tenths) {
-    if (!Number.isInteger(tenths) || tenths < 0 || tenths > 1000) {
-        throw new RangeError(`share ${tenths} is outside 0..1000 tenths`);
-    }
-    if (tenths % 10 === 0)
-        return { idle: tenths / 10, live: 100 - tenths / 10 };
-    return { idle: tenths, live: 1000 - tenths };
-}
-/**
- * The idle group's share given the weights on a rule, or `undefined` when no traffic is
- * forwarded at all. Rounded to the nearest tenth; `exact` says whether rounding was needed.
- */
-function shareOf(weights) {
-    const total = weights.idle + weights.live;
-    if (total <= 0)
-        return undefined;
-    const tenths = Math.round((weights.idle * 1000) / total);
-    return { tenths, exact: (weights.idle * 1000) % total === 0 };
-}
-/** The plan in the compact text used in tags and logs: `1:5m 2:5m 25:pause 100:5m`. */
-function formatPlan(plan) {
-    return plan
-        .map(s => {
-        const pct = percentText(s.tenths).slice(0, -1);
-        return `${pct}:${s.bake.kind === 'pause' ? 'pause' : formatDuration(s.bake.ms)}`;
-    })
-        .join(' ');
-}
-/** The stages still ahead of a rollout whose idle group holds `tenths` now. */
-function remainingStages(plan, tenths) {
-    return plan.filter(s => s.tenths > tenths);
-}
-
-
-/***/ }),
-
-/***/ 6661:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   a: () => (/* binding */ runPost)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _aws_clients_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(201);
-/* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6460);
-/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9373);
-/* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2861);
-/* harmony import */ var _modes_pair_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5754);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6455);
-/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6190);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2462);
-/**
- * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
- * on the live service — but only where the rules still carry this run's ownership. Errors that
- * leave traffic safe are warnings; only traffic left unsafe fails the step.
- */
-
-
-
-
-
-
-
-
-
-/** Runs the post step. Never throws. */
-async function runPost() {
-    const saved = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.guard);
-    if (!saved || _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.settled) === 'true') {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('ecs-canary post: nothing to undo.');
-        return;
-    }
-    let traffic;
-    let guard;
-    try {
-        guard = JSON.parse(saved);
-        traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .ElbTraffic */ .T((0,_aws_clients_js__WEBPACK_IMPORTED_MODULE_8__/* .makeClients */ .nv)(guard.region).elb, guard.rules, {
-            clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
-            log: _context_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .uu,
-            region: guard.region
-        });
-        await restoreIfOurs(traffic, guard);
-    }
-    catch (error) {
-        const commands = traffic && guard ? traffic.restoreCommands(guard) : [];
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: the main step ended mid-rollout and traffic could not be restored: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}` +
-            (commands.length
-                ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
-                : ''));
-    }
-}
-async function restoreIfOurs(traffic, guard) {
-    const views = await traffic.read();
-    const recorded = (0,_modes_pair_js__WEBPACK_IMPORTED_MODULE_4__/* .recordedState */ .Od)(views);
-    if (!recorded || recorded.owner !== guard.owner) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_state_js__WEBPACK_IMPORTED_MODULE_7__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
-        return;
-    }
-    if (recorded.phase !== 'in-progress') {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`);
-        return;
-    }
-    const moved = views.filter(v => (0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .describeShare */ .rm)(v, guard).tenths !== 0);
-    if (moved.length > 0) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`);
-        await traffic.restore(guard, { budgetMs: 60_000 });
-    }
-    const reason = `the job ended mid-rollout; the post step put all traffic back on ${guard.liveService}`;
-    try {
-        await traffic.tag({
-            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.phase]: 'rolled-back',
-            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.reason]: (0,_state_js__WEBPACK_IMPORTED_MODULE_7__/* .tagValue */ .EZ)(reason),
-            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
-        });
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}`);
-    }
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' });
-}
-
-
-/***/ }),
-
-/***/ 4504:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   FL: () => (/* binding */ credentialProblem),
-/* harmony export */   pH: () => (/* binding */ planWarnings),
-/* harmony export */   un: () => (/* binding */ checkFacts),
-/* harmony export */   wG: () => (/* binding */ PreflightError)
-/* harmony export */ });
-/* unused harmony export SplitTraffic */
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2464);
-/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6190);
-/**
- * Behaviour 1: every check before the first write, over what the adapters read. Pure: it
- * collects every problem at once (a user fixing one thing per run is a slow loop) and works out
- * which service is live.
- */
-
-
-/** One or more checks failed; the message lists them all. Nothing was written. */
-class PreflightError extends Error {
-    problems;
-    name = 'PreflightError';
-    constructor(problems) {
-        super(problems.length === 1
-            ? problems[0]
-            : `${problems.length} problems:\n${problems.map(p => `  - ${p}`).join('\n')}`);
-        this.problems = problems;
-    }
-}
-/**
- * Checks the services, the rules and the alarms; returns the pair's roles or throws. Without
- * `recordedLive` the live service is the one holding all traffic (deploy); with it, the roles
- * are the recorded ones and the idle share is read off the rules (promote, rollback).
- */
-function checkFacts(facts, recordedLive) {
-    const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)];
-    const groups = attachedGroups(facts.services);
-    if (!groups)
-        throw new PreflightError(problems);
-    problems.push(...ruleProblems(facts.rules, groups));
-    if (problems.length > 0)
-        throw new PreflightError(problems);
-    if (recordedLive === undefined)
-        return rolesFromWeights(facts.services, facts.rules, groups);
-    return recordedRoles(facts.services, facts.rules, recordedLive);
-}
-function recordedRoles(services, rules, recordedLive) {
-    const live = services.find(s => s.name === recordedLive);
-    const idle = services.find(s => s.name !== recordedLive);
-    if (!live || !idle) {
-        throw new PreflightError([
-            `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services')`
-        ]);
-    }
-    const groups = { live: live.targetGroups[0], idle: idle.targetGroups[0] };
-    const shares = rules.map(r => ({ rule: r, share: (0,_rollout_js__WEBPACK_IMPORTED_MODULE_1__/* .describeShare */ .rm)(r, groups) }));
-    const first = shares[0].share.tenths;
-    if (shares.some(s => s.share.tenths !== first || s.share.tenths < 0)) {
-        throw new PreflightError([
-            `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); put them back in step with mode: rollback`
-        ]);
-    }
-    return { live, idle, groups, tenths: first };
-}
-function serviceProblems(services) {
-    const problems = [];
-    for (const s of services) {
-        if (s.status !== 'ACTIVE')
-            problems.push(`service ${s.name} is ${s.status}, not ACTIVE`);
-        if (s.controller !== 'ECS') {
-            problems.push(`service ${s.name} uses the ${s.controller} deployment controller; its traffic is managed by ${s.controller === 'CODE_DEPLOY' ? 'CodeDeploy' : 'another tool'}, and two tools moving the same weights fight. Use a service with the ECS (rolling) deployment controller`);
-        }
-        else if (s.strategy !== 'ROLLING') {
-            problems.push(`service ${s.name} uses ECS's own ${s.strategy} deployment strategy, which moves the listener weights itself; switch it to ROLLING so only ecs-canary moves them`);
-        }
-        if (s.targetGroups.length !== 1) {
-            problems.push(`service ${s.name} is attached to ${s.targetGroups.length} target groups (${s.targetGroups.join(', ') || 'none'}); each service of the pair needs exactly one`);
-        }
-    }
-    return problems;
-}
-function attachedGroups(services) {
-    const [a, b] = services.map(s => s.targetGroups[0]);
-    if (!a || !b || services.some(s => s.targetGroups.length !== 1))
-        return undefined;
-    if (a === b)
-        return undefined;
-    return [a, b];
-}
-function ruleProblems(rules, groups) {
-    const problems = [];
-    for (const rule of rules) {
-        if (rule.forwardActions !== 1) {
-            problems.push(`${rule.arn} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`);
-            continue;
-        }
-        const strangers = rule.targets.filter(t => !groups.includes(t.arn));
-        if (strangers.length > 0) {
-            problems.push(`${rule.arn} forwards to ${strangers.map(t => t.arn).join(', ')}, which is not the target group of either service; it must forward only to ${groups.join(' and ')}`);
-        }
-    }
-    return problems;
-}
-/** Live is the group holding all traffic on every rule; a split or a disagreement is refused. */
-function rolesFromWeights(services, rules, groups) {
-    const weightOn = (rule, arn) => rule.targets.find(t => t.arn === arn)?.weight ?? 0;
-    const live0 = rules.every(r => weightOn(r, groups[0]) > 0 && weightOn(r, groups[1]) === 0);
-    const live1 = rules.every(r => weightOn(r, groups[1]) > 0 && weightOn(r, groups[0]) === 0);
-    if (live0 || live1) {
-        const [live, idle] = live0 ? [services[0], services[1]] : [services[1], services[0]];
-        const pair = { live: live.targetGroups[0], idle: idle.targetGroups[0] };
-        return { live, idle, groups: pair, tenths: 0 };
-    }
-    throw new SplitTraffic(services, rules, groups);
-}
-/** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
-class SplitTraffic extends Error {
-    services;
-    rules;
-    groups;
-    name = 'SplitTraffic';
-    constructor(services, rules, groups) {
-        const pair = { live: groups[0], idle: groups[1] };
-        const shares = rules
-            .map(r => `${r.arn}: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_1__/* .describeShare */ .rm)(r, pair).text} on ${services[1].name}`)
-            .join('; ');
-        super(`traffic is split between ${services[0].name} and ${services[1].name} (${shares}): a rollout is unfinished. Run with mode: promote to finish it or mode: rollback to undo it`);
-        this.services = services;
-        this.rules = rules;
-        this.groups = groups;
-    }
-}
-function alarmProblems(facts) {
-    const found = new Set(facts.alarms.map(a => a.name));
-    const problems = facts.alarmNames
-        .filter(n => !found.has(n))
-        .map(n => `alarm '${n}' does not exist in this account and region (input 'alarms')`);
-    for (const alarm of facts.alarms) {
-        if (alarm.state === 'ALARM') {
-            problems.push(`alarm '${alarm.name}' is already in ALARM (${alarm.reason}); a rollout would roll back at once. Fix what it reports first`);
-        }
-    }
-    return problems;
-}
-/** Warnings that do not stop a rollout but deserve a look. */
-function planWarnings(plan, alarms, rules) {
-    const warnings = [];
-    for (const rule of rules) {
-        if (rule.stickySeconds) {
-            warnings.push(`${rule.arn} has target-group stickiness for ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(rule.stickySeconds * 1000)}: clients that reached the canary stay on it for up to that long after a rollback, whatever the weights say`);
-        }
-    }
-    const shortest = Math.min(...plan.map(s => (s.bake.kind === 'bake' ? s.bake.ms : Infinity)), Infinity);
-    for (const alarm of alarms) {
-        if (alarm.windowMs && shortest < alarm.windowMs) {
-            warnings.push(`alarm '${alarm.name}' needs ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(alarm.windowMs)} (period × evaluation periods) to go off, longer than the shortest bake (${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(shortest)}): a stage can pass before it could see anything`);
-        }
-    }
-    return warnings;
-}
-/**
- * A plan that outlasts the credentials would lose its hands mid-rollout, unable even to roll
- * back: refused when the expiry is known. `margin` leaves room to ship and to roll back.
- */
-function credentialProblem(plan, expiry, now, marginMs = 5 * 60_000) {
-    const total = plan.reduce((sum, s) => sum + (s.bake.kind === 'bake' ? s.bake.ms : 0), 0);
-    if (!expiry || now + total + marginMs <= expiry.getTime())
-        return undefined;
-    return `the plan bakes for ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(total)}, but the AWS credentials expire at ${expiry.toISOString()} (in ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(Math.max(0, Math.round((expiry.getTime() - now) / 1000) * 1000))}), too soon to finish or to roll back safely; raise role-duration-seconds in aws-actions/configure-aws-credentials or shorten the plan`;
-}
-
-
-/***/ }),
-
-/***/ 6190:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   bD: () => (/* binding */ messageOf),
-/* harmony export */   p1: () => (/* binding */ runRollout),
-/* harmony export */   rm: () => (/* binding */ describeShare)
-/* harmony export */ });
-/* unused harmony exports DriftError, expectShare */
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2464);
-/**
- * The engine: walks the stages, bakes each against the gates, and puts traffic back on the live
- * service the moment anything is wrong. It talks only to the small ports below, so it runs
- * against fakes and a fake clock in milliseconds.
- */
-
-/** Weights on the rules are not what this run left there: someone else is acting. */
-class DriftError extends Error {
-    name = 'DriftError';
-}
-class Cancelled extends Error {
-    name = 'Cancelled';
-}
-/** A gate said no: roll back with this reason. */
-class GateFailure extends Error {
-    name = 'GateFailure';
-}
-/** A gate could not judge in time: hold traffic where it is. */
-class NotEnoughData extends Error {
-    name = 'NotEnoughData';
-}
-/** Runs the stages of `spec.plan` above `spec.fromTenths`. Never throws. */
-async function runRollout(spec, deps) {
-    const { clock, log, traffic } = deps;
-    const record = { startedAt: clock.now(), stages: [], timeline: [] };
-    record.timeline.push({ at: clock.now(), tenths: spec.fromTenths });
-    let current = spec.fromTenths;
-    let wrote = false;
-    const finish = (outcome, failed, restoreCommands) => {
-        record.outcome = outcome;
-        const last = record.stages.at(-1);
-        if (last && !last.endedAt)
-            last.endedAt = clock.now();
-        return { outcome, record, failed, ...(restoreCommands ? { restoreCommands } : {}) };
-    };
-    const outcome = (result, tenths, reason) => {
-        const swapped = result === 'promoted';
-        return {
-            result,
-            tenths,
-            reason,
-            liveService: swapped ? spec.idleService : spec.liveService,
-            idleService: swapped ? spec.liveService : spec.idleService
-        };
-    };
-    try {
-        // Before each shift the weights must be what this run left: read here for the first, and
-        // at the end of each bake for the others (the same moment, so not read twice).
-        await expectShare(traffic, spec.groups, current);
-        for (const stage of spec.plan) {
-            if (stage.tenths <= spec.fromTenths)
-                continue;
-            throwIfCancelled(deps.signal);
-            wrote = true;
-            await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal });
-            current = stage.tenths;
-            const stageRecord = startStage(record, spec.plan, stage, clock.now());
-            // The reporter first: it opens the stage's log group, which the line below belongs in.
-            await deps.reporter.stageStarted(record, stageRecord, spec.plan.length);
-            log.info(`Stage ${stageRecord.index + 1}/${spec.plan.length}: ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(stage.tenths)} on ${spec.idleService}` +
-                (stage.bake.kind === 'bake'
-                    ? `, baking ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(stage.bake.ms)}`
-                    : ', then pause'));
-            if (stage.bake.kind === 'pause') {
-                stageRecord.status = 'paused';
-                stageRecord.endedAt = clock.now();
-                await deps.recordPhase('paused', `paused at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(current)}`);
-                return finish(outcome('paused', current, `paused at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(current)} as planned`), false);
-            }
-            await bake(spec, deps, stageRecord, stage.bake.ms);
-            stageRecord.status = 'baked';
-            stageRecord.endedAt = clock.now();
-            await expectShare(traffic, spec.groups, current);
-        }
-        await deps.recordPhase('promoted', '');
-        return finish(outcome('promoted', current, ''), false);
-    }
-    catch (error) {
-        // A cancel can also surface as an ordinary error, from a write or read-back it cut short:
-        // that is still a cancel. The engine's own verdicts (drift, a gate) keep their reasons.
-        const verdict = error instanceof DriftError || error instanceof GateFailure || error instanceof NotEnoughData;
-        const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict);
-        const reason = cancelled ? cancelledReason(spec) : reasonOf(error, spec);
-        const stageRecord = record.stages.at(-1);
-        if (error instanceof DriftError) {
-            // Never fight another actor: report what was found and write nothing to the weights.
-            log.warn(reason);
-            if (!wrote)
-                return finish(outcome('unchanged', current, reason), true);
-            await deps.recordPhase('paused', reason).catch(() => undefined);
-            return finish(outcome('paused', current, reason), true);
-        }
-        if (error instanceof NotEnoughData) {
-            if (stageRecord) {
-                stageRecord.status = 'paused';
-                stageRecord.endedAt = clock.now();
-            }
-            await deps.recordPhase('paused', reason).catch(() => undefined);
-            return finish(outcome('paused', current, reason), true);
-        }
-        if (!wrote)
-            return finish(outcome('unchanged', current, reason), true);
-        if (stageRecord) {
-            stageRecord.status = 'rolled-back';
-            stageRecord.endedAt = clock.now();
-        }
-        return rollBack(spec, deps, cancelled, reason, current, record, finish, outcome);
-    }
-}
-async function rollBack(spec, deps, cancelled, reason, current, record, finish, outcome) {
-    const { clock, log, traffic } = deps;
-    log.warn(`Rolling back: ${reason}`);
-    // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
-    const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs;
-    try {
-        // No abort signal here: the run's own is already aborted under a cancel, and the restore
-        // must still go out. The budget bounds it instead.
-        await traffic.restore(spec.groups, { budgetMs });
-    }
-    catch (error) {
-        const commands = traffic.restoreCommands(spec.groups);
-        const why = `${reason}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`;
-        return finish(outcome('rolled-back', current, why), true, commands);
-    }
-    record.timeline.push({ at: clock.now(), tenths: 0 });
-    log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`);
-    const final = cancelled ? `cancelled: traffic restored to ${spec.liveService}` : reason;
-    await deps
-        .recordPhase('rolled-back', final)
-        .catch(e => log.warn(`Could not record the rollback on the rules: ${messageOf(e)}`));
-    return finish(outcome('rolled-back', 0, final), true);
-}
-function startStage(record, plan, stage, now) {
-    const stageRecord = {
-        index: plan.indexOf(stage),
-        tenths: stage.tenths,
-        startedAt: now,
-        ...(stage.bake.kind === 'bake' ? { bakeMs: stage.bake.ms } : {}),
-        status: 'baking',
-        detail: ''
-    };
-    record.stages.push(stageRecord);
-    record.timeline.push({ at: now, tenths: stage.tenths });
-    return stageRecord;
-}
-/** Bakes one stage: polls every gate each `pollMs` until the bake time has passed. */
-async function bake(spec, deps, stage, bakeMs) {
-    const { clock, log } = deps;
-    const startedAt = stage.startedAt;
-    let endsAt = startedAt + bakeMs;
-    let extended = false;
-    let blind = 0;
-    const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)));
-    let nextHeartbeat = startedAt + heartbeatMs;
-    for (let poll = 0;; poll++) {
-        throwIfCancelled(deps.signal);
-        const now = clock.now();
-        const readings = await readGates(deps.gates, startedAt, now);
-        if (readings instanceof Error) {
-            blind++;
-            log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
-            if (poll === 0)
-                await deps.reporter.firstReading?.(stage, spec.plan.length);
-            if (blind >= spec.blindPolls) {
-                throw new GateFailure(`the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
-            }
-        }
-        else {
-            blind = 0;
-            stage.detail = readings
-                .map(r => r.detail)
-                .filter(Boolean)
-                .join(' · ');
-            if (poll === 0)
-                await deps.reporter.firstReading?.(stage, spec.plan.length);
-            const failed = readings.filter(r => r.verdict === 'fail');
-            if (failed.length > 0)
-                throw new GateFailure(failed.map(r => r.reason).join('; '));
-            const waiting = readings.filter(r => r.verdict === 'wait');
-            if (now >= endsAt) {
-                if (waiting.length === 0)
-                    return;
-                const why = waiting.map(r => r.reason).join('; ');
-                if (extended)
-                    throw new NotEnoughData(`held at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(stage.tenths)}: ${why}`);
-                extended = true;
-                endsAt += bakeMs;
-                log.info(`Extending the bake by ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(bakeMs)} to gather data: ${why}`);
-            }
-        }
-        if (clock.now() >= nextHeartbeat) {
-            deps.reporter.heartbeat(stage, clock.now() - startedAt, endsAt - startedAt);
-            nextHeartbeat += heartbeatMs;
-        }
-        // Past the end only a failed read keeps us here: retry it at the poll interval.
-        const wake = now >= endsAt ? now + spec.pollMs : Math.min(startedAt + (poll + 1) * spec.pollMs, endsAt);
-        await clock.sleep(Math.max(0, wake - clock.now()), deps.signal);
-    }
-}
-/** Reads every gate at once; an Error when any of them could not be read. */
-async function readGates(gates, stageStartedAt, now) {
-    try {
-        return await Promise.all(gates.map(g => g.read({ stageStartedAt, now })));
-    }
-    catch (error) {
-        return error instanceof Error ? error : new Error(String(error));
-    }
-}
-/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
-async function expectShare(traffic, groups, tenths) {
-    const views = await traffic.read();
-    const wrong = views
-        .map(view => ({ view, found: describeShare(view, groups) }))
-        .filter(({ found }) => found.tenths !== tenths || !found.ours);
-    if (wrong.length === 0)
-        return;
-    throw new DriftError(`the weights changed under this run: expected ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(tenths)} on the new revision, found ` +
-        wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
-        '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.');
-}
-/** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
-function describeShare(view, groups) {
-    const weight = (arn) => view.targets.find(t => t.arn === arn)?.weight ?? 0;
-    const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle);
-    const share = (0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .shareOf */ .tC)({ live: weight(groups.live), idle: weight(groups.idle) });
-    const ours = others.length === 0 && view.forwardActions === 1;
-    const tenths = share?.tenths ?? -1;
-    const text = !ours
-        ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
-        : share
-            ? `${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(share.tenths)} (weights ${weight(groups.idle)}/${weight(groups.live)})`
-            : 'no traffic at all';
-    return { tenths, ours, text };
-}
-function throwIfCancelled(signal) {
-    if (signal.aborted)
-        throw new Cancelled('the job was cancelled');
-}
-function cancelledReason(spec) {
-    return `cancelled: traffic restored to ${spec.liveService}`;
-}
-function reasonOf(error, spec) {
-    if (error instanceof Cancelled)
-        return cancelledReason(spec);
-    if (error instanceof GateFailure || error instanceof DriftError || error instanceof NotEnoughData)
-        return error.message;
-    return messageOf(error);
-}
-/** The message of anything thrown, Error or not. */
-function messageOf(error) {
-    if (error instanceof Error)
-        return error.message;
-    return typeof error === 'string' ? error : JSON.stringify(error);
-}
-
-
-/***/ }),
-
-/***/ 2462:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EZ: () => (/* binding */ tagValue),
-/* harmony export */   Md: () => (/* binding */ encodeState),
-/* harmony export */   UJ: () => (/* binding */ decodeState),
-/* harmony export */   p0: () => (/* binding */ ownerUrl),
-/* harmony export */   zP: () => (/* binding */ runOwner)
-/* harmony export */ });
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
-/**
- * The rollout's record, kept as tags on every listener rule so any later run, from any workflow,
- * can see what is going on. Pure: encoding to and from tag maps.
- */
-
-const PHASES = ['in-progress', 'paused', 'promoted', 'rolled-back'];
-/** Characters ELB refuses in tag values, replaced by a space (`(`, `%`, `,`, quotes...). */
-const NOT_ALLOWED = /[^\p{L}\p{N} _.:/=+\-@]/gu;
-const MAX_VALUE = 256;
-/** Makes any text a valid ELB tag value. */
-function tagValue(text) {
-    const clean = text.replace(NOT_ALLOWED, ' ').replace(/\s+/g, ' ').trim();
-    return clean.length <= MAX_VALUE ? clean : `${clean.slice(0, MAX_VALUE - 3)}...`;
-}
-/** The tag map that records `state`. */
-function encodeState(state) {
-    return {
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live]: tagValue(state.live),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle]: tagValue(state.idle),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan]: tagValue(state.plan),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase]: state.phase,
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision]: tagValue(state.revision),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner]: tagValue(state.owner),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated]: tagValue(state.updated),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason]: tagValue(state.reason)
-    };
-}
-/** The recorded state, or `undefined` when the rule carries no (or a broken) record. */
-function decodeState(tags) {
-    const phase = tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase];
-    if (!phase || !PHASES.includes(phase) || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live] || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle])
-        return undefined;
-    return {
-        live: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live],
-        idle: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle],
-        plan: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan] ?? '',
-        phase,
-        revision: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision] ?? '',
-        owner: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner] ?? '',
-        updated: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated] ?? '',
-        reason: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason] ?? ''
-    };
-}
-/** This run's identity, from the runner's environment. */
-function runOwner(env = process.env) {
-    const repo = env.GITHUB_REPOSITORY || 'local';
-    return `${repo}/runs/${env.GITHUB_RUN_ID || '0'}/${env.GITHUB_RUN_ATTEMPT || '1'}`;
-}
-/** A link to the run that owns a rollout, for messages. */
-function ownerUrl(owner, env = process.env) {
-    const m = /^(.+)\/runs\/(\d+)\/(\d+)$/.exec(owner);
-    if (!m)
-        return owner;
-    const server = env.GITHUB_SERVER_URL || 'https://github.com';
-    return `${server}/${m[1]}/actions/runs/${m[2]}/attempts/${m[3]}`;
-}
-
-
-/***/ }),
-
-/***/ 6775:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ap: () => (/* binding */ familyOf),
-/* harmony export */   H6: () => (/* binding */ classifyTaskDefinition),
-/* harmony export */   Oz: () => (/* binding */ parseTaskDefinitionFile),
-/* harmony export */   nO: () => (/* binding */ checkFamily)
-/* harmony export */ });
-/* unused harmony export READ_ONLY_FIELDS */
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2464);
-
-
-const INPUT = _names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.taskDefinition;
-const FAMILY = '[A-Za-z0-9_-]{1,255}';
-const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/(${FAMILY}):\\d+$`);
-const FAMILY_REVISION = new RegExp(`^(${FAMILY}):\\d+$`);
-/**
- * Every field RegisterTaskDefinition accepts. A Record rather than a list so that tsc fails here
- * when an SDK upgrade adds one, instead of this module dropping it without a word.
- */
-const REGISTER_FIELDS = {
-    family: true,
-    taskRoleArn: true,
-    executionRoleArn: true,
-    networkMode: true,
-    containerDefinitions: true,
-    volumes: true,
-    placementConstraints: true,
-    requiresCompatibilities: true,
-    cpu: true,
-    memory: true,
-    tags: true,
-    pidMode: true,
-    ipcMode: true,
-    proxyConfiguration: true,
-    inferenceAccelerators: true,
-    ephemeralStorage: true,
-    runtimePlatform: true,
-    enableFaultInjection: true
-};
-/** Fields `describe-task-definition` prints that ECS sets itself; registering refuses them. */
-const READ_ONLY_FIELDS = [
-    'taskDefinitionArn',
-    'revision',
-    'status',
-    'requiresAttributes',
-    'compatibilities',
-    'registeredAt',
-    'registeredBy',
-    'deregisteredAt',
-    'deleteRequestedAt'
-];
-/**
- * Tells an ARN or `family:revision` (used as registered) from a file path. A bare family name is
- * treated as a path: "latest revision" would deploy whatever was registered last, by anyone.
- */
-function classifyTaskDefinition(value) {
-    const text = value.trim();
-    const match = ARN.exec(text) ?? FAMILY_REVISION.exec(text);
-    if (match)
-        return { kind: 'registered', value: text, family: match[1] };
-    return { kind: 'file', path: text };
-}
-/** The family of a task definition ARN or `family:revision`; the value itself otherwise. */
-function familyOf(taskDefinition) {
-    const afterSlash = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
-    const colon = afterSlash.lastIndexOf(':');
-    return colon < 0 ? afterSlash : afterSlash.slice(0, colon);
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** JSON `null` means "not set"; the SDK would send it as a value some fields refuse. */
-function withoutNulls(value) {
-    if (Array.isArray(value))
-        return value.map(withoutNulls);
-    if (!isObject(value))
-        return value;
-    const out = {};
-    for (const [key, item] of Object.entries(value))
-        if (item !== null)
-            out[key] = withoutNulls(item);
-    return out;
-}
-/**
- * Parses a task definition file as `aws ecs describe-task-definition` prints it (optionally
- * wrapped in `{"taskDefinition": …, "tags": […]}`) or as `amazon-ecs-render-task-definition`
- * writes it, dropping the read-only fields ECS would refuse. `path` is only for messages.
- */
-function parseTaskDefinitionFile(text, path) {
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new _plan_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(INPUT, `'${path}' is not valid JSON (${why})`);
-    }
-    if (!isObject(json)) {
-        throw new _plan_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(INPUT, `'${path}' must hold a JSON object with a task definition`);
-    }
-    // describe-task-definition wraps the definition and prints the tags beside it.
-    const wrapped = isObject(json.taskDefinition);
-    const body = withoutNulls(wrapped ? json.taskDefinition : json);
-    if (wrapped && Array.isArray(json.tags) && body.tags === undefined)
-        body.tags = json.tags;
-    const input = {};
-    const ignored = [];
-    for (const [key, value] of Object.entries(body)) {
-        if (READ_ONLY_FIELDS.includes(key))
-            continue;
-        if (!Object.hasOwn(REGISTER_FIELDS, key))
-            ignored.push(key);
-        // An empty tag list is what describe prints for "no tags"; sending it gains nothing.
-        else if (!(key === 'tags' && Array.isArray(value) && value.length === 0))
-            input[key] = value;
-    }
-    const family = input.family;
-    if (typeof family !== 'string' || !new RegExp(`^${FAMILY}$`).test(family)) {
-        throw new _plan_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(INPUT, `'${path}' has no valid "family" (letters, digits, '_' and '-', up to 255 characters)`);
-    }
-    const containers = input.containerDefinitions;
-    if (!Array.isArray(containers) || containers.length === 0) {
-        throw new _plan_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(INPUT, `'${path}' has no "containerDefinitions"; ECS needs at least one`);
-    }
-    return { input: input, ignored };
-}
-/**
- * Refuses a task definition of another family than the pair runs: one wrong path in a workflow
- * would otherwise put a different application behind the load balancer. A pair whose services
- * already run different families has no single family to compare with, so it passes.
- */
-function checkFamily(newFamily, idle, live, allowChange) {
-    if (newFamily === idle.family || idle.family !== live.family || allowChange)
-        return;
-    throw new _plan_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(INPUT, `its family '${newFamily}' differs from '${idle.family}', which both '${idle.name}' and ` +
-        `'${live.name}' run. If this change of family is intended, set '${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.allowFamilyChange}: true'`);
-}
-
-
-/***/ }),
-
-/***/ 2613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 9896:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-
-/***/ }),
-
-/***/ 1455:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 4708:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 8161:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-
-/***/ }),
-
-/***/ 6760:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1708:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-
-/***/ }),
-
-/***/ 857:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ }),
-
-/***/ 6257:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ core_debug),
-  N4: () => (/* binding */ endGroup),
-  z3: () => (/* binding */ error),
-  V4: () => (/* binding */ getInput),
-  Gu: () => (/* binding */ getState),
-  Os: () => (/* binding */ group),
-  pq: () => (/* binding */ info),
-  LZ: () => (/* binding */ saveState),
-  C1: () => (/* binding */ setFailed),
-  uH: () => (/* binding */ setOutput),
-  Oh: () => (/* binding */ startGroup),
-  z: () => (/* reexport */ summary),
-  $e: () => (/* binding */ warning)
-});
-
-// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, setSecret, toPlatformPath, toPosixPath, toWin32Path
-
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_.EOL.length);
-                n = s.indexOf(external_os_.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_.platform();
-const arch = external_os_.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
-    }
-    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-
-/***/ }),
-
-/***/ 2413:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  _: () => (/* binding */ github_context),
-  Q: () => (/* binding */ getOctokit)
-});
-
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
@@ -79478,6 +73235,6157 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(4085);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var client_ecs_dist_cjs = __nccwpck_require__(212);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
+var client_elastic_load_balancing_v2_dist_cjs = __nccwpck_require__(586);
+// EXTERNAL MODULE: ./src/aws/config.ts
+var aws_config = __nccwpck_require__(6979);
+;// CONCATENATED MODULE: ./src/aws/clients.ts
+/**
+ * Builds the SDK clients. Region comes from the settings; endpoints follow the SDK's standard
+ * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
+ * from the usual chain.
+ */
+
+
+
+
+
+/** The three clients, configured alike (see `clientConfig`). */
+function makeClients(region) {
+    const config = (0,aws_config/* clientConfig */.y)(region);
+    return {
+        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
+        elb: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(config),
+        cloudwatch: new dist_cjs/* CloudWatchClient */.WBn(config)
+    };
+}
+/** When the credentials in use expire, if the provider says (STS session credentials do). */
+async function credentialExpiry(client) {
+    try {
+        const credentials = await client.config.credentials();
+        return credentials.expiration;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/names.ts
+var src_names = __nccwpck_require__(6455);
+// EXTERNAL MODULE: ./src/plan.ts
+var src_plan = __nccwpck_require__(2464);
+;// CONCATENATED MODULE: ./src/taskdef.ts
+
+
+const INPUT = src_names/* Input */.pd.taskDefinition;
+const FAMILY = '[A-Za-z0-9_-]{1,255}';
+const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/(${FAMILY}):\\d+$`);
+const FAMILY_REVISION = new RegExp(`^(${FAMILY}):\\d+$`);
+/**
+ * Every field RegisterTaskDefinition accepts. A Record rather than a list so that tsc fails here
+ * when an SDK upgrade adds one, instead of this module dropping it without a word.
+ */
+const REGISTER_FIELDS = {
+    family: true,
+    taskRoleArn: true,
+    executionRoleArn: true,
+    networkMode: true,
+    containerDefinitions: true,
+    volumes: true,
+    placementConstraints: true,
+    requiresCompatibilities: true,
+    cpu: true,
+    memory: true,
+    tags: true,
+    pidMode: true,
+    ipcMode: true,
+    proxyConfiguration: true,
+    inferenceAccelerators: true,
+    ephemeralStorage: true,
+    runtimePlatform: true,
+    enableFaultInjection: true
+};
+/** Fields `describe-task-definition` prints that ECS sets itself; registering refuses them. */
+const READ_ONLY_FIELDS = [
+    'taskDefinitionArn',
+    'revision',
+    'status',
+    'requiresAttributes',
+    'compatibilities',
+    'registeredAt',
+    'registeredBy',
+    'deregisteredAt',
+    'deleteRequestedAt'
+];
+/**
+ * Tells an ARN or `family:revision` (used as registered) from a file path. A bare family name is
+ * treated as a path: "latest revision" would deploy whatever was registered last, by anyone.
+ */
+function classifyTaskDefinition(value) {
+    const text = value.trim();
+    const match = ARN.exec(text) ?? FAMILY_REVISION.exec(text);
+    if (match)
+        return { kind: 'registered', value: text, family: match[1] };
+    return { kind: 'file', path: text };
+}
+/** The family of a task definition ARN or `family:revision`; the value itself otherwise. */
+function familyOf(taskDefinition) {
+    const afterSlash = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
+    const colon = afterSlash.lastIndexOf(':');
+    return colon < 0 ? afterSlash : afterSlash.slice(0, colon);
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** JSON `null` means "not set"; the SDK would send it as a value some fields refuse. */
+function withoutNulls(value) {
+    if (Array.isArray(value))
+        return value.map(withoutNulls);
+    if (!isObject(value))
+        return value;
+    const out = {};
+    for (const [key, item] of Object.entries(value))
+        if (item !== null)
+            out[key] = withoutNulls(item);
+    return out;
+}
+/**
+ * Parses a task definition file as `aws ecs describe-task-definition` prints it (optionally
+ * wrapped in `{"taskDefinition": …, "tags": […]}`) or as `amazon-ecs-render-task-definition`
+ * writes it, dropping the read-only fields ECS would refuse. `path` is only for messages.
+ */
+function parseTaskDefinitionFile(text, path) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new src_plan/* InputError */.dz(INPUT, `'${path}' is not valid JSON (${why})`);
+    }
+    if (!isObject(json)) {
+        throw new src_plan/* InputError */.dz(INPUT, `'${path}' must hold a JSON object with a task definition`);
+    }
+    // describe-task-definition wraps the definition and prints the tags beside it.
+    const wrapped = isObject(json.taskDefinition);
+    const body = withoutNulls(wrapped ? json.taskDefinition : json);
+    if (wrapped && Array.isArray(json.tags) && body.tags === undefined)
+        body.tags = json.tags;
+    const input = {};
+    const ignored = [];
+    for (const [key, value] of Object.entries(body)) {
+        if (READ_ONLY_FIELDS.includes(key))
+            continue;
+        if (!Object.hasOwn(REGISTER_FIELDS, key))
+            ignored.push(key);
+        // An empty tag list is what describe prints for "no tags"; sending it gains nothing.
+        else if (!(key === 'tags' && Array.isArray(value) && value.length === 0))
+            input[key] = value;
+    }
+    const family = input.family;
+    if (typeof family !== 'string' || !new RegExp(`^${FAMILY}$`).test(family)) {
+        throw new src_plan/* InputError */.dz(INPUT, `'${path}' has no valid "family" (letters, digits, '_' and '-', up to 255 characters)`);
+    }
+    const containers = input.containerDefinitions;
+    if (!Array.isArray(containers) || containers.length === 0) {
+        throw new src_plan/* InputError */.dz(INPUT, `'${path}' has no "containerDefinitions"; ECS needs at least one`);
+    }
+    return { input: input, ignored };
+}
+/**
+ * Refuses a task definition of another family than the pair runs: one wrong path in a workflow
+ * would otherwise put a different application behind the load balancer. A pair whose services
+ * already run different families has no single family to compare with, so it passes.
+ */
+function checkFamily(newFamily, idle, live, allowChange) {
+    if (newFamily === idle.family || idle.family !== live.family || allowChange)
+        return;
+    throw new src_plan/* InputError */.dz(INPUT, `its family '${newFamily}' differs from '${idle.family}', which both '${idle.name}' and ` +
+        `'${live.name}' run. If this change of family is intended, set '${src_names/* Input */.pd.allowFamilyChange}: true'`);
+}
+
+;// CONCATENATED MODULE: ./src/aws/ecs.ts
+/**
+ * ECS: the pair's services, the task definition to ship, and the wait until the idle service
+ * runs it. Reads and writes are separate calls so the engine can check everything first.
+ */
+
+
+
+
+
+
+const ecs_INPUT = src_names/* Input */.pd.taskDefinition;
+function errorText(error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+/** Runs an SDK call, turning its error into a sentence that says what was being done. */
+async function attempt(what, run) {
+    try {
+        return await run();
+    }
+    catch (error) {
+        throw new Error(`${what}: ${errorText(error)}`, { cause: error });
+    }
+}
+/** The ECS calls of one cluster. */
+class EcsServices {
+    client;
+    cluster;
+    deps;
+    constructor(client, cluster, deps) {
+        this.client = client;
+        this.cluster = cluster;
+        this.deps = deps;
+    }
+    /** Describes the services in one call, in the order asked; a missing one throws, named. */
+    async describe(names) {
+        const services = await this.describeRaw(names);
+        return services.map(toView);
+    }
+    /**
+     * Reads `task-definition` without writing anything: a file is parsed and cleaned (registered
+     * later by `register`); an ARN or `family:revision` must exist and be ACTIVE.
+     */
+    async loadTaskDefinition(value) {
+        const ref = classifyTaskDefinition(value);
+        if (ref.kind === 'file') {
+            const path = (0,external_node_path_.resolve)(this.deps.workspace ?? process.cwd(), ref.path);
+            let text;
+            try {
+                text = await (0,promises_.readFile)(path, 'utf8');
+            }
+            catch (error) {
+                const missing = error.code === 'ENOENT';
+                throw new src_plan/* InputError */.dz(ecs_INPUT, missing
+                    ? `'${value}' is no file (nothing at ${path}), nor a task definition ARN or ` +
+                        `family:revision such as 'web:42'`
+                    : `cannot read '${path}': ${errorText(error)}`);
+            }
+            const { input, ignored } = parseTaskDefinitionFile(text, ref.path);
+            if (ignored.length > 0) {
+                this.deps.log.warn(`Ignoring ${ignored.join(', ')} in ${ref.path}: RegisterTaskDefinition has no such field.`);
+            }
+            return { kind: 'file', path: ref.path, family: input.family, input };
+        }
+        let found;
+        try {
+            const out = await this.client.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref.value }));
+            found = out.taskDefinition;
+        }
+        catch (error) {
+            if (error.name !== 'ClientException') {
+                throw new Error(`Could not look up ${ecs_INPUT} '${value}': ${errorText(error)}`, {
+                    cause: error
+                });
+            }
+            throw new src_plan/* InputError */.dz(ecs_INPUT, `'${value}' is not a task definition registered in this account and region ` +
+                `(ECS says: ${error.message})`);
+        }
+        if (!found?.taskDefinitionArn) {
+            throw new src_plan/* InputError */.dz(ecs_INPUT, `ECS returned nothing for '${value}'`);
+        }
+        if (found.status !== 'ACTIVE') {
+            throw new src_plan/* InputError */.dz(ecs_INPUT, `'${value}' is ${found.status}: ECS does not update services to it. ` +
+                `Name an ACTIVE revision or register it again`);
+        }
+        const arn = found.taskDefinitionArn;
+        return { kind: 'registered', arn, family: found.family ?? familyOf(arn) };
+    }
+    /** Registers a file's task definition and returns its ARN; a registered one is returned as is. */
+    async register(source) {
+        if (source.kind === 'registered')
+            return source.arn;
+        const out = await attempt(`ECS refused to register the task definition in ${source.path} (input '${ecs_INPUT}')`, () => this.client.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(source.input)));
+        const arn = out.taskDefinition?.taskDefinitionArn;
+        if (!arn)
+            throw new Error(`RegisterTaskDefinition returned no ARN for ${source.path}`);
+        this.deps.log.info(`Registered ${arn.slice(arn.lastIndexOf('/') + 1)} from ${source.path}`);
+        return arn;
+    }
+    /**
+     * Puts a task definition and/or desired count on a service. Returns the id of the deployment
+     * ECS started (to pass to `waitStable`), or `undefined` when there was nothing to change.
+     */
+    async updateIdle(service, change) {
+        if (change.taskDefinition === undefined && change.desiredCount === undefined)
+            return undefined;
+        const parts = [
+            change.taskDefinition && `task definition ${change.taskDefinition}`,
+            change.desiredCount !== undefined && `desired count ${change.desiredCount}`
+        ].filter(Boolean);
+        const out = await attempt(`Could not update service '${service}' in cluster '${this.cluster}' to ${parts.join(' and ')}`, () => this.client.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: this.cluster, service, ...change })));
+        this.deps.log.info(`Updated ${service}: ${parts.join(', ')}`);
+        return out.service?.deployments?.find(d => d.status === 'PRIMARY')?.id;
+    }
+    /**
+     * Polls the service every `intervalMs` until its deployment is complete and every task runs.
+     * A rollout ECS marks FAILED (the circuit breaker gave up) throws with ECS's reason; so does a
+     * deployment replaced by another, and the cap. Each message carries the latest events.
+     */
+    async waitStable(service, opts) {
+        const { clock, log } = this.deps;
+        const started = clock.now();
+        for (;;) {
+            if (opts.signal?.aborted)
+                throw cancelled(service);
+            const [svc] = await this.describeRaw([service]);
+            const elapsed = clock.now() - started;
+            const verdict = judge(svc, opts.deploymentId);
+            log.info(`${service}: ${verdict.progress} (${clockText(elapsed)} of ${clockText(opts.timeoutMs)})`);
+            if (verdict.failure) {
+                throw new Error(`${verdict.failure}\n${eventsText(svc)}`);
+            }
+            if (verdict.stable)
+                return;
+            if (elapsed >= opts.timeoutMs) {
+                throw new Error(`Service '${service}' did not become stable within ${clockText(opts.timeoutMs)} ` +
+                    `(${verdict.progress}). If it only needs longer, raise '${src_names/* Input */.pd.serviceTimeout}'.\n` +
+                    eventsText(svc));
+            }
+            await clock.sleep(Math.min(opts.intervalMs, opts.timeoutMs - elapsed), opts.signal);
+        }
+    }
+    /** Sets a service's desired count to 0 (`after-promotion: scale-down`). */
+    async scaleDown(service) {
+        await this.updateIdle(service, { desiredCount: 0 });
+    }
+    async describeRaw(names) {
+        const out = await this.client.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.cluster, services: [...names] }));
+        return names.map(name => {
+            const found = out.services?.find(s => s.serviceName === name || s.serviceArn === name);
+            if (found)
+                return found;
+            const failure = out.failures?.find(f => f.arn === name || f.arn?.endsWith(`/${name}`));
+            const why = failure?.reason ? ` (${failure.reason})` : '';
+            throw new Error(`ECS service '${name}' was not found in cluster '${this.cluster}'${why}. Check the ` +
+                `'${src_names/* Input */.pd.services}' and '${src_names/* Input */.pd.cluster}' inputs and that the credentials are for the right account ` +
+                `and region.`);
+        });
+    }
+}
+function toView(s) {
+    const taskDefinition = s.taskDefinition ?? '';
+    const groups = (s.loadBalancers ?? []).flatMap(lb => lb.targetGroupArn ?? []);
+    return {
+        name: s.serviceName ?? '',
+        arn: s.serviceArn ?? '',
+        status: s.status ?? 'UNKNOWN',
+        controller: s.deploymentController?.type ?? 'ECS',
+        strategy: s.deploymentConfiguration?.strategy ?? 'ROLLING',
+        targetGroups: [...new Set(groups)],
+        desiredCount: s.desiredCount ?? 0,
+        runningCount: s.runningCount ?? 0,
+        taskDefinition,
+        family: familyOf(taskDefinition)
+    };
+}
+/** Where the followed deployment stands. Pure, so the wait loop stays a loop. */
+function judge(svc, deploymentId) {
+    const name = svc.serviceName ?? '';
+    const deployments = svc.deployments ?? [];
+    const primary = deployments.find(d => d.status === 'PRIMARY');
+    const followed = deploymentId ? deployments.find(d => d.id === deploymentId) : primary;
+    const progress = progressText(svc, followed ?? primary);
+    if (followed?.rolloutState === 'FAILED') {
+        const reason = followed.rolloutStateReason ?? 'ECS gave no reason';
+        return {
+            stable: false,
+            progress,
+            failure: `Deployment ${followed.id} of service '${name}' failed: ${reason}`
+        };
+    }
+    // No primary at all yet: nothing to judge, keep polling until the cap.
+    if (!followed && !deploymentId)
+        return { stable: false, progress };
+    if (!followed || followed.status !== 'PRIMARY') {
+        const now = primary ? `${primary.id} (${primary.taskDefinition})` : 'none';
+        return {
+            stable: false,
+            progress,
+            failure: `Deployment ${deploymentId} of service '${name}' is no longer the primary one ` +
+                `(primary now: ${now}): it was rolled back or replaced by another deployment.`
+        };
+    }
+    // Without rolloutState (older APIs, emulators), fall back to what the SDK waiter checks.
+    const settled = followed.rolloutState === undefined || followed.rolloutState === 'COMPLETED';
+    const stable = settled && deployments.length === 1 && svc.runningCount === svc.desiredCount;
+    return { stable, progress };
+}
+function progressText(svc, d) {
+    const running = d?.runningCount ?? svc.runningCount ?? 0;
+    const desired = d?.desiredCount ?? svc.desiredCount ?? 0;
+    const rollout = d?.rolloutState
+        ? `rollout ${d.rolloutState}`
+        : `${svc.deployments?.length ?? 0} deployment(s)`;
+    const failed = d?.failedTasks ? `, ${d.failedTasks} failed task(s)` : '';
+    return `${running}/${desired} running, ${rollout}${failed}`;
+}
+/** The latest five events, newest first: where ECS says why tasks do not start. */
+function eventsText(svc) {
+    const events = [...(svc.events ?? [])]
+        .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+        .slice(0, 5);
+    // Still point at where the answer will appear: a new service's first events can lag the wait.
+    if (events.length === 0) {
+        return (`Service '${svc.serviceName}' has no events yet: look at the service's events and its ` +
+            `stopped tasks' reasons in the ECS console.`);
+    }
+    const lines = events.map(e => `  ${e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?'} ${e.message}`);
+    return `Latest events of service '${svc.serviceName}' (see also its stopped tasks' reasons):\n${lines.join('\n')}`;
+}
+function clockText(ms) {
+    return ms < 1000 ? '0s' : (0,src_plan/* formatDuration */.a3)(Math.floor(ms / 1000) * 1000);
+}
+function cancelled(service) {
+    const error = new Error(`Stopped waiting for service '${service}' to become stable: the run was cancelled.`);
+    error.name = 'AbortError';
+    return error;
+}
+
+// EXTERNAL MODULE: ./src/aws/traffic.ts + 2 modules
+var traffic = __nccwpck_require__(6460);
+// EXTERNAL MODULE: ./src/clock.ts
+var src_clock = __nccwpck_require__(9373);
+// EXTERNAL MODULE: ./src/log.ts
+var src_log = __nccwpck_require__(5625);
+;// CONCATENATED MODULE: ./src/github/status.ts
+/**
+ * The commit status: the rollout stage as a check on the commit being deployed. Best effort by
+ * design: a token without `statuses: write` (or a fork's read-only token) must never fail a
+ * deploy, so every failure here becomes one warning.
+ */
+
+
+/** GitHub refuses longer descriptions with a 422. */
+const DESCRIPTION_LIMIT = 140;
+// On these events GITHUB_SHA is the merge commit GitHub made for the pull request (or the base
+// branch's head, for pull_request_target): a status there is invisible on the pull request.
+const PULL_REQUEST_EVENTS = new Set([
+    'pull_request',
+    'pull_request_target',
+    'pull_request_review',
+    'pull_request_review_comment'
+]);
+/** The commit to report on: the pull request's head for pull request events, else GITHUB_SHA. */
+function statusTarget(ctx) {
+    const head = ctx.payload?.pull_request?.head?.sha;
+    if (PULL_REQUEST_EVENTS.has(ctx.eventName) && typeof head === 'string' && head)
+        return head;
+    return ctx.sha ?? '';
+}
+/** The last segment of an ARN (`arn:aws:ecs:…:cluster/prod` → `prod`), or the name as given. */
+function nameOf(nameOrArn) {
+    return nameOrArn.trim().split('/').pop() ?? nameOrArn;
+}
+/**
+ * `ecs-canary/<cluster>/<first>-<second>`. The services keep their input order rather than
+ * live/idle, so the check keeps one name across deploys while the roles ping-pong.
+ */
+function defaultStatusContext(cluster, services) {
+    return `ecs-canary/${nameOf(cluster)}/${services.map(nameOf).join('-')}`;
+}
+/** The link from the status to this workflow run. */
+function runUrl(serverUrl, owner, repo, runId) {
+    return `${serverUrl}/${owner}/${repo}/actions/runs/${runId}`;
+}
+/** Cuts `text` to GitHub's 140 characters, ending in an ellipsis when something was cut. */
+function fitDescription(text) {
+    const chars = Array.from(text.replace(/\s+/g, ' ').trim());
+    if (chars.length <= DESCRIPTION_LIMIT)
+        return chars.join('');
+    return `${chars.slice(0, DESCRIPTION_LIMIT - 1).join('')}…`;
+}
+/**
+ * Shortens a gate detail line for the description: `alarms OK` when every entry reads OK,
+ * otherwise only the entries that do not (`web-5xx INSUFFICIENT_DATA`).
+ */
+function gatesText(detail) {
+    const parts = detail
+        .split(/\s*[,;·]\s*/)
+        .map(p => p.trim())
+        .filter(Boolean);
+    if (parts.length === 0)
+        return '';
+    const notOk = parts.filter(p => !/\sOK$/.test(p));
+    return notOk.length === 0 ? 'alarms OK' : notOk.join(', ');
+}
+/** `stage 3/6 · 5% on web-green · alarms OK`; `stageIndex` is 0-based, as in `StageRecord`. */
+function pendingText(stageIndex, stageCount, tenths, service, gatesDetail) {
+    const gates = gatesText(gatesDetail);
+    const base = `stage ${stageIndex + 1}/${stageCount} · ${(0,src_plan/* percentText */.fL)(tenths)} on ${service}`;
+    return gates ? `${base} · ${gates}` : base;
+}
+/**
+ * The final description. `reached` is the share the new revision had when a rollback began
+ * (the outcome's own share is 0 by then); without it the text leaves the share out.
+ */
+function outcomeText(outcome, reached) {
+    const reason = outcome.reason.split('\n')[0].trim();
+    switch (outcome.result) {
+        case 'promoted':
+            // Roles have swapped by now: the new revision is the live service.
+            return `promoted ${outcome.liveService} to ${(0,src_plan/* percentText */.fL)(outcome.tenths)}`;
+        case 'rolled-back': {
+            // A manual rollback's reason tells the whole story already ("rolled back by hand from…").
+            if (reached === undefined && /^rolled back\b/.test(reason))
+                return reason;
+            const at = reached === undefined ? 'rolled back' : `rolled back at ${(0,src_plan/* percentText */.fL)(reached)}`;
+            return reason ? `${at}: ${reason}` : at;
+        }
+        case 'paused':
+            return `paused at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}`;
+        case 'unchanged': {
+            const where = outcome.tenths > 0
+                ? `${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}`
+                : `all traffic on ${outcome.liveService}`;
+            return `unchanged: ${reason || where}`;
+        }
+    }
+}
+/** The state that goes with a result: only a rollback is a failure. */
+function outcomeState(result) {
+    return result === 'rolled-back' ? 'failure' : 'success';
+}
+/** Posts commit statuses in order, never throws, and goes quiet after a permanent refusal. */
+class CommitStatus {
+    options;
+    client;
+    enabled;
+    warned = false;
+    last = '';
+    queue = Promise.resolve();
+    constructor(options) {
+        this.options = options;
+        const { token, sha, owner, repo, log } = options;
+        this.enabled = Boolean(token && sha && owner && repo);
+        if (!token)
+            log.debug('No github-token given: commit statuses are off.');
+        else if (!this.enabled)
+            log.debug('No commit or repository known: commit statuses are off.');
+        if (this.enabled)
+            this.client = options.octokit ?? getOctokit(token);
+    }
+    /**
+     * Sets the status; resolves once it is sent (or given up on). Posts are chained so a late
+     * `pending` can never land after the final `success`; a repeat of the last one is skipped.
+     */
+    post(state, description) {
+        const text = fitDescription(description);
+        const key = `${state}\n${text}`;
+        if (!this.enabled || key === this.last)
+            return this.queue;
+        this.last = key;
+        this.queue = this.queue.then(() => this.send(state, text));
+        return this.queue;
+    }
+    async send(state, description) {
+        if (!this.enabled || !this.client)
+            return;
+        const { context, sha, owner, repo, targetUrl, log } = this.options;
+        log.debug(`Commit status ${context} on ${sha}: ${state} "${description}"`);
+        try {
+            await this.client.rest.repos.createCommitStatus({
+                owner,
+                repo,
+                sha,
+                state,
+                description,
+                context,
+                target_url: targetUrl
+            });
+        }
+        catch (error) {
+            this.handle(error);
+        }
+    }
+    handle(error) {
+        const { context, sha, owner, repo, log } = this.options;
+        const status = error?.status;
+        const message = error instanceof Error ? error.message : String(error);
+        const where = `commit status '${context}' on ${owner}/${repo}@${sha.slice(0, 7)}`;
+        const rateLimited = /rate limit/i.test(message);
+        if ((status === 403 || status === 404) && !rateLimited) {
+            // Permanent for this run: asking again would only repeat the warning.
+            this.enabled = false;
+            log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Give the job ` +
+                '`permissions: statuses: write`; pull requests from forks get a read-only token and ' +
+                'cannot carry statuses. The rollout goes on without commit statuses.');
+            return;
+        }
+        if (status === 401 || status === 422) {
+            this.enabled = false;
+            log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Check that ` +
+                'github-token is valid and the commit is in this repository. The rollout goes on ' +
+                'without commit statuses.');
+            return;
+        }
+        // Transient (5xx, network, rate limit): say so once, keep trying at later stages.
+        if (this.warned) {
+            log.debug(`Could not set the ${where}: ${message}`);
+            return;
+        }
+        this.warned = true;
+        log.warn(`Could not set the ${where}: ${message}. The rollout goes on; later stages will try again.`);
+    }
+}
+
+// EXTERNAL MODULE: ./src/state.ts
+var src_state = __nccwpck_require__(2462);
+;// CONCATENATED MODULE: ./src/context.ts
+/**
+ * Everything a mode needs, built once from the settings: the adapters, the clock, the log, the
+ * commit status. The only place that wires concrete adapters together.
+ */
+
+
+
+
+
+
+
+
+
+/** Builds the context; constructing adapters makes no AWS call. */
+function makeContext(settings, signal) {
+    const clients = makeClients(settings.region);
+    const clock = src_clock/* systemClock */.m;
+    const log = src_log/* coreLog */.u;
+    return {
+        settings,
+        clients,
+        traffic: new traffic/* ElbTraffic */.T(clients.elb, settings.listenerRules, {
+            clock,
+            log,
+            region: settings.region
+        }),
+        ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
+        clock,
+        log,
+        status: makeStatus(settings, log),
+        owner: (0,src_state/* runOwner */.zP)(),
+        signal
+    };
+}
+/**
+ * The token for commit statuses, or '' for none: a dry run and `mode: status` write nothing
+ * anywhere, GitHub included (a status run would overwrite the rollout's own commit status).
+ */
+function statusToken(settings) {
+    return settings.dryRun || settings.mode === 'status' ? '' : settings.githubToken;
+}
+function makeStatus(settings, log) {
+    const { owner, repo } = repository();
+    return new CommitStatus({
+        token: statusToken(settings),
+        context: settings.statusContext ?? defaultStatusContext(settings.cluster, settings.services),
+        sha: safeTarget(),
+        owner,
+        repo,
+        targetUrl: runUrl(github_context.serverUrl, owner, repo, github_context.runId),
+        log
+    });
+}
+function repository() {
+    const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
+    return { owner, repo };
+}
+function safeTarget() {
+    try {
+        return statusTarget(github_context);
+    }
+    catch {
+        return '';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/analysis.ts
+/**
+ * Canary analysis: the canary's target group against the live one, stage by stage. Pure.
+ *
+ * The rule, precisely (rates are 5xx / requests of the stage so far):
+ * - fewer than `minRequests` canary requests: `wait`, whatever the numbers say;
+ * - `fail` when canary rate > max(live rate × errorRatio, live rate + errorPoints / 100). The
+ *   floor matters when live has no errors: 0 × 2 is 0, and one unlucky request must not roll
+ *   back a release;
+ * - `fail` when canary mean latency > live mean latency × latencyRatio, judged only when live
+ *   also has `minRequests` requests and both sides have latency samples;
+ * - exactly at a bound passes.
+ */
+
+/** The defaults of `max-error-rate`, `max-latency` and `min-requests`. */
+const DEFAULT_BOUNDS = {
+    errorRatio: 2,
+    errorPoints: 1,
+    latencyRatio: 1.5,
+    minRequests: 50
+};
+/** Absorbs floating-point noise so that "exactly at the bound" passes. */
+const EPSILON = 1e-12;
+/** The canary's verdict against live under `bounds`, with both sides' numbers. */
+function analysis_judge(canary, live, bounds) {
+    const detail = describeStats(canary, live);
+    if (canary.requests < bounds.minRequests) {
+        return {
+            verdict: 'wait',
+            reason: `the canary got too little traffic to judge: ${canary.requests} of the ${bounds.minRequests} requests needed (min-requests)`,
+            detail
+        };
+    }
+    const failures = [];
+    const canaryRate = rate(canary);
+    const liveRate = rate(live);
+    const allowedRate = Math.max(liveRate * bounds.errorRatio, liveRate + bounds.errorPoints / 100);
+    if (canaryRate > allowedRate + EPSILON) {
+        failures.push(`canary 5xx ${pct(canaryRate)} (${canary.errors}/${canary.requests}) vs live ${pct(liveRate)} (${live.errors}/${live.requests}), above the ${pct(allowedRate)} allowed (max-error-rate)`);
+    }
+    const canaryMean = meanLatency(canary);
+    const liveMean = meanLatency(live);
+    if (canaryMean !== undefined && liveMean !== undefined && live.requests >= bounds.minRequests) {
+        const allowedMean = liveMean * bounds.latencyRatio;
+        if (canaryMean > allowedMean + EPSILON) {
+            failures.push(`canary latency ${ms(canaryMean)} vs live ${ms(liveMean)}, above the ${ms(allowedMean)} allowed (max-latency ${bounds.latencyRatio}x)`);
+        }
+    }
+    return failures.length > 0
+        ? { verdict: 'fail', reason: failures.join('; '), detail }
+        : { verdict: 'pass', reason: '', detail };
+}
+/** The heartbeat line: `canary 0.0% 5xx (0/120), 41 ms · live 0.4% (80/20000), 39 ms`. */
+function describeStats(canary, live) {
+    return `canary ${pct(rate(canary))} 5xx ${counts(canary)} · live ${pct(rate(live))} ${counts(live)}`;
+}
+function counts(s) {
+    const mean = meanLatency(s);
+    return `(${s.errors}/${s.requests}), ${mean === undefined ? 'no latency data' : ms(mean)}`;
+}
+function rate(s) {
+    return s.requests > 0 ? s.errors / s.requests : 0;
+}
+function meanLatency(s) {
+    return s.latencyCount > 0 ? s.latencySum / s.latencyCount : undefined;
+}
+function pct(fraction) {
+    return `${(fraction * 100).toFixed(1)}%`;
+}
+function ms(seconds) {
+    return `${Math.round(seconds * 1000)} ms`;
+}
+const RATIO = /^(\d+(?:\.\d+)?)x$/;
+const POINTS = /^\+(\d+(?:\.\d+)?)%$/;
+/**
+ * Parses `max-error-rate`: `2x`, `+1%`, `2x +1%` or `2x,+1%`, either part optional (the
+ * default fills in the other). The ratio must be at least 1: a canary is not required to be
+ * better than live.
+ */
+function parseErrorBound(value, input = 'max-error-rate') {
+    let errorRatio;
+    let errorPoints;
+    for (const part of value
+        .trim()
+        .toLowerCase()
+        .split(/[\s,]+/)
+        .filter(Boolean)) {
+        const ratio = RATIO.exec(part);
+        const points = POINTS.exec(part);
+        if (ratio && errorRatio === undefined) {
+            errorRatio = atLeastOne(input, value, Number(ratio[1]));
+        }
+        else if (points && errorPoints === undefined) {
+            errorPoints = Number(points[1]);
+        }
+        else if (ratio || points) {
+            throw new src_plan/* InputError */.dz(input, `'${value}' gives the ${ratio ? 'ratio' : 'points'} twice`);
+        }
+        else if (/^\d+(?:\.\d+)?%$/.test(part)) {
+            throw new src_plan/* InputError */.dz(input, `'${part}' could be read as an absolute rate; write +${part} for percentage points above live's rate`);
+        }
+        else {
+            throw new src_plan/* InputError */.dz(input, `'${part}' in '${value}' is neither a ratio (2x) nor percentage points above live (+1%); write for example '2x +1%'`);
+        }
+    }
+    return {
+        errorRatio: errorRatio ?? DEFAULT_BOUNDS.errorRatio,
+        errorPoints: errorPoints ?? DEFAULT_BOUNDS.errorPoints
+    };
+}
+/**
+ * Parses a ratio like `1.5x` (for `max-latency`). A bare number is refused: `200` could be
+ * meant as milliseconds. Empty gives `fallback` when there is one.
+ */
+function parseRatio(input, value, fallback) {
+    const text = value.trim().toLowerCase();
+    if (text === '' && fallback !== undefined)
+        return fallback;
+    const match = RATIO.exec(text);
+    if (!match) {
+        throw new src_plan/* InputError */.dz(input, `'${value}' is not a ratio to live; write it with an x, like 1.5x`);
+    }
+    return atLeastOne(input, value, Number(match[1]));
+}
+/** Parses `min-requests`: a whole number, at least 1; empty gives the default (50). */
+function parseMinRequests(value, input = 'min-requests') {
+    const text = value.trim();
+    if (text === '')
+        return DEFAULT_BOUNDS.minRequests;
+    if (!/^\d+$/.test(text) || Number(text) < 1) {
+        throw new src_plan/* InputError */.dz(input, `'${value}' is not a whole number of requests of at least 1`);
+    }
+    return Number(text);
+}
+/**
+ * Parses `analysis` (`on`/`off`). Empty means on when no alarms are given, since then nothing
+ * else would watch the canary, and off when alarms are.
+ */
+function parseAnalysisSwitch(value, alarmsGiven, input = 'analysis') {
+    const text = value.trim().toLowerCase();
+    if (text === '')
+        return !alarmsGiven;
+    if (text === 'on' || text === 'true')
+        return true;
+    if (text === 'off' || text === 'false')
+        return false;
+    throw new src_plan/* InputError */.dz(input, `'${value}' is neither on nor off`);
+}
+function atLeastOne(input, value, ratio) {
+    if (ratio < 1) {
+        throw new src_plan/* InputError */.dz(input, `'${value}' would require the canary to do better than live; use a ratio of at least 1x`);
+    }
+    return ratio;
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * The only reader of the action's inputs. Parses everything at the edge into one typed, validated
+ * settings object; a bad value throws an `InputError` naming the input and the value, before any
+ * AWS call is made.
+ */
+
+
+
+const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:(listener|listener-rule)\/app\/[^\s]+$/;
+/** Parses and validates every input. `env` supplies the region. */
+function readSettings(get, env = process.env) {
+    const text = (name) => get(name).trim();
+    const mode = oneOf(src_names/* Input */.pd.mode, text(src_names/* Input */.pd.mode) || 'deploy', [
+        'deploy',
+        'promote',
+        'rollback',
+        'status'
+    ]);
+    const bakeMs = duration(text, src_names/* Input */.pd.bakeTime, '5m');
+    const stagesText = text(src_names/* Input */.pd.stages);
+    const plan = stagesText || mode === 'deploy'
+        ? recordable((0,src_plan/* parsePlan */.vS)(stagesText || src_plan/* DEFAULT_STAGES */.my, bakeMs, src_names/* Input */.pd.stages))
+        : undefined;
+    const alarms = list(text(src_names/* Input */.pd.alarms));
+    const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim();
+    if (!region) {
+        throw new src_plan/* InputError */.dz('AWS_REGION', 'no region: set AWS_REGION (aws-actions/configure-aws-credentials does this with aws-region)');
+    }
+    const taskDefinition = text(src_names/* Input */.pd.taskDefinition);
+    const statusContext = text(src_names/* Input */.pd.statusContext);
+    return {
+        cluster: required(text, src_names/* Input */.pd.cluster),
+        services: pair(required(text, src_names/* Input */.pd.services)),
+        listenerRules: listenerRules(required(text, src_names/* Input */.pd.listenerRules)),
+        ...(taskDefinition ? { taskDefinition } : {}),
+        ...(plan ? { plan } : {}),
+        bakeMs,
+        alarms: unique(src_names/* Input */.pd.alarms, alarms),
+        pollMs: atLeast(src_names/* Input */.pd.pollInterval, duration(text, src_names/* Input */.pd.pollInterval, '5s'), 100),
+        insufficientData: oneOf(src_names/* Input */.pd.insufficientData, text(src_names/* Input */.pd.insufficientData) || 'ok', [
+            'ok',
+            'alarm'
+        ]),
+        mode,
+        canaryCapacity: oneOf(src_names/* Input */.pd.canaryCapacity, text(src_names/* Input */.pd.canaryCapacity) || 'match', [
+            'match',
+            'keep'
+        ]),
+        afterPromotion: oneOf(src_names/* Input */.pd.afterPromotion, text(src_names/* Input */.pd.afterPromotion) || 'keep', [
+            'keep',
+            'scale-down'
+        ]),
+        serviceTimeoutMs: duration(text, src_names/* Input */.pd.serviceTimeout, '15m'),
+        allowFamilyChange: bool(src_names/* Input */.pd.allowFamilyChange, text(src_names/* Input */.pd.allowFamilyChange)),
+        analysis: {
+            enabled: parseAnalysisSwitch(text(src_names/* Input */.pd.analysis), alarms.length > 0, src_names/* Input */.pd.analysis),
+            bounds: {
+                ...parseErrorBound(text(src_names/* Input */.pd.maxErrorRate), src_names/* Input */.pd.maxErrorRate),
+                latencyRatio: parseRatio(src_names/* Input */.pd.maxLatency, text(src_names/* Input */.pd.maxLatency), DEFAULT_BOUNDS.latencyRatio),
+                minRequests: parseMinRequests(text(src_names/* Input */.pd.minRequests), src_names/* Input */.pd.minRequests)
+            }
+        },
+        ...(statusContext ? { statusContext } : {}),
+        githubToken: get(src_names/* Input */.pd.githubToken),
+        dryRun: bool(src_names/* Input */.pd.dryRun, text(src_names/* Input */.pd.dryRun)),
+        region
+    };
+}
+/** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
+function recordable(plan) {
+    const text = (0,src_plan/* formatPlan */.nT)(plan);
+    if (text.length > 256) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.stages, `the plan is too long to record on the rules (${text.length} characters as '${text.slice(0, 40)}…', at most 256): use fewer stages`);
+    }
+    return plan;
+}
+function required(text, name) {
+    const value = text(name);
+    if (!value)
+        throw new src_plan/* InputError */.dz(name, 'is required and was not given');
+    return value;
+}
+/** Splits on commas, spaces and newlines. */
+function list(value) {
+    return value.split(/[\s,]+/).filter(Boolean);
+}
+function unique(name, values) {
+    const seen = new Set();
+    for (const v of values) {
+        if (seen.has(v))
+            throw new src_plan/* InputError */.dz(name, `'${v}' is listed twice`);
+        seen.add(v);
+    }
+    return values;
+}
+function pair(value) {
+    const names = list(value);
+    if (names.length !== 2) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`);
+    }
+    if (names[0] === names[1]) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `the two services must differ, got '${names[0]}' twice`);
+    }
+    return [names[0], names[1]];
+}
+function listenerRules(value) {
+    const arns = unique(src_names/* Input */.pd.listenerRules, list(value));
+    for (const arn of arns) {
+        if (!LISTENER_ARN.test(arn)) {
+            throw new src_plan/* InputError */.dz(src_names/* Input */.pd.listenerRules, `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`);
+        }
+    }
+    return arns;
+}
+function duration(text, name, fallback) {
+    return (0,src_plan/* parseDuration */.E9)(name, text(name) || fallback);
+}
+function atLeast(name, ms, min) {
+    if (ms < min)
+        throw new src_plan/* InputError */.dz(name, `must be at least ${min}ms, got ${ms}ms`);
+    return ms;
+}
+function oneOf(name, value, allowed) {
+    const found = allowed.find(a => a === value.toLowerCase());
+    if (!found) {
+        throw new src_plan/* InputError */.dz(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`);
+    }
+    return found;
+}
+function bool(name, value) {
+    if (value === '')
+        return false;
+    if (/^(true|yes|on)$/i.test(value))
+        return true;
+    if (/^(false|no|off)$/i.test(value))
+        return false;
+    throw new src_plan/* InputError */.dz(name, `'${value}' is not true or false`);
+}
+
+;// CONCATENATED MODULE: ./src/aws/health.ts
+/**
+ * Target health of the idle target group: the last check before its first share of traffic.
+ */
+
+/** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
+const LEAVING = new Set(['draining', 'unhealthy.draining']);
+/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
+function targetGroupName(arn) {
+    return /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn;
+}
+function stateOf(d) {
+    return d.TargetHealth?.State ?? 'unknown';
+}
+function targetLine(d) {
+    const id = `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`;
+    const reason = d.TargetHealth?.Reason ? ` ${d.TargetHealth.Reason}` : '';
+    const description = d.TargetHealth?.Description ? ` (${d.TargetHealth.Description})` : '';
+    return `  ${id} ${stateOf(d)}${reason}${description}`;
+}
+/**
+ * Requires every registered target of the group to be healthy, and at least `minCount` of them
+ * (at least one: an empty group would answer its share of requests with 503). Throws listing
+ * the targets that are not healthy, with ELB's reason codes.
+ */
+async function requireHealthyTargets(client, targetGroupArn, minCount, log) {
+    const out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+    const all = out.TargetHealthDescriptions ?? [];
+    const leaving = all.filter(d => LEAVING.has(stateOf(d)));
+    const present = all.filter(d => !LEAVING.has(stateOf(d)));
+    const notHealthy = present.filter(d => stateOf(d) !== 'healthy');
+    const healthy = present.length - notHealthy.length;
+    const name = targetGroupName(targetGroupArn);
+    const advice = `Look at the idle service's latest events and its tasks' logs, and at the target group's ` +
+        `health check settings.`;
+    if (notHealthy.length > 0) {
+        throw new Error(`Target group '${name}' is not ready for traffic: ${notHealthy.length} of ` +
+            `${present.length} targets are not healthy:\n${notHealthy.map(targetLine).join('\n')}\n` +
+            advice);
+    }
+    const need = Math.max(minCount, 1);
+    if (healthy < need) {
+        throw new Error(`Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
+            `(the idle service's desired count is ${minCount}). ${advice}`);
+    }
+    const drainingNote = leaving.length > 0 ? `; ${leaving.length} draining, not counted` : '';
+    log.info(`Target group ${name}: ${healthy} healthy target(s)${drainingNote}`);
+}
+
+// EXTERNAL MODULE: ./src/rollout.ts
+var rollout = __nccwpck_require__(6190);
+;// CONCATENATED MODULE: ./src/preflight.ts
+/**
+ * Behaviour 1: every check before the first write, over what the adapters read. Pure: it
+ * collects every problem at once (a user fixing one thing per run is a slow loop) and works out
+ * which service is live.
+ */
+
+
+/** One or more checks failed; the message lists them all. Nothing was written. */
+class PreflightError extends Error {
+    problems;
+    name = 'PreflightError';
+    constructor(problems) {
+        super(problems.length === 1
+            ? problems[0]
+            : `${problems.length} problems:\n${problems.map(p => `  - ${p}`).join('\n')}`);
+        this.problems = problems;
+    }
+}
+/**
+ * Checks the services, the rules and the alarms; returns the pair's roles or throws. Without
+ * `recordedLive` the live service is the one holding all traffic (deploy); with it, the roles
+ * are the recorded ones and the idle share is read off the rules (promote, rollback).
+ */
+function checkFacts(facts, recordedLive) {
+    const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)];
+    const groups = attachedGroups(facts.services);
+    if (!groups)
+        throw new PreflightError(problems);
+    problems.push(...ruleProblems(facts.rules, groups));
+    if (problems.length > 0)
+        throw new PreflightError(problems);
+    if (recordedLive === undefined)
+        return rolesFromWeights(facts.services, facts.rules, groups);
+    return recordedRoles(facts.services, facts.rules, recordedLive);
+}
+function recordedRoles(services, rules, recordedLive) {
+    const live = services.find(s => s.name === recordedLive);
+    const idle = services.find(s => s.name !== recordedLive);
+    if (!live || !idle) {
+        throw new PreflightError([
+            `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services')`
+        ]);
+    }
+    const groups = { live: live.targetGroups[0], idle: idle.targetGroups[0] };
+    const shares = rules.map(r => ({ rule: r, share: (0,rollout/* describeShare */.rm)(r, groups) }));
+    const first = shares[0].share.tenths;
+    if (shares.some(s => s.share.tenths !== first || s.share.tenths < 0)) {
+        throw new PreflightError([
+            `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); put them back in step with mode: rollback`
+        ]);
+    }
+    return { live, idle, groups, tenths: first };
+}
+function serviceProblems(services) {
+    const problems = [];
+    for (const s of services) {
+        if (s.status !== 'ACTIVE')
+            problems.push(`service ${s.name} is ${s.status}, not ACTIVE`);
+        if (s.controller !== 'ECS') {
+            problems.push(`service ${s.name} uses the ${s.controller} deployment controller; its traffic is managed by ${s.controller === 'CODE_DEPLOY' ? 'CodeDeploy' : 'another tool'}, and two tools moving the same weights fight. Use a service with the ECS (rolling) deployment controller`);
+        }
+        else if (s.strategy !== 'ROLLING') {
+            problems.push(`service ${s.name} uses ECS's own ${s.strategy} deployment strategy, which moves the listener weights itself; switch it to ROLLING so only ecs-canary moves them`);
+        }
+        if (s.targetGroups.length !== 1) {
+            problems.push(`service ${s.name} is attached to ${s.targetGroups.length} target groups (${s.targetGroups.join(', ') || 'none'}); each service of the pair needs exactly one`);
+        }
+    }
+    return problems;
+}
+function attachedGroups(services) {
+    const [a, b] = services.map(s => s.targetGroups[0]);
+    if (!a || !b || services.some(s => s.targetGroups.length !== 1))
+        return undefined;
+    if (a === b)
+        return undefined;
+    return [a, b];
+}
+function ruleProblems(rules, groups) {
+    const problems = [];
+    for (const rule of rules) {
+        if (rule.forwardActions !== 1) {
+            problems.push(`${rule.arn} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`);
+            continue;
+        }
+        const strangers = rule.targets.filter(t => !groups.includes(t.arn));
+        if (strangers.length > 0) {
+            problems.push(`${rule.arn} forwards to ${strangers.map(t => t.arn).join(', ')}, which is not the target group of either service; it must forward only to ${groups.join(' and ')}`);
+        }
+    }
+    return problems;
+}
+/** Live is the group holding all traffic on every rule; a split or a disagreement is refused. */
+function rolesFromWeights(services, rules, groups) {
+    const weightOn = (rule, arn) => rule.targets.find(t => t.arn === arn)?.weight ?? 0;
+    const live0 = rules.every(r => weightOn(r, groups[0]) > 0 && weightOn(r, groups[1]) === 0);
+    const live1 = rules.every(r => weightOn(r, groups[1]) > 0 && weightOn(r, groups[0]) === 0);
+    if (live0 || live1) {
+        const [live, idle] = live0 ? [services[0], services[1]] : [services[1], services[0]];
+        const pair = { live: live.targetGroups[0], idle: idle.targetGroups[0] };
+        return { live, idle, groups: pair, tenths: 0 };
+    }
+    throw new SplitTraffic(services, rules, groups);
+}
+/** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
+class SplitTraffic extends Error {
+    services;
+    rules;
+    groups;
+    name = 'SplitTraffic';
+    constructor(services, rules, groups) {
+        const pair = { live: groups[0], idle: groups[1] };
+        const shares = rules
+            .map(r => `${r.arn}: ${(0,rollout/* describeShare */.rm)(r, pair).text} on ${services[1].name}`)
+            .join('; ');
+        super(`traffic is split between ${services[0].name} and ${services[1].name} (${shares}): a rollout is unfinished. Run with mode: promote to finish it or mode: rollback to undo it`);
+        this.services = services;
+        this.rules = rules;
+        this.groups = groups;
+    }
+}
+function alarmProblems(facts) {
+    const found = new Set(facts.alarms.map(a => a.name));
+    const problems = facts.alarmNames
+        .filter(n => !found.has(n))
+        .map(n => `alarm '${n}' does not exist in this account and region (input 'alarms')`);
+    for (const alarm of facts.alarms) {
+        if (alarm.state === 'ALARM') {
+            problems.push(`alarm '${alarm.name}' is already in ALARM (${alarm.reason}); a rollout would roll back at once. Fix what it reports first`);
+        }
+    }
+    return problems;
+}
+/** Warnings that do not stop a rollout but deserve a look. */
+function planWarnings(plan, alarms, rules) {
+    const warnings = [];
+    for (const rule of rules) {
+        if (rule.stickySeconds) {
+            warnings.push(`${rule.arn} has target-group stickiness for ${(0,src_plan/* formatDuration */.a3)(rule.stickySeconds * 1000)}: clients that reached the canary stay on it for up to that long after a rollback, whatever the weights say`);
+        }
+    }
+    const shortest = Math.min(...plan.map(s => (s.bake.kind === 'bake' ? s.bake.ms : Infinity)), Infinity);
+    for (const alarm of alarms) {
+        if (alarm.windowMs && shortest < alarm.windowMs) {
+            warnings.push(`alarm '${alarm.name}' needs ${(0,src_plan/* formatDuration */.a3)(alarm.windowMs)} (period × evaluation periods) to go off, longer than the shortest bake (${(0,src_plan/* formatDuration */.a3)(shortest)}): a stage can pass before it could see anything`);
+        }
+    }
+    return warnings;
+}
+/**
+ * A plan that outlasts the credentials would lose its hands mid-rollout, unable even to roll
+ * back: refused when the expiry is known. `margin` leaves room to ship and to roll back.
+ */
+function credentialProblem(plan, expiry, now, marginMs = 5 * 60_000) {
+    const total = plan.reduce((sum, s) => sum + (s.bake.kind === 'bake' ? s.bake.ms : 0), 0);
+    if (!expiry || now + total + marginMs <= expiry.getTime())
+        return undefined;
+    return `the plan bakes for ${(0,src_plan/* formatDuration */.a3)(total)}, but the AWS credentials expire at ${expiry.toISOString()} (in ${(0,src_plan/* formatDuration */.a3)(Math.max(0, Math.round((expiry.getTime() - now) / 1000) * 1000))}), too soon to finish or to roll back safely; raise role-duration-seconds in aws-actions/configure-aws-credentials or shorten the plan`;
+}
+
+;// CONCATENATED MODULE: ./src/github/summary.ts
+/**
+ * The job summary: what happened, stage by stage, with a chart of the new revision's share over
+ * time. Rendering is pure; only `writeSummary` touches the runner.
+ */
+
+
+/** `12:03:04` in UTC. */
+function summary_clockText(epochMs) {
+    return new Date(epochMs).toISOString().slice(11, 19);
+}
+/** Elapsed time to the second: sub-second noise would only clutter the table and the chart. */
+function elapsedText(ms) {
+    if (ms <= 0)
+        return '0s';
+    if (ms < 1000)
+        return '<1s';
+    return (0,src_plan/* formatDuration */.a3)(Math.round(ms / 1000) * 1000);
+}
+/** A table cell: no pipes or newlines may escape it. */
+function cell(text) {
+    return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || '—';
+}
+/** A fenced block that survives backticks inside the text. */
+function fenced(text) {
+    const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), m => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}text\n${text}\n${fence}`;
+}
+const RESULT_TEXT = {
+    baking: 'baking',
+    baked: 'baked',
+    paused: 'paused',
+    'rolled-back': 'rolled back'
+};
+/** The share at which a rollback began: the last stage reached. */
+function reachedShare(record) {
+    const last = record.stages[record.stages.length - 1];
+    return last?.tenths;
+}
+function outcomeLine(input, outcome) {
+    const { newService, oldService, record } = input;
+    if (input.dryRun)
+        return '**Dry run**: nothing was changed. This is what a deploy would do.';
+    if (!outcome)
+        return `**In progress**: ${newService} has not finished its rollout.`;
+    switch (outcome.result) {
+        case 'promoted':
+            return `**Promoted**: ${newService} takes ${(0,src_plan/* percentText */.fL)(outcome.tenths)} of the traffic.`;
+        case 'rolled-back': {
+            const reached = reachedShare(record);
+            const at = reached === undefined ? '' : ` at ${(0,src_plan/* percentText */.fL)(reached)}`;
+            return `**Rolled back**${at}: all traffic is back on ${oldService}.`;
+        }
+        case 'paused':
+            return (`**Paused** at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${newService}. Continue with ` +
+                '`mode: promote`, or undo with `mode: rollback`.');
+        case 'unchanged':
+            return `**Unchanged**${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : '.'}`;
+    }
+}
+function stageTable(record, stageCount) {
+    const rows = record.stages.map(stage => {
+        const baked = stage.bakeMs === undefined
+            ? 'pause'
+            : stage.endedAt === undefined
+                ? `… of ${(0,src_plan/* formatDuration */.a3)(stage.bakeMs)}`
+                : `${elapsedText(stage.endedAt - stage.startedAt)} of ${(0,src_plan/* formatDuration */.a3)(stage.bakeMs)}`;
+        return [
+            `${stage.index + 1}/${stageCount}`,
+            (0,src_plan/* percentText */.fL)(stage.tenths),
+            summary_clockText(stage.startedAt),
+            baked,
+            cell(stage.detail),
+            RESULT_TEXT[stage.status]
+        ];
+    });
+    return [
+        '| Stage | Share | Started (UTC) | Baked | Alarms | Result |',
+        '|---|--:|---|---|---|---|',
+        ...rows.map(r => `| ${r.join(' | ')} |`)
+    ].join('\n');
+}
+/**
+ * The share over time as a step line. The x axis is a band axis of elapsed-time labels; a
+ * change is two points under the same label (old share, then new), and Mermaid places equal
+ * labels at the same x, which draws the vertical edge of the step.
+ */
+function shareChart(input) {
+    const { record, newService } = input;
+    const points = [];
+    let timeline = record.timeline;
+    // A deploy starts from 0 (all traffic on one service is checked first); promote picks up
+    // wherever the engine's first timeline entry says.
+    if (input.mode === 'deploy' && (timeline[0]?.tenths ?? 0) !== 0) {
+        timeline = [{ at: record.startedAt, tenths: 0 }, ...timeline];
+    }
+    for (const entry of timeline) {
+        const prev = points[points.length - 1];
+        if (prev && prev.tenths === entry.tenths)
+            continue;
+        if (prev)
+            points.push({ at: entry.at, tenths: prev.tenths });
+        points.push({ at: entry.at, tenths: entry.tenths });
+    }
+    if (points.length === 0)
+        return '';
+    // Extend the last level to the end of the run so the final stage shows as a flat segment,
+    // and end on the outcome's share even if the engine recorded no entry for the last move.
+    const ends = record.stages.map(s => s.endedAt ?? s.startedAt);
+    const end = Math.max(...ends, points[points.length - 1].at);
+    const final = record.outcome?.tenths ?? points[points.length - 1].tenths;
+    if (end > points[points.length - 1].at || final !== points[points.length - 1].tenths) {
+        points.push({ at: end, tenths: points[points.length - 1].tenths });
+    }
+    if (final !== points[points.length - 1].tenths)
+        points.push({ at: end, tenths: final });
+    const origin = Math.min(record.startedAt, points[0].at);
+    const labels = points.map(p => `"${elapsedText(p.at - origin)}"`);
+    const values = points.map(p => String(p.tenths / 10));
+    const title = `${newService} share of traffic (%)`.replace(/"/g, "'");
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `  title "${title}"`,
+        `  x-axis "elapsed" [${labels.join(', ')}]`,
+        '  y-axis "%" 0 --> 100',
+        `  line [${values.join(', ')}]`,
+        '```'
+    ].join('\n');
+}
+function plannedTable(input, planned) {
+    const { oldService, newService } = input;
+    const rows = planned.map((stage, i) => {
+        const w = (0,src_plan/* weightsFor */.NK)(stage.tenths);
+        const bake = stage.bake.kind === 'pause' ? 'pause' : (0,src_plan/* formatDuration */.a3)(stage.bake.ms);
+        return `| ${i + 1}/${planned.length} | ${(0,src_plan/* percentText */.fL)(stage.tenths)} | ${bake} | ${w.live} | ${w.idle} |`;
+    });
+    return [
+        `| Stage | Share | Bake | ${cell(oldService)} weight | ${cell(newService)} weight |`,
+        '|---|--:|---|--:|--:|',
+        ...rows
+    ].join('\n');
+}
+/** Renders the job summary as Markdown. Pure. */
+function renderSummary(input) {
+    const { cluster, newService, oldService, plan, record, mode } = input;
+    const outcome = record.outcome;
+    const lastEnd = Math.max(record.startedAt, ...record.stages.map(s => s.endedAt ?? s.startedAt));
+    const started = new Date(record.startedAt).toISOString().slice(0, 19).replace('T', ' ');
+    const parts = [
+        `### ecs-canary: ${oldService} → ${newService} on ${cluster}`,
+        outcomeLine(input, outcome),
+        `Mode \`${mode}\` · plan \`${plan}\` · started ${started} UTC` +
+            (record.stages.length > 0 ? ` · ran ${elapsedText(lastEnd - record.startedAt)}` : '')
+    ];
+    if (outcome?.result === 'rolled-back' && outcome.reason) {
+        parts.push(`Reason:\n\n${fenced(outcome.reason)}`);
+    }
+    if (input.dryRun && input.planned)
+        parts.push(plannedTable(input, input.planned));
+    if (record.stages.length > 0) {
+        const count = input.planned?.length ?? plan.split(/\s+/).filter(Boolean).length;
+        parts.push(stageTable(record, Math.max(count, record.stages.length)));
+    }
+    const chart = shareChart(input);
+    if (chart)
+        parts.push(chart);
+    return `${parts.join('\n\n')}\n`;
+}
+/** Appends `markdown` to the job summary; a failure is a warning, never a failed step. */
+async function writeSummary(markdown, log = { warn: line => core/* warning */.$e(line) }) {
+    try {
+        await core/* summary */.z.addRaw(markdown).write();
+    }
+    catch (error) {
+        // The buffer keeps unwritten text; drop it so a later write does not repeat it.
+        core/* summary */.z.emptyBuffer();
+        const message = error instanceof Error ? error.message : String(error);
+        log.warn(`Could not write the job summary: ${message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+/**
+ * Telling people: heartbeat lines and commit statuses while the rollout runs, then the outputs,
+ * the final status, the job summary and the error annotation when it ends.
+ */
+
+
+
+
+
+/**
+ * The reporter the engine talks to while it runs. Each stage gets a collapsible log group, closed
+ * when the next opens or when the run is published.
+ */
+function liveReporter(ctx, newService) {
+    const postPending = (stage, stageCount) => ctx.status.post('pending', pendingText(stage.index, stageCount, stage.tenths, newService, stage.detail));
+    return {
+        async stageStarted(_record, stage, stageCount) {
+            closeStageGroup();
+            core/* startGroup */.Oh(`Stage ${stage.index + 1}/${stageCount}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
+            stageGroupOpen = true;
+            // A baking stage waits for its first gate reading, so its status can say how the alarms
+            // read (`· alarms OK`); a pause stage has none to wait for.
+            if (stage.bakeMs === undefined)
+                await postPending(stage, stageCount);
+        },
+        async firstReading(stage, stageCount) {
+            await postPending(stage, stageCount);
+        },
+        heartbeat(stage, elapsedMs, totalMs) {
+            ctx.log.info(`  ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService} · ${(0,src_plan/* formatDuration */.a3)(roundSeconds(elapsedMs))}/${(0,src_plan/* formatDuration */.a3)(roundSeconds(totalMs))} · ${stage.detail || 'no readings yet'}`);
+        }
+    };
+}
+let stageGroupOpen = false;
+function closeStageGroup() {
+    if (stageGroupOpen)
+        core/* endGroup */.N4();
+    stageGroupOpen = false;
+}
+function roundSeconds(ms) {
+    return Math.max(1000, Math.round(ms / 1000) * 1000);
+}
+/** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
+async function publish(ctx, end) {
+    closeStageGroup();
+    const { outcome } = end;
+    core/* setOutput */.uH(src_names/* Output */.k7.result, outcome.result);
+    core/* setOutput */.uH(src_names/* Output */.k7.percent, (0,src_plan/* percentText */.fL)(Math.max(0, outcome.tenths)).slice(0, -1));
+    core/* setOutput */.uH(src_names/* Output */.k7.liveService, outcome.liveService);
+    core/* setOutput */.uH(src_names/* Output */.k7.idleService, outcome.idleService);
+    core/* setOutput */.uH(src_names/* Output */.k7.taskDefinitionArn, end.taskDefinitionArn ?? '');
+    core/* setOutput */.uH(src_names/* Output */.k7.reason, outcome.reason);
+    if (end.settled)
+        core/* saveState */.LZ(src_names/* State */.Uw.settled, 'true');
+    if (end.summary)
+        await writeSummary(renderSummary(end.summary), ctx.log);
+    const reached = end.record?.stages.at(-1)?.tenths;
+    await ctx.status.post(end.failed ? 'failure' : outcomeState(outcome.result), outcomeText(outcome, reached));
+    if (end.restoreCommands?.length) {
+        core/* error */.z3(`Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`, { title: 'ecs-canary: restore traffic by hand' });
+    }
+    if (!end.failed) {
+        ctx.log.info(summaryLine(outcome));
+        return undefined;
+    }
+    return outcome.reason || summaryLine(outcome);
+}
+function summaryLine(outcome) {
+    switch (outcome.result) {
+        case 'promoted':
+            return `Promoted ${outcome.liveService} to 100%.`;
+        case 'paused':
+            return `Paused at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`;
+        case 'rolled-back':
+            return `Rolled back to ${outcome.liveService}: ${outcome.reason}`;
+        default:
+            return `Nothing changed. ${outcome.reason}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/alarms.ts
+/**
+ * CloudWatch adapter: reads the named alarms, metric and composite, as `AlarmView`s.
+ */
+
+/** DescribeAlarms accepts at most this many names per call. */
+const NAMES_PER_CALL = 100;
+/**
+ * Reads a fixed set of alarms with one DescribeAlarms call per poll (one per 100 names).
+ * Names that do not exist are silently absent from the result: see `missingAlarms`.
+ */
+class CloudWatchAlarms {
+    client;
+    /** The alarm names this reader asks for, as given. */
+    names;
+    constructor(client, names) {
+        this.client = client;
+        this.names = [...new Set(names)];
+    }
+    /** The current state of every named alarm that exists, metric alarms first. */
+    async describe() {
+        // With no AlarmNames, DescribeAlarms returns every alarm in the account.
+        if (this.names.length === 0)
+            return [];
+        const views = [];
+        for (let i = 0; i < this.names.length; i += NAMES_PER_CALL) {
+            views.push(...(await this.describeChunk(this.names.slice(i, i + NAMES_PER_CALL))));
+        }
+        return views;
+    }
+    async describeChunk(names) {
+        const views = [];
+        let nextToken;
+        do {
+            const input = {
+                AlarmNames: names,
+                // Without AlarmTypes, composite alarms are silently left out.
+                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                // Ask for the whole chunk at once so one call is enough; NextToken is followed anyway.
+                MaxRecords: NAMES_PER_CALL,
+                NextToken: nextToken
+            };
+            const page = await this.client.send(new dist_cjs/* DescribeAlarmsCommand */.zWD(input));
+            views.push(...(page.MetricAlarms ?? []).map(metricView));
+            views.push(...(page.CompositeAlarms ?? []).map(compositeView));
+            nextToken = page.NextToken;
+        } while (nextToken);
+        return views;
+    }
+}
+/** The names in `names` that DescribeAlarms did not return, in the order given. */
+function missingAlarms(names, views) {
+    const found = new Set(views.map(v => v.name));
+    return names.filter(name => !found.has(name));
+}
+function state(value) {
+    // An alarm whose state we cannot read has, for our purposes, no data.
+    return value === 'OK' || value === 'ALARM' ? value : 'INSUFFICIENT_DATA';
+}
+function metricView(alarm) {
+    const windowMs = evaluationWindowMs(alarm);
+    return {
+        name: alarm.AlarmName ?? '',
+        type: 'metric',
+        state: state(alarm.StateValue),
+        reason: alarm.StateReason ?? '',
+        ...(windowMs === undefined ? {} : { windowMs })
+    };
+}
+function compositeView(alarm) {
+    return {
+        name: alarm.AlarmName ?? '',
+        type: 'composite',
+        state: state(alarm.StateValue),
+        reason: alarm.StateReason ?? ''
+    };
+}
+/**
+ * Period × evaluation periods. A metric-math alarm has no Period of its own; its queries carry
+ * one each, and the longest is the one that decides how late the alarm can notice anything.
+ */
+function evaluationWindowMs(alarm) {
+    const periods = (alarm.Metrics ?? [])
+        .map(q => q.MetricStat?.Period ?? q.Period)
+        .filter((p) => typeof p === 'number' && p > 0);
+    const period = alarm.Period ?? (periods.length > 0 ? Math.max(...periods) : undefined);
+    if (!period || !alarm.EvaluationPeriods)
+        return undefined;
+    return period * alarm.EvaluationPeriods * 1000;
+}
+
+;// CONCATENATED MODULE: ./src/modes/pair.ts
+/**
+ * Reading the pair: services, rules (with their recorded state) and alarms, in parallel, once.
+ */
+
+
+
+// Lives in state.ts so the post step can use it without loading the modes.
+
+/**
+ * Reads everything the checks need. `withAlarms: false` skips the alarms: a rollback must never
+ * be blocked by the very alarm that asks for it.
+ */
+async function readPair(ctx, withAlarms = true) {
+    const names = withAlarms ? ctx.settings.alarms : [];
+    const alarmReader = new CloudWatchAlarms(ctx.clients.cloudwatch, names);
+    const [services, rules, alarms] = await Promise.all([
+        ctx.ecs.describe(ctx.settings.services),
+        ctx.traffic.read(),
+        names.length > 0 ? alarmReader.describe() : Promise.resolve([])
+    ]);
+    const [a, b] = ctx.settings.services.map(name => {
+        const found = services.find(s => s.name === name || s.arn === name);
+        if (!found)
+            throw new PreflightError([`service '${name}' was not found`]);
+        return found;
+    });
+    return {
+        rules,
+        alarms,
+        recorded: (0,src_state/* recordedState */.Od)(rules),
+        check: recordedLive => checkFacts({ services: [a, b], rules, alarmNames: names, alarms }, recordedLive)
+    };
+}
+/** A deploy while another rollout is in progress or paused on these rules is refused. */
+function refuseActiveRollout(rules) {
+    const state = (0,src_state/* recordedState */.Od)(rules);
+    if (!state || (state.phase !== 'in-progress' && state.phase !== 'paused'))
+        return;
+    throw new PreflightError([
+        `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${(0,src_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}). Finish it with mode: promote or undo it with mode: rollback before deploying again`
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/aws/metrics.ts
+/**
+ * CloudWatch adapter for canary analysis: the ALB's per-target-group metrics, both groups in one
+ * GetMetricData call.
+ */
+
+/** ALB metrics are published per minute; a finer period only finds nothing. */
+const PERIOD_S = 60;
+const PERIOD_MS = PERIOD_S * 1000;
+/** One query per statistic per side; ids are how the results are told apart. */
+const SERIES = [
+    { key: 'requests', metric: 'RequestCount', stat: 'Sum' },
+    { key: 'errors', metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
+    { key: 'latencySum', metric: 'TargetResponseTime', stat: 'Sum' },
+    { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' }
+];
+/**
+ * Sums each side's requests, 5xx responses and response times over [startMs, endMs]. The start
+ * is aligned down and the end up to the minute, so the minutes the window touches count whole.
+ * Missing data sums to zero: no request count means no requests, so the verdict waits rather
+ * than passing a canary nobody has called.
+ */
+async function readTargetGroupStats(client, arns, startMs, endMs) {
+    const loadBalancer = loadBalancerDimension(arns.loadBalancerArn);
+    const groups = {
+        canary: targetGroupDimension(arns.canaryTargetGroupArn),
+        live: targetGroupDimension(arns.liveTargetGroupArn)
+    };
+    const queries = ['canary', 'live'].flatMap(side => SERIES.map(s => ({
+        Id: `${side}_${s.key}`,
+        ReturnData: true,
+        MetricStat: {
+            Metric: {
+                Namespace: 'AWS/ApplicationELB',
+                MetricName: s.metric,
+                Dimensions: [
+                    { Name: 'LoadBalancer', Value: loadBalancer },
+                    { Name: 'TargetGroup', Value: groups[side] }
+                ]
+            },
+            Period: PERIOD_S,
+            Stat: s.stat
+        }
+    })));
+    const start = Math.floor(startMs / PERIOD_MS) * PERIOD_MS;
+    const end = Math.max(Math.ceil(endMs / PERIOD_MS) * PERIOD_MS, start + PERIOD_MS);
+    const sums = new Map();
+    let nextToken;
+    do {
+        const input = {
+            MetricDataQueries: queries,
+            StartTime: new Date(start),
+            EndTime: new Date(end),
+            NextToken: nextToken
+        };
+        const page = await client.send(new dist_cjs/* GetMetricDataCommand */.Soe(input));
+        for (const result of page.MetricDataResults ?? []) {
+            if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
+                const why = (result.Messages ?? []).map(m => m.Value).join('; ');
+                throw new Error(`CloudWatch could not return ${result.Id} for the canary analysis (${result.StatusCode}${why ? `: ${why}` : ''}); check that the role may call cloudwatch:GetMetricData.`);
+            }
+            const id = result.Id ?? '';
+            const sum = (result.Values ?? []).reduce((a, b) => a + b, 0);
+            sums.set(id, (sums.get(id) ?? 0) + sum);
+        }
+        nextToken = page.NextToken;
+    } while (nextToken);
+    const stats = (side) => ({
+        requests: sums.get(`${side}_requests`) ?? 0,
+        errors: sums.get(`${side}_errors`) ?? 0,
+        latencySum: sums.get(`${side}_latencySum`) ?? 0,
+        latencyCount: sums.get(`${side}_latencyCount`) ?? 0
+    });
+    return { canary: stats('canary'), live: stats('live') };
+}
+/**
+ * `app/<name>/<id>` from an ALB, listener or listener-rule ARN. Network load balancers are
+ * refused: they publish no HTTP status counts to compare.
+ */
+function loadBalancerDimension(arn) {
+    const resource = arn.split(':').slice(5).join(':');
+    const match = /^(?:loadbalancer|listener|listener-rule)\/(app\/[^/]+\/[^/]+)(?:\/|$)/.exec(resource);
+    if (!match) {
+        throw new Error(`'${arn}' is not the ARN of an Application Load Balancer or one of its listeners or rules; canary analysis reads the ALB's per-target-group metrics and needs one.`);
+    }
+    return match[1];
+}
+/** `targetgroup/<name>/<id>` from a target group ARN. */
+function targetGroupDimension(arn) {
+    const resource = arn.split(':').slice(5).join(':');
+    if (!/^targetgroup\/[^/]+\/[^/]+$/.test(resource)) {
+        throw new Error(`'${arn}' is not a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>).`);
+    }
+    return resource;
+}
+
+;// CONCATENATED MODULE: ./src/gates/alarms.ts
+/**
+ * Reads the alarms once per `read()`. Errors from CloudWatch propagate: the engine counts
+ * consecutive failures and decides when being blind is reason enough to roll back.
+ */
+class AlarmGate {
+    reader;
+    policy;
+    log;
+    name = 'alarms';
+    /** Alarms already warned about as INSUFFICIENT_DATA: one warning per run, not per poll. */
+    warned = new Set();
+    /** Alarms seen in an earlier read, to tell "deleted meanwhile" from "never existed". */
+    seen = new Set();
+    constructor(reader, policy, log) {
+        this.reader = reader;
+        this.policy = policy;
+        this.log = log;
+    }
+    /** The window does not matter: an alarm's state already covers its own evaluation period. */
+    async read(_window) {
+        const views = new Map((await this.reader.describe()).map(v => [v.name, v]));
+        const failures = [];
+        const states = [];
+        for (const name of this.reader.names) {
+            const view = views.get(name);
+            if (!view) {
+                failures.push(this.missingReason(name));
+                states.push(`${name} MISSING`);
+                continue;
+            }
+            this.seen.add(name);
+            states.push(`${name} ${view.state}`);
+            if (view.state === 'ALARM') {
+                failures.push(`alarm ${name} is in ALARM: ${view.reason}`);
+            }
+            else if (view.state === 'INSUFFICIENT_DATA') {
+                if (this.policy === 'alarm') {
+                    failures.push(`alarm ${name} is INSUFFICIENT_DATA, which counts as ALARM (insufficient-data: alarm): ${view.reason}`);
+                }
+                else {
+                    this.warnOnce(view);
+                }
+            }
+        }
+        return {
+            verdict: failures.length > 0 ? 'fail' : 'pass',
+            reason: failures.join('; '),
+            detail: states.length > 0 ? states.join(' · ') : 'no alarms'
+        };
+    }
+    missingReason(name) {
+        return this.seen.has(name)
+            ? `alarm ${name} no longer exists: it was deleted or renamed during the rollout, so it can no longer be watched`
+            : `alarm ${name} does not exist in this account and region: check the name in the alarms input`;
+    }
+    warnOnce(view) {
+        if (this.warned.has(view.name))
+            return;
+        this.warned.add(view.name);
+        const why = view.reason ? ` (${view.reason})` : '';
+        this.log.warn(`Alarm ${view.name} is INSUFFICIENT_DATA${why}; counting it as OK because insufficient-data is 'ok'. Set insufficient-data: alarm to stop on missing data instead.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gates/analysis.ts
+/**
+ * The analysis gate: the canary's target group against live's, over the stage so far.
+ */
+
+/**
+ * One GetMetricData read per `read()`, judged by `judge`. The window starts when the stage's
+ * weights were verified, so each stage is judged on its own traffic. Read errors propagate.
+ */
+class AnalysisGate {
+    stats;
+    arns;
+    bounds;
+    name = 'analysis';
+    constructor(stats, arns, bounds) {
+        this.stats = stats;
+        this.arns = arns;
+        this.bounds = bounds;
+    }
+    async read(window) {
+        const { canary, live } = await this.stats(this.arns, window.stageStartedAt, window.now);
+        return analysis_judge(canary, live, this.bounds);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/modes/shared.ts
+/**
+ * Pieces every traffic-moving mode shares: the gates, the recorded state, the guard for the post
+ * step, and the engine's settings.
+ */
+
+
+
+
+
+
+
+
+/** The alarm gate (when alarms are named) and the analysis gate (when on). */
+function buildGates(ctx, pair) {
+    const { settings, clients } = ctx;
+    const gates = [];
+    if (settings.alarms.length > 0) {
+        const reader = new CloudWatchAlarms(clients.cloudwatch, settings.alarms);
+        gates.push(new AlarmGate(reader, settings.insufficientData, ctx.log));
+    }
+    if (settings.analysis.enabled) {
+        gates.push(new AnalysisGate((arns, start, end) => readTargetGroupStats(clients.cloudwatch, arns, start, end), {
+            // A listener(-rule) ARN embeds the ALB's `app/<name>/<id>`: no lookup needed.
+            loadBalancerArn: settings.listenerRules[0],
+            canaryTargetGroupArn: pair.groups.idle,
+            liveTargetGroupArn: pair.groups.live
+        }, settings.analysis.bounds));
+    }
+    return gates;
+}
+/** The engine's settings for this pair. */
+function rolloutSpec(ctx, pair, plan, from) {
+    return {
+        groups: pair.groups,
+        liveService: pair.live.name,
+        idleService: pair.idle.name,
+        plan,
+        fromTenths: from,
+        pollMs: ctx.settings.pollMs,
+        blindPolls: 3,
+        rollbackBudgetMs: 60_000,
+        // SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after: finish well inside the 10 s.
+        cancelBudgetMs: 6_000
+    };
+}
+/** Saves what the post step needs to put traffic back, before the first write. */
+function saveGuard(ctx, pair) {
+    const guard = {
+        region: ctx.settings.region,
+        rules: ctx.settings.listenerRules,
+        live: pair.groups.live,
+        idle: pair.groups.idle,
+        liveService: pair.live.name,
+        idleService: pair.idle.name,
+        owner: ctx.owner
+    };
+    core/* saveState */.LZ(src_names/* State */.Uw.guard, JSON.stringify(guard));
+}
+/** Tags for `phase`, with roles swapped once promoted (the new revision is live from then on). */
+function stateTags(ctx, pair, plan, revision, phase, reason) {
+    const swapped = phase === 'promoted';
+    return (0,src_state/* encodeState */.Md)({
+        live: swapped ? pair.idle.name : pair.live.name,
+        idle: swapped ? pair.live.name : pair.idle.name,
+        plan: (0,src_plan/* formatPlan */.nT)(plan),
+        phase,
+        revision,
+        owner: ctx.owner,
+        updated: new Date(ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
+        reason
+    });
+}
+/** Records `in-progress` with this run as the owner: the rules are taken. */
+async function claimRules(ctx, pair, plan, revision) {
+    await ctx.traffic.tag(stateTags(ctx, pair, plan, revision, 'in-progress', ''));
+}
+/** The engine's phase recorder for this rollout. */
+function phaseRecorder(ctx, pair, plan, revision) {
+    return (phase, reason) => ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason));
+}
+
+;// CONCATENATED MODULE: ./src/modes/deploy.ts
+/**
+ * `mode: deploy`: check everything, claim the rules, ship the revision to the idle service, then
+ * walk the stages.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/** Runs a whole deploy. Throws only before the first write. */
+async function deploy(ctx) {
+    const { settings, log } = ctx;
+    const plan = settings.plan;
+    const pair = await core/* group */.Os('Pre-flight checks', async () => {
+        const read = await readPair(ctx);
+        refuseActiveRollout(read.rules);
+        const state = read.check(undefined);
+        for (const warning of planWarnings(plan, read.alarms, read.rules))
+            log.warn(warning);
+        const problem = credentialProblem(plan, await credentialExpiry(ctx.clients.ecs), ctx.clock.now());
+        if (problem)
+            throw new PreflightError([problem]);
+        log.info(`Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
+            `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`);
+        return state;
+    });
+    const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined;
+    const gates = buildGates(ctx, pair);
+    const summaryBase = {
+        cluster: settings.cluster,
+        newService: pair.idle.name,
+        oldService: pair.live.name,
+        plan: (0,src_plan/* formatPlan */.nT)(plan),
+        mode: settings.mode
+    };
+    if (settings.dryRun)
+        return dryRun(ctx, pair, plan, summaryBase);
+    saveGuard(ctx, pair);
+    const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition;
+    await claimRules(ctx, pair, plan, revision);
+    let recordPhase = phaseRecorder(ctx, pair, plan, revision);
+    let taskDefinitionArn;
+    try {
+        taskDefinitionArn = await core/* group */.Os(`Preparing ${pair.idle.name}`, () => prepareIdle(ctx, pair, source));
+        // A file's ARN exists only once registered: record the revision actually rolled out.
+        if (taskDefinitionArn && taskDefinitionArn !== revision) {
+            await claimRules(ctx, pair, plan, taskDefinitionArn);
+            recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn);
+        }
+    }
+    catch (error) {
+        const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${(0,rollout/* messageOf */.bD)(error)}`;
+        await recordPhase('rolled-back', reason).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
+        return {
+            outcome: {
+                result: 'unchanged',
+                tenths: 0,
+                reason,
+                liveService: pair.live.name,
+                idleService: pair.idle.name
+            },
+            failed: true,
+            settled: true
+        };
+    }
+    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, 0), {
+        traffic: ctx.traffic,
+        gates,
+        clock: ctx.clock,
+        log,
+        reporter: liveReporter(ctx, pair.idle.name),
+        recordPhase,
+        signal: ctx.signal
+    });
+    if (result.outcome.result === 'promoted')
+        await afterPromotion(ctx, pair);
+    return {
+        outcome: result.outcome,
+        failed: result.failed,
+        record: result.record,
+        settled: !result.restoreCommands,
+        ...(taskDefinitionArn ? { taskDefinitionArn } : {}),
+        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
+        summary: { ...summaryBase, record: result.record }
+    };
+}
+async function loadRevision(ctx, pair) {
+    const source = await ctx.ecs.loadTaskDefinition(ctx.settings.taskDefinition);
+    checkFamily(source.family, pair.idle, pair.live, ctx.settings.allowFamilyChange);
+    return source;
+}
+/**
+ * Puts the revision and the capacity on the idle service, waits until it is stable, and requires
+ * healthy targets: a canary with nothing healthy behind it would fail its 1% on arrival.
+ */
+async function prepareIdle(ctx, pair, source) {
+    const { settings, ecs } = ctx;
+    const taskDefinition = source ? await ecs.register(source) : undefined;
+    const desiredCount = settings.canaryCapacity === 'match' && pair.idle.desiredCount !== pair.live.desiredCount
+        ? pair.live.desiredCount
+        : undefined;
+    const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition;
+    const deploymentId = await ecs.updateIdle(pair.idle.name, {
+        ...(changeTask ? { taskDefinition } : {}),
+        ...(desiredCount !== undefined ? { desiredCount } : {})
+    });
+    if (changeTask || desiredCount !== undefined) {
+        await ecs.waitStable(pair.idle.name, {
+            intervalMs: 10_000,
+            timeoutMs: settings.serviceTimeoutMs,
+            signal: ctx.signal,
+            ...(deploymentId ? { deploymentId } : {})
+        });
+    }
+    await requireHealthyTargets(ctx.clients.elb, pair.groups.idle, desiredCount ?? pair.idle.desiredCount, ctx.log);
+    return taskDefinition;
+}
+/** `after-promotion: scale-down`: the old service goes to 0 once the new one has baked at 100%. */
+async function afterPromotion(ctx, pair) {
+    if (ctx.settings.afterPromotion !== 'scale-down')
+        return;
+    try {
+        await ctx.ecs.scaleDown(pair.live.name);
+        ctx.log.info(`Scaled ${pair.live.name} down to 0 (${src_names/* Input */.pd.afterPromotion}: scale-down).`);
+    }
+    catch (error) {
+        ctx.log.warn(`Promoted, but could not scale ${pair.live.name} down: ${(0,rollout/* messageOf */.bD)(error)}`);
+    }
+}
+function dryRun(ctx, pair, plan, base) {
+    ctx.log.info(`Dry run: nothing will be written. The plan for ${ctx.settings.listenerRules.length} rule(s):`);
+    plan.forEach((stage, i) => {
+        const w = (0,src_plan/* weightsFor */.NK)(stage.tenths);
+        const bake = stage.bake.kind === 'pause' ? 'then pause' : `bake ${(0,src_plan/* formatDuration */.a3)(stage.bake.ms)}`;
+        ctx.log.info(`  stage ${i + 1}/${plan.length}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${pair.idle.name} — weights ${pair.idle.name}=${w.idle} ${pair.live.name}=${w.live}, ${bake}`);
+    });
+    const record = { startedAt: ctx.clock.now(), stages: [], timeline: [] };
+    return {
+        outcome: {
+            result: 'unchanged',
+            tenths: 0,
+            reason: 'dry run: nothing was written',
+            liveService: pair.live.name,
+            idleService: pair.idle.name
+        },
+        failed: false,
+        settled: true,
+        summary: { ...base, record, dryRun: true, planned: plan }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes/manage.ts
+/**
+ * The modes people run by hand: `promote` (continue a paused or interrupted rollout), `rollback`
+ * (all traffic to the live service) and `status` (report, write nothing).
+ */
+
+
+
+
+
+
+
+
+
+
+/** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
+async function promote(ctx) {
+    const { settings, log } = ctx;
+    const { read, recorded, pair } = await core/* group */.Os('Pre-flight checks', async () => {
+        const read = await readPair(ctx);
+        const recorded = requireRecord(read, 'promote');
+        if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
+            throw new PreflightError([
+                `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}). Start a new one with mode: deploy`
+            ]);
+        }
+        if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
+            log.warn(`Taking over an interrupted rollout owned by ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
+        }
+        return { read, recorded, pair: read.check(recorded.live) };
+    });
+    const plan = settings.plan ?? (0,src_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
+    const ahead = (0,src_plan/* remainingStages */.qQ)(plan, pair.tenths);
+    log.info(`${pair.idle.name} holds ${(0,src_plan/* percentText */.fL)(pair.tenths)}; stages ahead: ${(0,src_plan/* formatPlan */.nT)(ahead) || 'none (finish now)'}`);
+    const base = summaryBase(ctx, pair, (0,src_plan/* formatPlan */.nT)(plan));
+    if (settings.dryRun) {
+        return {
+            outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
+            failed: false,
+            settled: true,
+            summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
+        };
+    }
+    void read;
+    saveGuard(ctx, pair);
+    await claimRules(ctx, pair, plan, recorded.revision);
+    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, pair.tenths), {
+        traffic: ctx.traffic,
+        gates: buildGates(ctx, pair),
+        clock: ctx.clock,
+        log,
+        reporter: liveReporter(ctx, pair.idle.name),
+        recordPhase: phaseRecorder(ctx, pair, plan, recorded.revision),
+        signal: ctx.signal
+    });
+    if (result.outcome.result === 'promoted' && settings.afterPromotion === 'scale-down') {
+        await ctx.ecs
+            .scaleDown(pair.live.name)
+            .catch(e => log.warn(`Promoted, but could not scale ${pair.live.name} down: ${(0,rollout/* messageOf */.bD)(e)}`));
+    }
+    return {
+        outcome: result.outcome,
+        failed: result.failed,
+        record: result.record,
+        settled: !result.restoreCommands,
+        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
+        summary: { ...base, record: result.record }
+    };
+}
+/**
+ * `mode: rollback`: all traffic to the live service. After a promotion, the service that was
+ * live before it (kept running at 0% with `after-promotion: keep`) takes it back.
+ */
+async function rollback(ctx) {
+    const { log } = ctx;
+    const read = await readPair(ctx, false);
+    const recorded = requireRecord(read, 'rollback');
+    const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live;
+    const pair = read.check(target);
+    if (pair.tenths === 0 && !holdsRules(recorded)) {
+        log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
+        return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true };
+    }
+    if (recorded.phase === 'promoted') {
+        // Undoing a promotion sends everything to a service that may have been scaled down.
+        await requireHealthyTargets(ctx.clients.elb, pair.groups.live, 1, log);
+    }
+    if (ctx.settings.dryRun) {
+        log.info(`Dry run: would put 100% back on ${pair.live.name} (now ${(0,src_plan/* percentText */.fL)(1000 - pair.tenths)}).`);
+        return {
+            outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
+            failed: false,
+            settled: true
+        };
+    }
+    const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision);
+    if (pair.tenths === 0) {
+        // Traffic is safe already, but an in-progress or paused record would refuse every later
+        // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
+        const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${(0,src_state/* ownerUrl */.p0)(ctx.owner)})`;
+        await recordPhase('rolled-back', reason);
+        log.info(`All traffic is already on ${pair.live.name}; the ${recorded.phase} record is now rolled-back.`);
+        return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true };
+    }
+    saveGuard(ctx, pair);
+    const startedAt = ctx.clock.now();
+    try {
+        await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 });
+    }
+    catch (error) {
+        return {
+            outcome: outcome(pair, 'rolled-back', pair.tenths, `rollback failed: ${(0,rollout/* messageOf */.bD)(error)}`),
+            failed: true,
+            settled: false,
+            restoreCommands: ctx.traffic.restoreCommands(pair.groups)
+        };
+    }
+    const reason = `rolled back by hand from ${(0,src_plan/* percentText */.fL)(pair.tenths)} (${(0,src_state/* ownerUrl */.p0)(ctx.owner)})`;
+    await recordPhase('rolled-back', reason);
+    log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
+    const end = outcome(pair, 'rolled-back', 0, reason);
+    // No stages ran; the summary still tells the outcome, the reason and the drop to 0%.
+    const timeline = [
+        { at: startedAt, tenths: pair.tenths },
+        { at: ctx.clock.now(), tenths: 0 }
+    ];
+    return {
+        outcome: end,
+        failed: false,
+        settled: true,
+        summary: {
+            ...summaryBase(ctx, pair, recorded.plan),
+            record: { startedAt, stages: [], timeline, outcome: end }
+        }
+    };
+}
+/** `mode: status`: prints the pair, the share on every rule and the record; writes nothing. */
+async function manage_status(ctx) {
+    const { log } = ctx;
+    const read = await readPair(ctx, false);
+    const recorded = read.recorded;
+    let pair;
+    try {
+        pair = read.check(recorded?.live);
+    }
+    catch (error) {
+        log.warn((0,rollout/* messageOf */.bD)(error));
+        throw error;
+    }
+    log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}`);
+    for (const rule of read.rules) {
+        log.info(`  ${rule.arn}: ${(0,rollout/* describeShare */.rm)(rule, pair.groups).text} on ${pair.idle.name}`);
+    }
+    if (recorded) {
+        log.info(`Phase: ${recorded.phase} (updated ${recorded.updated})`);
+        log.info(`Plan: ${recorded.plan}`);
+        log.info(`Owner: ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}`);
+        if (recorded.revision)
+            log.info(`Revision: ${recorded.revision}`);
+        if (recorded.reason)
+            log.info(`Reason: ${recorded.reason}`);
+    }
+    else {
+        log.info('No rollout is recorded on these rules yet.');
+    }
+    const reason = recorded
+        ? `${recorded.phase} at ${(0,src_plan/* percentText */.fL)(pair.tenths)}`
+        : 'no rollout recorded';
+    return { outcome: outcome(pair, 'unchanged', pair.tenths, reason), failed: false, settled: true };
+}
+/** Whether the record keeps a new deploy off these rules. */
+function holdsRules(recorded) {
+    return recorded.phase === 'in-progress' || recorded.phase === 'paused';
+}
+/**
+ * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
+ * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
+ */
+function recordedPlan(ctx, recorded) {
+    try {
+        return (0,src_plan/* parsePlan */.vS)(recorded.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+    }
+    catch {
+        ctx.log.warn(`The recorded plan '${recorded.plan}' does not parse; recording '100' instead.`);
+        return (0,src_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+    }
+}
+function requireRecord(read, mode) {
+    if (read.recorded)
+        return read.recorded;
+    throw new PreflightError([
+        `no rollout is recorded on these rules, so there is nothing to ${mode}; start one with mode: deploy`
+    ]);
+}
+function outcome(pair, result, tenths, reason) {
+    return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
+}
+function summaryBase(ctx, pair, plan) {
+    return {
+        cluster: ctx.settings.cluster,
+        newService: pair.idle.name,
+        oldService: pair.live.name,
+        plan,
+        mode: ctx.settings.mode
+    };
+}
+function emptyRecord(ctx) {
+    return { startedAt: ctx.clock.now(), stages: [], timeline: [] };
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+/**
+ * The main step: read the settings, run the mode, report. With `post.ts`, the only caller of
+ * `core.setFailed`.
+ */
+
+
+
+
+
+
+
+
+const MODES = {
+    deploy: deploy,
+    promote: promote,
+    rollback: rollback,
+    status: manage_status
+};
+/** Runs the main step. Never throws: every failure ends in `core.setFailed`. */
+async function runMain() {
+    // First of all: from now on the same bundle, run again by the runner, is the post step.
+    core/* saveState */.LZ(src_names/* State */.Uw.isPost, 'true');
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (!controller.signal.aborted) {
+            core/* warning */.$e(`Received ${signal}: the job is being cancelled; stopping and restoring traffic.`);
+        }
+        controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let ctx;
+    try {
+        const settings = readSettings(name => core/* getInput */.V4(name));
+        ctx = makeContext(settings, controller.signal);
+        const end = await MODES[settings.mode](ctx);
+        const failure = await publish(ctx, end);
+        if (failure)
+            core/* setFailed */.C1(failure);
+    }
+    catch (error) {
+        // Only checks and reads throw out of a mode: nothing was moved.
+        const message = (0,rollout/* messageOf */.bD)(error);
+        core/* setOutput */.uH(src_names/* Output */.k7.result, 'unchanged');
+        core/* setOutput */.uH(src_names/* Output */.k7.reason, message);
+        await ctx?.status.post('failure', `refused: ${message}`);
+        core/* setFailed */.C1(message);
+    }
+    finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+    }
+}
+
+
+/***/ }),
+
+/***/ 6455:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Uw: () => (/* binding */ State),
+/* harmony export */   k7: () => (/* binding */ Output),
+/* harmony export */   pd: () => (/* binding */ Input),
+/* harmony export */   vw: () => (/* binding */ Tag)
+/* harmony export */ });
+/** Every public name in one place: inputs, outputs, saved state and the tags kept on the rules. */
+const Input = {
+    cluster: 'cluster',
+    services: 'services',
+    listenerRules: 'listener-rules',
+    taskDefinition: 'task-definition',
+    stages: 'stages',
+    bakeTime: 'bake-time',
+    alarms: 'alarms',
+    pollInterval: 'poll-interval',
+    insufficientData: 'insufficient-data',
+    mode: 'mode',
+    canaryCapacity: 'canary-capacity',
+    afterPromotion: 'after-promotion',
+    serviceTimeout: 'service-timeout',
+    allowFamilyChange: 'allow-family-change',
+    analysis: 'analysis',
+    maxErrorRate: 'max-error-rate',
+    maxLatency: 'max-latency',
+    minRequests: 'min-requests',
+    statusContext: 'status-context',
+    githubToken: 'github-token',
+    dryRun: 'dry-run'
+};
+const Output = {
+    result: 'result',
+    percent: 'percent',
+    liveService: 'live-service',
+    idleService: 'idle-service',
+    taskDefinitionArn: 'task-definition-arn',
+    reason: 'reason'
+};
+/** Keys of `core.saveState`; the post step reads them back as `STATE_<key>`. */
+const State = {
+    /** Set by main at its very start: its presence tells the bundle it runs as the post step. */
+    isPost: 'is-post',
+    /** JSON of `Guard`: what post needs to put traffic back if main dies mid-rollout. */
+    guard: 'guard',
+    /** Set by main once traffic is safe (verified promoted, rolled back or paused). */
+    settled: 'settled'
+};
+/**
+ * Tags on every listener rule (or listener) that record the rollout. ELB tag values allow
+ * letters, digits, spaces and `_ . : / = + - @`, at most 256 characters.
+ */
+const Tag = {
+    live: 'ecs-canary:live',
+    idle: 'ecs-canary:idle',
+    plan: 'ecs-canary:plan',
+    phase: 'ecs-canary:phase',
+    revision: 'ecs-canary:revision',
+    owner: 'ecs-canary:owner',
+    updated: 'ecs-canary:updated',
+    reason: 'ecs-canary:reason'
+};
+
+
+/***/ }),
+
+/***/ 2464:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E9: () => (/* binding */ parseDuration),
+/* harmony export */   NK: () => (/* binding */ weightsFor),
+/* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   fL: () => (/* binding */ percentText),
+/* harmony export */   my: () => (/* binding */ DEFAULT_STAGES),
+/* harmony export */   nT: () => (/* binding */ formatPlan),
+/* harmony export */   qQ: () => (/* binding */ remainingStages),
+/* harmony export */   tC: () => (/* binding */ shareOf),
+/* harmony export */   vS: () => (/* binding */ parsePlan)
+/* harmony export */ });
+/** The ladder used when `stages` is empty in `deploy` mode. */
+const DEFAULT_STAGES = '1,2,5,10,50,100';
+/** An input value that does not parse; the message names the input and the value. */
+class InputError extends Error {
+    input;
+    constructor(input, message) {
+        super(`Input '${input}': ${message}`);
+        this.input = input;
+        this.name = 'InputError';
+    }
+}
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+/**
+ * Parses `45s`, `5m`, `1h30m`, `1500ms` into milliseconds. A bare number is refused: `5` could
+ * mean seconds or minutes, and guessing wrong bakes for 60 times too long or too short.
+ */
+function parseDuration(input, value) {
+    const text = value.trim().toLowerCase();
+    if (!DURATION.test(text)) {
+        throw new InputError(input, `'${value}' is not a duration; write it with a unit, like 45s, 5m or 1h30m`);
+    }
+    let ms = 0;
+    for (const [, amount, unit] of text.matchAll(PART))
+        ms += Number(amount) * UNIT_MS[unit];
+    return Math.round(ms);
+}
+/** Formats milliseconds the way the inputs are written: `1h30m`, `5m`, `45s`, `1.5s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    if (ms % 1000 !== 0)
+        return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s`;
+    let s = ms / 1000;
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
+}
+/** `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100. */
+function parsePercent(input, entry, text) {
+    if (!/^\d{1,3}(?:\.\d)?$/.test(text)) {
+        throw new InputError(input, `'${entry}': '${text}' is not a percentage with at most one decimal (like 0.5, 5 or 50)`);
+    }
+    const tenths = Math.round(Number(text) * 10);
+    if (tenths < 1 || tenths > 1000) {
+        throw new InputError(input, `'${entry}': ${text}% is outside 0.1–100`);
+    }
+    return tenths;
+}
+/**
+ * Parses a plan: `PERCENT[:BAKE]` entries separated by commas, spaces or newlines; BAKE is a
+ * duration or `pause`; entries without one bake for `defaultBakeMs`. Shares must rise strictly
+ * and the last must be 100.
+ */
+function parsePlan(value, defaultBakeMs, input = 'stages') {
+    const entries = value.split(/[\s,]+/).filter(Boolean);
+    if (entries.length === 0)
+        throw new InputError(input, 'no stages given');
+    const stages = entries.map(entry => {
+        const [percent, bake, extra] = entry.split(':');
+        if (extra !== undefined) {
+            throw new InputError(input, `'${entry}' has more than one ':'; write PERCENT or PERCENT:BAKE`);
+        }
+        const tenths = parsePercent(input, entry, percent);
+        if (bake === undefined || bake === '')
+            return { tenths, bake: { kind: 'bake', ms: defaultBakeMs } };
+        if (bake.toLowerCase() === 'pause')
+            return { tenths, bake: { kind: 'pause' } };
+        return { tenths, bake: { kind: 'bake', ms: parseDuration(input, bake) } };
+    });
+    stages.forEach((stage, i) => {
+        if (i > 0 && stage.tenths <= stages[i - 1].tenths) {
+            throw new InputError(input, `stages must rise strictly: ${percentText(stage.tenths)} comes after ${percentText(stages[i - 1].tenths)}`);
+        }
+    });
+    const last = stages[stages.length - 1];
+    if (last.tenths !== 1000) {
+        throw new InputError(input, `the last stage must be 100, not ${percentText(last.tenths)}`);
+    }
+    if (last.bake.kind === 'pause') {
+        throw new InputError(input, `'100:pause' cannot be resumed to anything; end with 100 or 100:BAKE`);
+    }
+    return stages;
+}
+/** `5` → `0.5%`, `500` → `50%`. */
+function percentText(tenths) {
+    return `${tenths % 10 === 0 ? tenths / 10 : (tenths / 10).toFixed(1)}%`;
+}
+/**
+ * The weights that give the idle group exactly `tenths` of the traffic. Whole percentages use a
+ * total of 100 (5 % → 5/95) so the rule reads like the plan; others use 1000 (0.5 % → 5/995).
+ * Both stay within ELB's 0..999.
+ */
+function weightsFor(tenths) {
+    if (!Number.isInteger(tenths) || tenths < 0 || tenths > 1000) {
+        throw new RangeError(`share ${tenths} is outside 0..1000 tenths`);
+    }
+    if (tenths % 10 === 0)
+        return { idle: tenths / 10, live: 100 - tenths / 10 };
+    return { idle: tenths, live: 1000 - tenths };
+}
+/**
+ * The idle group's share given the weights on a rule, or `undefined` when no traffic is
+ * forwarded at all. Rounded to the nearest tenth; `exact` says whether rounding was needed.
+ */
+function shareOf(weights) {
+    const total = weights.idle + weights.live;
+    if (total <= 0)
+        return undefined;
+    const tenths = Math.round((weights.idle * 1000) / total);
+    return { tenths, exact: (weights.idle * 1000) % total === 0 };
+}
+/** The plan in the compact text used in tags and logs: `1:5m 2:5m 25:pause 100:5m`. */
+function formatPlan(plan) {
+    return plan
+        .map(s => {
+        const pct = percentText(s.tenths).slice(0, -1);
+        return `${pct}:${s.bake.kind === 'pause' ? 'pause' : formatDuration(s.bake.ms)}`;
+    })
+        .join(' ');
+}
+/** The stages still ahead of a rollout whose idle group holds `tenths` now. */
+function remainingStages(plan, tenths) {
+    return plan.filter(s => s.tenths > tenths);
+}
+
+
+/***/ }),
+
+/***/ 6661:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   runPost: () => (/* binding */ runPost)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(586);
+/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6979);
+/* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6460);
+/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9373);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5625);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6455);
+/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6190);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2462);
+/**
+ * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
+ * on the live service — but only where the rules still carry this run's ownership. Errors that
+ * leave traffic safe are warnings; only traffic left unsafe fails the step.
+ */
+
+
+
+
+
+
+
+
+
+/** Runs the post step. Never throws. */
+async function runPost() {
+    const saved = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_4__/* .State */ .Uw.guard);
+    if (!saved || _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_4__/* .State */ .Uw.settled) === 'true') {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('ecs-canary post: nothing to undo.');
+        return;
+    }
+    let traffic;
+    let guard;
+    try {
+        guard = JSON.parse(saved);
+        traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_7__/* .ElasticLoadBalancingV2Client */ .MlD((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_8__/* .clientConfig */ .y)(guard.region)), guard.rules, {
+            clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
+            log: _log_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .u,
+            region: guard.region
+        });
+        await restoreIfOurs(traffic, guard);
+    }
+    catch (error) {
+        const commands = traffic && guard ? traffic.restoreCommands(guard) : [];
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: the main step ended mid-rollout and traffic could not be restored: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_5__/* .messageOf */ .bD)(error)}` +
+            (commands.length
+                ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
+                : ''));
+    }
+}
+async function restoreIfOurs(traffic, guard) {
+    const views = await traffic.read();
+    const recorded = (0,_state_js__WEBPACK_IMPORTED_MODULE_6__/* .recordedState */ .Od)(views);
+    if (!recorded || recorded.owner !== guard.owner) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_state_js__WEBPACK_IMPORTED_MODULE_6__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
+        return;
+    }
+    if (recorded.phase !== 'in-progress') {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`);
+        return;
+    }
+    const moved = views.filter(v => (0,_rollout_js__WEBPACK_IMPORTED_MODULE_5__/* .describeShare */ .rm)(v, guard).tenths !== 0);
+    if (moved.length > 0) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`);
+        await traffic.restore(guard, { budgetMs: 60_000 });
+    }
+    const reason = `the job ended mid-rollout; the post step put all traffic back on ${guard.liveService}`;
+    try {
+        await traffic.tag({
+            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.phase]: 'rolled-back',
+            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.reason]: (0,_state_js__WEBPACK_IMPORTED_MODULE_6__/* .tagValue */ .EZ)(reason),
+            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+        });
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_5__/* .messageOf */ .bD)(error)}`);
+    }
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' });
+}
+
+
+/***/ }),
+
+/***/ 6190:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   bD: () => (/* binding */ messageOf),
+/* harmony export */   p1: () => (/* binding */ runRollout),
+/* harmony export */   rm: () => (/* binding */ describeShare)
+/* harmony export */ });
+/* unused harmony exports DriftError, expectShare */
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2464);
+/**
+ * The engine: walks the stages, bakes each against the gates, and puts traffic back on the live
+ * service the moment anything is wrong. It talks only to the small ports below, so it runs
+ * against fakes and a fake clock in milliseconds.
+ */
+
+/** Weights on the rules are not what this run left there: someone else is acting. */
+class DriftError extends Error {
+    name = 'DriftError';
+}
+class Cancelled extends Error {
+    name = 'Cancelled';
+}
+/** A gate said no: roll back with this reason. */
+class GateFailure extends Error {
+    name = 'GateFailure';
+}
+/** A gate could not judge in time: hold traffic where it is. */
+class NotEnoughData extends Error {
+    name = 'NotEnoughData';
+}
+/** Runs the stages of `spec.plan` above `spec.fromTenths`. Never throws. */
+async function runRollout(spec, deps) {
+    const { clock, log, traffic } = deps;
+    const record = { startedAt: clock.now(), stages: [], timeline: [] };
+    record.timeline.push({ at: clock.now(), tenths: spec.fromTenths });
+    let current = spec.fromTenths;
+    let wrote = false;
+    const finish = (outcome, failed, restoreCommands) => {
+        record.outcome = outcome;
+        const last = record.stages.at(-1);
+        if (last && !last.endedAt)
+            last.endedAt = clock.now();
+        return { outcome, record, failed, ...(restoreCommands ? { restoreCommands } : {}) };
+    };
+    const outcome = (result, tenths, reason) => {
+        const swapped = result === 'promoted';
+        return {
+            result,
+            tenths,
+            reason,
+            liveService: swapped ? spec.idleService : spec.liveService,
+            idleService: swapped ? spec.liveService : spec.idleService
+        };
+    };
+    try {
+        // Before each shift the weights must be what this run left: read here for the first, and
+        // at the end of each bake for the others (the same moment, so not read twice).
+        await expectShare(traffic, spec.groups, current);
+        for (const stage of spec.plan) {
+            if (stage.tenths <= spec.fromTenths)
+                continue;
+            throwIfCancelled(deps.signal);
+            wrote = true;
+            await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal });
+            current = stage.tenths;
+            const stageRecord = startStage(record, spec.plan, stage, clock.now());
+            // The reporter first: it opens the stage's log group, which the line below belongs in.
+            await deps.reporter.stageStarted(record, stageRecord, spec.plan.length);
+            log.info(`Stage ${stageRecord.index + 1}/${spec.plan.length}: ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(stage.tenths)} on ${spec.idleService}` +
+                (stage.bake.kind === 'bake'
+                    ? `, baking ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(stage.bake.ms)}`
+                    : ', then pause'));
+            if (stage.bake.kind === 'pause') {
+                stageRecord.status = 'paused';
+                stageRecord.endedAt = clock.now();
+                await deps.recordPhase('paused', `paused at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(current)}`);
+                return finish(outcome('paused', current, `paused at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(current)} as planned`), false);
+            }
+            await bake(spec, deps, stageRecord, stage.bake.ms);
+            stageRecord.status = 'baked';
+            stageRecord.endedAt = clock.now();
+            await expectShare(traffic, spec.groups, current);
+        }
+        await deps.recordPhase('promoted', '');
+        return finish(outcome('promoted', current, ''), false);
+    }
+    catch (error) {
+        // A cancel can also surface as an ordinary error, from a write or read-back it cut short:
+        // that is still a cancel. The engine's own verdicts (drift, a gate) keep their reasons.
+        const verdict = error instanceof DriftError || error instanceof GateFailure || error instanceof NotEnoughData;
+        const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict);
+        const reason = cancelled ? cancelledReason(spec) : reasonOf(error, spec);
+        const stageRecord = record.stages.at(-1);
+        if (error instanceof DriftError) {
+            // Never fight another actor: report what was found and write nothing to the weights.
+            log.warn(reason);
+            if (!wrote)
+                return finish(outcome('unchanged', current, reason), true);
+            await deps.recordPhase('paused', reason).catch(() => undefined);
+            return finish(outcome('paused', current, reason), true);
+        }
+        if (error instanceof NotEnoughData) {
+            if (stageRecord) {
+                stageRecord.status = 'paused';
+                stageRecord.endedAt = clock.now();
+            }
+            await deps.recordPhase('paused', reason).catch(() => undefined);
+            return finish(outcome('paused', current, reason), true);
+        }
+        if (!wrote)
+            return finish(outcome('unchanged', current, reason), true);
+        if (stageRecord) {
+            stageRecord.status = 'rolled-back';
+            stageRecord.endedAt = clock.now();
+        }
+        return rollBack(spec, deps, cancelled, reason, current, record, finish, outcome);
+    }
+}
+async function rollBack(spec, deps, cancelled, reason, current, record, finish, outcome) {
+    const { clock, log, traffic } = deps;
+    log.warn(`Rolling back: ${reason}`);
+    // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
+    const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs;
+    try {
+        // No abort signal here: the run's own is already aborted under a cancel, and the restore
+        // must still go out. The budget bounds it instead.
+        await traffic.restore(spec.groups, { budgetMs });
+    }
+    catch (error) {
+        const commands = traffic.restoreCommands(spec.groups);
+        const why = `${reason}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`;
+        return finish(outcome('rolled-back', current, why), true, commands);
+    }
+    record.timeline.push({ at: clock.now(), tenths: 0 });
+    log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`);
+    const final = cancelled ? `cancelled: traffic restored to ${spec.liveService}` : reason;
+    await deps
+        .recordPhase('rolled-back', final)
+        .catch(e => log.warn(`Could not record the rollback on the rules: ${messageOf(e)}`));
+    return finish(outcome('rolled-back', 0, final), true);
+}
+function startStage(record, plan, stage, now) {
+    const stageRecord = {
+        index: plan.indexOf(stage),
+        tenths: stage.tenths,
+        startedAt: now,
+        ...(stage.bake.kind === 'bake' ? { bakeMs: stage.bake.ms } : {}),
+        status: 'baking',
+        detail: ''
+    };
+    record.stages.push(stageRecord);
+    record.timeline.push({ at: now, tenths: stage.tenths });
+    return stageRecord;
+}
+/** Bakes one stage: polls every gate each `pollMs` until the bake time has passed. */
+async function bake(spec, deps, stage, bakeMs) {
+    const { clock, log } = deps;
+    const startedAt = stage.startedAt;
+    let endsAt = startedAt + bakeMs;
+    let extended = false;
+    let blind = 0;
+    const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)));
+    let nextHeartbeat = startedAt + heartbeatMs;
+    for (let poll = 0;; poll++) {
+        throwIfCancelled(deps.signal);
+        const now = clock.now();
+        const readings = await readGates(deps.gates, startedAt, now);
+        if (readings instanceof Error) {
+            blind++;
+            log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
+            if (poll === 0)
+                await deps.reporter.firstReading?.(stage, spec.plan.length);
+            if (blind >= spec.blindPolls) {
+                throw new GateFailure(`the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
+            }
+        }
+        else {
+            blind = 0;
+            stage.detail = readings
+                .map(r => r.detail)
+                .filter(Boolean)
+                .join(' · ');
+            if (poll === 0)
+                await deps.reporter.firstReading?.(stage, spec.plan.length);
+            const failed = readings.filter(r => r.verdict === 'fail');
+            if (failed.length > 0)
+                throw new GateFailure(failed.map(r => r.reason).join('; '));
+            const waiting = readings.filter(r => r.verdict === 'wait');
+            if (now >= endsAt) {
+                if (waiting.length === 0)
+                    return;
+                const why = waiting.map(r => r.reason).join('; ');
+                if (extended)
+                    throw new NotEnoughData(`held at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(stage.tenths)}: ${why}`);
+                extended = true;
+                endsAt += bakeMs;
+                log.info(`Extending the bake by ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(bakeMs)} to gather data: ${why}`);
+            }
+        }
+        if (clock.now() >= nextHeartbeat) {
+            deps.reporter.heartbeat(stage, clock.now() - startedAt, endsAt - startedAt);
+            nextHeartbeat += heartbeatMs;
+        }
+        // Past the end only a failed read keeps us here: retry it at the poll interval.
+        const wake = now >= endsAt ? now + spec.pollMs : Math.min(startedAt + (poll + 1) * spec.pollMs, endsAt);
+        await clock.sleep(Math.max(0, wake - clock.now()), deps.signal);
+    }
+}
+/** Reads every gate at once; an Error when any of them could not be read. */
+async function readGates(gates, stageStartedAt, now) {
+    try {
+        return await Promise.all(gates.map(g => g.read({ stageStartedAt, now })));
+    }
+    catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+    }
+}
+/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
+async function expectShare(traffic, groups, tenths) {
+    const views = await traffic.read();
+    const wrong = views
+        .map(view => ({ view, found: describeShare(view, groups) }))
+        .filter(({ found }) => found.tenths !== tenths || !found.ours);
+    if (wrong.length === 0)
+        return;
+    throw new DriftError(`the weights changed under this run: expected ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(tenths)} on the new revision, found ` +
+        wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
+        '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.');
+}
+/** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
+function describeShare(view, groups) {
+    const weight = (arn) => view.targets.find(t => t.arn === arn)?.weight ?? 0;
+    const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle);
+    const share = (0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .shareOf */ .tC)({ live: weight(groups.live), idle: weight(groups.idle) });
+    const ours = others.length === 0 && view.forwardActions === 1;
+    const tenths = share?.tenths ?? -1;
+    const text = !ours
+        ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
+        : share
+            ? `${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(share.tenths)} (weights ${weight(groups.idle)}/${weight(groups.live)})`
+            : 'no traffic at all';
+    return { tenths, ours, text };
+}
+function throwIfCancelled(signal) {
+    if (signal.aborted)
+        throw new Cancelled('the job was cancelled');
+}
+function cancelledReason(spec) {
+    return `cancelled: traffic restored to ${spec.liveService}`;
+}
+function reasonOf(error, spec) {
+    if (error instanceof Cancelled)
+        return cancelledReason(spec);
+    if (error instanceof GateFailure || error instanceof DriftError || error instanceof NotEnoughData)
+        return error.message;
+    return messageOf(error);
+}
+/** The message of anything thrown, Error or not. */
+function messageOf(error) {
+    if (error instanceof Error)
+        return error.message;
+    return typeof error === 'string' ? error : JSON.stringify(error);
+}
+
+
+/***/ }),
+
+/***/ 2462:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EZ: () => (/* binding */ tagValue),
+/* harmony export */   Md: () => (/* binding */ encodeState),
+/* harmony export */   Od: () => (/* binding */ recordedState),
+/* harmony export */   p0: () => (/* binding */ ownerUrl),
+/* harmony export */   zP: () => (/* binding */ runOwner)
+/* harmony export */ });
+/* unused harmony export decodeState */
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+/**
+ * The rollout's record, kept as tags on every listener rule so any later run, from any workflow,
+ * can see what is going on. Pure: encoding to and from tag maps.
+ */
+
+const PHASES = ['in-progress', 'paused', 'promoted', 'rolled-back'];
+/** Characters ELB refuses in tag values, replaced by a space (`(`, `%`, `,`, quotes...). */
+const NOT_ALLOWED = /[^\p{L}\p{N} _.:/=+\-@]/gu;
+const MAX_VALUE = 256;
+/** Makes any text a valid ELB tag value. */
+function tagValue(text) {
+    const clean = text.replace(NOT_ALLOWED, ' ').replace(/\s+/g, ' ').trim();
+    return clean.length <= MAX_VALUE ? clean : `${clean.slice(0, MAX_VALUE - 3)}...`;
+}
+/** The tag map that records `state`. */
+function encodeState(state) {
+    return {
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live]: tagValue(state.live),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle]: tagValue(state.idle),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan]: tagValue(state.plan),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase]: state.phase,
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision]: tagValue(state.revision),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner]: tagValue(state.owner),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated]: tagValue(state.updated),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason]: tagValue(state.reason)
+    };
+}
+/** The recorded state, or `undefined` when the rule carries no (or a broken) record. */
+function decodeState(tags) {
+    const phase = tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase];
+    if (!phase || !PHASES.includes(phase) || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live] || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle])
+        return undefined;
+    return {
+        live: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live],
+        idle: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle],
+        plan: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan] ?? '',
+        phase,
+        revision: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision] ?? '',
+        owner: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner] ?? '',
+        updated: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated] ?? '',
+        reason: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason] ?? ''
+    };
+}
+/** This run's identity, from the runner's environment. */
+function runOwner(env = process.env) {
+    const repo = env.GITHUB_REPOSITORY || 'local';
+    return `${repo}/runs/${env.GITHUB_RUN_ID || '0'}/${env.GITHUB_RUN_ATTEMPT || '1'}`;
+}
+/** A link to the run that owns a rollout, for messages. */
+function ownerUrl(owner, env = process.env) {
+    const m = /^(.+)\/runs\/(\d+)\/(\d+)$/.exec(owner);
+    if (!m)
+        return owner;
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    return `${server}/${m[1]}/actions/runs/${m[2]}/attempts/${m[3]}`;
+}
+/** The state recorded on the rules; the first rule that carries one speaks for all. */
+function recordedState(rules) {
+    for (const rule of rules) {
+        const state = decodeState(rule.tags);
+        if (state)
+            return state;
+    }
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 6257:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ core_debug),
+  N4: () => (/* binding */ endGroup),
+  z3: () => (/* binding */ error),
+  V4: () => (/* binding */ getInput),
+  Gu: () => (/* binding */ getState),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  LZ: () => (/* binding */ saveState),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Oh: () => (/* binding */ startGroup),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, setSecret, toPlatformPath, toPosixPath, toWin32Path
+
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
+    }
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
 
 /***/ })
 

@@ -2,23 +2,18 @@
  * Everything a mode needs, built once from the settings: the adapters, the clock, the log, the
  * commit status. The only place that wires concrete adapters together.
  */
-import * as core from '@actions/core'
 import { context as githubContext } from '@actions/github'
 import { makeClients, type Clients } from './aws/clients.js'
 import { EcsServices } from './aws/ecs.js'
 import { ElbTraffic } from './aws/traffic.js'
 import { systemClock } from './clock.js'
+import { coreLog } from './log.js'
 import { CommitStatus, defaultStatusContext, runUrl, statusTarget } from './github/status.js'
 import type { Settings } from './inputs.js'
 import { runOwner } from './state.js'
 import type { Clock, Log } from './types.js'
 
-/** The runner's log, through `@actions/core`. */
-export const coreLog: Log = {
-  info: line => core.info(line),
-  warn: line => core.warning(line),
-  debug: line => core.debug(line)
-}
+export { coreLog }
 
 /** What every mode works with. */
 export interface Context {

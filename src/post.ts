@@ -4,14 +4,14 @@
  * leave traffic safe are warnings; only traffic left unsafe fails the step.
  */
 import * as core from '@actions/core'
-import { makeClients } from './aws/clients.js'
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { clientConfig } from './aws/config.js'
 import { ElbTraffic } from './aws/traffic.js'
 import { systemClock } from './clock.js'
-import { coreLog } from './context.js'
-import { recordedState } from './modes/pair.js'
+import { coreLog } from './log.js'
 import { State, Tag } from './names.js'
 import { describeShare, messageOf } from './rollout.js'
-import { ownerUrl, tagValue, type Guard } from './state.js'
+import { ownerUrl, recordedState, tagValue, type Guard } from './state.js'
 
 /** Runs the post step. Never throws. */
 export async function runPost(): Promise<void> {
@@ -24,11 +24,15 @@ export async function runPost(): Promise<void> {
   let guard: Guard | undefined
   try {
     guard = JSON.parse(saved) as Guard
-    traffic = new ElbTraffic(makeClients(guard.region).elb, guard.rules, {
-      clock: systemClock,
-      log: coreLog,
-      region: guard.region
-    })
+    traffic = new ElbTraffic(
+      new ElasticLoadBalancingV2Client(clientConfig(guard.region)),
+      guard.rules,
+      {
+        clock: systemClock,
+        log: coreLog,
+        region: guard.region
+      }
+    )
     await restoreIfOurs(traffic, guard)
   } catch (error) {
     const commands = traffic && guard ? traffic.restoreCommands(guard) : []

@@ -3,7 +3,7 @@
  * can see what is going on. Pure: encoding to and from tag maps.
  */
 import { Tag } from './names.js'
-import type { Phase } from './types.js'
+import type { Phase, RuleView } from './types.js'
 
 /** What the tags say about the pair. */
 export interface RecordedState {
@@ -87,4 +87,13 @@ export interface Guard {
   readonly liveService: string
   readonly idleService: string
   readonly owner: string
+}
+
+/** The state recorded on the rules; the first rule that carries one speaks for all. */
+export function recordedState(rules: readonly RuleView[]): RecordedState | undefined {
+  for (const rule of rules) {
+    const state = decodeState(rule.tags)
+    if (state) return state
+  }
+  return undefined
 }

@@ -4,8 +4,11 @@
 import { CloudWatchAlarms } from '../aws/alarms.js'
 import type { Context } from '../context.js'
 import { checkFacts, PreflightError, type PairState } from '../preflight.js'
-import { decodeState, ownerUrl, type RecordedState } from '../state.js'
+import { ownerUrl, recordedState, type RecordedState } from '../state.js'
 import type { AlarmView, RuleView } from '../types.js'
+
+// Lives in state.ts so the post step can use it without loading the modes.
+export { recordedState }
 
 /** What was read, and the checks over it. */
 export interface PairRead {
@@ -41,15 +44,6 @@ export async function readPair(ctx: Context, withAlarms = true): Promise<PairRea
     check: recordedLive =>
       checkFacts({ services: [a, b], rules, alarmNames: names, alarms }, recordedLive)
   }
-}
-
-/** The state recorded on the rules; the first rule that carries one speaks for all. */
-export function recordedState(rules: readonly RuleView[]): RecordedState | undefined {
-  for (const rule of rules) {
-    const state = decodeState(rule.tags)
-    if (state) return state
-  }
-  return undefined
 }
 
 /** A deploy while another rollout is in progress or paused on these rules is refused. */

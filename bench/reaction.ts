@@ -1,0 +1,88 @@
+/**
+ * Reaction time: from the moment an alarm is set to ALARM to the moment every rule reads back
+ * 100% on the live service, with the alarm set at a random point of a bake.
+ */
+import { randomInt } from 'node:crypto'
+import { readWeights, setAlarm } from '../test/e2e/support/fixture.js'
+import { startAction } from '../test/e2e/support/runner.js'
+import { allOnLive, calmAlarms, deployInputs, rulesOf } from './lane.js'
+import type { Lane, Mutex } from './lane.js'
+
+/** One trial. */
+export interface ReactionSample {
+  pollMs: number
+  /** SetAlarmState sent → the midpoint of the window in which the rules flipped. */
+  ms: number
+  /** Half that window: how precisely the flip was caught. */
+  errorMs: number
+  /** When in the bake the alarm went off (ms after the stage began). */
+  atMs: number
+}
+
+/** How often the bench reads the rules while waiting for the flip. */
+export const READ_EVERY_MS = 50
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+/**
+ * Runs `trials` trials in `lane`, one after another. The alarm goes off at a uniformly random
+ * point in the first three poll intervals of a long first stage, so its phase against the
+ * action's polls is random. `window` serialises the alarm-to-restore windows across lanes: at
+ * most one action is reacting at a time, and the timing of one never waits on another's CPU.
+ */
+export async function reactionTrials(
+  lane: Lane,
+  pollMs: number,
+  trials: number,
+  window: Mutex
+): Promise<ReactionSample[]> {
+  const samples: ReactionSample[] = []
+  const { stack } = lane
+  const rules = rulesOf(stack, 2)
+  for (let i = 0; i < trials; i++) {
+    await calmAlarms(stack)
+    const before = await readWeights(stack.aws, rules[0])
+    const idleGroup = Object.entries(before.weights).find(([, weight]) => weight === 0)?.[0]
+    if (!idleGroup) throw new Error('bench: the lane has traffic on both groups')
+    const run = startAction(lane.context, {
+      inputs: deployInputs(stack, rules, {
+        stages: '1:30m,100:1s',
+        'poll-interval': `${pollMs / 1000}s`
+      }),
+      env: { NODE_NO_WARNINGS: '1' }
+    })
+    await run.waitForOutput(/^Stage 1\/2: /)
+    const stageAt = Date.now()
+    const atMs = randomInt(200, 200 + 3 * pollMs)
+    await sleep(atMs)
+    const sample = await window.run(async () => {
+      const sent = Date.now()
+      await setAlarm(stack.aws, stack.alarmNames[0], 'ALARM', 'bench: reaction trial')
+      // The flip lies between the start of the last read that missed it and the end of the
+      // first read that saw it.
+      let lastMiss = sent
+      for (;;) {
+        const readAt = Date.now()
+        const flipped = await allOnLive(stack, rules, idleGroup)
+        if (flipped) {
+          const seen = Date.now()
+          return {
+            pollMs,
+            ms: (lastMiss + seen) / 2 - sent,
+            errorMs: (seen - lastMiss) / 2,
+            atMs: sent - stageAt
+          }
+        }
+        lastMiss = readAt
+        if (readAt - sent > 4 * pollMs + 10_000) throw new Error('bench: traffic never came back')
+        await sleep(Math.max(0, READ_EVERY_MS - (Date.now() - readAt)))
+      }
+    })
+    const result = await run.done
+    if (result.outputs.result !== 'rolled-back') {
+      throw new Error(`bench: expected a rollback, got ${result.outputs.result}: ${result.stdout}`)
+    }
+    samples.push(sample)
+  }
+  return samples
+}

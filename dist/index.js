@@ -67559,7 +67559,183 @@ function clientConfig(region) {
 
 /***/ }),
 
-/***/ 6460:
+/***/ 2922:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AF: () => (/* binding */ RuleReader),
+/* harmony export */   LV: () => (/* binding */ wrap),
+/* harmony export */   Xy: () => (/* binding */ batches),
+/* harmony export */   kc: () => (/* binding */ errorText)
+/* harmony export */ });
+/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(586);
+/**
+ * Reading listener rules and listener default actions for the traffic adapter: batched
+ * DescribeRules / DescribeListeners / DescribeTags, and errors that name the ARN at fault.
+ */
+
+/** DescribeTags takes at most 20 ARNs; the other batched calls use the same size. */
+const BATCH = 20;
+/** Reads a fixed set of listener-rule and listener ARNs. */
+class RuleReader {
+    client;
+    region;
+    /** The ARNs, deduplicated, in input order. */
+    arns;
+    /** Throws for an ARN that is not a listener rule or listener, or is outside `region`. */
+    constructor(client, arns, region) {
+        this.client = client;
+        this.region = region;
+        this.arns = [...new Set(arns)];
+        for (const arn of this.arns) {
+            const m = /^arn:[^:]+:elasticloadbalancing:([^:]*):[^:]*:listener(-rule)?\/app\//.exec(arn);
+            if (!m) {
+                throw new Error(`'${arn}' is not an Application Load Balancer listener-rule or listener ARN`);
+            }
+            if (m[1] !== region) {
+                throw new Error(`${arn} is in ${m[1]}, but AWS_REGION is ${region}; run the action in the load balancer's region`);
+            }
+        }
+    }
+    /** Whether `arn` names a listener (its default actions) rather than a rule. */
+    isListener(arn) {
+        return arn.includes(':listener/');
+    }
+    /**
+     * DescribeRules and DescribeListeners for `arns`, batched and in parallel. `signal` aborts the
+     * requests (see `within`).
+     */
+    async describe(arns = this.arns, signal) {
+        const options = signal ? { abortSignal: signal } : {};
+        const [rules, listeners] = await Promise.all([
+            this.fetch('DescribeRules', arns.filter(a => !this.isListener(a)), async (RuleArns, Marker) => {
+                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_0__/* .DescribeRulesCommand */ .Ggo({ RuleArns, Marker }), options);
+                return [(out.Rules ?? []).map(r => [r.RuleArn, r]), out.NextMarker];
+            }),
+            this.fetch('DescribeListeners', arns.filter(a => this.isListener(a)), async (ListenerArns, Marker) => {
+                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_0__/* .DescribeListenersCommand */ .AKE({ ListenerArns, Marker }), options);
+                return [(out.Listeners ?? []).map(l => [l.ListenerArn, l]), out.NextMarker];
+            })
+        ]);
+        return new Map(arns.map((arn) => {
+            const rule = rules.get(arn);
+            const actions = rule?.Actions ?? listeners.get(arn)?.DefaultActions ?? [];
+            if (!rule) {
+                return [
+                    arn,
+                    {
+                        arn,
+                        kind: 'listener',
+                        call: 'ModifyListener',
+                        target: arn,
+                        label: `listener ${arn}`,
+                        actions
+                    }
+                ];
+            }
+            if (!rule.IsDefault) {
+                return [
+                    arn,
+                    {
+                        arn,
+                        kind: 'rule',
+                        call: 'ModifyRule',
+                        target: arn,
+                        label: `listener rule ${arn}`,
+                        actions
+                    }
+                ];
+            }
+            // A listener's default rule is its default actions: ModifyRule refuses it.
+            const target = arn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '');
+            const label = `default rule ${arn} (listener ${target})`;
+            return [arn, { arn, kind: 'rule', call: 'ModifyListener', target, label, actions }];
+        }));
+    }
+    /** Each ARN's tags, 20 ARNs per DescribeTags call. */
+    async tags() {
+        const pages = await Promise.all(batches(this.arns).map(async (ResourceArns) => {
+            try {
+                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_0__/* .DescribeTagsCommand */ .yRM({ ResourceArns }));
+                return out.TagDescriptions ?? [];
+            }
+            catch (err) {
+                throw wrap('DescribeTags', ResourceArns.join(', '), err);
+            }
+        }));
+        return new Map(pages
+            .flat()
+            .map(d => [
+            d.ResourceArn ?? '',
+            Object.fromEntries((d.Tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']))
+        ]));
+    }
+    /** All pages of one Describe call for `arns`; an ARN that does not exist is named. */
+    async fetch(call, arns, page) {
+        const all = async (batch) => {
+            const out = new Map();
+            let marker;
+            do {
+                const [items, next] = await page(batch, marker);
+                for (const [arn, item] of items)
+                    if (arn)
+                        out.set(arn, item);
+                marker = next;
+            } while (marker);
+            return out;
+        };
+        let found;
+        try {
+            found = new Map((await Promise.all(batches(arns).map(all))).flatMap(m => [...m]));
+        }
+        catch (err) {
+            if (!isNotFound(err))
+                throw wrap(call, arns.join(', '), err);
+            // One unknown ARN fails the whole batch: ask for each alone to say which.
+            const alone = arns.length > 1 ? await Promise.allSettled(arns.map(a => all([a]))) : [];
+            const missing = arns.filter((_, i) => {
+                const r = alone[i];
+                return r?.status === 'rejected' && isNotFound(r.reason);
+            });
+            throw this.notFound(missing.length ? missing : arns, err);
+        }
+        const missing = arns.filter(a => !found.has(a));
+        if (missing.length)
+            throw this.notFound(missing);
+        return found;
+    }
+    notFound(arns, cause) {
+        const what = arns.length > 1 ? `${arns.join(', ')} do not exist` : `${arns[0]} does not exist`;
+        const why = cause ? ` (${errorText(cause)})` : '';
+        return new Error(`${what} in ${this.region}${why}; check the 'listener-rules' input against 'aws elbv2 describe-rules --listener-arn ...'`, { cause });
+    }
+}
+/** `arns` in groups of at most 20, the limit of DescribeTags and AddTags. */
+function batches(arns) {
+    const out = [];
+    for (let i = 0; i < arns.length; i += BATCH)
+        out.push(arns.slice(i, i + BATCH));
+    return out;
+}
+function isNotFound(err) {
+    const name = err?.name;
+    return typeof name === 'string' && /^(Rule|Listener)NotFound(Exception)?$/.test(name);
+}
+/** An error's name and message, e.g. `ThrottlingException: Rate exceeded`. */
+function errorText(err) {
+    if (!(err instanceof Error))
+        return String(err);
+    return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
+}
+/** An AWS error with the call and the resource it was about. */
+function wrap(call, what, err) {
+    return new Error(`${call} failed for ${what}: ${errorText(err)}`, { cause: err });
+}
+
+
+/***/ }),
+
+/***/ 5735:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67701,164 +67877,38 @@ function cliCommand(call, arn, region, actions) {
         : `aws elbv2 modify-listener --region ${shellQuote(region)} --listener-arn ${shellQuote(arn)} --default-actions ${json}`;
 }
 
-;// CONCATENATED MODULE: ./src/aws/rules.ts
+// EXTERNAL MODULE: ./src/aws/rules.ts
+var rules = __nccwpck_require__(2922);
+;// CONCATENATED MODULE: ./src/aws/within.ts
 /**
- * Reading listener rules and listener default actions for the traffic adapter: batched
- * DescribeRules / DescribeListeners / DescribeTags, and errors that name the ARN at fault.
+ * A time limit for one SDK call. The SDK's own request timeout applies per attempt, and it
+ * retries: a stalled API can hold one `send` for four attempts × 4 s. Where a budget is
+ * counted (a rollback, the runner's 10 s after a cancel), a call must end when the budget does.
  */
-
-/** DescribeTags takes at most 20 ARNs; the other batched calls use the same size. */
-const BATCH = 20;
-/** Reads a fixed set of listener-rule and listener ARNs. */
-class RuleReader {
-    client;
-    region;
-    /** The ARNs, deduplicated, in input order. */
-    arns;
-    /** Throws for an ARN that is not a listener rule or listener, or is outside `region`. */
-    constructor(client, arns, region) {
-        this.client = client;
-        this.region = region;
-        this.arns = [...new Set(arns)];
-        for (const arn of this.arns) {
-            const m = /^arn:[^:]+:elasticloadbalancing:([^:]*):[^:]*:listener(-rule)?\/app\//.exec(arn);
-            if (!m) {
-                throw new Error(`'${arn}' is not an Application Load Balancer listener-rule or listener ARN`);
-            }
-            if (m[1] !== region) {
-                throw new Error(`${arn} is in ${m[1]}, but AWS_REGION is ${region}; run the action in the load balancer's region`);
-            }
-        }
-    }
-    /** Whether `arn` names a listener (its default actions) rather than a rule. */
-    isListener(arn) {
-        return arn.includes(':listener/');
-    }
-    /** DescribeRules and DescribeListeners for `arns`, batched and in parallel. */
-    async describe(arns = this.arns) {
-        const [rules, listeners] = await Promise.all([
-            this.fetch('DescribeRules', arns.filter(a => !this.isListener(a)), async (RuleArns, Marker) => {
-                const out = await this.client.send(new dist_cjs/* DescribeRulesCommand */.Ggo({ RuleArns, Marker }));
-                return [(out.Rules ?? []).map(r => [r.RuleArn, r]), out.NextMarker];
-            }),
-            this.fetch('DescribeListeners', arns.filter(a => this.isListener(a)), async (ListenerArns, Marker) => {
-                const out = await this.client.send(new dist_cjs/* DescribeListenersCommand */.AKE({ ListenerArns, Marker }));
-                return [(out.Listeners ?? []).map(l => [l.ListenerArn, l]), out.NextMarker];
-            })
-        ]);
-        return new Map(arns.map((arn) => {
-            const rule = rules.get(arn);
-            const actions = rule?.Actions ?? listeners.get(arn)?.DefaultActions ?? [];
-            if (!rule) {
-                return [
-                    arn,
-                    {
-                        arn,
-                        kind: 'listener',
-                        call: 'ModifyListener',
-                        target: arn,
-                        label: `listener ${arn}`,
-                        actions
-                    }
-                ];
-            }
-            if (!rule.IsDefault) {
-                return [
-                    arn,
-                    {
-                        arn,
-                        kind: 'rule',
-                        call: 'ModifyRule',
-                        target: arn,
-                        label: `listener rule ${arn}`,
-                        actions
-                    }
-                ];
-            }
-            // A listener's default rule is its default actions: ModifyRule refuses it.
-            const target = arn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '');
-            const label = `default rule ${arn} (listener ${target})`;
-            return [arn, { arn, kind: 'rule', call: 'ModifyListener', target, label, actions }];
-        }));
-    }
-    /** Each ARN's tags, 20 ARNs per DescribeTags call. */
-    async tags() {
-        const pages = await Promise.all(batches(this.arns).map(async (ResourceArns) => {
-            try {
-                const out = await this.client.send(new dist_cjs/* DescribeTagsCommand */.yRM({ ResourceArns }));
-                return out.TagDescriptions ?? [];
-            }
-            catch (err) {
-                throw wrap('DescribeTags', ResourceArns.join(', '), err);
-            }
-        }));
-        return new Map(pages
-            .flat()
-            .map(d => [
-            d.ResourceArn ?? '',
-            Object.fromEntries((d.Tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']))
-        ]));
-    }
-    /** All pages of one Describe call for `arns`; an ARN that does not exist is named. */
-    async fetch(call, arns, page) {
-        const all = async (batch) => {
-            const out = new Map();
-            let marker;
-            do {
-                const [items, next] = await page(batch, marker);
-                for (const [arn, item] of items)
-                    if (arn)
-                        out.set(arn, item);
-                marker = next;
-            } while (marker);
-            return out;
-        };
-        let found;
-        try {
-            found = new Map((await Promise.all(batches(arns).map(all))).flatMap(m => [...m]));
-        }
-        catch (err) {
-            if (!isNotFound(err))
-                throw wrap(call, arns.join(', '), err);
-            // One unknown ARN fails the whole batch: ask for each alone to say which.
-            const alone = arns.length > 1 ? await Promise.allSettled(arns.map(a => all([a]))) : [];
-            const missing = arns.filter((_, i) => {
-                const r = alone[i];
-                return r?.status === 'rejected' && isNotFound(r.reason);
-            });
-            throw this.notFound(missing.length ? missing : arns, err);
-        }
-        const missing = arns.filter(a => !found.has(a));
-        if (missing.length)
-            throw this.notFound(missing);
-        return found;
-    }
-    notFound(arns, cause) {
-        const what = arns.length > 1 ? `${arns.join(', ')} do not exist` : `${arns[0]} does not exist`;
-        const why = cause ? ` (${errorText(cause)})` : '';
-        return new Error(`${what} in ${this.region}${why}; check the 'listener-rules' input against 'aws elbv2 describe-rules --listener-arn ...'`, { cause });
-    }
+/** Thrown when a call did not finish in its time. */
+class OutOfTime extends Error {
+    name = 'OutOfTime';
 }
-/** `arns` in groups of at most 20, the limit of DescribeTags and AddTags. */
-function batches(arns) {
-    const out = [];
-    for (let i = 0; i < arns.length; i += BATCH)
-        out.push(arns.slice(i, i + BATCH));
-    return out;
-}
-function isNotFound(err) {
-    const name = err?.name;
-    return typeof name === 'string' && /^(Rule|Listener)NotFound(Exception)?$/.test(name);
-}
-/** An error's name and message, e.g. `ThrottlingException: Rate exceeded`. */
-function errorText(err) {
-    if (!(err instanceof Error))
-        return String(err);
-    return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-}
-/** An AWS error with the call and the resource it was about. */
-function wrap(call, what, err) {
-    return new Error(`${call} failed for ${what}: ${errorText(err)}`, { cause: err });
+/**
+ * Runs `call` with an abort signal that fires after `ms` (pass it to `client.send` so the
+ * request is torn down), and rejects with `OutOfTime` then, even if the call ignores it.
+ */
+async function within(ms, what, call) {
+    const controller = new AbortController();
+    let timer;
+    const expired = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+            const error = new OutOfTime(`${what} did not answer within ${Math.max(0, ms)}ms`);
+            controller.abort(error);
+            reject(error);
+        }, Math.max(0, ms));
+    });
+    try {
+        return await Promise.race([call(controller.signal), expired]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/aws/traffic.ts
@@ -67871,9 +67921,19 @@ function wrap(call, what, err) {
 
 
 
+
 /** Reads after a write until ELB shows it: a few tries a few hundred ms apart. */
 const READBACK_TRIES = 5;
 const READBACK_DELAY_MS = 300;
+/**
+ * How long a shift's read-back may take in all. Every read is cut off there too: a stalled
+ * DescribeRules holds one call for four attempts × 4 s, while the traffic sits unverified.
+ */
+const READBACK_BUDGET_MS = 10_000;
+/** The part of a restore's budget its first read may take before it falls back to the cache. */
+const FIRST_READ_SHARE = 1 / 3;
+/** The least a restore's read-back gets, even at the end of the budget. */
+const LAST_READ_MS = 1_000;
 /** Restore's per-rule backoff: 250 ms doubling up to 4 s, always within the budget. */
 const BACKOFF_MS = 250;
 const BACKOFF_MAX_MS = 4000;
@@ -67909,7 +67969,7 @@ class ElbTraffic {
     constructor(client, arns, deps) {
         this.client = client;
         this.deps = deps;
-        this.reader = new RuleReader(client, arns, deps.region);
+        this.reader = new rules/* RuleReader */.AF(client, arns, deps.region);
     }
     /** Reads every rule's forward targets and tags, in input order, and caches the action lists. */
     async read() {
@@ -67963,8 +68023,9 @@ class ElbTraffic {
         const { clock, log } = this.deps;
         const deadline = clock.now() + opts.budgetMs;
         const reasons = {};
-        // Fresh actions keep changes made since the last read; the cache is the fallback.
-        let found = await this.tryDescribe(reasons);
+        // Fresh actions keep changes made since the last read; the cache is the fallback, and a
+        // stalled read must leave most of the budget to the writes.
+        let found = await this.tryDescribe(reasons, clock.now() + opts.budgetMs * FIRST_READ_SHARE);
         let pending = this.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups));
         if (pending.length === 0)
             log.info('All traffic is already on the live target group.');
@@ -67989,7 +68050,8 @@ class ElbTraffic {
                     break;
                 if (read > 0)
                     await clock.sleep(READBACK_DELAY_MS, opts.signal);
-                const fresh = await this.tryDescribe(reasons);
+                // A write that landed at the deadline still gets one quick read to be verified.
+                const fresh = await this.tryDescribe(reasons, Math.max(deadline, clock.now() + LAST_READ_MS));
                 if (fresh)
                     found = fresh;
                 if (fresh)
@@ -68022,62 +68084,76 @@ class ElbTraffic {
                 return [cliCommand(entry.call, entry.target, this.deps.region, actions)];
             }
             catch (err) {
-                return [`# ${errorText(err)}`];
+                return [`# ${(0,rules/* errorText */.kc)(err)}`];
             }
         });
     }
-    /** Adds `tags` to every rule and listener given (20 ARNs per AddTags call). */
-    async tag(tags) {
+    /**
+     * Adds `tags` to every rule and listener given (20 ARNs per AddTags call). `withinMs` bounds
+     * each call, retries included (under a cancel the runner's kill is seconds away).
+     */
+    async tag(tags, opts = {}) {
         const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
         if (Tags.length === 0)
             return;
-        await Promise.all(batches(this.reader.arns).map(async (ResourceArns) => {
+        const send = (command) => opts.withinMs === undefined
+            ? this.client.send(command)
+            : within(opts.withinMs, 'AddTags', abortSignal => this.client.send(command, { abortSignal }));
+        await Promise.all((0,rules/* batches */.Xy)(this.reader.arns).map(async (ResourceArns) => {
             try {
-                await this.client.send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns, Tags }));
+                await send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns, Tags }));
             }
             catch (err) {
-                throw wrap('AddTags', ResourceArns.join(', '), err);
+                throw (0,rules/* wrap */.LV)('AddTags', ResourceArns.join(', '), err);
             }
         }));
     }
-    async write(entry, actions) {
+    async write(entry, actions, signal) {
         this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`);
+        const options = signal ? { abortSignal: signal } : {};
         try {
             if (entry.call === 'ModifyRule') {
-                await this.client.send(new dist_cjs/* ModifyRuleCommand */.y5P({ RuleArn: entry.target, Actions: actions }));
+                const input = { RuleArn: entry.target, Actions: actions };
+                await this.client.send(new dist_cjs/* ModifyRuleCommand */.y5P(input), options);
             }
             else {
                 const input = { ListenerArn: entry.target, DefaultActions: actions };
-                await this.client.send(new dist_cjs/* ModifyListenerCommand */.ugc(input));
+                await this.client.send(new dist_cjs/* ModifyListenerCommand */.ugc(input), options);
             }
         }
         catch (err) {
-            throw wrap(entry.call, entry.label, err);
+            throw (0,rules/* wrap */.LV)(entry.call, entry.label, err);
         }
     }
     /** Lockstep: puts the written rules back as they were read, and builds the error to throw. */
     async revert(tenths, failures, written) {
         const results = await Promise.allSettled(written.map(e => this.write(e, writable(e.actions))));
         const back = written.filter((_, i) => results[i].status === 'fulfilled').map(e => e.label);
-        const stuck = results.flatMap(r => (r.status === 'rejected' ? [errorText(r.reason)] : []));
+        const stuck = results.flatMap(r => (r.status === 'rejected' ? [(0,rules/* errorText */.kc)(r.reason)] : []));
         let others = 'No other rule had been changed.';
         if (back.length)
             others = `The rules already written were put back: ${back.join(', ')}.`;
         if (stuck.length) {
             others += ` Putting back failed too (${stuck.join('; ')}): roll back to restore the other rules.`;
         }
-        return new Error(`Moving to ${(0,plan/* percentText */.fL)(tenths)} failed: ${failures.map(errorText).join('; ')}. ${others}`, { cause: failures[0] });
+        return new Error(`Moving to ${(0,plan/* percentText */.fL)(tenths)} failed: ${failures.map(rules/* errorText */.kc).join('; ')}. ${others}`, { cause: failures[0] });
     }
     /** Reads back until every rule shows `weights`, a few tries apart; then refreshes the cache. */
     async awaitWeights(groups, weights, signal) {
+        const { clock } = this.deps;
+        const deadline = clock.now() + READBACK_BUDGET_MS;
         let problem = '';
+        let tries = 0;
         for (let read = 0; read < READBACK_TRIES; read++) {
             if (read > 0)
-                await this.deps.clock.sleep(READBACK_DELAY_MS, signal);
+                await clock.sleep(READBACK_DELAY_MS, signal);
             if (signal?.aborted)
                 throw new Error(`Cancelled while checking the new weights. ${problem}`);
+            if (read > 0 && clock.now() >= deadline)
+                break;
+            tries++;
             try {
-                const found = await this.reader.describe();
+                const found = await within(deadline - clock.now(), RULE_READS, abort => this.reader.describe(undefined, abort));
                 const wrong = [...found.values()].filter(e => !hasWeights(forwardTargets(e.actions).targets, groups, weights));
                 if (wrong.length === 0) {
                     this.cache = found;
@@ -68086,10 +68162,10 @@ class ElbTraffic {
                 problem = wrong.map(e => `${e.label} shows ${targetsText(e.actions)}`).join('; ');
             }
             catch (err) {
-                problem = errorText(err);
+                problem = (0,rules/* errorText */.kc)(err);
             }
         }
-        throw new Error(`The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${READBACK_TRIES} tries: ${problem}`);
+        throw new Error(`The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${problem}`);
     }
     /**
      * One rule's restore: retries until the write lands, or says why it gave up (`hopeless` when
@@ -68097,37 +68173,46 @@ class ElbTraffic {
      */
     async restoreRule(arn, entry, groups, deadline, signal) {
         const { clock, log } = this.deps;
+        let last = '';
         for (let attempt = 1;; attempt++) {
             try {
-                entry ??= (await this.reader.describe([arn])).get(arn);
-                await this.write(entry, withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label));
+                // Every attempt ends with the budget, however long the API holds the call.
+                const what = `${entry?.call ?? 'DescribeRules/DescribeListeners'} for ${arn}`;
+                await within(deadline - clock.now(), what, async (abort) => {
+                    entry ??= (await this.reader.describe([arn], abort)).get(arn);
+                    const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label);
+                    await this.write(entry, actions, abort);
+                });
                 return {};
             }
             catch (err) {
                 if (err instanceof ActionsError)
                     return { reason: err.message, hopeless: true };
+                // An attempt cut short by the budget says less than the failure before it.
+                last = err instanceof OutOfTime && last ? `${last}; then ${(0,rules/* errorText */.kc)(err)}` : (0,rules/* errorText */.kc)(err);
                 const left = deadline - clock.now();
                 if (left <= 0 || signal?.aborted)
-                    return { reason: errorText(err) };
+                    return { reason: last };
                 const wait = Math.min(BACKOFF_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS, left);
-                log.warn(`Retry ${attempt} in ${(0,plan/* formatDuration */.a3)(wait)}: ${errorText(err)}`);
+                log.warn(`Retry ${attempt} in ${(0,plan/* formatDuration */.a3)(wait)}: ${(0,rules/* errorText */.kc)(err)}`);
                 await clock.sleep(wait, signal);
             }
         }
     }
-    /** `describe`, or `undefined` (noting why in `reasons`) when it fails. */
-    async tryDescribe(reasons) {
+    /** `describe` ending by `deadline`, or `undefined` (noting why in `reasons`) when it fails. */
+    async tryDescribe(reasons, deadline) {
         try {
-            return await this.reader.describe();
+            return await within(deadline - this.deps.clock.now(), RULE_READS, abort => this.reader.describe(undefined, abort));
         }
         catch (err) {
-            this.deps.log.warn(`Could not read the listener rules back: ${errorText(err)}`);
+            this.deps.log.warn(`Could not read the listener rules back: ${(0,rules/* errorText */.kc)(err)}`);
             for (const arn of this.reader.arns)
-                reasons[arn] ??= `not verified: ${errorText(err)}`;
+                reasons[arn] ??= `not verified: ${(0,rules/* errorText */.kc)(err)}`;
             return undefined;
         }
     }
 }
+const RULE_READS = 'DescribeRules/DescribeListeners';
 function onLive(entry, groups) {
     return entry !== undefined && isAllOnLive(forwardTargets(entry.actions).targets, groups);
 }
@@ -68228,6 +68313,8 @@ const coreLog = {
 __nccwpck_require__.d(__webpack_exports__, {
   runMain: () => (/* binding */ runMain)
 });
+
+// UNUSED EXPORTS: releaseSignals
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
@@ -73427,13 +73514,16 @@ const ecs_INPUT = src_names/* Input */.pd.taskDefinition;
 function errorText(error) {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
-/** Runs an SDK call, turning its error into a sentence that says what was being done. */
-async function attempt(what, run) {
+/**
+ * Runs an SDK call, turning its error into a sentence that says what was being done and which
+ * call failed (an operator looks that call up in CloudTrail or the IAM policy).
+ */
+async function attempt(what, call, run) {
     try {
         return await run();
     }
     catch (error) {
-        throw new Error(`${what}: ${errorText(error)}`, { cause: error });
+        throw new Error(`${what}: ${call} failed: ${errorText(error)}`, { cause: error });
     }
 }
 /** The ECS calls of one cluster. */
@@ -73504,7 +73594,7 @@ class EcsServices {
     async register(source) {
         if (source.kind === 'registered')
             return source.arn;
-        const out = await attempt(`ECS refused to register the task definition in ${source.path} (input '${ecs_INPUT}')`, () => this.client.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(source.input)));
+        const out = await attempt(`ECS refused to register the task definition in ${source.path} (input '${ecs_INPUT}')`, 'RegisterTaskDefinition', () => this.client.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(source.input)));
         const arn = out.taskDefinition?.taskDefinitionArn;
         if (!arn)
             throw new Error(`RegisterTaskDefinition returned no ARN for ${source.path}`);
@@ -73522,7 +73612,7 @@ class EcsServices {
             change.taskDefinition && `task definition ${change.taskDefinition}`,
             change.desiredCount !== undefined && `desired count ${change.desiredCount}`
         ].filter(Boolean);
-        const out = await attempt(`Could not update service '${service}' in cluster '${this.cluster}' to ${parts.join(' and ')}`, () => this.client.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: this.cluster, service, ...change })));
+        const out = await attempt(`Could not update service '${service}' in cluster '${this.cluster}' to ${parts.join(' and ')}`, 'UpdateService', () => this.client.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: this.cluster, service, ...change })));
         this.deps.log.info(`Updated ${service}: ${parts.join(', ')}`);
         return out.service?.deployments?.find(d => d.status === 'PRIMARY')?.id;
     }
@@ -73559,7 +73649,7 @@ class EcsServices {
         await this.updateIdle(service, { desiredCount: 0 });
     }
     async describeRaw(names) {
-        const out = await this.client.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.cluster, services: [...names] }));
+        const out = await attempt(`Could not read service${names.length > 1 ? 's' : ''} ${names.map(n => `'${n}'`).join(', ')} in cluster '${this.cluster}'`, 'DescribeServices', () => this.client.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.cluster, services: [...names] })));
         return names.map(name => {
             const found = out.services?.find(s => s.serviceName === name || s.serviceArn === name);
             if (found)
@@ -73652,7 +73742,7 @@ function cancelled(service) {
 }
 
 // EXTERNAL MODULE: ./src/aws/traffic.ts + 2 modules
-var traffic = __nccwpck_require__(6460);
+var traffic = __nccwpck_require__(5735);
 // EXTERNAL MODULE: ./src/clock.ts
 var src_clock = __nccwpck_require__(9373);
 // EXTERNAL MODULE: ./src/log.ts
@@ -74202,10 +74292,13 @@ function bool(name, value) {
     throw new src_plan/* InputError */.dz(name, `'${value}' is not true or false`);
 }
 
+// EXTERNAL MODULE: ./src/aws/rules.ts
+var rules = __nccwpck_require__(2922);
 ;// CONCATENATED MODULE: ./src/aws/health.ts
 /**
  * Target health of the idle target group: the last check before its first share of traffic.
  */
+
 
 /** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
 const LEAVING = new Set(['draining', 'unhealthy.draining']);
@@ -74228,7 +74321,13 @@ function targetLine(d) {
  * the targets that are not healthy, with ELB's reason codes.
  */
 async function requireHealthyTargets(client, targetGroupArn, minCount, log) {
-    const out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+    let out;
+    try {
+        out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+    }
+    catch (error) {
+        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${targetGroupName(targetGroupArn)}`, error);
+    }
     const all = out.TargetHealthDescriptions ?? [];
     const leaving = all.filter(d => LEAVING.has(stateOf(d)));
     const present = all.filter(d => !LEAVING.has(stateOf(d)));
@@ -74720,12 +74819,22 @@ class CloudWatchAlarms {
                 MaxRecords: NAMES_PER_CALL,
                 NextToken: nextToken
             };
-            const page = await this.client.send(new dist_cjs/* DescribeAlarmsCommand */.zWD(input));
+            const page = await this.send(input);
             views.push(...(page.MetricAlarms ?? []).map(metricView));
             views.push(...(page.CompositeAlarms ?? []).map(compositeView));
             nextToken = page.NextToken;
         } while (nextToken);
         return views;
+    }
+    /** One DescribeAlarms call; its error names the call (the gate reports it as the reason). */
+    async send(input) {
+        try {
+            return await this.client.send(new dist_cjs/* DescribeAlarmsCommand */.zWD(input));
+        }
+        catch (error) {
+            const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+            throw new Error(`DescribeAlarms failed: ${text}`, { cause: error });
+        }
     }
 }
 /** The names in `names` that DescribeAlarms did not return, in the order given. */
@@ -75078,7 +75187,7 @@ async function claimRules(ctx, pair, plan, revision) {
 }
 /** The engine's phase recorder for this rollout. */
 function phaseRecorder(ctx, pair, plan, revision) {
-    return (phase, reason) => ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason));
+    return (phase, reason, opts) => ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason), opts);
 }
 
 ;// CONCATENATED MODULE: ./src/modes/deploy.ts
@@ -75499,9 +75608,22 @@ async function runMain() {
         core/* setFailed */.C1(message);
     }
     finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        releaseSignals(onSignal, controller.signal.aborted);
     }
+}
+/**
+ * Ends main's signal handling. After a cancel, calls abandoned to meet the runner's deadline
+ * may still be retrying: they must not hold the process until the runner kills it, nor may a
+ * late SIGTERM kill a step that has already reported. So the handlers stay, and the process
+ * exits (with the exit code already set) once its output has had `graceMs` to drain.
+ */
+function releaseSignals(onSignal, cancelled, graceMs = 200) {
+    if (cancelled) {
+        setTimeout(() => process.exit(), graceMs).unref();
+        return;
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
 }
 
 
@@ -75731,7 +75853,7 @@ function remainingStages(plan, tenths) {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
 /* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(586);
 /* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6979);
-/* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6460);
+/* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5735);
 /* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9373);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5625);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6455);
@@ -75826,6 +75948,8 @@ async function restoreIfOurs(traffic, guard) {
  * against fakes and a fake clock in milliseconds.
  */
 
+/** What a record may take under a cancel, after the restore's 6 s, within the runner's 10 s. */
+const CANCEL_RECORD_MS = 1_500;
 /** Weights on the rules are not what this run left there: someone else is acting. */
 class DriftError extends Error {
     name = 'DriftError';
@@ -75904,11 +76028,16 @@ async function runRollout(spec, deps) {
         const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict);
         const reason = cancelled ? cancelledReason(spec) : reasonOf(error, spec);
         const stageRecord = record.stages.at(-1);
+        // Nothing of this run reached the weights: free the rules it claimed for the next rollout.
+        const release = async () => {
+            await recordEnd(deps, cancelled, 'rolled-back', reason);
+            return finish(outcome('unchanged', current, reason), true);
+        };
         if (error instanceof DriftError) {
             // Never fight another actor: report what was found and write nothing to the weights.
             log.warn(reason);
             if (!wrote)
-                return finish(outcome('unchanged', current, reason), true);
+                return release();
             await deps.recordPhase('paused', reason).catch(() => undefined);
             return finish(outcome('paused', current, reason), true);
         }
@@ -75921,7 +76050,7 @@ async function runRollout(spec, deps) {
             return finish(outcome('paused', current, reason), true);
         }
         if (!wrote)
-            return finish(outcome('unchanged', current, reason), true);
+            return release();
         if (stageRecord) {
             stageRecord.status = 'rolled-back';
             stageRecord.endedAt = clock.now();
@@ -75931,7 +76060,9 @@ async function runRollout(spec, deps) {
 }
 async function rollBack(spec, deps, cancelled, reason, current, record, finish, outcome) {
     const { clock, log, traffic } = deps;
-    log.warn(`Rolling back: ${reason}`);
+    // A cancel's reason says traffic is restored: true only once it is.
+    const cause = cancelled ? 'the job was cancelled' : reason;
+    log.warn(`Rolling back: ${cause}`);
     // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
     const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs;
     try {
@@ -75941,16 +76072,20 @@ async function rollBack(spec, deps, cancelled, reason, current, record, finish, 
     }
     catch (error) {
         const commands = traffic.restoreCommands(spec.groups);
-        const why = `${reason}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`;
+        const why = `${cause}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`;
         return finish(outcome('rolled-back', current, why), true, commands);
     }
     record.timeline.push({ at: clock.now(), tenths: 0 });
     log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`);
     const final = cancelled ? `cancelled: traffic restored to ${spec.liveService}` : reason;
-    await deps
-        .recordPhase('rolled-back', final)
-        .catch(e => log.warn(`Could not record the rollback on the rules: ${messageOf(e)}`));
+    await recordEnd(deps, cancelled || deps.signal.aborted, 'rolled-back', final);
     return finish(outcome('rolled-back', 0, final), true);
+}
+/** Records how the run ended; a failure is a warning (traffic is already safe). */
+async function recordEnd(deps, cancelled, phase, reason) {
+    await deps
+        .recordPhase(phase, reason, cancelled ? { withinMs: CANCEL_RECORD_MS } : undefined)
+        .catch(e => deps.log.warn(`Could not record the ${phase} phase on the rules: ${messageOf(e)}`));
 }
 function startStage(record, plan, stage, now) {
     const stageRecord = {
@@ -75977,7 +76112,8 @@ async function bake(spec, deps, stage, bakeMs) {
     for (let poll = 0;; poll++) {
         throwIfCancelled(deps.signal);
         const now = clock.now();
-        const readings = await readGates(deps.gates, startedAt, now);
+        const readings = await readGates(deps.gates, startedAt, now, deps.signal);
+        throwIfCancelled(deps.signal);
         if (readings instanceof Error) {
             blind++;
             log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
@@ -76019,13 +76155,25 @@ async function bake(spec, deps, stage, bakeMs) {
         await clock.sleep(Math.max(0, wake - clock.now()), deps.signal);
     }
 }
-/** Reads every gate at once; an Error when any of them could not be read. */
-async function readGates(gates, stageStartedAt, now) {
+/**
+ * Reads every gate at once; an Error when any of them could not be read. A cancel does not
+ * wait for a slow read (a stalled API holds one for four attempts × 4 s).
+ */
+async function readGates(gates, stageStartedAt, now, signal) {
+    let onAbort = () => undefined;
+    const cancelled = new Promise(resolve => {
+        onAbort = () => resolve(new Cancelled('the job was cancelled'));
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-        return await Promise.all(gates.map(g => g.read({ stageStartedAt, now })));
+        const reads = Promise.all(gates.map(g => g.read({ stageStartedAt, now })));
+        return await Promise.race([reads, cancelled]);
     }
     catch (error) {
         return error instanceof Error ? error : new Error(String(error));
+    }
+    finally {
+        signal.removeEventListener('abort', onAbort);
     }
 }
 /** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */

@@ -49,7 +49,25 @@ export async function runMain(): Promise<void> {
     await ctx?.status.post('failure', `refused: ${message}`)
     core.setFailed(message)
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    releaseSignals(onSignal, controller.signal.aborted)
   }
+}
+
+/**
+ * Ends main's signal handling. After a cancel, calls abandoned to meet the runner's deadline
+ * may still be retrying: they must not hold the process until the runner kills it, nor may a
+ * late SIGTERM kill a step that has already reported. So the handlers stay, and the process
+ * exits (with the exit code already set) once its output has had `graceMs` to drain.
+ */
+export function releaseSignals(
+  onSignal: (signal: NodeJS.Signals) => void,
+  cancelled: boolean,
+  graceMs = 200
+): void {
+  if (cancelled) {
+    setTimeout(() => process.exit(), graceMs).unref()
+    return
+  }
+  process.off('SIGINT', onSignal)
+  process.off('SIGTERM', onSignal)
 }

@@ -39,8 +39,18 @@ export interface Reporter {
   heartbeat(stage: StageRecord, elapsedMs: number, totalMs: number): void
 }
 
-/** Records the phase on the rules (tags). */
-export type PhaseRecorder = (phase: Phase, reason: string) => Promise<void>
+/**
+ * Records the phase on the rules (tags). `withinMs` bounds the write: under a cancel the
+ * runner's kill is only seconds away, and the outputs must be out before it.
+ */
+export type PhaseRecorder = (
+  phase: Phase,
+  reason: string,
+  opts?: { withinMs?: number }
+) => Promise<void>
+
+/** What a record may take under a cancel, after the restore's 6 s, within the runner's 10 s. */
+const CANCEL_RECORD_MS = 1_500
 
 export interface RolloutSpec {
   readonly groups: GroupPair
@@ -165,10 +175,15 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict)
     const reason = cancelled ? cancelledReason(spec) : reasonOf(error, spec)
     const stageRecord = record.stages.at(-1)
+    // Nothing of this run reached the weights: free the rules it claimed for the next rollout.
+    const release = async () => {
+      await recordEnd(deps, cancelled, 'rolled-back', reason)
+      return finish(outcome('unchanged', current, reason), true)
+    }
     if (error instanceof DriftError) {
       // Never fight another actor: report what was found and write nothing to the weights.
       log.warn(reason)
-      if (!wrote) return finish(outcome('unchanged', current, reason), true)
+      if (!wrote) return release()
       await deps.recordPhase('paused', reason).catch(() => undefined)
       return finish(outcome('paused', current, reason), true)
     }
@@ -180,7 +195,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       await deps.recordPhase('paused', reason).catch(() => undefined)
       return finish(outcome('paused', current, reason), true)
     }
-    if (!wrote) return finish(outcome('unchanged', current, reason), true)
+    if (!wrote) return release()
     if (stageRecord) {
       stageRecord.status = 'rolled-back'
       stageRecord.endedAt = clock.now()
@@ -200,7 +215,9 @@ async function rollBack(
   outcome: (r: Outcome['result'], t: Tenths, reason: string) => Outcome
 ): Promise<RolloutResult> {
   const { clock, log, traffic } = deps
-  log.warn(`Rolling back: ${reason}`)
+  // A cancel's reason says traffic is restored: true only once it is.
+  const cause = cancelled ? 'the job was cancelled' : reason
+  log.warn(`Rolling back: ${cause}`)
   // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
   const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs
   try {
@@ -209,16 +226,21 @@ async function rollBack(
     await traffic.restore(spec.groups, { budgetMs })
   } catch (error) {
     const commands = traffic.restoreCommands(spec.groups)
-    const why = `${reason}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`
+    const why = `${cause}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`
     return finish(outcome('rolled-back', current, why), true, commands)
   }
   record.timeline.push({ at: clock.now(), tenths: 0 })
   log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`)
   const final = cancelled ? `cancelled: traffic restored to ${spec.liveService}` : reason
-  await deps
-    .recordPhase('rolled-back', final)
-    .catch(e => log.warn(`Could not record the rollback on the rules: ${messageOf(e)}`))
+  await recordEnd(deps, cancelled || deps.signal.aborted, 'rolled-back', final)
   return finish(outcome('rolled-back', 0, final), true)
+}
+
+/** Records how the run ended; a failure is a warning (traffic is already safe). */
+async function recordEnd(deps: RolloutDeps, cancelled: boolean, phase: Phase, reason: string) {
+  await deps
+    .recordPhase(phase, reason, cancelled ? { withinMs: CANCEL_RECORD_MS } : undefined)
+    .catch(e => deps.log.warn(`Could not record the ${phase} phase on the rules: ${messageOf(e)}`))
 }
 
 function startStage(record: RolloutRecord, plan: Plan, stage: Stage, now: number): StageRecord {
@@ -247,7 +269,8 @@ async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, ba
   for (let poll = 0; ; poll++) {
     throwIfCancelled(deps.signal)
     const now = clock.now()
-    const readings = await readGates(deps.gates, startedAt, now)
+    const readings = await readGates(deps.gates, startedAt, now, deps.signal)
+    throwIfCancelled(deps.signal)
     if (readings instanceof Error) {
       blind++
       log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`)
@@ -287,12 +310,28 @@ async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, ba
   }
 }
 
-/** Reads every gate at once; an Error when any of them could not be read. */
-async function readGates(gates: readonly Gate[], stageStartedAt: number, now: number) {
+/**
+ * Reads every gate at once; an Error when any of them could not be read. A cancel does not
+ * wait for a slow read (a stalled API holds one for four attempts × 4 s).
+ */
+async function readGates(
+  gates: readonly Gate[],
+  stageStartedAt: number,
+  now: number,
+  signal: AbortSignal
+) {
+  let onAbort = () => undefined as void
+  const cancelled = new Promise<Error>(resolve => {
+    onAbort = () => resolve(new Cancelled('the job was cancelled'))
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
   try {
-    return await Promise.all(gates.map(g => g.read({ stageStartedAt, now })))
+    const reads = Promise.all(gates.map(g => g.read({ stageStartedAt, now })))
+    return await Promise.race([reads, cancelled])
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }
 

@@ -51,12 +51,22 @@ export class CloudWatchAlarms {
         MaxRecords: NAMES_PER_CALL,
         NextToken: nextToken
       }
-      const page = await this.client.send(new DescribeAlarmsCommand(input))
+      const page = await this.send(input)
       views.push(...(page.MetricAlarms ?? []).map(metricView))
       views.push(...(page.CompositeAlarms ?? []).map(compositeView))
       nextToken = page.NextToken
     } while (nextToken)
     return views
+  }
+
+  /** One DescribeAlarms call; its error names the call (the gate reports it as the reason). */
+  private async send(input: DescribeAlarmsCommandInput) {
+    try {
+      return await this.client.send(new DescribeAlarmsCommand(input))
+    } catch (error) {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      throw new Error(`DescribeAlarms failed: ${text}`, { cause: error })
+    }
   }
 }
 

@@ -59,12 +59,15 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }
 
-/** Runs an SDK call, turning its error into a sentence that says what was being done. */
-async function attempt<T>(what: string, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs an SDK call, turning its error into a sentence that says what was being done and which
+ * call failed (an operator looks that call up in CloudTrail or the IAM policy).
+ */
+async function attempt<T>(what: string, call: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (error) {
-    throw new Error(`${what}: ${errorText(error)}`, { cause: error })
+    throw new Error(`${what}: ${call} failed: ${errorText(error)}`, { cause: error })
   }
 }
 
@@ -148,6 +151,7 @@ export class EcsServices {
     if (source.kind === 'registered') return source.arn
     const out = await attempt(
       `ECS refused to register the task definition in ${source.path} (input '${INPUT}')`,
+      'RegisterTaskDefinition',
       () => this.client.send(new RegisterTaskDefinitionCommand(source.input))
     )
     const arn = out.taskDefinition?.taskDefinitionArn
@@ -171,6 +175,7 @@ export class EcsServices {
     ].filter(Boolean)
     const out = await attempt(
       `Could not update service '${service}' in cluster '${this.cluster}' to ${parts.join(' and ')}`,
+      'UpdateService',
       () =>
         this.client.send(new UpdateServiceCommand({ cluster: this.cluster, service, ...change }))
     )
@@ -215,8 +220,13 @@ export class EcsServices {
   }
 
   private async describeRaw(names: readonly string[]): Promise<Service[]> {
-    const out = await this.client.send(
-      new DescribeServicesCommand({ cluster: this.cluster, services: [...names] })
+    const out = await attempt(
+      `Could not read service${names.length > 1 ? 's' : ''} ${names.map(n => `'${n}'`).join(', ')} in cluster '${this.cluster}'`,
+      'DescribeServices',
+      () =>
+        this.client.send(
+          new DescribeServicesCommand({ cluster: this.cluster, services: [...names] })
+        )
     )
     return names.map(name => {
       const found = out.services?.find(s => s.serviceName === name || s.serviceArn === name)

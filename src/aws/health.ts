@@ -7,6 +7,7 @@ import type {
   TargetHealthDescription
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import type { Log } from '../types.js'
+import { wrap } from './rules.js'
 
 /** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
 const LEAVING = new Set(['draining', 'unhealthy.draining'])
@@ -38,7 +39,12 @@ export async function requireHealthyTargets(
   minCount: number,
   log: Log
 ): Promise<void> {
-  const out = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }))
+  let out
+  try {
+    out = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }))
+  } catch (error) {
+    throw wrap('DescribeTargetHealth', `target group ${targetGroupName(targetGroupArn)}`, error)
+  }
   const all = out.TargetHealthDescriptions ?? []
   const leaving = all.filter(d => LEAVING.has(stateOf(d)))
   const present = all.filter(d => !LEAVING.has(stateOf(d)))

@@ -65,14 +65,21 @@ export class RuleReader {
     return arn.includes(':listener/')
   }
 
-  /** DescribeRules and DescribeListeners for `arns`, batched and in parallel. */
-  async describe(arns: readonly string[] = this.arns): Promise<Found> {
+  /**
+   * DescribeRules and DescribeListeners for `arns`, batched and in parallel. `signal` aborts the
+   * requests (see `within`).
+   */
+  async describe(arns: readonly string[] = this.arns, signal?: AbortSignal): Promise<Found> {
+    const options = signal ? { abortSignal: signal } : {}
     const [rules, listeners] = await Promise.all([
       this.fetch(
         'DescribeRules',
         arns.filter(a => !this.isListener(a)),
         async (RuleArns, Marker): Promise<Page<{ IsDefault?: boolean; Actions?: Action[] }>> => {
-          const out = await this.client.send(new DescribeRulesCommand({ RuleArns, Marker }))
+          const out = await this.client.send(
+            new DescribeRulesCommand({ RuleArns, Marker }),
+            options
+          )
           return [(out.Rules ?? []).map(r => [r.RuleArn, r] as const), out.NextMarker]
         }
       ),
@@ -80,7 +87,10 @@ export class RuleReader {
         'DescribeListeners',
         arns.filter(a => this.isListener(a)),
         async (ListenerArns, Marker): Promise<Page<{ DefaultActions?: Action[] }>> => {
-          const out = await this.client.send(new DescribeListenersCommand({ ListenerArns, Marker }))
+          const out = await this.client.send(
+            new DescribeListenersCommand({ ListenerArns, Marker }),
+            options
+          )
           return [(out.Listeners ?? []).map(l => [l.ListenerArn, l] as const), out.NextMarker]
         }
       )

@@ -24,10 +24,20 @@ import {
   writable
 } from './actions.js'
 import { batches, errorText, RuleReader, wrap, type Entry, type Found } from './rules.js'
+import { OutOfTime, within } from './within.js'
 
 /** Reads after a write until ELB shows it: a few tries a few hundred ms apart. */
 const READBACK_TRIES = 5
 const READBACK_DELAY_MS = 300
+/**
+ * How long a shift's read-back may take in all. Every read is cut off there too: a stalled
+ * DescribeRules holds one call for four attempts × 4 s, while the traffic sits unverified.
+ */
+const READBACK_BUDGET_MS = 10_000
+/** The part of a restore's budget its first read may take before it falls back to the cache. */
+const FIRST_READ_SHARE = 1 / 3
+/** The least a restore's read-back gets, even at the end of the budget. */
+const LAST_READ_MS = 1_000
 /** Restore's per-rule backoff: 250 ms doubling up to 4 s, always within the budget. */
 const BACKOFF_MS = 250
 const BACKOFF_MAX_MS = 4000
@@ -139,8 +149,9 @@ export class ElbTraffic {
     const { clock, log } = this.deps
     const deadline = clock.now() + opts.budgetMs
     const reasons: Record<string, string> = {}
-    // Fresh actions keep changes made since the last read; the cache is the fallback.
-    let found = await this.tryDescribe(reasons)
+    // Fresh actions keep changes made since the last read; the cache is the fallback, and a
+    // stalled read must leave most of the budget to the writes.
+    let found = await this.tryDescribe(reasons, clock.now() + opts.budgetMs * FIRST_READ_SHARE)
     let pending = this.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups))
     if (pending.length === 0) log.info('All traffic is already on the live target group.')
     const hopeless = new Set<string>()
@@ -160,7 +171,11 @@ export class ElbTraffic {
       for (let read = 0; pending.length > 0 && read < READBACK_TRIES; read++) {
         if (read > 0 && (clock.now() >= deadline || opts.signal?.aborted)) break
         if (read > 0) await clock.sleep(READBACK_DELAY_MS, opts.signal)
-        const fresh = await this.tryDescribe(reasons)
+        // A write that landed at the deadline still gets one quick read to be verified.
+        const fresh = await this.tryDescribe(
+          reasons,
+          Math.max(deadline, clock.now() + LAST_READ_MS)
+        )
         if (fresh) found = fresh
         if (fresh) pending = pending.filter(arn => !onLive(fresh.get(arn), groups))
       }
@@ -195,14 +210,23 @@ export class ElbTraffic {
     })
   }
 
-  /** Adds `tags` to every rule and listener given (20 ARNs per AddTags call). */
-  async tag(tags: Record<string, string>): Promise<void> {
+  /**
+   * Adds `tags` to every rule and listener given (20 ARNs per AddTags call). `withinMs` bounds
+   * each call, retries included (under a cancel the runner's kill is seconds away).
+   */
+  async tag(tags: Record<string, string>, opts: { withinMs?: number } = {}): Promise<void> {
     const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
     if (Tags.length === 0) return
+    const send = (command: AddTagsCommand) =>
+      opts.withinMs === undefined
+        ? this.client.send(command)
+        : within(opts.withinMs, 'AddTags', abortSignal =>
+            this.client.send(command, { abortSignal })
+          )
     await Promise.all(
       batches(this.reader.arns).map(async ResourceArns => {
         try {
-          await this.client.send(new AddTagsCommand({ ResourceArns, Tags }))
+          await send(new AddTagsCommand({ ResourceArns, Tags }))
         } catch (err) {
           throw wrap('AddTags', ResourceArns.join(', '), err)
         }
@@ -210,14 +234,16 @@ export class ElbTraffic {
     )
   }
 
-  private async write(entry: Entry, actions: Action[]): Promise<void> {
+  private async write(entry: Entry, actions: Action[], signal?: AbortSignal): Promise<void> {
     this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`)
+    const options = signal ? { abortSignal: signal } : {}
     try {
       if (entry.call === 'ModifyRule') {
-        await this.client.send(new ModifyRuleCommand({ RuleArn: entry.target, Actions: actions }))
+        const input = { RuleArn: entry.target, Actions: actions }
+        await this.client.send(new ModifyRuleCommand(input), options)
       } else {
         const input = { ListenerArn: entry.target, DefaultActions: actions }
-        await this.client.send(new ModifyListenerCommand(input))
+        await this.client.send(new ModifyListenerCommand(input), options)
       }
     } catch (err) {
       throw wrap(entry.call, entry.label, err)
@@ -242,12 +268,19 @@ export class ElbTraffic {
 
   /** Reads back until every rule shows `weights`, a few tries apart; then refreshes the cache. */
   private async awaitWeights(groups: GroupPair, weights: Weights, signal?: AbortSignal) {
+    const { clock } = this.deps
+    const deadline = clock.now() + READBACK_BUDGET_MS
     let problem = ''
+    let tries = 0
     for (let read = 0; read < READBACK_TRIES; read++) {
-      if (read > 0) await this.deps.clock.sleep(READBACK_DELAY_MS, signal)
+      if (read > 0) await clock.sleep(READBACK_DELAY_MS, signal)
       if (signal?.aborted) throw new Error(`Cancelled while checking the new weights. ${problem}`)
+      if (read > 0 && clock.now() >= deadline) break
+      tries++
       try {
-        const found = await this.reader.describe()
+        const found = await within(deadline - clock.now(), RULE_READS, abort =>
+          this.reader.describe(undefined, abort)
+        )
         const wrong = [...found.values()].filter(
           e => !hasWeights(forwardTargets(e.actions).targets, groups, weights)
         )
@@ -261,7 +294,7 @@ export class ElbTraffic {
       }
     }
     throw new Error(
-      `The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${READBACK_TRIES} tries: ${problem}`
+      `The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${problem}`
     )
   }
 
@@ -277,15 +310,23 @@ export class ElbTraffic {
     signal?: AbortSignal
   ): Promise<{ reason?: string; hopeless?: boolean }> {
     const { clock, log } = this.deps
+    let last = ''
     for (let attempt = 1; ; attempt++) {
       try {
-        entry ??= (await this.reader.describe([arn])).get(arn) as Entry
-        await this.write(entry, withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label))
+        // Every attempt ends with the budget, however long the API holds the call.
+        const what = `${entry?.call ?? 'DescribeRules/DescribeListeners'} for ${arn}`
+        await within(deadline - clock.now(), what, async abort => {
+          entry ??= (await this.reader.describe([arn], abort)).get(arn) as Entry
+          const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
+          await this.write(entry, actions, abort)
+        })
         return {}
       } catch (err) {
         if (err instanceof ActionsError) return { reason: err.message, hopeless: true }
+        // An attempt cut short by the budget says less than the failure before it.
+        last = err instanceof OutOfTime && last ? `${last}; then ${errorText(err)}` : errorText(err)
         const left = deadline - clock.now()
-        if (left <= 0 || signal?.aborted) return { reason: errorText(err) }
+        if (left <= 0 || signal?.aborted) return { reason: last }
         const wait = Math.min(BACKOFF_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS, left)
         log.warn(`Retry ${attempt} in ${formatDuration(wait)}: ${errorText(err)}`)
         await clock.sleep(wait, signal)
@@ -293,10 +334,15 @@ export class ElbTraffic {
     }
   }
 
-  /** `describe`, or `undefined` (noting why in `reasons`) when it fails. */
-  private async tryDescribe(reasons: Record<string, string>): Promise<Found | undefined> {
+  /** `describe` ending by `deadline`, or `undefined` (noting why in `reasons`) when it fails. */
+  private async tryDescribe(
+    reasons: Record<string, string>,
+    deadline: number
+  ): Promise<Found | undefined> {
     try {
-      return await this.reader.describe()
+      return await within(deadline - this.deps.clock.now(), RULE_READS, abort =>
+        this.reader.describe(undefined, abort)
+      )
     } catch (err) {
       this.deps.log.warn(`Could not read the listener rules back: ${errorText(err)}`)
       for (const arn of this.reader.arns) reasons[arn] ??= `not verified: ${errorText(err)}`
@@ -304,6 +350,8 @@ export class ElbTraffic {
     }
   }
 }
+
+const RULE_READS = 'DescribeRules/DescribeListeners'
 
 function onLive(entry: Entry | undefined, groups: GroupPair): boolean {
   return entry !== undefined && isAllOnLive(forwardTargets(entry.actions).targets, groups)

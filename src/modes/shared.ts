@@ -104,5 +104,6 @@ export function phaseRecorder(
   plan: Plan,
   revision: string
 ): PhaseRecorder {
-  return (phase, reason) => ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason))
+  return (phase, reason, opts) =>
+    ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason), opts)
 }

@@ -237,4 +237,13 @@ describe('AlarmGate', () => {
     const gate = new AlarmGate(new CloudWatchAlarms(client, ['web-5xx']), 'ok', fakeLog())
     await expect(gate.read(window)).rejects.toThrow('Rate exceeded')
   })
+
+  it('names DescribeAlarms in the error, for the rollback reason', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })
+    cloudWatch.on(DescribeAlarmsCommand).rejects(throttled)
+    const gate = new AlarmGate(new CloudWatchAlarms(client, ['web-5xx']), 'ok', fakeLog())
+    await expect(gate.read(window)).rejects.toThrow(
+      'DescribeAlarms failed: Throttling: Rate exceeded'
+    )
+  })
 })

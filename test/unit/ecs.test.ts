@@ -139,6 +139,15 @@ describe('EcsServices.describe', () => {
     expect(b.strategy).toBe('BLUE_GREEN')
   })
 
+  it('names DescribeServices when ECS cannot be read', async () => {
+    ecs
+      .on(DescribeServicesCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+    await expect(ecsServices.describe(['web-green', 'web-blue'])).rejects.toThrow(
+      "Could not read services 'web-green', 'web-blue' in cluster 'prod': DescribeServices failed: ThrottlingException: Rate exceeded"
+    )
+  })
+
   it('names a missing service and the cluster', async () => {
     ecs.on(DescribeServicesCommand).resolves({
       services: [green],
@@ -260,6 +269,15 @@ describe('updateIdle and scaleDown', () => {
       taskDefinition: TD(42),
       desiredCount: 3
     })
+  })
+
+  it('names UpdateService when ECS refuses the update', async () => {
+    ecs
+      .on(UpdateServiceCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+    await expect(ecsServices.updateIdle('web-green', { desiredCount: 2 })).rejects.toThrow(
+      "Could not update service 'web-green' in cluster 'prod' to desired count 2: UpdateService failed: ThrottlingException: Rate exceeded"
+    )
   })
 
   it('sends nothing when there is nothing to change', async () => {

@@ -101,6 +101,17 @@ describe('requireHealthyTargets', () => {
   })
 })
 
+describe('requireHealthyTargets when ELB cannot be read', () => {
+  it('names DescribeTargetHealth and the target group', async () => {
+    elb
+      .on(DescribeTargetHealthCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
+    await expect(requireHealthyTargets(client, GREEN, 1, log)).rejects.toThrow(
+      'DescribeTargetHealth failed for target group web-green: Throttling: Rate exceeded'
+    )
+  })
+})
+
 describe('targetGroupName', () => {
   it('reads the name out of a target group ARN', () => {
     expect(targetGroupName(GREEN)).toBe('web-green')

@@ -567,6 +567,39 @@ describe('ElbTraffic.restore', () => {
     expect(log.lines).toContainEqual(expect.stringContaining('Could not read the listener rules'))
   })
 
+  it('cuts off a write that never answers when the budget runs out', async () => {
+    fakeElb([split])
+    const t = traffic([ADMIN])
+    // A stalled API: the SDK would hold this call for four attempts of 4 s each.
+    elb.on(ModifyRuleCommand).callsFake(() => new Promise(() => undefined))
+    const started = Date.now()
+
+    const error = await failure(t.restore(groups, { budgetMs: 200 }))
+
+    expect(error).toBeInstanceOf(RestoreError)
+    expect(error.message).toContain(`ModifyRule for ${ADMIN} did not answer`)
+    expect(Date.now() - started).toBeLessThan(2_000)
+  })
+
+  it('writes the cached actions when the first read stalls, leaving the budget to the write', async () => {
+    const state = fakeElb([split])
+    const t = traffic([ADMIN])
+    await t.read()
+    let reads = 0
+    elb.on(DescribeRulesCommand).callsFake(async () => {
+      if (reads++ === 0) return new Promise(() => undefined)
+      return { Rules: structuredClone(state.rules) }
+    })
+
+    await t.restore(groups, { budgetMs: 300 })
+
+    expect(modifyRuleBodies(ADMIN)).toHaveLength(1)
+    expect(state.rules[0].Actions?.[1].ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: GREEN, Weight: 0 },
+      { TargetGroupArn: BLUE, Weight: 100 }
+    ])
+  })
+
   it('writes nothing when all traffic is already on live', async () => {
     fakeElb([adminRule], [listener])
 
@@ -651,6 +684,14 @@ describe('ElbTraffic.tag', () => {
 
     await expect(traffic([API]).tag({ a: 'b' })).rejects.toThrow(
       `AddTags failed for ${API}: AccessDenied: denied`
+    )
+  })
+
+  it('gives up on a tag write that outlasts withinMs, naming the call', async () => {
+    elb.on(AddTagsCommand).callsFake(() => new Promise(() => undefined))
+
+    await expect(traffic([API]).tag({ a: 'b' }, { withinMs: 50 })).rejects.toThrow(
+      `AddTags failed for ${API}: OutOfTime: AddTags did not answer within 50ms`
     )
   })
 })

@@ -29,6 +29,7 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
  * point in the first three poll intervals of a long first stage, so its phase against the
  * action's polls is random. `window` serialises the alarm-to-restore windows across lanes: at
  * most one action is reacting at a time, and the timing of one never waits on another's CPU.
+ * A lane that had to wait for the window draws a new random delay once inside it.
  */
 export async function reactionTrials(
   lane: Lane,
@@ -55,7 +56,12 @@ export async function reactionTrials(
     const stageAt = Date.now()
     const atMs = randomInt(200, 200 + 3 * pollMs)
     await sleep(atMs)
+    const queued = Date.now()
     const sample = await window.run(async () => {
+      // Let in right after another lane's flip, which follows that lane's poll: lanes started
+      // together poll in step, so firing now would land just after our own poll every time.
+      // A fresh random delay makes the moment random again.
+      if (Date.now() - queued > 20) await sleep(randomInt(0, pollMs))
       const sent = Date.now()
       await setAlarm(stack.aws, stack.alarmNames[0], 'ALARM', 'bench: reaction trial')
       // The flip lies between the start of the last read that missed it and the end of the

@@ -6,6 +6,8 @@
  *   BENCH_TRIALS=20   trials per poll interval (default 20)
  *   BENCH_LANES=4     stacks per poll interval running trials side by side (default 4)
  *   BENCH_NODE=/path  another node binary to measure start-up on as well (e.g. a Node 24)
+ *   BENCH_BASELINE=/path/index.js  an older bundle to time start-up against (before/after),
+ *   BENCH_BASELINE_LABEL=text      named so in the table
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
@@ -80,7 +82,11 @@ try {
   const startup: StartupResult[] = []
   for (const node of [process.execPath, process.env.BENCH_NODE].filter(Boolean) as string[]) {
     startup.push(await measureStartup({ runs: 10, node }))
-    startup.push(await measureStartup({ runs: 10, node, post: true }))
+  }
+  if (process.env.BENCH_BASELINE) {
+    const script = process.env.BENCH_BASELINE
+    const label = process.env.BENCH_BASELINE_LABEL ?? `baseline ${script}`
+    startup.push(await measureStartup({ runs: 10, script, label }))
   }
 
   const minutes = ((Date.now() - begun) / 60_000).toFixed(1)
@@ -93,11 +99,11 @@ try {
     conditions: [
       `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, moto ${MOTO_VERSION} on 127.0.0.1; the action reaches it through the counting proxy. Whole bench: ${minutes} min.`,
       `Load average at the start ${loadAtStart}, before start-up ${loadBeforeStartup}: other work on the machine shows up in every figure.`,
-      `Reaction: the alarm is set with SetAlarmState at a uniformly random point 0.2 s to 0.2 s + 3 polls into a 30-minute first stage; the bench then reads both rules (listener and /api/*) straight from moto every ${READ_EVERY_MS} ms. The time is from sending SetAlarmState to the middle of the window in which the rules flipped (± ${Math.ceil(Math.max(...reaction.map(s => s.errorMs)))} ms at worst).`,
+      `Reaction: the alarm is set with SetAlarmState at a uniformly random point 0.2 s to 0.2 s + 3 polls into a 30-minute first stage; the bench then reads both rules (listener and /api/*) straight from moto every ${READ_EVERY_MS} ms. A lane that had to wait its turn (see below) waits a further random 0 to 1 poll before firing, so the moment stays random against its own polls. The time is from sending SetAlarmState to the middle of the window in which the rules flipped (± ${Math.ceil(Math.max(...reaction.map(s => s.errorMs)))} ms at worst).`,
       `Trials run ${LANES} at a time per poll interval (${2 * LANES} stacks, each its own account, proxy and action process), but the alarm-to-restore windows are serialised across all lanes: at most one action reacts at any moment, while the others sit mid-bake polling once per interval. More at once would start to measure the 2-core machine rather than the action.`,
       'Stage overhead: six 2 s stages at the default poll-interval (5s), commit statuses on (to a local GitHub stand-in); the one-rule and the two-rule rollout ran side by side. Pre-flight (start-up, checks, preparing the idle service) is reported apart and not in the per-stage figure.',
       'AWS calls: per stage = the calls from the first weight write to the end, alarm reads left out, divided by six (so the final promotion tags are spread over the stages). Per minute of baking: one 60 s stage. Side by side: each rollout spreads its stage calls over a 5-minute bake; a burst where many rollouts shift at the same second draws on the ELBv2 bucket, which the SDK retries absorb.',
-      'Start-up: spawn to the first byte of the first AWS request at a local listener (AWS_ENDPOINT_URL), inputs of a deploy with two alarms, peak RSS = VmHWM at that moment; bare Node measured from spawn to exit, peak RSS by /usr/bin/time.'
+      'Start-up: spawn to the first byte of the first AWS request at a local listener (AWS_ENDPOINT_URL), inputs of a deploy with two alarms; the post step as after a main step that died mid-rollout. Peak RSS = VmHWM at that moment. Bare Node from spawn to exit, peak RSS by /usr/bin/time. Main, post and bare Node take turns, ten rounds.'
     ]
   })
   writeFileSync(join(repoRoot, 'bench', 'results.md'), `# Bench results\n\n${markdown}`)

@@ -19,12 +19,14 @@ export interface StartupSample {
   peakRssKb: number
 }
 
-/** Medians over the runs, with the bare-Node baseline and the bundle's size. */
+/** Medians over the runs of the main step, the post step and bare Node, and the bundle's size. */
 export interface StartupResult {
   runs: number
   node: string
-  step: 'main' | 'post'
-  action: { wallMs: number; peakRssKb: number }
+  /** Which bundle, when not the repository's dist/index.js. */
+  label?: string
+  main: { wallMs: number; peakRssKb: number }
+  post: { wallMs: number; peakRssKb: number }
   bare: { wallMs: number; peakRssKb: number | undefined }
   distBytes: number
   distFiles: number
@@ -35,39 +37,44 @@ const FAKE_RULE =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/0123456789abcdef/0123456789abcdef/0123456789abcdef'
 
 /**
- * Starts the bundle `runs` times as a deploy step would (inputs, runner files, credentials in
- * the environment) with AWS_ENDPOINT_URL pointing at a listener that only notes when the first
- * request arrives: the bundle has then loaded, parsed its inputs and built its clients.
+ * Starts the bundle `runs` times as a deploy's main step and `runs` times as its post step would
+ * run (inputs, runner files, credentials in the environment), with AWS_ENDPOINT_URL pointing at
+ * a listener that only notes when the first request arrives: the bundle has then loaded, parsed
+ * its inputs and built its clients. Main, post and bare Node take turns, so that whatever else
+ * the machine is doing weighs on the three alike.
  */
 export async function measureStartup(
-  options: { runs?: number; node?: string; script?: string; post?: boolean } = {}
+  options: { runs?: number; node?: string; script?: string; label?: string } = {}
 ): Promise<StartupResult> {
   const runs = options.runs ?? 10
   const node = options.node ?? process.execPath
   const script = options.script ?? join(repoRoot, 'dist', 'index.js')
-  const samples: StartupSample[] = []
+  const main: StartupSample[] = []
+  const post: StartupSample[] = []
   const bare: number[] = []
   const bareRss: number[] = []
   // Warm the page cache first, so the first sample is not the only one reading from disk.
-  const step = options.post ? 'post' : 'main'
-  await startOnce(node, script, step)
+  await startOnce(node, script, 'main')
   spawnSync(node, ['-e', '0'])
   for (let i = 0; i < runs; i++) {
-    samples.push(await startOnce(node, script, step))
+    main.push(await startOnce(node, script, 'main'))
+    post.push(await startOnce(node, script, 'post'))
     const b = bareNode(node)
     bare.push(b.wallMs)
     if (b.peakRssKb !== undefined) bareRss.push(b.peakRssKb)
   }
   const dist = join(repoRoot, 'dist')
   const files = readdirSync(dist)
+  const medians = (samples: StartupSample[]) => ({
+    wallMs: median(samples.map(s => s.wallMs)),
+    peakRssKb: median(samples.map(s => s.peakRssKb))
+  })
   return {
     runs,
     node: spawnSync(node, ['--version']).stdout.toString().trim(),
-    step,
-    action: {
-      wallMs: median(samples.map(s => s.wallMs)),
-      peakRssKb: median(samples.map(s => s.peakRssKb))
-    },
+    ...(options.label ? { label: options.label } : {}),
+    main: medians(main),
+    post: medians(post),
     bare: { wallMs: median(bare), peakRssKb: bareRss.length ? median(bareRss) : undefined },
     distBytes: files.reduce((sum, f) => sum + statSync(join(dist, f)).size, 0),
     distFiles: files.length,

@@ -148,39 +148,43 @@ export class ElbTraffic {
   ): Promise<void> {
     const { clock, log } = this.deps
     const deadline = clock.now() + opts.budgetMs
-    const reasons: Record<string, string> = {}
+    // Why each rule is not restored yet: its last write's failure, and the last read's.
+    const failedWrites: Record<string, string> = {}
+    const lastRead: { failed?: string } = {}
+    const failure = () =>
+      new RestoreError(pending, reasonsOf(pending, failedWrites, lastRead.failed), opts.budgetMs)
     // Fresh actions keep changes made since the last read; the cache is the fallback, and a
     // stalled read must leave most of the budget to the writes.
-    let found = await this.tryDescribe(reasons, clock.now() + opts.budgetMs * FIRST_READ_SHARE)
+    let found = await this.tryDescribe(lastRead, clock.now() + opts.budgetMs * FIRST_READ_SHARE)
     let pending = this.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups))
     if (pending.length === 0) log.info('All traffic is already on the live target group.')
     const hopeless = new Set<string>()
     while (pending.length > 0) {
       const source = found ?? this.cache
       const todo = pending.filter(arn => !hopeless.has(arn))
-      if (todo.length === 0) throw new RestoreError(pending, reasons, opts.budgetMs)
+      if (todo.length === 0) throw failure()
       const outcomes = await Promise.all(
         todo.map(arn => this.restoreRule(arn, source?.get(arn), groups, deadline, opts.signal))
       )
       todo.forEach((arn, i) => {
         const outcome = outcomes[i]
         if (outcome.hopeless) hopeless.add(arn)
-        if (outcome.reason) reasons[arn] = outcome.reason
-        else delete reasons[arn]
+        if (outcome.reason) failedWrites[arn] = outcome.reason
+        else delete failedWrites[arn]
       })
       for (let read = 0; pending.length > 0 && read < READBACK_TRIES; read++) {
         if (read > 0 && (clock.now() >= deadline || opts.signal?.aborted)) break
         if (read > 0) await clock.sleep(READBACK_DELAY_MS, opts.signal)
         // A write that landed at the deadline still gets one quick read to be verified.
         const fresh = await this.tryDescribe(
-          reasons,
+          lastRead,
           Math.max(deadline, clock.now() + LAST_READ_MS)
         )
         if (fresh) found = fresh
         if (fresh) pending = pending.filter(arn => !onLive(fresh.get(arn), groups))
       }
       if (pending.length > 0 && (clock.now() >= deadline || opts.signal?.aborted)) {
-        throw new RestoreError(pending, reasons, opts.budgetMs)
+        throw failure()
       }
     }
     if (found) this.cache = found
@@ -334,24 +338,40 @@ export class ElbTraffic {
     }
   }
 
-  /** `describe` ending by `deadline`, or `undefined` (noting why in `reasons`) when it fails. */
+  /** `describe` ending by `deadline`, or `undefined` (noting why in `read`) when it fails. */
   private async tryDescribe(
-    reasons: Record<string, string>,
+    read: { failed?: string },
     deadline: number
   ): Promise<Found | undefined> {
     try {
-      return await within(deadline - this.deps.clock.now(), RULE_READS, abort =>
+      const found = await within(deadline - this.deps.clock.now(), RULE_READS, abort =>
         this.reader.describe(undefined, abort)
       )
+      read.failed = undefined
+      return found
     } catch (err) {
       this.deps.log.warn(`Could not read the listener rules back: ${errorText(err)}`)
-      for (const arn of this.reader.arns) reasons[arn] ??= `not verified: ${errorText(err)}`
+      read.failed = errorText(err)
       return undefined
     }
   }
 }
 
 const RULE_READS = 'DescribeRules/DescribeListeners'
+
+/** Per rule: why its write failed, and why it could not be verified, whichever apply. */
+function reasonsOf(
+  arns: readonly string[],
+  failedWrites: Readonly<Record<string, string>>,
+  failedRead: string | undefined
+): Record<string, string> {
+  return Object.fromEntries(
+    arns.map(arn => {
+      const why = [failedWrites[arn], failedRead && `not verified: ${failedRead}`]
+      return [arn, why.filter(Boolean).join('; ') || 'not verified']
+    })
+  )
+}
 
 function onLive(entry: Entry | undefined, groups: GroupPair): boolean {
   return entry !== undefined && isAllOnLive(forwardTargets(entry.actions).targets, groups)

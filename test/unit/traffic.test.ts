@@ -600,6 +600,27 @@ describe('ElbTraffic.restore', () => {
     ])
   })
 
+  it('says both why the last write failed and why the rule could not be verified', async () => {
+    fakeElb([split])
+    const t = traffic([ADMIN])
+    await t.read()
+    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDenied' })
+    elb.on(DescribeRulesCommand).rejects(denied)
+    // The first write lands but cannot be read back; the next ones hang until the budget ends.
+    let writes = 0
+    elb.on(ModifyRuleCommand).callsFake(async () => {
+      if (writes++ > 0) await new Promise(() => undefined)
+      return {}
+    })
+
+    const error = await failure(t.restore(groups, { budgetMs: 1_500 }))
+
+    expect(error.message).toContain(`ModifyRule for ${ADMIN} did not answer`)
+    expect(error.message).toContain(
+      `not verified: DescribeRules failed for ${ADMIN}: AccessDenied: not authorized)`
+    )
+  })
+
   it('writes nothing when all traffic is already on live', async () => {
     fakeElb([adminRule], [listener])
 

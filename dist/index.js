@@ -75861,20 +75861,23 @@ function remainingStages(plan, tenths) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   runPost: () => (/* binding */ runPost)
 /* harmony export */ });
+/* unused harmony export readPatiently */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(586);
-/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6979);
+/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(586);
+/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6979);
 /* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5735);
 /* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9373);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5625);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6455);
-/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6190);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2462);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2464);
+/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6190);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2462);
 /**
  * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
  * on the live service — but only where the rules still carry this run's ownership. Errors that
  * leave traffic safe are warnings; only traffic left unsafe fails the step.
  */
+
 
 
 
@@ -75895,7 +75898,7 @@ async function runPost() {
     let guard;
     try {
         guard = JSON.parse(saved);
-        traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_7__/* .ElasticLoadBalancingV2Client */ .MlD((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_8__/* .clientConfig */ .y)(guard.region)), guard.rules, {
+        traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_8__/* .ElasticLoadBalancingV2Client */ .MlD((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_9__/* .clientConfig */ .y)(guard.region)), guard.rules, {
             clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
             log: _log_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .u,
             region: guard.region
@@ -75904,24 +75907,44 @@ async function runPost() {
     }
     catch (error) {
         const commands = traffic && guard ? traffic.restoreCommands(guard) : [];
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: the main step ended mid-rollout and traffic could not be restored: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_5__/* .messageOf */ .bD)(error)}` +
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: the main step ended mid-rollout and traffic could not be restored: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}` +
             (commands.length
                 ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
                 : ''));
     }
 }
+/** How long the post step keeps trying to read the rules: it is the last line of defence. */
+const READ_BUDGET_MS = 20_000;
+/**
+ * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one refused or
+ * throttled read must not leave traffic split when the next would go through.
+ */
+async function readPatiently(traffic, clock, warn, budgetMs = READ_BUDGET_MS) {
+    const deadline = clock.now() + budgetMs;
+    for (let wait = 250;; wait = Math.min(wait * 2, 4_000)) {
+        try {
+            return await traffic.read();
+        }
+        catch (error) {
+            if (clock.now() + wait > deadline)
+                throw error;
+            warn(`ecs-canary post: could not read the rules (${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}); again in ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .formatDuration */ .a3)(wait)}.`);
+            await clock.sleep(wait);
+        }
+    }
+}
 async function restoreIfOurs(traffic, guard) {
-    const views = await traffic.read();
-    const recorded = (0,_state_js__WEBPACK_IMPORTED_MODULE_6__/* .recordedState */ .Od)(views);
+    const views = await readPatiently(traffic, _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m, line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line));
+    const recorded = (0,_state_js__WEBPACK_IMPORTED_MODULE_7__/* .recordedState */ .Od)(views);
     if (!recorded || recorded.owner !== guard.owner) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_state_js__WEBPACK_IMPORTED_MODULE_6__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_state_js__WEBPACK_IMPORTED_MODULE_7__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
         return;
     }
     if (recorded.phase !== 'in-progress') {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`);
         return;
     }
-    const moved = views.filter(v => (0,_rollout_js__WEBPACK_IMPORTED_MODULE_5__/* .describeShare */ .rm)(v, guard).tenths !== 0);
+    const moved = views.filter(v => (0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .describeShare */ .rm)(v, guard).tenths !== 0);
     if (moved.length > 0) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`);
         await traffic.restore(guard, { budgetMs: 60_000 });
@@ -75930,12 +75953,12 @@ async function restoreIfOurs(traffic, guard) {
     try {
         await traffic.tag({
             [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.phase]: 'rolled-back',
-            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.reason]: (0,_state_js__WEBPACK_IMPORTED_MODULE_6__/* .tagValue */ .EZ)(reason),
+            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.reason]: (0,_state_js__WEBPACK_IMPORTED_MODULE_7__/* .tagValue */ .EZ)(reason),
             [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
         });
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_5__/* .messageOf */ .bD)(error)}`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}`);
     }
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' });
 }

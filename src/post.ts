@@ -10,8 +10,10 @@ import { ElbTraffic } from './aws/traffic.js'
 import { systemClock } from './clock.js'
 import { coreLog } from './log.js'
 import { State, Tag } from './names.js'
+import { formatDuration } from './plan.js'
 import { describeShare, messageOf } from './rollout.js'
 import { ownerUrl, recordedState, tagValue, type Guard } from './state.js'
+import type { Clock, RuleView } from './types.js'
 
 /** Runs the post step. Never throws. */
 export async function runPost(): Promise<void> {
@@ -45,8 +47,35 @@ export async function runPost(): Promise<void> {
   }
 }
 
+/** How long the post step keeps trying to read the rules: it is the last line of defence. */
+const READ_BUDGET_MS = 20_000
+
+/**
+ * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one refused or
+ * throttled read must not leave traffic split when the next would go through.
+ */
+export async function readPatiently(
+  traffic: Pick<ElbTraffic, 'read'>,
+  clock: Clock,
+  warn: (line: string) => void,
+  budgetMs = READ_BUDGET_MS
+): Promise<RuleView[]> {
+  const deadline = clock.now() + budgetMs
+  for (let wait = 250; ; wait = Math.min(wait * 2, 4_000)) {
+    try {
+      return await traffic.read()
+    } catch (error) {
+      if (clock.now() + wait > deadline) throw error
+      warn(
+        `ecs-canary post: could not read the rules (${messageOf(error)}); again in ${formatDuration(wait)}.`
+      )
+      await clock.sleep(wait)
+    }
+  }
+}
+
 async function restoreIfOurs(traffic: ElbTraffic, guard: Guard): Promise<void> {
-  const views = await traffic.read()
+  const views = await readPatiently(traffic, systemClock, line => core.warning(line))
   const recorded = recordedState(views)
   if (!recorded || recorded.owner !== guard.owner) {
     core.warning(

@@ -67883,31 +67883,46 @@ var rules = __nccwpck_require__(2922);
 /**
  * A time limit for one SDK call. The SDK's own request timeout applies per attempt, and it
  * retries: a stalled API can hold one `send` for four attempts × 4 s. Where a budget is
- * counted (a rollback, the runner's 10 s after a cancel), a call must end when the budget does.
+ * counted (a rollback, the runner's 10 s after a cancel), a call must end when the budget does,
+ * or as soon as the run is cancelled.
  */
 /** Thrown when a call did not finish in its time. */
 class OutOfTime extends Error {
     name = 'OutOfTime';
 }
 /**
- * Runs `call` with an abort signal that fires after `ms` (pass it to `client.send` so the
- * request is torn down), and rejects with `OutOfTime` then, even if the call ignores it.
+ * Runs `call` with an abort signal that fires after `ms` (Infinity: never) or when `cancel`
+ * fires: pass it to `client.send` so the request is torn down. Rejects then, even if the call
+ * ignores the signal.
  */
-async function within(ms, what, call) {
+async function within(ms, what, call, cancel) {
     const controller = new AbortController();
     let timer;
-    const expired = new Promise((_, reject) => {
-        timer = setTimeout(() => {
-            const error = new OutOfTime(`${what} did not answer within ${Math.max(0, ms)}ms`);
+    let onCancel = () => undefined;
+    const stopped = new Promise((_, reject) => {
+        const stop = (error) => {
             controller.abort(error);
             reject(error);
-        }, Math.max(0, ms));
+        };
+        if (Number.isFinite(ms)) {
+            const limit = Math.max(0, ms);
+            timer = setTimeout(() => stop(new OutOfTime(`${what} did not answer within ${limit}ms`)), limit);
+        }
+        // An outer budget ending (its OutOfTime) is passed on as such; anything else is a cancel.
+        onCancel = () => stop(cancel?.reason instanceof OutOfTime
+            ? cancel.reason
+            : new Error(`${what} was cut short: the run was cancelled`));
+        if (cancel?.aborted)
+            onCancel();
+        else
+            cancel?.addEventListener('abort', onCancel, { once: true });
     });
     try {
-        return await Promise.race([call(controller.signal), expired]);
+        return await Promise.race([call(controller.signal), stopped]);
     }
     finally {
         clearTimeout(timer);
+        cancel?.removeEventListener('abort', onCancel);
     }
 }
 
@@ -68005,6 +68020,8 @@ class ElbTraffic {
         if (opts.signal?.aborted) {
             throw new Error(`Moving to ${(0,plan/* percentText */.fL)(tenths)} was cancelled before any rule was written`);
         }
+        // Not cut short by a cancel: a write abandoned in flight can still land after the rollback
+        // has read the rule back as restored, leaving it split. The SDK's own timeouts bound it.
         const results = await Promise.allSettled(planned.map(p => this.write(p.entry, p.actions)));
         const failures = results.flatMap(r => (r.status === 'rejected' ? [r.reason] : []));
         if (failures.length > 0) {
@@ -68111,18 +68128,16 @@ class ElbTraffic {
             }
         }));
     }
+    /** Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short. */
     async write(entry, actions, signal) {
         this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`);
-        const options = signal ? { abortSignal: signal } : {};
+        const send = (abortSignal) => entry.call === 'ModifyRule'
+            ? this.client.send(new dist_cjs/* ModifyRuleCommand */.y5P({ RuleArn: entry.target, Actions: actions }), {
+                abortSignal
+            })
+            : this.client.send(new dist_cjs/* ModifyListenerCommand */.ugc({ ListenerArn: entry.target, DefaultActions: actions }), { abortSignal });
         try {
-            if (entry.call === 'ModifyRule') {
-                const input = { RuleArn: entry.target, Actions: actions };
-                await this.client.send(new dist_cjs/* ModifyRuleCommand */.y5P(input), options);
-            }
-            else {
-                const input = { ListenerArn: entry.target, DefaultActions: actions };
-                await this.client.send(new dist_cjs/* ModifyListenerCommand */.ugc(input), options);
-            }
+            await within(Infinity, entry.call, send, signal);
         }
         catch (err) {
             throw (0,rules/* wrap */.LV)(entry.call, entry.label, err);
@@ -68156,7 +68171,7 @@ class ElbTraffic {
                 break;
             tries++;
             try {
-                const found = await within(deadline - clock.now(), RULE_READS, abort => this.reader.describe(undefined, abort));
+                const found = await within(deadline - clock.now(), RULE_READS, abort => this.reader.describe(undefined, abort), signal);
                 const wrong = [...found.values()].filter(e => !hasWeights(forwardTargets(e.actions).targets, groups, weights));
                 if (wrong.length === 0) {
                     this.cache = found;

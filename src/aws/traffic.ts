@@ -123,6 +123,8 @@ export class ElbTraffic {
     if (opts.signal?.aborted) {
       throw new Error(`Moving to ${percentText(tenths)} was cancelled before any rule was written`)
     }
+    // Not cut short by a cancel: a write abandoned in flight can still land after the rollback
+    // has read the rule back as restored, leaving it split. The SDK's own timeouts bound it.
     const results = await Promise.allSettled(planned.map(p => this.write(p.entry, p.actions)))
     const failures = results.flatMap(r => (r.status === 'rejected' ? [r.reason as unknown] : []))
     if (failures.length > 0) {
@@ -238,17 +240,20 @@ export class ElbTraffic {
     )
   }
 
+  /** Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short. */
   private async write(entry: Entry, actions: Action[], signal?: AbortSignal): Promise<void> {
     this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`)
-    const options = signal ? { abortSignal: signal } : {}
+    const send = (abortSignal: AbortSignal) =>
+      entry.call === 'ModifyRule'
+        ? this.client.send(new ModifyRuleCommand({ RuleArn: entry.target, Actions: actions }), {
+            abortSignal
+          })
+        : this.client.send(
+            new ModifyListenerCommand({ ListenerArn: entry.target, DefaultActions: actions }),
+            { abortSignal }
+          )
     try {
-      if (entry.call === 'ModifyRule') {
-        const input = { RuleArn: entry.target, Actions: actions }
-        await this.client.send(new ModifyRuleCommand(input), options)
-      } else {
-        const input = { ListenerArn: entry.target, DefaultActions: actions }
-        await this.client.send(new ModifyListenerCommand(input), options)
-      }
+      await within(Infinity, entry.call, send, signal)
     } catch (err) {
       throw wrap(entry.call, entry.label, err)
     }
@@ -282,8 +287,11 @@ export class ElbTraffic {
       if (read > 0 && clock.now() >= deadline) break
       tries++
       try {
-        const found = await within(deadline - clock.now(), RULE_READS, abort =>
-          this.reader.describe(undefined, abort)
+        const found = await within(
+          deadline - clock.now(),
+          RULE_READS,
+          abort => this.reader.describe(undefined, abort),
+          signal
         )
         const wrong = [...found.values()].filter(
           e => !hasWeights(forwardTargets(e.actions).targets, groups, weights)

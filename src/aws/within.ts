@@ -1,7 +1,8 @@
 /**
  * A time limit for one SDK call. The SDK's own request timeout applies per attempt, and it
  * retries: a stalled API can hold one `send` for four attempts × 4 s. Where a budget is
- * counted (a rollback, the runner's 10 s after a cancel), a call must end when the budget does.
+ * counted (a rollback, the runner's 10 s after a cancel), a call must end when the budget does,
+ * or as soon as the run is cancelled.
  */
 
 /** Thrown when a call did not finish in its time. */
@@ -10,29 +11,45 @@ export class OutOfTime extends Error {
 }
 
 /**
- * Runs `call` with an abort signal that fires after `ms` (pass it to `client.send` so the
- * request is torn down), and rejects with `OutOfTime` then, even if the call ignores it.
+ * Runs `call` with an abort signal that fires after `ms` (Infinity: never) or when `cancel`
+ * fires: pass it to `client.send` so the request is torn down. Rejects then, even if the call
+ * ignores the signal.
  */
 export async function within<T>(
   ms: number,
   what: string,
-  call: (signal: AbortSignal) => Promise<T>
+  call: (signal: AbortSignal) => Promise<T>,
+  cancel?: AbortSignal
 ): Promise<T> {
   const controller = new AbortController()
   let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        const error = new OutOfTime(`${what} did not answer within ${Math.max(0, ms)}ms`)
-        controller.abort(error)
-        reject(error)
-      },
-      Math.max(0, ms)
-    )
+  let onCancel = (): void => undefined
+  const stopped = new Promise<never>((_, reject) => {
+    const stop = (error: Error) => {
+      controller.abort(error)
+      reject(error)
+    }
+    if (Number.isFinite(ms)) {
+      const limit = Math.max(0, ms)
+      timer = setTimeout(
+        () => stop(new OutOfTime(`${what} did not answer within ${limit}ms`)),
+        limit
+      )
+    }
+    // An outer budget ending (its OutOfTime) is passed on as such; anything else is a cancel.
+    onCancel = () =>
+      stop(
+        cancel?.reason instanceof OutOfTime
+          ? cancel.reason
+          : new Error(`${what} was cut short: the run was cancelled`)
+      )
+    if (cancel?.aborted) onCancel()
+    else cancel?.addEventListener('abort', onCancel, { once: true })
   })
   try {
-    return await Promise.race([call(controller.signal), expired])
+    return await Promise.race([call(controller.signal), stopped])
   } finally {
     clearTimeout(timer)
+    cancel?.removeEventListener('abort', onCancel)
   }
 }

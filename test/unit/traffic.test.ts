@@ -388,6 +388,44 @@ describe('ElbTraffic.shift', () => {
     await expect(shifting).rejects.toThrow(/did not read back/)
   })
 
+  it('waits for a write in flight when the run is cancelled: abandoned, it could land after the rollback', async () => {
+    fakeElb([apiRule])
+    const t = traffic([API])
+    await t.read()
+    let answer = () => undefined as void
+    elb.on(ModifyRuleCommand).callsFake(() => new Promise(resolve => (answer = () => resolve({}))))
+    const controller = new AbortController()
+    let settled = false
+
+    const shifting = t.shift(groups, 10, { signal: controller.signal })
+    void shifting.catch(() => undefined).finally(() => (settled = true))
+    await new Promise(setImmediate)
+    controller.abort()
+    await new Promise(setImmediate)
+
+    expect(settled).toBe(false)
+    answer()
+    await expect(shifting).rejects.toThrow(/^Cancelled while checking the new weights/)
+  })
+
+  it('cuts a hanging read-back short when the run is cancelled', async () => {
+    const state = fakeElb([apiRule])
+    const t = traffic([API])
+    await t.read()
+    elb.on(DescribeRulesCommand).callsFake(() => new Promise(() => undefined))
+    const controller = new AbortController()
+
+    const shifting = t.shift(groups, 10, { signal: controller.signal })
+    await new Promise(setImmediate)
+    controller.abort()
+
+    await expect(shifting).rejects.toThrow(/^Cancelled while checking the new weights/)
+    expect(state.rules[0].Actions?.[0].ForwardConfig?.TargetGroups).toContainEqual({
+      TargetGroupArn: GREEN,
+      Weight: 1
+    })
+  })
+
   it('puts the first rule back when the second write fails, and names the call, the rule and the cause', async () => {
     fakeElb([apiRule, adminRule])
     const t = traffic([API, ADMIN])

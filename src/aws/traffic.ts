@@ -161,7 +161,13 @@ export class ElbTraffic {
     let pending = this.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups))
     if (pending.length === 0) log.info('All traffic is already on the live target group.')
     const hopeless = new Set<string>()
-    while (pending.length > 0) {
+    for (let round = 0; pending.length > 0; round++) {
+      // A round that could not verify is not repeated at once: against a throttled or failing
+      // API, hammering makes it worse. The wait doubles like a write's retries.
+      if (round > 0) {
+        const wait = Math.min(BACKOFF_MS * 2 ** (round - 1), BACKOFF_MAX_MS, deadline - clock.now())
+        await clock.sleep(wait, opts.signal)
+      }
       const source = found ?? this.cache
       const todo = pending.filter(arn => !hopeless.has(arn))
       if (todo.length === 0) throw failure()

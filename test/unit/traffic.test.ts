@@ -659,6 +659,19 @@ describe('ElbTraffic.restore', () => {
     )
   })
 
+  it('backs off between rounds that cannot verify, instead of hammering the API', async () => {
+    fakeElb([split])
+    const t = traffic([ADMIN])
+    await t.read()
+    elb.on(DescribeRulesCommand).rejects(throttled())
+
+    await failure(t.restore(groups, { budgetMs: 20_000 }))
+
+    // Each round writes once and reads back five times 300 ms apart; the waits between rounds
+    // double from 250 ms to 4 s. Without them, 20 s would hold 17 rounds.
+    expect(modifyRuleBodies(ADMIN)).toHaveLength(7)
+  })
+
   it('writes nothing when all traffic is already on live', async () => {
     fakeElb([adminRule], [listener])
 

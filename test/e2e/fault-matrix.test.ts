@@ -1,0 +1,124 @@
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { useE2e } from './support/harness.js'
+import { matrixCases, placements } from './support/matrix-cases.js'
+import type { MatrixCase } from './support/matrix-cases.js'
+import { baseline, closeLane, openLane, runCase } from './support/matrix-lane.js'
+import type { Lane, Observation } from './support/matrix-lane.js'
+import { judge } from './support/matrix-verdict.js'
+import type { Verdict } from './support/matrix-verdict.js'
+
+/**
+ * Issue 6, "never leave traffic half-shifted": every AWS operation the rollout makes, broken
+ * with every fault, once and for good, in every phase where it occurs. Each case must end SAFE:
+ * traffic verified on the live service (by the run, or by the post step once AWS answers
+ * again), or at a stage the run reached and recorded as paused, or untouched because nothing
+ * was written; the exit code, outputs and recorded phase true to the weights on the rules; and
+ * a failure names the call that failed.
+ *
+ * FAULT_MATRIX_ONLY (a pattern over case names) narrows a run while working on one corner;
+ * FAULT_MATRIX_SHOW (a pattern too) prints those cases' logs; FAULT_MATRIX_LANES sets how many
+ * stacks run side by side.
+ */
+const e2e = useE2e()
+
+/** Lanes run side by side, each on its own moto account behind its own proxy. */
+const LANES = Number(process.env.FAULT_MATRIX_LANES ?? 32)
+const only = new RegExp(process.env.FAULT_MATRIX_ONLY ?? '')
+const show = process.env.FAULT_MATRIX_SHOW ? new RegExp(process.env.FAULT_MATRIX_SHOW) : undefined
+const lanes: Lane[] = []
+
+afterAll(async () => {
+  await Promise.all(lanes.splice(0).map(closeLane))
+})
+
+describe('the fault matrix', () => {
+  it('ends every case safe, with outputs that tell the truth', async () => {
+    const started = Date.now()
+    const opened = Array.from({ length: LANES }, () => openLane(e2e.github.url))
+    lanes.push(...(await Promise.all(opened)))
+    const ready = Date.now() - started
+    const promote = await baseline(lanes[0], 'promote')
+    const pause = await baseline(lanes[1], 'pause')
+    const cases = matrixCases(placements(promote, pause)).filter(c => only.test(c.name))
+
+    const results = await runAll(cases, lanes)
+
+    const unsafe = results.filter(r => !r.verdict.safe)
+    report(results, Date.now() - started, ready)
+    console.log(
+      `fault matrix: ${results.length} cases, ${results.length - unsafe.length} safe, ${unsafe.length} unsafe`
+    )
+    expect(unsafe.map(describeUnsafe)).toEqual([])
+  }, 600_000)
+})
+
+interface Judged {
+  observation: Observation
+  verdict: Verdict
+}
+
+/** Runs the cases on the lanes, longest expected first, each lane taking the next when free. */
+async function runAll(cases: readonly MatrixCase[], all: readonly Lane[]): Promise<Judged[]> {
+  const queue = [...cases].sort((a, b) => expectedMs(b) - expectedMs(a))
+  const results: Judged[] = []
+  await Promise.all(
+    all.map(async lane => {
+      for (let kase = queue.shift(); kase; kase = queue.shift()) {
+        const observation = await runCase(lane, kase)
+        results.push({ observation, verdict: judge(observation) })
+        if (show?.test(kase.name)) printCase(observation)
+      }
+    })
+  )
+  return results
+}
+
+/**
+ * A rough guess, only to start the slow cases first: a restore that can never write or read
+ * back waits out its 60 s budget; a stalled call costs the SDK four attempts of 4 s.
+ */
+function expectedMs(kase: MatrixCase): number {
+  const always = kase.times === 'always'
+  const restoreCall = /^(Describe(Rules|Listeners)|Modify(Rule|Listener))$/.test(kase.operation)
+  const restores =
+    kase.scenario === 'alarm' || /read back|between|final stage: write/.test(kase.phase)
+  if (always && restoreCall && restores) return 60_000
+  if (always && kase.fault === 'stall') return 20_000
+  return kase.fault === 'stall' ? 8_000 : 4_000
+}
+
+function printCase(o: Observation) {
+  const post = o.post ? `\n--- post (exit ${o.post.code}):\n${o.post.stdout}` : ''
+  console.log(`=== ${o.kase.name} (exit ${o.main.code}, ${o.ms} ms)\n${o.main.stdout}${post}`)
+}
+
+function describeUnsafe({ observation: o, verdict }: Judged): string {
+  const reason = (o.main.outputs.reason ?? '').slice(0, 300)
+  return `${o.kase.name}: ${verdict.problems.join('; ')} (result ${o.main.outputs.result}, exit ${o.main.code}, reason: ${reason})`
+}
+
+/** Per phase and end state, so the log shows what the matrix covered, and where time went. */
+function report(results: readonly Judged[], ms: number, readyMs: number) {
+  const byPhase = new Map<string, Map<string, number>>()
+  for (const { observation, verdict } of results) {
+    const row = byPhase.get(observation.kase.phase) ?? new Map<string, number>()
+    row.set(verdict.end, (row.get(verdict.end) ?? 0) + 1)
+    byPhase.set(observation.kase.phase, row)
+  }
+  const lines = [...byPhase].map(
+    ([phase, row]) => `  ${phase}: ${[...row].map(([end, n]) => `${n} ${end}`).join(', ')}`
+  )
+  if (process.env.FAULT_MATRIX_TIMES) {
+    const rows = results.map(
+      r => `${Math.round(r.observation.ms / 100) / 10}\t${r.observation.kase.name}`
+    )
+    console.log(rows.sort((a, b) => parseFloat(b) - parseFloat(a)).join('\n'))
+  }
+  const times = results.map(r => r.observation.ms)
+  const sec = (n: number) => `${Math.round(n / 1000)} s`
+  const total = times.reduce((a, b) => a + b, 0)
+  console.log(
+    `fault matrix by phase (${sec(ms)}: ${lanes.length} lanes ready after ${sec(readyMs)}, ` +
+      `cases ${sec(total)} in all, the slowest ${sec(Math.max(...times))}):\n${lines.join('\n')}`
+  )
+}

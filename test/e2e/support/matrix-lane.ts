@@ -1,0 +1,235 @@
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs'
+import { RemoveTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { startFaultProxy } from './fault-proxy.js'
+import type { FaultProxy, FaultSpec, ProxyCall } from './fault-proxy.js'
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2'
+import {
+  provisionStack,
+  readTags,
+  readWeights,
+  setAlarm,
+  setWeights,
+  writeActions
+} from './fixture.js'
+import type { Stack } from './fixture.js'
+import type { MatrixCase, Scenario } from './matrix-cases.js'
+import { STAGES } from './matrix-cases.js'
+import { runPost, startAction } from './runner.js'
+import type { ActionHandle, RunContext, RunResult } from './runner.js'
+
+/**
+ * A lane runs matrix cases one after another on its own stack (its own moto account) behind its
+ * own fault proxy, so lanes run side by side without seeing each other's calls or faults.
+ * Between cases the stack is put back as provisioned: all traffic on blue, no rollout recorded.
+ */
+export interface Lane {
+  readonly stack: Stack
+  readonly proxy: FaultProxy
+  readonly context: RunContext
+  /** The listener (its default action) and the `/api/*` rule: the run moves both in lockstep. */
+  readonly rules: readonly string[]
+}
+
+/** One rule as a case left it, read straight from moto. */
+export interface RuleState {
+  readonly arn: string
+  /** web-green's share in tenths of a percent; -1 when the forward is not the pair's alone. */
+  readonly greenTenths: number
+  readonly tags: Record<string, string>
+}
+
+/** Everything observed of one case. */
+export interface Observation {
+  readonly kase: MatrixCase
+  readonly main: RunResult
+  /** The action's AWS calls during the step the fault was armed for (main, or post if killed). */
+  readonly calls: readonly ProxyCall[]
+  readonly afterMain: readonly RuleState[]
+  /**
+   * Run when main saved a guard but never said traffic was safe: with AWS healthy again, or,
+   * in a `killed` case, with the fault armed.
+   */
+  readonly post?: RunResult
+  readonly afterPost?: readonly RuleState[]
+  /** After running, against moto, the restore commands a failed post step printed. */
+  readonly afterCommands?: readonly RuleState[]
+  readonly ms: number
+}
+
+/** Provisions a stack and starts its proxy. */
+export async function openLane(githubApiUrl: string): Promise<Lane> {
+  const [stack, proxy] = await Promise.all([provisionStack(), startFaultProxy()])
+  return {
+    stack,
+    proxy,
+    context: { awsEndpoint: proxy.url, githubApiUrl, credentials: stack.account.credentials },
+    rules: [stack.listenerArn, stack.rules.api]
+  }
+}
+
+/** Stops the proxy and the stack's clients. */
+export async function closeLane(lane: Lane): Promise<void> {
+  lane.stack.aws.destroy()
+  await lane.proxy.close()
+}
+
+/** The inputs of a matrix run. */
+export function matrixInputs(lane: Lane, scenario: Scenario): Record<string, string> {
+  return {
+    cluster: lane.stack.clusterName,
+    services: `${lane.stack.services.blue.name} ${lane.stack.services.green.name}`,
+    'listener-rules': lane.rules.join('\n'),
+    stages: STAGES[scenario],
+    'poll-interval': '250ms',
+    alarms: lane.stack.alarmNames.join('\n')
+  }
+}
+
+/** Runs a clean `scenario` and returns the operations in the order the proxy saw them. */
+export async function baseline(lane: Lane, scenario: Scenario): Promise<string[]> {
+  await resetLane(lane)
+  const run = await startAction(lane.context, { inputs: matrixInputs(lane, scenario) }).done
+  const expected = scenario === 'pause' ? 'paused' : 'promoted'
+  if (run.outputs.result !== expected) {
+    throw new Error(
+      `fault matrix: the clean ${scenario} run ended ${run.outputs.result}:\n${run.stdout}`
+    )
+  }
+  return lane.proxy.calls().map(call => call.operation)
+}
+
+/** Runs one case: main with the fault armed, then the post step if main left traffic unsettled. */
+export async function runCase(lane: Lane, kase: MatrixCase): Promise<Observation> {
+  const started = Date.now()
+  await resetLane(lane)
+  const spec: FaultSpec = {
+    operation: kase.operation,
+    nth: kase.nth,
+    times: kase.times === 'once' ? 1 : 'always',
+    fault: kase.fault
+  }
+  if (!kase.afterStage) lane.proxy.inject(spec)
+  const handle = startAction(lane.context, { inputs: matrixInputs(lane, kase.scenario) })
+  if (kase.scenario === 'killed') return killedCase(lane, kase, spec, handle, started)
+  let done = handle.done
+  if (kase.scenario === 'cancel' && !kase.afterStage) {
+    await faultFired(lane.proxy)
+    done = handle.cancel()
+  }
+  if (kase.afterStage) {
+    // The stage has started when its line is out; the fault is armed before anything follows.
+    const line = new RegExp(`^Stage ${kase.afterStage}/\\d+: `)
+    await handle.waitForOutput(line).catch(() => undefined)
+    lane.proxy.inject(spec)
+    if (kase.scenario === 'alarm') {
+      await setAlarm(lane.stack.aws, 'web-5xx', 'ALARM', 'e2e: 5xx count above 5 for 2 minutes')
+    } else if (kase.scenario === 'cancel') {
+      // A read the bake makes is cancelled while it is failing (or hanging); a restore's calls
+      // fail once the cancel has started it.
+      if (kase.operation === 'DescribeAlarms') await faultFired(lane.proxy)
+      done = handle.cancel()
+    }
+  }
+  const main = await done
+  const calls = lane.proxy.calls()
+  // "Always" lasts as long as the main step: the post step meets AWS healthy again.
+  lane.proxy.clear()
+  const afterMain = await readRules(lane)
+  if (!main.state.guard || main.state.settled === 'true') {
+    return { kase, main, calls, afterMain, ms: Date.now() - started }
+  }
+  const post = await runPost(lane.context, main)
+  const afterPost = await readRules(lane)
+  return { kase, main, calls, afterMain, post, afterPost, ms: Date.now() - started }
+}
+
+/** Kills main mid-bake, then runs the post step with the fault armed. */
+async function killedCase(
+  lane: Lane,
+  kase: MatrixCase,
+  spec: FaultSpec,
+  handle: ActionHandle,
+  started: number
+): Promise<Observation> {
+  await handle.waitForOutput(/^Stage 1\/\d+: /).catch(() => undefined)
+  handle.kill('SIGKILL')
+  const main = await handle.done
+  const afterMain = await readRules(lane)
+  lane.proxy.reset()
+  lane.proxy.inject(spec)
+  const post = await runPost(lane.context, main)
+  const calls = lane.proxy.calls()
+  lane.proxy.clear()
+  const afterPost = await readRules(lane)
+  const afterCommands = post.code === 0 ? undefined : await runCommands(lane, post.stdout)
+  return { kase, main, calls, afterMain, post, afterPost, afterCommands, ms: Date.now() - started }
+}
+
+/**
+ * Does what the printed commands say, with the SDK straight against moto: each
+ * `aws elbv2 modify-rule|modify-listener ... --[default-]actions '<json>'` line.
+ */
+async function runCommands(lane: Lane, stdout: string): Promise<RuleState[]> {
+  const text = stdout.replace(/%0A/g, '\n').replace(/%25/g, '%')
+  for (const line of text.split('\n')) {
+    const m =
+      /aws elbv2 modify-(rule|listener) .*--(?:rule|listener)-arn (\S+) --(?:default-)?actions '(.*)'$/.exec(
+        line
+      )
+    if (!m) continue
+    const actions = JSON.parse(m[3].replace(/'\\''/g, "'")) as Action[]
+    await writeActions(lane.stack.aws, m[2].replace(/^'|'$/g, ''), actions)
+  }
+  return readRules(lane)
+}
+
+async function faultFired(proxy: FaultProxy, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!proxy.calls().some(call => call.fault) && Date.now() < deadline) {
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+/** Reads every rule's share and tags straight from moto. */
+export async function readRules(lane: Lane): Promise<RuleState[]> {
+  const { blue, green } = lane.stack.targetGroups
+  return Promise.all(
+    lane.rules.map(async arn => {
+      const [{ weights }, tags] = await Promise.all([
+        readWeights(lane.stack.aws, arn),
+        readTags(lane.stack.aws, arn)
+      ])
+      const others = Object.keys(weights).filter(g => g !== blue.arn && g !== green.arn)
+      const total = (weights[blue.arn] ?? 0) + (weights[green.arn] ?? 0)
+      const greenTenths =
+        others.length > 0 || total === 0
+          ? -1
+          : Math.round(((weights[green.arn] ?? 0) * 1000) / total)
+      return { arn, greenTenths, tags }
+    })
+  )
+}
+
+/** Puts the stack back as provisioned: blue live, green scaled to 0, no record, alarms OK. */
+export async function resetLane(lane: Lane): Promise<void> {
+  const { aws, targetGroups, services, clusterName } = lane.stack
+  lane.proxy.clear()
+  await Promise.all(
+    lane.rules.map(async arn => {
+      await setWeights(aws, arn, { [targetGroups.blue.arn]: 100, [targetGroups.green.arn]: 0 })
+      const keys = Object.keys(await readTags(aws, arn)).filter(k => k.startsWith('ecs-canary:'))
+      if (keys.length > 0) {
+        await aws.elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: keys }))
+      }
+    })
+  )
+  await setAlarm(aws, 'web-5xx', 'OK', 'e2e: reset')
+  await aws.ecs.send(
+    new UpdateServiceCommand({
+      cluster: clusterName,
+      service: services.green.name,
+      desiredCount: 0
+    })
+  )
+  lane.proxy.reset()
+}

@@ -99,14 +99,14 @@ export async function createService(
     })
   )
   const scaleDown = spec.desiredCount < running
-  const configure = spec.strategy !== 'absent'
-  if (scaleDown || configure) {
+  const strategy = spec.strategy === 'absent' ? undefined : spec.strategy
+  if (scaleDown || strategy) {
     await aws.ecs.send(
       new UpdateServiceCommand({
         cluster: CLUSTER,
         service: spec.name,
         ...(scaleDown ? { desiredCount: spec.desiredCount } : {}),
-        ...(configure ? { deploymentConfiguration: deploymentConfiguration(spec.strategy) } : {})
+        ...(strategy ? { deploymentConfiguration: deploymentConfiguration(strategy) } : {})
       })
     )
   }

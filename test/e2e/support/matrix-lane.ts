@@ -28,6 +28,8 @@ export interface Lane {
   readonly context: RunContext
   /** The listener (its default action) and the `/api/*` rule: the run moves both in lockstep. */
   readonly rules: readonly string[]
+  /** How the last case left the stack, so the reset writes only what it changed. */
+  last?: { readonly rules: readonly RuleState[]; readonly alarm: boolean }
 }
 
 /** One rule as a case left it, read straight from moto. */
@@ -102,6 +104,15 @@ export async function baseline(lane: Lane, scenario: Scenario): Promise<string[]
 export async function runCase(lane: Lane, kase: MatrixCase): Promise<Observation> {
   const started = Date.now()
   await resetLane(lane)
+  const observation = await runArmed(lane, kase, started)
+  lane.last = {
+    rules: observation.afterCommands ?? observation.afterPost ?? observation.afterMain,
+    alarm: kase.scenario === 'alarm'
+  }
+  return observation
+}
+
+async function runArmed(lane: Lane, kase: MatrixCase, started: number): Promise<Observation> {
   const spec: FaultSpec = {
     operation: kase.operation,
     nth: kase.nth,
@@ -113,7 +124,7 @@ export async function runCase(lane: Lane, kase: MatrixCase): Promise<Observation
   if (kase.scenario === 'killed') return killedCase(lane, kase, spec, handle, started)
   let done = handle.done
   if (kase.scenario === 'cancel' && !kase.afterStage) {
-    await faultFired(lane.proxy)
+    await faultFired(lane.proxy, handle)
     done = handle.cancel()
   }
   if (kase.afterStage) {
@@ -126,7 +137,7 @@ export async function runCase(lane: Lane, kase: MatrixCase): Promise<Observation
     } else if (kase.scenario === 'cancel') {
       // A read the bake makes is cancelled while it is failing (or hanging); a restore's calls
       // fail once the cancel has started it.
-      if (kase.operation === 'DescribeAlarms') await faultFired(lane.proxy)
+      if (kase.operation === 'DescribeAlarms') await faultFired(lane.proxy, handle)
       done = handle.cancel()
     }
   }
@@ -183,9 +194,12 @@ async function runCommands(lane: Lane, stdout: string): Promise<RuleState[]> {
   return readRules(lane)
 }
 
-async function faultFired(proxy: FaultProxy, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!proxy.calls().some(call => call.fault) && Date.now() < deadline) {
+/** Resolves once the proxy has injected the fault, or the step has ended without it. */
+async function faultFired(proxy: FaultProxy, handle: ActionHandle): Promise<void> {
+  let ended = false
+  const end = () => void (ended = true)
+  handle.done.then(end, end)
+  while (!ended && !proxy.calls().some(call => call.fault)) {
     await new Promise(resolve => setTimeout(resolve, 20))
   }
 }
@@ -216,14 +230,18 @@ export async function resetLane(lane: Lane): Promise<void> {
   lane.proxy.clear()
   await Promise.all(
     lane.rules.map(async arn => {
-      await setWeights(aws, arn, { [targetGroups.blue.arn]: 100, [targetGroups.green.arn]: 0 })
-      const keys = Object.keys(await readTags(aws, arn)).filter(k => k.startsWith('ecs-canary:'))
+      const known = lane.last?.rules.find(r => r.arn === arn)
+      if (known?.greenTenths !== 0) {
+        await setWeights(aws, arn, { [targetGroups.blue.arn]: 100, [targetGroups.green.arn]: 0 })
+      }
+      const tags = known?.tags ?? (await readTags(aws, arn))
+      const keys = Object.keys(tags).filter(k => k.startsWith('ecs-canary:'))
       if (keys.length > 0) {
         await aws.elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: keys }))
       }
     })
   )
-  await setAlarm(aws, 'web-5xx', 'OK', 'e2e: reset')
+  if (!lane.last || lane.last.alarm) await setAlarm(aws, 'web-5xx', 'OK', 'e2e: reset')
   await aws.ecs.send(
     new UpdateServiceCommand({
       cluster: clusterName,

@@ -3,8 +3,8 @@
  * deploy meanwhile, and the manual modes (promote, rollback, status) run as separate
  * workflow runs against the state recorded in the rules' tags.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
-import { provisionStack, writeTags } from './support/fixture.js'
+import { describe, expect, it } from '@jest/globals'
+import { writeTags } from './support/fixture.js'
 import type { Stack } from './support/fixture.js'
 import { workflowDispatchEvent } from './support/github-events.js'
 import { useE2e } from './support/harness.js'
@@ -14,22 +14,13 @@ import {
   invalidElbTags,
   otherRun,
   pairInputs,
-  ruleArns
+  ruleArns,
+  useStacks
 } from './support/people.js'
 import { runAction } from './support/runner.js'
 
 const e2e = useE2e()
-const stacks: Stack[] = []
-
-async function stack(): Promise<Stack> {
-  const provisioned = await provisionStack()
-  stacks.push(provisioned)
-  return provisioned
-}
-
-afterEach(() => {
-  stacks.splice(0).forEach(s => s.aws.destroy())
-})
+const stack = useStacks()
 
 const PAUSING_PLAN = '1:1s,10:pause,100:1s'
 const OWNER_URL = 'https://github.com/acme/web/actions/runs/4242424242/attempts/1'

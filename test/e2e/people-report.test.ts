@@ -3,26 +3,15 @@
  * per stage on the commit being deployed, the final status, the job summary with its table and
  * chart — and that a token without `statuses: write` costs one warning, not the deploy.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
-import { provisionStack, setAlarm } from './support/fixture.js'
-import type { Stack } from './support/fixture.js'
+import { describe, expect, it } from '@jest/globals'
+import { setAlarm } from './support/fixture.js'
 import { DEFAULT_SHA, pullRequestEvent } from './support/github-events.js'
 import { useE2e } from './support/harness.js'
-import { idleShares, pairInputs } from './support/people.js'
+import { idleShares, pairInputs, useStacks } from './support/people.js'
 import { runAction, startAction } from './support/runner.js'
 
 const e2e = useE2e()
-const stacks: Stack[] = []
-
-async function stack(): Promise<Stack> {
-  const provisioned = await provisionStack()
-  stacks.push(provisioned)
-  return provisioned
-}
-
-afterEach(() => {
-  stacks.splice(0).forEach(s => s.aws.destroy())
-})
+const stack = useStacks()
 
 const CONTEXT = 'ecs-canary/web-cluster/web-blue-web-green'
 const RUN_URL = 'https://github.com/acme/web/actions/runs/4242424242'

@@ -2,8 +2,22 @@
  * Helpers for the "people in the loop" tests: the inputs of a stack's pair, the share on every
  * rule, another workflow run's identity, and ELB's rules for tag values.
  */
-import { readTags, readWeights } from './fixture.js'
+import { afterEach } from '@jest/globals'
+import { provisionStack, readTags, readWeights } from './fixture.js'
 import type { Stack } from './fixture.js'
+
+/** A stack per call, each its own account; their clients are closed after every test. */
+export function useStacks(): () => Promise<Stack> {
+  const stacks: Stack[] = []
+  afterEach(() => {
+    stacks.splice(0).forEach(s => s.aws.destroy())
+  })
+  return async () => {
+    const provisioned = await provisionStack()
+    stacks.push(provisioned)
+    return provisioned
+  }
+}
 
 /** The inputs that point the action at a stack's pair, with second-scale bakes and polls. */
 export function pairInputs(

@@ -17,7 +17,7 @@ import type { Verdict } from './support/matrix-verdict.js'
  *
  * FAULT_MATRIX_ONLY (a pattern over case names) narrows a run while working on one corner;
  * FAULT_MATRIX_SHOW (a pattern too) prints those cases' logs; FAULT_MATRIX_LANES sets how many
- * stacks run side by side.
+ * stacks run side by side; FAULT_MATRIX_TIMES=1 lists every case's duration.
  */
 const e2e = useE2e()
 

@@ -46,7 +46,10 @@ export function judge(o: Observation): Verdict {
   // Recording is what failed: the record may then lag behind the traffic, with a warning.
   const recordFails = kase.operation === 'AddTags' && /Could not record/.test(main.stdout)
 
-  if (!fired) problems.push(`the ${kase.fault} of ${kase.operation} never fired`)
+  // A record is written only after a restore that worked: one that ran out of time (on a
+  // loaded machine) never gets there.
+  const unreached = kase.operation === 'AddTags' && !settled && kase.afterStage !== undefined
+  if (!fired && !unreached) problems.push(`the ${kase.fault} of ${kase.operation} never fired`)
   // A cancel that finds a write hanging waits for it (abandoned, it could land after the
   // rollback read the rule back as restored); the runner's kill then leaves the restore to
   // the post step. Main must not have reported anything it did not do.
@@ -57,8 +60,10 @@ export function judge(o: Observation): Verdict {
     /^Modify(Rule|Listener)$/.test(kase.operation) &&
     kase.fault === 'stall'
   if (killedAwaitingWrite) return judgeKilledByRunner(o, problems)
-  if (main.signal || main.timedOut) problems.push(`main was killed (${main.signal ?? 'timeout'})`)
-  if (!out.result) problems.push('main set no result output')
+  // The runner's SIGTERM or SIGKILL may meet a step that has reported and is exiting.
+  if (!out.result) {
+    problems.push(`main set no result output${main.signal ? ` (killed by ${main.signal})` : ''}`)
+  }
   if (moved.length > 0 && !main.state.guard) problems.push('moved traffic before saving the guard')
   if (out.percent && Number.isNaN(percent)) problems.push(`percent output '${out.percent}'`)
 
@@ -117,11 +122,17 @@ export function judge(o: Observation): Verdict {
       if (out.result) problems.push(`unknown result '${out.result}'`)
   }
 
-  // A failure the fault caused names the call, so an operator knows where to look.
-  const faultFailed =
-    kase.scenario === 'promote' || kase.scenario === 'pause' ? main.code !== 0 : !settled
-  if (faultFailed && !said.includes(kase.operation)) {
-    problems.push(`failed without naming ${kase.operation}: ${firstLine(out.reason)}`)
+  // A failure names the call that failed, so an operator knows where to look: the faulted
+  // one, or (a restore out of time on a loaded machine) the one that was cut short.
+  const failed =
+    kase.scenario === 'promote' || kase.scenario === 'pause'
+      ? !!out.result && main.code !== 0
+      : !settled
+  const failing = new Set(
+    o.calls.filter(c => c.fault || c.status === undefined).map(c => c.operation)
+  )
+  if (failed && ![...failing].some(op => said.includes(op))) {
+    problems.push(`failed without naming ${[...failing].join(' or ')}: ${firstLine(out.reason)}`)
   }
 
   if (main.state.guard && !settled) {

@@ -75153,6 +75153,7 @@ class AnalysisGate {
 
 
 
+
 /** The alarm gate (when alarms are named) and the analysis gate (when on). */
 function buildGates(ctx, pair) {
     const { settings, clients } = ctx;
@@ -75221,13 +75222,28 @@ async function claimRules(ctx, pair, plan, revision) {
 function phaseRecorder(ctx, pair, plan, revision) {
     return (phase, reason, opts) => ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason), opts);
 }
+/** `after-promotion: scale-down`: the old service goes to 0 once the new one has baked at 100%. */
+async function afterPromotion(ctx, pair) {
+    if (ctx.settings.afterPromotion !== 'scale-down')
+        return;
+    try {
+        await ctx.ecs.scaleDown(pair.live.name);
+        ctx.log.info(`Scaled ${pair.live.name} down to 0 (${src_names/* Input */.pd.afterPromotion}: scale-down).`);
+    }
+    catch (error) {
+        ctx.log.warn(`Promoted, but could not scale ${pair.live.name} down: ${(0,rollout/* messageOf */.bD)(error)}`);
+    }
+}
+/** A record with no stages, for runs that move nothing (dry runs). */
+function emptyRecord(ctx) {
+    return { startedAt: ctx.clock.now(), stages: [], timeline: [] };
+}
 
 ;// CONCATENATED MODULE: ./src/modes/deploy.ts
 /**
  * `mode: deploy`: check everything, claim the rules, ship the revision to the idle service, then
  * walk the stages.
  */
-
 
 
 
@@ -75346,18 +75362,6 @@ async function prepareIdle(ctx, pair, source) {
     await requireHealthyTargets(ctx.clients.elb, pair.groups.idle, desiredCount ?? pair.idle.desiredCount, ctx.log);
     return taskDefinition;
 }
-/** `after-promotion: scale-down`: the old service goes to 0 once the new one has baked at 100%. */
-async function afterPromotion(ctx, pair) {
-    if (ctx.settings.afterPromotion !== 'scale-down')
-        return;
-    try {
-        await ctx.ecs.scaleDown(pair.live.name);
-        ctx.log.info(`Scaled ${pair.live.name} down to 0 (${src_names/* Input */.pd.afterPromotion}: scale-down).`);
-    }
-    catch (error) {
-        ctx.log.warn(`Promoted, but could not scale ${pair.live.name} down: ${(0,rollout/* messageOf */.bD)(error)}`);
-    }
-}
 function dryRun(ctx, pair, plan, base) {
     ctx.log.info(`Dry run: nothing will be written. The plan for ${ctx.settings.listenerRules.length} rule(s):`);
     plan.forEach((stage, i) => {
@@ -75365,7 +75369,6 @@ function dryRun(ctx, pair, plan, base) {
         const bake = stage.bake.kind === 'pause' ? 'then pause' : `bake ${(0,src_plan/* formatDuration */.a3)(stage.bake.ms)}`;
         ctx.log.info(`  stage ${i + 1}/${plan.length}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${pair.idle.name} — weights ${pair.idle.name}=${w.idle} ${pair.live.name}=${w.live}, ${bake}`);
     });
-    const record = { startedAt: ctx.clock.now(), stages: [], timeline: [] };
     return {
         outcome: {
             result: 'unchanged',
@@ -75376,7 +75379,7 @@ function dryRun(ctx, pair, plan, base) {
         },
         failed: false,
         settled: true,
-        summary: { ...base, record, dryRun: true, planned: plan }
+        summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: plan }
     };
 }
 
@@ -75398,7 +75401,7 @@ function dryRun(ctx, pair, plan, base) {
 /** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
 async function promote(ctx) {
     const { settings, log } = ctx;
-    const { read, recorded, pair } = await core/* group */.Os('Pre-flight checks', async () => {
+    const { recorded, pair } = await core/* group */.Os('Pre-flight checks', async () => {
         const read = await readPair(ctx);
         const recorded = requireRecord(read, 'promote');
         if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
@@ -75409,7 +75412,7 @@ async function promote(ctx) {
         if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
             log.warn(`Taking over an interrupted rollout owned by ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
         }
-        return { read, recorded, pair: read.check(recorded.live) };
+        return { recorded, pair: read.check(recorded.live) };
     });
     const plan = settings.plan ?? (0,src_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
     const ahead = (0,src_plan/* remainingStages */.qQ)(plan, pair.tenths);
@@ -75423,7 +75426,6 @@ async function promote(ctx) {
             summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
         };
     }
-    void read;
     saveGuard(ctx, pair);
     await claimRules(ctx, pair, plan, recorded.revision);
     const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, pair.tenths), {
@@ -75435,11 +75437,8 @@ async function promote(ctx) {
         recordPhase: phaseRecorder(ctx, pair, plan, recorded.revision),
         signal: ctx.signal
     });
-    if (result.outcome.result === 'promoted' && settings.afterPromotion === 'scale-down') {
-        await ctx.ecs
-            .scaleDown(pair.live.name)
-            .catch(e => log.warn(`Promoted, but could not scale ${pair.live.name} down: ${(0,rollout/* messageOf */.bD)(e)}`));
-    }
+    if (result.outcome.result === 'promoted')
+        await afterPromotion(ctx, pair);
     return {
         outcome: result.outcome,
         failed: result.failed,
@@ -75585,9 +75584,6 @@ function summaryBase(ctx, pair, plan) {
         plan,
         mode: ctx.settings.mode
     };
-}
-function emptyRecord(ctx) {
-    return { startedAt: ctx.clock.now(), stages: [], timeline: [] };
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts

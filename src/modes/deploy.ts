@@ -6,7 +6,6 @@ import * as core from '@actions/core'
 import { credentialExpiry } from '../aws/clients.js'
 import { requireHealthyTargets } from '../aws/health.js'
 import type { Context } from '../context.js'
-import { Input } from '../names.js'
 import { formatPlan, weightsFor, percentText, formatDuration } from '../plan.js'
 import { credentialProblem, planWarnings, PreflightError, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
@@ -14,7 +13,15 @@ import { runRollout, messageOf } from '../rollout.js'
 import { checkFamily, type TaskDefinitionSource } from '../taskdef.js'
 import type { Plan } from '../types.js'
 import { readPair, refuseActiveRollout } from './pair.js'
-import { buildGates, claimRules, phaseRecorder, rolloutSpec, saveGuard } from './shared.js'
+import {
+  afterPromotion,
+  buildGates,
+  claimRules,
+  emptyRecord,
+  phaseRecorder,
+  rolloutSpec,
+  saveGuard
+} from './shared.js'
 
 /** Runs a whole deploy. Throws only before the first write. */
 export async function deploy(ctx: Context): Promise<RunEnd> {
@@ -144,17 +151,6 @@ async function prepareIdle(
   return taskDefinition
 }
 
-/** `after-promotion: scale-down`: the old service goes to 0 once the new one has baked at 100%. */
-async function afterPromotion(ctx: Context, pair: PairState) {
-  if (ctx.settings.afterPromotion !== 'scale-down') return
-  try {
-    await ctx.ecs.scaleDown(pair.live.name)
-    ctx.log.info(`Scaled ${pair.live.name} down to 0 (${Input.afterPromotion}: scale-down).`)
-  } catch (error) {
-    ctx.log.warn(`Promoted, but could not scale ${pair.live.name} down: ${messageOf(error)}`)
-  }
-}
-
 function dryRun(
   ctx: Context,
   pair: PairState,
@@ -172,7 +168,6 @@ function dryRun(
       `  stage ${i + 1}/${plan.length}: ${percentText(stage.tenths)} on ${pair.idle.name} — weights ${pair.idle.name}=${w.idle} ${pair.live.name}=${w.live}, ${bake}`
     )
   })
-  const record = { startedAt: ctx.clock.now(), stages: [], timeline: [] }
   return {
     outcome: {
       result: 'unchanged',
@@ -183,6 +178,6 @@ function dryRun(
     },
     failed: false,
     settled: true,
-    summary: { ...base, record, dryRun: true, planned: plan }
+    summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: plan }
   }
 }

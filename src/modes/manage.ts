@@ -13,12 +13,20 @@ import { describeShare, messageOf, runRollout } from '../rollout.js'
 import { ownerUrl, type RecordedState } from '../state.js'
 import type { Outcome, Plan } from '../types.js'
 import { readPair, type PairRead } from './pair.js'
-import { buildGates, claimRules, phaseRecorder, rolloutSpec, saveGuard } from './shared.js'
+import {
+  afterPromotion,
+  buildGates,
+  claimRules,
+  emptyRecord,
+  phaseRecorder,
+  rolloutSpec,
+  saveGuard
+} from './shared.js'
 
 /** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
 export async function promote(ctx: Context): Promise<RunEnd> {
   const { settings, log } = ctx
-  const { read, recorded, pair } = await core.group('Pre-flight checks', async () => {
+  const { recorded, pair } = await core.group('Pre-flight checks', async () => {
     const read = await readPair(ctx)
     const recorded = requireRecord(read, 'promote')
     if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
@@ -31,7 +39,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
         `Taking over an interrupted rollout owned by ${ownerUrl(recorded.owner)}. If that run is still going, cancel one of the two.`
       )
     }
-    return { read, recorded, pair: read.check(recorded.live) }
+    return { recorded, pair: read.check(recorded.live) }
   })
   const plan = settings.plan ?? parsePlan(recorded.plan, settings.bakeMs, Input.stages)
   const ahead = remainingStages(plan, pair.tenths)
@@ -47,7 +55,6 @@ export async function promote(ctx: Context): Promise<RunEnd> {
       summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
     }
   }
-  void read
   saveGuard(ctx, pair)
   await claimRules(ctx, pair, plan, recorded.revision)
   const result = await runRollout(rolloutSpec(ctx, pair, plan, pair.tenths), {
@@ -59,11 +66,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
     recordPhase: phaseRecorder(ctx, pair, plan, recorded.revision),
     signal: ctx.signal
   })
-  if (result.outcome.result === 'promoted' && settings.afterPromotion === 'scale-down') {
-    await ctx.ecs
-      .scaleDown(pair.live.name)
-      .catch(e => log.warn(`Promoted, but could not scale ${pair.live.name} down: ${messageOf(e)}`))
-  }
+  if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
   return {
     outcome: result.outcome,
     failed: result.failed,
@@ -218,8 +221,4 @@ function summaryBase(ctx: Context, pair: PairState, plan: string) {
     plan,
     mode: ctx.settings.mode
   }
-}
-
-function emptyRecord(ctx: Context) {
-  return { startedAt: ctx.clock.now(), stages: [], timeline: [] }
 }

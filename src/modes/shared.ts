@@ -8,12 +8,12 @@ import { CloudWatchAlarms } from '../aws/alarms.js'
 import type { Context } from '../context.js'
 import { AlarmGate } from '../gates/alarms.js'
 import { AnalysisGate } from '../gates/analysis.js'
-import { State } from '../names.js'
+import { Input, State } from '../names.js'
 import { formatPlan } from '../plan.js'
 import type { PairState } from '../preflight.js'
-import type { PhaseRecorder, RolloutSpec } from '../rollout.js'
+import { messageOf, type PhaseRecorder, type RolloutSpec } from '../rollout.js'
 import { encodeState, type Guard } from '../state.js'
-import type { Gate, Phase, Plan, Tenths } from '../types.js'
+import type { Gate, Phase, Plan, RolloutRecord, Tenths } from '../types.js'
 
 /** The alarm gate (when alarms are named) and the analysis gate (when on). */
 export function buildGates(ctx: Context, pair: PairState): Gate[] {
@@ -106,4 +106,20 @@ export function phaseRecorder(
 ): PhaseRecorder {
   return (phase, reason, opts) =>
     ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason), opts)
+}
+
+/** `after-promotion: scale-down`: the old service goes to 0 once the new one has baked at 100%. */
+export async function afterPromotion(ctx: Context, pair: PairState): Promise<void> {
+  if (ctx.settings.afterPromotion !== 'scale-down') return
+  try {
+    await ctx.ecs.scaleDown(pair.live.name)
+    ctx.log.info(`Scaled ${pair.live.name} down to 0 (${Input.afterPromotion}: scale-down).`)
+  } catch (error) {
+    ctx.log.warn(`Promoted, but could not scale ${pair.live.name} down: ${messageOf(error)}`)
+  }
+}
+
+/** A record with no stages, for runs that move nothing (dry runs). */
+export function emptyRecord(ctx: Context): RolloutRecord {
+  return { startedAt: ctx.clock.now(), stages: [], timeline: [] }
 }

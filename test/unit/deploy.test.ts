@@ -72,6 +72,18 @@ function expectNoWrite() {
   }
 }
 
+/** The rule keeps whatever weights ModifyRule last wrote, as ELB does; tags are accepted. */
+function rulesThatMove() {
+  let weights = { blue: 100, green: 0 }
+  elb.on(DescribeRulesCommand).callsFake(async () => ruleWith(weights))
+  elb.on(ModifyRuleCommand).callsFake(async input => {
+    const groups = input.Actions[0].ForwardConfig.TargetGroups
+    weights = { blue: groups[0].Weight, green: groups[1].Weight }
+    return {}
+  })
+  elb.on(AddTagsCommand).resolves({})
+}
+
 beforeEach(() => {
   elb.reset()
   ecs.reset()
@@ -173,14 +185,7 @@ describe('deploy pre-flight', () => {
 
 describe('deploy', () => {
   it('claims the rules, shifts both weights explicitly each stage, and records the promotion', async () => {
-    let weights = { blue: 100, green: 0 }
-    elb.on(DescribeRulesCommand).callsFake(async () => ruleWith(weights))
-    elb.on(ModifyRuleCommand).callsFake(async input => {
-      const groups = input.Actions[0].ForwardConfig.TargetGroups
-      weights = { blue: groups[0].Weight, green: groups[1].Weight }
-      return {}
-    })
-    elb.on(AddTagsCommand).resolves({})
+    rulesThatMove()
     const end = await deploy(context())
     expect(end.outcome).toMatchObject({ result: 'promoted', liveService: 'web-green' })
     const sent = elb.commandCalls(ModifyRuleCommand).map(c => c.args[0].input.Actions?.[0])
@@ -197,14 +202,7 @@ describe('deploy', () => {
   })
 
   it('records the revision it registered from a file, not the one the idle service ran', async () => {
-    let weights = { blue: 100, green: 0 }
-    elb.on(DescribeRulesCommand).callsFake(async () => ruleWith(weights))
-    elb.on(ModifyRuleCommand).callsFake(async input => {
-      const groups = input.Actions[0].ForwardConfig.TargetGroups
-      weights = { blue: groups[0].Weight, green: groups[1].Weight }
-      return {}
-    })
-    elb.on(AddTagsCommand).resolves({})
+    rulesThatMove()
     const registered = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:8'
     ecs
       .on(RegisterTaskDefinitionCommand)

@@ -15,7 +15,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['test/**/*.ts'],
+    files: ['__tests__/**/*.ts'],
     ...jestPlugin.configs['flat/recommended'],
     rules: {
       ...jestPlugin.configs['flat/recommended'].rules,

@@ -16,15 +16,15 @@ export default {
   collectCoverageFrom: ['src/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/e2e/support/global-setup.ts',
+      testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/__tests__/e2e/support/global-setup.ts',
       // No testTimeout here: jest 30 ignores it per project. Each e2e file calls useE2e(),
       // which sets it.
-      globalTeardown: '<rootDir>/test/e2e/support/global-teardown.ts'
+      globalTeardown: '<rootDir>/__tests__/e2e/support/global-teardown.ts'
     }
   ]
 }

@@ -2,7 +2,7 @@
  * AWS calls while baking: one long stage, counted by the lane's proxy between the stage's
  * weight write and the next one.
  */
-import { runAction } from '../test/e2e/support/runner.js'
+import { runAction } from '../__tests__/e2e/support/runner.js'
 import { deployInputs, rulesOf } from './lane.js'
 import type { Lane } from './lane.js'
 

@@ -2,12 +2,12 @@
  * A lane: one stack in its own moto account, with its own counting proxy, so that rollouts in
  * different lanes run side by side without seeing each other's resources or calls.
  */
-import { startFaultProxy } from '../test/e2e/support/fault-proxy.js'
-import type { FaultProxy } from '../test/e2e/support/fault-proxy.js'
-import { provisionStack, readWeights, setAlarm } from '../test/e2e/support/fixture.js'
-import type { Stack } from '../test/e2e/support/fixture.js'
-import type { GitHubStandin } from '../test/e2e/support/github-standin.js'
-import type { RunContext } from '../test/e2e/support/runner.js'
+import { startFaultProxy } from '../__tests__/e2e/support/fault-proxy.js'
+import type { FaultProxy } from '../__tests__/e2e/support/fault-proxy.js'
+import { provisionStack, readWeights, setAlarm } from '../__tests__/e2e/support/fixture.js'
+import type { Stack } from '../__tests__/e2e/support/fixture.js'
+import type { GitHubStandin } from '../__tests__/e2e/support/github-standin.js'
+import type { RunContext } from '../__tests__/e2e/support/runner.js'
 
 /** A provisioned stack and the way to run the action against it. */
 export interface Lane {

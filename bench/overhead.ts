@@ -2,8 +2,8 @@
  * Stage overhead: the wall time of a six-stage rollout minus its configured bake times, per
  * stage; and the AWS calls the same runs made, split into pre-flight, stages and baking.
  */
-import type { ProxyCall } from '../test/e2e/support/fault-proxy.js'
-import { runAction } from '../test/e2e/support/runner.js'
+import type { ProxyCall } from '../__tests__/e2e/support/fault-proxy.js'
+import { runAction } from '../__tests__/e2e/support/runner.js'
 import { deployInputs, rulesOf } from './lane.js'
 import type { Lane } from './lane.js'
 

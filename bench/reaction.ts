@@ -3,8 +3,8 @@
  * 100% on the live service, with the alarm set at a random point of a bake.
  */
 import { randomInt } from 'node:crypto'
-import { readWeights, setAlarm } from '../test/e2e/support/fixture.js'
-import { startAction } from '../test/e2e/support/runner.js'
+import { readWeights, setAlarm } from '../__tests__/e2e/support/fixture.js'
+import { startAction } from '../__tests__/e2e/support/runner.js'
 import { allOnLive, calmAlarms, deployInputs, rulesOf } from './lane.js'
 import type { Lane, Mutex } from './lane.js'
 

@@ -8,7 +8,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildEnv, prepareFiles, repoRoot } from '../test/e2e/support/runner-env.js'
+import { buildEnv, prepareFiles, repoRoot } from '../__tests__/e2e/support/runner-env.js'
 import { median } from './stats.js'
 
 /** One start of the bundle. */

@@ -2,7 +2,7 @@
  * How the demo talks: its own lines start with ▶, the action's log is indented under them, the
  * way a person reads a job log with commentary beside it.
  */
-import type { TimedLine } from '../test/e2e/support/runner.js'
+import type { TimedLine } from '../__tests__/e2e/support/runner.js'
 
 const bold = (text: string): string => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text)
 const dim = (text: string): string => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[0m` : text)

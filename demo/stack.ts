@@ -11,8 +11,8 @@
  */
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEmulator } from '../test/e2e/support/emulator.js'
-import { provisionStack } from '../test/e2e/support/fixture.js'
+import { startEmulator } from '../__tests__/e2e/support/emulator.js'
+import { provisionStack } from '../__tests__/e2e/support/fixture.js'
 
 const logFile = join(process.env.RUNNER_TEMP ?? tmpdir(), 'ecs-canary-moto.log')
 const server = await startEmulator({ detached: { logFile } })

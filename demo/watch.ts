@@ -2,8 +2,8 @@
  * Reads the weights off the rules, straight from moto, while the action runs: what the demo
  * narrates is what the load balancer would do, not what the action says it did.
  */
-import { readWeights } from '../test/e2e/support/fixture.js'
-import type { Stack } from '../test/e2e/support/fixture.js'
+import { readWeights } from '../__tests__/e2e/support/fixture.js'
+import type { Stack } from '../__tests__/e2e/support/fixture.js'
 
 /** The new service's share, the same on every rule (or undefined while they differ). */
 export interface Reading {

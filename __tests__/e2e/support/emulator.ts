@@ -16,7 +16,7 @@ export async function startEmulator(
 ): Promise<MotoServer> {
   const python = ensureMoto(
     join(repoRoot, '.venv'),
-    join(repoRoot, 'test', 'e2e', 'support', 'moto-constraints.txt')
+    join(repoRoot, '__tests__', 'e2e', 'support', 'moto-constraints.txt')
   )
   const server = await startMoto(python, options)
   process.env.MOTO_URL = server.url

@@ -35,7 +35,7 @@ const HANDLE = Symbol.for('ecs-canary.e2e.moto')
 export default async function globalSetup(_global: unknown, project: { rootDir: string }) {
   const python = ensureMoto(
     join(project.rootDir, '.venv'),
-    join(project.rootDir, 'test', 'e2e', 'support', 'moto-constraints.txt')
+    join(project.rootDir, '__tests__', 'e2e', 'support', 'moto-constraints.txt')
   )
   const server = await startMoto(python)
   ;(globalThis as Record<symbol, unknown>)[HANDLE] = server

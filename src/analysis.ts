@@ -11,6 +11,7 @@
  * - exactly at a bound passes.
  */
 import { InputError } from './plan.js'
+import { parseSwitch } from './switch.js'
 import type { GateReading } from './types.js'
 
 /** What one target group did over a window, summed from CloudWatch. */
@@ -190,11 +191,7 @@ export function parseAnalysisSwitch(
   alarmsGiven: boolean,
   input = 'analysis'
 ): boolean {
-  const text = value.trim().toLowerCase()
-  if (text === '') return !alarmsGiven
-  if (text === 'on' || text === 'true') return true
-  if (text === 'off' || text === 'false') return false
-  throw new InputError(input, `'${value}' is neither on nor off`)
+  return parseSwitch(input, value, !alarmsGiven)
 }
 
 function atLeastOne(input: string, value: string, ratio: number): number {

@@ -21,7 +21,9 @@ export const Input = {
   minRequests: 'min-requests',
   statusContext: 'status-context',
   githubToken: 'github-token',
-  dryRun: 'dry-run'
+  dryRun: 'dry-run',
+  to: 'to',
+  allowRedeploy: 'allow-redeploy'
 } as const
 
 export const Output = {

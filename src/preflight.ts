@@ -6,6 +6,7 @@
 import { formatDuration } from './plan.js'
 import { describeShare } from './rollout.js'
 import type { AlarmView, GroupPair, Plan, RuleView, Tenths } from './types.js'
+import { rollbackTo, runWith } from './wayout.js'
 
 /** The fields of an ECS service the checks look at. */
 export interface ServiceFacts {
@@ -51,36 +52,43 @@ export class PreflightError extends Error {
 /**
  * Checks the services, the rules and the alarms; returns the pair's roles or throws. Without
  * `recordedLive` the live service is the one holding all traffic (deploy); with it, the roles
- * are the recorded ones and the idle share is read off the rules (promote, rollback).
+ * are the recorded ones and the idle share is read off the rules (promote, rollback). `lenient`
+ * (rollback, status) accepts rules that disagree: the share is then the largest one found.
  */
-export function checkFacts(facts: Facts, recordedLive?: string): PairState {
+export function checkFacts(facts: Facts, recordedLive?: string, lenient = false): PairState {
   const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)]
   const groups = attachedGroups(facts.services)
   if (!groups) throw new PreflightError(problems)
   problems.push(...ruleProblems(facts.rules, groups))
   if (problems.length > 0) throw new PreflightError(problems)
   if (recordedLive === undefined) return rolesFromWeights(facts.services, facts.rules, groups)
-  return recordedRoles(facts.services, facts.rules, recordedLive)
+  return recordedRoles(facts.services, facts.rules, recordedLive, lenient)
 }
 
 function recordedRoles(
   services: readonly [ServiceFacts, ServiceFacts],
   rules: readonly RuleView[],
-  recordedLive: string
+  recordedLive: string,
+  lenient: boolean
 ): PairState {
   const live = services.find(s => s.name === recordedLive)
   const idle = services.find(s => s.name !== recordedLive)
   if (!live || !idle) {
     throw new PreflightError([
-      `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services')`
+      `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services'); ${rollbackTo(services.map(s => s.name))}`
     ])
   }
   const groups = { live: live.targetGroups[0], idle: idle.targetGroups[0] }
   const shares = rules.map(r => ({ rule: r, share: describeShare(r, groups) }))
   const first = shares[0].share.tenths
+  if (lenient) {
+    // A rule that forwards nothing at all needs the restore as much as one at 100%.
+    const most = Math.max(...shares.map(s => (s.share.tenths < 0 ? 1000 : s.share.tenths)))
+    return { live, idle, groups, tenths: most }
+  }
   if (shares.some(s => s.share.tenths !== first || s.share.tenths < 0)) {
-    throw new PreflightError([
-      `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); put them back in step with mode: rollback`
+    throw new RulesDisagree([
+      `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); ${runWith({ mode: 'rollback' }, `to put them back in step, all on ${live.name}`)}`
     ])
   }
   return { live, idle, groups, tenths: first }
@@ -118,6 +126,12 @@ function attachedGroups(services: readonly ServiceFacts[]): [string, string] | u
 function ruleProblems(rules: readonly RuleView[], groups: [string, string]): string[] {
   const problems: string[] = []
   for (const rule of rules) {
+    if (rule.forwardActions === 0 && rule.kind === 'listener') {
+      problems.push(
+        `the default action of listener ${rule.arn} is not a forward; pass the ARN of the listener rule that forwards to the pair instead (list them with: aws elbv2 describe-rules --listener-arn ${rule.arn})`
+      )
+      continue
+    }
     if (rule.forwardActions !== 1) {
       problems.push(
         `${rule.arn} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`
@@ -152,6 +166,11 @@ function rolesFromWeights(
   throw new SplitTraffic(services, rules, groups)
 }
 
+/** The rules of a recorded rollout give the new revision different shares. */
+export class RulesDisagree extends PreflightError {
+  override name = 'RulesDisagree'
+}
+
 /** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
 export class SplitTraffic extends Error {
   override name = 'SplitTraffic'
@@ -164,8 +183,15 @@ export class SplitTraffic extends Error {
     const shares = rules
       .map(r => `${r.arn}: ${describeShare(r, pair).text} on ${services[1].name}`)
       .join('; ')
+    // ELB gives each group weight 1 when a forward lists both without weights (the CloudFormation
+    // ForwardConfig docs' weighted example: weights 1 and 1 split 50/50); common on a first set-up.
+    const evenSplit = rules.some(
+      r => r.targets.length === 2 && r.targets.every(t => t.weight === 1)
+    )
+      ? ' Weights 1/1 are what ELB sets when a forward lists both groups without weights: write 100 and 0 explicitly, or let the rollback below do it.'
+      : ''
     super(
-      `traffic is split between ${services[0].name} and ${services[1].name} (${shares}): a rollout is unfinished. Run with mode: promote to finish it or mode: rollback to undo it`
+      `traffic is split between ${services[0].name} and ${services[1].name} (${shares}), so which one is live is not clear and no rollout can start.${evenSplit} Choose the live one: ${rollbackTo(services.map(s => s.name))}`
     )
   }
 }

@@ -99,12 +99,9 @@ describe('readSettings', () => {
       { 'after-promotion': 'delete' },
       "Input 'after-promotion': 'delete' is not one of 'keep', 'scale-down'"
     ],
-    [
-      { 'dry-run': 'sure' },
-      "Input 'dry-run': 'sure' is not one of true/false, yes/no or on/off"
-    ],
+    [{ 'dry-run': 'sure' }, "Input 'dry-run': 'sure' is not one of true/false, yes/no or on/off"],
     [{ stages: '1%,100' }, "Input 'stages': '1%': drop the % sign"],
-    [{ stages: '1,2,5.5%:1m,100' }, "(write 5.5, not 5.5%)"],
+    [{ stages: '1,2,5.5%:1m,100' }, '(write 5.5, not 5.5%)'],
     [
       { alarms: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx' },
       "Input 'alarms': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx' is an alarm ARN; give the alarm's name instead ('web-5xx')"

@@ -12,7 +12,7 @@ import { liveReporter, type RunEnd } from '../report.js'
 import { runRollout, messageOf } from '../rollout.js'
 import { checkFamily, type TaskDefinitionSource } from '../taskdef.js'
 import type { Plan } from '../types.js'
-import { readPair, refuseActiveRollout } from './pair.js'
+import { readPair, refuseActiveRollout, refuseRedeploy } from './pair.js'
 import {
   afterPromotion,
   buildGates,
@@ -31,6 +31,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     const read = await readPair(ctx)
     refuseActiveRollout(read.rules)
     const state = read.check(undefined)
+    refuseRedeploy(read, state, Boolean(settings.taskDefinition) || settings.allowRedeploy)
     for (const warning of planWarnings(plan, read.alarms, read.rules)) log.warn(warning)
     const problem = credentialProblem(
       plan,
@@ -54,7 +55,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     mode: settings.mode
   } as const
 
-  if (settings.dryRun) return dryRun(ctx, pair, plan, summaryBase)
+  if (settings.dryRun) return dryRun(ctx, pair, plan, summaryBase, source)
 
   saveGuard(ctx, pair)
   const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
@@ -125,10 +126,7 @@ async function prepareIdle(
 ): Promise<string | undefined> {
   const { settings, ecs } = ctx
   const taskDefinition = source ? await ecs.register(source) : undefined
-  const desiredCount =
-    settings.canaryCapacity === 'match' && pair.idle.desiredCount !== pair.live.desiredCount
-      ? pair.live.desiredCount
-      : undefined
+  const desiredCount = idleCount(ctx, pair)
   const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition
   const deploymentId = await ecs.updateIdle(pair.idle.name, {
     ...(changeTask ? { taskDefinition } : {}),
@@ -151,14 +149,40 @@ async function prepareIdle(
   return taskDefinition
 }
 
+/** The idle service's new desired count before traffic moves, or `undefined` to leave it. */
+function idleCount(ctx: Context, pair: PairState): number | undefined {
+  return ctx.settings.canaryCapacity === 'match' &&
+    pair.idle.desiredCount !== pair.live.desiredCount
+    ? pair.live.desiredCount
+    : undefined
+}
+
+/** What preparing the idle service would do, in words, for the dry run. */
+function idlePlan(ctx: Context, pair: PairState, source?: TaskDefinitionSource): string {
+  const revision = !source
+    ? `keep its revision ${pair.idle.taskDefinition}`
+    : source.kind === 'file'
+      ? `register ${source.path} as a new revision of ${source.family} and run it`
+      : source.arn === pair.idle.taskDefinition
+        ? `keep its revision ${source.arn} (the one given)`
+        : `run ${source.arn} (now ${pair.idle.taskDefinition})`
+  const count = idleCount(ctx, pair)
+  const tasks =
+    count === undefined
+      ? `keep its desired count of ${pair.idle.desiredCount}`
+      : `set its desired count from ${pair.idle.desiredCount} to ${count} (canary-capacity: match)`
+  return `${pair.idle.name} would ${revision}, ${tasks}, and need healthy targets before 1%.`
+}
+
 function dryRun(
   ctx: Context,
   pair: PairState,
   plan: Plan,
-  base: Omit<NonNullable<RunEnd['summary']>, 'record' | 'planned' | 'dryRun'>
+  base: Omit<NonNullable<RunEnd['summary']>, 'record' | 'planned' | 'dryRun'>,
+  source?: TaskDefinitionSource
 ): RunEnd {
   ctx.log.info(
-    `Dry run: nothing will be written. The plan for ${ctx.settings.listenerRules.length} rule(s):`
+    `Dry run: nothing will be written. ${idlePlan(ctx, pair, source)} The plan for ${ctx.settings.listenerRules.length} rule(s):`
   )
   plan.forEach((stage, i) => {
     const w = weightsFor(stage.tenths)

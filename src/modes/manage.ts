@@ -7,12 +7,12 @@ import { requireHealthyTargets } from '../aws/health.js'
 import type { Context } from '../context.js'
 import { Input } from '../names.js'
 import { formatPlan, parsePlan, percentText, remainingStages } from '../plan.js'
-import { PreflightError, type PairState } from '../preflight.js'
+import { PreflightError, RulesDisagree, SplitTraffic, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
 import { describeShare, messageOf, runRollout } from '../rollout.js'
 import { ownerUrl, type RecordedState } from '../state.js'
 import type { Outcome, Plan } from '../types.js'
-import { readPair, type PairRead } from './pair.js'
+import { readPair, startOver, type PairRead } from './pair.js'
 import {
   afterPromotion,
   buildGates,
@@ -31,7 +31,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
     const recorded = requireRecord(read, 'promote')
     if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
       throw new PreflightError([
-        `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}). Start a new one with mode: deploy`
+        `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}); ${startOver(read)}`
       ])
     }
     if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
@@ -84,15 +84,22 @@ export async function promote(ctx: Context): Promise<RunEnd> {
 export async function rollback(ctx: Context): Promise<RunEnd> {
   const { log } = ctx
   const read = await readPair(ctx, false)
-  const recorded = requireRecord(read, 'rollback')
-  const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live
-  const pair = read.check(target)
-  if (pair.tenths === 0 && !holdsRules(recorded)) {
+  const recorded = read.recorded
+  const target = ctx.settings.to ?? recordedTarget(recorded) ?? settledLive(read)
+  if (!target) {
+    const pair = read.check(undefined)
     log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
     return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true }
   }
-  if (recorded.phase === 'promoted') {
-    // Undoing a promotion sends everything to a service that may have been scaled down.
+  // Rules that disagree are what a rollback is for: it puts them back in step.
+  const pair = read.check(target, true)
+  if (pair.tenths === 0 && !(recorded && holdsRules(recorded))) {
+    log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
+    return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true }
+  }
+  if (!recorded || recorded.phase === 'promoted' || ctx.settings.to) {
+    // Undoing a promotion, or sending everything where no record says traffic was, may send it
+    // to a service that was scaled down.
     await requireHealthyTargets(ctx.clients.elb, pair.groups.live, 1, log)
   }
   if (ctx.settings.dryRun) {
@@ -105,14 +112,16 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
       settled: true
     }
   }
-  const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision)
+  // With `to` or no record, the revision taken off traffic is the one the other service runs.
+  const revision = recorded && !ctx.settings.to ? recorded.revision : pair.idle.taskDefinition
+  const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), revision)
   if (pair.tenths === 0) {
     // Traffic is safe already, but an in-progress or paused record would refuse every later
     // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
     const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${ownerUrl(ctx.owner)})`
     await recordPhase('rolled-back', reason)
     log.info(
-      `All traffic is already on ${pair.live.name}; the ${recorded.phase} record is now rolled-back.`
+      `All traffic is already on ${pair.live.name}; the ${recorded?.phase ?? 'earlier'} record is now rolled-back.`
     )
     return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true }
   }
@@ -142,7 +151,7 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     failed: false,
     settled: true,
     summary: {
-      ...summaryBase(ctx, pair, recorded.plan),
+      ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
       record: { startedAt, stages: [], timeline, outcome: end }
     }
   }
@@ -158,7 +167,9 @@ export async function status(ctx: Context): Promise<RunEnd> {
     pair = read.check(recorded?.live)
   } catch (error) {
     log.warn(messageOf(error))
-    throw error
+    // Status reports any state, split or out of step included: it is where people look first.
+    if (!(error instanceof SplitTraffic) && !(error instanceof RulesDisagree)) throw error
+    pair = read.check(recorded?.live ?? ctx.settings.services[0], true)
   }
   log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}`)
   for (const rule of read.rules) {
@@ -188,11 +199,11 @@ function holdsRules(recorded: RecordedState): boolean {
  * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
  * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
  */
-function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
+function recordedPlan(ctx: Context, recorded: RecordedState | undefined): Plan {
   try {
-    return parsePlan(recorded.plan || '100', ctx.settings.bakeMs, Input.stages)
+    return parsePlan(recorded?.plan || '100', ctx.settings.bakeMs, Input.stages)
   } catch {
-    ctx.log.warn(`The recorded plan '${recorded.plan}' does not parse; recording '100' instead.`)
+    ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`)
     return parsePlan('100', ctx.settings.bakeMs, Input.stages)
   }
 }
@@ -200,8 +211,30 @@ function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
 function requireRecord(read: PairRead, mode: string): RecordedState {
   if (read.recorded) return read.recorded
   throw new PreflightError([
-    `no rollout is recorded on these rules, so there is nothing to ${mode}; start one with mode: deploy`
+    `no rollout is recorded on these rules, so there is nothing to ${mode}; ${startOver(read)}`
   ])
+}
+
+/** Where a rollback goes by the record: the live service, or the old one after a promotion. */
+function recordedTarget(recorded: RecordedState | undefined): string | undefined {
+  if (!recorded) return undefined
+  return recorded.phase === 'promoted' ? recorded.idle : recorded.live
+}
+
+/**
+ * With no record and no `to`: `undefined` when all traffic is on one service (nothing to roll
+ * back); refused when it is split, since nothing says which service is live.
+ */
+function settledLive(read: PairRead): undefined {
+  try {
+    read.check(undefined)
+    return undefined
+  } catch (error) {
+    if (!(error instanceof SplitTraffic)) throw error
+    throw new PreflightError([
+      `no rollout is recorded on these rules, so nothing says which service to roll back to. ${error.message}`
+    ])
+  }
 }
 
 function outcome(

@@ -3,9 +3,11 @@
  */
 import { CloudWatchAlarms } from '../aws/alarms.js'
 import type { Context } from '../context.js'
-import { checkFacts, PreflightError, type PairState } from '../preflight.js'
+import { Input } from '../names.js'
+import { checkFacts, PreflightError, SplitTraffic, type PairState } from '../preflight.js'
 import { ownerUrl, recordedState, type RecordedState } from '../state.js'
 import type { AlarmView, RuleView } from '../types.js'
+import { finishOrUndo, runWith } from '../wayout.js'
 
 // Lives in state.ts so the post step can use it without loading the modes.
 export { recordedState }
@@ -16,8 +18,11 @@ export interface PairRead {
   readonly alarms: readonly AlarmView[]
   /** The state recorded on the rules, if any. */
   readonly recorded?: RecordedState
-  /** Runs every check; roles from the weights, or from `recordedLive` when given. */
-  check(recordedLive: string | undefined): PairState
+  /**
+   * Runs every check; roles from the weights, or from `recordedLive` when given. `lenient`
+   * accepts rules that disagree (rollback, status).
+   */
+  check(recordedLive: string | undefined, lenient?: boolean): PairState
 }
 
 /**
@@ -41,8 +46,8 @@ export async function readPair(ctx: Context, withAlarms = true): Promise<PairRea
     rules,
     alarms,
     recorded: recordedState(rules),
-    check: recordedLive =>
-      checkFacts({ services: [a, b], rules, alarmNames: names, alarms }, recordedLive)
+    check: (recordedLive, lenient = false) =>
+      checkFacts({ services: [a, b], rules, alarmNames: names, alarms }, recordedLive, lenient)
   }
 }
 
@@ -51,6 +56,42 @@ export function refuseActiveRollout(rules: readonly RuleView[]): void {
   const state = recordedState(rules)
   if (!state || (state.phase !== 'in-progress' && state.phase !== 'paused')) return
   throw new PreflightError([
-    `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${ownerUrl(state.owner)}, updated ${state.updated}). Finish it with mode: promote or undo it with mode: rollback before deploying again`
+    `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${ownerUrl(state.owner)}, updated ${state.updated}). Before deploying again, ${finishOrUndo()}`
   ])
+}
+
+/**
+ * Never re-promote what was just rolled back: a deploy without `task-definition` would put the
+ * idle service's current revision on traffic, and when that is the revision the record says was
+ * rolled back, it is refused unless `allow-redeploy` says it is meant.
+ */
+export function refuseRedeploy(read: PairRead, pair: PairState, given: boolean): void {
+  const recorded = read.recorded
+  if (given || !recorded || recorded.phase !== 'rolled-back' || !recorded.revision) return
+  if (pair.idle.taskDefinition !== recorded.revision) return
+  throw new PreflightError([
+    `${pair.idle.name} still runs ${recorded.revision}, which these rules record as rolled back (${recorded.reason || 'no reason recorded'}, ${recorded.updated}); a deploy without '${Input.taskDefinition}' would put it on traffic again. Give a fixed revision in '${Input.taskDefinition}', or ${runWith({ [Input.mode]: 'deploy', [Input.allowRedeploy]: 'true' }, 'to ship it again on purpose')}`
+  ])
+}
+
+/**
+ * How to start a new rollout from what was read: a plain deploy, a deploy that re-ships the
+ * revision just rolled back on purpose, or, when traffic is split with no rollout to finish,
+ * first a rollback naming the live service (a deploy would be refused).
+ */
+export function startOver(read: PairRead): string {
+  let pair: PairState
+  try {
+    pair = read.check(undefined)
+  } catch (error) {
+    if (error instanceof SplitTraffic) return error.message
+    // Other problems (an alarm in ALARM...) are the deploy's to report, with their own fix.
+    return runWith({ [Input.mode]: 'deploy' }, 'to start one')
+  }
+  try {
+    refuseRedeploy(read, pair, false)
+  } catch {
+    return `give a fixed revision in '${Input.taskDefinition}', or ${runWith({ [Input.mode]: 'deploy', [Input.allowRedeploy]: 'true' }, `to ship ${pair.idle.taskDefinition} again`)}`
+  }
+  return runWith({ [Input.mode]: 'deploy' }, 'to start one')
 }

@@ -13,6 +13,7 @@ import {
   parseRatio,
   type AnalysisBounds
 } from './analysis.js'
+import { alarmNames, pollInterval, rollbackTarget } from './input-rules.js'
 import { parseSwitch } from './switch.js'
 import type { Mode, Plan } from './types.js'
 
@@ -184,78 +185,6 @@ function listenerRules(value: string): string[] {
 
 function duration(text: (name: string) => string, name: string, fallback: string): number {
   return parseDuration(name, text(name) || fallback)
-}
-
-/**
- * Every poll is one DescribeAlarms call, and the account shares a quota of 9 per second for it
- * (CloudWatch service quotas,
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html): a
- * 100 ms poll alone would exceed it, throttling every other rollout and dashboard in the account.
- * A local emulator (every endpoint on loopback) has no such quota, which keeps tests fast.
- */
-function pollInterval(ms: number, env: NodeJS.ProcessEnv): number {
-  const min = onLoopback(env) ? 100 : 1000
-  if (ms < min) {
-    throw new InputError(
-      Input.pollInterval,
-      `must be at least ${formatMs(min)}, got ${formatMs(ms)}: every poll is a DescribeAlarms call, and the account's quota for it (9 per second, shared by every rollout and dashboard) would be used up`
-    )
-  }
-  return ms
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
-}
-
-function onLoopback(env: NodeJS.ProcessEnv): boolean {
-  const url = env.AWS_ENDPOINT_URL_CLOUDWATCH || env.AWS_ENDPOINT_URL
-  if (!url) return false
-  try {
-    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)
-  } catch {
-    return false
-  }
-}
-
-/**
- * Alarm names may contain spaces and commas. With a newline in the input, each line is one
- * name, kept whole; without one, names are separated by commas or spaces as for other lists.
- * An ARN is refused: DescribeAlarms looks alarms up by name only.
- */
-function alarmNames(value: string): string[] {
-  const names = value.includes('\n')
-    ? value
-        .split('\n')
-        .map(line => line.trim())
-        .filter(Boolean)
-    : list(value)
-  for (const name of names) {
-    const arn = /^arn:aws[a-z-]*:cloudwatch:[^:]*:\d*:alarm:(.+)$/.exec(name)
-    if (arn) {
-      throw new InputError(
-        Input.alarms,
-        `'${name}' is an alarm ARN; give the alarm's name instead ('${arn[1]}')`
-      )
-    }
-  }
-  return names
-}
-
-/** `to` is for `mode: rollback` only, and must name one of the pair. */
-function rollbackTarget(
-  value: string,
-  mode: Mode,
-  services: readonly [string, string]
-): string | undefined {
-  if (!value) return undefined
-  if (mode !== 'rollback') {
-    throw new InputError(Input.to, `only mode: rollback takes it (mode is ${mode}); leave it empty`)
-  }
-  if (!services.includes(value)) {
-    throw new InputError(Input.to, `'${value}' is not one of the pair (${services.join(', ')})`)
-  }
-  return value
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {

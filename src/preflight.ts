@@ -5,8 +5,11 @@
  */
 import { formatDuration } from './plan.js'
 import { describeShare } from './rollout.js'
+import { PreflightError, RulesDisagree, SplitTraffic } from './refusals.js'
 import type { AlarmView, GroupPair, Plan, RuleView, Tenths } from './types.js'
 import { rollbackTo, runWith } from './wayout.js'
+
+export { PreflightError, RulesDisagree, SplitTraffic }
 
 /** The fields of an ECS service the checks look at. */
 export interface ServiceFacts {
@@ -35,18 +38,6 @@ export interface PairState {
   readonly groups: GroupPair
   /** The idle group's share, the same on every rule. */
   readonly tenths: Tenths
-}
-
-/** One or more checks failed; the message lists them all. Nothing was written. */
-export class PreflightError extends Error {
-  override name = 'PreflightError'
-  constructor(readonly problems: readonly string[]) {
-    super(
-      problems.length === 1
-        ? problems[0]
-        : `${problems.length} problems:\n${problems.map(p => `  - ${p}`).join('\n')}`
-    )
-  }
 }
 
 /**
@@ -164,36 +155,6 @@ function rolesFromWeights(
     return { live, idle, groups: pair, tenths: 0 }
   }
   throw new SplitTraffic(services, rules, groups)
-}
-
-/** The rules of a recorded rollout give the new revision different shares. */
-export class RulesDisagree extends PreflightError {
-  override name = 'RulesDisagree'
-}
-
-/** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
-export class SplitTraffic extends Error {
-  override name = 'SplitTraffic'
-  constructor(
-    readonly services: readonly [ServiceFacts, ServiceFacts],
-    readonly rules: readonly RuleView[],
-    readonly groups: [string, string]
-  ) {
-    const pair = { live: groups[0], idle: groups[1] }
-    const shares = rules
-      .map(r => `${r.arn}: ${describeShare(r, pair).text} on ${services[1].name}`)
-      .join('; ')
-    // ELB gives each group weight 1 when a forward lists both without weights (the CloudFormation
-    // ForwardConfig docs' weighted example: weights 1 and 1 split 50/50); common on a first set-up.
-    const evenSplit = rules.some(
-      r => r.targets.length === 2 && r.targets.every(t => t.weight === 1)
-    )
-      ? ' Weights 1/1 are what ELB sets when a forward lists both groups without weights: write 100 and 0 explicitly, or let the rollback below do it.'
-      : ''
-    super(
-      `traffic is split between ${services[0].name} and ${services[1].name} (${shares}), so which one is live is not clear and no rollout can start.${evenSplit} Choose the live one: ${rollbackTo(services.map(s => s.name))}`
-    )
-  }
 }
 
 function alarmProblems(facts: Facts): string[] {

@@ -12,7 +12,7 @@ import { liveReporter, type RunEnd } from '../report.js'
 import { describeShare, messageOf, runRollout } from '../rollout.js'
 import { ownerUrl, type RecordedState } from '../state.js'
 import type { Outcome, Plan } from '../types.js'
-import { readPair, startOver, type PairRead } from './pair.js'
+import { readPair, recordedTarget, settledLive, startOver, type PairRead } from './pair.js'
 import {
   afterPromotion,
   buildGates,
@@ -213,28 +213,6 @@ function requireRecord(read: PairRead, mode: string): RecordedState {
   throw new PreflightError([
     `no rollout is recorded on these rules, so there is nothing to ${mode}; ${startOver(read)}`
   ])
-}
-
-/** Where a rollback goes by the record: the live service, or the old one after a promotion. */
-function recordedTarget(recorded: RecordedState | undefined): string | undefined {
-  if (!recorded) return undefined
-  return recorded.phase === 'promoted' ? recorded.idle : recorded.live
-}
-
-/**
- * With no record and no `to`: `undefined` when all traffic is on one service (nothing to roll
- * back); refused when it is split, since nothing says which service is live.
- */
-function settledLive(read: PairRead): undefined {
-  try {
-    read.check(undefined)
-    return undefined
-  } catch (error) {
-    if (!(error instanceof SplitTraffic)) throw error
-    throw new PreflightError([
-      `no rollout is recorded on these rules, so nothing says which service to roll back to. ${error.message}`
-    ])
-  }
 }
 
 function outcome(

@@ -95,3 +95,25 @@ export function startOver(read: PairRead): string {
   }
   return runWith({ [Input.mode]: 'deploy' }, 'to start one')
 }
+
+/** Where a rollback goes by the record: the live service, or the old one after a promotion. */
+export function recordedTarget(recorded: RecordedState | undefined): string | undefined {
+  if (!recorded) return undefined
+  return recorded.phase === 'promoted' ? recorded.idle : recorded.live
+}
+
+/**
+ * With no record and no `to`: `undefined` when all traffic is on one service (nothing to roll
+ * back); refused when it is split, since nothing says which service is live.
+ */
+export function settledLive(read: PairRead): undefined {
+  try {
+    read.check(undefined)
+    return undefined
+  } catch (error) {
+    if (!(error instanceof SplitTraffic)) throw error
+    throw new PreflightError([
+      `no rollout is recorded on these rules, so nothing says which service to roll back to. ${error.message}`
+    ])
+  }
+}

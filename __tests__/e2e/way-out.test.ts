@@ -18,9 +18,23 @@ import type { StateName } from './support/states.js'
 const e2e = useE2e()
 reportFileTiming('way-out.test.ts')
 
-const MODES = ['deploy', 'promote', 'rollback', 'status'] as const
+/** Every mode, and `to` (accepted from any state): the inputs of the first run. */
+const RUNS: Record<string, string>[] = [
+  { mode: 'deploy' },
+  { mode: 'promote' },
+  { mode: 'rollback' },
+  { mode: 'status' },
+  { mode: 'rollback', to: 'web-green' }
+]
 const stacks: Stack[] = []
-afterAll(() => stacks.splice(0).forEach(s => s.aws.destroy()))
+/** Every path taken, printed at the end: what each state and mode led to. */
+const paths: string[] = []
+afterAll(() => {
+  stacks.splice(0).forEach(s => s.aws.destroy())
+  console.log(
+    `way out, state → mode → result (→ suggested run → result):\n${paths.sort().join('\n')}`
+  )
+})
 
 async function stackFor(state: StateName): Promise<Stack> {
   const s = await stackIn(state)
@@ -36,26 +50,39 @@ function run(s: Stack, next: Record<string, string>): Promise<RunResult> {
   })
 }
 
-/** A run ended well: exit 0, and any traffic it moved is all on one service on every rule. */
-async function expectEndedWell(s: Stack, result: RunResult, what: string): Promise<void> {
+/**
+ * A run ended well: exit 0, and any traffic it moved is all on one service on every rule (on
+ * `to`, when it named one, whether it moved anything or not).
+ */
+async function expectEndedWell(
+  s: Stack,
+  result: RunResult,
+  what: string,
+  to?: string
+): Promise<void> {
   const detail = `${what}: exit ${result.code}, result ${result.outputs.result}, reason: ${result.outputs.reason}`
   expect({ detail, code: result.code }).toEqual({ detail, code: 0 })
-  if (result.outputs.result !== 'unchanged' && result.outputs.result !== 'paused') {
+  if (to || (result.outputs.result !== 'unchanged' && result.outputs.result !== 'paused')) {
     expect({ detail, on: await settledOnOne(s) }).toEqual({
       detail,
-      on: result.outputs['live-service']
+      on: to ?? result.outputs['live-service']
     })
   }
 }
 
 describe.each(STATES)('from %s', state => {
-  it.concurrent.each(MODES)('mode: %s ends well, or names runs that do', async mode => {
+  it.concurrent.each(RUNS)('%j ends well, or names runs that do', async inputs => {
+    const { mode } = inputs
     const s = await stackFor(state)
     const before = await snapshot(s)
 
-    const first = await run(s, { mode })
+    const first = await run(s, inputs)
 
-    if (first.code === 0) return expectEndedWell(s, first, `${state} → ${mode}`)
+    const path = `${state} → ${JSON.stringify(inputs)} → ${first.outputs.result}${first.code ? ' (refused)' : ''}`
+    if (first.code === 0) {
+      paths.push(path)
+      return expectEndedWell(s, first, `${state} → ${mode}`, inputs.to)
+    }
     expect(mode).not.toBe('status')
     expect(first.outputs.result).toBe('unchanged')
     expect(await snapshot(s)).toBe(before)
@@ -68,7 +95,8 @@ describe.each(STATES)('from %s', state => {
       ways.map(async next => {
         const fresh = await stackFor(state)
         const then = await run(fresh, next)
-        await expectEndedWell(fresh, then, `${state} → ${mode} → ${JSON.stringify(next)}`)
+        paths.push(`${path} → ${JSON.stringify(next)} → ${then.outputs.result}`)
+        await expectEndedWell(fresh, then, `${state} → ${mode} → ${JSON.stringify(next)}`, next.to)
       })
     )
   })

@@ -13,6 +13,12 @@ import {
 /** DescribeTags takes at most 20 ARNs; the other batched calls use the same size. */
 const BATCH = 20
 
+/** Reads after a write until ELB shows it: a few tries a few hundred ms apart. */
+export const READBACK_TRIES = 5
+export const READBACK_DELAY_MS = 300
+/** How errors name a read of the rules. */
+export const RULE_READS = 'DescribeRules/DescribeListeners'
+
 /** The call that writes an entry's actions. */
 export type WriteCall = 'ModifyRule' | 'ModifyListener'
 

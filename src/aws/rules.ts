@@ -9,6 +9,7 @@ import {
   type Action,
   type ElasticLoadBalancingV2Client
 } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { isApplication, parseArn, parseArnOf } from '../arn.js'
 
 /** DescribeTags takes at most 20 ARNs; the other batched calls use the same size. */
 const BATCH = 20
@@ -52,15 +53,15 @@ export class RuleReader {
   ) {
     this.arns = [...new Set(arns)]
     for (const arn of this.arns) {
-      const m = /^arn:[^:]+:elasticloadbalancing:([^:]*):[^:]*:listener(-rule)?\/app\//.exec(arn)
-      if (!m) {
+      const parsed = parseArnOf(arn, ['listener', 'listener-rule'])
+      if (!parsed || !isApplication(parsed)) {
         throw new Error(
           `'${arn}' is not an Application Load Balancer listener-rule or listener ARN`
         )
       }
-      if (m[1] !== region) {
+      if (parsed.region !== region) {
         throw new Error(
-          `${arn} is in ${m[1]}, but AWS_REGION is ${region}; run the action in the load balancer's region`
+          `${arn} is in ${parsed.region}, but AWS_REGION is ${region}; run the action in the load balancer's region`
         )
       }
     }
@@ -68,7 +69,7 @@ export class RuleReader {
 
   /** Whether `arn` names a listener (its default actions) rather than a rule. */
   isListener(arn: string): boolean {
-    return arn.includes(':listener/')
+    return parseArn(arn)?.kind === 'listener'
   }
 
   /**
@@ -132,7 +133,7 @@ export class RuleReader {
           ]
         }
         // A listener's default rule is its default actions: ModifyRule refuses it.
-        const target = arn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '')
+        const target = parseArn(arn)?.listener ?? arn
         const label = `default rule ${arn} (listener ${target})`
         return [arn, { arn, kind: 'rule', call: 'ModifyListener', target, label, actions }]
       })

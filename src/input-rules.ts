@@ -2,6 +2,7 @@
  * Rules for single inputs that need more than a parse: the floor of `poll-interval`, alarm names
  * (spaces, ARNs) and `to`. Pure; each refusal names the input, the value and the fix.
  */
+import { parseArnOf } from './arn.js'
 import { Input } from './names.js'
 import { InputError } from './plan.js'
 import type { Mode } from './types.js'
@@ -51,11 +52,11 @@ export function alarmNames(value: string): string[] {
         .filter(Boolean)
     : list(value)
   for (const name of names) {
-    const arn = /^arn:aws[a-z-]*:cloudwatch:[^:]*:\d*:alarm:(.+)$/.exec(name)
+    const arn = parseArnOf(name, ['alarm'])
     if (arn) {
       throw new InputError(
         Input.alarms,
-        `'${name}' is an alarm ARN; give the alarm's name instead ('${arn[1]}')`
+        `'${name}' is an alarm ARN; give the alarm's name instead ('${arn.name}')`
       )
     }
   }

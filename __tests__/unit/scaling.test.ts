@@ -32,7 +32,9 @@ const target = (service: string, over: Partial<ScalableTarget> = {}): ScalableTa
 const described = (...targets: ScalableTarget[]) =>
   ({ ScalableTargets: targets, $metadata: {} }) satisfies DescribeScalableTargetsCommandOutput
 
-beforeEach(() => aas.reset())
+beforeEach(() => {
+  aas.reset()
+})
 
 describe('resourceIdOf', () => {
   it('names the cluster by name, whether given as a name or an ARN', () => {

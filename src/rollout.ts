@@ -78,6 +78,12 @@ export interface RolloutDeps {
   readonly recordPhase: PhaseRecorder
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal
+  /**
+   * Readies what a stage needs before its weight moves (`canary-capacity: follow` scales the
+   * canary up and waits until it is stable and healthy). A throw rolls back like any error
+   * after the first write, with the stage named in the reason.
+   */
+  readonly beforeShift?: (stage: Stage) => Promise<void>
 }
 
 /** What the run ended with. `failed` decides the exit code; `restoreCommands` when unsafe. */
@@ -138,6 +144,8 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     await expectShare(traffic, spec.groups, current)
     for (const stage of spec.plan) {
       if (stage.tenths <= spec.fromTenths) continue
+      throwIfCancelled(deps.signal)
+      await prepareStage(spec, deps, stage)
       throwIfCancelled(deps.signal)
       wrote = true
       await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
@@ -234,6 +242,18 @@ async function rollBack(
   const final = cancelled ? `cancelled: traffic restored to ${spec.liveService}` : reason
   await recordEnd(deps, cancelled || deps.signal.aborted, 'rolled-back', final)
   return finish(outcome('rolled-back', 0, final), true)
+}
+
+/** Runs `beforeShift` for `stage`; its failure names the stage it kept from starting. */
+async function prepareStage(spec: RolloutSpec, deps: RolloutDeps, stage: Stage) {
+  if (!deps.beforeShift) return
+  try {
+    await deps.beforeShift(stage)
+  } catch (error) {
+    if (deps.signal.aborted) throw error
+    const at = `stage ${spec.plan.indexOf(stage) + 1}/${spec.plan.length} (${percentText(stage.tenths)})`
+    throw new Error(`${at} could not start: ${messageOf(error)}`, { cause: error })
+  }
 }
 
 /** Records how the run ended; a failure is a warning (traffic is already safe). */

@@ -183,7 +183,11 @@ describe('auto scaling held through every ending', () => {
 })
 
 describe('mode: rollback after a promotion', () => {
-  /** Promotes green at `count` tasks (match), then scales blue (the old service) down to 1. */
+  /**
+   * Promotes green at `count` tasks (match), then scales blue (the old service) down to 1. moto
+   * runs a service created with more tasks than MOTO_ECS_SERVICE_RUNNING (2) as IN_PROGRESS for
+   * good (see fixture-ecs.ts), so the pair runs 2: scaling back up from 1 then settles at once.
+   */
   async function promotedThenShrunk(count: number): Promise<{ s: Stack; context: never }> {
     const { s, context } = await stack(count)
     const deployed = await runAction(context, { inputs: deployInputs(s) })
@@ -196,29 +200,29 @@ describe('mode: rollback after a promotion', () => {
   }
 
   it('scales the old service up to the live count first, then moves traffic', async () => {
-    const { s, context } = await promotedThenShrunk(4)
+    const { s, context } = await promotedThenShrunk(2)
     const before = tap!.events().length
     const result = await runAction(context, {
-      inputs: { ...deployInputs(s, { mode: 'rollback' }), stages: '' }
+      inputs: { ...deployInputs(s, { mode: 'rollback', 'service-timeout': '1m' }), stages: '' }
     })
 
     expect(result.outputs.result).toBe('rolled-back')
     expect(await pairWeights(s, s.rules.api)).toEqual({ blue: 100, green: 0 })
     const events = tap!.events().slice(before)
     const scaled = events.findIndex(
-      e => e.kind === 'scale' && e.service === 'web-blue' && e.desiredCount === 4
+      e => e.kind === 'scale' && e.service === 'web-blue' && e.desiredCount === 2
     )
     const moved = events.findIndex(e => e.kind === 'shift')
     expect(scaled).toBeGreaterThanOrEqual(0)
     expect(moved).toBeGreaterThan(scaled)
     expect(result.stdout).toMatch(
-      /web-blue has 1 healthy target\(s\) but web-green runs 4 task\(s\): scaling web-blue from 1 to 4 and waiting up to 15 min/
+      /web-blue has 1 healthy target\(s\) but web-green runs 2 task\(s\): scaling web-blue from 1 to 2 and waiting up to 1 min/
     )
     expect(await scaleInSuspended(s, 'blue')).toBe(false)
   })
 
   it('with rollback-now: true moves traffic first, with a warning', async () => {
-    const { s, context } = await promotedThenShrunk(4)
+    const { s, context } = await promotedThenShrunk(2)
     const before = tap!.events().length
     const result = await runAction(context, {
       inputs: { ...deployInputs(s, { mode: 'rollback', 'rollback-now': 'true' }), stages: '' }

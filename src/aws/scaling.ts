@@ -36,6 +36,7 @@ import type {
   ScalableTarget,
   SuspendedState
 } from '@aws-sdk/client-application-auto-scaling'
+import { parseArnOf } from '../arn.js'
 import type { Log } from '../types.js'
 
 /** The scalable dimension of an ECS service's task count. */
@@ -55,7 +56,7 @@ export interface ScalableTargetView {
 
 /** `arn:aws:ecs:…:cluster/web` or `web` → `web`: a ResourceId names the cluster by name. */
 export function clusterName(cluster: string): string {
-  return cluster.startsWith('arn:') ? cluster.slice(cluster.lastIndexOf('/') + 1) : cluster
+  return parseArnOf(cluster, ['cluster'])?.name ?? cluster
 }
 
 /** The ResourceId of an ECS service's scalable target. */

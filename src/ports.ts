@@ -75,9 +75,10 @@ export interface RolloutDeps {
   /**
    * Readies what a stage needs before its weight moves (`canary-capacity: follow` scales the
    * canary up and waits until it is stable and healthy). A throw rolls back like any error
-   * after the first write, with the stage named in the reason.
+   * after the first write, with the stage named in the reason. `signal` aborts when the run is
+   * cancelled or a gate fails meanwhile: stop waiting then.
    */
-  readonly beforeShift?: (stage: Stage) => Promise<void>
+  readonly beforeShift?: (stage: Stage, signal: AbortSignal) => Promise<void>
 }
 
 /** What the run ended with. `failed` decides the exit code; `restoreCommands` when unsafe. */

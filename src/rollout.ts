@@ -6,6 +6,7 @@
  */
 import { bake, Cancelled, GateFailure, NotEnoughData, throwIfCancelled } from './bake.js'
 import { DriftError, expectShare } from './drift.js'
+import { prepareStage } from './prepare-stage.js'
 import { formatDuration, percentText } from './plan.js'
 import type { RolloutDeps, RolloutResult, RolloutSpec } from './ports.js'
 import type {
@@ -64,7 +65,12 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     for (const stage of spec.plan) {
       if (stage.tenths <= spec.fromTenths) continue
       throwIfCancelled(deps.signal)
-      await prepareStage(spec, deps, stage)
+      await prepareStage(
+        spec,
+        deps,
+        stage,
+        current > 0 ? record.stages.at(-1)?.startedAt : undefined
+      )
       throwIfCancelled(deps.signal)
       wrote = true
       await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
@@ -161,18 +167,6 @@ async function rollBack(
   const final = cancelled ? `cancelled: traffic restored to ${spec.liveService}` : reason
   await recordEnd(deps, cancelled || deps.signal.aborted, 'rolled-back', final)
   return finish(outcome('rolled-back', 0, final), true)
-}
-
-/** Runs `beforeShift` for `stage`; its failure names the stage it kept from starting. */
-async function prepareStage(spec: RolloutSpec, deps: RolloutDeps, stage: Stage) {
-  if (!deps.beforeShift) return
-  try {
-    await deps.beforeShift(stage)
-  } catch (error) {
-    if (deps.signal.aborted) throw error
-    const at = `stage ${spec.plan.indexOf(stage) + 1}/${spec.plan.length} (${percentText(stage.tenths)})`
-    throw new Error(`${at} could not start: ${messageOf(error)}`, { cause: error })
-  }
 }
 
 /** Records how the run ended; a failure is a warning (traffic is already safe). */

@@ -71,4 +71,39 @@ describe('runRollout with a beforeShift hook', () => {
     expect(result.outcome.reason).toBe('stage 1/6 (1%) could not start: UpdateService failed')
     expect(traffic.writes).toEqual([])
   })
+
+  it('keeps reading the gates while the canary scales, and rolls back when one fails', async () => {
+    const traffic = new FakeTraffic()
+    let scaling = false
+    let stopped = false
+    const gate = new ScriptedGate('alarms', () =>
+      scaling ? { verdict: 'fail', reason: 'alarm web-5xx is in ALARM', detail: '' } : pass
+    )
+    const { deps: d } = deps({
+      traffic,
+      clock: new FakeClock(),
+      gates: [gate],
+      beforeShift: (stage, signal) => {
+        if (stage.tenths !== 100) return Promise.resolve()
+        scaling = true
+        // A scale-up that would wait for good: only the abort ends it.
+        return new Promise((_, reject) =>
+          signal.addEventListener('abort', () => {
+            stopped = true
+            reject(new Error('stopped waiting'))
+          })
+        )
+      }
+    })
+    const result = await runRollout(spec({ plan }), d)
+    expect(result.outcome.result).toBe('rolled-back')
+    expect(result.outcome.reason).toBe('alarm web-5xx is in ALARM')
+    expect(stopped).toBe(true)
+    expect(traffic.writes.map(w => `${w.kind} ${w.tenths}`)).toEqual([
+      'shift 10',
+      'shift 20',
+      'shift 50',
+      'restore 0'
+    ])
+  })
 })

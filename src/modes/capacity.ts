@@ -73,7 +73,8 @@ export async function scaleAndWait(
   targetGroupArn: string,
   change: { readonly taskDefinition?: string; readonly desiredCount?: number },
   need: number,
-  because?: string
+  because?: string,
+  signal: AbortSignal = ctx.signal
 ): Promise<void> {
   const { ecs, settings } = ctx
   const deploymentId = await ecs.updateIdle(service, change)
@@ -81,7 +82,7 @@ export async function scaleAndWait(
     await ecs.waitStable(service, {
       intervalMs: 10_000,
       timeoutMs: settings.serviceTimeoutMs,
-      signal: ctx.signal,
+      signal,
       ...(deploymentId ? { deploymentId } : {})
     })
   }
@@ -94,7 +95,7 @@ export async function scaleAndWait(
  * Never scales down mid-rollout. Throws when the scale-up fails or is not healthy in time.
  */
 export function followBeforeShift(ctx: Context, pair: PairState) {
-  return async (stage: Stage): Promise<void> => {
+  return async (stage: Stage, signal: AbortSignal): Promise<void> => {
     const [live, idle] = await ctx.ecs.describe([pair.live.name, pair.idle.name])
     const need = followCount(live.desiredCount, stage.tenths, ctx.settings.follow)
     if (idle.desiredCount >= need) return
@@ -108,7 +109,8 @@ export function followBeforeShift(ctx: Context, pair: PairState) {
       pair.groups.idle,
       { desiredCount: need },
       need,
-      `${percentText(stage.tenths)} of ${live.desiredCount} tasks with ${Input.canaryHeadroom} needs ${need}`
+      `${percentText(stage.tenths)} of ${live.desiredCount} tasks with ${Input.canaryHeadroom} needs ${need}`,
+      signal
     )
   }
 }

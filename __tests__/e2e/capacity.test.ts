@@ -120,6 +120,23 @@ describe('auto scaling held through every ending', () => {
     expect(scaleInStory(tap!.events(), s)).toEqual([])
   })
 
+  it('refuses, before any write, a canary whose MaxCapacity is below the live count', async () => {
+    const { s, context } = await stack(2, undefined, false)
+    await registerScalable(s, 'green', { min: 0, max: 1 })
+    const refused = await runAction(context, { inputs: deployInputs(s) })
+
+    expect(refused.code).toBe(1)
+    expect(e2e.proxy.writes()).toBe(0)
+    expect(refused.commands).toContainEqual(
+      expect.objectContaining({
+        command: 'error',
+        message: expect.stringMatching(
+          /web-green must run 2 tasks at 100%.*MaxCapacity is 1.*register-scalable-target.*--max-capacity 2.*canary-capacity: keep/
+        )
+      })
+    )
+  })
+
   it('puts the scale-in back after an alarm rollback', async () => {
     const { s, context } = await stack(2)
     const action = startAction(context, { inputs: deployInputs(s, { stages: '1:30s,100:1s' }) })

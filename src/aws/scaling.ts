@@ -11,9 +11,11 @@
  * `DynamicScalingInSuspended: true` stops target tracking and step scaling policies from removing
  * capacity, while scale-out and scheduled actions go on (SuspendedState, same reference,
  * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_SuspendedState.html).
- * All three flags are always sent, the two the action does not own exactly as read: moto
- * replaces the whole SuspendedState on an update (moto/applicationautoscaling/models.py,
- * FakeScalableTarget.update), and sending all three is right under either reading.
+ * All three flags are always sent, the two the action does not own exactly as read: moto 5.2.5
+ * (the pinned emulator) replaces the whole SuspendedState on an update
+ * (moto/applicationautoscaling/models.py, FakeScalableTarget.update), and sending all three is
+ * right under either reading. moto does not move the capacity into MinCapacity..MaxCapacity on
+ * RegisterScalableTarget as AWS does (below), so the MaxCapacity check is what the tests see.
  *
  * Every RegisterScalableTarget call, an update included, makes Application Auto Scaling compare
  * the current capacity with MinCapacity..MaxCapacity and move it inside (Application Auto

@@ -11,9 +11,17 @@ import { liveReporter, type RunEnd } from '../report.js'
 import { describeShare, messageOf, runRollout } from '../rollout.js'
 import { recordedScaleIn } from '../scale-in.js'
 import { ownerUrl, type RecordedState } from '../state.js'
-import type { Outcome, Plan } from '../types.js'
+import type { Outcome } from '../types.js'
 import { checkScaling, endHold, followBeforeShift, scaleInHold } from './capacity.js'
-import { readPair, recordedTarget, settledLive, startOver, type PairRead } from './pair.js'
+import {
+  holdsRules,
+  readPair,
+  recordedPlan,
+  recordedTarget,
+  settledLive,
+  startOver,
+  type PairRead
+} from './pair.js'
 import { beforeRollback, rollbackNeed, scaleUpAfterwards } from './rollback-capacity.js'
 import {
   afterPromotion,
@@ -217,24 +225,6 @@ export async function status(ctx: Context): Promise<RunEnd> {
     ? `${recorded.phase} at ${percentText(pair.tenths)}`
     : 'no rollout recorded'
   return { outcome: outcome(pair, 'unchanged', pair.tenths, reason), failed: false, settled: true }
-}
-
-/** Whether the record keeps a new deploy off these rules. */
-function holdsRules(recorded: RecordedState): boolean {
-  return recorded.phase === 'in-progress' || recorded.phase === 'paused'
-}
-
-/**
- * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
- * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
- */
-function recordedPlan(ctx: Context, recorded: RecordedState | undefined): Plan {
-  try {
-    return parsePlan(recorded?.plan || '100', ctx.settings.bakeMs, Input.stages)
-  } catch {
-    ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`)
-    return parsePlan('100', ctx.settings.bakeMs, Input.stages)
-  }
 }
 
 function requireRecord(read: PairRead, mode: string): RecordedState {

@@ -6,7 +6,8 @@ import type { Context } from '../context.js'
 import { Input } from '../names.js'
 import { checkFacts, PreflightError, SplitTraffic, type PairState } from '../preflight.js'
 import { ownerUrl, recordedState, type RecordedState } from '../state.js'
-import type { AlarmView, RuleView } from '../types.js'
+import { parsePlan } from '../plan.js'
+import type { AlarmView, Plan, RuleView } from '../types.js'
 import { finishOrUndo, runWith } from '../wayout.js'
 
 // Lives in state.ts so the post step can use it without loading the modes.
@@ -115,5 +116,23 @@ export function settledLive(read: PairRead): undefined {
     throw new PreflightError([
       `no rollout is recorded on these rules, so nothing says which service to roll back to. ${error.message}`
     ])
+  }
+}
+
+/** Whether the record keeps a new deploy off these rules. */
+export function holdsRules(recorded: RecordedState): boolean {
+  return recorded.phase === 'in-progress' || recorded.phase === 'paused'
+}
+
+/**
+ * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
+ * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
+ */
+export function recordedPlan(ctx: Context, recorded: RecordedState | undefined): Plan {
+  try {
+    return parsePlan(recorded?.plan || '100', ctx.settings.bakeMs, Input.stages)
+  } catch {
+    ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`)
+    return parsePlan('100', ctx.settings.bakeMs, Input.stages)
   }
 }

@@ -38,6 +38,12 @@ export interface Settings {
   readonly githubToken: string
   readonly dryRun: boolean
   readonly region: string
+  /** `reconcile`: how old a heartbeat must be before its rollout counts as abandoned. */
+  readonly staleAfterMs: number
+  /** `reconcile`: roll back a pause older than this; unset: pauses may last. */
+  readonly maxPauseMs?: number
+  /** An IAM role the action assumes itself with the runner's OIDC token. */
+  readonly roleToAssume?: string
 }
 
 /** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
@@ -53,7 +59,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     'deploy',
     'promote',
     'rollback',
-    'status'
+    'status',
+    'reconcile'
   ] as const)
   const bakeMs = duration(text, Input.bakeTime, '5m')
   const stagesText = text(Input.stages)
@@ -71,6 +78,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
   }
   const taskDefinition = text(Input.taskDefinition)
   const statusContext = text(Input.statusContext)
+  const maxPause = text(Input.maxPause)
+  const roleToAssume = roleArn(text(Input.roleToAssume))
   return {
     cluster: required(text, Input.cluster),
     services: pair(required(text, Input.services)),
@@ -110,7 +119,10 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     ...(statusContext ? { statusContext } : {}),
     githubToken: get(Input.githubToken),
     dryRun: bool(Input.dryRun, text(Input.dryRun)),
-    region
+    region,
+    staleAfterMs: atLeast(Input.staleAfter, duration(text, Input.staleAfter, '3m'), 120_000),
+    ...(maxPause ? { maxPauseMs: parseDuration(Input.maxPause, maxPause) } : {}),
+    ...(roleToAssume ? { roleToAssume } : {})
   }
 }
 
@@ -171,6 +183,17 @@ function listenerRules(value: string): string[] {
     }
   }
   return arns
+}
+
+/** An IAM role ARN, or '' when none is given. */
+function roleArn(value: string): string {
+  if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
+    throw new InputError(
+      Input.roleToAssume,
+      `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`
+    )
+  }
+  return value
 }
 
 function duration(text: (name: string) => string, name: string, fallback: string): number {

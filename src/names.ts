@@ -21,7 +21,10 @@ export const Input = {
   minRequests: 'min-requests',
   statusContext: 'status-context',
   githubToken: 'github-token',
-  dryRun: 'dry-run'
+  dryRun: 'dry-run',
+  staleAfter: 'stale-after',
+  maxPause: 'max-pause',
+  roleToAssume: 'role-to-assume'
 } as const
 
 export const Output = {
@@ -55,5 +58,11 @@ export const Tag = {
   revision: 'ecs-canary:revision',
   owner: 'ecs-canary:owner',
   updated: 'ecs-canary:updated',
-  reason: 'ecs-canary:reason'
+  reason: 'ecs-canary:reason',
+  /** UTC time the owning run last showed it is alive (refreshed at least once a minute). */
+  heartbeat: 'ecs-canary:heartbeat',
+  /** The commit being deployed, where every later run posts its status. */
+  commit: 'ecs-canary:commit',
+  /** The alarms watching the rollout, recorded at a pause so reconcile can keep watching. */
+  alarms: 'ecs-canary:alarms'
 } as const

@@ -3,11 +3,10 @@
  * walk the stages.
  */
 import * as core from '@actions/core'
-import { credentialExpiry } from '../aws/clients.js'
 import { requireHealthyTargets } from '../aws/health.js'
 import type { Context } from '../context.js'
 import { formatPlan, weightsFor, percentText, formatDuration } from '../plan.js'
-import { credentialProblem, planWarnings, PreflightError, type PairState } from '../preflight.js'
+import { planWarnings, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
 import { runRollout, messageOf } from '../rollout.js'
 import { checkFamily, type TaskDefinitionSource } from '../taskdef.js'
@@ -19,6 +18,7 @@ import {
   claimRules,
   emptyRecord,
   phaseRecorder,
+  requireCredentials,
   rolloutSpec,
   saveGuard
 } from './shared.js'
@@ -32,12 +32,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     refuseActiveRollout(read.rules)
     const state = read.check(undefined)
     for (const warning of planWarnings(plan, read.alarms, read.rules)) log.warn(warning)
-    const problem = credentialProblem(
-      plan,
-      await credentialExpiry(ctx.clients.ecs),
-      ctx.clock.now()
-    )
-    if (problem) throw new PreflightError([problem])
+    await requireCredentials(ctx, plan, settings.taskDefinition ? settings.serviceTimeoutMs : 0)
     log.info(
       `Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
         `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`
@@ -58,7 +53,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
 
   saveGuard(ctx, pair)
   const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
-  await claimRules(ctx, pair, plan, revision)
+  await claimRules(ctx, pair, plan, revision, ctx.commit)
   let recordPhase = phaseRecorder(ctx, pair, plan, revision)
 
   let taskDefinitionArn: string | undefined
@@ -68,7 +63,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     )
     // A file's ARN exists only once registered: record the revision actually rolled out.
     if (taskDefinitionArn && taskDefinitionArn !== revision) {
-      await claimRules(ctx, pair, plan, taskDefinitionArn)
+      await claimRules(ctx, pair, plan, taskDefinitionArn, ctx.commit)
       recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn)
     }
   } catch (error) {

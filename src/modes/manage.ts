@@ -19,6 +19,7 @@ import {
   claimRules,
   emptyRecord,
   phaseRecorder,
+  requireCredentials,
   rolloutSpec,
   saveGuard
 } from './shared.js'
@@ -43,6 +44,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   })
   const plan = settings.plan ?? parsePlan(recorded.plan, settings.bakeMs, Input.stages)
   const ahead = remainingStages(plan, pair.tenths)
+  await requireCredentials(ctx, ahead, 0)
   log.info(
     `${pair.idle.name} holds ${percentText(pair.tenths)}; stages ahead: ${formatPlan(ahead) || 'none (finish now)'}`
   )
@@ -117,6 +119,8 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true }
   }
   saveGuard(ctx, pair)
+  // Owning the rules while restoring lets the post step finish the job if this run dies.
+  await recordPhase('in-progress', `rolling back by hand (${ownerUrl(ctx.owner)})`)
   const startedAt = ctx.clock.now()
   try {
     await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 })
@@ -188,7 +192,7 @@ function holdsRules(recorded: RecordedState): boolean {
  * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
  * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
  */
-function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
+export function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
   try {
     return parsePlan(recorded.plan || '100', ctx.settings.bakeMs, Input.stages)
   } catch {

@@ -53,9 +53,7 @@ export async function runPost(): Promise<void> {
 /** With `role-to-assume`, main had no credentials in the environment: get them the same way. */
 async function roleCredentials(guard: Guard) {
   if (!guard.roleToAssume) return {}
-  const { webIdentityCredentials } = await import(
-    /* webpackMode: "eager" */ './aws/credentials.js'
-  )
+  const { webIdentityCredentials } = await import(/* webpackMode: "eager" */ './aws/credentials.js')
   return {
     credentials: webIdentityCredentials(guard.roleToAssume, guard.region, audience =>
       core.getIDToken(audience)

@@ -20,10 +20,11 @@ export function heartbeatValue(now: number): string {
 
 /**
  * Throttled heartbeat writes. `beat()` may be called as often as wanted: it writes when the
- * last write is `everyMs` old and none is in flight.
+ * last write is `everyMs` old and none is in flight. Made right after the rules are claimed,
+ * whose record carries a heartbeat already, so the first write is due `everyMs` later.
  */
 export class Heartbeat implements HeartbeatPort {
-  private last = -Infinity
+  private last: number
   private inFlight = false
   private warned = false
 
@@ -32,7 +33,9 @@ export class Heartbeat implements HeartbeatPort {
     private readonly clock: Clock,
     private readonly log: Log,
     private readonly everyMs = HEARTBEAT_MS
-  ) {}
+  ) {
+    this.last = clock.now()
+  }
 
   beat(): void {
     const now = this.clock.now()

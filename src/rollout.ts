@@ -3,6 +3,7 @@
  * service the moment anything is wrong. It talks only to the small ports below, so it runs
  * against fakes and a fake clock in milliseconds.
  */
+import type { HeartbeatPort } from './heartbeat.js'
 import { formatDuration, percentText, shareOf } from './plan.js'
 import type {
   Clock,
@@ -22,7 +23,7 @@ import type {
 
 /** The traffic side of the engine (implemented by `ElbTraffic`). */
 export interface TrafficPort {
-  read(): Promise<RuleView[]>
+  read(opts?: { signal?: AbortSignal }): Promise<RuleView[]>
   shift(groups: GroupPair, tenths: Tenths, opts?: { signal?: AbortSignal }): Promise<void>
   restore(groups: GroupPair, opts: { budgetMs: number; signal?: AbortSignal }): Promise<void>
   restoreCommands(groups: GroupPair): string[]
@@ -78,6 +79,8 @@ export interface RolloutDeps {
   readonly recordPhase: PhaseRecorder
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal
+  /** Refreshes the run's heartbeat on the rules; called often, it writes when due. */
+  readonly heartbeat?: HeartbeatPort
 }
 
 /** What the run ended with. `failed` decides the exit code; `restoreCommands` when unsafe. */
@@ -135,10 +138,11 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
   try {
     // Before each shift the weights must be what this run left: read here for the first, and
     // at the end of each bake for the others (the same moment, so not read twice).
-    await expectShare(traffic, spec.groups, current)
+    await expectShare(traffic, spec.groups, current, deps.signal)
     for (const stage of spec.plan) {
       if (stage.tenths <= spec.fromTenths) continue
       throwIfCancelled(deps.signal)
+      deps.heartbeat?.beat()
       wrote = true
       await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
       current = stage.tenths
@@ -163,7 +167,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       await bake(spec, deps, stageRecord, stage.bake.ms)
       stageRecord.status = 'baked'
       stageRecord.endedAt = clock.now()
-      await expectShare(traffic, spec.groups, current)
+      await expectShare(traffic, spec.groups, current, deps.signal)
     }
     await deps.recordPhase('promoted', '')
     return finish(outcome('promoted', current, ''), false)
@@ -220,6 +224,7 @@ async function rollBack(
   log.warn(`Rolling back: ${cause}`)
   // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
   const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs
+  deps.heartbeat?.beat()
   try {
     // No abort signal here: the run's own is already aborted under a cancel, and the restore
     // must still go out. The budget bounds it instead.
@@ -268,6 +273,7 @@ async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, ba
   let nextHeartbeat = startedAt + heartbeatMs
   for (let poll = 0; ; poll++) {
     throwIfCancelled(deps.signal)
+    deps.heartbeat?.beat()
     const now = clock.now()
     const readings = await readGates(deps.gates, startedAt, now, deps.signal)
     throwIfCancelled(deps.signal)
@@ -335,9 +341,17 @@ async function readGates(
   }
 }
 
-/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
-export async function expectShare(traffic: TrafficPort, groups: GroupPair, tenths: Tenths) {
-  const views = await traffic.read()
+/**
+ * Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle.
+ * `signal`: a cancel cuts the read short, so the restore starts at once.
+ */
+export async function expectShare(
+  traffic: TrafficPort,
+  groups: GroupPair,
+  tenths: Tenths,
+  signal?: AbortSignal
+) {
+  const views = await traffic.read(signal ? { signal } : {})
   const wrong = views
     .map(view => ({ view, found: describeShare(view, groups) }))
     .filter(({ found }) => found.tenths !== tenths || !found.ours)

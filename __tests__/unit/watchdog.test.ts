@@ -12,7 +12,9 @@ import { readSettings } from '../../src/inputs.js'
 import { parsePlan } from '../../src/plan.js'
 import { decodeState, type RecordedState } from '../../src/state.js'
 import { judgeInProgress, pauseTooLong } from '../../src/watchdog.js'
-import { FakeClock, MemoryLog } from './fakes.js'
+import { runRollout } from '../../src/rollout.js'
+import type { GateReading } from '../../src/types.js'
+import { deps, FakeClock, FakeTraffic, MemoryLog, pass, ScriptedGate, spec } from './fakes.js'
 
 const RULE =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee'
@@ -199,6 +201,10 @@ describe('Heartbeat', () => {
       log,
       30_000
     )
+    // Made right after the claim (which carries a heartbeat): nothing is due yet.
+    beat.beat()
+    expect(written).toEqual([])
+    clock.t += 30_000
     beat.beat()
     beat.beat()
     await new Promise(resolve => setImmediate(resolve))
@@ -207,7 +213,7 @@ describe('Heartbeat', () => {
     clock.t += 2_000
     beat.beat()
     await new Promise(resolve => setImmediate(resolve))
-    expect(written).toEqual(['2026-12-06T03:00:00Z', '2026-12-06T03:00:31Z'])
+    expect(written).toEqual(['2026-12-06T03:00:30Z', '2026-12-06T03:01:01Z'])
     fail = true
     clock.t += 30_000
     beat.beat()
@@ -285,5 +291,37 @@ describe('ownerRun', () => {
     })
     expect(await ownerRun('acme/web/runs/42/1', '')).toMatchObject({ state: 'unknown' })
     expect(parseOwner('local')).toBeUndefined()
+  })
+})
+
+describe('the engine and its heartbeat', () => {
+  it('beats while it shifts and bakes, and once more before a restore, which it never waits for', async () => {
+    const clock = new FakeClock(NOW)
+    const traffic = new FakeTraffic()
+    const beats: number[] = []
+    const fail: GateReading = {
+      verdict: 'fail',
+      reason: 'web-5xx in ALARM',
+      detail: 'web-5xx ALARM'
+    }
+    const gate = new ScriptedGate('alarms', now => (now - NOW >= 120_000 ? fail : pass))
+    const { deps: d } = deps({
+      traffic,
+      clock,
+      gates: [gate],
+      heartbeat: { beat: () => void beats.push(clock.now() - NOW) }
+    })
+
+    const result = await runRollout(
+      spec({ plan: parsePlan('1:10m,100:1m', 300_000, 'stages'), pollMs: 5_000 }),
+      d
+    )
+
+    expect(result.outcome.result).toBe('rolled-back')
+    // Every poll offers a beat (the port throttles): the gaps never exceed a poll interval.
+    const gaps = beats.slice(1).map((t, i) => t - beats[i])
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(5_000)
+    expect(beats.at(-1)).toBe(120_000)
+    expect(traffic.writes.at(-1)).toEqual({ kind: 'restore', tenths: 0 })
   })
 })

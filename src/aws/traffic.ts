@@ -87,9 +87,15 @@ export class ElbTraffic {
     this.reader = new RuleReader(client, arns, deps.region)
   }
 
-  /** Reads every rule's forward targets and tags, in input order, and caches the action lists. */
-  async read(): Promise<RuleView[]> {
-    const [found, tags] = await Promise.allSettled([this.reader.describe(), this.reader.tags()])
+  /**
+   * Reads every rule's forward targets and tags, in input order, and caches the action lists.
+   * `signal` (a cancel) cuts both reads short: a stalled read must not eat the restore's budget.
+   */
+  async read(opts: { signal?: AbortSignal } = {}): Promise<RuleView[]> {
+    const [found, tags] = await Promise.allSettled([
+      within(Infinity, RULE_READS, abort => this.reader.describe(undefined, abort), opts.signal),
+      within(Infinity, 'DescribeTags', abort => this.reader.tags(abort), opts.signal)
+    ])
     // A missing rule fails DescribeTags too; the describe error names it better.
     if (found.status === 'rejected') throw found.reason
     if (tags.status === 'rejected') throw tags.reason

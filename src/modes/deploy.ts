@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { requireHealthyTargets } from '../aws/health.js'
 import type { Context } from '../context.js'
 import { formatPlan, weightsFor, percentText, formatDuration } from '../plan.js'
-import { planWarnings, type PairState } from '../preflight.js'
+import { planWarnings, PreflightError, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
 import { runRollout, messageOf } from '../rollout.js'
 import { checkFamily, type TaskDefinitionSource } from '../taskdef.js'
@@ -17,11 +17,15 @@ import {
   buildGates,
   claimRules,
   emptyRecord,
+  heartbeat,
   phaseRecorder,
   requireCredentials,
   rolloutSpec,
   saveGuard
 } from './shared.js'
+
+const CANCELLED_BEFORE_WRITES =
+  'the job was cancelled during the pre-flight checks; nothing was written'
 
 /** Runs a whole deploy. Throws only before the first write. */
 export async function deploy(ctx: Context): Promise<RunEnd> {
@@ -40,6 +44,8 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     return state
   })
   const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined
+  // A cancel during the checks stops here, before the first write.
+  if (ctx.signal.aborted) throw new PreflightError([CANCELLED_BEFORE_WRITES])
   const gates = buildGates(ctx, pair)
   const summaryBase = {
     cluster: settings.cluster,
@@ -55,11 +61,12 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
   const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
   await claimRules(ctx, pair, plan, revision, ctx.commit)
   let recordPhase = phaseRecorder(ctx, pair, plan, revision)
+  const beat = heartbeat(ctx)
 
   let taskDefinitionArn: string | undefined
   try {
     taskDefinitionArn = await core.group(`Preparing ${pair.idle.name}`, () =>
-      prepareIdle(ctx, pair, source)
+      beat.during(prepareIdle(ctx, pair, source))
     )
     // A file's ARN exists only once registered: record the revision actually rolled out.
     if (taskDefinitionArn && taskDefinitionArn !== revision) {
@@ -67,8 +74,12 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
       recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn)
     }
   } catch (error) {
-    const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
-    await recordPhase('rolled-back', reason).catch(e => log.warn(messageOf(e)))
+    const reason = ctx.signal.aborted
+      ? `cancelled while ${pair.idle.name} was prepared; no traffic was moved`
+      : `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
+    // Under a cancel the runner's kill is seconds away: the release must not wait for long.
+    const opts = ctx.signal.aborted ? { withinMs: 1_500 } : undefined
+    await recordPhase('rolled-back', reason, opts).catch(e => log.warn(messageOf(e)))
     return {
       outcome: {
         result: 'unchanged',
@@ -89,7 +100,8 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     log,
     reporter: liveReporter(ctx, pair.idle.name),
     recordPhase,
-    signal: ctx.signal
+    signal: ctx.signal,
+    heartbeat: beat
   })
   if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
   return {
@@ -119,7 +131,13 @@ async function prepareIdle(
   source: TaskDefinitionSource | undefined
 ): Promise<string | undefined> {
   const { settings, ecs } = ctx
+  // Each write here waits for the one before: a cancel stops before the next.
+  const stopIfCancelled = () => {
+    if (ctx.signal.aborted) throw new Error('the job was cancelled')
+  }
+  stopIfCancelled()
   const taskDefinition = source ? await ecs.register(source) : undefined
+  stopIfCancelled()
   const desiredCount =
     settings.canaryCapacity === 'match' && pair.idle.desiredCount !== pair.live.desiredCount
       ? pair.live.desiredCount

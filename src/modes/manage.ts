@@ -18,6 +18,7 @@ import {
   buildGates,
   claimRules,
   emptyRecord,
+  heartbeat,
   phaseRecorder,
   requireCredentials,
   rolloutSpec,
@@ -57,6 +58,11 @@ export async function promote(ctx: Context): Promise<RunEnd> {
       summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
     }
   }
+  if (ctx.signal.aborted) {
+    throw new PreflightError([
+      'the job was cancelled during the pre-flight checks; nothing was written'
+    ])
+  }
   saveGuard(ctx, pair)
   await claimRules(ctx, pair, plan, recorded.revision)
   const result = await runRollout(rolloutSpec(ctx, pair, plan, pair.tenths), {
@@ -66,7 +72,8 @@ export async function promote(ctx: Context): Promise<RunEnd> {
     log,
     reporter: liveReporter(ctx, pair.idle.name),
     recordPhase: phaseRecorder(ctx, pair, plan, recorded.revision),
-    signal: ctx.signal
+    signal: ctx.signal,
+    heartbeat: heartbeat(ctx)
   })
   if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
   return {

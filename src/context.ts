@@ -9,7 +9,7 @@ import { webIdentityCredentials } from './aws/credentials.js'
 import { EcsServices } from './aws/ecs.js'
 import { ElbTraffic } from './aws/traffic.js'
 import { systemClock } from './clock.js'
-import { coreLog } from './log.js'
+import { coreLog, StageGroup } from './log.js'
 import { CommitStatus, defaultStatusContext, runUrl, statusTarget } from './github/status.js'
 import type { Settings } from './inputs.js'
 import { runOwner } from './state.js'
@@ -30,6 +30,8 @@ export interface Context {
   readonly owner: string
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal
+  /** The log group of the stage being reported (opened by the reporter, closed by `publish`). */
+  readonly stageGroup: StageGroup
   /** The commit this run reports on (the PR head for pull requests); '' when unknown. */
   readonly commit: string
 }
@@ -58,6 +60,7 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
     status: makeStatus(settings, log),
     owner: runOwner(),
     signal,
+    stageGroup: new StageGroup(),
     commit: safeTarget()
   }
 }

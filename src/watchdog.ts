@@ -79,6 +79,17 @@ export function pauseTooLong(
   return `paused since ${recorded.updated}, longer than ${Input.maxPause} (${formatDuration(maxPauseMs)})`
 }
 
+/** The same rollout, in the same hands, with no sign of life since it was judged. */
+export function sameRecord(a: RecordedState, b: RecordedState | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.phase === b.phase &&
+    a.owner === b.owner &&
+    a.updated === b.updated &&
+    a.heartbeat === b.heartbeat
+  )
+}
+
 function roundSecond(ms: number): number {
   return Math.max(1000, Math.round(ms / 1000) * 1000)
 }

@@ -11,7 +11,7 @@ import { Heartbeat } from '../../src/heartbeat.js'
 import { readSettings } from '../../src/inputs.js'
 import { parsePlan } from '../../src/plan.js'
 import { decodeState, type RecordedState } from '../../src/state.js'
-import { judgeInProgress, pauseTooLong } from '../../src/watchdog.js'
+import { judgeInProgress, pauseTooLong, sameRecord } from '../../src/watchdog.js'
 import { runRollout } from '../../src/rollout.js'
 import type { GateReading } from '../../src/types.js'
 import { deps, FakeClock, FakeTraffic, MemoryLog, pass, ScriptedGate, spec } from './fakes.js'
@@ -154,6 +154,17 @@ describe('judgeInProgress', () => {
       act: true,
       reason: expect.stringContaining('last heartbeat 2026-12-06T02:40:00Z')
     })
+  })
+})
+
+describe('sameRecord', () => {
+  it('sees any sign of another actor between the judgement and the first write', () => {
+    const judged = record({ heartbeat: '2026-12-06T02:55:00Z' })
+    expect(sameRecord(judged, { ...judged })).toBe(true)
+    expect(sameRecord(judged, { ...judged, heartbeat: '2026-12-06T03:00:00Z' })).toBe(false)
+    expect(sameRecord(judged, { ...judged, owner: 'acme/web/runs/43/1' })).toBe(false)
+    expect(sameRecord(judged, { ...judged, phase: 'rolled-back' })).toBe(false)
+    expect(sameRecord(judged, undefined)).toBe(false)
   })
 })
 

@@ -63,10 +63,7 @@ export class ElbTraffic {
     this.reader = new RuleReader(client, arns, deps.region)
   }
 
-  /**
-   * Reads every rule's forward targets and tags, in input order, and caches the action lists.
-   * `signal` (a cancel) cuts both reads short: a stalled read must not eat the restore's budget.
-   */
+  /** Reads every rule's targets and tags, in order, caching the actions; `signal` cuts it short. */
   async read(opts: { signal?: AbortSignal } = {}): Promise<RuleView[]> {
     const [found, tags] = await Promise.allSettled([
       within(Infinity, RULE_READS, abort => this.reader.describe(undefined, abort), opts.signal),

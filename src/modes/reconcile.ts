@@ -17,7 +17,7 @@ import type { RunEnd } from '../report.js'
 import { messageOf } from '../rollout.js'
 import { ownerUrl, recordedState, type RecordedState } from '../state.js'
 import type { Outcome } from '../types.js'
-import { isStale, judgeInProgress, pauseTooLong, type Verdict } from '../watchdog.js'
+import { isStale, judgeInProgress, pauseTooLong, sameRecord, type Verdict } from '../watchdog.js'
 import { recordedPlan } from './manage.js'
 import { readPair, type PairRead } from './pair.js'
 import { phaseRecorder, saveGuard } from './shared.js'
@@ -223,17 +223,6 @@ function safePair(read: PairRead): PairState | undefined {
   } catch {
     return undefined
   }
-}
-
-/** The same rollout, in the same hands, with no sign of life since it was judged. */
-function sameRecord(a: RecordedState, b: RecordedState | undefined): boolean {
-  return (
-    b !== undefined &&
-    a.phase === b.phase &&
-    a.owner === b.owner &&
-    a.updated === b.updated &&
-    a.heartbeat === b.heartbeat
-  )
 }
 
 function describe(state: RecordedState | undefined): string {

@@ -120,6 +120,34 @@ describe('a runner lost mid-bake', () => {
   })
 })
 
+describe('the heartbeat', () => {
+  it('is refreshed on every rule while a stage bakes, one AddTags per rule', async () => {
+    const s = await provisionStack()
+    const deploy = startAction(e2e.context(s), {
+      inputs: deployInputs(s, { stages: '1:1s,2:40s,100:1s' })
+    })
+    await deploy.waitForOutput(/^Stage 2\/3/)
+    const before = (await readTags(s.aws, s.rules.api))['ecs-canary:heartbeat']
+    const from = Date.now()
+    await new Promise(resolve => setTimeout(resolve, 36_000))
+    const after = await Promise.all([s.listenerArn, s.rules.api].map(arn => readTags(s.aws, arn)))
+    const until = Date.now()
+    deploy.kill('SIGINT')
+    await deploy.done
+
+    expect(before).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    for (const tags of after) {
+      expect(Date.parse(tags['ecs-canary:heartbeat'])).toBeGreaterThan(Date.parse(before))
+    }
+    // Nothing but the heartbeat tags the rules mid-bake: one call per rule (AWS tags one
+    // resource per AddTags call), about every 30 s.
+    const beats = e2e.proxy
+      .calls()
+      .filter(c => c.operation === 'AddTags' && c.at >= from && c.at < until)
+    expect(beats.length).toBe(2)
+  })
+})
+
 describe('reconcile during a healthy rollout', () => {
   it('writes nothing, and the rollout promotes', async () => {
     const s = await provisionStack()

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { provisionStack } from './support/fixture.js'
 import { useE2e } from './support/harness.js'
 import { deployInputs, pairWeights, reportFileTiming } from './support/rollout-helpers.js'
-import { runAction } from './support/runner.js'
+import { runAction, runPost, startAction } from './support/runner.js'
 
 const e2e = useE2e()
 reportFileTiming('credentials.test.ts')
@@ -55,6 +55,38 @@ describe('role-to-assume', () => {
     } finally {
       e2e.proxy.rewriteRequests(undefined)
     }
+  })
+})
+
+describe('role-to-assume and the post step', () => {
+  it('gets the post step its own credentials the same way, so it can restore', async () => {
+    const s = await provisionStack()
+    const context = e2e.context(s)
+    const deploy = startAction(context, {
+      inputs: deployInputs(s, {
+        stages: '1:1s,2:30s,100:1s',
+        'role-to-assume': `arn:aws:iam::${s.account.accountId}:role/ecs-canary-deployer`
+      }),
+      env: {
+        ACTIONS_ID_TOKEN_REQUEST_URL: e2e.github.oidcUrl,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'e2e-oidc-request-token',
+        AWS_ACCESS_KEY_ID: 'AKIAE2ENOACCOUNT0000',
+        AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+        AWS_SESSION_TOKEN: ''
+      }
+    })
+    await deploy.waitForOutput(/^Stage 2\/3/)
+    deploy.kill('SIGKILL')
+    const main = await deploy.done
+    expect(await pairWeights(s, s.rules.api)).toEqual({ blue: 98, green: 2 })
+    const tokensBefore = e2e.github.oidcRequests().length
+
+    const post = await runPost(context, main)
+
+    expect(post.code).toBe(0)
+    expect(await pairWeights(s, s.listenerArn)).toEqual({ blue: 100, green: 0 })
+    expect(await pairWeights(s, s.rules.api)).toEqual({ blue: 100, green: 0 })
+    expect(e2e.github.oidcRequests().length).toBeGreaterThan(tokensBefore)
   })
 })
 

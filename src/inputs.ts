@@ -44,6 +44,12 @@ export interface Settings {
   readonly follow: FollowPolicy
   /** `rollback-now`: move traffic before the old service is scaled back up. */
   readonly rollbackNow: boolean
+  /** `reconcile`: how old a heartbeat must be before its rollout counts as abandoned. */
+  readonly staleAfterMs: number
+  /** `reconcile`: roll back a pause older than this; unset: pauses may last. */
+  readonly maxPauseMs?: number
+  /** An IAM role the action assumes itself with the runner's OIDC token. */
+  readonly roleToAssume?: string
 }
 
 /** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
@@ -56,7 +62,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     'deploy',
     'promote',
     'rollback',
-    'status'
+    'status',
+    'reconcile'
   ] as const)
   const bakeMs = duration(text, Input.bakeTime, '5m')
   const stagesText = text(Input.stages)
@@ -74,6 +81,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
   }
   const taskDefinition = text(Input.taskDefinition)
   const statusContext = text(Input.statusContext)
+  const maxPause = text(Input.maxPause)
+  const roleToAssume = roleArn(text(Input.roleToAssume))
   return {
     cluster: required(text, Input.cluster),
     services: pair(required(text, Input.services)),
@@ -119,7 +128,10 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
       headroomTenths: headroom(text(Input.canaryHeadroom)),
       minTasks: minTasks(text(Input.canaryMinTasks))
     },
-    rollbackNow: bool(Input.rollbackNow, text(Input.rollbackNow))
+    rollbackNow: bool(Input.rollbackNow, text(Input.rollbackNow)),
+    staleAfterMs: atLeast(Input.staleAfter, duration(text, Input.staleAfter, '3m'), 120_000),
+    ...(maxPause ? { maxPauseMs: parseDuration(Input.maxPause, maxPause) } : {}),
+    ...(roleToAssume ? { roleToAssume } : {})
   }
 }
 
@@ -181,6 +193,17 @@ function listenerRules(value: string): string[] {
     }
   }
   return arns
+}
+
+/** An IAM role ARN, or '' when none is given. */
+function roleArn(value: string): string {
+  if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
+    throw new InputError(
+      Input.roleToAssume,
+      `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`
+    )
+  }
+  return value
 }
 
 function duration(text: (name: string) => string, name: string, fallback: string): number {

@@ -116,6 +116,23 @@ function run(command: string, args: string[]): void {
   }
 }
 
+// moto's ELBv2 refuses an 11th tag on any resource (Classic ELB's limit of 10). AWS allows 50
+// tags on each ALB listener and rule ("Tags for your listeners and rules", Elastic Load
+// Balancing User Guide: "Maximum number of tags per resource—50"), and the rollout record alone
+// takes eleven once paused. moto is stricter than AWS here, so its limit is raised to AWS's.
+const TAG_LIMIT = [
+  'import moto.elbv2.models as _elbv2',
+  'def _add_tags(self, resource_arns, tags):',
+  '    wanted = self.tagging_service.flatten_tag_list(tags)',
+  '    for arn in resource_arns:',
+  '        existing = self.tagging_service.get_tag_dict_for_resource(arn)',
+  '        if len(set(existing) | set(wanted)) > 50:',
+  '            raise _elbv2.TooManyTagsError()',
+  '        self._get_resource_by_arn(arn)',
+  '        self.tagging_service.tag_resource(arn, tags)',
+  '_elbv2.ELBv2Backend.add_tags = _add_tags'
+]
+
 // The wrapper exits when its stdin closes, which happens when the Node process that started it
 // dies for any reason (Ctrl-C, SIGKILL, a crashed jest): no orphaned moto outlives the run.
 const WRAPPER = [
@@ -124,12 +141,18 @@ const WRAPPER = [
   '    sys.stdin.buffer.read()',
   '    os._exit(0)',
   'threading.Thread(target=watch, daemon=True).start()',
+  ...TAG_LIMIT,
   'from moto.server import main',
   'main(sys.argv[1:])'
 ].join('\n')
 
 // Detached, nothing watches for the parent: the server runs until it is stopped by its pid.
-const DETACHED = ['import sys', 'from moto.server import main', 'main(sys.argv[1:])'].join('\n')
+const DETACHED = [
+  'import sys',
+  ...TAG_LIMIT,
+  'from moto.server import main',
+  'main(sys.argv[1:])'
+].join('\n')
 
 // Port 0 lets the OS pick a free port and werkzeug prints the one it bound, so no other
 // process can take the port between choosing it and binding it.

@@ -15,7 +15,9 @@ const src = join(root, 'src')
 const ENGINE = [
   'rollout.ts',
   'bake.ts',
+  'prepare-stage.ts',
   'drift.ts',
+  'capacity.ts',
   'ports.ts',
   'plan.ts',
   'analysis.ts',

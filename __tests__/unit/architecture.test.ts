@@ -18,6 +18,7 @@ const ENGINE = [
   'prepare-stage.ts',
   'drift.ts',
   'capacity.ts',
+  'heartbeat.ts',
   'ports.ts',
   'plan.ts',
   'analysis.ts',

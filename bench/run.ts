@@ -5,7 +5,8 @@
  *
  *   BENCH_TRIALS=20   trials per poll interval (default 20)
  *   BENCH_LANES=4     stacks per poll interval running trials side by side (default 4)
- *   BENCH_NODE=/path  another node binary to measure start-up on as well (e.g. a Node 24)
+ *   BENCH_NODE=/path  another node binary to measure start-up on as well (default: the pinned
+ *                     Node 24 the e2e tests run the action on, .node24/bin/node)
  *   BENCH_BASELINE=/path/index.js  an older bundle to time start-up against (before/after),
  *   BENCH_BASELINE_LABEL=text      named so in the table
  *   BENCH_ONLY=cost   only the capacity cost (two rollouts), replacing that section of
@@ -15,9 +16,10 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator } from '../__tests__/e2e/support/emulator.js'
-import { MOTO_VERSION } from '../__tests__/e2e/support/global-setup.js'
+import { MOTO_VERSION, versionOf } from '../__tests__/e2e/support/global-setup.js'
 import { startGitHubStandin } from '../__tests__/e2e/support/github-standin.js'
 import { repoRoot } from '../__tests__/e2e/support/runner-env.js'
+import { actionNode } from '../__tests__/e2e/support/runner.js'
 import { bakeCalls } from './baking.js'
 import { costRun, renderCost } from './cost.js'
 import { Mutex, openLane } from './lane.js'
@@ -97,7 +99,8 @@ try {
     log('start-up: 10 starts of dist/index.js per step, nothing else running')
     const loadBeforeStartup = load()
     const startup: StartupResult[] = []
-    for (const node of [process.execPath, process.env.BENCH_NODE].filter(Boolean) as string[]) {
+    // The tooling's Node, and the Node 24 the runner runs the action on (what every run above used).
+    for (const node of new Set([process.execPath, process.env.BENCH_NODE || actionNode()])) {
       startup.push(await measureStartup({ runs: 10, node }))
     }
     if (process.env.BENCH_BASELINE) {
@@ -114,7 +117,7 @@ try {
       baking,
       startup,
       conditions: [
-        `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, moto ${MOTO_VERSION} on 127.0.0.1; the action reaches it through the counting proxy. Whole bench: ${minutes} min.`,
+        `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version} (tooling; the action on ${versionOf(actionNode())}), moto ${MOTO_VERSION} on 127.0.0.1; the action reaches it through the counting proxy. Whole bench: ${minutes} min.`,
         `Load average at the start ${loadAtStart}, before start-up ${loadBeforeStartup}: other work on the machine shows up in every figure.`,
         `Reaction: the alarm is set with SetAlarmState at a uniformly random point 0.2 s to 0.2 s + 3 polls into a 30-minute first stage; the bench then reads both rules (listener and /api/*) straight from moto every ${READ_EVERY_MS} ms. A lane that had to wait its turn (see below) waits a further random 0 to 1 poll before firing, so the moment stays random against its own polls. The time is from sending SetAlarmState to the middle of the window in which the rules flipped (± ${Math.ceil(Math.max(...reaction.map(s => s.errorMs)))} ms at worst).`,
         `Trials run ${LANES} at a time per poll interval (${2 * LANES} stacks, each its own account, proxy and action process), but the alarm-to-restore windows are serialised across all lanes: at most one action reacts at any moment, while the others sit mid-bake polling once per interval. More at once would start to measure the 2-core machine rather than the action.`,

@@ -14,6 +14,17 @@ import { InputError } from './plan.js'
 import { parseSwitch } from './switch.js'
 import type { GateReading } from './types.js'
 
+/** The load balancer and the two target groups to compare, by ARN (read by `aws/metrics.ts`). */
+export interface TargetGroupArns {
+  /**
+   * The ALB's ARN. A listener or listener-rule ARN of that ALB works too: it embeds the same
+   * `app/<name>/<id>`, which saves a DescribeTargetGroups call.
+   */
+  readonly loadBalancerArn: string
+  readonly canaryTargetGroupArn: string
+  readonly liveTargetGroupArn: string
+}
+
 /** What one target group did over a window, summed from CloudWatch. */
 export interface TargetGroupStats {
   /** RequestCount (Sum). */

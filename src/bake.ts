@@ -37,6 +37,7 @@ export async function bake(
   let nextHeartbeat = startedAt + heartbeatMs
   for (let poll = 0; ; poll++) {
     throwIfCancelled(deps.signal)
+    deps.heartbeat?.beat()
     const now = clock.now()
     const readings = await readGates(deps.gates, startedAt, now, deps.signal)
     throwIfCancelled(deps.signal)

@@ -13,8 +13,14 @@ export class DriftError extends Error {
 }
 
 /** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
-export async function expectShare(traffic: TrafficPort, groups: GroupPair, tenths: Tenths) {
-  const views = await traffic.read()
+export async function expectShare(
+  traffic: TrafficPort,
+  groups: GroupPair,
+  tenths: Tenths,
+  signal?: AbortSignal
+) {
+  // A cancel cuts the read short, so the restore starts at once.
+  const views = await traffic.read(signal ? { signal } : {})
   const wrong = views
     .map(view => ({ view, found: describeShare(view, groups) }))
     .filter(({ found }) => found.tenths !== tenths || !found.ours)

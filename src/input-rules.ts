@@ -83,3 +83,9 @@ export function rollbackTarget(
 function list(value: string): string[] {
   return value.split(/[\s,]+/).filter(Boolean)
 }
+
+/** A duration input with a floor, e.g. `stale-after` (at least `2m`). */
+export function atLeast(name: string, ms: number, min: number): number {
+  if (ms < min) throw new InputError(name, `must be at least ${min}ms, got ${ms}ms`)
+  return ms
+}

@@ -14,7 +14,7 @@ import {
   parseRatio,
   type AnalysisBounds
 } from './analysis.js'
-import { alarmNames, pollInterval, rollbackTarget } from './input-rules.js'
+import { alarmNames, atLeast, pollInterval, rollbackTarget } from './input-rules.js'
 import { parseSwitch } from './switch.js'
 import type { Mode, Plan } from './types.js'
 import { DEFAULT_FOLLOW, type FollowPolicy } from './capacity.js'
@@ -50,6 +50,12 @@ export interface Settings {
   readonly follow: FollowPolicy
   /** `rollback-now`: move traffic before the old service is scaled back up. */
   readonly rollbackNow: boolean
+  /** `reconcile`: how old a heartbeat must be before its rollout counts as abandoned. */
+  readonly staleAfterMs: number
+  /** `reconcile`: roll back a pause older than this; unset: pauses may last. */
+  readonly maxPauseMs?: number
+  /** An IAM role the action assumes itself with the runner's OIDC token. */
+  readonly roleToAssume?: string
 }
 
 /** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
@@ -62,7 +68,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     'deploy',
     'promote',
     'rollback',
-    'status'
+    'status',
+    'reconcile'
   ] as const)
   const bakeMs = duration(text, Input.bakeTime, '5m')
   const stagesText = text(Input.stages)
@@ -82,6 +89,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
   const statusContext = text(Input.statusContext)
   const services = pair(required(text, Input.services))
   const to = rollbackTarget(text(Input.to), mode, services)
+  const maxPause = text(Input.maxPause)
+  const roleToAssume = roleArn(text(Input.roleToAssume))
   return {
     cluster: required(text, Input.cluster),
     services,
@@ -129,7 +138,10 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
       headroomTenths: headroom(text(Input.canaryHeadroom)),
       minTasks: minTasks(text(Input.canaryMinTasks))
     },
-    rollbackNow: bool(Input.rollbackNow, text(Input.rollbackNow))
+    rollbackNow: bool(Input.rollbackNow, text(Input.rollbackNow)),
+    staleAfterMs: atLeast(Input.staleAfter, duration(text, Input.staleAfter, '3m'), 120_000),
+    ...(maxPause ? { maxPauseMs: parseDuration(Input.maxPause, maxPause) } : {}),
+    ...(roleToAssume ? { roleToAssume } : {})
   }
 }
 
@@ -191,6 +203,17 @@ function listenerRules(value: string): string[] {
     }
   }
   return arns
+}
+
+/** An IAM role ARN, or '' when none is given. */
+function roleArn(value: string): string {
+  if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
+    throw new InputError(
+      Input.roleToAssume,
+      `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`
+    )
+  }
+  return value
 }
 
 function duration(text: (name: string) => string, name: string, fallback: string): number {

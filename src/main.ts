@@ -8,6 +8,7 @@ import { makeContext, type Context } from './context.js'
 import { readSettings } from './inputs.js'
 import { deploy } from './modes/deploy.js'
 import { promote, rollback, status } from './modes/manage.js'
+import { reconcile } from './modes/reconcile.js'
 import { Output, State } from './names.js'
 import { publish, type RunEnd } from './report.js'
 import { messageOf } from './rollout.js'
@@ -17,7 +18,8 @@ const MODES: Record<Mode, (ctx: Context) => Promise<RunEnd>> = {
   deploy,
   promote,
   rollback,
-  status
+  status,
+  reconcile
 }
 
 /** Runs the main step. Never throws: every failure ends in `core.setFailed`. */

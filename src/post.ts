@@ -28,7 +28,10 @@ export async function runPost(): Promise<void> {
   try {
     guard = JSON.parse(saved) as Guard
     traffic = new ElbTraffic(
-      new ElasticLoadBalancingV2Client(clientConfig(guard.region)),
+      new ElasticLoadBalancingV2Client({
+        ...clientConfig(guard.region),
+        ...(await roleCredentials(guard))
+      }),
       guard.rules,
       {
         clock: systemClock,
@@ -44,6 +47,17 @@ export async function runPost(): Promise<void> {
         (commands.length
           ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
           : '')
+    )
+  }
+}
+
+/** With `role-to-assume`, main had no credentials in the environment: get them the same way. */
+async function roleCredentials(guard: Guard) {
+  if (!guard.roleToAssume) return {}
+  const { webIdentityCredentials } = await import(/* webpackMode: "eager" */ './aws/credentials.js')
+  return {
+    credentials: webIdentityCredentials(guard.roleToAssume, guard.region, audience =>
+      core.getIDToken(audience)
     )
   }
 }

@@ -199,18 +199,3 @@ export function planWarnings(
   }
   return warnings
 }
-
-/**
- * A plan that outlasts the credentials would lose its hands mid-rollout, unable even to roll
- * back: refused when the expiry is known. `margin` leaves room to ship and to roll back.
- */
-export function credentialProblem(
-  plan: Plan,
-  expiry: Date | undefined,
-  now: number,
-  marginMs = 5 * 60_000
-): string | undefined {
-  const total = plan.reduce((sum, s) => sum + (s.bake.kind === 'bake' ? s.bake.ms : 0), 0)
-  if (!expiry || now + total + marginMs <= expiry.getTime()) return undefined
-  return `the plan bakes for ${formatDuration(total)}, but the AWS credentials expire at ${expiry.toISOString()} (in ${formatDuration(Math.max(0, Math.round((expiry.getTime() - now) / 1000) * 1000))}), too soon to finish or to roll back safely; raise role-duration-seconds in aws-actions/configure-aws-credentials or shorten the plan`
-}

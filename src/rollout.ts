@@ -61,7 +61,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
   try {
     // Before each shift the weights must be what this run left: read here for the first, and
     // at the end of each bake for the others (the same moment, so not read twice).
-    await expectShare(traffic, spec.groups, current)
+    await expectShare(traffic, spec.groups, current, deps.signal)
     for (const stage of spec.plan) {
       if (stage.tenths <= spec.fromTenths) continue
       throwIfCancelled(deps.signal)
@@ -72,6 +72,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
         current > 0 ? record.stages.at(-1)?.startedAt : undefined
       )
       throwIfCancelled(deps.signal)
+      deps.heartbeat?.beat()
       wrote = true
       await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
       current = stage.tenths
@@ -96,7 +97,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       await bake(spec, deps, stageRecord, stage.bake.ms)
       stageRecord.status = 'baked'
       stageRecord.endedAt = clock.now()
-      await expectShare(traffic, spec.groups, current)
+      await expectShare(traffic, spec.groups, current, deps.signal)
     }
     await deps.recordPhase('promoted', '')
     return finish(outcome('promoted', current, ''), false)
@@ -153,6 +154,7 @@ async function rollBack(
   log.warn(`Rolling back: ${cause}`)
   // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
   const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs
+  deps.heartbeat?.beat()
   try {
     // No abort signal here: the run's own is already aborted under a cancel, and the restore
     // must still go out. The budget bounds it instead.

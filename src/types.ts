@@ -27,7 +27,7 @@ export type Phase = 'in-progress' | 'paused' | 'promoted' | 'rolled-back'
 export type Result = 'promoted' | 'rolled-back' | 'paused' | 'unchanged'
 
 /** The `mode` input. */
-export type Mode = 'deploy' | 'promote' | 'rollback' | 'status'
+export type Mode = 'deploy' | 'promote' | 'rollback' | 'status' | 'reconcile'
 
 /** The two target groups a rule splits traffic between, by ARN. */
 export interface GroupPair {

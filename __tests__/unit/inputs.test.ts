@@ -80,7 +80,7 @@ describe('readSettings', () => {
     [{ 'listener-rules': `${RULE} ${RULE}` }, `Input 'listener-rules': '${RULE}' is listed twice`],
     [
       { mode: 'yolo' },
-      "Input 'mode': 'yolo' is not one of 'deploy', 'promote', 'rollback', 'status'"
+      "Input 'mode': 'yolo' is not one of 'deploy', 'promote', 'rollback', 'status', 'reconcile'"
     ],
     [{ 'bake-time': '5' }, "Input 'bake-time': '5' is not a duration"],
     [

@@ -118,7 +118,8 @@ describe('rollback', () => {
 
     expect(end.outcome).toMatchObject({ result: 'rolled-back', tenths: 0 })
     expect(weights).toEqual({ blue: 100, green: 0 })
-    expect(recordedPhases()).toEqual(['rolled-back'])
+    // It owns the rules while restoring (so its post step protects it), then records the end.
+    expect(recordedPhases()).toEqual(['in-progress', 'rolled-back'])
     expect(end.summary?.record.outcome?.reason).toMatch(/rolled back by hand from 10%/)
   })
 
@@ -161,8 +162,8 @@ describe('rollback', () => {
       idleService: 'web-blue'
     })
     expect(weights).toEqual({ blue: 0, green: 100 })
-    expect(recordedPhases()).toEqual(['rolled-back'])
-    const live = elb.commandCalls(AddTagsCommand)[0].args[0].input.Tags
+    expect(recordedPhases()).toEqual(['in-progress', 'rolled-back'])
+    const live = elb.commandCalls(AddTagsCommand).at(-1)?.args[0].input.Tags
     expect(live?.find(t => t.Key === Tag.live)?.Value).toBe('web-green')
     expect(elb).toHaveReceivedCommand(DescribeTargetHealthCommand)
   })

@@ -8,19 +8,10 @@ import type {
   GetMetricDataCommandInput,
   MetricDataQuery
 } from '@aws-sdk/client-cloudwatch'
-import type { TargetGroupStats } from '../analysis.js'
+import type { TargetGroupArns, TargetGroupStats } from '../analysis.js'
 import { isApplication, parseArnOf } from '../arn.js'
 
-/** The load balancer and the two target groups to compare, by ARN. */
-export interface TargetGroupArns {
-  /**
-   * The ALB's ARN. A listener or listener-rule ARN of that ALB works too: it embeds the same
-   * `app/<name>/<id>`, which saves a DescribeTargetGroups call.
-   */
-  readonly loadBalancerArn: string
-  readonly canaryTargetGroupArn: string
-  readonly liveTargetGroupArn: string
-}
+export type { TargetGroupArns } from '../analysis.js'
 
 /** ALB metrics are published per minute; a finer period only finds nothing. */
 const PERIOD_S = 60

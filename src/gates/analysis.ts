@@ -2,8 +2,7 @@
  * The analysis gate: the canary's target group against live's, over the stage so far.
  */
 import { judge } from '../analysis.js'
-import type { AnalysisBounds, TargetGroupStats } from '../analysis.js'
-import type { TargetGroupArns } from '../aws/metrics.js'
+import type { AnalysisBounds, TargetGroupArns, TargetGroupStats } from '../analysis.js'
 import type { Gate, GateReading } from '../types.js'
 
 /** Reads both sides' stats over a window; `readTargetGroupStats` with its client bound. */

@@ -3,10 +3,9 @@
  * walk the stages.
  */
 import * as core from '@actions/core'
-import { credentialExpiry } from '../aws/clients.js'
 import type { Context } from '../context.js'
 import { formatPlan, weightsFor, percentText, formatDuration } from '../plan.js'
-import { credentialProblem, planWarnings, PreflightError, type PairState } from '../preflight.js'
+import { planWarnings, PreflightError, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
 import { runRollout, messageOf } from '../rollout.js'
 import { checkFamily, type TaskDefinitionSource } from '../taskdef.js'
@@ -25,10 +24,15 @@ import {
   buildGates,
   claimRules,
   emptyRecord,
+  heartbeat,
   phaseRecorder,
+  requireCredentials,
   rolloutSpec,
   saveGuard
 } from './shared.js'
+
+const CANCELLED_BEFORE_WRITES =
+  'the job was cancelled during the pre-flight checks; nothing was written'
 
 /** Runs a whole deploy. Throws only before the first write. */
 export async function deploy(ctx: Context): Promise<RunEnd> {
@@ -40,12 +44,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     const state = read.check(undefined)
     refuseRedeploy(read, state, Boolean(settings.taskDefinition) || settings.allowRedeploy)
     for (const warning of planWarnings(plan, read.alarms, read.rules)) log.warn(warning)
-    const problem = credentialProblem(
-      plan,
-      await credentialExpiry(ctx.clients.ecs),
-      ctx.clock.now()
-    )
-    if (problem) throw new PreflightError([problem])
+    await requireCredentials(ctx, plan, settings.taskDefinition ? settings.serviceTimeoutMs : 0)
     log.info(
       `Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
         `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`
@@ -54,6 +53,8 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     return state
   })
   const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined
+  // A cancel during the checks stops here, before the first write.
+  if (ctx.signal.aborted) throw new PreflightError([CANCELLED_BEFORE_WRITES])
   const gates = buildGates(ctx, pair)
   const summaryBase = {
     cluster: settings.cluster,
@@ -67,25 +68,30 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
 
   saveGuard(ctx, pair)
   const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
-  await claimRules(ctx, pair, plan, revision)
+  await claimRules(ctx, pair, plan, revision, ctx.commit)
   let recordPhase = phaseRecorder(ctx, pair, plan, revision)
   const hold = scaleInHold(ctx, [])
+  const beat = heartbeat(ctx)
 
   let taskDefinitionArn: string | undefined
   try {
     await hold.suspend([pair.live.name, pair.idle.name])
     taskDefinitionArn = await core.group(`Preparing ${pair.idle.name}`, () =>
-      prepareIdle(ctx, pair, source, plan)
+      beat.during(prepareIdle(ctx, pair, source, plan))
     )
     // A file's ARN exists only once registered: record the revision actually rolled out.
     if (taskDefinitionArn && taskDefinitionArn !== revision) {
-      await claimRules(ctx, pair, plan, taskDefinitionArn)
+      await claimRules(ctx, pair, plan, taskDefinitionArn, ctx.commit)
       recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn)
     }
   } catch (error) {
-    const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
+    const reason = ctx.signal.aborted
+      ? `cancelled while ${pair.idle.name} was prepared; no traffic was moved`
+      : `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
     await endHold(ctx, hold, { paused: false, trafficSafe: true })
-    await recordPhase('rolled-back', reason).catch(e => log.warn(messageOf(e)))
+    // Under a cancel the runner's kill is seconds away: the release must not wait for long.
+    const opts = ctx.signal.aborted ? { withinMs: 1_500 } : undefined
+    await recordPhase('rolled-back', reason, opts).catch(e => log.warn(messageOf(e)))
     return {
       outcome: {
         result: 'unchanged',
@@ -107,7 +113,10 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     reporter: liveReporter(ctx, pair.idle.name),
     recordPhase,
     signal: ctx.signal,
-    ...(settings.canaryCapacity === 'follow' ? { beforeShift: followBeforeShift(ctx, pair) } : {})
+    heartbeat: beat,
+    ...(settings.canaryCapacity === 'follow'
+      ? { beforeShift: followBeforeShift(ctx, pair, beat) }
+      : {})
   })
   if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
   await endHold(ctx, hold, {
@@ -141,7 +150,13 @@ async function prepareIdle(
   source: TaskDefinitionSource | undefined,
   plan: Plan
 ): Promise<string | undefined> {
+  // Each write here waits for the one before: a cancel stops before the next.
+  const stopIfCancelled = () => {
+    if (ctx.signal.aborted) throw new Error('the job was cancelled')
+  }
+  stopIfCancelled()
   const taskDefinition = source ? await ctx.ecs.register(source) : undefined
+  stopIfCancelled()
   const desiredCount = initialIdleCount(ctx, pair, plan)
   const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition
   await scaleAndWait(

@@ -28,7 +28,9 @@ import {
   buildGates,
   claimRules,
   emptyRecord,
+  heartbeat,
   phaseRecorder,
+  requireCredentials,
   rolloutSpec,
   saveGuard
 } from './shared.js'
@@ -54,6 +56,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   const plan = settings.plan ?? parsePlan(recorded.plan, settings.bakeMs, Input.stages)
   await checkScaling(ctx, pair, plan)
   const ahead = remainingStages(plan, pair.tenths)
+  await requireCredentials(ctx, ahead, 0)
   log.info(
     `${pair.idle.name} holds ${percentText(pair.tenths)}; stages ahead: ${formatPlan(ahead) || 'none (finish now)'}`
   )
@@ -65,6 +68,11 @@ export async function promote(ctx: Context): Promise<RunEnd> {
       settled: true,
       summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
     }
+  }
+  if (ctx.signal.aborted) {
+    throw new PreflightError([
+      'the job was cancelled during the pre-flight checks; nothing was written'
+    ])
   }
   saveGuard(ctx, pair)
   await claimRules(ctx, pair, plan, recorded.revision)
@@ -82,6 +90,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
       settled: true
     }
   }
+  const beat = heartbeat(ctx)
   const result = await runRollout(rolloutSpec(ctx, pair, plan, pair.tenths), {
     traffic: ctx.traffic,
     gates: buildGates(ctx, pair),
@@ -90,7 +99,10 @@ export async function promote(ctx: Context): Promise<RunEnd> {
     reporter: liveReporter(ctx, pair.idle.name),
     recordPhase,
     signal: ctx.signal,
-    ...(settings.canaryCapacity === 'follow' ? { beforeShift: followBeforeShift(ctx, pair) } : {})
+    heartbeat: beat,
+    ...(settings.canaryCapacity === 'follow'
+      ? { beforeShift: followBeforeShift(ctx, pair, beat) }
+      : {})
   })
   if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
   await endHold(ctx, hold, {
@@ -159,6 +171,8 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true }
   }
   saveGuard(ctx, pair)
+  // Owning the rules while restoring lets the post step finish the job if this run dies.
+  await recordPhase('in-progress', `rolling back by hand (${ownerUrl(ctx.owner)})`)
   const hold = scaleInHold(ctx, recordedScaleIn(read.rules))
   if (short) await beforeRollback(ctx, pair, hold, load)
   const startedAt = ctx.clock.now()

@@ -3,16 +3,20 @@
  * step, and the engine's settings.
  */
 import * as core from '@actions/core'
+import { credentialFacts } from '../aws/clients.js'
 import { readTargetGroupStats } from '../aws/metrics.js'
 import { CloudWatchAlarms } from '../aws/alarms.js'
 import type { Context } from '../context.js'
+import { checkCredentials, planLength } from '../credentials.js'
 import { AlarmGate } from '../gates/alarms.js'
 import { AnalysisGate } from '../gates/analysis.js'
-import { Input, State } from '../names.js'
+import { tagEach } from '../aws/tags.js'
+import { Heartbeat, heartbeatValue } from '../heartbeat.js'
+import { Input, State, Tag } from '../names.js'
 import { formatPlan } from '../plan.js'
-import type { PairState } from '../preflight.js'
+import { PreflightError, type PairState } from '../preflight.js'
 import { messageOf, type PhaseRecorder, type RolloutSpec } from '../rollout.js'
-import { encodeState, type Guard } from '../state.js'
+import { ALARM_SEPARATOR, encodeState, tagValue, type Guard } from '../state.js'
 import type { Gate, Phase, Plan, RolloutRecord, Tenths } from '../types.js'
 
 /** The alarm gate (when alarms are named) and the analysis gate (when on). */
@@ -66,7 +70,8 @@ export function saveGuard(ctx: Context, pair: PairState): void {
     liveService: pair.live.name,
     idleService: pair.idle.name,
     owner: ctx.owner,
-    cluster: ctx.settings.cluster
+    cluster: ctx.settings.cluster,
+    ...(ctx.settings.roleToAssume ? { roleToAssume: ctx.settings.roleToAssume } : {})
   }
   core.saveState(State.guard, JSON.stringify(guard))
 }
@@ -79,23 +84,50 @@ function stateTags(
   revision: string,
   phase: Phase,
   reason: string
-) {
+): Record<string, string> {
   const swapped = phase === 'promoted'
-  return encodeState({
+  // A pause leaves the rollout to the watchdog: it needs the alarms that watched it.
+  const alarms: Record<string, string> =
+    phase === 'paused' && ctx.settings.alarms.length > 0
+      ? { [Tag.alarms]: tagValue(ctx.settings.alarms.join(ALARM_SEPARATOR)) }
+      : {}
+  const tags = encodeState({
     live: swapped ? pair.idle.name : pair.live.name,
     idle: swapped ? pair.live.name : pair.idle.name,
     plan: formatPlan(plan),
     phase,
     revision,
     owner: ctx.owner,
-    updated: new Date(ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
+    updated: heartbeatValue(ctx.clock.now()),
     reason
   })
+  return { ...tags, [Tag.heartbeat]: heartbeatValue(ctx.clock.now()), ...alarms }
 }
 
-/** Records `in-progress` with this run as the owner: the rules are taken. */
-export async function claimRules(ctx: Context, pair: PairState, plan: Plan, revision: string) {
-  await ctx.traffic.tag(stateTags(ctx, pair, plan, revision, 'in-progress', ''))
+/**
+ * Records `in-progress` with this run as the owner: the rules are taken. `commit`: the commit
+ * being deployed, recorded once at the start so later runs (promote, rollback, reconcile)
+ * report on it.
+ */
+export async function claimRules(
+  ctx: Context,
+  pair: PairState,
+  plan: Plan,
+  revision: string,
+  commit?: string
+) {
+  const extra: Record<string, string> = commit ? { [Tag.commit]: tagValue(commit) } : {}
+  await ctx.traffic.tag({ ...stateTags(ctx, pair, plan, revision, 'in-progress', ''), ...extra })
+}
+
+/** The run's heartbeat on its rules: one AddTags per rule, each bounded, never awaited. */
+export function heartbeat(ctx: Context): Heartbeat {
+  return new Heartbeat(
+    value =>
+      tagEach(ctx.clients.elb, ctx.settings.listenerRules, { [Tag.heartbeat]: value }, 5_000),
+    ctx.clock,
+    ctx.log
+  )
 }
 
 /** The engine's phase recorder for this rollout. */
@@ -123,4 +155,20 @@ export async function afterPromotion(ctx: Context, pair: PairState): Promise<voi
 /** A record with no stages, for runs that move nothing (dry runs). */
 export function emptyRecord(ctx: Context): RolloutRecord {
   return { startedAt: ctx.clock.now(), stages: [], timeline: [] }
+}
+
+/**
+ * Refuses (before any write) a plan that outlasts credentials of known expiry, and warns when
+ * temporary credentials of unknown expiry may not last it; `extraMs`: `service-timeout` when a
+ * revision is shipped first.
+ */
+export async function requireCredentials(ctx: Context, plan: Plan, extraMs: number) {
+  const verdict = checkCredentials(
+    planLength(plan, extraMs),
+    await credentialFacts(ctx.clients.ecs),
+    ctx.clock.now(),
+    ctx.settings.roleToAssume
+  )
+  if (verdict.warn) ctx.log.warn(verdict.warn)
+  if (verdict.refuse) throw new PreflightError([verdict.refuse])
 }

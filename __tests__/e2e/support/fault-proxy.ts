@@ -48,6 +48,11 @@ export interface FaultProxy {
   inject(spec: FaultSpec): void
   /** Removes every fault. */
   clear(): void
+  /**
+   * Rewrites the body of requests before they reach moto (`undefined`: stop). Only for calls
+   * AWS does not sign, such as AssumeRoleWithWebIdentity, e.g. to ask for a short session.
+   */
+  rewriteRequests(rewrite?: (request: AwsRequest, body: Buffer) => Buffer): void
   close(): Promise<void>
 }
 
@@ -62,6 +67,7 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
   const upstream = new URL(target)
   let calls: ProxyCall[] = []
   let faults: ArmedFault[] = []
+  let rewrite: ((request: AwsRequest, body: Buffer) => Buffer) | undefined
   const held = new Set<{ timer?: NodeJS.Timeout; res: ServerResponse }>()
 
   function pickFault(operation: string): FaultSpec | undefined {
@@ -86,7 +92,11 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
         port: upstream.port,
         method: req.method,
         path: req.url,
-        headers: req.headers
+        // A rewritten body has its own length.
+        headers:
+          req.headers['content-length'] === undefined
+            ? req.headers
+            : { ...req.headers, 'content-length': String(body.length) }
       },
       answer => {
         call.status = answer.statusCode
@@ -128,8 +138,9 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const body = Buffer.concat(chunks)
-      const request = identify(req.url ?? '/', req.headers, body)
+      const sent = Buffer.concat(chunks)
+      const request = identify(req.url ?? '/', req.headers, sent)
+      const body = rewrite ? rewrite(request, sent) : sent
       const call: ProxyCall = { ...request, write: isWrite(request.operation), at: Date.now() }
       calls.push(call)
       const spec = pickFault(request.operation)
@@ -162,6 +173,9 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
     },
     clear() {
       faults = []
+    },
+    rewriteRequests(next) {
+      rewrite = next
     },
     async close() {
       for (const hold of held) {

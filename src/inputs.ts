@@ -38,6 +38,8 @@ export interface Settings {
   readonly githubToken: string
   readonly dryRun: boolean
   readonly region: string
+  /** `health-gate`: read the canary's target health and ECS service while baking. */
+  readonly healthGate: boolean
 }
 
 /** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
@@ -70,6 +72,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     )
   }
   const taskDefinition = text(Input.taskDefinition)
+  const analysisOn = parseAnalysisSwitch(text(Input.analysis), alarms.length > 0, Input.analysis)
+  const healthGate = onOff(Input.healthGate, text(Input.healthGate) || 'on')
   const statusContext = text(Input.statusContext)
   return {
     cluster: required(text, Input.cluster),
@@ -96,7 +100,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     serviceTimeoutMs: duration(text, Input.serviceTimeout, '15m'),
     allowFamilyChange: bool(Input.allowFamilyChange, text(Input.allowFamilyChange)),
     analysis: {
-      enabled: parseAnalysisSwitch(text(Input.analysis), alarms.length > 0, Input.analysis),
+      enabled: analysisOn,
       bounds: {
         ...parseErrorBound(text(Input.maxErrorRate), Input.maxErrorRate),
         latencyRatio: parseRatio(
@@ -110,8 +114,24 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     ...(statusContext ? { statusContext } : {}),
     githubToken: get(Input.githubToken),
     dryRun: bool(Input.dryRun, text(Input.dryRun)),
-    region
+    region,
+    healthGate: watched(mode, alarms, analysisOn, healthGate)
   }
+}
+
+/**
+ * A rollout nobody watches is refused before anything is read or written: with no alarms,
+ * analysis off and the health gate off, nothing could ever roll it back. Only the modes that
+ * move traffic forward need a gate.
+ */
+function watched(mode: Mode, alarms: readonly string[], analysis: boolean, health: boolean) {
+  if ((mode === 'deploy' || mode === 'promote') && alarms.length === 0 && !analysis && !health) {
+    throw new InputError(
+      Input.healthGate,
+      `'off', with no '${Input.alarms}' and '${Input.analysis}: off', leaves the rollout unwatched: nothing would roll it back. Name CloudWatch alarms in '${Input.alarms}', set '${Input.analysis}: on', or set '${Input.healthGate}: on'`
+    )
+  }
+  return health
 }
 
 /** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
@@ -188,6 +208,13 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
     throw new InputError(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`)
   }
   return found
+}
+
+/** `on`/`off` switches read the same words as booleans (`true`/`false`, `yes`/`no`). */
+function onOff(name: string, value: string): boolean {
+  if (/^(on|true|yes)$/i.test(value)) return true
+  if (/^(off|false|no)$/i.test(value)) return false
+  throw new InputError(name, `'${value}' is neither on nor off`)
 }
 
 function bool(name: string, value: string): boolean {

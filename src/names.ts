@@ -21,7 +21,8 @@ export const Input = {
   minRequests: 'min-requests',
   statusContext: 'status-context',
   githubToken: 'github-token',
-  dryRun: 'dry-run'
+  dryRun: 'dry-run',
+  healthGate: 'health-gate'
 } as const
 
 export const Output = {

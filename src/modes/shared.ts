@@ -5,9 +5,12 @@
 import * as core from '@actions/core'
 import { readTargetGroupStats } from '../aws/metrics.js'
 import { CloudWatchAlarms } from '../aws/alarms.js'
+import { AwsCanaryHealth } from '../aws/canary-health.js'
 import type { Context } from '../context.js'
 import { AlarmGate } from '../gates/alarms.js'
 import { AnalysisGate } from '../gates/analysis.js'
+import { EveryGate } from '../gates/every.js'
+import { HealthGate } from '../gates/health.js'
 import { Input, State } from '../names.js'
 import { formatPlan } from '../plan.js'
 import type { PairState } from '../preflight.js'
@@ -15,8 +18,43 @@ import { messageOf, type PhaseRecorder, type RolloutSpec } from '../rollout.js'
 import { encodeState, type Guard } from '../state.js'
 import type { Gate, Phase, Plan, RolloutRecord, Tenths } from '../types.js'
 
-/** The alarm gate (when alarms are named) and the analysis gate (when on). */
+/** The health gate is read at least this often, whatever `poll-interval` says. */
+const HEALTH_EVERY_MS = 10_000
+
+/** How often the engine reads the gates: `poll-interval`, or faster for the health gate. */
+function enginePollMs(ctx: Context): number {
+  const { pollMs, healthGate } = ctx.settings
+  return healthGate ? Math.min(pollMs, HEALTH_EVERY_MS) : pollMs
+}
+
+/**
+ * The alarm gate (when alarms are named), the analysis gate (when on) and the health gate (when
+ * on). Alarms and analysis keep to `poll-interval` even when the health gate makes the engine
+ * poll faster.
+ */
 export function buildGates(ctx: Context, pair: PairState): Gate[] {
+  const gates = metricGates(ctx, pair)
+  const pollMs = enginePollMs(ctx)
+  const paced =
+    pollMs < ctx.settings.pollMs
+      ? gates.map(g => new EveryGate(g, ctx.settings.pollMs, ctx.clock))
+      : gates
+  if (!ctx.settings.healthGate) return paced
+  if (gates.length === 0) {
+    ctx.log.warn(
+      `Only the health gate watches this rollout: it rolls back on unhealthy targets and stopped tasks, but nothing watches error rates or latency. Name CloudWatch alarms in '${Input.alarms}' or set '${Input.analysis}: on'.`
+    )
+  }
+  const reader = new AwsCanaryHealth(
+    ctx.clients,
+    ctx.settings.cluster,
+    pair.idle.name,
+    pair.groups.idle
+  )
+  return [...paced, new HealthGate(reader, ctx.clock)]
+}
+
+function metricGates(ctx: Context, pair: PairState): Gate[] {
   const { settings, clients } = ctx
   const gates: Gate[] = []
   if (settings.alarms.length > 0) {
@@ -48,7 +86,7 @@ export function rolloutSpec(ctx: Context, pair: PairState, plan: Plan, from: Ten
     idleService: pair.idle.name,
     plan,
     fromTenths: from,
-    pollMs: ctx.settings.pollMs,
+    pollMs: enginePollMs(ctx),
     blindPolls: 3,
     rollbackBudgetMs: 60_000,
     // SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after: finish well inside the 10 s.

@@ -10,12 +10,7 @@ import {
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
-import type {
-  CanaryService,
-  HealthReader,
-  StoppedTask,
-  TargetState
-} from '../health.js'
+import type { CanaryService, HealthReader, StoppedTask, TargetState } from '../health.js'
 
 /** Stopped tasks looked at for their reasons: ECS lists the newest first, a few say enough. */
 const STOPPED_TASKS = 5
@@ -23,7 +18,10 @@ const STOPPED_TASKS = 5
 /** The canary's target group and service, read with the action's clients. */
 export class AwsCanaryHealth implements HealthReader {
   constructor(
-    private readonly clients: { readonly elb: ElasticLoadBalancingV2Client; readonly ecs: ECSClient },
+    private readonly clients: {
+      readonly elb: ElasticLoadBalancingV2Client
+      readonly ecs: ECSClient
+    },
     private readonly cluster: string,
     private readonly service: string,
     private readonly targetGroupArn: string
@@ -37,7 +35,11 @@ export class AwsCanaryHealth implements HealthReader {
         new DescribeTargetHealthCommand({ TargetGroupArn: this.targetGroupArn })
       )
     } catch (error) {
-      throw failed('DescribeTargetHealth', `target group ${targetGroupName(this.targetGroupArn)}`, error)
+      throw failed(
+        'DescribeTargetHealth',
+        `target group ${targetGroupName(this.targetGroupArn)}`,
+        error
+      )
     }
     return (out.TargetHealthDescriptions ?? []).map(d => ({
       id: `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`,
@@ -57,7 +59,9 @@ export class AwsCanaryHealth implements HealthReader {
     } catch (error) {
       throw failed('DescribeServices', `service ${this.service}`, error)
     }
-    const svc = out.services?.find(s => s.serviceName === this.service || s.serviceArn === this.service)
+    const svc = out.services?.find(
+      s => s.serviceName === this.service || s.serviceArn === this.service
+    )
     if (!svc) {
       throw new Error(
         `DescribeServices found no service '${this.service}' in cluster '${this.cluster}' while baking: was it deleted?`

@@ -25,18 +25,35 @@ export interface TargetGroupArns {
 const PERIOD_S = 60
 const PERIOD_MS = PERIOD_S * 1000
 
-/** One query per statistic per side; ids are how the results are told apart. */
+/**
+ * One query per statistic per side; ids are how the results are told apart. Every metric here is
+ * published per target group with the dimensions (LoadBalancer, TargetGroup), per AWS's
+ * "CloudWatch metrics for your Application Load Balancer"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
+ * RequestCount, HTTPCode_Target_2XX/3XX/4XX/5XX_Count, TargetConnectionErrorCount,
+ * TargetTLSNegotiationErrorCount and TargetResponseTime all list "TargetGroup, LoadBalancer".
+ * The load balancer's own HTTPCode_ELB_5XX_Count (the 502/503/504 a crashing canary causes) has
+ * no TargetGroup dimension, so the canary's share of it is read the other way round: requests
+ * routed to the group (RequestCount counts only requests for which a target was chosen) that no
+ * target answered, and connection errors. 9 series × 2 sides = 18 queries, one call (≤ 500).
+ */
 const SERIES = [
   { key: 'requests', metric: 'RequestCount', stat: 'Sum' },
   { key: 'errors', metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
   { key: 'latencySum', metric: 'TargetResponseTime', stat: 'Sum' },
-  { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' }
-] as const satisfies readonly { key: keyof TargetGroupStats; metric: string; stat: string }[]
+  { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' },
+  { key: 'connect', metric: 'TargetConnectionErrorCount', stat: 'Sum' },
+  { key: 'tls', metric: 'TargetTLSNegotiationErrorCount', stat: 'Sum' },
+  { key: 'code2', metric: 'HTTPCode_Target_2XX_Count', stat: 'Sum' },
+  { key: 'code3', metric: 'HTTPCode_Target_3XX_Count', stat: 'Sum' },
+  { key: 'code4', metric: 'HTTPCode_Target_4XX_Count', stat: 'Sum' }
+] as const
 
 type Side = 'canary' | 'live'
 
 /**
- * Sums each side's requests, 5xx responses and response times over [startMs, endMs]. The start
+ * Sums each side's requests, target responses by class, connection errors and response times
+ * over [startMs, endMs]. The start
  * is aligned down and the end up to the minute, so the minutes the window touches count whole.
  * Missing data sums to zero: no request count means no requests, so the verdict waits rather
  * than passing a canary nobody has called.
@@ -95,11 +112,14 @@ export async function readTargetGroupStats(
     }
     nextToken = page.NextToken
   } while (nextToken)
+  const sum = (side: Side, key: (typeof SERIES)[number]['key']) => sums.get(`${side}_${key}`) ?? 0
   const stats = (side: Side): TargetGroupStats => ({
-    requests: sums.get(`${side}_requests`) ?? 0,
-    errors: sums.get(`${side}_errors`) ?? 0,
-    latencySum: sums.get(`${side}_latencySum`) ?? 0,
-    latencyCount: sums.get(`${side}_latencyCount`) ?? 0
+    requests: sum(side, 'requests'),
+    errors: sum(side, 'errors'),
+    latencySum: sum(side, 'latencySum'),
+    latencyCount: sum(side, 'latencyCount'),
+    connectionErrors: sum(side, 'connect') + sum(side, 'tls'),
+    responses: sum(side, 'code2') + sum(side, 'code3') + sum(side, 'code4') + sum(side, 'errors')
   })
   return { canary: stats('canary'), live: stats('live') }
 }

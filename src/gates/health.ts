@@ -39,8 +39,7 @@ export class HealthGate implements Gate {
     const [targets, canary] = await Promise.all([this.reader.targets(), this.reader.canary()])
     const verdict = this.judge.judge(targets, canary, this.clock.now())
     if (!verdict.failure) return { verdict: 'pass', reason: '', detail: verdict.detail }
-    const stopped =
-      verdict.failure.kind === 'tasks' ? await this.stopReasons() : ''
+    const stopped = verdict.failure.kind === 'tasks' ? await this.stopReasons() : ''
     return {
       verdict: 'fail',
       reason: `health gate: ${verdict.failure.reason}${stopped}`,

@@ -18,6 +18,7 @@ import {
   ModifyListenerCommand,
   ModifyRuleCommand
 } from '@aws-sdk/client-elastic-load-balancing-v2'
+import type { DescribeTargetHealthCommandOutput } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { mockClient } from 'aws-sdk-client-mock'
 import 'aws-sdk-client-mock-jest'
 import { makeContext } from '../../src/context.js'
@@ -239,7 +240,7 @@ describe('deploy', () => {
         }
       ],
       $metadata: {}
-    } satisfies typeof healthyTargets
+    } satisfies DescribeTargetHealthCommandOutput
     // The check before 1% sees it healthy; every read while baking sees it unhealthy.
     elb.on(DescribeTargetHealthCommand).resolvesOnce(healthyTargets).resolves(sick)
     const end = await deploy(context({ stages: '50:1s,100:20ms' }))

@@ -91,11 +91,16 @@ export class HealthJudge {
     const healthy = present.filter(t => t.state === 'healthy').length
     const initial = present.filter(t => t.state === 'initial').length
     const leaving = targets.length - present.length
-    const detail =
-      `health: ${healthy}/${need} targets healthy` +
-      (initial > 0 ? `, ${initial} initial` : '') +
-      (leaving > 0 ? `, ${leaving} draining` : '') +
-      ` · ${svc.runningCount}/${svc.desiredCount} tasks running`
+    // `health OK` when nothing is moving, so the status and the summary stay short (an entry
+    // ending in OK reads as fine there); the counts whenever anything is on its way in or out.
+    const settled =
+      healthy >= need && initial === 0 && leaving === 0 && svc.runningCount >= svc.desiredCount
+    const detail = settled
+      ? 'health OK'
+      : `health: ${healthy}/${need} targets healthy` +
+        (initial > 0 ? `, ${initial} initial` : '') +
+        (leaving > 0 ? `, ${leaving} draining` : '') +
+        ` · ${svc.runningCount}/${svc.desiredCount} tasks running`
 
     const tasks = this.taskFailure(svc, now)
     const target = this.targetFailure(present, healthy + initial, need, svc.name, now)

@@ -33,6 +33,8 @@ export interface TargetGroupStats {
    * this is the requests that got no answer from a target. Unset when not read.
    */
   readonly responses?: number
+  /** Start (epoch ms) of the newest minute with a RequestCount datapoint; unset when none. */
+  readonly newestMinute?: number
 }
 
 /** How much worse than live the canary may be. */
@@ -103,6 +105,17 @@ export function judge(
   return failures.length > 0
     ? { verdict: 'fail', reason: failures.join('; '), detail }
     : { verdict: 'pass', reason: '', detail }
+}
+
+/**
+ * The minute analysis must have seen before a stage passes: the last whole minute that ended
+ * within the stage, or, for a stage shorter than that, the minute it began in. Epoch ms.
+ */
+export function lastFullMinute(stageStartedAt: number, endsAt: number): number {
+  const minute = 60_000
+  const first = Math.floor(stageStartedAt / minute) * minute
+  const lastEnded = Math.floor(endsAt / minute) * minute - minute
+  return Math.max(first, lastEnded)
 }
 
 /** The heartbeat line: `canary 0.0% 5xx (0/120), 41 ms · live 0.4% (80/20000), 39 ms`. */

@@ -40,7 +40,12 @@ export interface Settings {
   readonly region: string
   /** `health-gate`: read the canary's target health and ECS service while baking. */
   readonly healthGate: boolean
+  /** How long a stage waits past its bake for late ALB metrics (3 minutes). */
+  readonly lateDataMs: number
 }
+
+/** The environment variable that shortens the late-data wait in tests. */
+export const LATE_DATA_ENV = 'ECS_CANARY_LATE_DATA_WAIT'
 
 /** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
 export type InputReader = (name: string) => string
@@ -115,7 +120,10 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     githubToken: get(Input.githubToken),
     dryRun: bool(Input.dryRun, text(Input.dryRun)),
     region,
-    healthGate: watched(mode, alarms, analysisOn, healthGate)
+    healthGate: watched(mode, alarms, analysisOn, healthGate),
+    // Not an input: ALB metrics are 1-2 minutes late everywhere, so 3 minutes fits every user.
+    // Tests, whose stand-in delays metrics by its own rule, shorten it through the environment.
+    lateDataMs: parseDuration(LATE_DATA_ENV, (env[LATE_DATA_ENV] ?? '').trim() || '3m')
   }
 }
 

@@ -67,6 +67,11 @@ export interface RolloutSpec {
   readonly rollbackBudgetMs: number
   /** Under a signal the runner kills us 10 s after SIGINT: restore within this. */
   readonly cancelBudgetMs: number
+  /**
+   * How long a stage may wait past its bake for data a gate says is on its way (`late`), before
+   * it passes on what was seen. Unset: no wait.
+   */
+  readonly lateDataMs?: number
 }
 
 export interface RolloutDeps {
@@ -263,13 +268,18 @@ async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, ba
   const startedAt = stage.startedAt
   let endsAt = startedAt + bakeMs
   let extended = false
+  let heldForLate = false
   let blind = 0
   const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)))
   let nextHeartbeat = startedAt + heartbeatMs
   for (let poll = 0; ; poll++) {
     throwIfCancelled(deps.signal)
     const now = clock.now()
-    const readings = await readGates(deps.gates, startedAt, now, deps.signal)
+    const readings = await readGates(
+      deps.gates,
+      { stageStartedAt: startedAt, now, endsAt },
+      deps.signal
+    )
     throwIfCancelled(deps.signal)
     if (readings instanceof Error) {
       blind++
@@ -293,10 +303,27 @@ async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, ba
       if (now >= endsAt) {
         if (waiting.length === 0) return
         const why = waiting.map(r => r.reason).join('; ')
-        if (extended) throw new NotEnoughData(`held at ${percentText(stage.tenths)}: ${why}`)
-        extended = true
-        endsAt += bakeMs
-        log.info(`Extending the bake by ${formatDuration(bakeMs)} to gather data: ${why}`)
+        if (waiting.every(r => r.late)) {
+          // Data on its way, not missing: wait for it, bounded, instead of extending the bake.
+          const boundMs = spec.lateDataMs ?? 0
+          if (now - endsAt >= boundMs) {
+            log.warn(
+              `Passing ${percentText(stage.tenths)} without the data it waited ${formatDuration(boundMs)} for: ${why}`
+            )
+            return
+          }
+          if (!heldForLate) {
+            heldForLate = true
+            log.info(
+              `Holding ${percentText(stage.tenths)} for up to ${formatDuration(boundMs)} past the bake: ${why}`
+            )
+          }
+        } else {
+          if (extended) throw new NotEnoughData(`held at ${percentText(stage.tenths)}: ${why}`)
+          extended = true
+          endsAt += bakeMs
+          log.info(`Extending the bake by ${formatDuration(bakeMs)} to gather data: ${why}`)
+        }
       }
     }
     if (clock.now() >= nextHeartbeat) {
@@ -316,8 +343,7 @@ async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, ba
  */
 async function readGates(
   gates: readonly Gate[],
-  stageStartedAt: number,
-  now: number,
+  window: { readonly stageStartedAt: number; readonly now: number; readonly endsAt: number },
   signal: AbortSignal
 ) {
   let onAbort = () => undefined as void
@@ -326,7 +352,7 @@ async function readGates(
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
-    const reads = Promise.all(gates.map(g => g.read({ stageStartedAt, now })))
+    const reads = Promise.all(gates.map(g => g.read(window)))
     return await Promise.race([reads, cancelled])
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))

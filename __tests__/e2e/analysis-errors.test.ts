@@ -73,7 +73,7 @@ describe('canary analysis of what the load balancer answered', () => {
     expect(result.outputs.reason).toContain(
       'canary 5xx (30/30, 30 without a target response) before min-requests: even if the 20 request(s) still missing to reach 50 all succeed'
     )
-    const rolledBack = result.lines.find(l => /^Rolling back/.test(l.text))
+    const rolledBack = result.lines.find(l => /Rolling back/.test(l.text))
     expect(rolledBack).toBeDefined()
     // Well inside the 20 s bake: the stage did not have to end (nor be extended) first.
     expect(result.stdout).not.toContain('Extending the bake')

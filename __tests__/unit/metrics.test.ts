@@ -169,6 +169,28 @@ describe('readTargetGroupStats', () => {
     expect(canary).toMatchObject({ requests: 50, connectionErrors: 37, responses: 9, errors: 1 })
   })
 
+  it('says which minute of the canary’s requests is the newest published', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        {
+          Id: 'canary_requests',
+          Values: [70, 60],
+          Timestamps: [
+            new Date(Date.UTC(2025, 5, 1, 12, 2)),
+            new Date(Date.UTC(2025, 5, 1, 12, 1))
+          ],
+          StatusCode: 'Complete'
+        },
+        result('live_requests', [500])
+      ],
+      $metadata: {}
+    } satisfies GetMetricDataCommandOutput)
+    const { canary, live } = await readTargetGroupStats(client, arns, START, END)
+
+    expect(canary.newestMinute).toBe(Date.UTC(2025, 5, 1, 12, 2))
+    expect(live.newestMinute).toBeUndefined()
+  })
+
   it('follows NextToken and adds the pages up', async () => {
     cloudWatch
       .on(GetMetricDataCommand)

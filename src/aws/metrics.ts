@@ -90,6 +90,7 @@ export async function readTargetGroupStats(
   const start = Math.floor(startMs / PERIOD_MS) * PERIOD_MS
   const end = Math.max(Math.ceil(endMs / PERIOD_MS) * PERIOD_MS, start + PERIOD_MS)
   const sums = new Map<string, number>()
+  const newest = new Map<string, number>()
   let nextToken: string | undefined
   do {
     const input: GetMetricDataCommandInput = {
@@ -109,6 +110,12 @@ export async function readTargetGroupStats(
       const id = result.Id ?? ''
       const sum = (result.Values ?? []).reduce((a, b) => a + b, 0)
       sums.set(id, (sums.get(id) ?? 0) + sum)
+      if (id.endsWith('_requests')) {
+        // The ALB publishes RequestCount only for minutes with requests: the newest minute it
+        // has published so far tells how far the (1-2 minutes late) data has come.
+        const times = (result.Timestamps ?? []).map(t => new Date(t).getTime())
+        newest.set(id, Math.max(newest.get(id) ?? -Infinity, ...times))
+      }
     }
     nextToken = page.NextToken
   } while (nextToken)
@@ -119,7 +126,10 @@ export async function readTargetGroupStats(
     latencySum: sum(side, 'latencySum'),
     latencyCount: sum(side, 'latencyCount'),
     connectionErrors: sum(side, 'connect') + sum(side, 'tls'),
-    responses: sum(side, 'code2') + sum(side, 'code3') + sum(side, 'code4') + sum(side, 'errors')
+    responses: sum(side, 'code2') + sum(side, 'code3') + sum(side, 'code4') + sum(side, 'errors'),
+    ...(Number.isFinite(newest.get(`${side}_requests`))
+      ? { newestMinute: newest.get(`${side}_requests`) }
+      : {})
   })
   return { canary: stats('canary'), live: stats('live') }
 }

@@ -87,6 +87,7 @@ export function rolloutSpec(ctx: Context, pair: PairState, plan: Plan, from: Ten
     plan,
     fromTenths: from,
     pollMs: enginePollMs(ctx),
+    lateDataMs: ctx.settings.lateDataMs,
     blindPolls: 3,
     rollbackBudgetMs: 60_000,
     // SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after: finish well inside the 10 s.

@@ -11,6 +11,7 @@
  * - a deployment's `failedTasks` rising above what it was when the gate first saw it;
  * - a deployment whose `rolloutState` is `FAILED` (the circuit breaker gave up on it).
  */
+import { parseArnOf } from './arn.js'
 
 /** One registered target as DescribeTargetHealth reports it. */
 export interface TargetState {
@@ -191,7 +192,8 @@ function eventsText(svc: CanaryService): string {
 
 /** `arn:…:task-definition/web:7` → `web:7`. */
 function revision(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1) || 'unknown revision'
+  const parsed = parseArnOf(arn, ['task-definition'])
+  return parsed ? `${parsed.name}:${parsed.revision}` : arn || 'unknown revision'
 }
 
 function seconds(ms: number): string {

@@ -10,6 +10,7 @@ import {
 import type { ECSClient } from '@aws-sdk/client-ecs'
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { parseArnOf } from '../arn.js'
 import type { CanaryService, HealthReader, StoppedTask, TargetState } from '../health.js'
 
 /** Stopped tasks looked at for their reasons: ECS lists the newest first, a few say enough. */
@@ -123,7 +124,7 @@ export class AwsCanaryHealth implements HealthReader {
 
 /** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
 function targetGroupName(arn: string): string {
-  return /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn
+  return parseArnOf(arn, ['target-group'])?.name ?? arn
 }
 
 function failed(call: string, what: string, error: unknown): Error {

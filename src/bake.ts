@@ -5,7 +5,7 @@
  */
 import { formatDuration, percentText } from './plan.js'
 import type { RolloutDeps, RolloutSpec } from './ports.js'
-import type { Gate, StageRecord } from './types.js'
+import type { Gate, GateReading, StageRecord } from './types.js'
 
 /** The job was cancelled (SIGINT/SIGTERM): restore traffic. */
 export class Cancelled extends Error {
@@ -104,7 +104,9 @@ export async function bake(
 
 /**
  * Reads every gate at once; an Error when any of them could not be read. A cancel does not
- * wait for a slow read (a stalled API holds one for four attempts × 4 s).
+ * wait for a slow read (a stalled API holds one for four attempts × 4 s), and neither does a
+ * gate that has already failed: its reading alone is enough to roll back, and the others (the
+ * health gate's two reads next to DescribeAlarms) must not add their latency to the reaction.
  */
 async function readGates(
   gates: readonly Gate[],
@@ -117,8 +119,17 @@ async function readGates(
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
-    const reads = Promise.all(gates.map(g => g.read(window)))
-    return await Promise.race([reads, cancelled])
+    const each = gates.map(g => g.read(window))
+    const reads = Promise.all(each)
+    const firstFailure = new Promise<GateReading[]>(resolve => {
+      for (const read of each) {
+        read.then(
+          r => r.verdict === 'fail' && resolve([r]),
+          () => undefined
+        )
+      }
+    })
+    return await Promise.race([reads, firstFailure, cancelled])
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
   } finally {

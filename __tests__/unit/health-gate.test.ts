@@ -265,3 +265,34 @@ describe('EveryGate', () => {
     expect(reading.detail).toBe('read 2')
   })
 })
+
+describe('the engine with several gates', () => {
+  it('rolls back on the first gate that fails, without waiting for a slower one', async () => {
+    const { runRollout } = await import('../../src/rollout.js')
+    const { parsePlan } = await import('../../src/plan.js')
+    const { FakeTraffic, deps, spec } = await import('./fakes.js')
+    const alarms: Gate = {
+      name: 'alarms',
+      read: async () => ({ verdict: 'fail', reason: 'alarm web-5xx is in ALARM', detail: '' })
+    }
+    let slowDone = false
+    const slow: Gate = {
+      name: 'health',
+      read: () =>
+        new Promise<GateReading>(resolve =>
+          setTimeout(() => {
+            slowDone = true
+            resolve({ verdict: 'pass', reason: '', detail: 'health OK' })
+          }, 3_000)
+        )
+    }
+    const clock = new FakeClock()
+    const { deps: d } = deps({ traffic: new FakeTraffic(), clock, gates: [slow, alarms] })
+    const started = Date.now()
+    const result = await runRollout(spec({ plan: parsePlan('5:1m,100:1m', 60_000) }), d)
+    expect(result.outcome.result).toBe('rolled-back')
+    expect(result.outcome.reason).toBe('alarm web-5xx is in ALARM')
+    expect(Date.now() - started).toBeLessThan(1_000)
+    expect(slowDone).toBe(false)
+  })
+})

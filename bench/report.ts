@@ -86,7 +86,8 @@ export function sideBySide(
   return { count: Math.floor(count), binding, rates }
 }
 
-function reactionRow(samples: ReactionSample[], pollMs: number): string {
+/** The row of alarm reaction times at one poll interval. */
+export function reactionRow(samples: ReactionSample[], pollMs: number): string {
   const ms = samples.filter(s => s.pollMs === pollMs).map(s => s.ms)
   const p95 = percentile(ms, 95)
   const max = Math.max(...ms)
@@ -97,7 +98,8 @@ function reactionRow(samples: ReactionSample[], pollMs: number): string {
   )
 }
 
-function healthRow(samples: HealthSample[], pollMs: number): string {
+/** The row of health-gate reaction times at one poll interval. */
+export function healthRow(samples: HealthSample[], pollMs: number): string {
   const mine = samples.filter(s => s.pollMs === pollMs)
   const fromRead = mine.map(s => s.fromSecondReadMs)
   const fromFlip = mine.map(s => s.fromFlipMs)

@@ -108,9 +108,9 @@ export async function bake(
  * gate that has already failed: its reading alone is enough to roll back, and the others (the
  * health gate's two reads next to DescribeAlarms) must not add their latency to the reaction.
  */
-async function readGates(
+export async function readGates(
   gates: readonly Gate[],
-  window: { readonly stageStartedAt: number; readonly now: number; readonly endsAt: number },
+  window: { readonly stageStartedAt: number; readonly now: number; readonly endsAt?: number },
   signal: AbortSignal
 ) {
   let onAbort = () => undefined as void

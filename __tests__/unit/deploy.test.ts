@@ -19,6 +19,10 @@ import {
   ModifyRuleCommand
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import type { DescribeTargetHealthCommandOutput } from '@aws-sdk/client-elastic-load-balancing-v2'
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand
+} from '@aws-sdk/client-application-auto-scaling'
 import { mockClient } from 'aws-sdk-client-mock'
 import 'aws-sdk-client-mock-jest'
 import { makeContext } from '../../src/context.js'
@@ -38,6 +42,10 @@ import {
 
 const elb = mockClient(ElasticLoadBalancingV2Client)
 const ecs = mockClient(ECSClient)
+// No scalable targets: these services do not auto scale (src/aws/scaling.ts is tested on its own).
+mockClient(ApplicationAutoScalingClient)
+  .on(DescribeScalableTargetsCommand)
+  .resolves({ ScalableTargets: [] })
 const cloudwatch = mockClient(CloudWatchClient)
 
 // Static credentials: the SDK must never go looking for an instance profile from a unit test.

@@ -41,8 +41,9 @@ function start(s: Stack): ActionHandle {
 
 async function traffic(s: Stack, canary: TargetGroupTraffic) {
   const { loadBalancerArn, targetGroups } = s
-  await pushTargetGroupTraffic(s.aws, loadBalancerArn, targetGroups[s.idle].arn, canary)
+  // Live first: a poll between the two pushes must not judge the canary against no live data.
   await pushTargetGroupTraffic(s.aws, loadBalancerArn, targetGroups[s.live].arn, LIVE)
+  await pushTargetGroupTraffic(s.aws, loadBalancerArn, targetGroups[s.idle].arn, canary)
 }
 
 describe('canary analysis of what the load balancer answered', () => {

@@ -22,6 +22,7 @@ export const Input = {
   statusContext: 'status-context',
   githubToken: 'github-token',
   dryRun: 'dry-run',
+  healthGate: 'health-gate',
   canaryHeadroom: 'canary-headroom',
   canaryMinTasks: 'canary-min-tasks',
   rollbackNow: 'rollback-now',

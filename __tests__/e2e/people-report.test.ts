@@ -139,7 +139,7 @@ describe('an alarm during a stage', () => {
     expect(summary).toContain('**Rolled back** at 10%: all traffic is back on web-blue.')
     expect(summary).toContain(ALARM_REASON)
     expect(summary).toMatch(
-      /\| 2\/3 \| 10% \| [\d:]{8} \| .* \| web-5xx ALARM · web-latency OK \| rolled back \|/
+      /\| 2\/3 \| 10% \| [\d:]{8} \| .* \| web-5xx ALARM · web-latency OK · health OK \| rolled back \|/
     )
     expect(summary).toContain('```mermaid\nxychart-beta')
     expect(summary).toMatch(/line \[0, 0, 1, 1, 10, 10, 0\]/)
@@ -161,7 +161,7 @@ describe('the job summary', () => {
     const rows = summary.split('\n').filter(line => /^\| \d\/3 \|/.test(line))
     expect(rows).toHaveLength(3)
     expect(rows[0]).toMatch(
-      /^\| 1\/3 \| 1% \| \d\d:\d\d:\d\d \| 1s of 1s \| web-5xx OK · web-latency OK \| baked \|$/
+      /^\| 1\/3 \| 1% \| \d\d:\d\d:\d\d \| 1s of 1s \| web-5xx OK · web-latency OK · health OK \| baked \|$/
     )
     expect(rows[2]).toMatch(/^\| 3\/3 \| 100% \|/)
     expect(summary).toMatch(

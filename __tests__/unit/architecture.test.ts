@@ -19,6 +19,7 @@ const ENGINE = [
   'drift.ts',
   'capacity.ts',
   'heartbeat.ts',
+  'health.ts',
   'ports.ts',
   'plan.ts',
   'analysis.ts',

@@ -30,10 +30,11 @@ export function liveReporter(ctx: Context, newService: string): Reporter {
       stageGroupOpen = true
       // A baking stage waits for its first gate reading, so its status can say how the alarms
       // read (`· alarms OK`); a pause stage has none to wait for.
-      if (stage.bakeMs === undefined) await postPending(stage, stageCount)
+      // Never awaited: the status queue returns at once, so GitHub never holds a verdict.
+      if (stage.bakeMs === undefined) postPending(stage, stageCount)
     },
     async firstReading(stage, stageCount) {
-      await postPending(stage, stageCount)
+      postPending(stage, stageCount)
     },
     heartbeat(stage, elapsedMs, totalMs) {
       ctx.log.info(

@@ -8,7 +8,7 @@ import { readSettings } from './inputs.js'
 import { deploy } from './modes/deploy.js'
 import { promote, rollback, status } from './modes/manage.js'
 import { Output, State } from './names.js'
-import { publish, type RunEnd } from './report.js'
+import { flushBudget, publish, type RunEnd } from './report.js'
 import { messageOf } from './rollout.js'
 import type { Mode } from './types.js'
 
@@ -46,7 +46,8 @@ export async function runMain(): Promise<void> {
     const message = messageOf(error)
     core.setOutput(Output.result, 'unchanged')
     core.setOutput(Output.reason, message)
-    await ctx?.status.post('failure', `refused: ${message}`)
+    ctx?.status.post('failure', `refused: ${message}`)
+    await ctx?.status.flush(flushBudget(controller.signal))
     core.setFailed(message)
   } finally {
     releaseSignals(onSignal, controller.signal.aborted)

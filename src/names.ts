@@ -55,5 +55,7 @@ export const Tag = {
   revision: 'ecs-canary:revision',
   owner: 'ecs-canary:owner',
   updated: 'ecs-canary:updated',
-  reason: 'ecs-canary:reason'
+  reason: 'ecs-canary:reason',
+  /** The 40-hex commit the rollout deploys: later runs post their statuses there. */
+  commit: 'ecs-canary:commit'
 } as const

@@ -79,23 +79,33 @@ export async function publish(ctx: Context, end: RunEnd): Promise<string | undef
   core.setOutput(Output.taskDefinitionArn, end.taskDefinitionArn ?? '')
   core.setOutput(Output.reason, outcome.reason)
   if (end.settled) core.saveState(State.settled, 'true')
-  if (end.summary) await writeSummary(renderSummary(end.summary), ctx.log)
   const reached = end.record?.stages.at(-1)?.tenths
-  await ctx.status.post(
+  // Queued first, so the request is out while the summary is written; it never blocks.
+  ctx.status.post(
     end.failed ? 'failure' : outcomeState(outcome.result),
     outcomeText(outcome, reached)
   )
+  if (end.summary) await writeSummary(renderSummary(end.summary), ctx.log)
   if (end.restoreCommands?.length) {
     core.error(
       `Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`,
       { title: 'ecs-canary: restore traffic by hand' }
     )
   }
+  await ctx.status.flush(flushBudget(ctx.signal))
   if (!end.failed) {
     ctx.log.info(summaryLine(outcome))
     return undefined
   }
   return outcome.reason || summaryLine(outcome)
+}
+
+/**
+ * How long the end of a run waits for GitHub to take its last status: long enough for a slow
+ * API, and under a cancel short enough to stay inside the runner's 10 s before its kill.
+ */
+export function flushBudget(signal: AbortSignal): number {
+  return signal.aborted ? 1_000 : 10_000
 }
 
 function summaryLine(outcome: Outcome): string {
@@ -106,6 +116,8 @@ function summaryLine(outcome: Outcome): string {
       return `Paused at ${percentText(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`
     case 'rolled-back':
       return `Rolled back to ${outcome.liveService}: ${outcome.reason}`
+    case 'restore-failed':
+      return `Traffic could NOT be restored to ${outcome.liveService}: ${outcome.reason}`
     default:
       return `Nothing changed. ${outcome.reason}`
   }

@@ -17,6 +17,8 @@ export interface RecordedState {
   /** ISO timestamp of the last change. */
   readonly updated: string
   readonly reason: string
+  /** The commit the rollout deploys (40 hex), when the run knew one. */
+  readonly commit?: string
 }
 
 const PHASES: readonly Phase[] = ['in-progress', 'paused', 'promoted', 'rolled-back']
@@ -41,9 +43,13 @@ export function encodeState(state: RecordedState): Record<string, string> {
     [Tag.revision]: tagValue(state.revision),
     [Tag.owner]: tagValue(state.owner),
     [Tag.updated]: tagValue(state.updated),
-    [Tag.reason]: tagValue(state.reason)
+    [Tag.reason]: tagValue(state.reason),
+    // Always written, '' when unknown, so a deploy never inherits the last rollout's commit.
+    [Tag.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : ''
   }
 }
+
+const COMMIT = /^[0-9a-f]{40}$/
 
 /** The recorded state, or `undefined` when the rule carries no (or a broken) record. */
 export function decodeState(tags: Readonly<Record<string, string>>): RecordedState | undefined {
@@ -57,7 +63,8 @@ export function decodeState(tags: Readonly<Record<string, string>>): RecordedSta
     revision: tags[Tag.revision] ?? '',
     owner: tags[Tag.owner] ?? '',
     updated: tags[Tag.updated] ?? '',
-    reason: tags[Tag.reason] ?? ''
+    reason: tags[Tag.reason] ?? '',
+    ...(tags[Tag.commit] && COMMIT.test(tags[Tag.commit]) ? { commit: tags[Tag.commit] } : {})
   }
 }
 

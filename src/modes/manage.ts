@@ -28,7 +28,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   const { settings, log } = ctx
   const { recorded, pair } = await core.group('Pre-flight checks', async () => {
     const read = await readPair(ctx)
-    const recorded = requireRecord(read, 'promote')
+    const recorded = requireRecord(read, 'promote', ctx)
     if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
       throw new PreflightError([
         `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}). Start a new one with mode: deploy`
@@ -84,7 +84,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
 export async function rollback(ctx: Context): Promise<RunEnd> {
   const { log } = ctx
   const read = await readPair(ctx, false)
-  const recorded = requireRecord(read, 'rollback')
+  const recorded = requireRecord(read, 'rollback', ctx)
   const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live
   const pair = read.check(target)
   if (pair.tenths === 0 && !holdsRules(recorded)) {
@@ -197,7 +197,9 @@ function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
   }
 }
 
-function requireRecord(read: PairRead, mode: string): RecordedState {
+function requireRecord(read: PairRead, mode: string, ctx?: Context): RecordedState {
+  // Usually started by hand on another commit: report on the one the rollout deployed.
+  if (read.recorded?.commit) ctx?.status.retarget(read.recorded.commit)
   if (read.recorded) return read.recorded
   throw new PreflightError([
     `no rollout is recorded on these rules, so there is nothing to ${mode}; start one with mode: deploy`

@@ -88,7 +88,9 @@ function stateTags(
     revision,
     owner: ctx.owner,
     updated: new Date(ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
-    reason
+    reason,
+    // The statuses' target: this run's commit for a deploy, the recorded one once retargeted.
+    commit: ctx.status.target
   })
 }
 

@@ -54,7 +54,8 @@ function fakeOctokit(respond: (params: Params) => Promise<unknown> = async () =>
     rest: {
       repos: {
         createCommitStatus: params => {
-          const { request: _request, ...sent } = params
+          const sent = { ...params }
+          delete sent.request
           calls.push(sent)
           return respond(params)
         }

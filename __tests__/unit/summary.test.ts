@@ -228,7 +228,7 @@ describe('fitSummary', () => {
     const fitted = fitSummary(long, 4096)
     expect(Buffer.byteLength(fitted, 'utf8')).toBeLessThanOrEqual(4096)
     expect(fitted).toContain("cut here to stay under GitHub's 1 MiB limit")
-    expect(fitted.match(/^\`\`\`/gm)).toHaveLength(2)
+    expect(fitted.match(/^`{3}/gm)).toHaveLength(2)
     expect(fitted).not.toContain('\uFFFD')
   })
 

@@ -66,6 +66,8 @@ export interface RunEnd {
   /** Set when traffic is safe: verified promoted, rolled back, paused, or never moved. */
   readonly settled: boolean
   readonly summary?: SummaryInput
+  /** A summary already rendered, for endings that ran no stages (`mode: status`). */
+  readonly summaryMarkdown?: string
 }
 
 /** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
@@ -85,7 +87,8 @@ export async function publish(ctx: Context, end: RunEnd): Promise<string | undef
     end.failed ? 'failure' : outcomeState(outcome.result),
     outcomeText(outcome, reached)
   )
-  if (end.summary) await writeSummary(renderSummary(end.summary), ctx.log)
+  const markdown = end.summary ? renderSummary(end.summary) : end.summaryMarkdown
+  if (markdown) await writeSummary(markdown, ctx.log)
   if (end.restoreCommands?.length) {
     core.error(
       `Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`,

@@ -51,39 +51,59 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     newService: pair.idle.name,
     oldService: pair.live.name,
     plan: formatPlan(plan),
-    mode: settings.mode
+    mode: settings.mode,
+    commit: ctx.status.target
   } as const
 
-  if (settings.dryRun) return dryRun(ctx, pair, plan, summaryBase)
+  if (settings.dryRun) {
+    const revision =
+      source?.kind === 'registered'
+        ? source.arn
+        : source
+          ? `${settings.taskDefinition} (registered on a real run)`
+          : pair.idle.taskDefinition
+    return dryRun(ctx, pair, plan, { ...summaryBase, revision })
+  }
 
   saveGuard(ctx, pair)
   const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
   await claimRules(ctx, pair, plan, revision)
   let recordPhase = phaseRecorder(ctx, pair, plan, revision)
 
-  let taskDefinitionArn: string | undefined
+  // What the idle service really runs: its own revision until an update of it is accepted.
+  const prepared = { revision: pair.idle.taskDefinition }
+  let taskDefinitionArn: string
   try {
     taskDefinitionArn = await core.group(`Preparing ${pair.idle.name}`, () =>
-      prepareIdle(ctx, pair, source)
+      prepareIdle(ctx, pair, source, prepared)
     )
     // A file's ARN exists only once registered: record the revision actually rolled out.
-    if (taskDefinitionArn && taskDefinitionArn !== revision) {
+    if (taskDefinitionArn !== revision) {
       await claimRules(ctx, pair, plan, taskDefinitionArn)
       recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn)
     }
   } catch (error) {
     const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
+    if (prepared.revision !== revision)
+      recordPhase = phaseRecorder(ctx, pair, plan, prepared.revision)
     await recordPhase('rolled-back', reason).catch(e => log.warn(messageOf(e)))
+    const outcome = {
+      result: 'unchanged',
+      tenths: 0,
+      reason,
+      liveService: pair.live.name,
+      idleService: pair.idle.name
+    } as const
     return {
-      outcome: {
-        result: 'unchanged',
-        tenths: 0,
-        reason,
-        liveService: pair.live.name,
-        idleService: pair.idle.name
-      },
+      outcome,
       failed: true,
-      settled: true
+      settled: true,
+      taskDefinitionArn: prepared.revision,
+      summary: {
+        ...summaryBase,
+        record: { ...emptyRecord(ctx), outcome },
+        revision: prepared.revision
+      }
     }
   }
 
@@ -102,9 +122,14 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     failed: result.failed,
     record: result.record,
     settled: !result.restoreCommands,
-    ...(taskDefinitionArn ? { taskDefinitionArn } : {}),
+    taskDefinitionArn,
     ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-    summary: { ...summaryBase, record: result.record }
+    summary: {
+      ...summaryBase,
+      record: result.record,
+      revision: taskDefinitionArn,
+      ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+    }
   }
 }
 
@@ -121,8 +146,9 @@ async function loadRevision(ctx: Context, pair: PairState): Promise<TaskDefiniti
 async function prepareIdle(
   ctx: Context,
   pair: PairState,
-  source: TaskDefinitionSource | undefined
-): Promise<string | undefined> {
+  source: TaskDefinitionSource | undefined,
+  prepared: { revision: string }
+): Promise<string> {
   const { settings, ecs } = ctx
   const taskDefinition = source ? await ecs.register(source) : undefined
   const desiredCount =
@@ -134,6 +160,7 @@ async function prepareIdle(
     ...(changeTask ? { taskDefinition } : {}),
     ...(desiredCount !== undefined ? { desiredCount } : {})
   })
+  if (changeTask) prepared.revision = taskDefinition
   if (changeTask || desiredCount !== undefined) {
     await ecs.waitStable(pair.idle.name, {
       intervalMs: 10_000,
@@ -148,7 +175,7 @@ async function prepareIdle(
     desiredCount ?? pair.idle.desiredCount,
     ctx.log
   )
-  return taskDefinition
+  return prepared.revision
 }
 
 function dryRun(

@@ -92,6 +92,13 @@ export interface RolloutResult {
 /** Weights on the rules are not what this run left there: someone else is acting. */
 export class DriftError extends Error {
   override name = 'DriftError'
+  /** The idle share found on the first rule that moved (-1: not a split of the pair at all). */
+  constructor(
+    message: string,
+    readonly found = -1
+  ) {
+    super(message)
+  }
 }
 
 class Cancelled extends Error {
@@ -135,7 +142,8 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
   try {
     // Before each shift the weights must be what this run left: read here for the first, and
     // at the end of each bake for the others (the same moment, so not read twice).
-    await expectShare(traffic, spec.groups, current)
+    const names = { live: spec.liveService, idle: spec.idleService }
+    await expectShare(traffic, spec.groups, current, names)
     for (const stage of spec.plan) {
       if (stage.tenths <= spec.fromTenths) continue
       throwIfCancelled(deps.signal)
@@ -163,9 +171,9 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       await bake(spec, deps, stageRecord, stage.bake.ms)
       stageRecord.status = 'baked'
       stageRecord.endedAt = clock.now()
-      await expectShare(traffic, spec.groups, current)
+      await expectShare(traffic, spec.groups, current, names)
     }
-    await deps.recordPhase('promoted', '')
+    await recordPromotion(spec, deps)
     return finish(outcome('promoted', current, ''), false)
   } catch (error) {
     // A cancel can also surface as an ordinary error, from a write or read-back it cut short:
@@ -184,8 +192,12 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       // Never fight another actor: report what was found and write nothing to the weights.
       log.warn(reason)
       if (!wrote) return release()
+      // Tell the share actually found, not the one this run last set.
+      const found = error.found >= 0 ? error.found : current
+      if (found !== current) record.timeline.push({ at: clock.now(), tenths: found })
+      if (stageRecord && stageRecord.status === 'baking') stageRecord.status = 'paused'
       await deps.recordPhase('paused', reason).catch(() => undefined)
-      return finish(outcome('paused', current, reason), true)
+      return finish(outcome('paused', found, reason), true)
     }
     if (error instanceof NotEnoughData) {
       if (stageRecord) {
@@ -227,13 +239,45 @@ async function rollBack(
   } catch (error) {
     const commands = traffic.restoreCommands(spec.groups)
     const why = `${cause}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`
-    return finish(outcome('rolled-back', current, why), true, commands)
+    // `rolled-back` means traffic is back on live; this is not that.
+    return finish(outcome('restore-failed', current, why), true, commands)
   }
   record.timeline.push({ at: clock.now(), tenths: 0 })
   log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`)
   const final = cancelled ? `cancelled: traffic restored to ${spec.liveService}` : reason
   await recordEnd(deps, cancelled || deps.signal.aborted, 'rolled-back', final)
   return finish(outcome('rolled-back', 0, final), true)
+}
+
+/** How long a promotion's record may keep trying: a healthy release is not rolled back for it. */
+const PROMOTION_RECORD_MS = 30_000
+
+/**
+ * Records the promotion, retrying a failed tag write for `PROMOTION_RECORD_MS`. If it still
+ * fails, the release stays promoted (it baked cleanly at 100%) and a warning says how to fix
+ * the record by hand.
+ */
+async function recordPromotion(spec: RolloutSpec, deps: RolloutDeps): Promise<void> {
+  const deadline = deps.clock.now() + PROMOTION_RECORD_MS
+  for (let wait = 1_000; ; wait = Math.min(wait * 2, 8_000)) {
+    try {
+      await deps.recordPhase('promoted', '')
+      return
+    } catch (error) {
+      if (deps.signal.aborted || deps.clock.now() + wait > deadline) {
+        deps.log.warn(
+          `Promoted: ${spec.idleService} takes 100% and baked cleanly, but the record on the rules could not be written (${messageOf(error)}). ` +
+            `Until it is, the rules read as in progress. Fix it on every listener rule: aws elbv2 add-tags --resource-arns RULE_ARN --tags ` +
+            `Key=ecs-canary:phase,Value=promoted Key=ecs-canary:live,Value=${spec.idleService} Key=ecs-canary:idle,Value=${spec.liveService}`
+        )
+        return
+      }
+      deps.log.warn(
+        `Could not record the promotion (${messageOf(error)}); again in ${formatDuration(wait)}.`
+      )
+      await deps.clock.sleep(wait, deps.signal)
+    }
+  }
 }
 
 /** Records how the run ended; a failure is a warning (traffic is already safe). */
@@ -336,21 +380,34 @@ async function readGates(
 }
 
 /** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
-export async function expectShare(traffic: TrafficPort, groups: GroupPair, tenths: Tenths) {
+export async function expectShare(
+  traffic: TrafficPort,
+  groups: GroupPair,
+  tenths: Tenths,
+  names?: ServiceNames
+) {
   const views = await traffic.read()
   const wrong = views
-    .map(view => ({ view, found: describeShare(view, groups) }))
+    .map(view => ({ view, found: describeShare(view, groups, names) }))
     .filter(({ found }) => found.tenths !== tenths || !found.ours)
   if (wrong.length === 0) return
+  const idle = names ? ` on ${names.idle}` : ' on the new revision'
   throw new DriftError(
-    `the weights changed under this run: expected ${percentText(tenths)} on the new revision, found ` +
+    `the weights changed under this run: expected ${percentText(tenths)}${idle}, found ` +
       wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
-      '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.'
+      '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.',
+    wrong[0].found.ours ? wrong[0].found.tenths : -1
   )
 }
 
+/** The services behind the pair's groups, to label weights with. */
+export interface ServiceNames {
+  readonly live: string
+  readonly idle: string
+}
+
 /** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
-export function describeShare(view: RuleView, groups: GroupPair) {
+export function describeShare(view: RuleView, groups: GroupPair, names?: ServiceNames) {
   const weight = (arn: string) => view.targets.find(t => t.arn === arn)?.weight ?? 0
   const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle)
   const share = shareOf({ live: weight(groups.live), idle: weight(groups.idle) })
@@ -359,7 +416,7 @@ export function describeShare(view: RuleView, groups: GroupPair) {
   const text = !ours
     ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
     : share
-      ? `${percentText(share.tenths)} (weights ${weight(groups.idle)}/${weight(groups.live)})`
+      ? `${percentText(share.tenths)} (weights ${names ? `${names.idle}=` : ''}${weight(groups.idle)}/${names ? `${names.live}=` : ''}${weight(groups.live)})`
       : 'no traffic at all'
   return { tenths, ours, text }
 }

@@ -128,27 +128,23 @@ describe('a job summary for every ending', () => {
     // desiredCount 3 is more than moto runs: the deployment never completes.
     const s = await provisionStack({ services: { green: { desiredCount: 3 } } })
     try {
-      await failedPreparation(s)
+      const arn = await registerRevision(s)
+      const result = await runAction(e2e.context(s), {
+        inputs: pairInputs(s, {
+          'task-definition': arn,
+          'canary-capacity': 'keep',
+          'service-timeout': '2s',
+          stages: '10:1s,100:1s'
+        })
+      })
+      expect(result.outputs.result).toBe('unchanged')
+      expect(result.outputs['task-definition-arn']).toBe(arn)
+      expect(result.summary).toContain('is not ready for traffic, so none was moved')
+      expect(result.summary).toContain(`Revision \`${arn}\``)
+      for (const tags of await canaryTags(s)) expect(tags['ecs-canary:revision']).toBe(arn)
+      await expectTrueSummary(result, DEFAULT_SHA)
     } finally {
       s.aws.destroy()
     }
   })
 })
-
-async function failedPreparation(s: Stack): Promise<void> {
-  const arn = await registerRevision(s)
-  const result = await runAction(e2e.context(s), {
-    inputs: pairInputs(s, {
-      'task-definition': arn,
-      'canary-capacity': 'keep',
-      'service-timeout': '2s',
-      stages: '10:1s,100:1s'
-    })
-  })
-  expect(result.outputs.result).toBe('unchanged')
-  expect(result.outputs['task-definition-arn']).toBe(arn)
-  expect(result.summary).toContain('is not ready for traffic, so none was moved')
-  expect(result.summary).toContain(`Revision \`${arn}\``)
-  for (const tags of await canaryTags(s)) expect(tags['ecs-canary:revision']).toBe(arn)
-  await expectTrueSummary(result, DEFAULT_SHA)
-}

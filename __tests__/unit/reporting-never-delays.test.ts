@@ -6,6 +6,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Context } from '../../src/context.js'
 import { CommitStatus, type StatusClient } from '../../src/github/status.js'
+import { StageGroup } from '../../src/log.js'
 import { parsePlan } from '../../src/plan.js'
 import { flushBudget, liveReporter } from '../../src/report.js'
 import { runRollout } from '../../src/rollout.js'
@@ -49,7 +50,7 @@ function reportingTo(octokit: StatusClient) {
     octokit,
     timeoutMs: STALL_MS + 1_000
   })
-  const ctx = { status, log } as unknown as Context
+  const ctx = { status, log, stageGroup: new StageGroup() } as unknown as Context
   return { status, reporter: liveReporter(ctx, 'web-green') }
 }
 

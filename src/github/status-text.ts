@@ -3,6 +3,7 @@
  * queue in `status.ts` and by anyone who reports an ending (reconcile included).
  */
 import type { context as githubContext } from '@actions/github'
+import { parseArn } from '../arn.js'
 import { percentText } from '../plan.js'
 import type { Outcome, Result, Tenths } from '../types.js'
 
@@ -42,7 +43,8 @@ export function statusTarget(ctx: RunContext): string {
 
 /** The last segment of an ARN (`arn:aws:ecs:…:cluster/prod` → `prod`), or the name as given. */
 function nameOf(nameOrArn: string): string {
-  return nameOrArn.trim().split('/').pop() ?? nameOrArn
+  const text = nameOrArn.trim()
+  return parseArn(text)?.name ?? text.split('/').pop() ?? text
 }
 
 /**

@@ -8,7 +8,7 @@ import type { RolloutDeps, RolloutSpec } from './ports.js'
 import { Tag } from './names.js'
 
 /** How long a promotion's record may keep trying. */
-const PROMOTION_RECORD_MS = 30_000
+const PROMOTION_RECORD_MS = 15_000
 
 /** The message of anything thrown, Error or not. */
 function messageOf(error: unknown): string {

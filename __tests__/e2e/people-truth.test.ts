@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
-import { provisionStack, type Stack } from './support/fixture.js'
+import { provisionStack, setWeights, type Stack } from './support/fixture.js'
 import { DEFAULT_SHA, workflowDispatchEvent } from './support/github-events.js'
 import { useE2e } from './support/harness.js'
 import { mermaidBlocks, parseMermaid } from './support/mermaid.js'
@@ -71,6 +71,35 @@ describe('statuses on the deployed commit', () => {
     // The record keeps the deployed commit through the promotion.
     for (const tags of await canaryTags(s)) expect(tags['ecs-canary:commit']).toBe(DEFAULT_SHA)
     await expectTrueSummary(promote, DEFAULT_SHA)
+  })
+})
+
+describe('weights moved by someone else mid-run', () => {
+  it('gives the share actually found in the outputs, the summary and the record', async () => {
+    const s = await stack()
+    const main = startAction(e2e.context(s), {
+      inputs: pairInputs(s, { stages: '10:3s,100:1s' })
+    })
+    await main.waitForOutput(/^Stage 1\/2/)
+    // A person puts half the traffic on the canary from the console while it bakes at 10%.
+    const halves = { [s.targetGroups.blue.arn]: 50, [s.targetGroups.green.arn]: 50 }
+    for (const arn of [s.listenerArn, s.rules.api]) await setWeights(s.aws, arn, halves)
+    const result = await main.done
+
+    expect(result.code).toBe(1)
+    expect(result.outputs.result).toBe('paused')
+    expect(result.outputs.percent).toBe('50')
+    expect(result.outputs.reason).toContain(
+      'expected 10% on web-green, found 50% (weights web-green=50/web-blue=50)'
+    )
+    expect(result.summary).toContain('**Paused** at 50% on web-green')
+    const values = (/line \[(.*)\]/.exec(result.summary)?.[1] ?? '').split(', ').map(Number)
+    expect(values.at(-1)).toBe(50)
+    for (const tags of await canaryTags(s)) {
+      expect(tags['ecs-canary:phase']).toBe('paused')
+      expect(tags['ecs-canary:reason']).toContain('found 50')
+    }
+    await expectTrueSummary(result, DEFAULT_SHA)
   })
 })
 

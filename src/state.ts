@@ -45,6 +45,7 @@ export function encodeState(state: RecordedState): Record<string, string> {
     [Tag.updated]: tagValue(state.updated),
     [Tag.reason]: tagValue(state.reason),
     // Always written, '' when unknown, so a deploy never inherits the last rollout's commit.
+    // ELBv2 accepts an empty value (API Reference, "Tag": Value minimum length 0).
     [Tag.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : ''
   }
 }

@@ -21,7 +21,10 @@ export const Input = {
   minRequests: 'min-requests',
   statusContext: 'status-context',
   githubToken: 'github-token',
-  dryRun: 'dry-run'
+  dryRun: 'dry-run',
+  canaryHeadroom: 'canary-headroom',
+  canaryMinTasks: 'canary-min-tasks',
+  rollbackNow: 'rollback-now'
 } as const
 
 export const Output = {
@@ -56,6 +59,11 @@ export const Tag = {
   owner: 'ecs-canary:owner',
   updated: 'ecs-canary:updated',
   reason: 'ecs-canary:reason',
+  /**
+   * The services whose auto scaling scale-in this action suspended and must resume, separated
+   * by spaces, or `none`. Written before the suspension, cleared after the resume.
+   */
+  scaleIn: 'ecs-canary:scale-in-suspended',
   /** The 40-hex commit the rollout deploys: later runs post their statuses there. */
   commit: 'ecs-canary:commit'
 } as const

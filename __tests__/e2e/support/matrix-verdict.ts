@@ -44,7 +44,9 @@ export function judge(o: Observation): Verdict {
   const moved = o.calls.filter(c => /^Modify(Rule|Listener)$/.test(c.operation) && !c.fault)
   const fired = o.calls.some(c => c.operation === kase.operation && c.fault)
   // Recording is what failed: the record may then lag behind the traffic, with a warning.
-  const recordFails = kase.operation === 'AddTags' && /Could not record/.test(main.stdout)
+  const recordFails =
+    kase.operation === 'AddTags' &&
+    /Could not record|the record on the rules could not be written/.test(main.stdout)
 
   // A record is written only after a restore that worked: one that ran out of time (on a
   // loaded machine) never gets there.

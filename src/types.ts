@@ -23,8 +23,11 @@ export type Plan = readonly Stage[]
 /** Recorded on the listener rules: where a rollout of this pair stands. */
 export type Phase = 'in-progress' | 'paused' | 'promoted' | 'rolled-back'
 
-/** The `result` output. */
-export type Result = 'promoted' | 'rolled-back' | 'paused' | 'unchanged'
+/**
+ * The `result` output. `rolled-back` means traffic is verified back on the live service;
+ * `restore-failed` that it could not be put back (the log holds the commands that do it).
+ */
+export type Result = 'promoted' | 'rolled-back' | 'paused' | 'unchanged' | 'restore-failed'
 
 /** The `mode` input. */
 export type Mode = 'deploy' | 'promote' | 'rollback' | 'status' | 'reconcile'

@@ -20,6 +20,7 @@ const ENGINE = [
   'capacity.ts',
   'heartbeat.ts',
   'health.ts',
+  'promotion.ts',
   'ports.ts',
   'plan.ts',
   'analysis.ts',

@@ -141,7 +141,9 @@ function stateTags(
     revision,
     owner: ctx.owner,
     updated: heartbeatValue(ctx.clock.now()),
-    reason
+    reason,
+    // The statuses' target: this run's commit for a deploy, the recorded one once retargeted.
+    commit: ctx.status.target
   })
   return { ...tags, [Tag.heartbeat]: heartbeatValue(ctx.clock.now()), ...alarms }
 }

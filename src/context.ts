@@ -109,7 +109,8 @@ function repository(): { owner: string; repo: string } {
   return { owner, repo }
 }
 
-function safeTarget(): string {
+/** The commit this run is about, or '' when the runner's context cannot be read. */
+export function safeTarget(): string {
   try {
     return statusTarget(githubContext)
   } catch {

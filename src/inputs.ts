@@ -46,6 +46,10 @@ export interface Settings {
   readonly to?: string
   /** Let a deploy without `task-definition` put the revision just rolled back on traffic again. */
   readonly allowRedeploy: boolean
+  /** `health-gate`: read the canary's target health and ECS service while baking. */
+  readonly healthGate: boolean
+  /** How long a stage waits past its bake for late ALB metrics (3 minutes). */
+  readonly lateDataMs: number
   /** `canary-headroom` and `canary-min-tasks`, used with `canary-capacity: follow`. */
   readonly follow: FollowPolicy
   /** `rollback-now`: move traffic before the old service is scaled back up. */
@@ -57,6 +61,9 @@ export interface Settings {
   /** An IAM role the action assumes itself with the runner's OIDC token. */
   readonly roleToAssume?: string
 }
+
+/** The environment variable that shortens the late-data wait in tests. */
+export const LATE_DATA_ENV = 'ECS_CANARY_LATE_DATA_WAIT'
 
 /** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
 export type InputReader = (name: string) => string
@@ -86,6 +93,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     )
   }
   const taskDefinition = text(Input.taskDefinition)
+  const analysisOn = parseAnalysisSwitch(text(Input.analysis), alarms.length > 0, Input.analysis)
+  const healthGate = onOff(Input.healthGate, text(Input.healthGate) || 'on')
   const statusContext = text(Input.statusContext)
   const services = pair(required(text, Input.services))
   const to = rollbackTarget(text(Input.to), mode, services)
@@ -117,7 +126,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     serviceTimeoutMs: duration(text, Input.serviceTimeout, '15m'),
     allowFamilyChange: bool(Input.allowFamilyChange, text(Input.allowFamilyChange)),
     analysis: {
-      enabled: parseAnalysisSwitch(text(Input.analysis), alarms.length > 0, Input.analysis),
+      enabled: analysisOn,
       bounds: {
         ...parseErrorBound(text(Input.maxErrorRate), Input.maxErrorRate),
         latencyRatio: parseRatio(
@@ -134,6 +143,10 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     region,
     ...(to ? { to } : {}),
     allowRedeploy: bool(Input.allowRedeploy, text(Input.allowRedeploy)),
+    healthGate: watched(mode, alarms, analysisOn, healthGate),
+    // Not an input: ALB metrics are 1-2 minutes late everywhere, so 3 minutes fits every user.
+    // Tests, whose stand-in delays metrics by its own rule, shorten it through the environment.
+    lateDataMs: parseDuration(LATE_DATA_ENV, (env[LATE_DATA_ENV] ?? '').trim() || '3m'),
     follow: {
       headroomTenths: headroom(text(Input.canaryHeadroom)),
       minTasks: minTasks(text(Input.canaryMinTasks))
@@ -143,6 +156,21 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     ...(maxPause ? { maxPauseMs: parseDuration(Input.maxPause, maxPause) } : {}),
     ...(roleToAssume ? { roleToAssume } : {})
   }
+}
+
+/**
+ * A rollout nobody watches is refused before anything is read or written: with no alarms,
+ * analysis off and the health gate off, nothing could ever roll it back. Only the modes that
+ * move traffic forward need a gate.
+ */
+function watched(mode: Mode, alarms: readonly string[], analysis: boolean, health: boolean) {
+  if ((mode === 'deploy' || mode === 'promote') && alarms.length === 0 && !analysis && !health) {
+    throw new InputError(
+      Input.healthGate,
+      `'off', with no '${Input.alarms}' and '${Input.analysis}: off', leaves the rollout unwatched: nothing would roll it back. Name CloudWatch alarms in '${Input.alarms}', set '${Input.analysis}: on', or set '${Input.healthGate}: on'`
+    )
+  }
+  return health
 }
 
 /** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
@@ -226,6 +254,13 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
     throw new InputError(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`)
   }
   return found
+}
+
+/** `on`/`off` switches read the same words as booleans (`true`/`false`, `yes`/`no`). */
+function onOff(name: string, value: string): boolean {
+  if (/^(on|true|yes)$/i.test(value)) return true
+  if (/^(off|false|no)$/i.test(value)) return false
+  throw new InputError(name, `'${value}' is neither on nor off`)
 }
 
 /** `25%` or `25` → 250 tenths; 0 to 1000 %, at most one decimal. */

@@ -24,6 +24,7 @@ export const Input = {
   dryRun: 'dry-run',
   to: 'to',
   allowRedeploy: 'allow-redeploy',
+  healthGate: 'health-gate',
   canaryHeadroom: 'canary-headroom',
   canaryMinTasks: 'canary-min-tasks',
   rollbackNow: 'rollback-now',

@@ -62,6 +62,11 @@ export interface RolloutSpec {
   readonly rollbackBudgetMs: number
   /** Under a signal the runner kills us 10 s after SIGINT: restore within this. */
   readonly cancelBudgetMs: number
+  /**
+   * How long a stage may wait past its bake for data a gate says is on its way (`late`), before
+   * it passes on what was seen. Unset: no wait.
+   */
+  readonly lateDataMs?: number
 }
 
 export interface RolloutDeps {

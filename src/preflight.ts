@@ -29,6 +29,8 @@ export interface Facts {
   readonly rules: readonly RuleView[]
   readonly alarmNames: readonly string[]
   readonly alarms: readonly AlarmView[]
+  /** `insufficient-data`: with `alarm`, an alarm without data is refused like one in ALARM. */
+  readonly insufficientData?: 'ok' | 'alarm'
 }
 
 /** The pair as the rules show it now. */
@@ -166,6 +168,12 @@ function alarmProblems(facts: Facts): string[] {
     if (alarm.state === 'ALARM') {
       problems.push(
         `alarm '${alarm.name}' is already in ALARM (${alarm.reason}); a rollout would roll back at once. Fix what it reports first`
+      )
+    } else if (alarm.state === 'INSUFFICIENT_DATA' && facts.insufficientData === 'alarm') {
+      // The same policy the gate applies while baking: refused now rather than rolled back
+      // the moment the first stage is read.
+      problems.push(
+        `alarm '${alarm.name}' is INSUFFICIENT_DATA${alarm.reason ? ` (${alarm.reason})` : ''}, which counts as ALARM with insufficient-data: alarm; a rollout would roll back at once. Wait until the alarm has data (OK), or set insufficient-data: ok to count missing data as OK`
       )
     }
   }

@@ -50,9 +50,14 @@ export function encodeState(state: RecordedState): Record<string, string> {
     [Tag.revision]: tagValue(state.revision),
     [Tag.owner]: tagValue(state.owner),
     [Tag.updated]: tagValue(state.updated),
-    [Tag.reason]: tagValue(state.reason)
+    [Tag.reason]: tagValue(state.reason),
+    // Always written, '' when unknown, so a deploy never inherits the last rollout's commit.
+    // ELBv2 accepts an empty value (API Reference, "Tag": Value minimum length 0).
+    [Tag.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : ''
   }
 }
+
+const COMMIT = /^[0-9a-f]{40}$/
 
 /** The recorded state, or `undefined` when the rule carries no (or a broken) record. */
 export function decodeState(tags: Readonly<Record<string, string>>): RecordedState | undefined {
@@ -68,7 +73,7 @@ export function decodeState(tags: Readonly<Record<string, string>>): RecordedSta
     updated: tags[Tag.updated] ?? '',
     reason: tags[Tag.reason] ?? '',
     ...(tags[Tag.heartbeat] ? { heartbeat: tags[Tag.heartbeat] } : {}),
-    ...(tags[Tag.commit] ? { commit: tags[Tag.commit] } : {}),
+    ...(tags[Tag.commit] && COMMIT.test(tags[Tag.commit]) ? { commit: tags[Tag.commit] } : {}),
     ...(tags[Tag.alarms] ? { alarms: tags[Tag.alarms].split(ALARM_SEPARATOR).filter(Boolean) } : {})
   }
 }

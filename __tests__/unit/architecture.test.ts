@@ -19,6 +19,8 @@ const ENGINE = [
   'drift.ts',
   'capacity.ts',
   'heartbeat.ts',
+  'health.ts',
+  'promotion.ts',
   'ports.ts',
   'plan.ts',
   'analysis.ts',

@@ -186,12 +186,12 @@ describe('the record', () => {
       'ecs-canary:idle': 'web-green',
       'ecs-canary:phase': 'paused',
       'ecs-canary:heartbeat': '2026-12-06T02:59:00Z',
-      'ecs-canary:commit': 'abc123',
+      'ecs-canary:commit': '0123456789abcdef0123456789abcdef01234567',
       'ecs-canary:alarms': 'web 5xx / web-latency'
     })
     expect(state).toMatchObject({
       heartbeat: '2026-12-06T02:59:00Z',
-      commit: 'abc123',
+      commit: '0123456789abcdef0123456789abcdef01234567',
       alarms: ['web 5xx', 'web-latency']
     })
   })

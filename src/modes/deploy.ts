@@ -61,10 +61,19 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     newService: pair.idle.name,
     oldService: pair.live.name,
     plan: formatPlan(plan),
-    mode: settings.mode
+    mode: settings.mode,
+    commit: ctx.status.target
   } as const
 
-  if (settings.dryRun) return dryRun(ctx, pair, plan, summaryBase, source)
+  if (settings.dryRun) {
+    const revision =
+      source?.kind === 'registered'
+        ? source.arn
+        : source
+          ? `${settings.taskDefinition} (registered on a real run)`
+          : pair.idle.taskDefinition
+    return dryRun(ctx, pair, plan, { ...summaryBase, revision }, source)
+  }
 
   saveGuard(ctx, pair)
   const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
@@ -73,14 +82,16 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
   const hold = scaleInHold(ctx, [])
   const beat = heartbeat(ctx)
 
-  let taskDefinitionArn: string | undefined
+  // What the idle service really runs: its own revision until an update of it is accepted.
+  const prepared = { revision: pair.idle.taskDefinition }
+  let taskDefinitionArn: string
   try {
     await hold.suspend([pair.live.name, pair.idle.name])
     taskDefinitionArn = await core.group(`Preparing ${pair.idle.name}`, () =>
       beat.during(prepareIdle(ctx, pair, source, plan))
     )
     // A file's ARN exists only once registered: record the revision actually rolled out.
-    if (taskDefinitionArn && taskDefinitionArn !== revision) {
+    if (taskDefinitionArn !== revision) {
       await claimRules(ctx, pair, plan, taskDefinitionArn, ctx.commit)
       recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn)
     }
@@ -91,17 +102,31 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     await endHold(ctx, hold, { paused: false, trafficSafe: true })
     // Under a cancel the runner's kill is seconds away: the release must not wait for long.
     const opts = ctx.signal.aborted ? { withinMs: 1_500 } : undefined
+    // Ask ECS what the idle service runs now: the new revision if the update was accepted.
+    const [idleNow] = ctx.signal.aborted
+      ? []
+      : await ctx.ecs.describe([pair.idle.name]).catch(() => [])
+    if (idleNow?.taskDefinition) prepared.revision = idleNow.taskDefinition
+    if (prepared.revision !== revision)
+      recordPhase = phaseRecorder(ctx, pair, plan, prepared.revision)
     await recordPhase('rolled-back', reason, opts).catch(e => log.warn(messageOf(e)))
+    const outcome = {
+      result: 'unchanged',
+      tenths: 0,
+      reason,
+      liveService: pair.live.name,
+      idleService: pair.idle.name
+    } as const
     return {
-      outcome: {
-        result: 'unchanged',
-        tenths: 0,
-        reason,
-        liveService: pair.live.name,
-        idleService: pair.idle.name
-      },
+      outcome,
       failed: true,
-      settled: true
+      settled: true,
+      taskDefinitionArn: prepared.revision,
+      summary: {
+        ...summaryBase,
+        record: { ...emptyRecord(ctx), outcome },
+        revision: prepared.revision
+      }
     }
   }
 
@@ -128,9 +153,14 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     failed: result.failed,
     record: result.record,
     settled: !result.restoreCommands,
-    ...(taskDefinitionArn ? { taskDefinitionArn } : {}),
+    taskDefinitionArn,
     ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-    summary: { ...summaryBase, record: result.record }
+    summary: {
+      ...summaryBase,
+      record: result.record,
+      revision: taskDefinitionArn,
+      ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+    }
   }
 }
 
@@ -149,7 +179,7 @@ async function prepareIdle(
   pair: PairState,
   source: TaskDefinitionSource | undefined,
   plan: Plan
-): Promise<string | undefined> {
+): Promise<string> {
   // Each write here waits for the one before: a cancel stops before the next.
   const stopIfCancelled = () => {
     if (ctx.signal.aborted) throw new Error('the job was cancelled')
@@ -169,7 +199,7 @@ async function prepareIdle(
     },
     desiredCount ?? pair.idle.desiredCount
   )
-  return taskDefinition
+  return changeTask ? taskDefinition : pair.idle.taskDefinition
 }
 
 /** What preparing the idle service would do, in words, for the dry run. */

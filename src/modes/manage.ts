@@ -1,14 +1,14 @@
 /**
- * The modes people run by hand: `promote` (continue a paused or interrupted rollout), `rollback`
- * (all traffic to the live service) and `status` (report, write nothing).
+ * The modes people run by hand: `promote` (continue a paused or interrupted rollout) and
+ * `rollback` (all traffic to the live service). `status` lives in status.ts.
  */
 import * as core from '@actions/core'
 import type { Context } from '../context.js'
 import { Input } from '../names.js'
 import { formatPlan, parsePlan, percentText, remainingStages } from '../plan.js'
-import { PreflightError, RulesDisagree, SplitTraffic, type PairState } from '../preflight.js'
+import { PreflightError, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
-import { describeShare, messageOf, runRollout } from '../rollout.js'
+import { messageOf, runRollout } from '../rollout.js'
 import { recordedScaleIn } from '../scale-in.js'
 import { ownerUrl, type RecordedState } from '../state.js'
 import type { Outcome } from '../types.js'
@@ -40,7 +40,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   const { settings, log } = ctx
   const { recorded, pair, rules } = await core.group('Pre-flight checks', async () => {
     const read = await readPair(ctx)
-    const recorded = requireRecord(read, 'promote')
+    const recorded = requireRecord(read, 'promote', ctx)
     if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
       throw new PreflightError([
         `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}); ${startOver(read)}`
@@ -60,7 +60,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   log.info(
     `${pair.idle.name} holds ${percentText(pair.tenths)}; stages ahead: ${formatPlan(ahead) || 'none (finish now)'}`
   )
-  const base = summaryBase(ctx, pair, formatPlan(plan))
+  const base = { ...summaryBase(ctx, pair, formatPlan(plan)), revision: recorded.revision }
   if (settings.dryRun) {
     return {
       outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
@@ -114,8 +114,13 @@ export async function promote(ctx: Context): Promise<RunEnd> {
     failed: result.failed,
     record: result.record,
     settled: !result.restoreCommands,
+    taskDefinitionArn: recorded.revision,
     ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-    summary: { ...base, record: result.record }
+    summary: {
+      ...base,
+      record: result.record,
+      ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+    }
   }
 }
 
@@ -127,17 +132,19 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   const { log } = ctx
   const read = await readPair(ctx, false)
   const recorded = read.recorded
+  // Usually started by hand on another commit: report on the one the rollout deployed.
+  if (recorded?.commit) ctx.status.retarget(recorded.commit)
   const target = ctx.settings.to ?? recordedTarget(recorded) ?? settledLive(read)
   if (!target) {
     const pair = read.check(undefined)
     log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
-    return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true }
+    return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false)
   }
   // Rules that disagree are what a rollback is for: it puts them back in step.
   const pair = read.check(target, true)
   if (pair.tenths === 0 && !(recorded && holdsRules(recorded))) {
     log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
-    return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true }
+    return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false)
   }
   // Undoing a promotion, or sending everything where no record says traffic was (`to`, no
   // record), may send it to a service that was scaled down: it must carry the load first.
@@ -151,11 +158,8 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
           ? `, after scaling it up: ${load.healthy} healthy target(s), ${load.need} needed.`
           : '.')
     )
-    return {
-      outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
-      failed: false,
-      settled: true
-    }
+    const dry = outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written')
+    return noStages(ctx, pair, recorded, dry, false)
   }
   // With `to` or no record, the revision taken off traffic is the one the other service runs.
   const revision = recorded && !ctx.settings.to ? recorded.revision : pair.idle.taskDefinition
@@ -168,7 +172,7 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     log.info(
       `All traffic is already on ${pair.live.name}; the ${recorded?.phase ?? 'earlier'} record is now rolled-back.`
     )
-    return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true }
+    return noStages(ctx, pair, recorded, outcome(pair, 'rolled-back', 0, reason), false)
   }
   saveGuard(ctx, pair)
   // Owning the rules while restoring lets the post step finish the job if this run dies.
@@ -179,12 +183,14 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   try {
     await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 })
   } catch (error) {
-    return {
-      outcome: outcome(pair, 'rolled-back', pair.tenths, `rollback failed: ${messageOf(error)}`),
-      failed: true,
-      settled: false,
-      restoreCommands: ctx.traffic.restoreCommands(pair.groups)
-    }
+    const failed = outcome(
+      pair,
+      'restore-failed',
+      pair.tenths,
+      `rollback failed: ${messageOf(error)}`
+    )
+    const restoreCommands = ctx.traffic.restoreCommands(pair.groups)
+    return { ...noStages(ctx, pair, recorded, failed, true, restoreCommands), restoreCommands }
   }
   const reason = `rolled back by hand from ${percentText(pair.tenths)} (${ownerUrl(ctx.owner)})`
   await recordPhase('rolled-back', reason)
@@ -201,47 +207,18 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     outcome: end,
     failed: false,
     settled: true,
+    taskDefinitionArn: revision,
     summary: {
       ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
+      revision,
       record: { startedAt, stages: [], timeline, outcome: end }
     }
   }
 }
 
-/** `mode: status`: prints the pair, the share on every rule and the record; writes nothing. */
-export async function status(ctx: Context): Promise<RunEnd> {
-  const { log } = ctx
-  const read = await readPair(ctx, false)
-  const recorded = read.recorded
-  let pair: PairState
-  try {
-    pair = read.check(recorded?.live)
-  } catch (error) {
-    log.warn(messageOf(error))
-    // Status reports any state, split or out of step included: it is where people look first.
-    if (!(error instanceof SplitTraffic) && !(error instanceof RulesDisagree)) throw error
-    pair = read.check(recorded?.live ?? ctx.settings.services[0], true)
-  }
-  log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}`)
-  for (const rule of read.rules) {
-    log.info(`  ${rule.arn}: ${describeShare(rule, pair.groups).text} on ${pair.idle.name}`)
-  }
-  if (recorded) {
-    log.info(`Phase: ${recorded.phase} (updated ${recorded.updated})`)
-    log.info(`Plan: ${recorded.plan}`)
-    log.info(`Owner: ${ownerUrl(recorded.owner)}`)
-    if (recorded.revision) log.info(`Revision: ${recorded.revision}`)
-    if (recorded.reason) log.info(`Reason: ${recorded.reason}`)
-  } else {
-    log.info('No rollout is recorded on these rules yet.')
-  }
-  const reason = recorded
-    ? `${recorded.phase} at ${percentText(pair.tenths)}`
-    : 'no rollout recorded'
-  return { outcome: outcome(pair, 'unchanged', pair.tenths, reason), failed: false, settled: true }
-}
-
-function requireRecord(read: PairRead, mode: string): RecordedState {
+function requireRecord(read: PairRead, mode: string, ctx?: Context): RecordedState {
+  // Usually started by hand on another commit: report on the one the rollout deployed.
+  if (read.recorded?.commit) ctx?.status.retarget(read.recorded.commit)
   if (read.recorded) return read.recorded
   throw new PreflightError([
     `no rollout is recorded on these rules, so there is nothing to ${mode}; ${startOver(read)}`
@@ -257,8 +234,36 @@ function outcome(
   return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name }
 }
 
+/** An ending of `rollback` that moved nothing (or could not): its summary has no stages. */
+function noStages(
+  ctx: Context,
+  pair: PairState,
+  recorded: RecordedState | undefined,
+  end: Outcome,
+  failed: boolean,
+  restoreCommands?: readonly string[]
+): RunEnd {
+  const now = ctx.clock.now()
+  // Without a record, the revision in question is the one on the service losing traffic.
+  const revision = recorded?.revision || pair.idle.taskDefinition
+  const timeline = [{ at: now, tenths: pair.tenths }]
+  return {
+    outcome: end,
+    failed,
+    settled: !restoreCommands,
+    taskDefinitionArn: revision,
+    summary: {
+      ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
+      revision,
+      record: { startedAt: now, stages: [], timeline, outcome: end },
+      ...(restoreCommands ? { restoreCommands } : {})
+    }
+  }
+}
+
 function summaryBase(ctx: Context, pair: PairState, plan: string) {
   return {
+    commit: ctx.status.target,
     cluster: ctx.settings.cluster,
     newService: pair.idle.name,
     oldService: pair.live.name,

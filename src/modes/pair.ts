@@ -48,7 +48,17 @@ export async function readPair(ctx: Context, withAlarms = true): Promise<PairRea
     alarms,
     recorded: recordedState(rules),
     check: (recordedLive, lenient = false) =>
-      checkFacts({ services: [a, b], rules, alarmNames: names, alarms }, recordedLive, lenient)
+      checkFacts(
+        {
+          services: [a, b],
+          rules,
+          alarmNames: names,
+          alarms,
+          insufficientData: ctx.settings.insufficientData
+        },
+        recordedLive,
+        lenient
+      )
   }
 }
 

@@ -133,6 +133,8 @@ async function takeOver(
     return leave(ctx, read, `dry run: would put 100% back on ${pair.live.name}: ${reason}`)
   }
   saveGuard(ctx, pair)
+  // The record keeps the deployed commit: this run's own commit is not the rollout's.
+  if (recorded.commit) ctx.status.retarget(recorded.commit)
   const record = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision)
   await record('in-progress', `reconcile is restoring traffic: ${reason}`)
   await ctx.clock.sleep(CLAIM_SETTLE_MS)

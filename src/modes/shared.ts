@@ -6,10 +6,15 @@ import * as core from '@actions/core'
 import { credentialFacts } from '../aws/clients.js'
 import { readTargetGroupStats } from '../aws/metrics.js'
 import { CloudWatchAlarms } from '../aws/alarms.js'
+import { EcsCanaryService } from '../aws/canary-service.js'
+import { canaryTargets } from '../aws/canary-targets.js'
 import type { Context } from '../context.js'
 import { checkCredentials, planLength } from '../credentials.js'
 import { AlarmGate } from '../gates/alarms.js'
 import { AnalysisGate } from '../gates/analysis.js'
+import { EveryGate } from '../gates/every.js'
+import { HealthGate } from '../gates/health.js'
+import type { HealthReader } from '../health.js'
 import { tagEach } from '../aws/tags.js'
 import { Heartbeat, heartbeatValue } from '../heartbeat.js'
 import { Input, State, Tag } from '../names.js'
@@ -19,8 +24,44 @@ import { messageOf, type PhaseRecorder, type RolloutSpec } from '../rollout.js'
 import { ALARM_SEPARATOR, encodeState, tagValue, type Guard } from '../state.js'
 import type { Gate, Phase, Plan, RolloutRecord, Tenths } from '../types.js'
 
-/** The alarm gate (when alarms are named) and the analysis gate (when on). */
+/** The health gate is read at least this often, whatever `poll-interval` says. */
+const HEALTH_EVERY_MS = 10_000
+
+/** How often the engine reads the gates: `poll-interval`, or faster for the health gate. */
+function enginePollMs(ctx: Context): number {
+  const { pollMs, healthGate } = ctx.settings
+  return healthGate ? Math.min(pollMs, HEALTH_EVERY_MS) : pollMs
+}
+
+/**
+ * The alarm gate (when alarms are named), the analysis gate (when on) and the health gate (when
+ * on). Alarms and analysis keep to `poll-interval` even when the health gate makes the engine
+ * poll faster.
+ */
 export function buildGates(ctx: Context, pair: PairState): Gate[] {
+  const gates = metricGates(ctx, pair)
+  const pollMs = enginePollMs(ctx)
+  const paced =
+    pollMs < ctx.settings.pollMs
+      ? gates.map(g => new EveryGate(g, ctx.settings.pollMs, ctx.clock))
+      : gates
+  if (!ctx.settings.healthGate) return paced
+  if (gates.length === 0) {
+    ctx.log.warn(
+      `Only the health gate watches this rollout: it rolls back on unhealthy targets and stopped tasks, but nothing watches error rates or latency. Name CloudWatch alarms in '${Input.alarms}' or set '${Input.analysis}: on'.`
+    )
+  }
+  // Two adapters, one per service: the canary's targets (ELBv2) and its tasks (ECS).
+  const service = new EcsCanaryService(ctx.clients.ecs, ctx.settings.cluster, pair.idle.name)
+  const reader: HealthReader = {
+    targets: () => canaryTargets(ctx.clients.elb, pair.groups.idle),
+    canary: () => service.canary(),
+    stoppedTasks: () => service.stoppedTasks()
+  }
+  return [...paced, new HealthGate(reader, ctx.clock)]
+}
+
+function metricGates(ctx: Context, pair: PairState): Gate[] {
   const { settings, clients } = ctx
   const gates: Gate[] = []
   if (settings.alarms.length > 0) {
@@ -52,7 +93,8 @@ export function rolloutSpec(ctx: Context, pair: PairState, plan: Plan, from: Ten
     idleService: pair.idle.name,
     plan,
     fromTenths: from,
-    pollMs: ctx.settings.pollMs,
+    pollMs: enginePollMs(ctx),
+    lateDataMs: ctx.settings.lateDataMs,
     blindPolls: 3,
     rollbackBudgetMs: 60_000,
     // SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after: finish well inside the 10 s.
@@ -99,7 +141,9 @@ function stateTags(
     revision,
     owner: ctx.owner,
     updated: heartbeatValue(ctx.clock.now()),
-    reason
+    reason,
+    // The statuses' target: this run's commit for a deploy, the recorded one once retargeted.
+    commit: ctx.status.target
   })
   return { ...tags, [Tag.heartbeat]: heartbeatValue(ctx.clock.now()), ...alarms }
 }

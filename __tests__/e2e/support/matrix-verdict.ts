@@ -49,7 +49,9 @@ export function judge(o: Observation): Verdict {
   const moved = o.calls.filter(c => /^Modify(Rule|Listener)$/.test(c.operation) && !c.fault)
   const fired = o.calls.some(c => c.operation === kase.operation && c.fault)
   // Recording is what failed: the record may then lag behind the traffic, with a warning.
-  const recordFails = kase.operation === 'AddTags' && /Could not record/.test(main.stdout)
+  const recordFails =
+    kase.operation === 'AddTags' &&
+    /Could not record|the record on the rules could not be written/.test(main.stdout)
 
   // A record is written only after a restore that worked: one that ran out of time (on a
   // loaded machine) never gets there.
@@ -79,7 +81,11 @@ export function judge(o: Observation): Verdict {
       expect(main.code === 0, `promoted but exit code ${main.code}`)
       expect(all(1000), `promoted but the rules show ${shares.join('/')} on web-green`)
       expect(percent === 1000, `promoted with percent ${out.percent}`)
-      expect(recorded('promoted'), `promoted but recorded ${[...phases].join('/')}`)
+      // A promotion record that never lands leaves a healthy release promoted, with a warning.
+      expect(
+        recorded('promoted') || (recordFails && recorded('in-progress')),
+        `promoted but recorded ${[...phases].join('/')}`
+      )
       expect(settled, 'promoted without marking traffic settled')
       break
     case 'paused': {
@@ -108,20 +114,23 @@ export function judge(o: Observation): Verdict {
       )
       break
     case 'rolled-back':
+      // `rolled-back` means traffic is verified back on live; anything else is restore-failed.
+      end = 'rolled back'
       expect(main.code !== 0, 'rolled back with exit code 0')
-      if (settled) {
-        end = 'rolled back'
-        expect(all(0), `rolled back but the rules show ${shares.join('/')} on web-green`)
-        expect(percent === 0, `rolled back with percent ${out.percent}`)
-        expect(
-          recorded('rolled-back') || (recordFails && recorded('in-progress')),
-          `rolled back but recorded ${[...phases].join('/')}`
-        )
-      } else {
-        end = 'restored by post'
-        expect(/could NOT be restored/.test(said), 'unsettled rollback that does not say so')
-        handedOver(o, errors.join('\n'), expect)
-      }
+      expect(settled, 'rolled-back without marking traffic settled')
+      expect(all(0), `rolled back but the rules show ${shares.join('/')} on web-green`)
+      expect(percent === 0, `rolled back with percent ${out.percent}`)
+      expect(
+        recorded('rolled-back') || (recordFails && recorded('in-progress')),
+        `rolled back but recorded ${[...phases].join('/')}`
+      )
+      break
+    case 'restore-failed':
+      end = 'restored by post'
+      expect(main.code !== 0, 'restore-failed with exit code 0')
+      expect(!settled, 'restore-failed, yet traffic marked settled')
+      expect(/could NOT be restored/.test(said), 'restore-failed that does not say so')
+      handedOver(o, errors.join('\n'), expect)
       break
     default:
       if (out.result) problems.push(`unknown result '${out.result}'`)

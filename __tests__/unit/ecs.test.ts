@@ -201,6 +201,37 @@ describe('loadTaskDefinition and register', () => {
     expect(log.lines).toContain('Registered web:42 from described.json')
   })
 
+  it('registers without the aws: tags AWS set itself, which RegisterTaskDefinition refuses', async () => {
+    const tagged = {
+      ...printed,
+      tags: [
+        { key: 'aws:cloudformation:stack-name', value: 'web' },
+        { key: 'team', value: 'checkout' },
+        { key: 'AWS:Owner', value: 'platform' },
+        { key: 'origin', value: 'aws:ecs' }
+      ]
+    }
+    writeFileSync(join(workspace, 'tagged.json'), JSON.stringify(tagged))
+    ecs.on(RegisterTaskDefinitionCommand).resolves(registered)
+    await ecsServices.register(await ecsServices.loadTaskDefinition('tagged.json'))
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input.tags).toEqual([
+      { key: 'team', value: 'checkout' }
+    ])
+    expect(log.lines).toContain(
+      'warning: Leaving out tags aws:cloudformation:stack-name, AWS:Owner, origin from tagged.json: keys and values starting with aws: are reserved for AWS, and RegisterTaskDefinition refuses them.'
+    )
+  })
+
+  it('sends no tags when a file carries only aws: tags', async () => {
+    const tagged = { ...printed, tags: [{ key: 'aws:cloudformation:stack-id', value: 'x' }] }
+    writeFileSync(join(workspace, 'aws-only.json'), JSON.stringify(tagged))
+    ecs.on(RegisterTaskDefinitionCommand).resolves(registered)
+    await ecsServices.register(await ecsServices.loadTaskDefinition('aws-only.json'))
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input).not.toHaveProperty(
+      'tags'
+    )
+  })
+
   it('warns about fields RegisterTaskDefinition does not know', async () => {
     const odd = { ...printed.taskDefinition, executionRole: 'oops' }
     writeFileSync(join(workspace, 'odd.json'), JSON.stringify(odd))

@@ -106,10 +106,16 @@ export class EcsServices {
             : `cannot read '${path}': ${errorText(error)}`
         )
       }
-      const { input, ignored } = parseTaskDefinitionFile(text, ref.path)
+      const { input, ignored, reservedTags } = parseTaskDefinitionFile(text, ref.path)
       if (ignored.length > 0) {
         this.deps.log.warn(
           `Ignoring ${ignored.join(', ')} in ${ref.path}: RegisterTaskDefinition has no such field.`
+        )
+      }
+      if (reservedTags.length > 0) {
+        this.deps.log.warn(
+          `Leaving out tags ${reservedTags.join(', ')} from ${ref.path}: keys and values ` +
+            `starting with aws: are reserved for AWS, and RegisterTaskDefinition refuses them.`
         )
       }
       return { kind: 'file', path: ref.path, family: input.family as string, input }

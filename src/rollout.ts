@@ -273,11 +273,12 @@ async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, ba
     throwIfCancelled(deps.signal)
     if (readings instanceof Error) {
       blind++
-      log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`)
+      const which = readings instanceof GateReadError ? readings.gatesText : 'gates'
+      log.warn(`Could not read the ${which} (${blind}/${spec.blindPolls}): ${readings.message}`)
       if (poll === 0) await deps.reporter.firstReading?.(stage, spec.plan.length)
       if (blind >= spec.blindPolls) {
         throw new GateFailure(
-          `the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`
+          `the ${which} could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`
         )
       }
     } else {
@@ -326,12 +327,39 @@ async function readGates(
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
-    const reads = Promise.all(gates.map(g => g.read({ stageStartedAt, now })))
+    const reads = Promise.allSettled(gates.map(g => g.read({ stageStartedAt, now }))).then(
+      results => {
+        const failed = gates.filter((_, i) => results[i].status === 'rejected')
+        if (failed.length > 0) {
+          const why = results.flatMap((r, i) =>
+            r.status === 'rejected' ? [`${gates[i].name}: ${messageOf(r.reason)}`] : []
+          )
+          throw new GateReadError(
+            failed.map(g => g.name),
+            why.join('; ')
+          )
+        }
+        return results.map(r => (r as PromiseFulfilledResult<GateReading>).value)
+      }
+    )
     return await Promise.race([reads, cancelled])
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
   } finally {
     signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** Some gates could not be read: which ones (`alarms`, `analysis`...), and each one's error. */
+class GateReadError extends Error {
+  /** `alarms gate`, `alarms and analysis gates`: how messages name them. */
+  readonly gatesText: string
+  constructor(names: readonly string[], message: string) {
+    super(message)
+    this.gatesText =
+      names.length === 1
+        ? `${names[0]} gate`
+        : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} gates`
   }
 }
 

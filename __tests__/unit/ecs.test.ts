@@ -266,7 +266,20 @@ describe('loadTaskDefinition and register', () => {
         new ClientException({ message: 'Unable to describe task definition.', $metadata: {} })
       )
     await expect(ecsServices.loadTaskDefinition('web:999')).rejects.toThrow(
-      "Input 'task-definition': 'web:999' is not a task definition registered in this account and region (ECS says: Unable to describe task definition.)"
+      "Input 'task-definition': 'web:999' is not a task definition registered in this account and region (DescribeTaskDefinition: Unable to describe task definition.)"
+    )
+  })
+
+  it('names DescribeTaskDefinition and the revision when the lookup fails for another reason', async () => {
+    const denied = Object.assign(
+      new Error('not authorized to perform: ecs:DescribeTaskDefinition'),
+      {
+        name: 'AccessDeniedException'
+      }
+    )
+    ecs.on(DescribeTaskDefinitionCommand).rejects(denied)
+    await expect(ecsServices.loadTaskDefinition('web:42')).rejects.toThrow(
+      "DescribeTaskDefinition failed for task definition 'web:42' (input 'task-definition'): AccessDeniedException: not authorized to perform: ecs:DescribeTaskDefinition"
     )
   })
 

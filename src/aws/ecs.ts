@@ -128,14 +128,16 @@ export class EcsServices {
       found = out.taskDefinition
     } catch (error) {
       if ((error as Error).name !== 'ClientException') {
-        throw new Error(`Could not look up ${INPUT} '${value}': ${errorText(error)}`, {
-          cause: error
-        })
+        throw new Error(
+          `DescribeTaskDefinition failed for task definition '${value}' (input '${INPUT}'): ` +
+            errorText(error),
+          { cause: error }
+        )
       }
       throw new InputError(
         INPUT,
         `'${value}' is not a task definition registered in this account and region ` +
-          `(ECS says: ${(error as Error).message})`
+          `(DescribeTaskDefinition: ${(error as Error).message})`
       )
     }
     if (!found?.taskDefinitionArn) {

@@ -81,7 +81,7 @@ export async function readTargetGroupStats(
       EndTime: new Date(end),
       NextToken: nextToken
     }
-    const page = await client.send(new GetMetricDataCommand(input))
+    const page = await send(client, input, arns)
     for (const result of page.MetricDataResults ?? []) {
       if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
         const why = (result.Messages ?? []).map(m => m.Value).join('; ')
@@ -102,6 +102,25 @@ export async function readTargetGroupStats(
     latencyCount: sums.get(`${side}_latencyCount`) ?? 0
   })
   return { canary: stats('canary'), live: stats('live') }
+}
+
+/** One GetMetricData call; its error names the call and both target groups. */
+async function send(
+  client: CloudWatchClient,
+  input: GetMetricDataCommandInput,
+  arns: TargetGroupArns
+) {
+  try {
+    return await client.send(new GetMetricDataCommand(input))
+  } catch (error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    const name = (arn: string) => /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn
+    throw new Error(
+      `GetMetricData failed for target groups ${name(arns.canaryTargetGroupArn)} (canary) and ` +
+        `${name(arns.liveTargetGroupArn)} (live): ${text}`,
+      { cause: error }
+    )
+  }
 }
 
 /**

@@ -43,7 +43,11 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
       log,
       region: settings.region
     }),
-    ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
+    ecs: new EcsServices(clients.ecs, settings.cluster, {
+      clock,
+      log,
+      registerClient: clients.ecsRegister
+    }),
     clock,
     log,
     status: makeStatus(settings, log),

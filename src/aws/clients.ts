@@ -7,23 +7,33 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { clientConfig } from './config.js'
+import { throttlingOnlyRetries } from './register.js'
 
 export { USER_AGENT } from './config.js'
 
-/** The three clients the action uses. */
+/** The clients the action uses. */
 export interface Clients {
   readonly ecs: ECSClient
   readonly elb: ElasticLoadBalancingV2Client
   readonly cloudwatch: CloudWatchClient
+  /**
+   * ECS for RegisterTaskDefinition only: its SDK retries throttling and nothing else, since a
+   * retried timeout can register a duplicate revision (see `registerOnce`).
+   */
+  readonly ecsRegister: ECSClient
 }
 
-/** The three clients, configured alike (see `clientConfig`). */
+/** The clients, configured alike (see `clientConfig`). */
 export function makeClients(region: string): Clients {
   const config = clientConfig(region)
   return {
     ecs: new ECSClient(config),
     elb: new ElasticLoadBalancingV2Client(config),
-    cloudwatch: new CloudWatchClient(config)
+    cloudwatch: new CloudWatchClient(config),
+    ecsRegister: new ECSClient({
+      ...config,
+      retryStrategy: throttlingOnlyRetries(config.maxAttempts)
+    })
   }
 }
 

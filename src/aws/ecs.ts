@@ -7,7 +7,6 @@ import { resolve } from 'node:path'
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  RegisterTaskDefinitionCommand,
   UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
 import type { Deployment, ECSClient, Service } from '@aws-sdk/client-ecs'
@@ -16,6 +15,7 @@ import { formatDuration, InputError } from '../plan.js'
 import { classifyTaskDefinition, familyOf, parseTaskDefinitionFile } from '../taskdef.js'
 import type { TaskDefinitionSource } from '../taskdef.js'
 import type { Clock, Log } from '../types.js'
+import { registerOnce } from './register.js'
 
 /** One service of the pair, as the checks and the engine need it. */
 export interface ServiceView {
@@ -42,6 +42,8 @@ export interface EcsDeps {
   readonly log: Log
   /** Where relative task definition paths are read from; the working directory by default. */
   readonly workspace?: string
+  /** The client RegisterTaskDefinition goes through (see `Clients.ecsRegister`); the main one by default. */
+  readonly registerClient?: ECSClient
 }
 
 /** How `waitStable` waits. */
@@ -157,13 +159,11 @@ export class EcsServices {
   /** Registers a file's task definition and returns its ARN; a registered one is returned as is. */
   async register(source: TaskDefinitionSource): Promise<string> {
     if (source.kind === 'registered') return source.arn
-    const out = await attempt(
+    const arn = await attempt(
       `ECS refused to register the task definition in ${source.path} (input '${INPUT}')`,
       'RegisterTaskDefinition',
-      () => this.client.send(new RegisterTaskDefinitionCommand(source.input))
+      () => registerOnce(this.deps.registerClient ?? this.client, source.input, this.deps)
     )
-    const arn = out.taskDefinition?.taskDefinitionArn
-    if (!arn) throw new Error(`RegisterTaskDefinition returned no ARN for ${source.path}`)
     this.deps.log.info(`Registered ${arn.slice(arn.lastIndexOf('/') + 1)} from ${source.path}`)
     return arn
   }

@@ -116,12 +116,18 @@ async function findIdentical(
   input: RegisterTaskDefinitionCommandInput,
   sinceMs: number
 ): Promise<string | undefined> {
-  const listed = await client.send(
-    new ListTaskDefinitionsCommand({ familyPrefix: input.family, sort: 'DESC', maxResults: NEWEST })
+  const listed = await named('ListTaskDefinitions', `family ${input.family}`, () =>
+    client.send(
+      new ListTaskDefinitionsCommand({
+        familyPrefix: input.family,
+        sort: 'DESC',
+        maxResults: NEWEST
+      })
+    )
   )
   for (const arn of listed.taskDefinitionArns ?? []) {
-    const out = await client.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] })
+    const out = await named('DescribeTaskDefinition', arn, () =>
+      client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }))
     )
     const found = out.taskDefinition
     // Newest first: once one is older than the window, so are the rest.
@@ -185,6 +191,15 @@ function isDefault(key: string, value: unknown): boolean {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Runs one call; its error names the call and what it was about. */
+async function named<T>(call: string, what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    throw new Error(`${call} failed for ${what}: ${text(error)}`, { cause: error })
+  }
 }
 
 function text(error: unknown): string {

@@ -9,6 +9,8 @@ import type {
   MetricDataQuery
 } from '@aws-sdk/client-cloudwatch'
 import type { TargetGroupStats } from '../analysis.js'
+import { isApplication, parseArnOf } from '../arn.js'
+import { targetGroupName } from './health.js'
 
 /** The load balancer and the two target groups to compare, by ARN. */
 export interface TargetGroupArns {
@@ -114,10 +116,9 @@ async function send(
     return await client.send(new GetMetricDataCommand(input))
   } catch (error) {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-    const name = (arn: string) => /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn
     throw new Error(
-      `GetMetricData failed for target groups ${name(arns.canaryTargetGroupArn)} (canary) and ` +
-        `${name(arns.liveTargetGroupArn)} (live): ${text}`,
+      `GetMetricData failed for target groups ${targetGroupName(arns.canaryTargetGroupArn)} (canary) and ` +
+        `${targetGroupName(arns.liveTargetGroupArn)} (live): ${text}`,
       { cause: error }
     )
   }
@@ -128,25 +129,22 @@ async function send(
  * refused: they publish no HTTP status counts to compare.
  */
 export function loadBalancerDimension(arn: string): string {
-  const resource = arn.split(':').slice(5).join(':')
-  const match = /^(?:loadbalancer|listener|listener-rule)\/(app\/[^/]+\/[^/]+)(?:\/|$)/.exec(
-    resource
-  )
-  if (!match) {
+  const parsed = parseArnOf(arn, ['load-balancer', 'listener', 'listener-rule'])
+  if (!parsed?.loadBalancer || !isApplication(parsed)) {
     throw new Error(
       `'${arn}' is not the ARN of an Application Load Balancer or one of its listeners or rules; canary analysis reads the ALB's per-target-group metrics and needs one.`
     )
   }
-  return match[1]
+  return parsed.loadBalancer
 }
 
 /** `targetgroup/<name>/<id>` from a target group ARN. */
 export function targetGroupDimension(arn: string): string {
-  const resource = arn.split(':').slice(5).join(':')
-  if (!/^targetgroup\/[^/]+\/[^/]+$/.test(resource)) {
+  const parsed = parseArnOf(arn, ['target-group'])
+  if (!parsed) {
     throw new Error(
       `'${arn}' is not a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>).`
     )
   }
-  return resource
+  return parsed.resource
 }

@@ -134,8 +134,9 @@ const STEPS: Step[] = [
       stages: '10:2s,50:pause,100:1s'
     }),
     files: s => ({ [TASK_FILE]: taskFile(s) }),
-    // The first registration gets no answer: the action must look before it registers again.
-    arm: () => e2e.proxy.inject({ operation: 'RegisterTaskDefinition', fault: 'stall' }),
+    // The first registration is carried out but its answer is lost: the action must find that
+    // revision rather than register a second one.
+    arm: () => moto!.loseNextAnswer('RegisterTaskDefinition'),
     result: 'paused',
     after: { blue: 50, green: 50 }
   },
@@ -173,6 +174,7 @@ function stringInputs(inputs: Record<string, string | number | boolean>): Record
 
 async function runStep(w: World, step: Step): Promise<RunResult> {
   e2e.proxy.clear()
+  moto!.loseNextAnswer(undefined)
   step.arm?.()
   const stop = serveTraffic(w.stack)
   try {
@@ -207,7 +209,7 @@ describe('the README policy', () => {
       })
       expect(await rulesWeights(w.stack)).toEqual([step.after, step.after])
     }
-    // The stalled registration was not sent again blindly: one new revision, not two.
+    // The registration whose answer was lost was not sent again: one new revision, not two.
     const { taskDefinitionArns } = await w.stack.aws.ecs.send(
       new ListTaskDefinitionsCommand({ familyPrefix: 'web' })
     )

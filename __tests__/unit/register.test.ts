@@ -146,6 +146,19 @@ describe('register after a timeout', () => {
     expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 2)
   })
 
+  it('judges by content alone a revision with no registration date, an empty list sent matching none', async () => {
+    ecs.on(RegisterTaskDefinitionCommand).rejectsOnce(timedOut())
+    const undated = described(43, new Date())
+    delete undated.taskDefinition!.registeredAt
+    delete undated.taskDefinition!.volumes
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: TD(43) }).resolves(undated)
+
+    await expect(
+      ecsServices.register({ ...source, input: { ...input, volumes: [] } })
+    ).resolves.toBe(TD(43))
+    expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 1)
+  })
+
   it('does not look for a revision when ECS refused the request', async () => {
     ecs
       .on(RegisterTaskDefinitionCommand)

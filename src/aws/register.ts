@@ -130,8 +130,11 @@ async function findIdentical(
       client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }))
     )
     const found = out.taskDefinition
-    // Newest first: once one is older than the window, so are the rest.
-    if (!found || (found.registeredAt?.getTime() ?? 0) < sinceMs) return undefined
+    if (!found) return undefined
+    // Newest first: once one is older than the window, so are the rest. AWS always says when a
+    // revision was registered; without a date (an emulator), content alone decides, and an
+    // identical revision serves as well as a new one would.
+    if (found.registeredAt && found.registeredAt.getTime() < sinceMs) return undefined
     if (found.family === input.family && sameContent(input, found, out.tags)) return arn
   }
   return undefined
@@ -156,6 +159,8 @@ export function sameContent(
 
 /** `wanted` ⊆ `found`: every value set in `wanted` is in `found`; what only `found` has is a default. */
 function covers(wanted: unknown, found: unknown): boolean {
+  // An empty list or object sent reads back as nothing at all.
+  if (found === undefined || found === null) return isDefault('', wanted)
   if (Array.isArray(wanted)) {
     return (
       Array.isArray(found) &&

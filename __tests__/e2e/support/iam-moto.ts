@@ -33,6 +33,11 @@ export interface IamMoto {
   url: string
   /** IAM checks on every request (true) or none (false). */
   enforce(on: boolean): Promise<void>
+  /**
+   * The next call of `operation` reaches moto, but its answer never reaches the client, which
+   * times out: a call AWS carried out whose answer was lost. `undefined` disarms.
+   */
+  loseNextAnswer(operation: string | undefined): void
   /** The action's user: its access key and the IAM actions its policy allows (for the implicit checks). */
   actAs(accessKeyId: string, allowed: ReadonlySet<string>): void
   stop(): Promise<void>
@@ -77,6 +82,7 @@ export async function startIamMoto(): Promise<IamMoto> {
   }
   const upstream = new URL(server.url)
   let enforcing = false
+  let losing: string | undefined
   let user: { accessKeyId: string; allowed: ReadonlySet<string> } | undefined
 
   function implicitDenial(request: AwsRequest, headers: IncomingMessage['headers'], body: Buffer) {
@@ -122,6 +128,12 @@ export async function startIamMoto(): Promise<IamMoto> {
         headers: req.headers
       },
       answer => {
+        if (losing !== undefined && losing === request.operation) {
+          // Carried out, answer dropped: the client's request timeout ends the call.
+          losing = undefined
+          answer.resume()
+          return
+        }
         const parts: Buffer[] = []
         answer.on('data', (chunk: Buffer) => parts.push(chunk))
         answer.on('end', () => {
@@ -153,6 +165,9 @@ export async function startIamMoto(): Promise<IamMoto> {
       })
       if (!answer.ok) throw new Error(`moto reset-auth answered ${answer.status}`)
       enforcing = on
+    },
+    loseNextAnswer(operation) {
+      losing = operation
     },
     actAs(accessKeyId, allowed) {
       user = { accessKeyId, allowed }

@@ -129,9 +129,11 @@ export async function startIamMoto(): Promise<IamMoto> {
       },
       answer => {
         if (losing !== undefined && losing === request.operation) {
-          // Carried out, answer dropped: the client's request timeout ends the call.
+          // Carried out, answer dropped: the client's request timeout (4 s) ends the call; the
+          // connection is dropped after it, as a lost one would be, so nothing waits on it.
           losing = undefined
           answer.resume()
+          setTimeout(() => res.destroy(), 5_000).unref()
           return
         }
         const parts: Buffer[] = []

@@ -844,6 +844,1377 @@ class DecodedURL extends URL {
 
 /***/ }),
 
+/***/ 1491:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultApplicationAutoScalingHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "application-autoscaling",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultApplicationAutoScalingHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "application-autoscaling",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1140.0";
+var packageInfo = {
+	version: version};
+
+const k = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = { [k]: "Endpoint" }, h = { [k]: d }, i = {}, j = [{ [k]: "Region" }];
+const _data = {
+    conditions: [
+        [c, [g]],
+        [c, j],
+        ["aws.partition", j, d],
+        [e, [{ [k]: "UseFIPS" }, b]],
+        [e, [{ [k]: "UseDualStack" }, b]],
+        [e, [{ fn: f, argv: [h, "supportsDualStack"] }, b]],
+        [e, [{ fn: f, argv: [h, "supportsFIPS"] }, b]],
+        ["stringEquals", [{ fn: f, argv: [h, "name"] }, "aws-us-gov"]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g, i],
+        ["https://application-autoscaling-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://application-autoscaling.{Region}.amazonaws.com", i],
+        ["https://application-autoscaling-fips.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://application-autoscaling.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://application-autoscaling.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 13, 3,
+    1, 4, r + 12,
+    2, 5, r + 12,
+    3, 8, 6,
+    4, 7, r + 11,
+    5, r + 9, r + 10,
+    4, 11, 9,
+    6, 10, r + 8,
+    7, r + 6, r + 7,
+    5, 12, r + 5,
+    6, r + 4, r + 5,
+    3, r + 1, 14,
+    4, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class ApplicationAutoScalingServiceException extends ServiceException {
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, ApplicationAutoScalingServiceException.prototype);
+    }
+}
+
+class ConcurrentUpdateException extends ApplicationAutoScalingServiceException {
+    name = "ConcurrentUpdateException";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConcurrentUpdateException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConcurrentUpdateException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InternalServiceException extends ApplicationAutoScalingServiceException {
+    name = "InternalServiceException";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InternalServiceException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalServiceException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ObjectNotFoundException extends ApplicationAutoScalingServiceException {
+    name = "ObjectNotFoundException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ObjectNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ObjectNotFoundException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ValidationException extends ApplicationAutoScalingServiceException {
+    name = "ValidationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ValidationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ValidationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InvalidNextTokenException extends ApplicationAutoScalingServiceException {
+    name = "InvalidNextTokenException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidNextTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidNextTokenException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class FailedResourceAccessException extends ApplicationAutoScalingServiceException {
+    name = "FailedResourceAccessException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "FailedResourceAccessException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, FailedResourceAccessException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ResourceNotFoundException extends ApplicationAutoScalingServiceException {
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    Message;
+    ResourceName;
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+        this.Message = opts.Message;
+        this.ResourceName = opts.ResourceName;
+    }
+}
+class LimitExceededException extends ApplicationAutoScalingServiceException {
+    name = "LimitExceededException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class TooManyTagsException extends ApplicationAutoScalingServiceException {
+    name = "TooManyTagsException";
+    $fault = "client";
+    Message;
+    ResourceName;
+    constructor(opts) {
+        super({
+            name: "TooManyTagsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, TooManyTagsException.prototype);
+        this.Message = opts.Message;
+        this.ResourceName = opts.ResourceName;
+    }
+}
+
+const _A = "Alarm";
+const _AARN = "AlarmARN";
+const _AI = "ActivityId";
+const _AN = "AlarmName";
+const _AT = "AdjustmentType";
+const _Al = "Alarms";
+const _C = "Code";
+const _CC = "CurrentCapacity";
+const _CCMS = "CustomizedCapacityMetricSpecification";
+const _CF = "CapacityForecast";
+const _CLMS = "CustomizedLoadMetricSpecification";
+const _CMS = "CustomizedMetricSpecification";
+const _CSMS = "CustomizedScalingMetricSpecification";
+const _CT = "CreationTime";
+const _CUE = "ConcurrentUpdateException";
+const _Ca = "Cause";
+const _Co = "Cooldown";
+const _D = "Dimensions";
+const _DSA = "DeleteScheduledAction";
+const _DSAR = "DeleteScheduledActionRequest";
+const _DSARe = "DeleteScheduledActionResponse";
+const _DSARes = "DescribeScalingActivitiesRequest";
+const _DSAResc = "DescribeScalingActivitiesResponse";
+const _DSARescr = "DescribeScheduledActionsRequest";
+const _DSARescri = "DescribeScheduledActionsResponse";
+const _DSAe = "DescribeScalingActivities";
+const _DSAes = "DescribeScheduledActions";
+const _DSI = "DisableScaleIn";
+const _DSIS = "DynamicScalingInSuspended";
+const _DSOS = "DynamicScalingOutSuspended";
+const _DSP = "DeleteScalingPolicy";
+const _DSPR = "DeleteScalingPolicyRequest";
+const _DSPRe = "DeleteScalingPolicyResponse";
+const _DSPRes = "DescribeScalingPoliciesRequest";
+const _DSPResc = "DescribeScalingPoliciesResponse";
+const _DSPe = "DescribeScalingPolicies";
+const _DST = "DeregisterScalableTarget";
+const _DSTR = "DeregisterScalableTargetRequest";
+const _DSTRe = "DeregisterScalableTargetResponse";
+const _DSTRes = "DescribeScalableTargetsRequest";
+const _DSTResc = "DescribeScalableTargetsResponse";
+const _DSTe = "DescribeScalableTargets";
+const _De = "Description";
+const _Det = "Details";
+const _E = "Expression";
+const _ET = "EndTime";
+const _FRAE = "FailedResourceAccessException";
+const _GPSF = "GetPredictiveScalingForecast";
+const _GPSFR = "GetPredictiveScalingForecastRequest";
+const _GPSFRe = "GetPredictiveScalingForecastResponse";
+const _I = "Id";
+const _INSA = "IncludeNotScaledActivities";
+const _INTE = "InvalidNextTokenException";
+const _ISE = "InternalServiceException";
+const _L = "Label";
+const _LEE = "LimitExceededException";
+const _LF = "LoadForecast";
+const _LFo = "LoadForecasts";
+const _LTFR = "ListTagsForResource";
+const _LTFRR = "ListTagsForResourceRequest";
+const _LTFRRi = "ListTagsForResourceResponse";
+const _M = "Message";
+const _MAM = "MinAdjustmentMagnitude";
+const _MAT = "MetricAggregationType";
+const _MC = "MaxCapacity";
+const _MCB = "MaxCapacityBuffer";
+const _MCBB = "MaxCapacityBreachBehavior";
+const _MCi = "MinCapacity";
+const _MD = "MetricDimension";
+const _MDQ = "MetricDataQueries";
+const _MDe = "MetricDimensions";
+const _MILB = "MetricIntervalLowerBound";
+const _MIUB = "MetricIntervalUpperBound";
+const _MN = "MetricName";
+const _MR = "MaxResults";
+const _MS = "MetricSpecification";
+const _MSe = "MetricStat";
+const _MSet = "MetricSpecifications";
+const _Me = "Metrics";
+const _Met = "Metric";
+const _Mo = "Mode";
+const _N = "Namespace";
+const _NSR = "NotScaledReason";
+const _NSRo = "NotScaledReasons";
+const _NT = "NextToken";
+const _Na = "Name";
+const _ONFE = "ObjectNotFoundException";
+const _PARN = "PolicyARN";
+const _PC = "PredictedCapacity";
+const _PLMS = "PredefinedLoadMetricSpecification";
+const _PMPS = "PredefinedMetricPairSpecification";
+const _PMS = "PredefinedMetricSpecification";
+const _PMT = "PredefinedMetricType";
+const _PN = "PolicyName";
+const _PNo = "PolicyNames";
+const _PSA = "PutScheduledAction";
+const _PSAR = "PutScheduledActionRequest";
+const _PSARu = "PutScheduledActionResponse";
+const _PSCMS = "PredictiveScalingCustomizedMetricSpecification";
+const _PSM = "PredictiveScalingMetric";
+const _PSMD = "PredictiveScalingMetricDimension";
+const _PSMDQ = "PredictiveScalingMetricDataQuery";
+const _PSMDQr = "PredictiveScalingMetricDataQueries";
+const _PSMDr = "PredictiveScalingMetricDimensions";
+const _PSMS = "PredictiveScalingMetricSpecification";
+const _PSMSr = "PredefinedScalingMetricSpecification";
+const _PSMSre = "PredictiveScalingMetricStat";
+const _PSMSred = "PredictiveScalingMetricSpecifications";
+const _PSP = "PutScalingPolicy";
+const _PSPC = "PredictiveScalingPolicyConfiguration";
+const _PSPLMS = "PredictiveScalingPredefinedLoadMetricSpecification";
+const _PSPMPS = "PredictiveScalingPredefinedMetricPairSpecification";
+const _PSPR = "PutScalingPolicyRequest";
+const _PSPRu = "PutScalingPolicyResponse";
+const _PSPSMS = "PredictiveScalingPredefinedScalingMetricSpecification";
+const _PT = "PolicyType";
+const _RARN = "ResourceARN";
+const _RARNo = "RoleARN";
+const _RD = "ReturnData";
+const _RI = "ResourceId";
+const _RIe = "ResourceIds";
+const _RL = "ResourceLabel";
+const _RN = "ResourceName";
+const _RNFE = "ResourceNotFoundException";
+const _RST = "RegisterScalableTarget";
+const _RSTR = "RegisterScalableTargetRequest";
+const _RSTRe = "RegisterScalableTargetResponse";
+const _S = "Statistic";
+const _SA = "ScalingActivities";
+const _SAARN = "ScheduledActionARN";
+const _SAN = "ScheduledActionName";
+const _SANc = "ScheduledActionNames";
+const _SAc = "ScheduledActions";
+const _SAca = "ScalingActivity";
+const _SAcal = "ScalingAdjustment";
+const _SAch = "ScheduledAction";
+const _SAt = "StepAdjustment";
+const _SAte = "StepAdjustments";
+const _SBT = "SchedulingBufferTime";
+const _SC = "StatusCode";
+const _SD = "ScalableDimension";
+const _SIC = "ScaleInCooldown";
+const _SM = "StatusMessage";
+const _SN = "ServiceNamespace";
+const _SOC = "ScaleOutCooldown";
+const _SP = "ScalingPolicies";
+const _SPc = "ScalingPolicy";
+const _SS = "SuspendedState";
+const _SSPC = "StepScalingPolicyConfiguration";
+const _SSS = "ScheduledScalingSuspended";
+const _ST = "ScalableTargets";
+const _STA = "ScalableTargetAction";
+const _STARN = "ScalableTargetARN";
+const _STc = "ScalableTarget";
+const _STt = "StartTime";
+const _Sc = "Schedule";
+const _St = "Stat";
+const _T = "Timestamps";
+const _TK = "TagKeys";
+const _TMTE = "TooManyTagsException";
+const _TR = "TagResource";
+const _TRR = "TagResourceRequest";
+const _TRRa = "TagResourceResponse";
+const _TTM = "TargetTrackingMetric";
+const _TTMD = "TargetTrackingMetricDimension";
+const _TTMDQ = "TargetTrackingMetricDataQuery";
+const _TTMDQa = "TargetTrackingMetricDataQueries";
+const _TTMDa = "TargetTrackingMetricDimensions";
+const _TTMS = "TargetTrackingMetricStat";
+const _TTSPC = "TargetTrackingScalingPolicyConfiguration";
+const _TV = "TargetValue";
+const _Ta = "Tags";
+const _Ti = "Timezone";
+const _U = "Unit";
+const _UR = "UntagResource";
+const _URR = "UntagResourceRequest";
+const _URRn = "UntagResourceResponse";
+const _UT = "UpdateTime";
+const _V = "Values";
+const _VE = "ValidationException";
+const _Va = "Value";
+const _aQE = "awsQueryError";
+const _c = "client";
+const _e = "error";
+const _hE = "httpError";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.applicationautoscaling";
+const _se = "server";
+const n0 = "com.amazonaws.applicationautoscaling";
+const _s_registry = new TypeRegistry(_s);
+var ApplicationAutoScalingServiceException$ = [-3, _s, "ApplicationAutoScalingServiceException", 0, [], []];
+_s_registry.registerError(ApplicationAutoScalingServiceException$, ApplicationAutoScalingServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ConcurrentUpdateException$ = [-3, n0, _CUE,
+    { [_aQE]: [`ConcurrentUpdateException`, 500], [_e]: _se, [_hE]: 500 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ConcurrentUpdateException$, ConcurrentUpdateException);
+var FailedResourceAccessException$ = [-3, n0, _FRAE,
+    { [_aQE]: [`FailedResourceAccessException`, 400], [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(FailedResourceAccessException$, FailedResourceAccessException);
+var InternalServiceException$ = [-3, n0, _ISE,
+    { [_aQE]: [`InternalServiceException`, 500], [_e]: _se, [_hE]: 500 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InternalServiceException$, InternalServiceException);
+var InvalidNextTokenException$ = [-3, n0, _INTE,
+    { [_aQE]: [`InvalidNextTokenException`, 400], [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InvalidNextTokenException$, InvalidNextTokenException);
+var LimitExceededException$ = [-3, n0, _LEE,
+    { [_aQE]: [`LimitExceededException`, 400], [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(LimitExceededException$, LimitExceededException);
+var ObjectNotFoundException$ = [-3, n0, _ONFE,
+    { [_aQE]: [`ObjectNotFoundException`, 400], [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ObjectNotFoundException$, ObjectNotFoundException);
+var ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_e]: _c, [_hE]: 404 },
+    [_M, _RN],
+    [0, 0]
+];
+n0_registry.registerError(ResourceNotFoundException$, ResourceNotFoundException);
+var TooManyTagsException$ = [-3, n0, _TMTE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M, _RN],
+    [0, 0]
+];
+n0_registry.registerError(TooManyTagsException$, TooManyTagsException);
+var ValidationException$ = [-3, n0, _VE,
+    { [_aQE]: [`ValidationException`, 400], [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ValidationException$, ValidationException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var Alarm$ = [3, n0, _A,
+    0,
+    [_AN, _AARN],
+    [0, 0], 2
+];
+var CapacityForecast$ = [3, n0, _CF,
+    0,
+    [_T, _V],
+    [64 | 4, 64 | 1], 2
+];
+var CustomizedMetricSpecification$ = [3, n0, _CMS,
+    0,
+    [_MN, _N, _D, _S, _U, _Me],
+    [0, 0, () => MetricDimensions, 0, 0, () => TargetTrackingMetricDataQueries]
+];
+var DeleteScalingPolicyRequest$ = [3, n0, _DSPR,
+    0,
+    [_PN, _SN, _RI, _SD],
+    [0, 0, 0, 0], 4
+];
+var DeleteScalingPolicyResponse$ = [3, n0, _DSPRe,
+    0,
+    [],
+    []
+];
+var DeleteScheduledActionRequest$ = [3, n0, _DSAR,
+    0,
+    [_SN, _SAN, _RI, _SD],
+    [0, 0, 0, 0], 4
+];
+var DeleteScheduledActionResponse$ = [3, n0, _DSARe,
+    0,
+    [],
+    []
+];
+var DeregisterScalableTargetRequest$ = [3, n0, _DSTR,
+    0,
+    [_SN, _RI, _SD],
+    [0, 0, 0], 3
+];
+var DeregisterScalableTargetResponse$ = [3, n0, _DSTRe,
+    0,
+    [],
+    []
+];
+var DescribeScalableTargetsRequest$ = [3, n0, _DSTRes,
+    0,
+    [_SN, _RIe, _SD, _MR, _NT],
+    [0, 64 | 0, 0, 1, 0], 1
+];
+var DescribeScalableTargetsResponse$ = [3, n0, _DSTResc,
+    0,
+    [_ST, _NT],
+    [() => ScalableTargets, 0]
+];
+var DescribeScalingActivitiesRequest$ = [3, n0, _DSARes,
+    0,
+    [_SN, _RI, _SD, _MR, _NT, _INSA],
+    [0, 0, 0, 1, 0, 2], 1
+];
+var DescribeScalingActivitiesResponse$ = [3, n0, _DSAResc,
+    0,
+    [_SA, _NT],
+    [() => ScalingActivities, 0]
+];
+var DescribeScalingPoliciesRequest$ = [3, n0, _DSPRes,
+    0,
+    [_SN, _PNo, _RI, _SD, _MR, _NT],
+    [0, 64 | 0, 0, 0, 1, 0], 1
+];
+var DescribeScalingPoliciesResponse$ = [3, n0, _DSPResc,
+    0,
+    [_SP, _NT],
+    [() => ScalingPolicies, 0]
+];
+var DescribeScheduledActionsRequest$ = [3, n0, _DSARescr,
+    0,
+    [_SN, _SANc, _RI, _SD, _MR, _NT],
+    [0, 64 | 0, 0, 0, 1, 0], 1
+];
+var DescribeScheduledActionsResponse$ = [3, n0, _DSARescri,
+    0,
+    [_SAc, _NT],
+    [() => ScheduledActions, 0]
+];
+var GetPredictiveScalingForecastRequest$ = [3, n0, _GPSFR,
+    0,
+    [_SN, _RI, _SD, _PN, _STt, _ET],
+    [0, 0, 0, 0, 4, 4], 6
+];
+var GetPredictiveScalingForecastResponse$ = [3, n0, _GPSFRe,
+    0,
+    [_LF, _CF, _UT],
+    [() => LoadForecasts, () => CapacityForecast$, 4]
+];
+var ListTagsForResourceRequest$ = [3, n0, _LTFRR,
+    0,
+    [_RARN],
+    [0], 1
+];
+var ListTagsForResourceResponse$ = [3, n0, _LTFRRi,
+    0,
+    [_Ta],
+    [128 | 0]
+];
+var LoadForecast$ = [3, n0, _LF,
+    0,
+    [_T, _V, _MS],
+    [64 | 4, 64 | 1, () => PredictiveScalingMetricSpecification$], 3
+];
+var MetricDimension$ = [3, n0, _MD,
+    0,
+    [_Na, _Va],
+    [0, 0], 2
+];
+var NotScaledReason$ = [3, n0, _NSR,
+    0,
+    [_C, _MC, _MCi, _CC],
+    [0, 1, 1, 1], 1
+];
+var PredefinedMetricSpecification$ = [3, n0, _PMS,
+    0,
+    [_PMT, _RL],
+    [0, 0], 1
+];
+var PredictiveScalingCustomizedMetricSpecification$ = [3, n0, _PSCMS,
+    0,
+    [_MDQ],
+    [() => PredictiveScalingMetricDataQueries], 1
+];
+var PredictiveScalingMetric$ = [3, n0, _PSM,
+    0,
+    [_D, _MN, _N],
+    [() => PredictiveScalingMetricDimensions, 0, 0]
+];
+var PredictiveScalingMetricDataQuery$ = [3, n0, _PSMDQ,
+    0,
+    [_I, _E, _MSe, _L, _RD],
+    [0, 0, () => PredictiveScalingMetricStat$, 0, 2], 1
+];
+var PredictiveScalingMetricDimension$ = [3, n0, _PSMD,
+    0,
+    [_Na, _Va],
+    [0, 0], 2
+];
+var PredictiveScalingMetricSpecification$ = [3, n0, _PSMS,
+    0,
+    [_TV, _PMPS, _PSMSr, _PLMS, _CSMS, _CLMS, _CCMS],
+    [1, () => PredictiveScalingPredefinedMetricPairSpecification$, () => PredictiveScalingPredefinedScalingMetricSpecification$, () => PredictiveScalingPredefinedLoadMetricSpecification$, () => PredictiveScalingCustomizedMetricSpecification$, () => PredictiveScalingCustomizedMetricSpecification$, () => PredictiveScalingCustomizedMetricSpecification$], 1
+];
+var PredictiveScalingMetricStat$ = [3, n0, _PSMSre,
+    0,
+    [_Met, _St, _U],
+    [() => PredictiveScalingMetric$, 0, 0], 2
+];
+var PredictiveScalingPolicyConfiguration$ = [3, n0, _PSPC,
+    0,
+    [_MSet, _Mo, _SBT, _MCBB, _MCB],
+    [() => PredictiveScalingMetricSpecifications, 0, 1, 0, 1], 1
+];
+var PredictiveScalingPredefinedLoadMetricSpecification$ = [3, n0, _PSPLMS,
+    0,
+    [_PMT, _RL],
+    [0, 0], 1
+];
+var PredictiveScalingPredefinedMetricPairSpecification$ = [3, n0, _PSPMPS,
+    0,
+    [_PMT, _RL],
+    [0, 0], 1
+];
+var PredictiveScalingPredefinedScalingMetricSpecification$ = [3, n0, _PSPSMS,
+    0,
+    [_PMT, _RL],
+    [0, 0], 1
+];
+var PutScalingPolicyRequest$ = [3, n0, _PSPR,
+    0,
+    [_PN, _SN, _RI, _SD, _PT, _SSPC, _TTSPC, _PSPC],
+    [0, 0, 0, 0, 0, () => StepScalingPolicyConfiguration$, () => TargetTrackingScalingPolicyConfiguration$, () => PredictiveScalingPolicyConfiguration$], 4
+];
+var PutScalingPolicyResponse$ = [3, n0, _PSPRu,
+    0,
+    [_PARN, _Al],
+    [0, () => Alarms], 1
+];
+var PutScheduledActionRequest$ = [3, n0, _PSAR,
+    0,
+    [_SN, _SAN, _RI, _SD, _Sc, _Ti, _STt, _ET, _STA],
+    [0, 0, 0, 0, 0, 0, 4, 4, () => ScalableTargetAction$], 4
+];
+var PutScheduledActionResponse$ = [3, n0, _PSARu,
+    0,
+    [],
+    []
+];
+var RegisterScalableTargetRequest$ = [3, n0, _RSTR,
+    0,
+    [_SN, _RI, _SD, _MCi, _MC, _RARNo, _SS, _Ta],
+    [0, 0, 0, 1, 1, 0, () => SuspendedState$, 128 | 0], 3
+];
+var RegisterScalableTargetResponse$ = [3, n0, _RSTRe,
+    0,
+    [_STARN],
+    [0]
+];
+var ScalableTarget$ = [3, n0, _STc,
+    0,
+    [_SN, _RI, _SD, _MCi, _MC, _RARNo, _CT, _PC, _SS, _STARN],
+    [0, 0, 0, 1, 1, 0, 4, 1, () => SuspendedState$, 0], 7
+];
+var ScalableTargetAction$ = [3, n0, _STA,
+    0,
+    [_MCi, _MC],
+    [1, 1]
+];
+var ScalingActivity$ = [3, n0, _SAca,
+    0,
+    [_AI, _SN, _RI, _SD, _De, _Ca, _STt, _SC, _ET, _SM, _Det, _NSRo],
+    [0, 0, 0, 0, 0, 0, 4, 0, 4, 0, 0, () => NotScaledReasons], 8
+];
+var ScalingPolicy$ = [3, n0, _SPc,
+    0,
+    [_PARN, _PN, _SN, _RI, _SD, _PT, _CT, _SSPC, _TTSPC, _PSPC, _Al],
+    [0, 0, 0, 0, 0, 0, 4, () => StepScalingPolicyConfiguration$, () => TargetTrackingScalingPolicyConfiguration$, () => PredictiveScalingPolicyConfiguration$, () => Alarms], 7
+];
+var ScheduledAction$ = [3, n0, _SAch,
+    0,
+    [_SAN, _SAARN, _SN, _Sc, _RI, _CT, _Ti, _SD, _STt, _ET, _STA],
+    [0, 0, 0, 0, 0, 4, 0, 0, 4, 4, () => ScalableTargetAction$], 6
+];
+var StepAdjustment$ = [3, n0, _SAt,
+    0,
+    [_SAcal, _MILB, _MIUB],
+    [1, 1, 1], 1
+];
+var StepScalingPolicyConfiguration$ = [3, n0, _SSPC,
+    0,
+    [_AT, _SAte, _MAM, _Co, _MAT],
+    [0, () => StepAdjustments, 1, 1, 0]
+];
+var SuspendedState$ = [3, n0, _SS,
+    0,
+    [_DSIS, _DSOS, _SSS],
+    [2, 2, 2]
+];
+var TagResourceRequest$ = [3, n0, _TRR,
+    0,
+    [_RARN, _Ta],
+    [0, 128 | 0], 2
+];
+var TagResourceResponse$ = [3, n0, _TRRa,
+    0,
+    [],
+    []
+];
+var TargetTrackingMetric$ = [3, n0, _TTM,
+    0,
+    [_D, _MN, _N],
+    [() => TargetTrackingMetricDimensions, 0, 0]
+];
+var TargetTrackingMetricDataQuery$ = [3, n0, _TTMDQ,
+    0,
+    [_I, _E, _L, _MSe, _RD],
+    [0, 0, 0, () => TargetTrackingMetricStat$, 2], 1
+];
+var TargetTrackingMetricDimension$ = [3, n0, _TTMD,
+    0,
+    [_Na, _Va],
+    [0, 0], 2
+];
+var TargetTrackingMetricStat$ = [3, n0, _TTMS,
+    0,
+    [_Met, _St, _U],
+    [() => TargetTrackingMetric$, 0, 0], 2
+];
+var TargetTrackingScalingPolicyConfiguration$ = [3, n0, _TTSPC,
+    0,
+    [_TV, _PMS, _CMS, _SOC, _SIC, _DSI],
+    [1, () => PredefinedMetricSpecification$, () => CustomizedMetricSpecification$, 1, 1, 2], 1
+];
+var UntagResourceRequest$ = [3, n0, _URR,
+    0,
+    [_RARN, _TK],
+    [0, 64 | 0], 2
+];
+var UntagResourceResponse$ = [3, n0, _URRn,
+    0,
+    [],
+    []
+];
+var Alarms = [1, n0, _Al,
+    0, () => Alarm$
+];
+var LoadForecasts = [1, n0, _LFo,
+    0, () => LoadForecast$
+];
+var MetricDimensions = [1, n0, _MDe,
+    0, () => MetricDimension$
+];
+var NotScaledReasons = [1, n0, _NSRo,
+    0, () => NotScaledReason$
+];
+var PredictiveScalingMetricDataQueries = [1, n0, _PSMDQr,
+    0, () => PredictiveScalingMetricDataQuery$
+];
+var PredictiveScalingMetricDimensions = [1, n0, _PSMDr,
+    0, () => PredictiveScalingMetricDimension$
+];
+var PredictiveScalingMetricSpecifications = [1, n0, _PSMSred,
+    0, () => PredictiveScalingMetricSpecification$
+];
+var ScalableTargets = [1, n0, _ST,
+    0, () => ScalableTarget$
+];
+var ScalingActivities = [1, n0, _SA,
+    0, () => ScalingActivity$
+];
+var ScalingPolicies = [1, n0, _SP,
+    0, () => ScalingPolicy$
+];
+var ScheduledActions = [1, n0, _SAc,
+    0, () => ScheduledAction$
+];
+var StepAdjustments = [1, n0, _SAte,
+    0, () => StepAdjustment$
+];
+var TargetTrackingMetricDataQueries = [1, n0, _TTMDQa,
+    0, () => TargetTrackingMetricDataQuery$
+];
+var TargetTrackingMetricDimensions = [1, n0, _TTMDa,
+    0, () => TargetTrackingMetricDimension$
+];
+var DeleteScalingPolicy$ = [9, n0, _DSP,
+    0, () => DeleteScalingPolicyRequest$, () => DeleteScalingPolicyResponse$
+];
+var DeleteScheduledAction$ = [9, n0, _DSA,
+    0, () => DeleteScheduledActionRequest$, () => DeleteScheduledActionResponse$
+];
+var DeregisterScalableTarget$ = [9, n0, _DST,
+    0, () => DeregisterScalableTargetRequest$, () => DeregisterScalableTargetResponse$
+];
+var DescribeScalableTargets$ = [9, n0, _DSTe,
+    0, () => DescribeScalableTargetsRequest$, () => DescribeScalableTargetsResponse$
+];
+var DescribeScalingActivities$ = [9, n0, _DSAe,
+    0, () => DescribeScalingActivitiesRequest$, () => DescribeScalingActivitiesResponse$
+];
+var DescribeScalingPolicies$ = [9, n0, _DSPe,
+    0, () => DescribeScalingPoliciesRequest$, () => DescribeScalingPoliciesResponse$
+];
+var DescribeScheduledActions$ = [9, n0, _DSAes,
+    0, () => DescribeScheduledActionsRequest$, () => DescribeScheduledActionsResponse$
+];
+var GetPredictiveScalingForecast$ = [9, n0, _GPSF,
+    0, () => GetPredictiveScalingForecastRequest$, () => GetPredictiveScalingForecastResponse$
+];
+var ListTagsForResource$ = [9, n0, _LTFR,
+    0, () => ListTagsForResourceRequest$, () => ListTagsForResourceResponse$
+];
+var PutScalingPolicy$ = [9, n0, _PSP,
+    0, () => PutScalingPolicyRequest$, () => PutScalingPolicyResponse$
+];
+var PutScheduledAction$ = [9, n0, _PSA,
+    0, () => PutScheduledActionRequest$, () => PutScheduledActionResponse$
+];
+var RegisterScalableTarget$ = [9, n0, _RST,
+    0, () => RegisterScalableTargetRequest$, () => RegisterScalableTargetResponse$
+];
+var TagResource$ = [9, n0, _TR,
+    0, () => TagResourceRequest$, () => TagResourceResponse$
+];
+var UntagResource$ = [9, n0, _UR,
+    0, () => UntagResourceRequest$, () => UntagResourceResponse$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2016-02-06",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultApplicationAutoScalingHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.applicationautoscaling",
+            errorTypeRegistries,
+            version: "2016-02-06",
+            serviceTarget: "AnyScaleFrontendService",
+        },
+        serviceId: config?.serviceId ?? "Application Auto Scaling",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class ApplicationAutoScalingClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultApplicationAutoScalingHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "AnyScaleFrontendService", "ApplicationAutoScalingClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class DeleteScalingPolicyCommand extends command(_ep0, _mw0, "DeleteScalingPolicy", DeleteScalingPolicy$) {
+}
+
+class DeleteScheduledActionCommand extends command(_ep0, _mw0, "DeleteScheduledAction", DeleteScheduledAction$) {
+}
+
+class DeregisterScalableTargetCommand extends command(_ep0, _mw0, "DeregisterScalableTarget", DeregisterScalableTarget$) {
+}
+
+class DescribeScalableTargetsCommand extends command(_ep0, _mw0, "DescribeScalableTargets", DescribeScalableTargets$) {
+}
+
+class DescribeScalingActivitiesCommand extends command(_ep0, _mw0, "DescribeScalingActivities", DescribeScalingActivities$) {
+}
+
+class DescribeScalingPoliciesCommand extends command(_ep0, _mw0, "DescribeScalingPolicies", DescribeScalingPolicies$) {
+}
+
+class DescribeScheduledActionsCommand extends command(_ep0, _mw0, "DescribeScheduledActions", DescribeScheduledActions$) {
+}
+
+class GetPredictiveScalingForecastCommand extends command(_ep0, _mw0, "GetPredictiveScalingForecast", GetPredictiveScalingForecast$) {
+}
+
+class ListTagsForResourceCommand extends command(_ep0, _mw0, "ListTagsForResource", ListTagsForResource$) {
+}
+
+class PutScalingPolicyCommand extends command(_ep0, _mw0, "PutScalingPolicy", PutScalingPolicy$) {
+}
+
+class PutScheduledActionCommand extends command(_ep0, _mw0, "PutScheduledAction", PutScheduledAction$) {
+}
+
+class RegisterScalableTargetCommand extends command(_ep0, _mw0, "RegisterScalableTarget", RegisterScalableTarget$) {
+}
+
+class TagResourceCommand extends command(_ep0, _mw0, "TagResource", TagResource$) {
+}
+
+class UntagResourceCommand extends command(_ep0, _mw0, "UntagResource", UntagResource$) {
+}
+
+const paginateDescribeScalableTargets = createPaginator(ApplicationAutoScalingClient, DescribeScalableTargetsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateDescribeScalingActivities = createPaginator(ApplicationAutoScalingClient, DescribeScalingActivitiesCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateDescribeScalingPolicies = createPaginator(ApplicationAutoScalingClient, DescribeScalingPoliciesCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateDescribeScheduledActions = createPaginator(ApplicationAutoScalingClient, DescribeScheduledActionsCommand, "NextToken", "NextToken", "MaxResults");
+
+const commands = {
+    DeleteScalingPolicyCommand,
+    DeleteScheduledActionCommand,
+    DeregisterScalableTargetCommand,
+    DescribeScalableTargetsCommand,
+    DescribeScalingActivitiesCommand,
+    DescribeScalingPoliciesCommand,
+    DescribeScheduledActionsCommand,
+    GetPredictiveScalingForecastCommand,
+    ListTagsForResourceCommand,
+    PutScalingPolicyCommand,
+    PutScheduledActionCommand,
+    RegisterScalableTargetCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
+};
+const paginators = {
+    paginateDescribeScalableTargets,
+    paginateDescribeScalingActivities,
+    paginateDescribeScalingPolicies,
+    paginateDescribeScheduledActions,
+};
+class ApplicationAutoScaling extends ApplicationAutoScalingClient {
+}
+createAggregatedClient(commands, ApplicationAutoScaling, { paginators });
+
+const AdjustmentType = {
+    ChangeInCapacity: "ChangeInCapacity",
+    ExactCapacity: "ExactCapacity",
+    PercentChangeInCapacity: "PercentChangeInCapacity",
+};
+const ScalableDimension = {
+    AppstreamFleetDesiredCapacity: "appstream:fleet:DesiredCapacity",
+    CassandraTableReadCapacityUnits: "cassandra:table:ReadCapacityUnits",
+    CassandraTableWriteCapacityUnits: "cassandra:table:WriteCapacityUnits",
+    ComprehendDocClassifierEndpointInferenceUnits: "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
+    ComprehendEntityRecognizerEndpointInferenceUnits: "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
+    CustomResourceScalableDimension: "custom-resource:ResourceType:Property",
+    DynamoDBIndexReadCapacityUnits: "dynamodb:index:ReadCapacityUnits",
+    DynamoDBIndexWriteCapacityUnits: "dynamodb:index:WriteCapacityUnits",
+    DynamoDBTableReadCapacityUnits: "dynamodb:table:ReadCapacityUnits",
+    DynamoDBTableWriteCapacityUnits: "dynamodb:table:WriteCapacityUnits",
+    EC2SpotFleetRequestTargetCapacity: "ec2:spot-fleet-request:TargetCapacity",
+    ECSServiceDesiredCount: "ecs:service:DesiredCount",
+    EMRInstanceGroupInstanceCount: "elasticmapreduce:instancegroup:InstanceCount",
+    ElastiCacheCacheClusterNodes: "elasticache:cache-cluster:Nodes",
+    ElastiCacheReplicationGroupNodeGroups: "elasticache:replication-group:NodeGroups",
+    ElastiCacheReplicationGroupReplicas: "elasticache:replication-group:Replicas",
+    KafkaBrokerStorageVolumeSize: "kafka:broker-storage:VolumeSize",
+    LambdaFunctionProvisionedConcurrency: "lambda:function:ProvisionedConcurrency",
+    NeptuneClusterReadReplicaCount: "neptune:cluster:ReadReplicaCount",
+    RDSClusterReadReplicaCount: "rds:cluster:ReadReplicaCount",
+    SageMakerInferenceComponentDesiredCopyCount: "sagemaker:inference-component:DesiredCopyCount",
+    SageMakerVariantDesiredInstanceCount: "sagemaker:variant:DesiredInstanceCount",
+    SageMakerVariantDesiredProvisionedConcurrency: "sagemaker:variant:DesiredProvisionedConcurrency",
+    WorkSpacesWorkSpacesPoolDesiredUserSessions: "workspaces:workspacespool:DesiredUserSessions",
+};
+const ServiceNamespace = {
+    APPSTREAM: "appstream",
+    CASSANDRA: "cassandra",
+    COMPREHEND: "comprehend",
+    CUSTOM_RESOURCE: "custom-resource",
+    DYNAMODB: "dynamodb",
+    EC2: "ec2",
+    ECS: "ecs",
+    ELASTICACHE: "elasticache",
+    EMR: "elasticmapreduce",
+    KAFKA: "kafka",
+    LAMBDA: "lambda",
+    NEPTUNE: "neptune",
+    RDS: "rds",
+    SAGEMAKER: "sagemaker",
+    WORKSPACES: "workspaces",
+};
+const ScalingActivityStatusCode = {
+    Failed: "Failed",
+    InProgress: "InProgress",
+    Overridden: "Overridden",
+    Pending: "Pending",
+    Successful: "Successful",
+    Unfulfilled: "Unfulfilled",
+};
+const PolicyType = {
+    PredictiveScaling: "PredictiveScaling",
+    StepScaling: "StepScaling",
+    TargetTrackingScaling: "TargetTrackingScaling",
+};
+const PredictiveScalingMaxCapacityBreachBehavior = {
+    HonorMaxCapacity: "HonorMaxCapacity",
+    IncreaseMaxCapacity: "IncreaseMaxCapacity",
+};
+const PredictiveScalingMode = {
+    ForecastAndScale: "ForecastAndScale",
+    ForecastOnly: "ForecastOnly",
+};
+const MetricAggregationType = {
+    Average: "Average",
+    Maximum: "Maximum",
+    Minimum: "Minimum",
+};
+const MetricStatistic = {
+    Average: "Average",
+    Maximum: "Maximum",
+    Minimum: "Minimum",
+    SampleCount: "SampleCount",
+    Sum: "Sum",
+};
+const MetricType = {
+    ALBRequestCountPerTarget: "ALBRequestCountPerTarget",
+    AppStreamAverageCapacityUtilization: "AppStreamAverageCapacityUtilization",
+    CassandraReadCapacityUtilization: "CassandraReadCapacityUtilization",
+    CassandraWriteCapacityUtilization: "CassandraWriteCapacityUtilization",
+    ComprehendInferenceUtilization: "ComprehendInferenceUtilization",
+    DynamoDBReadCapacityUtilization: "DynamoDBReadCapacityUtilization",
+    DynamoDBWriteCapacityUtilization: "DynamoDBWriteCapacityUtilization",
+    EC2SpotFleetRequestAverageCPUUtilization: "EC2SpotFleetRequestAverageCPUUtilization",
+    EC2SpotFleetRequestAverageNetworkIn: "EC2SpotFleetRequestAverageNetworkIn",
+    EC2SpotFleetRequestAverageNetworkOut: "EC2SpotFleetRequestAverageNetworkOut",
+    ECSServiceAverageCPUUtilization: "ECSServiceAverageCPUUtilization",
+    ECSServiceAverageCPUUtilizationHighResolution: "ECSServiceAverageCPUUtilizationHighResolution",
+    ECSServiceAverageMemoryUtilization: "ECSServiceAverageMemoryUtilization",
+    ECSServiceAverageMemoryUtilizationHighResolution: "ECSServiceAverageMemoryUtilizationHighResolution",
+    ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage: "ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage",
+    ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage: "ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage",
+    ElastiCacheDatabaseMemoryUsagePercentage: "ElastiCacheDatabaseMemoryUsagePercentage",
+    ElastiCacheEngineCPUUtilization: "ElastiCacheEngineCPUUtilization",
+    ElastiCachePrimaryEngineCPUUtilization: "ElastiCachePrimaryEngineCPUUtilization",
+    ElastiCacheReplicaEngineCPUUtilization: "ElastiCacheReplicaEngineCPUUtilization",
+    KafkaBrokerStorageUtilization: "KafkaBrokerStorageUtilization",
+    LambdaProvisionedConcurrencyUtilization: "LambdaProvisionedConcurrencyUtilization",
+    NeptuneReaderAverageCPUUtilization: "NeptuneReaderAverageCPUUtilization",
+    RDSReaderAverageCPUUtilization: "RDSReaderAverageCPUUtilization",
+    RDSReaderAverageDatabaseConnections: "RDSReaderAverageDatabaseConnections",
+    SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution: "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
+    SageMakerInferenceComponentInvocationsPerCopy: "SageMakerInferenceComponentInvocationsPerCopy",
+    SageMakerVariantConcurrentRequestsPerModelHighResolution: "SageMakerVariantConcurrentRequestsPerModelHighResolution",
+    SageMakerVariantInvocationsPerInstance: "SageMakerVariantInvocationsPerInstance",
+    SageMakerVariantProvisionedConcurrencyUtilization: "SageMakerVariantProvisionedConcurrencyUtilization",
+    WorkSpacesAverageUserSessionsCapacityUtilization: "WorkSpacesAverageUserSessionsCapacityUtilization",
+};
+
+__webpack_unused_export__ = AdjustmentType;
+__webpack_unused_export__ = Alarm$;
+__webpack_unused_export__ = ApplicationAutoScaling;
+exports.ApplicationAutoScalingClient = ApplicationAutoScalingClient;
+__webpack_unused_export__ = ApplicationAutoScalingServiceException;
+__webpack_unused_export__ = ApplicationAutoScalingServiceException$;
+__webpack_unused_export__ = CapacityForecast$;
+__webpack_unused_export__ = ConcurrentUpdateException;
+__webpack_unused_export__ = ConcurrentUpdateException$;
+__webpack_unused_export__ = CustomizedMetricSpecification$;
+__webpack_unused_export__ = DeleteScalingPolicy$;
+__webpack_unused_export__ = DeleteScalingPolicyCommand;
+__webpack_unused_export__ = DeleteScalingPolicyRequest$;
+__webpack_unused_export__ = DeleteScalingPolicyResponse$;
+__webpack_unused_export__ = DeleteScheduledAction$;
+__webpack_unused_export__ = DeleteScheduledActionCommand;
+__webpack_unused_export__ = DeleteScheduledActionRequest$;
+__webpack_unused_export__ = DeleteScheduledActionResponse$;
+__webpack_unused_export__ = DeregisterScalableTarget$;
+__webpack_unused_export__ = DeregisterScalableTargetCommand;
+__webpack_unused_export__ = DeregisterScalableTargetRequest$;
+__webpack_unused_export__ = DeregisterScalableTargetResponse$;
+__webpack_unused_export__ = DescribeScalableTargets$;
+exports.sH = DescribeScalableTargetsCommand;
+__webpack_unused_export__ = DescribeScalableTargetsRequest$;
+__webpack_unused_export__ = DescribeScalableTargetsResponse$;
+__webpack_unused_export__ = DescribeScalingActivities$;
+__webpack_unused_export__ = DescribeScalingActivitiesCommand;
+__webpack_unused_export__ = DescribeScalingActivitiesRequest$;
+__webpack_unused_export__ = DescribeScalingActivitiesResponse$;
+__webpack_unused_export__ = DescribeScalingPolicies$;
+__webpack_unused_export__ = DescribeScalingPoliciesCommand;
+__webpack_unused_export__ = DescribeScalingPoliciesRequest$;
+__webpack_unused_export__ = DescribeScalingPoliciesResponse$;
+__webpack_unused_export__ = DescribeScheduledActions$;
+__webpack_unused_export__ = DescribeScheduledActionsCommand;
+__webpack_unused_export__ = DescribeScheduledActionsRequest$;
+__webpack_unused_export__ = DescribeScheduledActionsResponse$;
+__webpack_unused_export__ = FailedResourceAccessException;
+__webpack_unused_export__ = FailedResourceAccessException$;
+__webpack_unused_export__ = GetPredictiveScalingForecast$;
+__webpack_unused_export__ = GetPredictiveScalingForecastCommand;
+__webpack_unused_export__ = GetPredictiveScalingForecastRequest$;
+__webpack_unused_export__ = GetPredictiveScalingForecastResponse$;
+__webpack_unused_export__ = InternalServiceException;
+__webpack_unused_export__ = InternalServiceException$;
+__webpack_unused_export__ = InvalidNextTokenException;
+__webpack_unused_export__ = InvalidNextTokenException$;
+__webpack_unused_export__ = LimitExceededException;
+__webpack_unused_export__ = LimitExceededException$;
+__webpack_unused_export__ = ListTagsForResource$;
+__webpack_unused_export__ = ListTagsForResourceCommand;
+__webpack_unused_export__ = ListTagsForResourceRequest$;
+__webpack_unused_export__ = ListTagsForResourceResponse$;
+__webpack_unused_export__ = LoadForecast$;
+__webpack_unused_export__ = MetricAggregationType;
+__webpack_unused_export__ = MetricDimension$;
+__webpack_unused_export__ = MetricStatistic;
+__webpack_unused_export__ = MetricType;
+__webpack_unused_export__ = NotScaledReason$;
+__webpack_unused_export__ = ObjectNotFoundException;
+__webpack_unused_export__ = ObjectNotFoundException$;
+__webpack_unused_export__ = PolicyType;
+__webpack_unused_export__ = PredefinedMetricSpecification$;
+__webpack_unused_export__ = PredictiveScalingCustomizedMetricSpecification$;
+__webpack_unused_export__ = PredictiveScalingMaxCapacityBreachBehavior;
+__webpack_unused_export__ = PredictiveScalingMetric$;
+__webpack_unused_export__ = PredictiveScalingMetricDataQuery$;
+__webpack_unused_export__ = PredictiveScalingMetricDimension$;
+__webpack_unused_export__ = PredictiveScalingMetricSpecification$;
+__webpack_unused_export__ = PredictiveScalingMetricStat$;
+__webpack_unused_export__ = PredictiveScalingMode;
+__webpack_unused_export__ = PredictiveScalingPolicyConfiguration$;
+__webpack_unused_export__ = PredictiveScalingPredefinedLoadMetricSpecification$;
+__webpack_unused_export__ = PredictiveScalingPredefinedMetricPairSpecification$;
+__webpack_unused_export__ = PredictiveScalingPredefinedScalingMetricSpecification$;
+__webpack_unused_export__ = PutScalingPolicy$;
+__webpack_unused_export__ = PutScalingPolicyCommand;
+__webpack_unused_export__ = PutScalingPolicyRequest$;
+__webpack_unused_export__ = PutScalingPolicyResponse$;
+__webpack_unused_export__ = PutScheduledAction$;
+__webpack_unused_export__ = PutScheduledActionCommand;
+__webpack_unused_export__ = PutScheduledActionRequest$;
+__webpack_unused_export__ = PutScheduledActionResponse$;
+__webpack_unused_export__ = RegisterScalableTarget$;
+exports.Jr = RegisterScalableTargetCommand;
+__webpack_unused_export__ = RegisterScalableTargetRequest$;
+__webpack_unused_export__ = RegisterScalableTargetResponse$;
+__webpack_unused_export__ = ResourceNotFoundException;
+__webpack_unused_export__ = ResourceNotFoundException$;
+__webpack_unused_export__ = ScalableDimension;
+__webpack_unused_export__ = ScalableTarget$;
+__webpack_unused_export__ = ScalableTargetAction$;
+__webpack_unused_export__ = ScalingActivity$;
+__webpack_unused_export__ = ScalingActivityStatusCode;
+__webpack_unused_export__ = ScalingPolicy$;
+__webpack_unused_export__ = ScheduledAction$;
+__webpack_unused_export__ = ServiceNamespace;
+__webpack_unused_export__ = StepAdjustment$;
+__webpack_unused_export__ = StepScalingPolicyConfiguration$;
+__webpack_unused_export__ = SuspendedState$;
+__webpack_unused_export__ = TagResource$;
+__webpack_unused_export__ = TagResourceCommand;
+__webpack_unused_export__ = TagResourceRequest$;
+__webpack_unused_export__ = TagResourceResponse$;
+__webpack_unused_export__ = TargetTrackingMetric$;
+__webpack_unused_export__ = TargetTrackingMetricDataQuery$;
+__webpack_unused_export__ = TargetTrackingMetricDimension$;
+__webpack_unused_export__ = TargetTrackingMetricStat$;
+__webpack_unused_export__ = TargetTrackingScalingPolicyConfiguration$;
+__webpack_unused_export__ = TooManyTagsException;
+__webpack_unused_export__ = TooManyTagsException$;
+__webpack_unused_export__ = UntagResource$;
+__webpack_unused_export__ = UntagResourceCommand;
+__webpack_unused_export__ = UntagResourceRequest$;
+__webpack_unused_export__ = UntagResourceResponse$;
+__webpack_unused_export__ = ValidationException;
+__webpack_unused_export__ = ValidationException$;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = paginateDescribeScalableTargets;
+__webpack_unused_export__ = paginateDescribeScalingActivities;
+__webpack_unused_export__ = paginateDescribeScalingPolicies;
+__webpack_unused_export__ = paginateDescribeScheduledActions;
+
+
+/***/ }),
+
 /***/ 4085:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -10593,7 +11964,7 @@ __webpack_unused_export__ = DescribeTaskSetsCommand;
 __webpack_unused_export__ = DescribeTaskSetsRequest$;
 __webpack_unused_export__ = DescribeTaskSetsResponse$;
 __webpack_unused_export__ = DescribeTasks$;
-__webpack_unused_export__ = DescribeTasksCommand;
+exports.z8X = DescribeTasksCommand;
 __webpack_unused_export__ = DescribeTasksRequest$;
 __webpack_unused_export__ = DescribeTasksResponse$;
 __webpack_unused_export__ = DesiredStatus;
@@ -10780,7 +12151,7 @@ __webpack_unused_export__ = ListTaskDefinitionsCommand;
 __webpack_unused_export__ = ListTaskDefinitionsRequest$;
 __webpack_unused_export__ = ListTaskDefinitionsResponse$;
 __webpack_unused_export__ = ListTasks$;
-__webpack_unused_export__ = ListTasksCommand;
+exports.MYg = ListTasksCommand;
 __webpack_unused_export__ = ListTasksRequest$;
 __webpack_unused_export__ = ListTasksResponse$;
 __webpack_unused_export__ = LoadBalancer$;
@@ -67526,6 +68897,117 @@ module.exports = {
 
 /***/ }),
 
+/***/ 8564:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GZ: () => (/* binding */ parseArnOf),
+/* harmony export */   Ju: () => (/* binding */ FAMILY),
+/* harmony export */   Lw: () => (/* binding */ parseArn),
+/* harmony export */   zz: () => (/* binding */ isApplication)
+/* harmony export */ });
+/**
+ * The one place that reads ARNs. Every ARN the action accepts or meets: ALB listeners, listener
+ * rules, target groups and load balancers (elasticloadbalancing), and ECS clusters, services and
+ * task definitions, each with its partition, region and account.
+ *
+ * Formats from the Service Authorization Reference ("Resource types defined by Elastic Load
+ * Balancing V2" and "... by Amazon Elastic Container Service",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html
+ * and list_amazonelasticcontainerservice.html). A service ARN has two forms: the short
+ * `service/<name>` of services created before 2021 and the long `service/<cluster>/<name>` (ECS
+ * Developer Guide, "Migrate an Amazon ECS short service ARN to a long ARN").
+ */
+const HEAD = /^arn:(aws[a-z-]*):(elasticloadbalancing|ecs):([a-z0-9-]+):(\d{12}):(.+)$/;
+const SEGMENT = '[^/\\s:]+';
+const BALANCER = `((?:app|net|gwy)/${SEGMENT}/${SEGMENT})`;
+/** Task definition families: letters, digits, hyphens and underscores, up to 255. */
+const FAMILY = '[A-Za-z0-9_-]{1,255}';
+/** One resource pattern per kind; the groups feed `build`. */
+const FORMS = [
+    {
+        service: 'elasticloadbalancing',
+        kind: 'listener-rule',
+        pattern: new RegExp(`^listener-rule/${BALANCER}/(${SEGMENT})/${SEGMENT}$`)
+    },
+    {
+        service: 'elasticloadbalancing',
+        kind: 'listener',
+        pattern: new RegExp(`^listener/${BALANCER}/(${SEGMENT})$`)
+    },
+    {
+        service: 'elasticloadbalancing',
+        kind: 'load-balancer',
+        pattern: new RegExp(`^loadbalancer/${BALANCER}$`)
+    },
+    {
+        service: 'elasticloadbalancing',
+        kind: 'target-group',
+        pattern: new RegExp(`^targetgroup/(${SEGMENT})/${SEGMENT}$`)
+    },
+    { service: 'ecs', kind: 'cluster', pattern: new RegExp(`^cluster/(${SEGMENT})$`) },
+    {
+        service: 'ecs',
+        kind: 'service',
+        pattern: new RegExp(`^service/(?:(${SEGMENT})/)?(${SEGMENT})$`)
+    },
+    {
+        service: 'ecs',
+        kind: 'task-definition',
+        pattern: new RegExp(`^task-definition/(${FAMILY}):(\\d+)$`)
+    }
+];
+/** Takes an ARN apart; `undefined` for anything that is not one of the forms above. */
+function parseArn(text) {
+    const head = HEAD.exec(text);
+    if (!head)
+        return undefined;
+    const [, partition, service, region, account, resource] = head;
+    for (const form of FORMS) {
+        if (form.service !== service)
+            continue;
+        const m = form.pattern.exec(resource);
+        if (m)
+            return build({ arn: text, kind: form.kind, partition, region, account, resource }, m);
+    }
+    return undefined;
+}
+/** `text` parsed, when it is one of `kinds`; `undefined` otherwise. */
+function parseArnOf(text, kinds) {
+    const arn = parseArn(text);
+    return arn && kinds.includes(arn.kind) ? arn : undefined;
+}
+/** Whether a load balancer, listener or rule ARN belongs to an Application Load Balancer. */
+function isApplication(arn) {
+    return arn.loadBalancer?.startsWith('app/') ?? false;
+}
+function build(base, m) {
+    const prefix = `arn:${base.partition}:elasticloadbalancing:${base.region}:${base.account}`;
+    const balancerName = (lb) => lb.split('/')[1];
+    switch (base.kind) {
+        case 'listener-rule':
+            return {
+                ...base,
+                name: balancerName(m[1]),
+                loadBalancer: m[1],
+                listener: `${prefix}:listener/${m[1]}/${m[2]}`
+            };
+        case 'listener':
+            return { ...base, name: balancerName(m[1]), loadBalancer: m[1], listener: base.arn };
+        case 'load-balancer':
+            return { ...base, name: balancerName(m[1]), loadBalancer: m[1] };
+        case 'service':
+            return { ...base, name: m[2], ...(m[1] ? { cluster: m[1] } : {}) };
+        case 'task-definition':
+            return { ...base, name: m[1], revision: Number(m[2]) };
+        default:
+            return { ...base, name: m[1] };
+    }
+}
+
+
+/***/ }),
+
 /***/ 6979:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -67559,6 +69041,67 @@ function clientConfig(region) {
 
 /***/ }),
 
+/***/ 6963:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   webIdentityCredentials: () => (/* binding */ webIdentityCredentials)
+/* harmony export */ });
+/* unused harmony exports STS_AUDIENCE, canGetIdToken */
+/* harmony import */ var _aws_sdk_credential_provider_web_identity__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9956);
+/* harmony import */ var _smithy_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(402);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+/**
+ * Credentials the action gets for itself with `role-to-assume`: the runner's OIDC token traded
+ * for role credentials (AssumeRoleWithWebIdentity), refreshed before they expire, so a plan of
+ * hours never runs on expired credentials. One provider is shared by every client.
+ */
+
+
+
+/** The audience AWS expects in a GitHub OIDC token (as configure-aws-credentials asks for). */
+const STS_AUDIENCE = 'sts.amazonaws.com';
+/**
+ * A provider that, each time the SDK finds the credentials near their expiry (within 5 minutes,
+ * smithy's `isIdentityExpired`), asks the runner for a new OIDC token and assumes the role
+ * again. A token is fetched per refresh: GitHub's ID tokens are short-lived, so the one from the
+ * start of a six-hour plan cannot be used at its end.
+ */
+function webIdentityCredentials(roleArn, region, idToken, env = process.env) {
+    const sessionName = `ecs-canary-${env.GITHUB_RUN_ID || 'local'}-${env.GITHUB_RUN_ATTEMPT || '1'}`;
+    const assume = async () => {
+        let token;
+        try {
+            token = await idToken(STS_AUDIENCE);
+        }
+        catch (error) {
+            throw new Error(`${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.roleToAssume}: could not get the runner's OIDC token (${error instanceof Error ? error.message : String(error)}); give the job 'permissions: id-token: write'`, { cause: error });
+        }
+        try {
+            // No DurationSeconds: STS's default (one hour) fits every role's maximum session, and
+            // the refresh makes the length of a plan irrelevant.
+            return await (0,_aws_sdk_credential_provider_web_identity__WEBPACK_IMPORTED_MODULE_1__.fromWebToken)({
+                roleArn,
+                webIdentityToken: token,
+                roleSessionName: sessionName.slice(0, 64),
+                clientConfig: { region }
+            })();
+        }
+        catch (error) {
+            throw new Error(`${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.roleToAssume}: AssumeRoleWithWebIdentity for '${roleArn}' failed: ${error instanceof Error ? error.message : String(error)}. Check the role's trust policy allows this repository's OIDC token`, { cause: error });
+        }
+    };
+    // The SDK's own memoizer: one refresh at a time, shared by every client given this provider.
+    return (0,_smithy_core__WEBPACK_IMPORTED_MODULE_2__.memoizeIdentityProvider)(assume, _smithy_core__WEBPACK_IMPORTED_MODULE_2__.isIdentityExpired, _smithy_core__WEBPACK_IMPORTED_MODULE_2__.doesIdentityRequireRefresh);
+}
+/** Whether the runner can hand out OIDC tokens at all (the job has `id-token: write`). */
+function canGetIdToken(env = process.env) {
+    return Boolean(env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
+}
+
+
+/***/ }),
+
 /***/ 2922:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -67566,16 +69109,26 @@ function clientConfig(region) {
 /* harmony export */   AF: () => (/* binding */ RuleReader),
 /* harmony export */   LV: () => (/* binding */ wrap),
 /* harmony export */   Xy: () => (/* binding */ batches),
+/* harmony export */   _O: () => (/* binding */ READBACK_TRIES),
+/* harmony export */   fv: () => (/* binding */ RULE_READS),
+/* harmony export */   j4: () => (/* binding */ READBACK_DELAY_MS),
 /* harmony export */   kc: () => (/* binding */ errorText)
 /* harmony export */ });
-/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(586);
+/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(586);
+/* harmony import */ var _arn_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8564);
 /**
  * Reading listener rules and listener default actions for the traffic adapter: batched
  * DescribeRules / DescribeListeners / DescribeTags, and errors that name the ARN at fault.
  */
 
+
 /** DescribeTags takes at most 20 ARNs; the other batched calls use the same size. */
 const BATCH = 20;
+/** Reads after a write until ELB shows it: a few tries a few hundred ms apart. */
+const READBACK_TRIES = 5;
+const READBACK_DELAY_MS = 300;
+/** How errors name a read of the rules. */
+const RULE_READS = 'DescribeRules/DescribeListeners';
 /** Reads a fixed set of listener-rule and listener ARNs. */
 class RuleReader {
     client;
@@ -67588,18 +69141,18 @@ class RuleReader {
         this.region = region;
         this.arns = [...new Set(arns)];
         for (const arn of this.arns) {
-            const m = /^arn:[^:]+:elasticloadbalancing:([^:]*):[^:]*:listener(-rule)?\/app\//.exec(arn);
-            if (!m) {
+            const parsed = (0,_arn_js__WEBPACK_IMPORTED_MODULE_0__/* .parseArnOf */ .GZ)(arn, ['listener', 'listener-rule']);
+            if (!parsed || !(0,_arn_js__WEBPACK_IMPORTED_MODULE_0__/* .isApplication */ .zz)(parsed)) {
                 throw new Error(`'${arn}' is not an Application Load Balancer listener-rule or listener ARN`);
             }
-            if (m[1] !== region) {
-                throw new Error(`${arn} is in ${m[1]}, but AWS_REGION is ${region}; run the action in the load balancer's region`);
+            if (parsed.region !== region) {
+                throw new Error(`${arn} is in ${parsed.region}, but AWS_REGION is ${region}; run the action in the load balancer's region`);
             }
         }
     }
     /** Whether `arn` names a listener (its default actions) rather than a rule. */
     isListener(arn) {
-        return arn.includes(':listener/');
+        return (0,_arn_js__WEBPACK_IMPORTED_MODULE_0__/* .parseArn */ .Lw)(arn)?.kind === 'listener';
     }
     /**
      * DescribeRules and DescribeListeners for `arns`, batched and in parallel. `signal` aborts the
@@ -67609,11 +69162,11 @@ class RuleReader {
         const options = signal ? { abortSignal: signal } : {};
         const [rules, listeners] = await Promise.all([
             this.fetch('DescribeRules', arns.filter(a => !this.isListener(a)), async (RuleArns, Marker) => {
-                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_0__/* .DescribeRulesCommand */ .Ggo({ RuleArns, Marker }), options);
+                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__/* .DescribeRulesCommand */ .Ggo({ RuleArns, Marker }), options);
                 return [(out.Rules ?? []).map(r => [r.RuleArn, r]), out.NextMarker];
             }),
             this.fetch('DescribeListeners', arns.filter(a => this.isListener(a)), async (ListenerArns, Marker) => {
-                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_0__/* .DescribeListenersCommand */ .AKE({ ListenerArns, Marker }), options);
+                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__/* .DescribeListenersCommand */ .AKE({ ListenerArns, Marker }), options);
                 return [(out.Listeners ?? []).map(l => [l.ListenerArn, l]), out.NextMarker];
             })
         ]);
@@ -67647,16 +69200,17 @@ class RuleReader {
                 ];
             }
             // A listener's default rule is its default actions: ModifyRule refuses it.
-            const target = arn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '');
+            const target = (0,_arn_js__WEBPACK_IMPORTED_MODULE_0__/* .parseArn */ .Lw)(arn)?.listener ?? arn;
             const label = `default rule ${arn} (listener ${target})`;
             return [arn, { arn, kind: 'rule', call: 'ModifyListener', target, label, actions }];
         }));
     }
     /** Each ARN's tags, 20 ARNs per DescribeTags call. */
-    async tags() {
+    async tags(signal) {
+        const options = signal ? { abortSignal: signal } : {};
         const pages = await Promise.all(batches(this.arns).map(async (ResourceArns) => {
             try {
-                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_0__/* .DescribeTagsCommand */ .yRM({ ResourceArns }));
+                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__/* .DescribeTagsCommand */ .yRM({ ResourceArns }), options);
                 return out.TagDescriptions ?? [];
             }
             catch (err) {
@@ -67735,7 +69289,139 @@ function wrap(call, what, err) {
 
 /***/ }),
 
-/***/ 5735:
+/***/ 4328:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   ServiceScaling: () => (/* binding */ ServiceScaling)
+/* harmony export */ });
+/* unused harmony exports DIMENSION, clusterName, resourceIdOf */
+/* harmony import */ var _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1491);
+/* harmony import */ var _arn_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8564);
+/**
+ * Application Auto Scaling for the pair: read each service's scalable target and suspend or
+ * resume its dynamic scale-in, so auto scaling never takes a service below what a rollout or a
+ * rollback needs.
+ *
+ * What the action writes, and why only this: RegisterScalableTarget on a target that already
+ * exists, naming only `SuspendedState`; an update leaves every parameter it does not name as it
+ * was, so MinCapacity, MaxCapacity and the policies stay untouched (RegisterScalableTarget,
+ * Application Auto Scaling API Reference,
+ * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
+ * `DynamicScalingInSuspended: true` stops target tracking and step scaling policies from removing
+ * capacity, while scale-out and scheduled actions go on (SuspendedState, same reference,
+ * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_SuspendedState.html).
+ * All three flags are always sent, the two the action does not own exactly as read: moto 5.2.5
+ * (the pinned emulator) replaces the whole SuspendedState on an update
+ * (moto/applicationautoscaling/models.py, FakeScalableTarget.update), and sending all three is
+ * right under either reading. moto does not move the capacity into MinCapacity..MaxCapacity on
+ * RegisterScalableTarget as AWS does (below), so the MaxCapacity check is what the tests see.
+ *
+ * Every RegisterScalableTarget call, an update included, makes Application Auto Scaling compare
+ * the current capacity with MinCapacity..MaxCapacity and move it inside (Application Auto
+ * Scaling concepts, https://docs.aws.amazon.com/autoscaling/application/userguide/getting-started.html).
+ * So a service the action runs above its MaxCapacity would be cut back to it by the very call
+ * that suspends its scale-in: callers check the need against `maxCapacity` first.
+ *
+ * Suspending scale-in is preferred to raising MinCapacity for the canary: it is one boolean to
+ * put back rather than a number someone (or Terraform) may change mid-rollout, it is written once
+ * per rollout rather than once per stage, and raising MinCapacity would make auto scaling itself
+ * change the desired count (the comparison above), a second actor scaling the canary while the
+ * action waits for it.
+ */
+
+
+/** The scalable dimension of an ECS service's task count. */
+const DIMENSION = 'ecs:service:DesiredCount';
+/** `arn:aws:ecs:…:cluster/web` or `web` → `web`: a ResourceId names the cluster by name. */
+function clusterName(cluster) {
+    return (0,_arn_js__WEBPACK_IMPORTED_MODULE_0__/* .parseArnOf */ .GZ)(cluster, ['cluster'])?.name ?? cluster;
+}
+/** The ResourceId of an ECS service's scalable target. */
+function resourceIdOf(cluster, service) {
+    return `service/${clusterName(cluster)}/${service}`;
+}
+function errorText(error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+/** The Application Auto Scaling calls for the services of one cluster. */
+class ServiceScaling {
+    client;
+    cluster;
+    log;
+    constructor(client, cluster, log) {
+        this.client = client;
+        this.cluster = cluster;
+        this.log = log;
+    }
+    /**
+     * Reads the scalable targets of `services` in one call; a service without one is absent from
+     * the answer (it does not auto scale, and nothing needs doing for it).
+     */
+    async describe(services) {
+        const ids = services.map(s => resourceIdOf(this.cluster, s));
+        let out;
+        try {
+            // Two ResourceIds give at most two targets: one page, well under MaxResults' default 50.
+            out = await this.client.send(new _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__/* .DescribeScalableTargetsCommand */ .sH({
+                ServiceNamespace: 'ecs',
+                ScalableDimension: DIMENSION,
+                ResourceIds: ids
+            }));
+        }
+        catch (error) {
+            throw new Error(`Could not read the scalable targets of ${services.map(s => `'${s}'`).join(', ')}: ` +
+                `DescribeScalableTargets failed: ${errorText(error)}. The credentials need ` +
+                `application-autoscaling:DescribeScalableTargets.`, { cause: error });
+        }
+        const found = new Map();
+        for (const service of services) {
+            const target = out.ScalableTargets?.find(t => t.ResourceId === resourceIdOf(this.cluster, service));
+            if (target)
+                found.set(service, toView(service, target));
+        }
+        return found;
+    }
+    /** Suspends (`true`) or resumes (`false`) the dynamic scale-in of one scalable target. */
+    async setScaleIn(target, suspended) {
+        const state = { ...target.suspendedState, DynamicScalingInSuspended: suspended };
+        try {
+            await this.client.send(new _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__/* .RegisterScalableTargetCommand */ .Jr({
+                ServiceNamespace: 'ecs',
+                ScalableDimension: DIMENSION,
+                ResourceId: target.resourceId,
+                SuspendedState: state
+            }));
+        }
+        catch (error) {
+            throw new Error(`Could not ${suspended ? 'suspend' : 'resume'} the scale-in of '${target.service}' ` +
+                `(${target.resourceId}): RegisterScalableTarget failed: ${errorText(error)}. The ` +
+                `credentials need application-autoscaling:RegisterScalableTarget.`, { cause: error });
+        }
+        this.log.info(`${suspended ? 'Suspended' : 'Resumed'} the auto scaling scale-in of ${target.service}` +
+            ` (min ${target.minCapacity}, max ${target.maxCapacity}).`);
+    }
+}
+function toView(service, t) {
+    const suspendedState = {
+        DynamicScalingInSuspended: t.SuspendedState?.DynamicScalingInSuspended ?? false,
+        DynamicScalingOutSuspended: t.SuspendedState?.DynamicScalingOutSuspended ?? false,
+        ScheduledScalingSuspended: t.SuspendedState?.ScheduledScalingSuspended ?? false
+    };
+    return {
+        service,
+        resourceId: t.ResourceId ?? '',
+        minCapacity: t.MinCapacity ?? 0,
+        maxCapacity: t.MaxCapacity ?? 0,
+        scaleInSuspended: suspendedState.DynamicScalingInSuspended === true,
+        suspendedState
+    };
+}
+
+
+/***/ }),
+
+/***/ 1236:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67879,7 +69565,380 @@ function cliCommand(call, arn, region, actions) {
 
 // EXTERNAL MODULE: ./src/aws/rules.ts
 var rules = __nccwpck_require__(2922);
-;// CONCATENATED MODULE: ./src/aws/within.ts
+// EXTERNAL MODULE: ./src/aws/within.ts
+var within = __nccwpck_require__(8002);
+;// CONCATENATED MODULE: ./src/aws/restore.ts
+
+
+
+
+/** The part of a restore's budget its first read may take before it falls back to the cache. */
+const FIRST_READ_SHARE = 1 / 3;
+/** The least a restore's read-back gets, even at the end of the budget. */
+const LAST_READ_MS = 1_000;
+/** Restore's per-rule backoff: 250 ms doubling up to 4 s, always within the budget. */
+const BACKOFF_MS = 250;
+const BACKOFF_MAX_MS = 4000;
+/** The rules `restore` could not put back on live (and verify) within its budget. */
+class RestoreError extends Error {
+    rules;
+    reasons;
+    constructor(
+    /** The listener-rule / listener ARNs still not verified at 100 % live. */
+    rules, 
+    /** Why, per ARN: the last error seen. */
+    reasons, budgetMs) {
+        super(`Could not put all traffic back on the live target group within ${(0,plan/* formatDuration */.a3)(budgetMs)}; ` +
+            `these may still send traffic to the new revision: ${rules.map(r => `${r} (${reasons[r] ?? 'not verified'})`).join('; ')}`);
+        this.rules = rules;
+        this.reasons = reasons;
+        this.name = 'RestoreError';
+    }
+}
+/**
+ * Puts 100 % on live on every rule, all at once, each rule retrying failed writes with
+ * backoff until it lands or `budgetMs` (by `deps.clock`) runs out; then reads back. Rules
+ * already all on live are not written. Throws `RestoreError` naming the rules not restored.
+ * `signal` ends the retries early.
+ */
+async function restore(host, groups, opts) {
+    const { clock, log } = host.deps;
+    const deadline = clock.now() + opts.budgetMs;
+    // Why each rule is not restored yet: its last write's failure, and the last read's.
+    const failedWrites = {};
+    const lastRead = {};
+    const failure = () => new RestoreError(pending, reasonsOf(pending, failedWrites, lastRead.failed), opts.budgetMs);
+    // Fresh actions keep changes made since the last read; the cache is the fallback, and a
+    // stalled read must leave most of the budget to the writes.
+    let found = await tryDescribe(host, lastRead, clock.now() + opts.budgetMs * FIRST_READ_SHARE);
+    let pending = host.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups));
+    if (pending.length === 0)
+        log.info('All traffic is already on the live target group.');
+    const hopeless = new Set();
+    for (let round = 0; pending.length > 0; round++) {
+        // A round that could not verify is not repeated at once: against a throttled or failing
+        // API, hammering makes it worse. The wait doubles like a write's retries.
+        if (round > 0) {
+            const wait = Math.min(BACKOFF_MS * 2 ** (round - 1), BACKOFF_MAX_MS, deadline - clock.now());
+            await clock.sleep(wait, opts.signal);
+        }
+        const source = found ?? host.cached();
+        const todo = pending.filter(arn => !hopeless.has(arn));
+        if (todo.length === 0)
+            throw failure();
+        const outcomes = await Promise.all(todo.map(arn => restoreRule(host, arn, source?.get(arn), groups, deadline, opts.signal)));
+        todo.forEach((arn, i) => {
+            const outcome = outcomes[i];
+            if (outcome.hopeless)
+                hopeless.add(arn);
+            if (outcome.reason)
+                failedWrites[arn] = outcome.reason;
+            else
+                delete failedWrites[arn];
+        });
+        for (let read = 0; pending.length > 0 && read < rules/* READBACK_TRIES */._O; read++) {
+            if (read > 0 && (clock.now() >= deadline || opts.signal?.aborted))
+                break;
+            if (read > 0)
+                await clock.sleep(rules/* READBACK_DELAY_MS */.j4, opts.signal);
+            // A write that landed at the deadline still gets one quick read to be verified.
+            const fresh = await tryDescribe(host, lastRead, Math.max(deadline, clock.now() + LAST_READ_MS));
+            if (fresh)
+                found = fresh;
+            if (fresh)
+                pending = pending.filter(arn => !onLive(fresh.get(arn), groups));
+        }
+        if (pending.length > 0 && (clock.now() >= deadline || opts.signal?.aborted)) {
+            throw failure();
+        }
+    }
+    if (found)
+        host.remember(found);
+}
+/**
+ * The AWS CLI commands that put 100 % on live, one per rule, for a human to run when even
+ * `restore` failed. Each carries the full action list as last read; a rule never read gets a
+ * comment line and a forward-only list.
+ */
+function restoreCommands(host, groups) {
+    return host.reader.arns.flatMap(arn => {
+        const entry = host.cached()?.get(arn);
+        if (!entry) {
+            const kind = host.reader.isListener(arn) ? 'ModifyListener' : 'ModifyRule';
+            return [
+                `# The actions of ${arn} were never read: this replaces them with a single forward; check 'aws elbv2 describe-rules' first`,
+                cliCommand(kind, arn, host.deps.region, forwardOnly(groups, ALL_ON_LIVE))
+            ];
+        }
+        try {
+            const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label);
+            return [cliCommand(entry.call, entry.target, host.deps.region, actions)];
+        }
+        catch (err) {
+            return [`# ${(0,rules/* errorText */.kc)(err)}`];
+        }
+    });
+}
+/**
+ * One rule's restore: retries until the write lands, or says why it gave up (`hopeless` when
+ * the rule's actions cannot carry the pair, which no retry fixes).
+ */
+async function restoreRule(host, arn, entry, groups, deadline, signal) {
+    const { clock, log } = host.deps;
+    let last = '';
+    for (let attempt = 1;; attempt++) {
+        try {
+            // Every attempt ends with the budget, however long the API holds the call.
+            const what = `${entry?.call ?? 'DescribeRules/DescribeListeners'} for ${arn}`;
+            await (0,within/* within */.u)(deadline - clock.now(), what, async (abort) => {
+                entry ??= (await host.reader.describe([arn], abort)).get(arn);
+                const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label);
+                await host.write(entry, actions, abort);
+            });
+            return {};
+        }
+        catch (err) {
+            if (err instanceof ActionsError)
+                return { reason: err.message, hopeless: true };
+            // An attempt cut short by the budget says less than the failure before it.
+            last = err instanceof within/* OutOfTime */.f && last ? `${last}; then ${(0,rules/* errorText */.kc)(err)}` : (0,rules/* errorText */.kc)(err);
+            const left = deadline - clock.now();
+            if (left <= 0 || signal?.aborted)
+                return { reason: last };
+            const wait = Math.min(BACKOFF_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS, left);
+            log.warn(`Retry ${attempt} in ${(0,plan/* formatDuration */.a3)(wait)}: ${(0,rules/* errorText */.kc)(err)}`);
+            await clock.sleep(wait, signal);
+        }
+    }
+}
+/** `describe` ending by `deadline`, or `undefined` (noting why in `read`) when it fails. */
+async function tryDescribe(host, read, deadline) {
+    try {
+        const found = await (0,within/* within */.u)(deadline - host.deps.clock.now(), rules/* RULE_READS */.fv, abort => host.reader.describe(undefined, abort));
+        read.failed = undefined;
+        return found;
+    }
+    catch (err) {
+        host.deps.log.warn(`Could not read the listener rules back: ${(0,rules/* errorText */.kc)(err)}`);
+        read.failed = (0,rules/* errorText */.kc)(err);
+        return undefined;
+    }
+}
+/** Per rule: why its write failed, and why it could not be verified, whichever apply. */
+function reasonsOf(arns, failedWrites, failedRead) {
+    return Object.fromEntries(arns.map(arn => {
+        const why = [failedWrites[arn], failedRead && `not verified: ${failedRead}`];
+        return [arn, why.filter(Boolean).join('; ') || 'not verified'];
+    }));
+}
+function onLive(entry, groups) {
+    return entry !== undefined && isAllOnLive(forwardTargets(entry.actions).targets, groups);
+}
+
+;// CONCATENATED MODULE: ./src/aws/traffic.ts
+/**
+ * The ELBv2 traffic adapter: reads listener rules (and listener default actions), moves the
+ * pair's weights on all of them in lockstep, puts all traffic back on live, and tags the rules.
+ * The action-list rewriting itself is pure and lives in `actions.ts`; restore in `restore.ts`.
+ */
+
+
+
+
+
+
+
+/**
+ * How long a shift's read-back may take in all. Every read is cut off there too: a stalled
+ * DescribeRules holds one call for four attempts × 4 s, while the traffic sits unverified.
+ */
+const READBACK_BUDGET_MS = 10_000;
+/**
+ * Moves traffic between the two target groups of a pair on every listener rule (or listener
+ * default action) given, as one unit.
+ */
+class ElbTraffic {
+    client;
+    deps;
+    reader;
+    cache;
+    /**
+     * `arns`: listener-rule ARNs, or listener ARNs meaning the listener's default actions.
+     * Throws for an ARN that is neither, or lies outside `deps.region`.
+     */
+    constructor(client, arns, deps) {
+        this.client = client;
+        this.deps = deps;
+        this.reader = new rules/* RuleReader */.AF(client, arns, deps.region);
+    }
+    /** Reads every rule's targets and tags, in order, caching the actions; `signal` cuts it short. */
+    async read(opts = {}) {
+        const [found, tags] = await Promise.allSettled([
+            (0,within/* within */.u)(Infinity, rules/* RULE_READS */.fv, abort => this.reader.describe(undefined, abort), opts.signal),
+            (0,within/* within */.u)(Infinity, 'DescribeTags', abort => this.reader.tags(abort), opts.signal)
+        ]);
+        // A missing rule fails DescribeTags too; the describe error names it better.
+        if (found.status === 'rejected')
+            throw found.reason;
+        if (tags.status === 'rejected')
+            throw tags.reason;
+        this.cache = found.value;
+        return [...found.value.values()].map(e => ({
+            arn: e.arn,
+            kind: e.kind,
+            ...forwardTargets(e.actions),
+            tags: tags.value.get(e.arn) ?? {}
+        }));
+    }
+    /**
+     * Gives the idle group exactly `tenths` on every rule, all written at once. If any write
+     * fails, the rules already written are put back and the error says so. Resolves once every
+     * rule reads back with the new weights.
+     */
+    async shift(groups, tenths, opts = {}) {
+        const before = this.cache;
+        if (!before)
+            throw new Error('ElbTraffic.shift was called before read(); read the rules first');
+        const weights = (0,plan/* weightsFor */.NK)(tenths);
+        // Rewrite every list before writing any, so a rule that cannot carry the pair moves nothing.
+        const planned = [...before.values()].map(entry => ({
+            entry,
+            actions: withWeights(entry.actions, groups, weights, entry.label)
+        }));
+        if (opts.signal?.aborted) {
+            throw new Error(`Moving to ${(0,plan/* percentText */.fL)(tenths)} was cancelled before any rule was written`);
+        }
+        // Not cut short by a cancel: a write abandoned in flight can still land after the rollback
+        // has read the rule back as restored, leaving it split. The SDK's own timeouts bound it.
+        const results = await Promise.allSettled(planned.map(p => this.write(p.entry, p.actions)));
+        const failures = results.flatMap(r => (r.status === 'rejected' ? [r.reason] : []));
+        if (failures.length > 0) {
+            const written = planned.filter((_, i) => results[i].status === 'fulfilled');
+            throw await this.revert(tenths, failures, written.map(p => p.entry));
+        }
+        await this.awaitWeights(groups, weights, opts.signal);
+    }
+    /**
+     * Puts 100 % on live on every rule, all at once, each rule retrying failed writes with
+     * backoff until it lands or `budgetMs` (by `deps.clock`) runs out; then reads back. Rules
+     * already all on live are not written. Throws `RestoreError` naming the rules not restored.
+     * `signal` ends the retries early. (In `restore.ts`.)
+     */
+    async restore(groups, opts) {
+        await restore(this.host(), groups, opts);
+    }
+    /**
+     * The AWS CLI commands that put 100 % on live, one per rule, for a human to run when even
+     * `restore` failed (in `restore.ts`).
+     */
+    restoreCommands(groups) {
+        return restoreCommands(this.host(), groups);
+    }
+    /**
+     * Adds `tags` to every rule and listener given (20 ARNs per AddTags call). `withinMs` bounds
+     * each call, retries included (under a cancel the runner's kill is seconds away).
+     */
+    async tag(tags, opts = {}) {
+        const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+        if (Tags.length === 0)
+            return;
+        const send = (command) => opts.withinMs === undefined
+            ? this.client.send(command)
+            : (0,within/* within */.u)(opts.withinMs, 'AddTags', abortSignal => this.client.send(command, { abortSignal }));
+        await Promise.all((0,rules/* batches */.Xy)(this.reader.arns).map(async (ResourceArns) => {
+            try {
+                await send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns, Tags }));
+            }
+            catch (err) {
+                throw (0,rules/* wrap */.LV)('AddTags', ResourceArns.join(', '), err);
+            }
+        }));
+    }
+    /** Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short. */
+    async write(entry, actions, signal) {
+        this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`);
+        const send = (abortSignal) => entry.call === 'ModifyRule'
+            ? this.client.send(new dist_cjs/* ModifyRuleCommand */.y5P({ RuleArn: entry.target, Actions: actions }), {
+                abortSignal
+            })
+            : this.client.send(new dist_cjs/* ModifyListenerCommand */.ugc({ ListenerArn: entry.target, DefaultActions: actions }), { abortSignal });
+        try {
+            await (0,within/* within */.u)(Infinity, entry.call, send, signal);
+        }
+        catch (err) {
+            throw (0,rules/* wrap */.LV)(entry.call, entry.label, err);
+        }
+    }
+    /** Lockstep: puts the written rules back as they were read, and builds the error to throw. */
+    async revert(tenths, failures, written) {
+        const results = await Promise.allSettled(written.map(e => this.write(e, writable(e.actions))));
+        const back = written.filter((_, i) => results[i].status === 'fulfilled').map(e => e.label);
+        const stuck = results.flatMap(r => (r.status === 'rejected' ? [(0,rules/* errorText */.kc)(r.reason)] : []));
+        let others = 'No other rule had been changed.';
+        if (back.length)
+            others = `The rules already written were put back: ${back.join(', ')}.`;
+        if (stuck.length) {
+            others += ` Putting back failed too (${stuck.join('; ')}): roll back to restore the other rules.`;
+        }
+        return new Error(`Moving to ${(0,plan/* percentText */.fL)(tenths)} failed: ${failures.map(rules/* errorText */.kc).join('; ')}. ${others}`, { cause: failures[0] });
+    }
+    /** Reads back until every rule shows `weights`, a few tries apart; then refreshes the cache. */
+    async awaitWeights(groups, weights, signal) {
+        const { clock } = this.deps;
+        const deadline = clock.now() + READBACK_BUDGET_MS;
+        let problem = '';
+        let tries = 0;
+        for (let read = 0; read < rules/* READBACK_TRIES */._O; read++) {
+            if (read > 0)
+                await clock.sleep(rules/* READBACK_DELAY_MS */.j4, signal);
+            if (signal?.aborted)
+                throw new Error(`Cancelled while checking the new weights. ${problem}`);
+            if (read > 0 && clock.now() >= deadline)
+                break;
+            tries++;
+            try {
+                const found = await (0,within/* within */.u)(deadline - clock.now(), rules/* RULE_READS */.fv, abort => this.reader.describe(undefined, abort), signal);
+                const wrong = [...found.values()].filter(e => !hasWeights(forwardTargets(e.actions).targets, groups, weights));
+                if (wrong.length === 0) {
+                    this.cache = found;
+                    return;
+                }
+                problem = wrong.map(e => `${e.label} shows ${targetsText(e.actions)}`).join('; ');
+            }
+            catch (err) {
+                problem = (0,rules/* errorText */.kc)(err);
+            }
+        }
+        throw new Error(`The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${problem}`);
+    }
+    /** What `restore.ts` works with: this adapter's reader, cache and writes. */
+    host() {
+        return {
+            reader: this.reader,
+            deps: this.deps,
+            cached: () => this.cache,
+            remember: found => {
+                this.cache = found;
+            },
+            write: (entry, actions, signal) => this.write(entry, actions, signal)
+        };
+    }
+}
+function targetsText(actions) {
+    const { targets } = forwardTargets(actions);
+    return targets.length ? targets.map(t => `${t.arn}=${t.weight}`).join(', ') : 'no forward target';
+}
+
+
+/***/ }),
+
+/***/ 8002:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   f: () => (/* binding */ OutOfTime),
+/* harmony export */   u: () => (/* binding */ within)
+/* harmony export */ });
 /**
  * A time limit for one SDK call. The SDK's own request timeout applies per attempt, and it
  * retries: a stalled API can hold one `send` for four attempts × 4 s. Where a budget is
@@ -67926,333 +69985,6 @@ async function within(ms, what, call, cancel) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/aws/traffic.ts
-/**
- * The ELBv2 traffic adapter: reads listener rules (and listener default actions), moves the
- * pair's weights on all of them in lockstep, puts all traffic back on live, and tags the rules.
- * The action-list rewriting itself is pure and lives in `actions.ts`.
- */
-
-
-
-
-
-/** Reads after a write until ELB shows it: a few tries a few hundred ms apart. */
-const READBACK_TRIES = 5;
-const READBACK_DELAY_MS = 300;
-/**
- * How long a shift's read-back may take in all. Every read is cut off there too: a stalled
- * DescribeRules holds one call for four attempts × 4 s, while the traffic sits unverified.
- */
-const READBACK_BUDGET_MS = 10_000;
-/** The part of a restore's budget its first read may take before it falls back to the cache. */
-const FIRST_READ_SHARE = 1 / 3;
-/** The least a restore's read-back gets, even at the end of the budget. */
-const LAST_READ_MS = 1_000;
-/** Restore's per-rule backoff: 250 ms doubling up to 4 s, always within the budget. */
-const BACKOFF_MS = 250;
-const BACKOFF_MAX_MS = 4000;
-/** The rules `restore` could not put back on live (and verify) within its budget. */
-class RestoreError extends Error {
-    rules;
-    reasons;
-    constructor(
-    /** The listener-rule / listener ARNs still not verified at 100 % live. */
-    rules, 
-    /** Why, per ARN: the last error seen. */
-    reasons, budgetMs) {
-        super(`Could not put all traffic back on the live target group within ${(0,plan/* formatDuration */.a3)(budgetMs)}; ` +
-            `these may still send traffic to the new revision: ${rules.map(r => `${r} (${reasons[r] ?? 'not verified'})`).join('; ')}`);
-        this.rules = rules;
-        this.reasons = reasons;
-        this.name = 'RestoreError';
-    }
-}
-/**
- * Moves traffic between the two target groups of a pair on every listener rule (or listener
- * default action) given, as one unit.
- */
-class ElbTraffic {
-    client;
-    deps;
-    reader;
-    cache;
-    /**
-     * `arns`: listener-rule ARNs, or listener ARNs meaning the listener's default actions.
-     * Throws for an ARN that is neither, or lies outside `deps.region`.
-     */
-    constructor(client, arns, deps) {
-        this.client = client;
-        this.deps = deps;
-        this.reader = new rules/* RuleReader */.AF(client, arns, deps.region);
-    }
-    /** Reads every rule's forward targets and tags, in input order, and caches the action lists. */
-    async read() {
-        const [found, tags] = await Promise.allSettled([this.reader.describe(), this.reader.tags()]);
-        // A missing rule fails DescribeTags too; the describe error names it better.
-        if (found.status === 'rejected')
-            throw found.reason;
-        if (tags.status === 'rejected')
-            throw tags.reason;
-        this.cache = found.value;
-        return [...found.value.values()].map(e => ({
-            arn: e.arn,
-            kind: e.kind,
-            ...forwardTargets(e.actions),
-            tags: tags.value.get(e.arn) ?? {}
-        }));
-    }
-    /**
-     * Gives the idle group exactly `tenths` on every rule, all written at once. If any write
-     * fails, the rules already written are put back and the error says so. Resolves once every
-     * rule reads back with the new weights.
-     */
-    async shift(groups, tenths, opts = {}) {
-        const before = this.cache;
-        if (!before)
-            throw new Error('ElbTraffic.shift was called before read(); read the rules first');
-        const weights = (0,plan/* weightsFor */.NK)(tenths);
-        // Rewrite every list before writing any, so a rule that cannot carry the pair moves nothing.
-        const planned = [...before.values()].map(entry => ({
-            entry,
-            actions: withWeights(entry.actions, groups, weights, entry.label)
-        }));
-        if (opts.signal?.aborted) {
-            throw new Error(`Moving to ${(0,plan/* percentText */.fL)(tenths)} was cancelled before any rule was written`);
-        }
-        // Not cut short by a cancel: a write abandoned in flight can still land after the rollback
-        // has read the rule back as restored, leaving it split. The SDK's own timeouts bound it.
-        const results = await Promise.allSettled(planned.map(p => this.write(p.entry, p.actions)));
-        const failures = results.flatMap(r => (r.status === 'rejected' ? [r.reason] : []));
-        if (failures.length > 0) {
-            const written = planned.filter((_, i) => results[i].status === 'fulfilled');
-            throw await this.revert(tenths, failures, written.map(p => p.entry));
-        }
-        await this.awaitWeights(groups, weights, opts.signal);
-    }
-    /**
-     * Puts 100 % on live on every rule, all at once, each rule retrying failed writes with
-     * backoff until it lands or `budgetMs` (by `deps.clock`) runs out; then reads back. Rules
-     * already all on live are not written. Throws `RestoreError` naming the rules not restored.
-     * `signal` ends the retries early.
-     */
-    async restore(groups, opts) {
-        const { clock, log } = this.deps;
-        const deadline = clock.now() + opts.budgetMs;
-        // Why each rule is not restored yet: its last write's failure, and the last read's.
-        const failedWrites = {};
-        const lastRead = {};
-        const failure = () => new RestoreError(pending, reasonsOf(pending, failedWrites, lastRead.failed), opts.budgetMs);
-        // Fresh actions keep changes made since the last read; the cache is the fallback, and a
-        // stalled read must leave most of the budget to the writes.
-        let found = await this.tryDescribe(lastRead, clock.now() + opts.budgetMs * FIRST_READ_SHARE);
-        let pending = this.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups));
-        if (pending.length === 0)
-            log.info('All traffic is already on the live target group.');
-        const hopeless = new Set();
-        for (let round = 0; pending.length > 0; round++) {
-            // A round that could not verify is not repeated at once: against a throttled or failing
-            // API, hammering makes it worse. The wait doubles like a write's retries.
-            if (round > 0) {
-                const wait = Math.min(BACKOFF_MS * 2 ** (round - 1), BACKOFF_MAX_MS, deadline - clock.now());
-                await clock.sleep(wait, opts.signal);
-            }
-            const source = found ?? this.cache;
-            const todo = pending.filter(arn => !hopeless.has(arn));
-            if (todo.length === 0)
-                throw failure();
-            const outcomes = await Promise.all(todo.map(arn => this.restoreRule(arn, source?.get(arn), groups, deadline, opts.signal)));
-            todo.forEach((arn, i) => {
-                const outcome = outcomes[i];
-                if (outcome.hopeless)
-                    hopeless.add(arn);
-                if (outcome.reason)
-                    failedWrites[arn] = outcome.reason;
-                else
-                    delete failedWrites[arn];
-            });
-            for (let read = 0; pending.length > 0 && read < READBACK_TRIES; read++) {
-                if (read > 0 && (clock.now() >= deadline || opts.signal?.aborted))
-                    break;
-                if (read > 0)
-                    await clock.sleep(READBACK_DELAY_MS, opts.signal);
-                // A write that landed at the deadline still gets one quick read to be verified.
-                const fresh = await this.tryDescribe(lastRead, Math.max(deadline, clock.now() + LAST_READ_MS));
-                if (fresh)
-                    found = fresh;
-                if (fresh)
-                    pending = pending.filter(arn => !onLive(fresh.get(arn), groups));
-            }
-            if (pending.length > 0 && (clock.now() >= deadline || opts.signal?.aborted)) {
-                throw failure();
-            }
-        }
-        if (found)
-            this.cache = found;
-    }
-    /**
-     * The AWS CLI commands that put 100 % on live, one per rule, for a human to run when even
-     * `restore` failed. Each carries the full action list as last read; a rule never read gets a
-     * comment line and a forward-only list.
-     */
-    restoreCommands(groups) {
-        return this.reader.arns.flatMap(arn => {
-            const entry = this.cache?.get(arn);
-            if (!entry) {
-                const kind = this.reader.isListener(arn) ? 'ModifyListener' : 'ModifyRule';
-                return [
-                    `# The actions of ${arn} were never read: this replaces them with a single forward; check 'aws elbv2 describe-rules' first`,
-                    cliCommand(kind, arn, this.deps.region, forwardOnly(groups, ALL_ON_LIVE))
-                ];
-            }
-            try {
-                const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label);
-                return [cliCommand(entry.call, entry.target, this.deps.region, actions)];
-            }
-            catch (err) {
-                return [`# ${(0,rules/* errorText */.kc)(err)}`];
-            }
-        });
-    }
-    /**
-     * Adds `tags` to every rule and listener given (20 ARNs per AddTags call). `withinMs` bounds
-     * each call, retries included (under a cancel the runner's kill is seconds away).
-     */
-    async tag(tags, opts = {}) {
-        const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-        if (Tags.length === 0)
-            return;
-        const send = (command) => opts.withinMs === undefined
-            ? this.client.send(command)
-            : within(opts.withinMs, 'AddTags', abortSignal => this.client.send(command, { abortSignal }));
-        await Promise.all((0,rules/* batches */.Xy)(this.reader.arns).map(async (ResourceArns) => {
-            try {
-                await send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns, Tags }));
-            }
-            catch (err) {
-                throw (0,rules/* wrap */.LV)('AddTags', ResourceArns.join(', '), err);
-            }
-        }));
-    }
-    /** Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short. */
-    async write(entry, actions, signal) {
-        this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`);
-        const send = (abortSignal) => entry.call === 'ModifyRule'
-            ? this.client.send(new dist_cjs/* ModifyRuleCommand */.y5P({ RuleArn: entry.target, Actions: actions }), {
-                abortSignal
-            })
-            : this.client.send(new dist_cjs/* ModifyListenerCommand */.ugc({ ListenerArn: entry.target, DefaultActions: actions }), { abortSignal });
-        try {
-            await within(Infinity, entry.call, send, signal);
-        }
-        catch (err) {
-            throw (0,rules/* wrap */.LV)(entry.call, entry.label, err);
-        }
-    }
-    /** Lockstep: puts the written rules back as they were read, and builds the error to throw. */
-    async revert(tenths, failures, written) {
-        const results = await Promise.allSettled(written.map(e => this.write(e, writable(e.actions))));
-        const back = written.filter((_, i) => results[i].status === 'fulfilled').map(e => e.label);
-        const stuck = results.flatMap(r => (r.status === 'rejected' ? [(0,rules/* errorText */.kc)(r.reason)] : []));
-        let others = 'No other rule had been changed.';
-        if (back.length)
-            others = `The rules already written were put back: ${back.join(', ')}.`;
-        if (stuck.length) {
-            others += ` Putting back failed too (${stuck.join('; ')}): roll back to restore the other rules.`;
-        }
-        return new Error(`Moving to ${(0,plan/* percentText */.fL)(tenths)} failed: ${failures.map(rules/* errorText */.kc).join('; ')}. ${others}`, { cause: failures[0] });
-    }
-    /** Reads back until every rule shows `weights`, a few tries apart; then refreshes the cache. */
-    async awaitWeights(groups, weights, signal) {
-        const { clock } = this.deps;
-        const deadline = clock.now() + READBACK_BUDGET_MS;
-        let problem = '';
-        let tries = 0;
-        for (let read = 0; read < READBACK_TRIES; read++) {
-            if (read > 0)
-                await clock.sleep(READBACK_DELAY_MS, signal);
-            if (signal?.aborted)
-                throw new Error(`Cancelled while checking the new weights. ${problem}`);
-            if (read > 0 && clock.now() >= deadline)
-                break;
-            tries++;
-            try {
-                const found = await within(deadline - clock.now(), RULE_READS, abort => this.reader.describe(undefined, abort), signal);
-                const wrong = [...found.values()].filter(e => !hasWeights(forwardTargets(e.actions).targets, groups, weights));
-                if (wrong.length === 0) {
-                    this.cache = found;
-                    return;
-                }
-                problem = wrong.map(e => `${e.label} shows ${targetsText(e.actions)}`).join('; ');
-            }
-            catch (err) {
-                problem = (0,rules/* errorText */.kc)(err);
-            }
-        }
-        throw new Error(`The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${problem}`);
-    }
-    /**
-     * One rule's restore: retries until the write lands, or says why it gave up (`hopeless` when
-     * the rule's actions cannot carry the pair, which no retry fixes).
-     */
-    async restoreRule(arn, entry, groups, deadline, signal) {
-        const { clock, log } = this.deps;
-        let last = '';
-        for (let attempt = 1;; attempt++) {
-            try {
-                // Every attempt ends with the budget, however long the API holds the call.
-                const what = `${entry?.call ?? 'DescribeRules/DescribeListeners'} for ${arn}`;
-                await within(deadline - clock.now(), what, async (abort) => {
-                    entry ??= (await this.reader.describe([arn], abort)).get(arn);
-                    const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label);
-                    await this.write(entry, actions, abort);
-                });
-                return {};
-            }
-            catch (err) {
-                if (err instanceof ActionsError)
-                    return { reason: err.message, hopeless: true };
-                // An attempt cut short by the budget says less than the failure before it.
-                last = err instanceof OutOfTime && last ? `${last}; then ${(0,rules/* errorText */.kc)(err)}` : (0,rules/* errorText */.kc)(err);
-                const left = deadline - clock.now();
-                if (left <= 0 || signal?.aborted)
-                    return { reason: last };
-                const wait = Math.min(BACKOFF_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS, left);
-                log.warn(`Retry ${attempt} in ${(0,plan/* formatDuration */.a3)(wait)}: ${(0,rules/* errorText */.kc)(err)}`);
-                await clock.sleep(wait, signal);
-            }
-        }
-    }
-    /** `describe` ending by `deadline`, or `undefined` (noting why in `read`) when it fails. */
-    async tryDescribe(read, deadline) {
-        try {
-            const found = await within(deadline - this.deps.clock.now(), RULE_READS, abort => this.reader.describe(undefined, abort));
-            read.failed = undefined;
-            return found;
-        }
-        catch (err) {
-            this.deps.log.warn(`Could not read the listener rules back: ${(0,rules/* errorText */.kc)(err)}`);
-            read.failed = (0,rules/* errorText */.kc)(err);
-            return undefined;
-        }
-    }
-}
-const RULE_READS = 'DescribeRules/DescribeListeners';
-/** Per rule: why its write failed, and why it could not be verified, whichever apply. */
-function reasonsOf(arns, failedWrites, failedRead) {
-    return Object.fromEntries(arns.map(arn => {
-        const why = [failedWrites[arn], failedRead && `not verified: ${failedRead}`];
-        return [arn, why.filter(Boolean).join('; ') || 'not verified'];
-    }));
-}
-function onLive(entry, groups) {
-    return entry !== undefined && isAllOnLive(forwardTargets(entry.actions).targets, groups);
-}
-function targetsText(actions) {
-    const { targets } = forwardTargets(actions);
-    return targets.length ? targets.map(t => `${t.arn}=${t.weight}`).join(', ') : 'no forward target';
-}
-
 
 /***/ }),
 
@@ -68280,6 +70012,369 @@ const systemClock = {
 
 /***/ }),
 
+/***/ 919:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ze: () => (/* binding */ refusalSummary),
+/* harmony export */   il: () => (/* binding */ renderEnding),
+/* harmony export */   rk: () => (/* binding */ restoreSummary)
+/* harmony export */ });
+/* unused harmony export weightsTable */
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5776);
+/**
+ * Job summaries for the endings that run no stages: a refusal before any write, `mode: status`,
+ * and a restore by the post step or by the watchdog (`reconcile`). Pure renderers, like
+ * `renderSummary`; each names the revision and the commit, and stays under GitHub's limit.
+ */
+
+/** The weights per rule as a table, a column per service. */
+function weightsTable(rules) {
+    const services = [...new Set(rules.flatMap(r => r.weights.map(([name]) => name)))];
+    const rows = rules.map(rule => {
+        const weights = services.map(name => {
+            const found = rule.weights.find(([n]) => n === name);
+            return found ? String(found[1]) : '—';
+        });
+        return `| ${[(0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .cell */ .Hn)(rule.arn), ...weights, (0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .cell */ .Hn)(rule.note ?? '')].join(' | ')} |`;
+    });
+    return [
+        `| Rule | ${services.map(s => `${(0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .cell */ .Hn)(s)} weight`).join(' | ')} | Note |`,
+        `|---|${services.map(() => '--:|').join('')}---|`,
+        ...rows
+    ].join('\n');
+}
+/** Renders any ending that ran no stages as Markdown. Pure. */
+function renderEnding(input) {
+    const parts = [
+        `### ecs-canary: ${input.subject}`,
+        input.headline,
+        (0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .identityLine */ .fL)(input.revision, input.commit)
+    ];
+    if (input.facts?.length)
+        parts.push(input.facts.join('  \n'));
+    if (input.reason)
+        parts.push(`Reason:\n\n${(0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .fenced */ .OF)(input.reason)}`);
+    if (input.rules?.length)
+        parts.push(weightsTable(input.rules));
+    if (input.commands?.length)
+        parts.push((0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .fenced */ .OF)(input.commands.join('\n')));
+    return (0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .fitSummary */ .mW)(`${parts.join('\n\n')}\n`);
+}
+/** A run refused before it wrote anything. */
+function refusalSummary(input) {
+    return renderEnding({
+        subject: `${input.services.join(' ⇄ ')} on ${input.cluster || 'an unknown cluster'}`,
+        headline: `**Refused** (\`mode: ${input.mode}\`): nothing was changed. The reason says what to do next.`,
+        reason: input.reason,
+        ...(input.revision ? { revision: input.revision } : {}),
+        ...(input.commit ? { commit: input.commit } : {})
+    });
+}
+/**
+ * A restore by the post step (main died mid-rollout) or by the watchdog (`reconcile`, the
+ * runner is gone). `restored: false` means traffic is still on the new revision.
+ */
+function restoreSummary(input) {
+    const headline = input.restored
+        ? `**Rolled back** by ${input.by}: all traffic is back on ${input.liveService}.`
+        : `**Traffic NOT restored** by ${input.by}: ${input.idleService} still takes a share. Run the commands below to put all of it back on ${input.liveService}.`;
+    return renderEnding({
+        subject: `${input.liveService} ⇄ ${input.idleService}${input.cluster ? ` on ${input.cluster}` : ''}`,
+        headline,
+        reason: input.reason,
+        ...(input.revision ? { revision: input.revision } : {}),
+        ...(input.commit ? { commit: input.commit } : {}),
+        ...(input.rules ? { rules: input.rules } : {}),
+        ...(input.commands ? { commands: input.commands } : {})
+    });
+}
+
+
+/***/ }),
+
+/***/ 5776:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Hn: () => (/* binding */ cell),
+  OF: () => (/* binding */ fenced),
+  mW: () => (/* binding */ fitSummary),
+  fL: () => (/* binding */ identityLine),
+  Br: () => (/* binding */ renderSummary),
+  Sy: () => (/* binding */ writeSummary)
+});
+
+// UNUSED EXPORTS: SUMMARY_LIMIT_BYTES
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./src/plan.ts
+var plan = __nccwpck_require__(2464);
+;// CONCATENATED MODULE: ./src/github/chart.ts
+/**
+ * The share over time as a Mermaid `xychart-beta` line. Mermaid places the points of a line
+ * evenly along a band axis, so the chart samples the share at evenly spaced times: the labels
+ * are then unique and their spacing is true to time. Labels avoid `<` and `&`, which Mermaid
+ * escapes into visible `&lt;` text.
+ */
+
+/** Enough points to show a short stage, few enough for the labels to stay readable. */
+const SAMPLES = 25;
+/** The share steps as (time, share) pairs, sorted, starting at the run's start. */
+function steps(input) {
+    const { record } = input;
+    const timeline = [...record.timeline].sort((a, b) => a.at - b.at);
+    if (input.fromZero && (timeline[0]?.tenths ?? 0) !== 0) {
+        timeline.unshift({ at: record.startedAt, tenths: 0 });
+    }
+    const final = record.outcome?.tenths;
+    const end = endOf(record, timeline);
+    // End on the outcome's share even if the engine recorded no entry for the last move.
+    if (final !== undefined && final >= 0 && timeline.at(-1)?.tenths !== final) {
+        timeline.push({ at: end, tenths: final });
+    }
+    return timeline;
+}
+function endOf(record, timeline) {
+    const ends = record.stages.map(s => s.endedAt ?? s.startedAt);
+    return Math.max(record.startedAt, ...ends, ...timeline.map(t => t.at));
+}
+/** The share in force at `at`. */
+function shareAt(timeline, at) {
+    let share = timeline[0]?.tenths ?? 0;
+    for (const entry of timeline)
+        if (entry.at <= at)
+            share = entry.tenths;
+    return share;
+}
+/** The highest share in force at any moment of (from, to]: a short stage still shows. */
+function peakIn(timeline, from, to) {
+    let peak = shareAt(timeline, to);
+    for (const entry of timeline)
+        if (entry.at > from && entry.at <= to)
+            peak = Math.max(peak, entry.tenths);
+    return peak;
+}
+/**
+ * An elapsed-time label at the resolution of `step`: whole seconds (`1m30s`) when points are a
+ * second or more apart, tenths (`2.5s`) or milliseconds below. Labels of points `step` apart
+ * never collide at their own resolution.
+ */
+function elapsedLabel(ms, step) {
+    if (ms <= 0)
+        return '0s';
+    if (step >= 1000)
+        return (0,plan/* formatDuration */.a3)(Math.round(ms / 1000) * 1000);
+    if (step >= 100)
+        return `${(Math.round(ms / 100) / 10).toFixed(1)}s`;
+    return `${Math.round(ms)}ms`;
+}
+/** The chart as a fenced Mermaid block, or '' when there is nothing to draw. */
+function shareChart(input) {
+    const timeline = steps(input);
+    if (timeline.length === 0)
+        return '';
+    const origin = Math.min(input.record.startedAt, timeline[0].at);
+    const span = Math.max(0, endOf(input.record, timeline) - origin);
+    const count = span === 0 ? 1 : SAMPLES;
+    const step = span === 0 ? 1000 : span / (count - 1);
+    const labels = [];
+    const values = [];
+    for (let i = 0; i < count; i++) {
+        const at = origin + i * step;
+        const last = i === count - 1;
+        // The last point is the share the run ended on; the others the peak since the point before.
+        const tenths = i === 0 || last ? shareAt(timeline, last ? Infinity : at) : peakIn(timeline, at - step, at);
+        labels.push(`"${elapsedLabel(at - origin, step)}"`);
+        values.push(String(tenths / 10));
+    }
+    const title = `${input.newService} share of traffic (%)`.replace(/["<>&]/g, ' ');
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `  title "${title}"`,
+        `  x-axis "elapsed" [${labels.join(', ')}]`,
+        '  y-axis "%" 0 --> 100',
+        `  line [${values.join(', ')}]`,
+        '```'
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/github/summary.ts
+/**
+ * The job summary: what happened, stage by stage, with a chart of the new revision's share over
+ * time. Rendering is pure; only `writeSummary` touches the runner.
+ */
+
+
+
+/** `12:03:04` in UTC. */
+function clockText(epochMs) {
+    return new Date(epochMs).toISOString().slice(11, 19);
+}
+/** Elapsed time to the second: sub-second noise would only clutter the table. */
+function elapsedText(ms) {
+    if (ms <= 0)
+        return '0s';
+    if (ms < 1000)
+        return 'under 1s';
+    return (0,plan/* formatDuration */.a3)(Math.round(ms / 1000) * 1000);
+}
+/** A table cell: no pipes or newlines may escape it. */
+function cell(text) {
+    return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || '—';
+}
+/** A fenced block that survives backticks inside the text. */
+function fenced(text) {
+    const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), m => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}text\n${text}\n${fence}`;
+}
+const RESULT_TEXT = {
+    baking: 'baking',
+    baked: 'baked',
+    paused: 'paused',
+    'rolled-back': 'rolled back'
+};
+/** The share at which a rollback began: the last stage reached. */
+function reachedShare(record) {
+    const last = record.stages[record.stages.length - 1];
+    return last?.tenths;
+}
+function outcomeLine(input, outcome) {
+    const { newService, oldService, record } = input;
+    if (input.dryRun)
+        return '**Dry run**: nothing was changed. This is what a deploy would do.';
+    if (!outcome)
+        return `**In progress**: ${newService} has not finished its rollout.`;
+    switch (outcome.result) {
+        case 'promoted':
+            return `**Promoted**: ${newService} takes ${(0,plan/* percentText */.fL)(outcome.tenths)} of the traffic.`;
+        case 'rolled-back': {
+            const reached = reachedShare(record);
+            const at = reached === undefined ? '' : ` at ${(0,plan/* percentText */.fL)(reached)}`;
+            return `**Rolled back**${at}: all traffic is back on ${oldService}.`;
+        }
+        case 'restore-failed':
+            return (`**Traffic NOT restored**: ${(0,plan/* percentText */.fL)(outcome.tenths)} is still on ${newService}. ` +
+                `Run the commands below (also in the job log) to put all of it back on ${oldService}.`);
+        case 'paused':
+            return (`**Paused** at ${(0,plan/* percentText */.fL)(outcome.tenths)} on ${newService}` +
+                `${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : ''}. Continue with ` +
+                '`mode: promote`, or undo with `mode: rollback`.');
+        case 'unchanged':
+            return `**Unchanged**${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : '.'}`;
+    }
+}
+function stageTable(record, stageCount) {
+    const rows = record.stages.map(stage => {
+        const baked = stage.bakeMs === undefined
+            ? 'pause'
+            : stage.endedAt === undefined
+                ? `… of ${(0,plan/* formatDuration */.a3)(stage.bakeMs)}`
+                : `${elapsedText(stage.endedAt - stage.startedAt)} of ${(0,plan/* formatDuration */.a3)(stage.bakeMs)}`;
+        return [
+            `${stage.index + 1}/${stageCount}`,
+            (0,plan/* percentText */.fL)(stage.tenths),
+            clockText(stage.startedAt),
+            baked,
+            cell(stage.detail),
+            RESULT_TEXT[stage.status]
+        ];
+    });
+    return [
+        '| Stage | Share | Started (UTC) | Baked | Gates | Result |',
+        '|---|--:|---|---|---|---|',
+        ...rows.map(r => `| ${r.join(' | ')} |`)
+    ].join('\n');
+}
+function plannedTable(input, planned) {
+    const { oldService, newService } = input;
+    const rows = planned.map((stage, i) => {
+        const w = (0,plan/* weightsFor */.NK)(stage.tenths);
+        const bake = stage.bake.kind === 'pause' ? 'pause' : (0,plan/* formatDuration */.a3)(stage.bake.ms);
+        return `| ${i + 1}/${planned.length} | ${(0,plan/* percentText */.fL)(stage.tenths)} | ${bake} | ${w.live} | ${w.idle} |`;
+    });
+    return [
+        `| Stage | Share | Bake | ${cell(oldService)} weight | ${cell(newService)} weight |`,
+        '|---|--:|---|--:|--:|',
+        ...rows
+    ].join('\n');
+}
+/** Renders the job summary as Markdown. Pure. */
+function renderSummary(input) {
+    const { cluster, newService, oldService, plan, record, mode } = input;
+    const outcome = record.outcome;
+    const lastEnd = Math.max(record.startedAt, ...record.stages.map(s => s.endedAt ?? s.startedAt));
+    const started = new Date(record.startedAt).toISOString().slice(0, 19).replace('T', ' ');
+    const parts = [
+        `### ecs-canary: ${oldService} → ${newService} on ${cluster}`,
+        outcomeLine(input, outcome),
+        `Mode \`${mode}\` · plan \`${plan}\` · started ${started} UTC` +
+            (record.stages.length > 0 ? ` · ran ${elapsedText(lastEnd - record.startedAt)}` : ''),
+        identityLine(input.revision, input.commit)
+    ];
+    const failed = outcome?.result === 'rolled-back' || outcome?.result === 'restore-failed';
+    if ((failed || outcome?.result === 'unchanged') && outcome.reason) {
+        parts.push(`Reason:\n\n${fenced(outcome.reason)}`);
+    }
+    if (input.restoreCommands?.length)
+        parts.push(fenced(input.restoreCommands.join('\n')));
+    if (input.dryRun && input.planned)
+        parts.push(plannedTable(input, input.planned));
+    if (record.stages.length > 0) {
+        const count = input.planned?.length ?? plan.split(/\s+/).filter(Boolean).length;
+        parts.push(stageTable(record, Math.max(count, record.stages.length)));
+    }
+    const chart = shareChart({ record, newService, fromZero: mode === 'deploy' });
+    if (chart)
+        parts.push(chart);
+    return fitSummary(`${parts.join('\n\n')}\n`);
+}
+/** `Revision \`…\` · commit \`…\``: which task definition and which commit a summary is about. */
+function identityLine(revision, commit) {
+    const rev = revision ? `\`${revision}\`` : 'not known';
+    const sha = commit ? `\`${commit}\`` : 'not known';
+    return `Revision ${rev} · commit ${sha}`;
+}
+/**
+ * GitHub drops a step summary over 1 MiB whole ("$GITHUB_STEP_SUMMARY upload aborted, supports
+ * content up to a size of 1024k"; docs.github.com/actions, "Adding a job summary"). Leave room
+ * for what the post step may add.
+ */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024 - 64 * 1024;
+/** Cuts `markdown` to `limit` bytes at a line break, closing an open fence, with a note. */
+function fitSummary(markdown, limit = SUMMARY_LIMIT_BYTES) {
+    if (Buffer.byteLength(markdown, 'utf8') <= limit)
+        return markdown;
+    const note = "\n\n> The summary was cut here to stay under GitHub's 1 MiB limit; the job log has everything.\n";
+    const room = limit - Buffer.byteLength(note, 'utf8') - 16;
+    let cut = Buffer.from(markdown, 'utf8').subarray(0, room).toString('utf8');
+    // A cut in the middle of a multi-byte character leaves U+FFFD; drop up to the last line.
+    cut = cut.slice(0, Math.max(0, cut.lastIndexOf('\n')));
+    const fences = cut.match(/^(`{3,})/gm) ?? [];
+    const open = fences.length % 2 === 1 ? `\n${fences[fences.length - 1]}` : '';
+    return `${cut}${open}${note}`;
+}
+/** Appends `markdown` to the job summary; a failure is a warning, never a failed step. */
+async function writeSummary(markdown, log = { warn: line => core/* warning */.$e(line) }) {
+    try {
+        await core/* summary */.z.addRaw(markdown).write();
+    }
+    catch (error) {
+        // The buffer keeps unwritten text; drop it so a later write does not repeat it.
+        core/* summary */.z.emptyBuffer();
+        const message = error instanceof Error ? error.message : String(error);
+        log.warn(`Could not write the job summary: ${message}`);
+    }
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
@@ -68298,13 +70393,15 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
  */
 
 
+// Which runtime ran the bundle (main and post): action.yml declares node24, the e2e tests check it.
+_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(`Running on Node ${process.version}`);
 try {
     if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .State */ .Uw.isPost)) {
         const { runPost } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6661));
         await runPost();
     }
     else {
-        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2917));
+        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9551));
         await runMain();
     }
 }
@@ -68322,6 +70419,7 @@ __webpack_async_result__();
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q: () => (/* binding */ StageGroup),
 /* harmony export */   u: () => (/* binding */ coreLog)
 /* harmony export */ });
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
@@ -68333,11 +70431,30 @@ const coreLog = {
     warn: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line),
     debug: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line)
 };
+/**
+ * The collapsible log group of the stage being reported. One per run (it lives in the run's
+ * `Context`), so two runs in one process never close each other's group.
+ */
+class StageGroup {
+    open = false;
+    /** Closes the previous stage's group, if any, and opens one titled `title`. */
+    start(title) {
+        this.end();
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(title);
+        this.open = true;
+    }
+    /** Closes the group, if one is open. */
+    end() {
+        if (this.open)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
+        this.open = false;
+    }
+}
 
 
 /***/ }),
 
-/***/ 2917:
+/***/ 9551:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73354,8 +75471,10 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-application-auto-scaling/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(1491);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(4085);
+var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var client_ecs_dist_cjs = __nccwpck_require__(212);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
@@ -73366,33 +75485,43 @@ var aws_config = __nccwpck_require__(6979);
 /**
  * Builds the SDK clients. Region comes from the settings; endpoints follow the SDK's standard
  * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
- * from the usual chain.
+ * from the usual chain, or from one shared `role-to-assume` provider.
  */
 
 
 
 
 
-/** The three clients, configured alike (see `clientConfig`). */
-function makeClients(region) {
-    const config = (0,aws_config/* clientConfig */.y)(region);
+
+/**
+ * The three clients, configured alike (see `clientConfig`). `credentials`, when given, is one
+ * provider for all of them, so a refresh is made once and seen by every client.
+ */
+function makeClients(region, credentials) {
+    const config = { ...(0,aws_config/* clientConfig */.y)(region), ...(credentials ? { credentials } : {}) };
     return {
         ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
         elb: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(config),
-        cloudwatch: new dist_cjs/* CloudWatchClient */.WBn(config)
+        cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
+        autoscaling: new dist_cjs.ApplicationAutoScalingClient(config)
     };
 }
-/** When the credentials in use expire, if the provider says (STS session credentials do). */
-async function credentialExpiry(client) {
+/** Reads the credentials once (no AWS call for environment credentials) to learn their expiry. */
+async function credentialFacts(client) {
     try {
         const credentials = await client.config.credentials();
-        return credentials.expiration;
+        return {
+            ...(credentials.expiration ? { expiry: credentials.expiration } : {}),
+            temporary: Boolean(credentials.sessionToken)
+        };
     }
     catch {
-        return undefined;
+        return { temporary: false };
     }
 }
 
+// EXTERNAL MODULE: ./src/aws/credentials.ts
+var aws_credentials = __nccwpck_require__(6963);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -73401,13 +75530,14 @@ var external_node_path_ = __nccwpck_require__(6760);
 var src_names = __nccwpck_require__(6455);
 // EXTERNAL MODULE: ./src/plan.ts
 var src_plan = __nccwpck_require__(2464);
+// EXTERNAL MODULE: ./src/arn.ts
+var src_arn = __nccwpck_require__(8564);
 ;// CONCATENATED MODULE: ./src/taskdef.ts
 
 
+
 const INPUT = src_names/* Input */.pd.taskDefinition;
-const FAMILY = '[A-Za-z0-9_-]{1,255}';
-const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/(${FAMILY}):\\d+$`);
-const FAMILY_REVISION = new RegExp(`^(${FAMILY}):\\d+$`);
+const FAMILY_REVISION = new RegExp(`^(${src_arn/* FAMILY */.Ju}):\\d+$`);
 /**
  * Every field RegisterTaskDefinition accepts. A Record rather than a list so that tsc fails here
  * when an SDK upgrade adds one, instead of this module dropping it without a word.
@@ -73450,13 +75580,19 @@ const READ_ONLY_FIELDS = [
  */
 function classifyTaskDefinition(value) {
     const text = value.trim();
-    const match = ARN.exec(text) ?? FAMILY_REVISION.exec(text);
+    const arn = (0,src_arn/* parseArnOf */.GZ)(text, ['task-definition']);
+    if (arn)
+        return { kind: 'registered', value: text, family: arn.name };
+    const match = FAMILY_REVISION.exec(text);
     if (match)
         return { kind: 'registered', value: text, family: match[1] };
     return { kind: 'file', path: text };
 }
 /** The family of a task definition ARN or `family:revision`; the value itself otherwise. */
 function familyOf(taskDefinition) {
+    const arn = (0,src_arn/* parseArn */.Lw)(taskDefinition);
+    if (arn?.kind === 'task-definition')
+        return arn.name;
     const afterSlash = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
     const colon = afterSlash.lastIndexOf(':');
     return colon < 0 ? afterSlash : afterSlash.slice(0, colon);
@@ -73510,7 +75646,7 @@ function parseTaskDefinitionFile(text, path) {
             input[key] = value;
     }
     const family = input.family;
-    if (typeof family !== 'string' || !new RegExp(`^${FAMILY}$`).test(family)) {
+    if (typeof family !== 'string' || !new RegExp(`^${src_arn/* FAMILY */.Ju}$`).test(family)) {
         throw new src_plan/* InputError */.dz(INPUT, `'${path}' has no valid "family" (letters, digits, '_' and '-', up to 255 characters)`);
     }
     const containers = input.containerDefinitions;
@@ -73531,11 +75667,107 @@ function checkFamily(newFamily, idle, live, allowChange) {
         `'${live.name}' run. If this change of family is intended, set '${src_names/* Input */.pd.allowFamilyChange}: true'`);
 }
 
+;// CONCATENATED MODULE: ./src/aws/stability.ts
+
+
+/**
+ * Polls the service every `intervalMs` until its deployment is complete and every task runs.
+ * A rollout ECS marks FAILED (the circuit breaker gave up) throws with ECS's reason; so does a
+ * deployment replaced by another, and the cap. Each message carries the latest events.
+ */
+async function waitStable(describe, deps, service, opts) {
+    const { clock, log } = deps;
+    const started = clock.now();
+    for (;;) {
+        if (opts.signal?.aborted)
+            throw cancelled(service);
+        const svc = await describe(service);
+        const elapsed = clock.now() - started;
+        const verdict = judge(svc, opts.deploymentId);
+        log.info(`${service}: ${verdict.progress} (${clockText(elapsed)} of ${clockText(opts.timeoutMs)})`);
+        if (verdict.failure) {
+            throw new Error(`${verdict.failure}\n${eventsText(svc)}`);
+        }
+        if (verdict.stable)
+            return;
+        if (elapsed >= opts.timeoutMs) {
+            throw new Error(`Service '${service}' did not become stable within ${clockText(opts.timeoutMs)} ` +
+                `(${verdict.progress}). If it only needs longer, raise '${src_names/* Input */.pd.serviceTimeout}'.\n` +
+                eventsText(svc));
+        }
+        await clock.sleep(Math.min(opts.intervalMs, opts.timeoutMs - elapsed), opts.signal);
+    }
+}
+/** Where the followed deployment stands. Pure, so the wait loop stays a loop. */
+function judge(svc, deploymentId) {
+    const name = svc.serviceName ?? '';
+    const deployments = svc.deployments ?? [];
+    const primary = deployments.find(d => d.status === 'PRIMARY');
+    const followed = deploymentId ? deployments.find(d => d.id === deploymentId) : primary;
+    const progress = progressText(svc, followed ?? primary);
+    if (followed?.rolloutState === 'FAILED') {
+        const reason = followed.rolloutStateReason ?? 'ECS gave no reason';
+        return {
+            stable: false,
+            progress,
+            failure: `Deployment ${followed.id} of service '${name}' failed: ${reason}`
+        };
+    }
+    // No primary at all yet: nothing to judge, keep polling until the cap.
+    if (!followed && !deploymentId)
+        return { stable: false, progress };
+    if (!followed || followed.status !== 'PRIMARY') {
+        const now = primary ? `${primary.id} (${primary.taskDefinition})` : 'none';
+        return {
+            stable: false,
+            progress,
+            failure: `Deployment ${deploymentId} of service '${name}' is no longer the primary one ` +
+                `(primary now: ${now}): it was rolled back or replaced by another deployment.`
+        };
+    }
+    // Without rolloutState (older APIs, emulators), fall back to what the SDK waiter checks.
+    const settled = followed.rolloutState === undefined || followed.rolloutState === 'COMPLETED';
+    const stable = settled && deployments.length === 1 && svc.runningCount === svc.desiredCount;
+    return { stable, progress };
+}
+function progressText(svc, d) {
+    const running = d?.runningCount ?? svc.runningCount ?? 0;
+    const desired = d?.desiredCount ?? svc.desiredCount ?? 0;
+    const rollout = d?.rolloutState
+        ? `rollout ${d.rolloutState}`
+        : `${svc.deployments?.length ?? 0} deployment(s)`;
+    const failed = d?.failedTasks ? `, ${d.failedTasks} failed task(s)` : '';
+    return `${running}/${desired} running, ${rollout}${failed}`;
+}
+/** The latest five events, newest first: where ECS says why tasks do not start. */
+function eventsText(svc) {
+    const events = [...(svc.events ?? [])]
+        .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+        .slice(0, 5);
+    // Still point at where the answer will appear: a new service's first events can lag the wait.
+    if (events.length === 0) {
+        return (`Service '${svc.serviceName}' has no events yet: look at the service's events and its ` +
+            `stopped tasks' reasons in the ECS console.`);
+    }
+    const lines = events.map(e => `  ${e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?'} ${e.message}`);
+    return `Latest events of service '${svc.serviceName}' (see also its stopped tasks' reasons):\n${lines.join('\n')}`;
+}
+function clockText(ms) {
+    return ms < 1000 ? '0s' : (0,src_plan/* formatDuration */.a3)(Math.floor(ms / 1000) * 1000);
+}
+function cancelled(service) {
+    const error = new Error(`Stopped waiting for service '${service}' to become stable: the run was cancelled.`);
+    error.name = 'AbortError';
+    return error;
+}
+
 ;// CONCATENATED MODULE: ./src/aws/ecs.ts
 /**
  * ECS: the pair's services, the task definition to ship, and the wait until the idle service
- * runs it. Reads and writes are separate calls so the engine can check everything first.
+ * runs it (the wait and its verdict are in `stability.ts`). Reads and writes are separate calls so
+ * the engine can check everything first.
  */
+
 
 
 
@@ -73649,32 +75881,12 @@ class EcsServices {
         return out.service?.deployments?.find(d => d.status === 'PRIMARY')?.id;
     }
     /**
-     * Polls the service every `intervalMs` until its deployment is complete and every task runs.
-     * A rollout ECS marks FAILED (the circuit breaker gave up) throws with ECS's reason; so does a
-     * deployment replaced by another, and the cap. Each message carries the latest events.
+     * Polls the service every `intervalMs` until its deployment is complete and every task runs
+     * (see `stability.ts`).
      */
     async waitStable(service, opts) {
-        const { clock, log } = this.deps;
-        const started = clock.now();
-        for (;;) {
-            if (opts.signal?.aborted)
-                throw cancelled(service);
-            const [svc] = await this.describeRaw([service]);
-            const elapsed = clock.now() - started;
-            const verdict = judge(svc, opts.deploymentId);
-            log.info(`${service}: ${verdict.progress} (${clockText(elapsed)} of ${clockText(opts.timeoutMs)})`);
-            if (verdict.failure) {
-                throw new Error(`${verdict.failure}\n${eventsText(svc)}`);
-            }
-            if (verdict.stable)
-                return;
-            if (elapsed >= opts.timeoutMs) {
-                throw new Error(`Service '${service}' did not become stable within ${clockText(opts.timeoutMs)} ` +
-                    `(${verdict.progress}). If it only needs longer, raise '${src_names/* Input */.pd.serviceTimeout}'.\n` +
-                    eventsText(svc));
-            }
-            await clock.sleep(Math.min(opts.intervalMs, opts.timeoutMs - elapsed), opts.signal);
-        }
+        const describe = async (name) => (await this.describeRaw([name]))[0];
+        await waitStable(describe, this.deps, service, opts);
     }
     /** Sets a service's desired count to 0 (`after-promotion: scale-down`). */
     async scaleDown(service) {
@@ -73710,81 +75922,16 @@ function toView(s) {
         family: familyOf(taskDefinition)
     };
 }
-/** Where the followed deployment stands. Pure, so the wait loop stays a loop. */
-function judge(svc, deploymentId) {
-    const name = svc.serviceName ?? '';
-    const deployments = svc.deployments ?? [];
-    const primary = deployments.find(d => d.status === 'PRIMARY');
-    const followed = deploymentId ? deployments.find(d => d.id === deploymentId) : primary;
-    const progress = progressText(svc, followed ?? primary);
-    if (followed?.rolloutState === 'FAILED') {
-        const reason = followed.rolloutStateReason ?? 'ECS gave no reason';
-        return {
-            stable: false,
-            progress,
-            failure: `Deployment ${followed.id} of service '${name}' failed: ${reason}`
-        };
-    }
-    // No primary at all yet: nothing to judge, keep polling until the cap.
-    if (!followed && !deploymentId)
-        return { stable: false, progress };
-    if (!followed || followed.status !== 'PRIMARY') {
-        const now = primary ? `${primary.id} (${primary.taskDefinition})` : 'none';
-        return {
-            stable: false,
-            progress,
-            failure: `Deployment ${deploymentId} of service '${name}' is no longer the primary one ` +
-                `(primary now: ${now}): it was rolled back or replaced by another deployment.`
-        };
-    }
-    // Without rolloutState (older APIs, emulators), fall back to what the SDK waiter checks.
-    const settled = followed.rolloutState === undefined || followed.rolloutState === 'COMPLETED';
-    const stable = settled && deployments.length === 1 && svc.runningCount === svc.desiredCount;
-    return { stable, progress };
-}
-function progressText(svc, d) {
-    const running = d?.runningCount ?? svc.runningCount ?? 0;
-    const desired = d?.desiredCount ?? svc.desiredCount ?? 0;
-    const rollout = d?.rolloutState
-        ? `rollout ${d.rolloutState}`
-        : `${svc.deployments?.length ?? 0} deployment(s)`;
-    const failed = d?.failedTasks ? `, ${d.failedTasks} failed task(s)` : '';
-    return `${running}/${desired} running, ${rollout}${failed}`;
-}
-/** The latest five events, newest first: where ECS says why tasks do not start. */
-function eventsText(svc) {
-    const events = [...(svc.events ?? [])]
-        .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
-        .slice(0, 5);
-    // Still point at where the answer will appear: a new service's first events can lag the wait.
-    if (events.length === 0) {
-        return (`Service '${svc.serviceName}' has no events yet: look at the service's events and its ` +
-            `stopped tasks' reasons in the ECS console.`);
-    }
-    const lines = events.map(e => `  ${e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?'} ${e.message}`);
-    return `Latest events of service '${svc.serviceName}' (see also its stopped tasks' reasons):\n${lines.join('\n')}`;
-}
-function clockText(ms) {
-    return ms < 1000 ? '0s' : (0,src_plan/* formatDuration */.a3)(Math.floor(ms / 1000) * 1000);
-}
-function cancelled(service) {
-    const error = new Error(`Stopped waiting for service '${service}' to become stable: the run was cancelled.`);
-    error.name = 'AbortError';
-    return error;
-}
 
+// EXTERNAL MODULE: ./src/aws/scaling.ts
+var scaling = __nccwpck_require__(4328);
 // EXTERNAL MODULE: ./src/aws/traffic.ts + 2 modules
-var traffic = __nccwpck_require__(5735);
+var traffic = __nccwpck_require__(1236);
 // EXTERNAL MODULE: ./src/clock.ts
 var src_clock = __nccwpck_require__(9373);
 // EXTERNAL MODULE: ./src/log.ts
 var src_log = __nccwpck_require__(5625);
-;// CONCATENATED MODULE: ./src/github/status.ts
-/**
- * The commit status: the rollout stage as a check on the commit being deployed. Best effort by
- * design: a token without `statuses: write` (or a fork's read-only token) must never fail a
- * deploy, so every failure here becomes one warning.
- */
+;// CONCATENATED MODULE: ./src/github/status-text.ts
 
 
 /** GitHub refuses longer descriptions with a 422. */
@@ -73797,16 +75944,26 @@ const PULL_REQUEST_EVENTS = new Set([
     'pull_request_review',
     'pull_request_review_comment'
 ]);
-/** The commit to report on: the pull request's head for pull request events, else GITHUB_SHA. */
+/** A full commit sha, the only form worth recording (a short one may stop being unique). */
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
+/**
+ * The commit this run is about: the pull request's head for pull request events, the triggering
+ * run's head for `workflow_run` (GITHUB_SHA is the default branch's head there), else GITHUB_SHA.
+ */
 function statusTarget(ctx) {
-    const head = ctx.payload?.pull_request?.head?.sha;
-    if (PULL_REQUEST_EVENTS.has(ctx.eventName) && typeof head === 'string' && head)
-        return head;
+    const payload = ctx.payload ?? {};
+    const prHead = payload.pull_request?.head?.sha;
+    if (PULL_REQUEST_EVENTS.has(ctx.eventName) && typeof prHead === 'string' && prHead)
+        return prHead;
+    const runHead = payload.workflow_run?.head_sha;
+    if (ctx.eventName === 'workflow_run' && typeof runHead === 'string' && runHead)
+        return runHead;
     return ctx.sha ?? '';
 }
 /** The last segment of an ARN (`arn:aws:ecs:…:cluster/prod` → `prod`), or the name as given. */
 function nameOf(nameOrArn) {
-    return nameOrArn.trim().split('/').pop() ?? nameOrArn;
+    const text = nameOrArn.trim();
+    return (0,src_arn/* parseArn */.Lw)(text)?.name ?? text.split('/').pop() ?? text;
 }
 /**
  * `ecs-canary/<cluster>/<first>-<second>`. The services keep their input order rather than
@@ -73863,6 +76020,8 @@ function outcomeText(outcome, reached) {
             const at = reached === undefined ? 'rolled back' : `rolled back at ${(0,src_plan/* percentText */.fL)(reached)}`;
             return reason ? `${at}: ${reason}` : at;
         }
+        case 'restore-failed':
+            return `traffic NOT restored: ${(0,src_plan/* percentText */.fL)(outcome.tenths)} still on ${outcome.idleService}; run the commands in the job log`;
         case 'paused':
             return `paused at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}`;
         case 'unchanged': {
@@ -73873,84 +76032,183 @@ function outcomeText(outcome, reached) {
         }
     }
 }
-/** The state that goes with a result: only a rollback is a failure. */
+/** The state that goes with a result: a rollback, or a restore that failed, is a failure. */
 function outcomeState(result) {
-    return result === 'rolled-back' ? 'failure' : 'success';
+    return result === 'rolled-back' || result === 'restore-failed' ? 'failure' : 'success';
 }
-/** Posts commit statuses in order, never throws, and goes quiet after a permanent refusal. */
+
+;// CONCATENATED MODULE: ./src/github/status.ts
+/**
+ * The commit status: the rollout stage as a check on the commit being deployed. Best effort by
+ * design: a token without `statuses: write` (or a fork's read-only token) must never fail a
+ * deploy, so every failure here becomes one warning. And reporting never delays safety: `post`
+ * returns at once, each request has its own timeout, and only the newest state waits to be sent.
+ */
+
+
+
+/**
+ * How long one post may take. Undici's own default is 300 s; a stalled API must not hold a
+ * status that long, nor keep the process alive after the run ended.
+ */
+const POST_TIMEOUT_MS = 5_000;
+/**
+ * Posts commit statuses one at a time, latest state wins: while one request is out, newer posts
+ * replace each other and only the newest is sent next, so a late `pending` can never land after
+ * the final `success`. Never throws, never blocks its caller, and goes quiet after a permanent
+ * refusal.
+ */
 class CommitStatus {
     options;
     client;
-    enabled;
+    token;
+    refused = false;
     warned = false;
     last = '';
-    queue = Promise.resolve();
+    sha;
+    next;
+    sending;
+    /** Aborts every request still out once `flush` has waited long enough. */
+    stop = new AbortController();
     constructor(options) {
         this.options = options;
         const { token, sha, owner, repo, log } = options;
-        this.enabled = Boolean(token && sha && owner && repo);
+        this.sha = sha;
+        this.token = Boolean(token && owner && repo);
         if (!token)
             log.debug('No github-token given: commit statuses are off.');
-        else if (!this.enabled)
-            log.debug('No commit or repository known: commit statuses are off.');
-        if (this.enabled)
+        else if (!this.token)
+            log.debug('No repository known: commit statuses are off.');
+        if (this.token)
             this.client = options.octokit ?? getOctokit(token);
     }
+    /** The commit the statuses go to. */
+    get target() {
+        return this.sha;
+    }
     /**
-     * Sets the status; resolves once it is sent (or given up on). Posts are chained so a late
-     * `pending` can never land after the final `success`; a repeat of the last one is skipped.
+     * Sends later statuses to `sha` instead: `promote` and `rollback` report on the commit the
+     * rollout deployed (recorded in the rules' tags), not on the one the run was started from.
      */
+    retarget(sha) {
+        if (!sha || sha === this.sha)
+            return;
+        this.options.log.debug(`Commit statuses go to the deployed commit ${sha}.`);
+        this.sha = sha;
+        this.last = '';
+    }
+    /** Queues the status and returns at once; a repeat of the last one is skipped. */
     post(state, description) {
         const text = fitDescription(description);
-        const key = `${state}\n${text}`;
+        const key = `${this.sha}\n${state}\n${text}`;
         if (!this.enabled || key === this.last)
-            return this.queue;
-        this.last = key;
-        this.queue = this.queue.then(() => this.send(state, text));
-        return this.queue;
-    }
-    async send(state, description) {
-        if (!this.enabled || !this.client)
             return;
-        const { context, sha, owner, repo, targetUrl, log } = this.options;
-        log.debug(`Commit status ${context} on ${sha}: ${state} "${description}"`);
+        this.last = key;
+        this.next = { state, description: text };
+        if (!this.sending)
+            this.sending = this.pump();
+    }
+    /**
+     * Waits for the queued statuses, for at most `withinMs`; then gives up on them (a status is
+     * never worth holding the job). Never rejects.
+     */
+    async flush(withinMs) {
+        if (!this.sending)
+            return;
+        let timer;
+        const late = new Promise(resolve => {
+            timer = setTimeout(() => resolve('late'), withinMs);
+        });
+        const ended = await Promise.race([this.sending.then(() => 'sent'), late]);
+        clearTimeout(timer);
+        if (ended === 'late') {
+            this.next = undefined;
+            this.stop.abort();
+            this.options.log.warn(`GitHub did not take the commit status within ${Math.round(withinMs / 1000)}s; the run ends without waiting for it.`);
+        }
+    }
+    get enabled() {
+        return this.token && !this.refused && Boolean(this.sha);
+    }
+    async pump() {
         try {
-            await this.client.rest.repos.createCommitStatus({
+            for (let post = this.next; post && this.enabled; post = this.next) {
+                this.next = undefined;
+                await this.send(post);
+            }
+        }
+        finally {
+            this.sending = undefined;
+        }
+    }
+    async send({ state, description }) {
+        if (!this.client || this.stop.signal.aborted)
+            return;
+        const { context, owner, repo, targetUrl, log } = this.options;
+        const sha = this.sha;
+        const timeoutMs = this.options.timeoutMs ?? POST_TIMEOUT_MS;
+        log.debug(`Commit status ${context} on ${sha}: ${state} "${description}"`);
+        const signal = AbortSignal.any([this.stop.signal, AbortSignal.timeout(timeoutMs)]);
+        let timer;
+        // Also stop waiting on a client that ignores the signal: the queue must move on.
+        const timedOut = new Promise((_, reject) => {
+            const fail = () => reject(new Error(`no answer within ${timeoutMs / 1000}s`));
+            timer = setTimeout(fail, timeoutMs);
+            signal.addEventListener('abort', fail, { once: true });
+        });
+        try {
+            const request = this.client.rest.repos.createCommitStatus({
                 owner,
                 repo,
                 sha,
                 state,
                 description,
                 context,
-                target_url: targetUrl
+                target_url: targetUrl,
+                request: { signal }
             });
+            request.catch(() => undefined);
+            await Promise.race([request, timedOut]);
         }
         catch (error) {
-            this.handle(error);
+            this.handle(error, sha);
+        }
+        finally {
+            clearTimeout(timer);
         }
     }
-    handle(error) {
-        const { context, sha, owner, repo, log } = this.options;
+    handle(error, sha) {
+        const { context, owner, repo, log } = this.options;
         const status = error?.status;
         const message = error instanceof Error ? error.message : String(error);
         const where = `commit status '${context}' on ${owner}/${repo}@${sha.slice(0, 7)}`;
         const rateLimited = /rate limit/i.test(message);
         if ((status === 403 || status === 404) && !rateLimited) {
             // Permanent for this run: asking again would only repeat the warning.
-            this.enabled = false;
+            this.refused = true;
             log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Give the job ` +
                 '`permissions: statuses: write`; pull requests from forks get a read-only token and ' +
                 'cannot carry statuses. The rollout goes on without commit statuses.');
             return;
         }
+        if (status === 422 && /maximum number of statuses/i.test(message)) {
+            // GitHub keeps at most 1000 statuses per commit and context ("Create a commit status",
+            // docs.github.com/rest/commits/statuses); it answers this validation error beyond that.
+            this.refused = true;
+            log.warn(`Could not set the ${where}: this commit already carries GitHub's maximum of 1000 ` +
+                `statuses for the context '${context}'. Give the input status-context a new name ` +
+                '(for example with a suffix) or deploy from a new commit. The rollout goes on ' +
+                'without commit statuses.');
+            return;
+        }
         if (status === 401 || status === 422) {
-            this.enabled = false;
+            this.refused = true;
             log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Check that ` +
                 'github-token is valid and the commit is in this repository. The rollout goes on ' +
                 'without commit statuses.');
             return;
         }
-        // Transient (5xx, network, rate limit): say so once, keep trying at later stages.
+        // Transient (5xx, network, rate limit, timeout): say so once, keep trying at later stages.
         if (this.warned) {
             log.debug(`Could not set the ${where}: ${message}`);
             return;
@@ -73976,9 +76234,15 @@ var src_state = __nccwpck_require__(2462);
 
 
 
+
+
+
 /** Builds the context; constructing adapters makes no AWS call. */
 function makeContext(settings, signal) {
-    const clients = makeClients(settings.region);
+    const credentials = settings.roleToAssume
+        ? (0,aws_credentials.webIdentityCredentials)(settings.roleToAssume, settings.region, audience => core/* getIDToken */.V9(audience))
+        : undefined;
+    const clients = makeClients(settings.region, credentials);
     const clock = src_clock/* systemClock */.m;
     const log = src_log/* coreLog */.u;
     return {
@@ -73990,11 +76254,14 @@ function makeContext(settings, signal) {
             region: settings.region
         }),
         ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
+        scaling: new scaling.ServiceScaling(clients.autoscaling, settings.cluster, log),
         clock,
         log,
         status: makeStatus(settings, log),
         owner: (0,src_state/* runOwner */.zP)(),
-        signal
+        signal,
+        stageGroup: new src_log/* StageGroup */.Q(),
+        commit: safeTarget()
     };
 }
 /**
@@ -74002,14 +76269,22 @@ function makeContext(settings, signal) {
  * anywhere, GitHub included (a status run would overwrite the rollout's own commit status).
  */
 function statusToken(settings) {
-    return settings.dryRun || settings.mode === 'status' ? '' : settings.githubToken;
+    // Reconcile runs every few minutes on the default branch: it posts only on the rollout's own
+    // recorded commit (`commitStatus`), never a routine status on its own.
+    return settings.dryRun || settings.mode === 'status' || settings.mode === 'reconcile'
+        ? ''
+        : settings.githubToken;
 }
-function makeStatus(settings, log) {
+/** The commit status for `sha` (the recorded commit of a rollout), in the rollout's context. */
+function commitStatus(settings, log, sha) {
+    return makeStatus(settings, log, sha, settings.dryRun ? '' : settings.githubToken);
+}
+function makeStatus(settings, log, sha = safeTarget(), token = statusToken(settings)) {
     const { owner, repo } = repository();
     return new CommitStatus({
-        token: statusToken(settings),
+        token,
         context: settings.statusContext ?? defaultStatusContext(settings.cluster, settings.services),
-        sha: safeTarget(),
+        sha,
         owner,
         repo,
         targetUrl: runUrl(github_context.serverUrl, owner, repo, github_context.runId),
@@ -74020,6 +76295,7 @@ function repository() {
     const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
     return { owner, repo };
 }
+/** The commit this run is about, or '' when the runner's context cannot be read. */
 function safeTarget() {
     try {
         return statusTarget(github_context);
@@ -74033,8 +76309,11 @@ function safeTarget() {
 /**
  * Canary analysis: the canary's target group against the live one, stage by stage. Pure.
  *
- * The rule, precisely (rates are 5xx / requests of the stage so far):
- * - fewer than `minRequests` canary requests: `wait`, whatever the numbers say;
+ * The rule, precisely (rates are failed requests / requests of the stage so far; a request failed
+ * when its target answered 5xx, or when no target answered at all: a refused or reset connection,
+ * a failed TLS handshake, a timeout, which the load balancer turns into its own 502/503/504):
+ * - fewer than `minRequests` canary requests: `wait`, unless the failures so far exceed the
+ *   bound even if every request still missing to reach `minRequests` succeeded: then `fail`;
  * - `fail` when canary rate > max(live rate × errorRatio, live rate + errorPoints / 100). The
  *   floor matters when live has no errors: 0 × 2 is 0, and one unlucky request must not roll
  *   back a release;
@@ -74055,7 +76334,18 @@ const EPSILON = 1e-12;
 /** The canary's verdict against live under `bounds`, with both sides' numbers. */
 function analysis_judge(canary, live, bounds) {
     const detail = describeStats(canary, live);
+    const liveRate = rate(live);
+    const allowedRate = Math.max(liveRate * bounds.errorRatio, liveRate + bounds.errorPoints / 100);
     if (canary.requests < bounds.minRequests) {
+        // The best the canary can still do: every request missing to reach min-requests succeeds.
+        const best = failedRequests(canary) / bounds.minRequests;
+        if (best > allowedRate + EPSILON) {
+            return {
+                verdict: 'fail',
+                reason: `canary 5xx ${counts5xx(canary)} before min-requests: even if the ${bounds.minRequests - canary.requests} request(s) still missing to reach ${bounds.minRequests} all succeed, its rate would be ${pct(best)}, above the ${pct(allowedRate)} allowed (max-error-rate; live ${pct(liveRate)})`,
+                detail
+            };
+        }
         return {
             verdict: 'wait',
             reason: `the canary got too little traffic to judge: ${canary.requests} of the ${bounds.minRequests} requests needed (min-requests)`,
@@ -74064,10 +76354,8 @@ function analysis_judge(canary, live, bounds) {
     }
     const failures = [];
     const canaryRate = rate(canary);
-    const liveRate = rate(live);
-    const allowedRate = Math.max(liveRate * bounds.errorRatio, liveRate + bounds.errorPoints / 100);
     if (canaryRate > allowedRate + EPSILON) {
-        failures.push(`canary 5xx ${pct(canaryRate)} (${canary.errors}/${canary.requests}) vs live ${pct(liveRate)} (${live.errors}/${live.requests}), above the ${pct(allowedRate)} allowed (max-error-rate)`);
+        failures.push(`canary 5xx ${pct(canaryRate)} ${counts5xx(canary)} vs live ${pct(liveRate)} ${counts5xx(live)}, above the ${pct(allowedRate)} allowed (max-error-rate)`);
     }
     const canaryMean = meanLatency(canary);
     const liveMean = meanLatency(live);
@@ -74081,16 +76369,42 @@ function analysis_judge(canary, live, bounds) {
         ? { verdict: 'fail', reason: failures.join('; '), detail }
         : { verdict: 'pass', reason: '', detail };
 }
+/**
+ * The minute analysis must have seen before a stage passes: the last whole minute that ended
+ * within the stage, or, for a stage shorter than that, the minute it began in. Epoch ms.
+ */
+function lastFullMinute(stageStartedAt, endsAt) {
+    const minute = 60_000;
+    const first = Math.floor(stageStartedAt / minute) * minute;
+    const lastEnded = Math.floor(endsAt / minute) * minute - minute;
+    return Math.max(first, lastEnded);
+}
 /** The heartbeat line: `canary 0.0% 5xx (0/120), 41 ms · live 0.4% (80/20000), 39 ms`. */
 function describeStats(canary, live) {
     return `canary ${pct(rate(canary))} 5xx ${counts(canary)} · live ${pct(rate(live))} ${counts(live)}`;
 }
 function counts(s) {
     const mean = meanLatency(s);
-    return `(${s.errors}/${s.requests}), ${mean === undefined ? 'no latency data' : ms(mean)}`;
+    return `${counts5xx(s)}, ${mean === undefined ? 'no latency data' : ms(mean)}`;
+}
+/** `(20/200)`, or `(30/30, 30 without a target response)` when the load balancer answered. */
+function counts5xx(s) {
+    const failed = failedRequests(s);
+    const unanswered = failed - s.errors;
+    return `(${failed}/${s.requests}${unanswered > 0 ? `, ${unanswered} without a target response` : ''})`;
+}
+/**
+ * Requests that failed: the targets' 5xx, plus those no target answered. A request whose
+ * connection failed shows up both as a connection error and as a request without a response
+ * (and the load balancer may count a retried connection twice), so the larger of the two
+ * counts, not their sum. Never more than the requests.
+ */
+function failedRequests(s) {
+    const unanswered = s.responses === undefined ? 0 : Math.max(0, s.requests - s.responses);
+    return Math.min(s.requests, s.errors + Math.max(unanswered, s.connectionErrors ?? 0));
 }
 function rate(s) {
-    return s.requests > 0 ? s.errors / s.requests : 0;
+    return s.requests > 0 ? failedRequests(s) / s.requests : 0;
 }
 function meanLatency(s) {
     return s.latencyCount > 0 ? s.latencySum / s.latencyCount : undefined;
@@ -74184,6 +76498,43 @@ function atLeastOne(input, value, ratio) {
     return ratio;
 }
 
+;// CONCATENATED MODULE: ./src/capacity.ts
+/**
+ * `canary-capacity: follow`: how many tasks the idle service runs for a share of traffic. Pure.
+ *
+ * The canary gets ceil(live desired × share × (1 + headroom)) tasks, at least `minTasks`, never
+ * more than the live service runs; at 100% it gets the live count exactly, since it is about to
+ * carry everything.
+ */
+
+/** The defaults of `canary-headroom` (25 %) and `canary-min-tasks` (1). */
+const DEFAULT_FOLLOW = { headroomTenths: 250, minTasks: 1 };
+/** The idle service's desired count while it takes `tenths` of the traffic. */
+function followCount(liveDesired, tenths, policy) {
+    if (tenths >= 1000)
+        return liveDesired;
+    // Integers throughout: 60 × 10 % × 1.25 is 7.5, and floating point would make it 7.500…01 → 8
+    // one day and 7.49…9 → 8 the next; here it is always exactly 7.5 before the ceiling.
+    const numerator = liveDesired * tenths * (1000 + policy.headroomTenths);
+    const need = Math.ceil(numerator / 1_000_000);
+    return Math.min(liveDesired, Math.max(policy.minTasks, need));
+}
+/** The desired count for every stage of `plan` above `fromTenths`, in order. */
+function capacityPlan(liveDesired, plan, fromTenths, policy) {
+    return plan
+        .filter(stage => stage.tenths > fromTenths)
+        .map(stage => ({
+        tenths: stage.tenths,
+        desiredCount: followCount(liveDesired, stage.tenths, policy)
+    }));
+}
+/** `1% → 1 task, 2% → 2 tasks, …` for the plan printed before a rollout. */
+function capacityText(stages) {
+    return stages
+        .map(s => `${(0,src_plan/* percentText */.fL)(s.tenths)} → ${s.desiredCount} task${s.desiredCount === 1 ? '' : 's'}`)
+        .join(', ');
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 /**
  * The only reader of the action's inputs. Parses everything at the edge into one typed, validated
@@ -74193,7 +76544,10 @@ function atLeastOne(input, value, ratio) {
 
 
 
-const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:(listener|listener-rule)\/app\/[^\s]+$/;
+
+
+/** The environment variable that shortens the late-data wait in tests. */
+const LATE_DATA_ENV = 'ECS_CANARY_LATE_DATA_WAIT';
 /** Parses and validates every input. `env` supplies the region. */
 function readSettings(get, env = process.env) {
     const text = (name) => get(name).trim();
@@ -74201,7 +76555,8 @@ function readSettings(get, env = process.env) {
         'deploy',
         'promote',
         'rollback',
-        'status'
+        'status',
+        'reconcile'
     ]);
     const bakeMs = duration(text, src_names/* Input */.pd.bakeTime, '5m');
     const stagesText = text(src_names/* Input */.pd.stages);
@@ -74214,7 +76569,11 @@ function readSettings(get, env = process.env) {
         throw new src_plan/* InputError */.dz('AWS_REGION', 'no region: set AWS_REGION (aws-actions/configure-aws-credentials does this with aws-region)');
     }
     const taskDefinition = text(src_names/* Input */.pd.taskDefinition);
+    const analysisOn = parseAnalysisSwitch(text(src_names/* Input */.pd.analysis), alarms.length > 0, src_names/* Input */.pd.analysis);
+    const healthGate = onOff(src_names/* Input */.pd.healthGate, text(src_names/* Input */.pd.healthGate) || 'on');
     const statusContext = text(src_names/* Input */.pd.statusContext);
+    const maxPause = text(src_names/* Input */.pd.maxPause);
+    const roleToAssume = roleArn(text(src_names/* Input */.pd.roleToAssume));
     return {
         cluster: required(text, src_names/* Input */.pd.cluster),
         services: pair(required(text, src_names/* Input */.pd.services)),
@@ -74231,7 +76590,8 @@ function readSettings(get, env = process.env) {
         mode,
         canaryCapacity: oneOf(src_names/* Input */.pd.canaryCapacity, text(src_names/* Input */.pd.canaryCapacity) || 'match', [
             'match',
-            'keep'
+            'keep',
+            'follow'
         ]),
         afterPromotion: oneOf(src_names/* Input */.pd.afterPromotion, text(src_names/* Input */.pd.afterPromotion) || 'keep', [
             'keep',
@@ -74240,7 +76600,7 @@ function readSettings(get, env = process.env) {
         serviceTimeoutMs: duration(text, src_names/* Input */.pd.serviceTimeout, '15m'),
         allowFamilyChange: bool(src_names/* Input */.pd.allowFamilyChange, text(src_names/* Input */.pd.allowFamilyChange)),
         analysis: {
-            enabled: parseAnalysisSwitch(text(src_names/* Input */.pd.analysis), alarms.length > 0, src_names/* Input */.pd.analysis),
+            enabled: analysisOn,
             bounds: {
                 ...parseErrorBound(text(src_names/* Input */.pd.maxErrorRate), src_names/* Input */.pd.maxErrorRate),
                 latencyRatio: parseRatio(src_names/* Input */.pd.maxLatency, text(src_names/* Input */.pd.maxLatency), DEFAULT_BOUNDS.latencyRatio),
@@ -74250,8 +76610,31 @@ function readSettings(get, env = process.env) {
         ...(statusContext ? { statusContext } : {}),
         githubToken: get(src_names/* Input */.pd.githubToken),
         dryRun: bool(src_names/* Input */.pd.dryRun, text(src_names/* Input */.pd.dryRun)),
-        region
+        region,
+        healthGate: watched(mode, alarms, analysisOn, healthGate),
+        // Not an input: ALB metrics are 1-2 minutes late everywhere, so 3 minutes fits every user.
+        // Tests, whose stand-in delays metrics by its own rule, shorten it through the environment.
+        lateDataMs: (0,src_plan/* parseDuration */.E9)(LATE_DATA_ENV, (env[LATE_DATA_ENV] ?? '').trim() || '3m'),
+        follow: {
+            headroomTenths: headroom(text(src_names/* Input */.pd.canaryHeadroom)),
+            minTasks: minTasks(text(src_names/* Input */.pd.canaryMinTasks))
+        },
+        rollbackNow: bool(src_names/* Input */.pd.rollbackNow, text(src_names/* Input */.pd.rollbackNow)),
+        staleAfterMs: atLeast(src_names/* Input */.pd.staleAfter, duration(text, src_names/* Input */.pd.staleAfter, '3m'), 120_000),
+        ...(maxPause ? { maxPauseMs: (0,src_plan/* parseDuration */.E9)(src_names/* Input */.pd.maxPause, maxPause) } : {}),
+        ...(roleToAssume ? { roleToAssume } : {})
     };
+}
+/**
+ * A rollout nobody watches is refused before anything is read or written: with no alarms,
+ * analysis off and the health gate off, nothing could ever roll it back. Only the modes that
+ * move traffic forward need a gate.
+ */
+function watched(mode, alarms, analysis, health) {
+    if ((mode === 'deploy' || mode === 'promote') && alarms.length === 0 && !analysis && !health) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.healthGate, `'off', with no '${src_names/* Input */.pd.alarms}' and '${src_names/* Input */.pd.analysis}: off', leaves the rollout unwatched: nothing would roll it back. Name CloudWatch alarms in '${src_names/* Input */.pd.alarms}', set '${src_names/* Input */.pd.analysis}: on', or set '${src_names/* Input */.pd.healthGate}: on'`);
+    }
+    return health;
 }
 /** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
 function recordable(plan) {
@@ -74293,11 +76676,19 @@ function pair(value) {
 function listenerRules(value) {
     const arns = unique(src_names/* Input */.pd.listenerRules, list(value));
     for (const arn of arns) {
-        if (!LISTENER_ARN.test(arn)) {
+        const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['listener', 'listener-rule']);
+        if (!parsed || !(0,src_arn/* isApplication */.zz)(parsed)) {
             throw new src_plan/* InputError */.dz(src_names/* Input */.pd.listenerRules, `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`);
         }
     }
     return arns;
+}
+/** An IAM role ARN, or '' when none is given. */
+function roleArn(value) {
+    if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.roleToAssume, `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
+    }
+    return value;
 }
 function duration(text, name, fallback) {
     return (0,src_plan/* parseDuration */.E9)(name, text(name) || fallback);
@@ -74314,6 +76705,34 @@ function oneOf(name, value, allowed) {
     }
     return found;
 }
+/** `on`/`off` switches read the same words as booleans (`true`/`false`, `yes`/`no`). */
+function onOff(name, value) {
+    if (/^(on|true|yes)$/i.test(value))
+        return true;
+    if (/^(off|false|no)$/i.test(value))
+        return false;
+    throw new src_plan/* InputError */.dz(name, `'${value}' is neither on nor off`);
+}
+/** `25%` or `25` → 250 tenths; 0 to 1000 %, at most one decimal. */
+function headroom(value) {
+    if (value === '')
+        return DEFAULT_FOLLOW.headroomTenths;
+    const m = /^(\d{1,4}(?:\.\d)?)\s*%?$/.exec(value);
+    const tenths = m ? Math.round(Number(m[1]) * 10) : NaN;
+    if (!(tenths <= 10_000)) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.canaryHeadroom, `'${value}' is not a percentage from 0% to 1000% with at most one decimal, such as '25%'`);
+    }
+    return tenths;
+}
+/** A whole number of tasks, at least 1: a canary with no task answers its share with 503. */
+function minTasks(value) {
+    if (value === '')
+        return DEFAULT_FOLLOW.minTasks;
+    if (!/^\d+$/.test(value) || Number(value) < 1) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.canaryMinTasks, `'${value}' is not a whole number of tasks, 1 or more`);
+    }
+    return Number(value);
+}
 function bool(name, value) {
     if (value === '')
         return false;
@@ -74324,66 +76743,8 @@ function bool(name, value) {
     throw new src_plan/* InputError */.dz(name, `'${value}' is not true or false`);
 }
 
-// EXTERNAL MODULE: ./src/aws/rules.ts
-var rules = __nccwpck_require__(2922);
-;// CONCATENATED MODULE: ./src/aws/health.ts
-/**
- * Target health of the idle target group: the last check before its first share of traffic.
- */
-
-
-/** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
-const LEAVING = new Set(['draining', 'unhealthy.draining']);
-/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
-function targetGroupName(arn) {
-    return /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn;
-}
-function stateOf(d) {
-    return d.TargetHealth?.State ?? 'unknown';
-}
-function targetLine(d) {
-    const id = `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`;
-    const reason = d.TargetHealth?.Reason ? ` ${d.TargetHealth.Reason}` : '';
-    const description = d.TargetHealth?.Description ? ` (${d.TargetHealth.Description})` : '';
-    return `  ${id} ${stateOf(d)}${reason}${description}`;
-}
-/**
- * Requires every registered target of the group to be healthy, and at least `minCount` of them
- * (at least one: an empty group would answer its share of requests with 503). Throws listing
- * the targets that are not healthy, with ELB's reason codes.
- */
-async function requireHealthyTargets(client, targetGroupArn, minCount, log) {
-    let out;
-    try {
-        out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
-    }
-    catch (error) {
-        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${targetGroupName(targetGroupArn)}`, error);
-    }
-    const all = out.TargetHealthDescriptions ?? [];
-    const leaving = all.filter(d => LEAVING.has(stateOf(d)));
-    const present = all.filter(d => !LEAVING.has(stateOf(d)));
-    const notHealthy = present.filter(d => stateOf(d) !== 'healthy');
-    const healthy = present.length - notHealthy.length;
-    const name = targetGroupName(targetGroupArn);
-    const advice = `Look at the idle service's latest events and its tasks' logs, and at the target group's ` +
-        `health check settings.`;
-    if (notHealthy.length > 0) {
-        throw new Error(`Target group '${name}' is not ready for traffic: ${notHealthy.length} of ` +
-            `${present.length} targets are not healthy:\n${notHealthy.map(targetLine).join('\n')}\n` +
-            advice);
-    }
-    const need = Math.max(minCount, 1);
-    if (healthy < need) {
-        throw new Error(`Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
-            `(the idle service's desired count is ${minCount}). ${advice}`);
-    }
-    const drainingNote = leaving.length > 0 ? `; ${leaving.length} draining, not counted` : '';
-    log.info(`Target group ${name}: ${healthy} healthy target(s)${drainingNote}`);
-}
-
-// EXTERNAL MODULE: ./src/rollout.ts
-var rollout = __nccwpck_require__(6190);
+// EXTERNAL MODULE: ./src/rollout.ts + 4 modules
+var rollout = __nccwpck_require__(8677);
 ;// CONCATENATED MODULE: ./src/preflight.ts
 /**
  * Behaviour 1: every check before the first write, over what the adapters read. Pure: it
@@ -74515,6 +76876,11 @@ function alarmProblems(facts) {
         if (alarm.state === 'ALARM') {
             problems.push(`alarm '${alarm.name}' is already in ALARM (${alarm.reason}); a rollout would roll back at once. Fix what it reports first`);
         }
+        else if (alarm.state === 'INSUFFICIENT_DATA' && facts.insufficientData === 'alarm') {
+            // The same policy the gate applies while baking: refused now rather than rolled back
+            // the moment the first stage is read.
+            problems.push(`alarm '${alarm.name}' is INSUFFICIENT_DATA${alarm.reason ? ` (${alarm.reason})` : ''}, which counts as ALARM with insufficient-data: alarm; a rollout would roll back at once. Wait until the alarm has data (OK), or set insufficient-data: ok to count missing data as OK`);
+        }
     }
     return problems;
 }
@@ -74534,200 +76900,9 @@ function planWarnings(plan, alarms, rules) {
     }
     return warnings;
 }
-/**
- * A plan that outlasts the credentials would lose its hands mid-rollout, unable even to roll
- * back: refused when the expiry is known. `margin` leaves room to ship and to roll back.
- */
-function credentialProblem(plan, expiry, now, marginMs = 5 * 60_000) {
-    const total = plan.reduce((sum, s) => sum + (s.bake.kind === 'bake' ? s.bake.ms : 0), 0);
-    if (!expiry || now + total + marginMs <= expiry.getTime())
-        return undefined;
-    return `the plan bakes for ${(0,src_plan/* formatDuration */.a3)(total)}, but the AWS credentials expire at ${expiry.toISOString()} (in ${(0,src_plan/* formatDuration */.a3)(Math.max(0, Math.round((expiry.getTime() - now) / 1000) * 1000))}), too soon to finish or to roll back safely; raise role-duration-seconds in aws-actions/configure-aws-credentials or shorten the plan`;
-}
 
-;// CONCATENATED MODULE: ./src/github/summary.ts
-/**
- * The job summary: what happened, stage by stage, with a chart of the new revision's share over
- * time. Rendering is pure; only `writeSummary` touches the runner.
- */
-
-
-/** `12:03:04` in UTC. */
-function summary_clockText(epochMs) {
-    return new Date(epochMs).toISOString().slice(11, 19);
-}
-/** Elapsed time to the second: sub-second noise would only clutter the table and the chart. */
-function elapsedText(ms) {
-    if (ms <= 0)
-        return '0s';
-    if (ms < 1000)
-        return '<1s';
-    return (0,src_plan/* formatDuration */.a3)(Math.round(ms / 1000) * 1000);
-}
-/** A table cell: no pipes or newlines may escape it. */
-function cell(text) {
-    return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || '—';
-}
-/** A fenced block that survives backticks inside the text. */
-function fenced(text) {
-    const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), m => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence}text\n${text}\n${fence}`;
-}
-const RESULT_TEXT = {
-    baking: 'baking',
-    baked: 'baked',
-    paused: 'paused',
-    'rolled-back': 'rolled back'
-};
-/** The share at which a rollback began: the last stage reached. */
-function reachedShare(record) {
-    const last = record.stages[record.stages.length - 1];
-    return last?.tenths;
-}
-function outcomeLine(input, outcome) {
-    const { newService, oldService, record } = input;
-    if (input.dryRun)
-        return '**Dry run**: nothing was changed. This is what a deploy would do.';
-    if (!outcome)
-        return `**In progress**: ${newService} has not finished its rollout.`;
-    switch (outcome.result) {
-        case 'promoted':
-            return `**Promoted**: ${newService} takes ${(0,src_plan/* percentText */.fL)(outcome.tenths)} of the traffic.`;
-        case 'rolled-back': {
-            const reached = reachedShare(record);
-            const at = reached === undefined ? '' : ` at ${(0,src_plan/* percentText */.fL)(reached)}`;
-            return `**Rolled back**${at}: all traffic is back on ${oldService}.`;
-        }
-        case 'paused':
-            return (`**Paused** at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${newService}. Continue with ` +
-                '`mode: promote`, or undo with `mode: rollback`.');
-        case 'unchanged':
-            return `**Unchanged**${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : '.'}`;
-    }
-}
-function stageTable(record, stageCount) {
-    const rows = record.stages.map(stage => {
-        const baked = stage.bakeMs === undefined
-            ? 'pause'
-            : stage.endedAt === undefined
-                ? `… of ${(0,src_plan/* formatDuration */.a3)(stage.bakeMs)}`
-                : `${elapsedText(stage.endedAt - stage.startedAt)} of ${(0,src_plan/* formatDuration */.a3)(stage.bakeMs)}`;
-        return [
-            `${stage.index + 1}/${stageCount}`,
-            (0,src_plan/* percentText */.fL)(stage.tenths),
-            summary_clockText(stage.startedAt),
-            baked,
-            cell(stage.detail),
-            RESULT_TEXT[stage.status]
-        ];
-    });
-    return [
-        '| Stage | Share | Started (UTC) | Baked | Alarms | Result |',
-        '|---|--:|---|---|---|---|',
-        ...rows.map(r => `| ${r.join(' | ')} |`)
-    ].join('\n');
-}
-/**
- * The share over time as a step line. The x axis is a band axis of elapsed-time labels; a
- * change is two points under the same label (old share, then new), and Mermaid places equal
- * labels at the same x, which draws the vertical edge of the step.
- */
-function shareChart(input) {
-    const { record, newService } = input;
-    const points = [];
-    let timeline = record.timeline;
-    // A deploy starts from 0 (all traffic on one service is checked first); promote picks up
-    // wherever the engine's first timeline entry says.
-    if (input.mode === 'deploy' && (timeline[0]?.tenths ?? 0) !== 0) {
-        timeline = [{ at: record.startedAt, tenths: 0 }, ...timeline];
-    }
-    for (const entry of timeline) {
-        const prev = points[points.length - 1];
-        if (prev && prev.tenths === entry.tenths)
-            continue;
-        if (prev)
-            points.push({ at: entry.at, tenths: prev.tenths });
-        points.push({ at: entry.at, tenths: entry.tenths });
-    }
-    if (points.length === 0)
-        return '';
-    // Extend the last level to the end of the run so the final stage shows as a flat segment,
-    // and end on the outcome's share even if the engine recorded no entry for the last move.
-    const ends = record.stages.map(s => s.endedAt ?? s.startedAt);
-    const end = Math.max(...ends, points[points.length - 1].at);
-    const final = record.outcome?.tenths ?? points[points.length - 1].tenths;
-    if (end > points[points.length - 1].at || final !== points[points.length - 1].tenths) {
-        points.push({ at: end, tenths: points[points.length - 1].tenths });
-    }
-    if (final !== points[points.length - 1].tenths)
-        points.push({ at: end, tenths: final });
-    const origin = Math.min(record.startedAt, points[0].at);
-    const labels = points.map(p => `"${elapsedText(p.at - origin)}"`);
-    const values = points.map(p => String(p.tenths / 10));
-    const title = `${newService} share of traffic (%)`.replace(/"/g, "'");
-    return [
-        '```mermaid',
-        'xychart-beta',
-        `  title "${title}"`,
-        `  x-axis "elapsed" [${labels.join(', ')}]`,
-        '  y-axis "%" 0 --> 100',
-        `  line [${values.join(', ')}]`,
-        '```'
-    ].join('\n');
-}
-function plannedTable(input, planned) {
-    const { oldService, newService } = input;
-    const rows = planned.map((stage, i) => {
-        const w = (0,src_plan/* weightsFor */.NK)(stage.tenths);
-        const bake = stage.bake.kind === 'pause' ? 'pause' : (0,src_plan/* formatDuration */.a3)(stage.bake.ms);
-        return `| ${i + 1}/${planned.length} | ${(0,src_plan/* percentText */.fL)(stage.tenths)} | ${bake} | ${w.live} | ${w.idle} |`;
-    });
-    return [
-        `| Stage | Share | Bake | ${cell(oldService)} weight | ${cell(newService)} weight |`,
-        '|---|--:|---|--:|--:|',
-        ...rows
-    ].join('\n');
-}
-/** Renders the job summary as Markdown. Pure. */
-function renderSummary(input) {
-    const { cluster, newService, oldService, plan, record, mode } = input;
-    const outcome = record.outcome;
-    const lastEnd = Math.max(record.startedAt, ...record.stages.map(s => s.endedAt ?? s.startedAt));
-    const started = new Date(record.startedAt).toISOString().slice(0, 19).replace('T', ' ');
-    const parts = [
-        `### ecs-canary: ${oldService} → ${newService} on ${cluster}`,
-        outcomeLine(input, outcome),
-        `Mode \`${mode}\` · plan \`${plan}\` · started ${started} UTC` +
-            (record.stages.length > 0 ? ` · ran ${elapsedText(lastEnd - record.startedAt)}` : '')
-    ];
-    if (outcome?.result === 'rolled-back' && outcome.reason) {
-        parts.push(`Reason:\n\n${fenced(outcome.reason)}`);
-    }
-    if (input.dryRun && input.planned)
-        parts.push(plannedTable(input, input.planned));
-    if (record.stages.length > 0) {
-        const count = input.planned?.length ?? plan.split(/\s+/).filter(Boolean).length;
-        parts.push(stageTable(record, Math.max(count, record.stages.length)));
-    }
-    const chart = shareChart(input);
-    if (chart)
-        parts.push(chart);
-    return `${parts.join('\n\n')}\n`;
-}
-/** Appends `markdown` to the job summary; a failure is a warning, never a failed step. */
-async function writeSummary(markdown, log = { warn: line => core/* warning */.$e(line) }) {
-    try {
-        await core/* summary */.z.addRaw(markdown).write();
-    }
-    catch (error) {
-        // The buffer keeps unwritten text; drop it so a later write does not repeat it.
-        core/* summary */.z.emptyBuffer();
-        const message = error instanceof Error ? error.message : String(error);
-        log.warn(`Could not write the job summary: ${message}`);
-    }
-}
-
+// EXTERNAL MODULE: ./src/github/summary.ts + 1 modules
+var summary = __nccwpck_require__(5776);
 ;// CONCATENATED MODULE: ./src/report.ts
 /**
  * Telling people: heartbeat lines and commit statuses while the rollout runs, then the outputs,
@@ -74746,34 +76921,27 @@ function liveReporter(ctx, newService) {
     const postPending = (stage, stageCount) => ctx.status.post('pending', pendingText(stage.index, stageCount, stage.tenths, newService, stage.detail));
     return {
         async stageStarted(_record, stage, stageCount) {
-            closeStageGroup();
-            core/* startGroup */.Oh(`Stage ${stage.index + 1}/${stageCount}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
-            stageGroupOpen = true;
+            ctx.stageGroup.start(`Stage ${stage.index + 1}/${stageCount}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
             // A baking stage waits for its first gate reading, so its status can say how the alarms
             // read (`· alarms OK`); a pause stage has none to wait for.
+            // Never awaited: the status queue returns at once, so GitHub never holds a verdict.
             if (stage.bakeMs === undefined)
-                await postPending(stage, stageCount);
+                postPending(stage, stageCount);
         },
         async firstReading(stage, stageCount) {
-            await postPending(stage, stageCount);
+            postPending(stage, stageCount);
         },
         heartbeat(stage, elapsedMs, totalMs) {
             ctx.log.info(`  ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService} · ${(0,src_plan/* formatDuration */.a3)(roundSeconds(elapsedMs))}/${(0,src_plan/* formatDuration */.a3)(roundSeconds(totalMs))} · ${stage.detail || 'no readings yet'}`);
         }
     };
 }
-let stageGroupOpen = false;
-function closeStageGroup() {
-    if (stageGroupOpen)
-        core/* endGroup */.N4();
-    stageGroupOpen = false;
-}
 function roundSeconds(ms) {
     return Math.max(1000, Math.round(ms / 1000) * 1000);
 }
 /** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
 async function publish(ctx, end) {
-    closeStageGroup();
+    ctx.stageGroup.end();
     const { outcome } = end;
     core/* setOutput */.uH(src_names/* Output */.k7.result, outcome.result);
     core/* setOutput */.uH(src_names/* Output */.k7.percent, (0,src_plan/* percentText */.fL)(Math.max(0, outcome.tenths)).slice(0, -1));
@@ -74783,18 +76951,28 @@ async function publish(ctx, end) {
     core/* setOutput */.uH(src_names/* Output */.k7.reason, outcome.reason);
     if (end.settled)
         core/* saveState */.LZ(src_names/* State */.Uw.settled, 'true');
-    if (end.summary)
-        await writeSummary(renderSummary(end.summary), ctx.log);
     const reached = end.record?.stages.at(-1)?.tenths;
-    await ctx.status.post(end.failed ? 'failure' : outcomeState(outcome.result), outcomeText(outcome, reached));
+    // Queued first, so the request is out while the summary is written; it never blocks.
+    ctx.status.post(end.failed ? 'failure' : outcomeState(outcome.result), outcomeText(outcome, reached));
+    const markdown = end.summary ? (0,summary/* renderSummary */.Br)(end.summary) : end.summaryMarkdown;
+    if (markdown)
+        await (0,summary/* writeSummary */.Sy)(markdown, ctx.log);
     if (end.restoreCommands?.length) {
         core/* error */.z3(`Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`, { title: 'ecs-canary: restore traffic by hand' });
     }
+    await ctx.status.flush(flushBudget(ctx.signal));
     if (!end.failed) {
         ctx.log.info(summaryLine(outcome));
         return undefined;
     }
     return outcome.reason || summaryLine(outcome);
+}
+/**
+ * How long the end of a run waits for GitHub to take its last status: long enough for a slow
+ * API, and under a cancel short enough to stay inside the runner's 10 s before its kill.
+ */
+function flushBudget(signal) {
+    return signal.aborted ? 1_000 : 10_000;
 }
 function summaryLine(outcome) {
     switch (outcome.result) {
@@ -74804,8 +76982,193 @@ function summaryLine(outcome) {
             return `Paused at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`;
         case 'rolled-back':
             return `Rolled back to ${outcome.liveService}: ${outcome.reason}`;
+        case 'restore-failed':
+            return `Traffic could NOT be restored to ${outcome.liveService}: ${outcome.reason}`;
         default:
             return `Nothing changed. ${outcome.reason}`;
+    }
+}
+
+// EXTERNAL MODULE: ./src/aws/rules.ts
+var rules = __nccwpck_require__(2922);
+;// CONCATENATED MODULE: ./src/aws/health.ts
+/**
+ * Target health of the idle target group: the last check before its first share of traffic.
+ */
+
+
+
+/** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
+const LEAVING = new Set(['draining', 'unhealthy.draining']);
+/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
+function targetGroupName(arn) {
+    return (0,src_arn/* parseArnOf */.GZ)(arn, ['target-group'])?.name ?? arn;
+}
+function stateOf(d) {
+    return d.TargetHealth?.State ?? 'unknown';
+}
+function targetLine(d) {
+    const id = `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`;
+    const reason = d.TargetHealth?.Reason ? ` ${d.TargetHealth.Reason}` : '';
+    const description = d.TargetHealth?.Description ? ` (${d.TargetHealth.Description})` : '';
+    return `  ${id} ${stateOf(d)}${reason}${description}`;
+}
+/**
+ * Requires every registered target of the group to be healthy, and at least `minCount` of them
+ * (at least one: an empty group would answer its share of requests with 503). Throws listing
+ * the targets that are not healthy, with ELB's reason codes. `because` says where `minCount`
+ * comes from, for the message (the idle service's desired count by default).
+ */
+async function requireHealthyTargets(client, targetGroupArn, minCount, log, because = `the idle service's desired count is ${minCount}`) {
+    let out;
+    try {
+        out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+    }
+    catch (error) {
+        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${targetGroupName(targetGroupArn)}`, error);
+    }
+    const all = out.TargetHealthDescriptions ?? [];
+    const leaving = all.filter(d => LEAVING.has(stateOf(d)));
+    const present = all.filter(d => !LEAVING.has(stateOf(d)));
+    const notHealthy = present.filter(d => stateOf(d) !== 'healthy');
+    const healthy = present.length - notHealthy.length;
+    const name = targetGroupName(targetGroupArn);
+    const advice = `Look at the idle service's latest events and its tasks' logs, and at the target group's ` +
+        `health check settings.`;
+    if (notHealthy.length > 0) {
+        throw new Error(`Target group '${name}' is not ready for traffic: ${notHealthy.length} of ` +
+            `${present.length} targets are not healthy:\n${notHealthy.map(targetLine).join('\n')}\n` +
+            advice);
+    }
+    const need = Math.max(minCount, 1);
+    if (healthy < need) {
+        throw new Error(`Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
+            `(${because}). ${advice}`);
+    }
+    const drainingNote = leaving.length > 0 ? `; ${leaving.length} draining, not counted` : '';
+    log.info(`Target group ${name}: ${healthy} healthy target(s)${drainingNote}`);
+}
+
+// EXTERNAL MODULE: ./src/scale-in.ts
+var scale_in = __nccwpck_require__(5173);
+;// CONCATENATED MODULE: ./src/modes/capacity.ts
+/**
+ * Capacity around a rollout: the idle service's size before traffic moves (`canary-capacity`),
+ * follow's scale-up before each shift, and the pair's auto scaling scale-in held suspended while
+ * traffic moves.
+ */
+
+
+
+
+
+
+/** How the idle service runs before any traffic moves: `match`, the first stage's need, or as is. */
+function initialIdleCount(ctx, pair, plan) {
+    const { canaryCapacity, follow } = ctx.settings;
+    if (canaryCapacity === 'keep')
+        return undefined;
+    const first = plan.find(stage => stage.tenths > pair.tenths);
+    const want = canaryCapacity === 'match'
+        ? pair.live.desiredCount
+        : followCount(pair.live.desiredCount, first?.tenths ?? 1000, follow);
+    return want === pair.idle.desiredCount ? undefined : want;
+}
+/**
+ * Reads both scalable targets before the first write and refuses what cannot work: the idle
+ * service must be allowed to run what the plan asks of it at 100%, or the call that suspends its
+ * scale-in would cut it back to its MaxCapacity (see src/aws/scaling.ts).
+ */
+async function checkScaling(ctx, pair, plan) {
+    const targets = await ctx.scaling.describe([pair.live.name, pair.idle.name]);
+    for (const t of targets.values()) {
+        ctx.log.info(`${t.service} auto scales: min ${t.minCapacity}, max ${t.maxCapacity}` +
+            (t.scaleInSuspended ? ', scale-in already suspended (left as it is)' : ''));
+    }
+    const idle = targets.get(pair.idle.name);
+    const need = ctx.settings.canaryCapacity === 'keep' ? 0 : pair.live.desiredCount;
+    if (idle && idle.maxCapacity < need) {
+        throw new PreflightError([
+            `${pair.idle.name} must run ${need} tasks at 100% (${src_names/* Input */.pd.canaryCapacity}: ${ctx.settings.canaryCapacity}, ` +
+                `${pair.live.name} runs ${need}), but its auto scaling MaxCapacity is ${idle.maxCapacity}. Raise it ` +
+                `(aws application-autoscaling register-scalable-target --service-namespace ecs --scalable-dimension ` +
+                `ecs:service:DesiredCount --resource-id ${idle.resourceId} --max-capacity ${need}) or use ` +
+                `${src_names/* Input */.pd.canaryCapacity}: keep`
+        ]);
+    }
+    if (ctx.settings.canaryCapacity === 'follow') {
+        const stages = capacityPlan(pair.live.desiredCount, plan, pair.tenths, ctx.settings.follow);
+        ctx.log.info(`${pair.idle.name} follows its share: ${capacityText(stages)}`);
+    }
+}
+/**
+ * The hold on the pair's scale-in for a rollout (`suspend` it, recorded first); `recorded` is what
+ * a paused or interrupted rollout's record already lists.
+ */
+function scaleInHold(ctx, recorded) {
+    return new scale_in/* ScaleInHold */.t1(ctx.scaling, tags => ctx.traffic.tag(tags), recorded, ctx.log);
+}
+/**
+ * Puts a desired count (and a revision) on a service, waits until it is stable, and requires
+ * `need` healthy targets in its group: the same wait whether preparing the idle service, scaling
+ * it up before a stage, or readying the old service for a rollback.
+ */
+async function scaleAndWait(ctx, service, targetGroupArn, change, need, because, signal = ctx.signal) {
+    const { ecs, settings } = ctx;
+    const deploymentId = await ecs.updateIdle(service, change);
+    if (change.taskDefinition !== undefined || change.desiredCount !== undefined) {
+        await ecs.waitStable(service, {
+            intervalMs: 10_000,
+            timeoutMs: settings.serviceTimeoutMs,
+            signal,
+            ...(deploymentId ? { deploymentId } : {})
+        });
+    }
+    await requireHealthyTargets(ctx.clients.elb, targetGroupArn, need, ctx.log, because);
+}
+/**
+ * `canary-capacity: follow`: before the shift to `stage`, the idle service runs what the stage
+ * needs (read against the live service's desired count now: auto scaling may have grown it).
+ * Never scales down mid-rollout. Throws when the scale-up fails or is not healthy in time.
+ */
+function followBeforeShift(ctx, pair, beat) {
+    // The rules stay claimed while the canary scales (up to service-timeout): keep the
+    // heartbeat fresh meanwhile, or the watchdog could take this run for a lost one.
+    const ready = readyFor(ctx, pair);
+    return (stage, signal) => beat ? beat.during(ready(stage, signal)) : ready(stage, signal);
+}
+function readyFor(ctx, pair) {
+    return async (stage, signal) => {
+        const [live, idle] = await ctx.ecs.describe([pair.live.name, pair.idle.name]);
+        const need = followCount(live.desiredCount, stage.tenths, ctx.settings.follow);
+        if (idle.desiredCount >= need)
+            return;
+        ctx.log.info(`Scaling ${idle.name} from ${idle.desiredCount} to ${need} task(s) for ${(0,src_plan/* percentText */.fL)(stage.tenths)} ` +
+            `(${live.name} runs ${live.desiredCount}); traffic moves once it is stable and healthy.`);
+        await scaleAndWait(ctx, idle.name, pair.groups.idle, { desiredCount: need }, need, `${(0,src_plan/* percentText */.fL)(stage.tenths)} of ${live.desiredCount} tasks with ${src_names/* Input */.pd.canaryHeadroom} needs ${need}`, signal);
+    };
+}
+/**
+ * Ends the hold: a pause (or traffic not verified safe) keeps scale-in suspended and says so;
+ * every other ending resumes it. A failure to resume is a warning: traffic is already safe, and
+ * the record lets the post step or `mode: reconcile` finish it.
+ */
+async function endHold(ctx, hold, end) {
+    if (end.paused) {
+        hold.explainPause();
+        return;
+    }
+    if (!end.trafficSafe) {
+        if (hold.services.length > 0) {
+            ctx.log.warn(`Auto scaling scale-in of ${hold.services.join(' and ')} stays suspended: traffic is not verified safe.`);
+        }
+        return;
+    }
+    try {
+        await hold.resume();
+    }
+    catch (error) {
+        ctx.log.warn(error instanceof Error ? error.message : String(error));
     }
 }
 
@@ -74861,7 +77224,7 @@ class CloudWatchAlarms {
     /** One DescribeAlarms call; its error names the call (the gate reports it as the reason). */
     async send(input) {
         try {
-            return await this.client.send(new dist_cjs/* DescribeAlarmsCommand */.zWD(input));
+            return await this.client.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD(input));
         }
         catch (error) {
             const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -74941,7 +77304,13 @@ async function readPair(ctx, withAlarms = true) {
         rules,
         alarms,
         recorded: (0,src_state/* recordedState */.Od)(rules),
-        check: recordedLive => checkFacts({ services: [a, b], rules, alarmNames: names, alarms }, recordedLive)
+        check: recordedLive => checkFacts({
+            services: [a, b],
+            rules,
+            alarmNames: names,
+            alarms,
+            insufficientData: ctx.settings.insufficientData
+        }, recordedLive)
     };
 }
 /** A deploy while another rollout is in progress or paused on these rules is refused. */
@@ -74960,18 +77329,36 @@ function refuseActiveRollout(rules) {
  * GetMetricData call.
  */
 
+
 /** ALB metrics are published per minute; a finer period only finds nothing. */
 const PERIOD_S = 60;
 const PERIOD_MS = PERIOD_S * 1000;
-/** One query per statistic per side; ids are how the results are told apart. */
+/**
+ * One query per statistic per side; ids are how the results are told apart. Every metric here is
+ * published per target group with the dimensions (LoadBalancer, TargetGroup), per AWS's
+ * "CloudWatch metrics for your Application Load Balancer"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
+ * RequestCount, HTTPCode_Target_2XX/3XX/4XX/5XX_Count, TargetConnectionErrorCount,
+ * TargetTLSNegotiationErrorCount and TargetResponseTime all list "TargetGroup, LoadBalancer".
+ * The load balancer's own HTTPCode_ELB_5XX_Count (the 502/503/504 a crashing canary causes) has
+ * no TargetGroup dimension, so the canary's share of it is read the other way round: requests
+ * routed to the group (RequestCount counts only requests for which a target was chosen) that no
+ * target answered, and connection errors. 9 series × 2 sides = 18 queries, one call (≤ 500).
+ */
 const SERIES = [
     { key: 'requests', metric: 'RequestCount', stat: 'Sum' },
     { key: 'errors', metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
     { key: 'latencySum', metric: 'TargetResponseTime', stat: 'Sum' },
-    { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' }
+    { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' },
+    { key: 'connect', metric: 'TargetConnectionErrorCount', stat: 'Sum' },
+    { key: 'tls', metric: 'TargetTLSNegotiationErrorCount', stat: 'Sum' },
+    { key: 'code2', metric: 'HTTPCode_Target_2XX_Count', stat: 'Sum' },
+    { key: 'code3', metric: 'HTTPCode_Target_3XX_Count', stat: 'Sum' },
+    { key: 'code4', metric: 'HTTPCode_Target_4XX_Count', stat: 'Sum' }
 ];
 /**
- * Sums each side's requests, 5xx responses and response times over [startMs, endMs]. The start
+ * Sums each side's requests, target responses by class, connection errors and response times
+ * over [startMs, endMs]. The start
  * is aligned down and the end up to the minute, so the minutes the window touches count whole.
  * Missing data sums to zero: no request count means no requests, so the verdict waits rather
  * than passing a canary nobody has called.
@@ -75001,6 +77388,7 @@ async function readTargetGroupStats(client, arns, startMs, endMs) {
     const start = Math.floor(startMs / PERIOD_MS) * PERIOD_MS;
     const end = Math.max(Math.ceil(endMs / PERIOD_MS) * PERIOD_MS, start + PERIOD_MS);
     const sums = new Map();
+    const newest = new Map();
     let nextToken;
     do {
         const input = {
@@ -75009,7 +77397,7 @@ async function readTargetGroupStats(client, arns, startMs, endMs) {
             EndTime: new Date(end),
             NextToken: nextToken
         };
-        const page = await client.send(new dist_cjs/* GetMetricDataCommand */.Soe(input));
+        const page = await client.send(new client_cloudwatch_dist_cjs/* GetMetricDataCommand */.Soe(input));
         for (const result of page.MetricDataResults ?? []) {
             if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
                 const why = (result.Messages ?? []).map(m => m.Value).join('; ');
@@ -75018,14 +77406,26 @@ async function readTargetGroupStats(client, arns, startMs, endMs) {
             const id = result.Id ?? '';
             const sum = (result.Values ?? []).reduce((a, b) => a + b, 0);
             sums.set(id, (sums.get(id) ?? 0) + sum);
+            if (id.endsWith('_requests')) {
+                // The ALB publishes RequestCount only for minutes with requests: the newest minute it
+                // has published so far tells how far the (1-2 minutes late) data has come.
+                const times = (result.Timestamps ?? []).map(t => new Date(t).getTime());
+                newest.set(id, Math.max(newest.get(id) ?? -Infinity, ...times));
+            }
         }
         nextToken = page.NextToken;
     } while (nextToken);
+    const sum = (side, key) => sums.get(`${side}_${key}`) ?? 0;
     const stats = (side) => ({
-        requests: sums.get(`${side}_requests`) ?? 0,
-        errors: sums.get(`${side}_errors`) ?? 0,
-        latencySum: sums.get(`${side}_latencySum`) ?? 0,
-        latencyCount: sums.get(`${side}_latencyCount`) ?? 0
+        requests: sum(side, 'requests'),
+        errors: sum(side, 'errors'),
+        latencySum: sum(side, 'latencySum'),
+        latencyCount: sum(side, 'latencyCount'),
+        connectionErrors: sum(side, 'connect') + sum(side, 'tls'),
+        responses: sum(side, 'code2') + sum(side, 'code3') + sum(side, 'code4') + sum(side, 'errors'),
+        ...(Number.isFinite(newest.get(`${side}_requests`))
+            ? { newestMinute: newest.get(`${side}_requests`) }
+            : {})
     });
     return { canary: stats('canary'), live: stats('live') };
 }
@@ -75034,20 +77434,177 @@ async function readTargetGroupStats(client, arns, startMs, endMs) {
  * refused: they publish no HTTP status counts to compare.
  */
 function loadBalancerDimension(arn) {
-    const resource = arn.split(':').slice(5).join(':');
-    const match = /^(?:loadbalancer|listener|listener-rule)\/(app\/[^/]+\/[^/]+)(?:\/|$)/.exec(resource);
-    if (!match) {
+    const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['load-balancer', 'listener', 'listener-rule']);
+    if (!parsed?.loadBalancer || !(0,src_arn/* isApplication */.zz)(parsed)) {
         throw new Error(`'${arn}' is not the ARN of an Application Load Balancer or one of its listeners or rules; canary analysis reads the ALB's per-target-group metrics and needs one.`);
     }
-    return match[1];
+    return parsed.loadBalancer;
 }
 /** `targetgroup/<name>/<id>` from a target group ARN. */
 function targetGroupDimension(arn) {
-    const resource = arn.split(':').slice(5).join(':');
-    if (!/^targetgroup\/[^/]+\/[^/]+$/.test(resource)) {
+    const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['target-group']);
+    if (!parsed) {
         throw new Error(`'${arn}' is not a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>).`);
     }
-    return resource;
+    return parsed.resource;
+}
+
+;// CONCATENATED MODULE: ./src/aws/canary-service.ts
+/**
+ * The health gate's read of the canary's ECS service: counts, deployments and latest events, and,
+ * only once the gate has already failed, why its tasks stopped.
+ */
+
+/** Stopped tasks looked at for their reasons: ECS lists the newest first, a few say enough. */
+const STOPPED_TASKS = 5;
+/** The canary service, read with the action's ECS client. */
+class EcsCanaryService {
+    ecs;
+    cluster;
+    service;
+    constructor(ecs, cluster, service) {
+        this.ecs = ecs;
+        this.cluster = cluster;
+        this.service = service;
+    }
+    /** One DescribeServices of the canary service: counts, deployments and latest events. */
+    async canary() {
+        let out;
+        try {
+            out = await this.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.cluster, services: [this.service] }));
+        }
+        catch (error) {
+            throw failed('DescribeServices', `service ${this.service}`, error);
+        }
+        const svc = out.services?.find(s => s.serviceName === this.service || s.serviceArn === this.service);
+        if (!svc) {
+            throw new Error(`DescribeServices found no service '${this.service}' in cluster '${this.cluster}' while baking: was it deleted?`);
+        }
+        return {
+            name: svc.serviceName ?? this.service,
+            desiredCount: svc.desiredCount ?? 0,
+            runningCount: svc.runningCount ?? 0,
+            deployments: (svc.deployments ?? []).map(d => ({
+                id: d.id ?? '?',
+                status: d.status ?? '?',
+                taskDefinition: d.taskDefinition ?? '',
+                failedTasks: d.failedTasks ?? 0,
+                ...(d.rolloutState ? { rolloutState: d.rolloutState } : {}),
+                ...(d.rolloutStateReason ? { rolloutStateReason: d.rolloutStateReason } : {})
+            })),
+            events: [...(svc.events ?? [])]
+                .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+                .slice(0, 5)
+                .map(e => ({
+                at: e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?',
+                message: e.message ?? ''
+            }))
+        };
+    }
+    /**
+     * The service's most recently stopped tasks with their stop reasons and exit codes: a
+     * ListTasks and a DescribeTasks, only once the gate has already failed.
+     */
+    async stoppedTasks() {
+        const listed = await this.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({
+            cluster: this.cluster,
+            serviceName: this.service,
+            desiredStatus: 'STOPPED',
+            maxResults: STOPPED_TASKS
+        }));
+        const arns = listed.taskArns ?? [];
+        if (arns.length === 0)
+            return [];
+        const out = await this.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster: this.cluster, tasks: arns }));
+        return (out.tasks ?? []).map(t => ({
+            id: (t.taskArn ?? '?').split('/').at(-1) ?? '?',
+            taskDefinition: t.taskDefinitionArn ?? '',
+            stoppedReason: t.stoppedReason ?? '',
+            ...(t.stopCode ? { stopCode: t.stopCode } : {}),
+            containers: (t.containers ?? []).map(c => ({
+                name: c.name ?? '?',
+                ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+                ...(c.reason ? { reason: c.reason } : {})
+            }))
+        }));
+    }
+}
+function failed(call, what, error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new Error(`health gate: ${call} of ${what} failed: ${text}`, { cause: error });
+}
+
+;// CONCATENATED MODULE: ./src/aws/canary-targets.ts
+/**
+ * The health gate's read of the canary's target group (ELBv2): every registered target with its
+ * state and reason code.
+ */
+
+
+/** One DescribeTargetHealth of the canary's group (every registered target, one page). */
+async function canaryTargets(elb, targetGroupArn) {
+    let out;
+    try {
+        out = await elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+    }
+    catch (error) {
+        throw canary_targets_failed('DescribeTargetHealth', `target group ${canary_targets_targetGroupName(targetGroupArn)}`, error);
+    }
+    return (out.TargetHealthDescriptions ?? []).map(d => ({
+        id: `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`,
+        state: d.TargetHealth?.State ?? 'unknown',
+        ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
+        ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {})
+    }));
+}
+/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
+function canary_targets_targetGroupName(arn) {
+    return (0,src_arn/* parseArnOf */.GZ)(arn, ['target-group'])?.name ?? arn;
+}
+function canary_targets_failed(call, what, error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new Error(`health gate: ${call} of ${what} failed: ${text}`, { cause: error });
+}
+
+;// CONCATENATED MODULE: ./src/credentials.ts
+
+
+/**
+ * configure-aws-credentials asks STS for one hour unless `role-duration-seconds` says otherwise
+ * (`DEFAULT_ROLE_DURATION = 3600` in aws-actions/configure-aws-credentials src/index.ts), and
+ * exports no expiry, so the SDK cannot tell: temporary credentials of unknown expiry are
+ * assumed to last that long.
+ */
+const ASSUMED_SESSION_MS = 3_600_000;
+/** Room left to ship, to roll back and to record, after the last bake. */
+const MARGIN_MS = 5 * 60_000;
+/** How long a plan can take: every bake, plus `service-timeout` when a revision is shipped. */
+function planLength(plan, serviceTimeoutMs = 0) {
+    return plan.reduce((sum, s) => sum + (s.bake.kind === 'bake' ? s.bake.ms : 0), serviceTimeoutMs);
+}
+/**
+ * Refuses a plan longer than a known expiry; warns when temporary credentials of unknown expiry
+ * may not last (the one-hour default). With `role-to-assume` the action refreshes its own
+ * credentials, so nothing is in the way.
+ */
+function checkCredentials(planMs, facts, now, roleToAssume) {
+    if (roleToAssume)
+        return {};
+    const need = (0,src_plan/* formatDuration */.a3)(planMs);
+    if (facts.expiry) {
+        if (now + planMs + MARGIN_MS <= facts.expiry.getTime())
+            return {};
+        const left = (0,src_plan/* formatDuration */.a3)(Math.max(0, Math.round((facts.expiry.getTime() - now) / 1000) * 1000));
+        return {
+            refuse: `the plan can take ${need}, but the AWS credentials expire at ${facts.expiry.toISOString()} (in ${left}), too soon to finish or to roll back safely; give ${src_names/* Input */.pd.roleToAssume} so the action refreshes its own credentials, or raise role-duration-seconds in aws-actions/configure-aws-credentials, or shorten the plan`
+        };
+    }
+    if (facts.temporary && planMs + MARGIN_MS > ASSUMED_SESSION_MS) {
+        return {
+            warn: `the plan can take ${need}, and the AWS credentials are temporary with no known expiry: aws-actions/configure-aws-credentials issues them for one hour by default. If they expire mid-rollout every call fails, the rollback included. Give ${src_names/* Input */.pd.roleToAssume} so the action assumes the role itself and refreshes the credentials`
+        };
+    }
+    return {};
 }
 
 ;// CONCATENATED MODULE: ./src/gates/alarms.ts
@@ -75136,7 +77693,335 @@ class AnalysisGate {
     }
     async read(window) {
         const { canary, live } = await this.stats(this.arns, window.stageStartedAt, window.now);
-        return analysis_judge(canary, live, this.bounds);
+        const reading = analysis_judge(canary, live, this.bounds);
+        // A stage passes only once its last full minute has been seen: ALB metrics arrive one to
+        // two minutes late, and the final minutes of a rollout must not go unjudged.
+        const { endsAt } = window;
+        if (reading.verdict !== 'pass' || endsAt === undefined || window.now < endsAt)
+            return reading;
+        const due = lastFullMinute(window.stageStartedAt, endsAt);
+        if ((canary.newestMinute ?? -Infinity) >= due)
+            return reading;
+        return {
+            verdict: 'wait',
+            late: true,
+            reason: `waiting for the canary's ALB metrics of the minute from ${clockTime(due)} UTC (they are published one to two minutes late)`,
+            detail: reading.detail
+        };
+    }
+}
+function clockTime(ms) {
+    return new Date(ms).toISOString().slice(11, 16);
+}
+
+;// CONCATENATED MODULE: ./src/gates/every.ts
+/** Reads `gate` when `everyMs` has passed since its last good read; else answers that read. */
+class EveryGate {
+    gate;
+    everyMs;
+    clock;
+    last;
+    constructor(gate, everyMs, clock) {
+        this.gate = gate;
+        this.everyMs = everyMs;
+        this.clock = clock;
+    }
+    get name() {
+        return this.gate.name;
+    }
+    async read(window) {
+        const now = this.clock.now();
+        // A new stage is judged on its own reads, never on one taken before it began.
+        const fresh = this.last && this.last.at >= window.stageStartedAt && now - this.last.at < this.everyMs;
+        if (fresh && this.last)
+            return this.last.reading;
+        const reading = await this.gate.read(window);
+        this.last = { at: now, reading };
+        return reading;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/health.ts
+/**
+ * The health gate's rules: what in the canary's target health and ECS service means "broken
+ * now". Pure: it remembers earlier reads (streaks, baselines, since-when) but does no I/O.
+ *
+ * What trips it, precisely:
+ * - a target `unhealthy` on two reads in a row (one read can catch a single failed check);
+ * - fewer healthy-or-`initial` targets than the canary service's desired count (at least 1)
+ *   for longer than a task start takes (`startGraceMs`): `initial` is a replacement on its way,
+ *   `draining` a target on its way out (ECS replacing a task, a scale-in), neither a failure;
+ * - the service's running count below its desired count for longer than `startGraceMs`;
+ * - a deployment's `failedTasks` rising above what it was when the gate first saw it;
+ * - a deployment whose `rolloutState` is `FAILED` (the circuit breaker gave up on it).
+ */
+
+/** Targets on their way out: the load balancer sends them no new requests. */
+const health_LEAVING = new Set(['draining', 'unhealthy.draining']);
+/** Remembers what it needs across reads of one canary service. */
+class HealthJudge {
+    startGraceMs;
+    streaks = new Map();
+    baselines = new Map();
+    seenOnce = false;
+    targetsShortSince;
+    tasksShortSince;
+    /** `startGraceMs`: how long a missing task or target may take to come (a task start). */
+    constructor(startGraceMs) {
+        this.startGraceMs = startGraceMs;
+    }
+    /** Judges one pair of reads taken at `now` (epoch ms). */
+    judge(targets, svc, now) {
+        const need = Math.max(svc.desiredCount, 1);
+        const present = targets.filter(t => !health_LEAVING.has(t.state));
+        const healthy = present.filter(t => t.state === 'healthy').length;
+        const initial = present.filter(t => t.state === 'initial').length;
+        const leaving = targets.length - present.length;
+        // `health OK` when nothing is moving, so the status and the summary stay short (an entry
+        // ending in OK reads as fine there); the counts whenever anything is on its way in or out.
+        const settled = healthy >= need && initial === 0 && leaving === 0 && svc.runningCount >= svc.desiredCount;
+        const detail = settled
+            ? 'health OK'
+            : `health: ${healthy}/${need} targets healthy` +
+                (initial > 0 ? `, ${initial} initial` : '') +
+                (leaving > 0 ? `, ${leaving} draining` : '') +
+                ` · ${svc.runningCount}/${svc.desiredCount} tasks running`;
+        const tasks = this.taskFailure(svc, now);
+        const target = this.targetFailure(present, healthy + initial, need, svc.name, now);
+        if (!tasks && !target)
+            return { detail };
+        const reason = [target, tasks].filter(Boolean).join('; ');
+        return { failure: { kind: tasks ? 'tasks' : 'targets', reason }, detail };
+    }
+    taskFailure(svc, now) {
+        const failedRollout = svc.deployments.find(d => d.rolloutState === 'FAILED');
+        const rising = [];
+        for (const d of svc.deployments) {
+            // A deployment already there at the first read starts from what it had; one that appears
+            // later started from nothing.
+            const base = this.baselines.get(d.id) ?? (this.seenOnce ? 0 : d.failedTasks);
+            this.baselines.set(d.id, base);
+            if (d.failedTasks > base) {
+                rising.push(`${d.failedTasks - base} task(s) of deployment ${d.id} (${revision(d.taskDefinition)}) failed (failedTasks ${base} → ${d.failedTasks})`);
+            }
+        }
+        this.seenOnce = true;
+        this.tasksShortSince =
+            svc.runningCount < svc.desiredCount ? (this.tasksShortSince ?? now) : undefined;
+        const short = this.tasksShortSince !== undefined && now - this.tasksShortSince > this.startGraceMs
+            ? `only ${svc.runningCount} of ${svc.desiredCount} tasks running for ${seconds(now - this.tasksShortSince)}, longer than a task start may take (${seconds(this.startGraceMs)})`
+            : undefined;
+        const what = [
+            failedRollout &&
+                `ECS marked deployment ${failedRollout.id} (${revision(failedRollout.taskDefinition)}) FAILED: ${failedRollout.rolloutStateReason ?? 'no reason given'}`,
+            ...rising,
+            short
+        ].filter(Boolean);
+        if (what.length === 0)
+            return undefined;
+        return `the canary service ${svc.name} is losing tasks: ${what.join('; ')}${health_eventsText(svc)}`;
+    }
+    targetFailure(present, coming, need, service, now) {
+        const ids = new Set(present.map(t => t.id));
+        for (const id of [...this.streaks.keys()])
+            if (!ids.has(id))
+                this.streaks.delete(id);
+        const failing = [];
+        for (const t of present) {
+            const streak = t.state === 'unhealthy' ? (this.streaks.get(t.id) ?? 0) + 1 : 0;
+            this.streaks.set(t.id, streak);
+            if (streak >= 2)
+                failing.push(t);
+        }
+        if (failing.length > 0) {
+            return `${failing.length} of ${present.length} canary target(s) unhealthy on two reads in a row: ${failing.map(targetText).join('; ')}`;
+        }
+        this.targetsShortSince = coming < need ? (this.targetsShortSince ?? now) : undefined;
+        if (this.targetsShortSince !== undefined && now - this.targetsShortSince > this.startGraceMs) {
+            const states = present.map(targetText).join('; ') || 'none registered';
+            return `the canary's target group has ${coming} healthy or starting target(s), fewer than the ${need} ${service} needs, for ${seconds(now - this.targetsShortSince)}: ${states}`;
+        }
+        return undefined;
+    }
+}
+/** Appends why the latest tasks stopped, for the reason of a `tasks` failure. */
+function stoppedText(tasks) {
+    if (tasks.length === 0)
+        return '';
+    const lines = tasks.map(t => {
+        const exits = t.containers
+            .filter(c => c.exitCode !== undefined || c.reason)
+            .map(c => `${c.name} exit code ${c.exitCode ?? '?'}${c.reason ? ` (${c.reason})` : ''}`);
+        return `task ${t.id} (${revision(t.taskDefinition)}) stopped: ${t.stoppedReason || t.stopCode || 'no reason given'}${exits.length > 0 ? `, ${exits.join(', ')}` : ''}`;
+    });
+    return `. Stopped tasks: ${lines.join('; ')}`;
+}
+function targetText(t) {
+    return `${t.id} ${t.state}${t.reason ? ` ${t.reason}` : ''}${t.description ? ` (${t.description})` : ''}`;
+}
+function health_eventsText(svc) {
+    const events = svc.events.slice(0, 3);
+    if (events.length === 0)
+        return '';
+    return `. Latest events of ${svc.name}: ${events.map(e => `${e.at} ${e.message}`).join(' | ')}`;
+}
+/** `arn:…:task-definition/web:7` → `web:7`. */
+function revision(arn) {
+    const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['task-definition']);
+    return parsed ? `${parsed.name}:${parsed.revision}` : arn || 'unknown revision';
+}
+function seconds(ms) {
+    return `${Math.round(ms / 1000)}s`;
+}
+
+;// CONCATENATED MODULE: ./src/gates/health.ts
+/**
+ * The health gate: the canary's target health and ECS service, read while a stage bakes. It
+ * sees a crashing or failing canary within seconds, where ALB metrics and alarms take minutes.
+ */
+
+/** The defaults: two minutes for a task to start, one second for the stop reasons. */
+const HEALTH_DEFAULTS = { startGraceMs: 120_000, stopReasonsMs: 1_000 };
+/**
+ * One DescribeTargetHealth and one DescribeServices per `read()`, side by side. Read errors
+ * propagate: the engine counts consecutive failed reads and rolls back when blind too long.
+ */
+class HealthGate {
+    reader;
+    clock;
+    options;
+    name = 'health';
+    judge;
+    constructor(reader, clock, options = HEALTH_DEFAULTS) {
+        this.reader = reader;
+        this.clock = clock;
+        this.options = options;
+        this.judge = new HealthJudge(options.startGraceMs);
+    }
+    async read() {
+        const [targets, canary] = await Promise.all([this.reader.targets(), this.reader.canary()]);
+        const verdict = this.judge.judge(targets, canary, this.clock.now());
+        if (!verdict.failure)
+            return { verdict: 'pass', reason: '', detail: verdict.detail };
+        const stopped = verdict.failure.kind === 'tasks' ? await this.stopReasons() : '';
+        return {
+            verdict: 'fail',
+            reason: `health gate: ${verdict.failure.reason}${stopped}`,
+            detail: verdict.detail
+        };
+    }
+    /** Why the latest tasks stopped, if ECS answers quickly; the rollback does not wait longer. */
+    async stopReasons() {
+        let timer;
+        const late = new Promise(resolve => {
+            timer = setTimeout(() => resolve(''), this.options.stopReasonsMs);
+        });
+        try {
+            const found = this.reader.stoppedTasks().then(stoppedText, () => '');
+            return await Promise.race([found, late]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./src/aws/within.ts
+var within = __nccwpck_require__(8002);
+;// CONCATENATED MODULE: ./src/aws/tags.ts
+/**
+ * Tag writes that go to each listener rule on its own. ELBv2 AddTags takes one resource per
+ * call on real AWS ("Only one resource can be tagged at a time"; aws-sdk-go-v2 issue 2715,
+ * fog-aws PR 539), whatever its model's `ResourceArns` list suggests.
+ */
+
+
+
+/**
+ * Adds `tags` to every ARN, one AddTags call each, all at once. Each call (retries included)
+ * ends after `withinMs`. Rejects with the first failure, naming the call and the ARN.
+ */
+async function tagEach(client, arns, tags, withinMs) {
+    const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    if (Tags.length === 0)
+        return;
+    await Promise.all(arns.map(async (arn) => {
+        try {
+            await (0,within/* within */.u)(withinMs, 'AddTags', abortSignal => client.send(new client_elastic_load_balancing_v2_dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: [arn], Tags }), { abortSignal }));
+        }
+        catch (err) {
+            throw (0,rules/* wrap */.LV)('AddTags', arn, err);
+        }
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/heartbeat.ts
+/** How often the heartbeat is written: twice a minute keeps it "at least once a minute". */
+const HEARTBEAT_MS = 30_000;
+/** The heartbeat tag's value: UTC, to the second (ELB tag values allow `:`). */
+function heartbeatValue(now) {
+    return new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+/**
+ * Throttled heartbeat writes. `beat()` may be called as often as wanted: it writes when the
+ * last write is `everyMs` old and none is in flight. Made right after the rules are claimed,
+ * whose record carries a heartbeat already, so the first write is due `everyMs` later.
+ */
+class Heartbeat {
+    write;
+    clock;
+    log;
+    everyMs;
+    last;
+    inFlight = false;
+    warned = false;
+    constructor(write, clock, log, everyMs = HEARTBEAT_MS) {
+        this.write = write;
+        this.clock = clock;
+        this.log = log;
+        this.everyMs = everyMs;
+        this.last = clock.now();
+    }
+    beat() {
+        const now = this.clock.now();
+        if (this.inFlight || now - this.last < this.everyMs)
+            return;
+        this.inFlight = true;
+        this.last = now;
+        this.write(heartbeatValue(now))
+            .then(() => {
+            this.warned = false;
+        })
+            .catch((error) => {
+            // Say it once per run of failures: a throttled tag API must not flood the log.
+            if (!this.warned) {
+                this.log.warn(`Could not refresh the heartbeat on the rules (the watchdog may think this run is lost): ${error instanceof Error ? error.message : String(error)}`);
+            }
+            this.warned = true;
+        })
+            .finally(() => {
+            this.inFlight = false;
+        });
+    }
+    /**
+     * Beats every `everyMs` while `work` runs (the idle service's preparation can take as long as
+     * `service-timeout`, with the rules claimed), and once at the start.
+     */
+    async during(work) {
+        const stop = new AbortController();
+        const loop = (async () => {
+            while (!stop.signal.aborted) {
+                this.beat();
+                await this.clock.sleep(this.everyMs, stop.signal);
+            }
+        })();
+        try {
+            return await work;
+        }
+        finally {
+            stop.abort();
+            await loop;
+        }
     }
 }
 
@@ -75154,8 +78039,48 @@ class AnalysisGate {
 
 
 
-/** The alarm gate (when alarms are named) and the analysis gate (when on). */
+
+
+
+
+
+
+
+
+
+/** The health gate is read at least this often, whatever `poll-interval` says. */
+const HEALTH_EVERY_MS = 10_000;
+/** How often the engine reads the gates: `poll-interval`, or faster for the health gate. */
+function enginePollMs(ctx) {
+    const { pollMs, healthGate } = ctx.settings;
+    return healthGate ? Math.min(pollMs, HEALTH_EVERY_MS) : pollMs;
+}
+/**
+ * The alarm gate (when alarms are named), the analysis gate (when on) and the health gate (when
+ * on). Alarms and analysis keep to `poll-interval` even when the health gate makes the engine
+ * poll faster.
+ */
 function buildGates(ctx, pair) {
+    const gates = metricGates(ctx, pair);
+    const pollMs = enginePollMs(ctx);
+    const paced = pollMs < ctx.settings.pollMs
+        ? gates.map(g => new EveryGate(g, ctx.settings.pollMs, ctx.clock))
+        : gates;
+    if (!ctx.settings.healthGate)
+        return paced;
+    if (gates.length === 0) {
+        ctx.log.warn(`Only the health gate watches this rollout: it rolls back on unhealthy targets and stopped tasks, but nothing watches error rates or latency. Name CloudWatch alarms in '${src_names/* Input */.pd.alarms}' or set '${src_names/* Input */.pd.analysis}: on'.`);
+    }
+    // Two adapters, one per service: the canary's targets (ELBv2) and its tasks (ECS).
+    const service = new EcsCanaryService(ctx.clients.ecs, ctx.settings.cluster, pair.idle.name);
+    const reader = {
+        targets: () => canaryTargets(ctx.clients.elb, pair.groups.idle),
+        canary: () => service.canary(),
+        stoppedTasks: () => service.stoppedTasks()
+    };
+    return [...paced, new HealthGate(reader, ctx.clock)];
+}
+function metricGates(ctx, pair) {
     const { settings, clients } = ctx;
     const gates = [];
     if (settings.alarms.length > 0) {
@@ -75180,7 +78105,8 @@ function rolloutSpec(ctx, pair, plan, from) {
         idleService: pair.idle.name,
         plan,
         fromTenths: from,
-        pollMs: ctx.settings.pollMs,
+        pollMs: enginePollMs(ctx),
+        lateDataMs: ctx.settings.lateDataMs,
         blindPolls: 3,
         rollbackBudgetMs: 60_000,
         // SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after: finish well inside the 10 s.
@@ -75196,27 +78122,45 @@ function saveGuard(ctx, pair) {
         idle: pair.groups.idle,
         liveService: pair.live.name,
         idleService: pair.idle.name,
-        owner: ctx.owner
+        owner: ctx.owner,
+        cluster: ctx.settings.cluster,
+        ...(ctx.settings.roleToAssume ? { roleToAssume: ctx.settings.roleToAssume } : {})
     };
     core/* saveState */.LZ(src_names/* State */.Uw.guard, JSON.stringify(guard));
 }
 /** Tags for `phase`, with roles swapped once promoted (the new revision is live from then on). */
 function stateTags(ctx, pair, plan, revision, phase, reason) {
     const swapped = phase === 'promoted';
-    return (0,src_state/* encodeState */.Md)({
+    // A pause leaves the rollout to the watchdog: it needs the alarms that watched it.
+    const alarms = phase === 'paused' && ctx.settings.alarms.length > 0
+        ? { [src_names/* Tag */.vw.alarms]: (0,src_state/* tagValue */.EZ)(ctx.settings.alarms.join(src_state/* ALARM_SEPARATOR */.SB)) }
+        : {};
+    const tags = (0,src_state/* encodeState */.Md)({
         live: swapped ? pair.idle.name : pair.live.name,
         idle: swapped ? pair.live.name : pair.idle.name,
         plan: (0,src_plan/* formatPlan */.nT)(plan),
         phase,
         revision,
         owner: ctx.owner,
-        updated: new Date(ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
-        reason
+        updated: heartbeatValue(ctx.clock.now()),
+        reason,
+        // The statuses' target: this run's commit for a deploy, the recorded one once retargeted.
+        commit: ctx.status.target
     });
+    return { ...tags, [src_names/* Tag */.vw.heartbeat]: heartbeatValue(ctx.clock.now()), ...alarms };
 }
-/** Records `in-progress` with this run as the owner: the rules are taken. */
-async function claimRules(ctx, pair, plan, revision) {
-    await ctx.traffic.tag(stateTags(ctx, pair, plan, revision, 'in-progress', ''));
+/**
+ * Records `in-progress` with this run as the owner: the rules are taken. `commit`: the commit
+ * being deployed, recorded once at the start so later runs (promote, rollback, reconcile)
+ * report on it.
+ */
+async function claimRules(ctx, pair, plan, revision, commit) {
+    const extra = commit ? { [src_names/* Tag */.vw.commit]: (0,src_state/* tagValue */.EZ)(commit) } : {};
+    await ctx.traffic.tag({ ...stateTags(ctx, pair, plan, revision, 'in-progress', ''), ...extra });
+}
+/** The run's heartbeat on its rules: one AddTags per rule, each bounded, never awaited. */
+function heartbeat(ctx) {
+    return new Heartbeat(value => tagEach(ctx.clients.elb, ctx.settings.listenerRules, { [src_names/* Tag */.vw.heartbeat]: value }, 5_000), ctx.clock, ctx.log);
 }
 /** The engine's phase recorder for this rollout. */
 function phaseRecorder(ctx, pair, plan, revision) {
@@ -75238,6 +78182,18 @@ async function afterPromotion(ctx, pair) {
 function emptyRecord(ctx) {
     return { startedAt: ctx.clock.now(), stages: [], timeline: [] };
 }
+/**
+ * Refuses (before any write) a plan that outlasts credentials of known expiry, and warns when
+ * temporary credentials of unknown expiry may not last it; `extraMs`: `service-timeout` when a
+ * revision is shipped first.
+ */
+async function requireCredentials(ctx, plan, extraMs) {
+    const verdict = checkCredentials(planLength(plan, extraMs), await credentialFacts(ctx.clients.ecs), ctx.clock.now(), ctx.settings.roleToAssume);
+    if (verdict.warn)
+        ctx.log.warn(verdict.warn);
+    if (verdict.refuse)
+        throw new PreflightError([verdict.refuse]);
+}
 
 ;// CONCATENATED MODULE: ./src/modes/deploy.ts
 /**
@@ -75253,7 +78209,7 @@ function emptyRecord(ctx) {
 
 
 
-
+const CANCELLED_BEFORE_WRITES = 'the job was cancelled during the pre-flight checks; nothing was written';
 /** Runs a whole deploy. Throws only before the first write. */
 async function deploy(ctx) {
     const { settings, log } = ctx;
@@ -75264,50 +78220,84 @@ async function deploy(ctx) {
         const state = read.check(undefined);
         for (const warning of planWarnings(plan, read.alarms, read.rules))
             log.warn(warning);
-        const problem = credentialProblem(plan, await credentialExpiry(ctx.clients.ecs), ctx.clock.now());
-        if (problem)
-            throw new PreflightError([problem]);
+        await requireCredentials(ctx, plan, settings.taskDefinition ? settings.serviceTimeoutMs : 0);
         log.info(`Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
             `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`);
+        await checkScaling(ctx, state, plan);
         return state;
     });
     const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined;
+    // A cancel during the checks stops here, before the first write.
+    if (ctx.signal.aborted)
+        throw new PreflightError([CANCELLED_BEFORE_WRITES]);
     const gates = buildGates(ctx, pair);
     const summaryBase = {
         cluster: settings.cluster,
         newService: pair.idle.name,
         oldService: pair.live.name,
         plan: (0,src_plan/* formatPlan */.nT)(plan),
-        mode: settings.mode
+        mode: settings.mode,
+        commit: ctx.status.target
     };
-    if (settings.dryRun)
-        return dryRun(ctx, pair, plan, summaryBase);
+    if (settings.dryRun) {
+        const revision = source?.kind === 'registered'
+            ? source.arn
+            : source
+                ? `${settings.taskDefinition} (registered on a real run)`
+                : pair.idle.taskDefinition;
+        return dryRun(ctx, pair, plan, { ...summaryBase, revision });
+    }
     saveGuard(ctx, pair);
     const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition;
-    await claimRules(ctx, pair, plan, revision);
+    await claimRules(ctx, pair, plan, revision, ctx.commit);
     let recordPhase = phaseRecorder(ctx, pair, plan, revision);
+    const hold = scaleInHold(ctx, []);
+    const beat = heartbeat(ctx);
+    // What the idle service really runs: its own revision until an update of it is accepted.
+    const prepared = { revision: pair.idle.taskDefinition };
     let taskDefinitionArn;
     try {
-        taskDefinitionArn = await core/* group */.Os(`Preparing ${pair.idle.name}`, () => prepareIdle(ctx, pair, source));
+        await hold.suspend([pair.live.name, pair.idle.name]);
+        taskDefinitionArn = await core/* group */.Os(`Preparing ${pair.idle.name}`, () => beat.during(prepareIdle(ctx, pair, source, plan)));
         // A file's ARN exists only once registered: record the revision actually rolled out.
-        if (taskDefinitionArn && taskDefinitionArn !== revision) {
-            await claimRules(ctx, pair, plan, taskDefinitionArn);
+        if (taskDefinitionArn !== revision) {
+            await claimRules(ctx, pair, plan, taskDefinitionArn, ctx.commit);
             recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn);
         }
     }
     catch (error) {
-        const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${(0,rollout/* messageOf */.bD)(error)}`;
-        await recordPhase('rolled-back', reason).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
+        const reason = ctx.signal.aborted
+            ? `cancelled while ${pair.idle.name} was prepared; no traffic was moved`
+            : `${pair.idle.name} is not ready for traffic, so none was moved: ${(0,rollout/* messageOf */.bD)(error)}`;
+        await endHold(ctx, hold, { paused: false, trafficSafe: true });
+        // Under a cancel the runner's kill is seconds away: the release must not wait for long.
+        const opts = ctx.signal.aborted ? { withinMs: 1_500 } : undefined;
+        // Ask ECS what the idle service runs now: the new revision if the update was accepted.
+        const [idleNow] = ctx.signal.aborted
+            ? []
+            : await ctx.ecs.describe([pair.idle.name]).catch(() => []);
+        if (idleNow?.taskDefinition)
+            prepared.revision = idleNow.taskDefinition;
+        if (prepared.revision !== revision)
+            recordPhase = phaseRecorder(ctx, pair, plan, prepared.revision);
+        await recordPhase('rolled-back', reason, opts).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
+        const outcome = {
+            result: 'unchanged',
+            tenths: 0,
+            reason,
+            liveService: pair.live.name,
+            idleService: pair.idle.name
+        };
         return {
-            outcome: {
-                result: 'unchanged',
-                tenths: 0,
-                reason,
-                liveService: pair.live.name,
-                idleService: pair.idle.name
-            },
+            outcome,
             failed: true,
-            settled: true
+            settled: true,
+            taskDefinitionArn: prepared.revision,
+            summary: {
+                ...summaryBase,
+                record: { ...emptyRecord(ctx), outcome },
+                revision: prepared.revision
+            }
         };
     }
     const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, 0), {
@@ -75317,18 +78307,31 @@ async function deploy(ctx) {
         log,
         reporter: liveReporter(ctx, pair.idle.name),
         recordPhase,
-        signal: ctx.signal
+        signal: ctx.signal,
+        heartbeat: beat,
+        ...(settings.canaryCapacity === 'follow'
+            ? { beforeShift: followBeforeShift(ctx, pair, beat) }
+            : {})
     });
     if (result.outcome.result === 'promoted')
         await afterPromotion(ctx, pair);
+    await endHold(ctx, hold, {
+        paused: result.outcome.result === 'paused',
+        trafficSafe: !result.restoreCommands
+    });
     return {
         outcome: result.outcome,
         failed: result.failed,
         record: result.record,
         settled: !result.restoreCommands,
-        ...(taskDefinitionArn ? { taskDefinitionArn } : {}),
+        taskDefinitionArn,
         ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-        summary: { ...summaryBase, record: result.record }
+        summary: {
+            ...summaryBase,
+            record: result.record,
+            revision: taskDefinitionArn,
+            ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+        }
     };
 }
 async function loadRevision(ctx, pair) {
@@ -75340,27 +78343,22 @@ async function loadRevision(ctx, pair) {
  * Puts the revision and the capacity on the idle service, waits until it is stable, and requires
  * healthy targets: a canary with nothing healthy behind it would fail its 1% on arrival.
  */
-async function prepareIdle(ctx, pair, source) {
-    const { settings, ecs } = ctx;
-    const taskDefinition = source ? await ecs.register(source) : undefined;
-    const desiredCount = settings.canaryCapacity === 'match' && pair.idle.desiredCount !== pair.live.desiredCount
-        ? pair.live.desiredCount
-        : undefined;
+async function prepareIdle(ctx, pair, source, plan) {
+    // Each write here waits for the one before: a cancel stops before the next.
+    const stopIfCancelled = () => {
+        if (ctx.signal.aborted)
+            throw new Error('the job was cancelled');
+    };
+    stopIfCancelled();
+    const taskDefinition = source ? await ctx.ecs.register(source) : undefined;
+    stopIfCancelled();
+    const desiredCount = initialIdleCount(ctx, pair, plan);
     const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition;
-    const deploymentId = await ecs.updateIdle(pair.idle.name, {
+    await scaleAndWait(ctx, pair.idle.name, pair.groups.idle, {
         ...(changeTask ? { taskDefinition } : {}),
         ...(desiredCount !== undefined ? { desiredCount } : {})
-    });
-    if (changeTask || desiredCount !== undefined) {
-        await ecs.waitStable(pair.idle.name, {
-            intervalMs: 10_000,
-            timeoutMs: settings.serviceTimeoutMs,
-            signal: ctx.signal,
-            ...(deploymentId ? { deploymentId } : {})
-        });
-    }
-    await requireHealthyTargets(ctx.clients.elb, pair.groups.idle, desiredCount ?? pair.idle.desiredCount, ctx.log);
-    return taskDefinition;
+    }, desiredCount ?? pair.idle.desiredCount);
+    return changeTask ? taskDefinition : pair.idle.taskDefinition;
 }
 function dryRun(ctx, pair, plan, base) {
     ctx.log.info(`Dry run: nothing will be written. The plan for ${ctx.settings.listenerRules.length} rule(s):`);
@@ -75383,11 +78381,120 @@ function dryRun(ctx, pair, plan, base) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/aws/healthy-count.ts
+/**
+ * How many targets of a group are healthy right now: what `mode: rollback` compares with the
+ * load it is about to send there.
+ */
+
+
+
+/** The number of `healthy` targets in the group (draining and initial ones do not count). */
+async function countHealthyTargets(client, targetGroupArn) {
+    try {
+        const out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+        return (out.TargetHealthDescriptions ?? []).filter(d => d.TargetHealth?.State === 'healthy')
+            .length;
+    }
+    catch (error) {
+        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${targetGroupName(targetGroupArn)}`, error);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/modes/rollback-capacity.ts
+/**
+ * `mode: rollback` after a promotion sends all traffic to the old service, which may have been
+ * scaled down since (by `after-promotion: scale-down`, a person, or auto scaling while it took
+ * 0%). It must carry the load first: as many healthy targets as the service taking the traffic
+ * now runs tasks.
+ */
+
+
+
+
+/**
+ * Reads how many healthy targets the old service (`pair.live`: the one traffic goes back to)
+ * has, against the desired count of the service that takes traffic now (`pair.idle`).
+ */
+async function rollbackNeed(ctx, pair) {
+    const healthy = await countHealthyTargets(ctx.clients.elb, pair.groups.live);
+    return { need: Math.max(pair.idle.desiredCount, 1), healthy };
+}
+/**
+ * The old service is short of healthy targets: ready it (and throw, traffic unmoved, when that
+ * fails), or with `rollback-now: true` only warn that traffic moves at once.
+ */
+async function beforeRollback(ctx, pair, hold, load) {
+    if (ctx.settings.rollbackNow) {
+        ctx.log.warn(`${src_names/* Input */.pd.rollbackNow}: moving all traffic to ${pair.live.name} now, with ${load.healthy} ` +
+            `healthy target(s) for the load of ${load.need} task(s) ${pair.idle.name} carries.`);
+        return;
+    }
+    try {
+        await core/* group */.Os(`Readying ${pair.live.name}`, () => readyOldService(ctx, pair, hold, load));
+    }
+    catch (error) {
+        await endHold(ctx, hold, { paused: false, trafficSafe: true });
+        throw error;
+    }
+}
+/**
+ * Scales the old service up to the load (at most its scalable target's MaxCapacity), its
+ * scale-in suspended meanwhile (recorded in `hold`), and waits until it is stable and healthy.
+ * Throws, with the numbers, when it cannot: traffic has not moved then.
+ */
+async function readyOldService(ctx, pair, hold, { need, healthy }) {
+    const old = pair.live.name;
+    const targets = await hold.suspend([old]);
+    const max = targets.get(old)?.maxCapacity;
+    const count = max === undefined ? need : Math.min(need, max);
+    if (count < need) {
+        ctx.log.warn(`${old} may run at most ${max} tasks (its auto scaling MaxCapacity), fewer than the ${need} ` +
+            `${pair.idle.name} runs: scaling it to ${max}.`);
+    }
+    const desired = Math.max(count, pair.live.desiredCount);
+    const minutes = Math.round(ctx.settings.serviceTimeoutMs / 60_000);
+    ctx.log.info(`${old} has ${healthy} healthy target(s) but ${pair.idle.name} runs ${need} task(s): scaling ` +
+        `${old} from ${pair.live.desiredCount} to ${desired} and waiting up to ${minutes} min ` +
+        `('${src_names/* Input */.pd.serviceTimeout}') until it is stable and healthy before moving traffic. ` +
+        `'${src_names/* Input */.pd.rollbackNow}: true' moves traffic at once.`);
+    try {
+        await scaleAndWait(ctx, old, pair.groups.live, desired === pair.live.desiredCount ? {} : { desiredCount: desired }, count, `${pair.idle.name}, which takes the traffic now, runs ${need} task(s)`);
+    }
+    catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new Error(`Traffic stays on ${pair.idle.name}: ${old} could not be readied to take it back ` +
+            `(${healthy} healthy target(s) before, ${count} needed). ${why}\nIf ${pair.idle.name} ` +
+            `must lose its traffic now anyway, run again with '${src_names/* Input */.pd.rollbackNow}: true'.`, { cause: error });
+    }
+}
+/**
+ * `rollback-now: true`: traffic has moved to an old service that is short of tasks; start its
+ * scale-up (at most MaxCapacity) without waiting, and say so.
+ */
+async function scaleUpAfterwards(ctx, pair, { need }) {
+    const old = pair.live.name;
+    try {
+        const targets = await ctx.scaling.describe([old]);
+        const max = targets.get(old)?.maxCapacity;
+        const count = max === undefined ? need : Math.min(need, max);
+        if (count > pair.live.desiredCount) {
+            await ctx.ecs.updateIdle(old, { desiredCount: count });
+        }
+        ctx.log.info(`${old} is scaling to ${count} task(s) now; nobody waits for it.`);
+    }
+    catch (error) {
+        ctx.log.warn(`Traffic is on ${old}, but it could not be scaled up: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/modes/manage.ts
 /**
- * The modes people run by hand: `promote` (continue a paused or interrupted rollout), `rollback`
- * (all traffic to the live service) and `status` (report, write nothing).
+ * The modes people run by hand: `promote` (continue a paused or interrupted rollout) and
+ * `rollback` (all traffic to the live service). `status` lives in status.ts.
  */
+
+
 
 
 
@@ -75401,9 +78508,9 @@ function dryRun(ctx, pair, plan, base) {
 /** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
 async function promote(ctx) {
     const { settings, log } = ctx;
-    const { recorded, pair } = await core/* group */.Os('Pre-flight checks', async () => {
+    const { recorded, pair, rules } = await core/* group */.Os('Pre-flight checks', async () => {
         const read = await readPair(ctx);
-        const recorded = requireRecord(read, 'promote');
+        const recorded = requireRecord(read, 'promote', ctx);
         if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
             throw new PreflightError([
                 `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}). Start a new one with mode: deploy`
@@ -75412,12 +78519,14 @@ async function promote(ctx) {
         if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
             log.warn(`Taking over an interrupted rollout owned by ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
         }
-        return { recorded, pair: read.check(recorded.live) };
+        return { recorded, pair: read.check(recorded.live), rules: read.rules };
     });
     const plan = settings.plan ?? (0,src_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
+    await checkScaling(ctx, pair, plan);
     const ahead = (0,src_plan/* remainingStages */.qQ)(plan, pair.tenths);
+    await requireCredentials(ctx, ahead, 0);
     log.info(`${pair.idle.name} holds ${(0,src_plan/* percentText */.fL)(pair.tenths)}; stages ahead: ${(0,src_plan/* formatPlan */.nT)(ahead) || 'none (finish now)'}`);
-    const base = summaryBase(ctx, pair, (0,src_plan/* formatPlan */.nT)(plan));
+    const base = { ...summaryBase(ctx, pair, (0,src_plan/* formatPlan */.nT)(plan)), revision: recorded.revision };
     if (settings.dryRun) {
         return {
             outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
@@ -75426,26 +78535,60 @@ async function promote(ctx) {
             summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
         };
     }
+    if (ctx.signal.aborted) {
+        throw new PreflightError([
+            'the job was cancelled during the pre-flight checks; nothing was written'
+        ]);
+    }
     saveGuard(ctx, pair);
     await claimRules(ctx, pair, plan, recorded.revision);
+    const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision);
+    const hold = scaleInHold(ctx, (0,scale_in/* recordedScaleIn */.wK)(rules));
+    try {
+        await hold.suspend([pair.live.name, pair.idle.name]);
+    }
+    catch (error) {
+        // Traffic has not moved: hold it where it is, paused, as the record said before.
+        const reason = `held at ${(0,src_plan/* percentText */.fL)(pair.tenths)}: auto scaling could not be held: ${(0,rollout/* messageOf */.bD)(error)}`;
+        await recordPhase('paused', reason).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
+        return {
+            outcome: outcome(pair, 'paused', pair.tenths, reason),
+            failed: true,
+            settled: true
+        };
+    }
+    const beat = heartbeat(ctx);
     const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, pair.tenths), {
         traffic: ctx.traffic,
         gates: buildGates(ctx, pair),
         clock: ctx.clock,
         log,
         reporter: liveReporter(ctx, pair.idle.name),
-        recordPhase: phaseRecorder(ctx, pair, plan, recorded.revision),
-        signal: ctx.signal
+        recordPhase,
+        signal: ctx.signal,
+        heartbeat: beat,
+        ...(settings.canaryCapacity === 'follow'
+            ? { beforeShift: followBeforeShift(ctx, pair, beat) }
+            : {})
     });
     if (result.outcome.result === 'promoted')
         await afterPromotion(ctx, pair);
+    await endHold(ctx, hold, {
+        paused: result.outcome.result === 'paused',
+        trafficSafe: !result.restoreCommands
+    });
     return {
         outcome: result.outcome,
         failed: result.failed,
         record: result.record,
         settled: !result.restoreCommands,
+        taskDefinitionArn: recorded.revision,
         ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-        summary: { ...base, record: result.record }
+        summary: {
+            ...base,
+            record: result.record,
+            ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+        }
     };
 }
 /**
@@ -75455,24 +78598,23 @@ async function promote(ctx) {
 async function rollback(ctx) {
     const { log } = ctx;
     const read = await readPair(ctx, false);
-    const recorded = requireRecord(read, 'rollback');
+    const recorded = requireRecord(read, 'rollback', ctx);
     const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live;
     const pair = read.check(target);
     if (pair.tenths === 0 && !holdsRules(recorded)) {
         log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
-        return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true };
+        return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false);
     }
-    if (recorded.phase === 'promoted') {
-        // Undoing a promotion sends everything to a service that may have been scaled down.
-        await requireHealthyTargets(ctx.clients.elb, pair.groups.live, 1, log);
-    }
+    // Undoing a promotion sends everything to a service that may have been scaled down.
+    const load = recorded.phase === 'promoted' ? await rollbackNeed(ctx, pair) : undefined;
+    const short = load !== undefined && load.healthy < load.need;
     if (ctx.settings.dryRun) {
-        log.info(`Dry run: would put 100% back on ${pair.live.name} (now ${(0,src_plan/* percentText */.fL)(1000 - pair.tenths)}).`);
-        return {
-            outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
-            failed: false,
-            settled: true
-        };
+        log.info(`Dry run: would put 100% back on ${pair.live.name} (now ${(0,src_plan/* percentText */.fL)(1000 - pair.tenths)})` +
+            (short
+                ? `, after scaling it up: ${load.healthy} healthy target(s), ${load.need} needed.`
+                : '.'));
+        const dry = outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written');
+        return noStages(ctx, pair, recorded, dry, false);
     }
     const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision);
     if (pair.tenths === 0) {
@@ -75481,24 +78623,29 @@ async function rollback(ctx) {
         const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${(0,src_state/* ownerUrl */.p0)(ctx.owner)})`;
         await recordPhase('rolled-back', reason);
         log.info(`All traffic is already on ${pair.live.name}; the ${recorded.phase} record is now rolled-back.`);
-        return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true };
+        return noStages(ctx, pair, recorded, outcome(pair, 'rolled-back', 0, reason), false);
     }
     saveGuard(ctx, pair);
+    // Owning the rules while restoring lets the post step finish the job if this run dies.
+    await recordPhase('in-progress', `rolling back by hand (${(0,src_state/* ownerUrl */.p0)(ctx.owner)})`);
+    const hold = scaleInHold(ctx, (0,scale_in/* recordedScaleIn */.wK)(read.rules));
+    if (short)
+        await beforeRollback(ctx, pair, hold, load);
     const startedAt = ctx.clock.now();
     try {
         await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 });
     }
     catch (error) {
-        return {
-            outcome: outcome(pair, 'rolled-back', pair.tenths, `rollback failed: ${(0,rollout/* messageOf */.bD)(error)}`),
-            failed: true,
-            settled: false,
-            restoreCommands: ctx.traffic.restoreCommands(pair.groups)
-        };
+        const failed = outcome(pair, 'restore-failed', pair.tenths, `rollback failed: ${(0,rollout/* messageOf */.bD)(error)}`);
+        const restoreCommands = ctx.traffic.restoreCommands(pair.groups);
+        return { ...noStages(ctx, pair, recorded, failed, true, restoreCommands), restoreCommands };
     }
     const reason = `rolled back by hand from ${(0,src_plan/* percentText */.fL)(pair.tenths)} (${(0,src_state/* ownerUrl */.p0)(ctx.owner)})`;
     await recordPhase('rolled-back', reason);
     log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
+    if (short && ctx.settings.rollbackNow)
+        await scaleUpAfterwards(ctx, pair, load);
+    await endHold(ctx, hold, { paused: false, trafficSafe: true });
     const end = outcome(pair, 'rolled-back', 0, reason);
     // No stages ran; the summary still tells the outcome, the reason and the drop to 0%.
     const timeline = [
@@ -75509,45 +78656,13 @@ async function rollback(ctx) {
         outcome: end,
         failed: false,
         settled: true,
+        taskDefinitionArn: recorded.revision,
         summary: {
             ...summaryBase(ctx, pair, recorded.plan),
+            revision: recorded.revision,
             record: { startedAt, stages: [], timeline, outcome: end }
         }
     };
-}
-/** `mode: status`: prints the pair, the share on every rule and the record; writes nothing. */
-async function manage_status(ctx) {
-    const { log } = ctx;
-    const read = await readPair(ctx, false);
-    const recorded = read.recorded;
-    let pair;
-    try {
-        pair = read.check(recorded?.live);
-    }
-    catch (error) {
-        log.warn((0,rollout/* messageOf */.bD)(error));
-        throw error;
-    }
-    log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}`);
-    for (const rule of read.rules) {
-        log.info(`  ${rule.arn}: ${(0,rollout/* describeShare */.rm)(rule, pair.groups).text} on ${pair.idle.name}`);
-    }
-    if (recorded) {
-        log.info(`Phase: ${recorded.phase} (updated ${recorded.updated})`);
-        log.info(`Plan: ${recorded.plan}`);
-        log.info(`Owner: ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}`);
-        if (recorded.revision)
-            log.info(`Revision: ${recorded.revision}`);
-        if (recorded.reason)
-            log.info(`Reason: ${recorded.reason}`);
-    }
-    else {
-        log.info('No rollout is recorded on these rules yet.');
-    }
-    const reason = recorded
-        ? `${recorded.phase} at ${(0,src_plan/* percentText */.fL)(pair.tenths)}`
-        : 'no rollout recorded';
-    return { outcome: outcome(pair, 'unchanged', pair.tenths, reason), failed: false, settled: true };
 }
 /** Whether the record keeps a new deploy off these rules. */
 function holdsRules(recorded) {
@@ -75566,7 +78681,10 @@ function recordedPlan(ctx, recorded) {
         return (0,src_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
     }
 }
-function requireRecord(read, mode) {
+function requireRecord(read, mode, ctx) {
+    // Usually started by hand on another commit: report on the one the rollout deployed.
+    if (read.recorded?.commit)
+        ctx?.status.retarget(read.recorded.commit);
     if (read.recorded)
         return read.recorded;
     throw new PreflightError([
@@ -75576,14 +78694,453 @@ function requireRecord(read, mode) {
 function outcome(pair, result, tenths, reason) {
     return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
 }
+/** An ending of `rollback` that moved nothing (or could not): its summary has no stages. */
+function noStages(ctx, pair, recorded, end, failed, restoreCommands) {
+    const now = ctx.clock.now();
+    const timeline = [{ at: now, tenths: pair.tenths }];
+    return {
+        outcome: end,
+        failed,
+        settled: !restoreCommands,
+        taskDefinitionArn: recorded.revision,
+        summary: {
+            ...summaryBase(ctx, pair, recorded.plan),
+            revision: recorded.revision,
+            record: { startedAt: now, stages: [], timeline, outcome: end },
+            ...(restoreCommands ? { restoreCommands } : {})
+        }
+    };
+}
 function summaryBase(ctx, pair, plan) {
     return {
+        commit: ctx.status.target,
         cluster: ctx.settings.cluster,
         newService: pair.idle.name,
         oldService: pair.live.name,
         plan,
         mode: ctx.settings.mode
     };
+}
+
+;// CONCATENATED MODULE: ./src/github/runs.ts
+/**
+ * Is the run that owns a rollout still running? Asked of GitHub (`GET /repos/{owner}/{repo}/
+ * actions/runs/{run_id}/attempts/{attempt_number}`, which needs `actions: read`). The watchdog
+ * never fights a live owner, so "cannot tell" is an answer of its own, not "gone".
+ */
+
+/** `acme/web/runs/42/1` → its parts, or undefined for any other shape. */
+function parseOwner(owner) {
+    const m = /^([^/\s]+)\/([^/\s]+)\/runs\/(\d+)\/(\d+)$/.exec(owner);
+    if (!m)
+        return undefined;
+    return { owner: m[1], repo: m[2], runId: Number(m[3]), attempt: Number(m[4]) };
+}
+/** How long GitHub gets to answer: the watchdog must not hang on it. */
+const ASK_MS = 10_000;
+/** Asks GitHub about the owner's run attempt; never throws. */
+async function ownerRun(owner, token, client) {
+    const parts = parseOwner(owner);
+    if (!parts)
+        return { state: 'unknown', why: `the owner '${owner}' names no workflow run` };
+    if (!token && !client)
+        return { state: 'unknown', why: 'no github-token was given' };
+    try {
+        const octokit = client ?? getOctokit(token);
+        const { data } = await octokit.rest.actions.getWorkflowRunAttempt({
+            owner: parts.owner,
+            repo: parts.repo,
+            run_id: parts.runId,
+            attempt_number: parts.attempt,
+            request: { signal: AbortSignal.timeout(ASK_MS) }
+        });
+        if (data.status === 'completed') {
+            return { state: 'completed', conclusion: data.conclusion ?? 'unknown' };
+        }
+        return { state: 'running', status: data.status ?? 'unknown' };
+    }
+    catch (error) {
+        const status = error?.status;
+        const message = error instanceof Error ? error.message : String(error);
+        const hint = status === 403 || status === 404
+            ? ' (give the job `permissions: actions: read`; a run of another repository needs a token that can read it)'
+            : '';
+        return {
+            state: 'unknown',
+            why: `GitHub could not be asked about the run${status ? ` (HTTP ${String(status)})` : ''}: ${message}${hint}`
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/watchdog.ts
+
+
+/** Without GitHub's word, a heartbeat must be this many times `stale-after` old to act on. */
+const BLIND_FACTOR = 3;
+/** Epoch ms of an ISO time written by the action, or undefined when it does not parse. */
+function timeOf(iso) {
+    if (!iso)
+        return undefined;
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? undefined : ms;
+}
+/** When the owner last showed life: its heartbeat, or the record's last change. */
+function lastSign(recorded) {
+    return recorded.heartbeat ?? recorded.updated;
+}
+/** Whether an in-progress rollout's heartbeat is older than `stale-after` (so: ask GitHub). */
+function isStale(recorded, now, staleAfterMs) {
+    const at = timeOf(lastSign(recorded));
+    return at === undefined || now - at > staleAfterMs;
+}
+/**
+ * An in-progress rollout whose heartbeat is stale: restore when its run is over, or, when
+ * GitHub cannot say, when the heartbeat is `BLIND_FACTOR` × `stale-after` old.
+ */
+function judgeInProgress(recorded, owner, now, staleAfterMs, runUrl) {
+    const sign = lastSign(recorded);
+    const at = timeOf(sign);
+    const age = at === undefined ? Infinity : now - at;
+    const ageText = at === undefined ? 'never' : `${(0,src_plan/* formatDuration */.a3)(roundSecond(age))} ago`;
+    const lost = {
+        act: true,
+        reason: `runner lost: ${runUrl} last heartbeat ${sign || 'never'}`
+    };
+    if (age <= staleAfterMs) {
+        return { act: false, line: `in progress, heartbeat ${ageText}: the owner ${runUrl} is alive.` };
+    }
+    if (owner.state === 'running') {
+        return {
+            act: false,
+            line: `in progress, heartbeat ${ageText} (older than ${src_names/* Input */.pd.staleAfter}), but GitHub says ${runUrl} is ${owner.status}: leaving it to its owner.`
+        };
+    }
+    if (owner.state === 'completed')
+        return lost;
+    if (age > BLIND_FACTOR * staleAfterMs)
+        return lost;
+    return {
+        act: false,
+        line: `in progress, heartbeat ${ageText}; ${owner.why}. Without GitHub's word the watchdog acts only once the heartbeat is ${(0,src_plan/* formatDuration */.a3)(BLIND_FACTOR * staleAfterMs)} old.`
+    };
+}
+/** A pause older than `max-pause` is rolled back; `undefined` when it may go on. */
+function pauseTooLong(recorded, now, maxPauseMs) {
+    const at = timeOf(recorded.updated);
+    if (maxPauseMs === undefined || at === undefined || now - at <= maxPauseMs)
+        return undefined;
+    return `paused since ${recorded.updated}, longer than ${src_names/* Input */.pd.maxPause} (${(0,src_plan/* formatDuration */.a3)(maxPauseMs)})`;
+}
+/** The same rollout, in the same hands, with no sign of life since it was judged. */
+function sameRecord(a, b) {
+    return (b !== undefined &&
+        a.phase === b.phase &&
+        a.owner === b.owner &&
+        a.updated === b.updated &&
+        a.heartbeat === b.heartbeat);
+}
+function roundSecond(ms) {
+    return Math.max(1000, Math.round(ms / 1000) * 1000);
+}
+
+;// CONCATENATED MODULE: ./src/modes/reconcile.ts
+/**
+ * `mode: reconcile`, the watchdog, run on a schedule: puts traffic back when a rollout's runner
+ * is gone (stale heartbeat, owner run over), and rolls back a paused canary whose alarms fire,
+ * whose targets are unhealthy, or whose pause outlasted `max-pause`. Anything else: writes
+ * nothing and says so in one line. Never fights a live owner or another watchdog run.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** How long a claim is left before it is read back: a second watchdog's write lands by then. */
+const CLAIM_SETTLE_MS = 1_500;
+/** Runs the watchdog over the rules given. Throws only before any write. */
+async function reconcile(ctx) {
+    const read = await readPair(ctx, false);
+    const recorded = read.recorded;
+    if (!recorded || (recorded.phase !== 'in-progress' && recorded.phase !== 'paused')) {
+        const what = recorded ? `${recorded.phase} (${recorded.updated})` : 'no rollout recorded';
+        return leave(ctx, read, `${what}: nothing to watch.`);
+    }
+    const verdict = recorded.phase === 'in-progress'
+        ? await judgeOwner(ctx, recorded)
+        : await judgePause(ctx, read, recorded);
+    if (!verdict.act)
+        return leave(ctx, read, verdict.line, 'blind' in verdict);
+    return takeOver(ctx, read, recorded, verdict.reason);
+}
+async function judgeOwner(ctx, recorded) {
+    const { staleAfterMs, githubToken } = ctx.settings;
+    const now = ctx.clock.now();
+    const url = (0,src_state/* ownerUrl */.p0)(recorded.owner);
+    // A fresh heartbeat is enough: GitHub is asked only about owners that went quiet.
+    const owner = isStale(recorded, now, staleAfterMs)
+        ? await ownerRun(recorded.owner, githubToken)
+        : { state: 'unknown', why: '' };
+    return judgeInProgress(recorded, owner, now, staleAfterMs, url);
+}
+/** A paused canary: its age, its alarms (recorded at the pause, and given), its targets. */
+async function judgePause(ctx, read, recorded) {
+    const { settings, log } = ctx;
+    const tooLong = pauseTooLong(recorded, ctx.clock.now(), settings.maxPauseMs);
+    if (tooLong)
+        return { act: true, reason: tooLong };
+    const pair = read.check(recorded.live);
+    const at = `paused at ${(0,src_plan/* percentText */.fL)(pair.tenths)}`;
+    const names = [...new Set([...(recorded.alarms ?? []), ...settings.alarms])];
+    if (names.length > 0) {
+        let alarms;
+        try {
+            alarms = await new CloudWatchAlarms(ctx.clients.cloudwatch, names).describe();
+        }
+        catch (error) {
+            return {
+                act: false,
+                blind: true,
+                line: `${at}, but the alarms could not be read: ${(0,rollout/* messageOf */.bD)(error)}`
+            };
+        }
+        const missing = names.filter(n => !alarms.some(a => a.name === n));
+        if (missing.length)
+            log.warn(`These alarms do not exist (any more): ${missing.join(', ')}`);
+        const firing = alarms.filter(a => a.state === 'ALARM' ||
+            (a.state === 'INSUFFICIENT_DATA' && settings.insufficientData === 'alarm'));
+        if (firing.length > 0) {
+            const which = firing.map(a => `${a.name} ${a.state} (${a.reason})`).join('; ');
+            return { act: true, reason: `alarm while ${at}: ${which}` };
+        }
+    }
+    try {
+        await requireHealthyTargets(ctx.clients.elb, pair.groups.idle, 1, log);
+    }
+    catch (error) {
+        const message = (0,rollout/* messageOf */.bD)(error);
+        // The call failing says nothing about the canary; its answer does.
+        if (/^DescribeTargetHealth failed/.test(message)) {
+            return {
+                act: false,
+                blind: true,
+                line: `${at}, but its targets could not be read: ${message}`
+            };
+        }
+        return { act: true, reason: `unhealthy canary while ${at}: ${message.split('\n')[0]}` };
+    }
+    const left = settings.maxPauseMs === undefined ? '' : `, ${src_names/* Input */.pd.maxPause} ${settings.maxPauseMs / 1000}s`;
+    return {
+        act: false,
+        line: `${at} since ${recorded.updated}; alarms OK (${names.length}), targets healthy${left}.`
+    };
+}
+/**
+ * Puts all traffic back on live as a rollback does (lockstep, verified), after making sure the
+ * record is still what was judged and claiming it for this run, so neither a live owner nor a
+ * second watchdog run is fought.
+ */
+async function takeOver(ctx, read, recorded, reason) {
+    const { log } = ctx;
+    const pair = read.check(recorded.live);
+    const now = (0,src_state/* recordedState */.Od)(await ctx.traffic.read());
+    if (!sameRecord(recorded, now)) {
+        return leave(ctx, read, `the record changed while it was judged (${describe(now)}): another run is acting; leaving it.`);
+    }
+    if (ctx.settings.dryRun) {
+        return leave(ctx, read, `dry run: would put 100% back on ${pair.live.name}: ${reason}`);
+    }
+    saveGuard(ctx, pair);
+    // The record keeps the deployed commit: this run's own commit is not the rollout's.
+    if (recorded.commit)
+        ctx.status.retarget(recorded.commit);
+    const record = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision);
+    await record('in-progress', `reconcile is restoring traffic: ${reason}`);
+    await ctx.clock.sleep(CLAIM_SETTLE_MS);
+    const claimed = (0,src_state/* recordedState */.Od)(await ctx.traffic.read());
+    if (claimed?.owner !== ctx.owner) {
+        return leave(ctx, read, `another run claimed the rollout first (${describe(claimed)}); leaving it.`);
+    }
+    log.warn(`Restoring all traffic to ${pair.live.name}: ${reason}`);
+    const startedAt = ctx.clock.now();
+    try {
+        await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 });
+    }
+    catch (error) {
+        return {
+            outcome: reconcile_outcome(pair, 'rolled-back', pair.tenths, `${reason}; and traffic could NOT be restored: ${(0,rollout/* messageOf */.bD)(error)}`),
+            failed: true,
+            settled: false,
+            restoreCommands: ctx.traffic.restoreCommands(pair.groups)
+        };
+    }
+    log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
+    await record('rolled-back', reason).catch(e => log.warn(`Traffic is safe, but the rollback could not be recorded: ${(0,rollout/* messageOf */.bD)(e)}`));
+    const end = reconcile_outcome(pair, 'rolled-back', 0, reason);
+    core/* error */.z3(`ecs-canary reconcile: ${reason}`, { title: 'ecs-canary watchdog rolled back' });
+    if (recorded.commit) {
+        await commitStatus(ctx.settings, log, recorded.commit).post('failure', outcomeText(end, pair.tenths));
+    }
+    else {
+        log.warn('No commit is recorded on the rules: no commit status was posted.');
+    }
+    return {
+        outcome: end,
+        failed: true,
+        settled: true,
+        summary: {
+            cluster: ctx.settings.cluster,
+            newService: pair.idle.name,
+            oldService: pair.live.name,
+            plan: recorded.plan || (0,src_plan/* formatPlan */.nT)(recordedPlan(ctx, recorded)),
+            mode: ctx.settings.mode,
+            record: {
+                startedAt,
+                stages: [],
+                timeline: [
+                    { at: startedAt, tenths: pair.tenths },
+                    { at: ctx.clock.now(), tenths: 0 }
+                ],
+                outcome: end
+            }
+        }
+    };
+}
+/** Writes nothing; one line; fails the job only when the rollout could not be watched. */
+function leave(ctx, read, line, blind = false) {
+    const text = `ecs-canary reconcile: ${line}`;
+    if (blind)
+        ctx.log.warn(text);
+    else
+        ctx.log.info(text);
+    const pair = safePair(read);
+    return {
+        outcome: {
+            result: 'unchanged',
+            tenths: Math.max(0, pair?.tenths ?? 0),
+            reason: line,
+            liveService: pair?.live.name ?? ctx.settings.services[0],
+            idleService: pair?.idle.name ?? ctx.settings.services[1]
+        },
+        failed: blind,
+        settled: true
+    };
+}
+function safePair(read) {
+    try {
+        return read.check(read.recorded?.live);
+    }
+    catch {
+        return undefined;
+    }
+}
+function describe(state) {
+    return state
+        ? `${state.phase} by ${(0,src_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}`
+        : 'no record';
+}
+function reconcile_outcome(pair, result, tenths, reason) {
+    return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
+}
+
+// EXTERNAL MODULE: ./src/github/endings.ts
+var endings = __nccwpck_require__(919);
+;// CONCATENATED MODULE: ./src/modes/status.ts
+
+
+
+
+
+/** `web-green takes 100%` or `web-green takes 5%, web-blue 95%`: shares by service name. */
+function sharesText(pair) {
+    const idle = pair.tenths;
+    if (idle <= 0)
+        return `${pair.live.name} takes 100%`;
+    if (idle >= 1000)
+        return `${pair.idle.name} takes 100%`;
+    return `${pair.idle.name} takes ${(0,src_plan/* percentText */.fL)(idle)}, ${pair.live.name} ${(0,src_plan/* percentText */.fL)(1000 - idle)}`;
+}
+/** One rule's weights labelled with the services, for the log and the summary. */
+function ruleWeights(rule, pair) {
+    const weight = (arn) => rule.targets.find(t => t.arn === arn)?.weight ?? 0;
+    const found = (0,rollout/* describeShare */.rm)(rule, pair.groups);
+    return {
+        arn: rule.arn,
+        weights: [
+            [pair.live.name, weight(pair.groups.live)],
+            [pair.idle.name, weight(pair.groups.idle)]
+        ],
+        ...(found.ours ? {} : { note: found.text })
+    };
+}
+function weightsLine(rule) {
+    const weights = rule.weights.map(([name, w]) => `${name}=${w}`).join(' ');
+    const idle = rule.weights[1]?.[1] ?? 0;
+    const share = (0,src_plan/* shareOf */.tC)({ live: rule.weights[0]?.[1] ?? 0, idle });
+    const text = share ? ` (${rule.weights[1][0]} ${(0,src_plan/* percentText */.fL)(share.tenths)})` : '';
+    return `${weights}${text}${rule.note ? `; ${rule.note}` : ''}`;
+}
+/** Runs `mode: status`. */
+async function status_status(ctx) {
+    const { log } = ctx;
+    const read = await readPair(ctx, false);
+    const recorded = read.recorded;
+    let pair;
+    try {
+        pair = read.check(recorded?.live);
+    }
+    catch (error) {
+        log.warn((0,rollout/* messageOf */.bD)(error));
+        throw error;
+    }
+    const rules = read.rules.map(rule => ruleWeights(rule, pair));
+    const shares = sharesText(pair);
+    log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}: ${shares}`);
+    for (const rule of rules)
+        log.info(`  ${rule.arn}: ${weightsLine(rule)}`);
+    const facts = recorded ? recordFacts(recorded) : ['No rollout is recorded on these rules yet.'];
+    for (const line of facts)
+        log.info(line);
+    const reason = recorded ? `${recorded.phase}: ${shares}` : `no rollout recorded: ${shares}`;
+    const markdown = (0,endings/* renderEnding */.il)({
+        subject: `${pair.live.name} ⇄ ${pair.idle.name} on ${ctx.settings.cluster}`,
+        headline: `**Status** (nothing was changed): ${reason}.`,
+        revision: recorded?.revision || pair.idle.taskDefinition,
+        commit: recorded?.commit ?? 'none recorded',
+        facts,
+        rules
+    });
+    return {
+        outcome: {
+            result: 'unchanged',
+            tenths: pair.tenths,
+            reason,
+            liveService: pair.live.name,
+            idleService: pair.idle.name
+        },
+        failed: false,
+        settled: true,
+        taskDefinitionArn: recorded?.revision || pair.idle.taskDefinition,
+        summaryMarkdown: markdown
+    };
+}
+function recordFacts(recorded) {
+    return [
+        `Phase: ${recorded.phase} (updated ${recorded.updated})`,
+        `Plan: ${recorded.plan}`,
+        `Owner: ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}`,
+        ...(recorded.revision ? [`Revision: ${recorded.revision}`] : []),
+        ...(recorded.commit ? [`Commit: ${recorded.commit}`] : []),
+        ...(recorded.reason ? [`Reason: ${recorded.reason}`] : [])
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -75599,11 +79156,16 @@ function summaryBase(ctx, pair, plan) {
 
 
 
+
+
+
+
 const MODES = {
     deploy: deploy,
     promote: promote,
     rollback: rollback,
-    status: manage_status
+    status: status_status,
+    reconcile: reconcile
 };
 /** Runs the main step. Never throws: every failure ends in `core.setFailed`. */
 async function runMain() {
@@ -75632,12 +79194,29 @@ async function runMain() {
         const message = (0,rollout/* messageOf */.bD)(error);
         core/* setOutput */.uH(src_names/* Output */.k7.result, 'unchanged');
         core/* setOutput */.uH(src_names/* Output */.k7.reason, message);
-        await ctx?.status.post('failure', `refused: ${message}`);
+        ctx?.status.post('failure', `refused: ${message}`);
+        await (0,summary/* writeSummary */.Sy)(refusal(ctx, message));
+        await ctx?.status.flush(flushBudget(controller.signal));
         core/* setFailed */.C1(message);
     }
     finally {
         releaseSignals(onSignal, controller.signal.aborted);
     }
+}
+/** The summary of a run refused before any write; the inputs as given when they did not parse. */
+function refusal(ctx, reason) {
+    const settings = ctx?.settings;
+    return (0,endings/* refusalSummary */.Ze)({
+        cluster: settings?.cluster ?? core/* getInput */.V4(src_names/* Input */.pd.cluster),
+        services: settings?.services ??
+            core/* getInput */.V4(src_names/* Input */.pd.services)
+                .split(/[\s,]+/)
+                .filter(Boolean),
+        mode: settings?.mode ?? (core/* getInput */.V4(src_names/* Input */.pd.mode) || 'deploy'),
+        reason,
+        revision: settings?.taskDefinition ?? 'none given: the idle service keeps its own',
+        commit: ctx?.status.target ?? safeTarget()
+    });
 }
 /**
  * Ends main's signal handling. After a cancel, calls abandoned to meet the runner's deadline
@@ -75688,7 +79267,14 @@ const Input = {
     minRequests: 'min-requests',
     statusContext: 'status-context',
     githubToken: 'github-token',
-    dryRun: 'dry-run'
+    dryRun: 'dry-run',
+    healthGate: 'health-gate',
+    canaryHeadroom: 'canary-headroom',
+    canaryMinTasks: 'canary-min-tasks',
+    rollbackNow: 'rollback-now',
+    staleAfter: 'stale-after',
+    maxPause: 'max-pause',
+    roleToAssume: 'role-to-assume'
 };
 const Output = {
     result: 'result',
@@ -75719,7 +79305,18 @@ const Tag = {
     revision: 'ecs-canary:revision',
     owner: 'ecs-canary:owner',
     updated: 'ecs-canary:updated',
-    reason: 'ecs-canary:reason'
+    reason: 'ecs-canary:reason',
+    /**
+     * The services whose auto scaling scale-in this action suspended and must resume, separated
+     * by spaces, or `none`. Written before the suspension, cleared after the resume.
+     */
+    scaleIn: 'ecs-canary:scale-in-suspended',
+    /** UTC time the owning run last showed it is alive (refreshed at least once a minute). */
+    heartbeat: 'ecs-canary:heartbeat',
+    /** The commit being deployed, where every later run posts its status. */
+    commit: 'ecs-canary:commit',
+    /** The alarms watching the rollout, recorded at a pause so reconcile can keep watching. */
+    alarms: 'ecs-canary:alarms'
 };
 
 
@@ -75880,20 +79477,26 @@ function remainingStages(plan, tenths) {
 /* harmony export */ });
 /* unused harmony export readPatiently */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(586);
-/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6979);
-/* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5735);
+/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(586);
+/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(6979);
+/* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1236);
 /* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9373);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5625);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6455);
 /* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2464);
-/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6190);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2462);
+/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8677);
+/* harmony import */ var _github_endings_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(919);
+/* harmony import */ var _github_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5776);
+/* harmony import */ var _scale_in_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5173);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(2462);
 /**
  * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
  * on the live service — but only where the rules still carry this run's ownership. Errors that
  * leave traffic safe are warnings; only traffic left unsafe fails the step.
  */
+
+
+
 
 
 
@@ -75913,22 +79516,60 @@ async function runPost() {
     }
     let traffic;
     let guard;
+    const found = {};
     try {
         guard = JSON.parse(saved);
-        traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_8__/* .ElasticLoadBalancingV2Client */ .MlD((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_9__/* .clientConfig */ .y)(guard.region)), guard.rules, {
+        traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_11__/* .ElasticLoadBalancingV2Client */ .MlD({
+            ...(0,_aws_config_js__WEBPACK_IMPORTED_MODULE_12__/* .clientConfig */ .y)(guard.region),
+            ...(await roleCredentials(guard))
+        }), guard.rules, {
             clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
             log: _log_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .u,
             region: guard.region
         });
-        await restoreIfOurs(traffic, guard);
+        await restoreIfOurs(traffic, guard, found);
     }
     catch (error) {
         const commands = traffic && guard ? traffic.restoreCommands(guard) : [];
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: the main step ended mid-rollout and traffic could not be restored: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}` +
+        const reason = `the main step ended mid-rollout and traffic could not be restored: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}`;
+        if (guard)
+            await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .writeSummary */ .Sy)(postSummary(guard, found, false, reason, commands));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: ${reason}` +
             (commands.length
                 ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
                 : ''));
     }
+}
+/** With `role-to-assume`, main had no credentials in the environment: get them the same way. */
+async function roleCredentials(guard) {
+    if (!guard.roleToAssume)
+        return {};
+    const { webIdentityCredentials } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6963));
+    return {
+        credentials: webIdentityCredentials(guard.roleToAssume, guard.region, audience => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience))
+    };
+}
+/** The post step's summary: names the revision and commit recorded on the rules. */
+function postSummary(guard, found, restored, reason, commands) {
+    const groups = { live: guard.live, idle: guard.idle };
+    const rules = found.views?.map(view => ({
+        arn: view.arn,
+        weights: [guard.liveService, guard.idleService].map((name, i) => [
+            name,
+            view.targets.find(t => t.arn === (i === 0 ? groups.live : groups.idle))?.weight ?? 0
+        ])
+    }));
+    return (0,_github_endings_js__WEBPACK_IMPORTED_MODULE_7__/* .restoreSummary */ .rk)({
+        by: 'the post step',
+        restored,
+        liveService: guard.liveService,
+        idleService: guard.idleService,
+        reason,
+        ...(found.recorded?.revision ? { revision: found.recorded.revision } : {}),
+        ...(found.recorded?.commit ? { commit: found.recorded.commit } : {}),
+        ...(rules && !restored ? { rules } : {}),
+        ...(commands?.length ? { commands } : {})
+    });
 }
 /** How long the post step keeps trying to read the rules: it is the last line of defence. */
 const READ_BUDGET_MS = 20_000;
@@ -75950,15 +79591,21 @@ async function readPatiently(traffic, clock, warn, budgetMs = READ_BUDGET_MS) {
         }
     }
 }
-async function restoreIfOurs(traffic, guard) {
+async function restoreIfOurs(traffic, guard, found) {
     const views = await readPatiently(traffic, _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m, line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line));
-    const recorded = (0,_state_js__WEBPACK_IMPORTED_MODULE_7__/* .recordedState */ .Od)(views);
+    const recorded = (0,_state_js__WEBPACK_IMPORTED_MODULE_10__/* .recordedState */ .Od)(views);
+    found.views = views;
+    if (recorded)
+        found.recorded = recorded;
     if (!recorded || recorded.owner !== guard.owner) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_state_js__WEBPACK_IMPORTED_MODULE_7__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_state_js__WEBPACK_IMPORTED_MODULE_10__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
         return;
     }
     if (recorded.phase !== 'in-progress') {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`);
+        // A paused rollout keeps its scale-in suspended on purpose; any other ending puts it back.
+        if (recorded.phase !== 'paused')
+            await resumeScaling(traffic, guard, views);
         return;
     }
     const moved = views.filter(v => (0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .describeShare */ .rm)(v, guard).tenths !== 0);
@@ -75970,41 +79617,68 @@ async function restoreIfOurs(traffic, guard) {
     try {
         await traffic.tag({
             [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.phase]: 'rolled-back',
-            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.reason]: (0,_state_js__WEBPACK_IMPORTED_MODULE_7__/* .tagValue */ .EZ)(reason),
+            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.reason]: (0,_state_js__WEBPACK_IMPORTED_MODULE_10__/* .tagValue */ .EZ)(reason),
             [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
         });
     }
     catch (error) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}`);
     }
+    await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .writeSummary */ .Sy)(postSummary(guard, found, true, reason));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' });
+    await resumeScaling(traffic, guard, views);
+}
+/**
+ * Resumes the auto scaling scale-in the record lists. Loads the Application Auto Scaling client
+ * only when there is something to resume, so the usual post step stays ELBv2-only. A failure is a
+ * warning: traffic is safe, and the record stays for `mode: reconcile`.
+ */
+async function resumeScaling(traffic, guard, views) {
+    const services = (0,_scale_in_js__WEBPACK_IMPORTED_MODULE_9__/* .recordedScaleIn */ .wK)(views);
+    if (services.length === 0 || !guard.cluster)
+        return;
+    try {
+        const { ApplicationAutoScalingClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1491, 19));
+        const { ServiceScaling } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4328));
+        const client = new ApplicationAutoScalingClient((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_12__/* .clientConfig */ .y)(guard.region));
+        await (0,_scale_in_js__WEBPACK_IMPORTED_MODULE_9__/* .restoreScaling */ .oQ)({
+            scaling: new ServiceScaling(client, guard.cluster, _log_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .u),
+            services,
+            record: tags => traffic.tag(tags),
+            log: _log_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .u
+        });
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the auto scaling scale-in of ${services.join(' and ')} could not be resumed: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}`);
+    }
 }
 
 
 /***/ }),
 
-/***/ 6190:
+/***/ 8677:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   bD: () => (/* binding */ messageOf),
-/* harmony export */   p1: () => (/* binding */ runRollout),
-/* harmony export */   rm: () => (/* binding */ describeShare)
-/* harmony export */ });
-/* unused harmony exports DriftError, expectShare */
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2464);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  rm: () => (/* reexport */ describeShare),
+  bD: () => (/* binding */ rollout_messageOf),
+  p1: () => (/* binding */ runRollout)
+});
+
+// UNUSED EXPORTS: DriftError, expectShare
+
+// EXTERNAL MODULE: ./src/plan.ts
+var plan = __nccwpck_require__(2464);
+;// CONCATENATED MODULE: ./src/bake.ts
 /**
- * The engine: walks the stages, bakes each against the gates, and puts traffic back on the live
- * service the moment anything is wrong. It talks only to the small ports below, so it runs
- * against fakes and a fake clock in milliseconds.
+ * The bake loop: polls every gate while a stage bakes, extends once when a gate lacks data,
+ * waits (bounded) past the end for data a gate says is late, and throws the engine's verdicts
+ * (`GateFailure`, `NotEnoughData`, `Cancelled`) for it to act on.
  */
 
-/** What a record may take under a cancel, after the restore's 6 s, within the runner's 10 s. */
-const CANCEL_RECORD_MS = 1_500;
-/** Weights on the rules are not what this run left there: someone else is acting. */
-class DriftError extends Error {
-    name = 'DriftError';
-}
+/** The job was cancelled (SIGINT/SIGTERM): restore traffic. */
 class Cancelled extends Error {
     name = 'Cancelled';
 }
@@ -76016,6 +79690,285 @@ class GateFailure extends Error {
 class NotEnoughData extends Error {
     name = 'NotEnoughData';
 }
+/** Bakes one stage: polls every gate each `pollMs` until the bake time has passed. */
+async function bake(spec, deps, stage, bakeMs) {
+    const { clock, log } = deps;
+    const startedAt = stage.startedAt;
+    let endsAt = startedAt + bakeMs;
+    let extended = false;
+    let heldForLate = false;
+    let blind = 0;
+    const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)));
+    let nextHeartbeat = startedAt + heartbeatMs;
+    for (let poll = 0;; poll++) {
+        throwIfCancelled(deps.signal);
+        deps.heartbeat?.beat();
+        const now = clock.now();
+        const readings = await readGates(deps.gates, { stageStartedAt: startedAt, now, endsAt }, deps.signal);
+        throwIfCancelled(deps.signal);
+        if (readings instanceof Error) {
+            blind++;
+            log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
+            if (poll === 0)
+                await deps.reporter.firstReading?.(stage, spec.plan.length);
+            if (blind >= spec.blindPolls) {
+                throw new GateFailure(`the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
+            }
+        }
+        else {
+            blind = 0;
+            stage.detail = readings
+                .map(r => r.detail)
+                .filter(Boolean)
+                .join(' · ');
+            if (poll === 0)
+                await deps.reporter.firstReading?.(stage, spec.plan.length);
+            const failed = readings.filter(r => r.verdict === 'fail');
+            if (failed.length > 0)
+                throw new GateFailure(failed.map(r => r.reason).join('; '));
+            const waiting = readings.filter(r => r.verdict === 'wait');
+            if (now >= endsAt) {
+                if (waiting.length === 0)
+                    return;
+                const why = waiting.map(r => r.reason).join('; ');
+                if (waiting.every(r => r.late)) {
+                    // Data on its way, not missing: wait for it, bounded, instead of extending the bake.
+                    const boundMs = spec.lateDataMs ?? 0;
+                    if (now - endsAt >= boundMs) {
+                        log.warn(`Passing ${(0,plan/* percentText */.fL)(stage.tenths)} without the data it waited ${(0,plan/* formatDuration */.a3)(boundMs)} for: ${why}`);
+                        return;
+                    }
+                    if (!heldForLate) {
+                        heldForLate = true;
+                        log.info(`Holding ${(0,plan/* percentText */.fL)(stage.tenths)} for up to ${(0,plan/* formatDuration */.a3)(boundMs)} past the bake: ${why}`);
+                    }
+                }
+                else {
+                    if (extended)
+                        throw new NotEnoughData(`held at ${(0,plan/* percentText */.fL)(stage.tenths)}: ${why}`);
+                    extended = true;
+                    endsAt += bakeMs;
+                    log.info(`Extending the bake by ${(0,plan/* formatDuration */.a3)(bakeMs)} to gather data: ${why}`);
+                }
+            }
+        }
+        if (clock.now() >= nextHeartbeat) {
+            deps.reporter.heartbeat(stage, clock.now() - startedAt, endsAt - startedAt);
+            nextHeartbeat += heartbeatMs;
+        }
+        // Past the end only a failed read keeps us here: retry it at the poll interval.
+        const wake = now >= endsAt ? now + spec.pollMs : Math.min(startedAt + (poll + 1) * spec.pollMs, endsAt);
+        await clock.sleep(Math.max(0, wake - clock.now()), deps.signal);
+    }
+}
+/**
+ * Reads every gate at once; an Error when any of them could not be read. A cancel does not
+ * wait for a slow read (a stalled API holds one for four attempts × 4 s), and neither does a
+ * gate that has already failed: its reading alone is enough to roll back, and the others (the
+ * health gate's two reads next to DescribeAlarms) must not add their latency to the reaction.
+ */
+async function readGates(gates, window, signal) {
+    let onAbort = () => undefined;
+    const cancelled = new Promise(resolve => {
+        onAbort = () => resolve(new Cancelled('the job was cancelled'));
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        const each = gates.map(g => g.read(window));
+        const reads = Promise.all(each);
+        const firstFailure = new Promise(resolve => {
+            for (const read of each) {
+                read.then(r => r.verdict === 'fail' && resolve([r]), () => undefined);
+            }
+        });
+        return await Promise.race([reads, firstFailure, cancelled]);
+    }
+    catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+    }
+    finally {
+        signal.removeEventListener('abort', onAbort);
+    }
+}
+/** Throws `Cancelled` once the run's signal is aborted. */
+function throwIfCancelled(signal) {
+    if (signal.aborted)
+        throw new Cancelled('the job was cancelled');
+}
+
+;// CONCATENATED MODULE: ./src/drift.ts
+/**
+ * The drift check: before each shift the weights on every rule must be what this run left there;
+ * anything else means another actor, and the engine stops without writing.
+ */
+
+/** Weights on the rules are not what this run left there: someone else is acting. */
+class DriftError extends Error {
+    found;
+    name = 'DriftError';
+    /** The idle share found on the first rule that moved (-1: not a split of the pair at all). */
+    constructor(message, found = -1) {
+        super(message);
+        this.found = found;
+    }
+}
+/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
+async function expectShare(traffic, groups, tenths, names, signal) {
+    // A cancel cuts the read short, so the restore starts at once.
+    const views = await traffic.read(signal ? { signal } : {});
+    const wrong = views
+        .map(view => ({ view, found: describeShare(view, groups, names) }))
+        .filter(({ found }) => found.tenths !== tenths || !found.ours);
+    if (wrong.length === 0)
+        return;
+    const idle = names ? ` on ${names.idle}` : ' on the new revision';
+    throw new DriftError(`the weights changed under this run: expected ${(0,plan/* percentText */.fL)(tenths)}${idle}, found ` +
+        wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
+        '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.', wrong[0].found.ours ? wrong[0].found.tenths : -1);
+}
+/** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
+function describeShare(view, groups, names) {
+    const weight = (arn) => view.targets.find(t => t.arn === arn)?.weight ?? 0;
+    const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle);
+    const share = (0,plan/* shareOf */.tC)({ live: weight(groups.live), idle: weight(groups.idle) });
+    const ours = others.length === 0 && view.forwardActions === 1;
+    const tenths = share?.tenths ?? -1;
+    const text = !ours
+        ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
+        : share
+            ? `${(0,plan/* percentText */.fL)(share.tenths)} (weights ${names ? `${names.idle}=` : ''}${weight(groups.idle)}/${names ? `${names.live}=` : ''}${weight(groups.live)})`
+            : 'no traffic at all';
+    return { tenths, ours, text };
+}
+
+;// CONCATENATED MODULE: ./src/prepare-stage.ts
+/**
+ * Readying a stage before its weight moves (`beforeShift`: follow's scale-up), with the gates
+ * still watched: the canary keeps the previous stage's share while it scales, for as long as
+ * `service-timeout`, and an alarm in that time must roll back as it would while baking.
+ */
+
+
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/**
+ * Runs `deps.beforeShift(stage)`. While traffic is on the canary (`watchFrom` is the start of the
+ * stage that holds it), the gates are read every poll: a failing gate, or as many failed reads
+ * in a row as make a bake blind, aborts the preparation and throws `GateFailure`. A failed
+ * preparation throws naming the stage it kept from starting.
+ */
+async function prepareStage(spec, deps, stage, watchFrom) {
+    if (!deps.beforeShift)
+        return;
+    const stop = new AbortController();
+    const signal = AbortSignal.any([deps.signal, stop.signal]);
+    let settled = false;
+    const work = deps.beforeShift(stage, signal).finally(() => {
+        settled = true;
+    });
+    const at = `stage ${spec.plan.indexOf(stage) + 1}/${spec.plan.length} (${(0,plan/* percentText */.fL)(stage.tenths)})`;
+    try {
+        if (watchFrom !== undefined && deps.gates.length > 0) {
+            await watch(spec, deps, work, () => settled, watchFrom, stop);
+        }
+        await work;
+    }
+    catch (error) {
+        if (error instanceof GateFailure || deps.signal.aborted)
+            throw error;
+        throw new Error(`${at} could not start: ${messageOf(error)}`, { cause: error });
+    }
+}
+async function watch(spec, deps, work, settled, stageStartedAt, stop) {
+    const { clock } = deps;
+    let blind = 0;
+    // A failed preparation surfaces through `await work` in the caller; here it only ends the wait.
+    const done = work.then(() => undefined, () => undefined);
+    for (;;) {
+        await Promise.race([done, clock.sleep(spec.pollMs, deps.signal)]);
+        if (settled() || deps.signal.aborted)
+            return;
+        const readings = await readGates(deps.gates, { stageStartedAt, now: clock.now() }, deps.signal);
+        if (settled() || deps.signal.aborted)
+            return;
+        let failure;
+        if (readings instanceof Error) {
+            blind++;
+            deps.log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
+            if (blind >= spec.blindPolls) {
+                failure = `the gates could not be read for ${blind} polls in a row while the canary scaled (${readings.message})`;
+            }
+        }
+        else {
+            blind = 0;
+            const failed = readings.filter(r => r.verdict === 'fail');
+            if (failed.length > 0)
+                failure = failed.map(r => r.reason).join('; ');
+        }
+        if (failure !== undefined) {
+            stop.abort();
+            await done;
+            throw new GateFailure(failure);
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./src/names.ts
+var names = __nccwpck_require__(6455);
+;// CONCATENATED MODULE: ./src/promotion.ts
+/**
+ * Recording a promotion. The release has baked cleanly at 100% by then: a tag write that fails
+ * must not roll it back, so the record is retried within a budget and, if it never lands, the
+ * run still ends promoted with a warning that says how to fix the record.
+ */
+
+
+/** How long a promotion's record may keep trying. */
+const PROMOTION_RECORD_MS = 15_000;
+/** The message of anything thrown, Error or not. */
+function promotion_messageOf(error) {
+    if (error instanceof Error)
+        return error.message;
+    return typeof error === 'string' ? error : JSON.stringify(error);
+}
+/** Records `promoted`, retrying a failed write (1 s doubling to 8 s) for `PROMOTION_RECORD_MS`. */
+async function recordPromotion(spec, deps) {
+    const deadline = deps.clock.now() + PROMOTION_RECORD_MS;
+    for (let wait = 1_000;; wait = Math.min(wait * 2, 8_000)) {
+        try {
+            await deps.recordPhase('promoted', '');
+            return;
+        }
+        catch (error) {
+            if (deps.signal.aborted || deps.clock.now() + wait > deadline) {
+                deps.log.warn(`Promoted: ${spec.idleService} takes 100% and baked cleanly, but the record on the rules could not be written (${promotion_messageOf(error)}). ` +
+                    'Until it is, the rules read as in progress. Fix it on every listener rule: aws elbv2 add-tags --resource-arns RULE_ARN --tags ' +
+                    `Key=${names/* Tag */.vw.phase},Value=promoted Key=${names/* Tag */.vw.live},Value=${spec.idleService} Key=${names/* Tag */.vw.idle},Value=${spec.liveService}`);
+                return;
+            }
+            deps.log.warn(`Could not record the promotion (${promotion_messageOf(error)}); again in ${(0,plan/* formatDuration */.a3)(wait)}.`);
+            await deps.clock.sleep(wait, deps.signal);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout.ts
+/**
+ * The engine: walks the stages, bakes each against the gates, and puts traffic back on the live
+ * service the moment anything is wrong. It talks only to the small ports of `ports.ts`, so it
+ * runs against fakes and a fake clock in milliseconds. The bake loop is in `bake.ts`, the drift
+ * check in `drift.ts`.
+ */
+
+
+
+
+
+// Kept here so the engine's callers import one module; each lives in its own file.
+
+/** What a record may take under a cancel, after the restore's 6 s, within the runner's 10 s. */
+const CANCEL_RECORD_MS = 1_500;
 /** Runs the stages of `spec.plan` above `spec.fromTenths`. Never throws. */
 async function runRollout(spec, deps) {
     const { clock, log, traffic } = deps;
@@ -76043,33 +79996,37 @@ async function runRollout(spec, deps) {
     try {
         // Before each shift the weights must be what this run left: read here for the first, and
         // at the end of each bake for the others (the same moment, so not read twice).
-        await expectShare(traffic, spec.groups, current);
+        const names = { live: spec.liveService, idle: spec.idleService };
+        await expectShare(traffic, spec.groups, current, names, deps.signal);
         for (const stage of spec.plan) {
             if (stage.tenths <= spec.fromTenths)
                 continue;
             throwIfCancelled(deps.signal);
+            await prepareStage(spec, deps, stage, current > 0 ? record.stages.at(-1)?.startedAt : undefined);
+            throwIfCancelled(deps.signal);
+            deps.heartbeat?.beat();
             wrote = true;
             await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal });
             current = stage.tenths;
             const stageRecord = startStage(record, spec.plan, stage, clock.now());
             // The reporter first: it opens the stage's log group, which the line below belongs in.
             await deps.reporter.stageStarted(record, stageRecord, spec.plan.length);
-            log.info(`Stage ${stageRecord.index + 1}/${spec.plan.length}: ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(stage.tenths)} on ${spec.idleService}` +
+            log.info(`Stage ${stageRecord.index + 1}/${spec.plan.length}: ${(0,plan/* percentText */.fL)(stage.tenths)} on ${spec.idleService}` +
                 (stage.bake.kind === 'bake'
-                    ? `, baking ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(stage.bake.ms)}`
+                    ? `, baking ${(0,plan/* formatDuration */.a3)(stage.bake.ms)}`
                     : ', then pause'));
             if (stage.bake.kind === 'pause') {
                 stageRecord.status = 'paused';
                 stageRecord.endedAt = clock.now();
-                await deps.recordPhase('paused', `paused at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(current)}`);
-                return finish(outcome('paused', current, `paused at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(current)} as planned`), false);
+                await deps.recordPhase('paused', `paused at ${(0,plan/* percentText */.fL)(current)}`);
+                return finish(outcome('paused', current, `paused at ${(0,plan/* percentText */.fL)(current)} as planned`), false);
             }
             await bake(spec, deps, stageRecord, stage.bake.ms);
             stageRecord.status = 'baked';
             stageRecord.endedAt = clock.now();
-            await expectShare(traffic, spec.groups, current);
+            await expectShare(traffic, spec.groups, current, names, deps.signal);
         }
-        await deps.recordPhase('promoted', '');
+        await recordPromotion(spec, deps);
         return finish(outcome('promoted', current, ''), false);
     }
     catch (error) {
@@ -76089,8 +80046,14 @@ async function runRollout(spec, deps) {
             log.warn(reason);
             if (!wrote)
                 return release();
+            // Tell the share actually found, not the one this run last set.
+            const found = error.found >= 0 ? error.found : current;
+            if (found !== current)
+                record.timeline.push({ at: clock.now(), tenths: found });
+            if (stageRecord && stageRecord.status === 'baking')
+                stageRecord.status = 'paused';
             await deps.recordPhase('paused', reason).catch(() => undefined);
-            return finish(outcome('paused', current, reason), true);
+            return finish(outcome('paused', found, reason), true);
         }
         if (error instanceof NotEnoughData) {
             if (stageRecord) {
@@ -76116,6 +80079,7 @@ async function rollBack(spec, deps, cancelled, reason, current, record, finish, 
     log.warn(`Rolling back: ${cause}`);
     // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
     const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs;
+    deps.heartbeat?.beat();
     try {
         // No abort signal here: the run's own is already aborted under a cancel, and the restore
         // must still go out. The budget bounds it instead.
@@ -76123,8 +80087,9 @@ async function rollBack(spec, deps, cancelled, reason, current, record, finish, 
     }
     catch (error) {
         const commands = traffic.restoreCommands(spec.groups);
-        const why = `${cause}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`;
-        return finish(outcome('rolled-back', current, why), true, commands);
+        const why = `${cause}; and traffic could NOT be restored to ${spec.liveService}: ${rollout_messageOf(error)}`;
+        // `rolled-back` means traffic is back on live; this is not that.
+        return finish(outcome('restore-failed', current, why), true, commands);
     }
     record.timeline.push({ at: clock.now(), tenths: 0 });
     log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`);
@@ -76136,7 +80101,7 @@ async function rollBack(spec, deps, cancelled, reason, current, record, finish, 
 async function recordEnd(deps, cancelled, phase, reason) {
     await deps
         .recordPhase(phase, reason, cancelled ? { withinMs: CANCEL_RECORD_MS } : undefined)
-        .catch(e => deps.log.warn(`Could not record the ${phase} phase on the rules: ${messageOf(e)}`));
+        .catch(e => deps.log.warn(`Could not record the ${phase} phase on the rules: ${rollout_messageOf(e)}`));
 }
 function startStage(record, plan, stage, now) {
     const stageRecord = {
@@ -76151,112 +80116,6 @@ function startStage(record, plan, stage, now) {
     record.timeline.push({ at: now, tenths: stage.tenths });
     return stageRecord;
 }
-/** Bakes one stage: polls every gate each `pollMs` until the bake time has passed. */
-async function bake(spec, deps, stage, bakeMs) {
-    const { clock, log } = deps;
-    const startedAt = stage.startedAt;
-    let endsAt = startedAt + bakeMs;
-    let extended = false;
-    let blind = 0;
-    const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)));
-    let nextHeartbeat = startedAt + heartbeatMs;
-    for (let poll = 0;; poll++) {
-        throwIfCancelled(deps.signal);
-        const now = clock.now();
-        const readings = await readGates(deps.gates, startedAt, now, deps.signal);
-        throwIfCancelled(deps.signal);
-        if (readings instanceof Error) {
-            blind++;
-            log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
-            if (poll === 0)
-                await deps.reporter.firstReading?.(stage, spec.plan.length);
-            if (blind >= spec.blindPolls) {
-                throw new GateFailure(`the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
-            }
-        }
-        else {
-            blind = 0;
-            stage.detail = readings
-                .map(r => r.detail)
-                .filter(Boolean)
-                .join(' · ');
-            if (poll === 0)
-                await deps.reporter.firstReading?.(stage, spec.plan.length);
-            const failed = readings.filter(r => r.verdict === 'fail');
-            if (failed.length > 0)
-                throw new GateFailure(failed.map(r => r.reason).join('; '));
-            const waiting = readings.filter(r => r.verdict === 'wait');
-            if (now >= endsAt) {
-                if (waiting.length === 0)
-                    return;
-                const why = waiting.map(r => r.reason).join('; ');
-                if (extended)
-                    throw new NotEnoughData(`held at ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(stage.tenths)}: ${why}`);
-                extended = true;
-                endsAt += bakeMs;
-                log.info(`Extending the bake by ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(bakeMs)} to gather data: ${why}`);
-            }
-        }
-        if (clock.now() >= nextHeartbeat) {
-            deps.reporter.heartbeat(stage, clock.now() - startedAt, endsAt - startedAt);
-            nextHeartbeat += heartbeatMs;
-        }
-        // Past the end only a failed read keeps us here: retry it at the poll interval.
-        const wake = now >= endsAt ? now + spec.pollMs : Math.min(startedAt + (poll + 1) * spec.pollMs, endsAt);
-        await clock.sleep(Math.max(0, wake - clock.now()), deps.signal);
-    }
-}
-/**
- * Reads every gate at once; an Error when any of them could not be read. A cancel does not
- * wait for a slow read (a stalled API holds one for four attempts × 4 s).
- */
-async function readGates(gates, stageStartedAt, now, signal) {
-    let onAbort = () => undefined;
-    const cancelled = new Promise(resolve => {
-        onAbort = () => resolve(new Cancelled('the job was cancelled'));
-        signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-        const reads = Promise.all(gates.map(g => g.read({ stageStartedAt, now })));
-        return await Promise.race([reads, cancelled]);
-    }
-    catch (error) {
-        return error instanceof Error ? error : new Error(String(error));
-    }
-    finally {
-        signal.removeEventListener('abort', onAbort);
-    }
-}
-/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
-async function expectShare(traffic, groups, tenths) {
-    const views = await traffic.read();
-    const wrong = views
-        .map(view => ({ view, found: describeShare(view, groups) }))
-        .filter(({ found }) => found.tenths !== tenths || !found.ours);
-    if (wrong.length === 0)
-        return;
-    throw new DriftError(`the weights changed under this run: expected ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(tenths)} on the new revision, found ` +
-        wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
-        '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.');
-}
-/** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
-function describeShare(view, groups) {
-    const weight = (arn) => view.targets.find(t => t.arn === arn)?.weight ?? 0;
-    const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle);
-    const share = (0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .shareOf */ .tC)({ live: weight(groups.live), idle: weight(groups.idle) });
-    const ours = others.length === 0 && view.forwardActions === 1;
-    const tenths = share?.tenths ?? -1;
-    const text = !ours
-        ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
-        : share
-            ? `${(0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(share.tenths)} (weights ${weight(groups.idle)}/${weight(groups.live)})`
-            : 'no traffic at all';
-    return { tenths, ours, text };
-}
-function throwIfCancelled(signal) {
-    if (signal.aborted)
-        throw new Cancelled('the job was cancelled');
-}
 function cancelledReason(spec) {
     return `cancelled: traffic restored to ${spec.liveService}`;
 }
@@ -76265,13 +80124,138 @@ function reasonOf(error, spec) {
         return cancelledReason(spec);
     if (error instanceof GateFailure || error instanceof DriftError || error instanceof NotEnoughData)
         return error.message;
-    return messageOf(error);
+    return rollout_messageOf(error);
 }
 /** The message of anything thrown, Error or not. */
-function messageOf(error) {
+function rollout_messageOf(error) {
     if (error instanceof Error)
         return error.message;
     return typeof error === 'string' ? error : JSON.stringify(error);
+}
+
+
+/***/ }),
+
+/***/ 5173:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   oQ: () => (/* binding */ restoreScaling),
+/* harmony export */   t1: () => (/* binding */ ScaleInHold),
+/* harmony export */   wK: () => (/* binding */ recordedScaleIn)
+/* harmony export */ });
+/* unused harmony export scaleInTag */
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+/**
+ * The scale-in this action suspends on the pair while traffic moves, recorded on the rules before
+ * it is written and cleared after it is put back, so a run that dies never leaves auto scaling
+ * suspended without a record saying so. Every ending calls `resume`, except a pause (and an
+ * unverified restore), which keep it suspended and say so; the post step and `mode: reconcile`
+ * call `restoreScaling` from the record.
+ */
+
+const NONE = 'none';
+/** The tag that records `services` (`none` for none). */
+function scaleInTag(services) {
+    return { [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn]: services.length > 0 ? services.join(' ') : NONE };
+}
+/** The services the record on `rules` says this action suspended; the first record speaks. */
+function recordedScaleIn(rules) {
+    for (const rule of rules) {
+        const value = rule.tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn];
+        if (value !== undefined)
+            return value.split(/\s+/).filter(s => s && s !== NONE);
+    }
+    return [];
+}
+/** Holds the pair's scale-in suspended for as long as a run moves traffic. */
+class ScaleInHold {
+    scaling;
+    record;
+    log;
+    held;
+    constructor(scaling, record, recorded, log) {
+        this.scaling = scaling;
+        this.record = record;
+        this.log = log;
+        // A paused rollout's record carries over to the run that continues or undoes it.
+        this.held = [...recorded];
+    }
+    /** The services whose scale-in this action holds suspended. */
+    get services() {
+        return this.held;
+    }
+    /**
+     * Suspends the scale-in of every service in `services` that has a scalable target and is not
+     * suspended already (by someone else: that one is left alone, and never resumed by us). The
+     * record is written first. Returns the targets read, for their MaxCapacity.
+     */
+    async suspend(services) {
+        const targets = await this.scaling.describe(services);
+        const due = services.filter(s => {
+            const t = targets.get(s);
+            return t !== undefined && !t.scaleInSuspended;
+        });
+        const next = [...new Set([...this.held, ...due])];
+        if (next.length !== this.held.length) {
+            await this.record(scaleInTag(next));
+            this.held = next;
+        }
+        for (const service of due)
+            await this.scaling.setScaleIn(targets.get(service), true);
+        return targets;
+    }
+    /** Resumes everything held, then clears the record. See `restoreScaling`. */
+    async resume() {
+        this.held = await restoreScaling({
+            scaling: this.scaling,
+            services: this.held,
+            record: this.record,
+            log: this.log
+        });
+    }
+    /** Says, at a pause, what stays suspended and what puts it back. */
+    explainPause() {
+        if (this.held.length === 0)
+            return;
+        this.log.info(`Auto scaling scale-in of ${this.held.join(' and ')} stays suspended while the rollout is ` +
+            `paused (recorded in the ${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn} tag); mode: promote or mode: rollback resumes it.`);
+    }
+}
+/**
+ * Resumes the scale-in of the recorded services and rewrites the record with what is left (none
+ * when all went well). A target deregistered meanwhile, or resumed by someone already, needs
+ * nothing. Tries every service before it throws, naming the ones still suspended. Returns the
+ * services still held. Used by every ending, the post step and `mode: reconcile`.
+ */
+async function restoreScaling(deps) {
+    const { scaling, services, record, log } = deps;
+    if (services.length === 0)
+        return [];
+    const targets = await scaling.describe(services);
+    const failed = [];
+    for (const service of services) {
+        const target = targets.get(service);
+        if (!target?.scaleInSuspended)
+            continue;
+        try {
+            await scaling.setScaleIn(target, false);
+        }
+        catch (error) {
+            failed.push({ service, error });
+        }
+    }
+    const left = failed.map(f => f.service);
+    await record(scaleInTag(left));
+    if (failed.length > 0) {
+        throw new Error(failed.map(f => (f.error instanceof Error ? f.error.message : String(f.error))).join('; ') +
+            ` The record (tag ${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn}) still lists ${left.join(' and ')}: the post step or ` +
+            `mode: reconcile retries, or resume it by hand with aws application-autoscaling ` +
+            `register-scalable-target --suspended-state DynamicScalingInSuspended=false.`);
+    }
+    if (services.length > 0)
+        log.info(`Auto scaling scale-in is back as it was on ${services.join(' and ')}.`);
+    return [];
 }
 
 
@@ -76284,6 +80268,7 @@ function messageOf(error) {
 /* harmony export */   EZ: () => (/* binding */ tagValue),
 /* harmony export */   Md: () => (/* binding */ encodeState),
 /* harmony export */   Od: () => (/* binding */ recordedState),
+/* harmony export */   SB: () => (/* binding */ ALARM_SEPARATOR),
 /* harmony export */   p0: () => (/* binding */ ownerUrl),
 /* harmony export */   zP: () => (/* binding */ runOwner)
 /* harmony export */ });
@@ -76294,6 +80279,8 @@ function messageOf(error) {
  * can see what is going on. Pure: encoding to and from tag maps.
  */
 
+/** Separates alarm names in `Tag.alarms` (ELB tag values allow no comma or newline). */
+const ALARM_SEPARATOR = ' / ';
 const PHASES = ['in-progress', 'paused', 'promoted', 'rolled-back'];
 /** Characters ELB refuses in tag values, replaced by a space (`(`, `%`, `,`, quotes...). */
 const NOT_ALLOWED = /[^\p{L}\p{N} _.:/=+\-@]/gu;
@@ -76313,9 +80300,13 @@ function encodeState(state) {
         [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision]: tagValue(state.revision),
         [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner]: tagValue(state.owner),
         [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated]: tagValue(state.updated),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason]: tagValue(state.reason)
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason]: tagValue(state.reason),
+        // Always written, '' when unknown, so a deploy never inherits the last rollout's commit.
+        // ELBv2 accepts an empty value (API Reference, "Tag": Value minimum length 0).
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : ''
     };
 }
+const COMMIT = /^[0-9a-f]{40}$/;
 /** The recorded state, or `undefined` when the rule carries no (or a broken) record. */
 function decodeState(tags) {
     const phase = tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase];
@@ -76329,7 +80320,10 @@ function decodeState(tags) {
         revision: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision] ?? '',
         owner: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner] ?? '',
         updated: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated] ?? '',
-        reason: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason] ?? ''
+        reason: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason] ?? '',
+        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.heartbeat] ? { heartbeat: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.heartbeat] } : {}),
+        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit] && COMMIT.test(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit]) ? { commit: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit] } : {}),
+        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.alarms] ? { alarms: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.alarms].split(ALARM_SEPARATOR).filter(Boolean) } : {})
     };
 }
 /** This run's identity, from the runner's environment. */
@@ -76623,9 +80617,10 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ core_debug),
+  Yz: () => (/* binding */ debug),
   N4: () => (/* binding */ endGroup),
   z3: () => (/* binding */ error),
+  V9: () => (/* binding */ getIDToken),
   V4: () => (/* binding */ getInput),
   Gu: () => (/* binding */ getState),
   Os: () => (/* binding */ group),
@@ -76633,12 +80628,13 @@ __nccwpck_require__.d(__webpack_exports__, {
   LZ: () => (/* binding */ saveState),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ setSecret),
   Oh: () => (/* binding */ startGroup),
   z: () => (/* reexport */ summary),
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, setSecret, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -76813,8 +80809,10 @@ function file_command_prepareKeyValueMessage(key, value) {
 const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
@@ -76907,7 +80905,7 @@ class DecodedURL extends URL {
 }
 //# sourceMappingURL=proxy.js.map
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
+var tunnel = __nccwpck_require__(770);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
@@ -76985,7 +80983,7 @@ const HttpResponseRetryCodes = [
     HttpCodes.ServiceUnavailable,
     HttpCodes.GatewayTimeout
 ];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
 const ExponentialBackoffCeiling = 10;
 const ExponentialBackoffTimeSlice = 5;
 class HttpClientError extends Error {
@@ -77031,7 +81029,7 @@ function isHttps(requestUrl) {
     const parsedUrl = new URL(requestUrl);
     return parsedUrl.protocol === 'https:';
 }
-class lib_HttpClient {
+class HttpClient {
     constructor(userAgent, handlers, requestOptions) {
         this._ignoreSslError = false;
         this._allowRedirects = true;
@@ -77334,7 +81332,7 @@ class lib_HttpClient {
     }
     getAgentDispatcher(serverUrl) {
         const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (!useProxy) {
             return;
@@ -77345,7 +81343,7 @@ class lib_HttpClient {
         const info = {};
         info.parsedUrl = requestUrl;
         const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
         const defaultPort = usingSsl ? 443 : 80;
         info.options = {};
         info.options.host = info.parsedUrl.hostname;
@@ -77444,7 +81442,7 @@ class lib_HttpClient {
     }
     _getAgent(parsedUrl) {
         let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
         const useProxy = proxyUrl && proxyUrl.hostname;
         if (this._keepAlive && useProxy) {
             agent = this._proxyAgent;
@@ -77459,7 +81457,7 @@ class lib_HttpClient {
         const usingSsl = parsedUrl.protocol === 'https:';
         let maxSockets = 100;
         if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
         }
         // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
         if (proxyUrl && proxyUrl.hostname) {
@@ -77484,7 +81482,7 @@ class lib_HttpClient {
         // if tunneling agent isn't assigned create a new agent
         if (!agent) {
             const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
             this._agent = agent;
         }
         if (usingSsl && this._ignoreSslError) {
@@ -77507,7 +81505,7 @@ class lib_HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -77638,7 +81636,7 @@ class BasicCredentialHandler {
         });
     }
 }
-class auth_BearerCredentialHandler {
+class BearerCredentialHandler {
     constructor(token) {
         this.token = token;
     }
@@ -77696,13 +81694,13 @@ var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg
 
 
 
-class oidc_utils_OidcClient {
+class OidcClient {
     static createHttpClient(allowRetry = true, maxRetry = 10) {
         const requestOptions = {
             allowRetries: allowRetry,
             maxRetries: maxRetry
         };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
     }
     static getRequestToken() {
         const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -77721,7 +81719,7 @@ class oidc_utils_OidcClient {
     static getCall(id_token_url) {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const httpclient = OidcClient.createHttpClient();
             const res = yield httpclient
                 .getJson(id_token_url)
                 .catch(error => {
@@ -77740,13 +81738,13 @@ class oidc_utils_OidcClient {
         return oidc_utils_awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                let id_token_url = OidcClient.getIDTokenUrl();
                 if (audience) {
                     const encodedAudience = encodeURIComponent(audience);
                     id_token_url = `${id_token_url}&audience=${encodedAudience}`;
                 }
                 debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                const id_token = yield OidcClient.getCall(id_token_url);
                 setSecret(id_token);
                 return id_token;
             }
@@ -79344,8 +83342,8 @@ function exportVariable(name, val) {
  * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
  * ```
  */
-function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+function setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -79466,7 +83464,7 @@ function isDebug() {
  * Writes debug message to user log
  * @param message debug message
  */
-function core_debug(message) {
+function debug(message) {
     command_issueCommand('debug', {}, message);
 }
 /**

@@ -147,3 +147,8 @@ function build(base: Base, m: RegExpExecArray): Arn {
       return { ...base, name: m[1] }
   }
 }
+
+/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`; anything else as it is. */
+export function targetGroupName(arn: string): string {
+  return parseArnOf(arn, ['target-group'])?.name ?? arn
+}

@@ -49,11 +49,12 @@ export async function bake(
     throwIfCancelled(deps.signal)
     if (readings instanceof Error) {
       blind++
-      log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`)
+      const which = readings instanceof GateReadError ? readings.gatesText : 'gates'
+      log.warn(`Could not read the ${which} (${blind}/${spec.blindPolls}): ${readings.message}`)
       if (poll === 0) await deps.reporter.firstReading?.(stage, spec.plan.length)
       if (blind >= spec.blindPolls) {
         throw new GateFailure(
-          `the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`
+          `the ${which} could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`
         )
       }
     } else {
@@ -121,7 +122,23 @@ export async function readGates(
   })
   try {
     const each = gates.map(g => g.read(window))
-    const reads = Promise.all(each)
+    const reads = Promise.allSettled(each).then(results => {
+      const failed = gates.filter((_, i) => results[i].status === 'rejected')
+      if (failed.length === 0) {
+        return results.map(r => (r as PromiseFulfilledResult<GateReading>).value)
+      }
+      // Every gate that failed is named with its own error: a denied GetMetricData is the
+      // analysis gate's, not "the alarms".
+      const why = results.flatMap((r, i) =>
+        r.status === 'rejected'
+          ? [`${gates[i].name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`]
+          : []
+      )
+      throw new GateReadError(
+        failed.map(g => g.name),
+        why.join('; ')
+      )
+    })
     const firstFailure = new Promise<GateReading[]>(resolve => {
       for (const read of each) {
         read.then(
@@ -135,6 +152,19 @@ export async function readGates(
     return error instanceof Error ? error : new Error(String(error))
   } finally {
     signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** Some gates could not be read: which ones (`alarms`, `analysis`...), and each one's error. */
+class GateReadError extends Error {
+  /** `alarms gate`, `alarms and analysis gates`: how messages name them. */
+  readonly gatesText: string
+  constructor(names: readonly string[], message: string) {
+    super(message)
+    this.gatesText =
+      names.length === 1
+        ? `${names[0]} gate`
+        : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} gates`
   }
 }
 

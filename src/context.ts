@@ -57,7 +57,11 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
       log,
       region: settings.region
     }),
-    ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
+    ecs: new EcsServices(clients.ecs, settings.cluster, {
+      clock,
+      log,
+      registerClient: clients.ecsRegister
+    }),
     scaling: new ServiceScaling(clients.autoscaling, settings.cluster, log),
     clock,
     log,

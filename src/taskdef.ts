@@ -33,6 +33,8 @@ export interface ParsedTaskDefinition {
   readonly input: RegisterTaskDefinitionCommandInput
   /** Top-level fields RegisterTaskDefinition does not know; the SDK would drop them silently. */
   readonly ignored: readonly string[]
+  /** Keys of the `aws:` tags left out (see `withoutReservedTags`). */
+  readonly reservedTags: readonly string[]
 }
 
 const FAMILY_REVISION = new RegExp(`^(${FAMILY}):\\d+$`)
@@ -111,6 +113,23 @@ function withoutNulls(value: unknown): unknown {
 }
 
 /**
+ * Splits off the tags whose key or value starts with `aws:` in any case. AWS sets those itself
+ * (CloudFormation's stack tags, for one, show up in `describe-task-definition --include TAGS`)
+ * and ECS refuses them on create: "Do not use aws:, AWS:, or any upper or lowercase combination
+ * of such as a prefix for either keys or values" (Amazon ECS API Reference, data type `Tag`).
+ */
+function withoutReservedTags(tags: unknown): { kept: unknown; reserved: string[] } {
+  if (!Array.isArray(tags)) return { kept: tags, reserved: [] }
+  const reserved = (tag: unknown) =>
+    isObject(tag) &&
+    [tag.key, tag.value].some(text => typeof text === 'string' && /^aws:/i.test(text))
+  return {
+    kept: tags.filter(tag => !reserved(tag)),
+    reserved: tags.filter(reserved).map(tag => String((tag as Record<string, unknown>).key))
+  }
+}
+
+/**
  * Parses a task definition file as `aws ecs describe-task-definition` prints it (optionally
  * wrapped in `{"taskDefinition": …, "tags": […]}`) or as `amazon-ecs-render-task-definition`
  * writes it, dropping the read-only fields ECS would refuse. `path` is only for messages.
@@ -130,6 +149,8 @@ export function parseTaskDefinitionFile(text: string, path: string): ParsedTaskD
   const wrapped = isObject(json.taskDefinition)
   const body = withoutNulls(wrapped ? json.taskDefinition : json) as Record<string, unknown>
   if (wrapped && Array.isArray(json.tags) && body.tags === undefined) body.tags = json.tags
+  const { kept, reserved: reservedTags } = withoutReservedTags(body.tags)
+  if (body.tags !== undefined) body.tags = kept
 
   const input: Record<string, unknown> = {}
   const ignored: string[] = []
@@ -151,7 +172,7 @@ export function parseTaskDefinitionFile(text: string, path: string): ParsedTaskD
   if (!Array.isArray(containers) || containers.length === 0) {
     throw new InputError(INPUT, `'${path}' has no "containerDefinitions"; ECS needs at least one`)
   }
-  return { input: input as unknown as RegisterTaskDefinitionCommandInput, ignored }
+  return { input: input as unknown as RegisterTaskDefinitionCommandInput, ignored, reservedTags }
 }
 
 /** The part of a service the family guard needs (an `EcsServices` view fits). */

@@ -95,7 +95,7 @@ describe('alarms that cannot be read', () => {
     expect(main.code).toBe(1)
     expect(main.outputs.result).toBe('rolled-back')
     expect(main.outputs.reason).toMatch(
-      /^the alarms could not be read for 3 polls in a row \(DescribeAlarms failed: AccessDenied: /
+      /^the alarms gate could not be read for 3 polls in a row \(alarms: DescribeAlarms failed for alarms [^:]+: AccessDenied: /
     )
     expect(await pairWeights(s, s.listenerArn)).toEqual({ blue: 100, green: 0 })
     expect(await pairWeights(s, s.rules.api)).toEqual({ blue: 100, green: 0 })
@@ -110,7 +110,9 @@ describe('alarms that cannot be read', () => {
       inputs: deployInputs(s, { stages: '50:1s,100:1s' })
     })
 
-    expect(main.stdout).toContain('Could not read the gates (1/3): DescribeAlarms failed')
+    expect(main.stdout).toContain(
+      'Could not read the alarms gate (1/3): alarms: DescribeAlarms failed for alarms '
+    )
     expect(main.code).toBe(0)
     expect(main.outputs.result).toBe('promoted')
   })

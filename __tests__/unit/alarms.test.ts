@@ -243,7 +243,7 @@ describe('AlarmGate', () => {
     cloudWatch.on(DescribeAlarmsCommand).rejects(throttled)
     const gate = new AlarmGate(new CloudWatchAlarms(client, ['web-5xx']), 'ok', fakeLog())
     await expect(gate.read(window)).rejects.toThrow(
-      'DescribeAlarms failed: Throttling: Rate exceeded'
+      'DescribeAlarms failed for alarms web-5xx: Throttling: Rate exceeded'
     )
   })
 })

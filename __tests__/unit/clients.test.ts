@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { makeClients } from '../../src/aws/clients.js'
 
 // An endpoint that accepts every request and never answers: a stalled API.
@@ -34,5 +35,28 @@ describe('makeClients', () => {
 
     await expect(call).rejects.toMatchObject({ name: 'TimeoutError' })
     elb.destroy()
+  })
+})
+
+describe('the client that registers task definitions', () => {
+  it('sends a RegisterTaskDefinition that got no answer once, where other calls are retried', async () => {
+    let requests = 0
+    const count = () => void requests++
+    server.on('request', count)
+    const { ecs, ecsRegister } = makeClients('us-east-1')
+    const register = new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [] })
+    const options = { requestTimeout: 50 }
+
+    await expect(ecsRegister.send(register, options)).rejects.toMatchObject({
+      name: 'TimeoutError'
+    })
+    expect(requests).toBe(1)
+
+    requests = 0
+    await expect(ecs.send(register, options)).rejects.toMatchObject({ name: 'TimeoutError' })
+    expect(requests).toBe(4)
+    server.off('request', count)
+    ecs.destroy()
+    ecsRegister.destroy()
   })
 })

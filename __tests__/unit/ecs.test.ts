@@ -201,6 +201,37 @@ describe('loadTaskDefinition and register', () => {
     expect(log.lines).toContain('Registered web:42 from described.json')
   })
 
+  it('registers without the aws: tags AWS set itself, which RegisterTaskDefinition refuses', async () => {
+    const tagged = {
+      ...printed,
+      tags: [
+        { key: 'aws:cloudformation:stack-name', value: 'web' },
+        { key: 'team', value: 'checkout' },
+        { key: 'AWS:Owner', value: 'platform' },
+        { key: 'origin', value: 'aws:ecs' }
+      ]
+    }
+    writeFileSync(join(workspace, 'tagged.json'), JSON.stringify(tagged))
+    ecs.on(RegisterTaskDefinitionCommand).resolves(registered)
+    await ecsServices.register(await ecsServices.loadTaskDefinition('tagged.json'))
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input.tags).toEqual([
+      { key: 'team', value: 'checkout' }
+    ])
+    expect(log.lines).toContain(
+      'warning: Leaving out tags aws:cloudformation:stack-name, AWS:Owner, origin from tagged.json: keys and values starting with aws: are reserved for AWS, and RegisterTaskDefinition refuses them.'
+    )
+  })
+
+  it('sends no tags when a file carries only aws: tags', async () => {
+    const tagged = { ...printed, tags: [{ key: 'aws:cloudformation:stack-id', value: 'x' }] }
+    writeFileSync(join(workspace, 'aws-only.json'), JSON.stringify(tagged))
+    ecs.on(RegisterTaskDefinitionCommand).resolves(registered)
+    await ecsServices.register(await ecsServices.loadTaskDefinition('aws-only.json'))
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input).not.toHaveProperty(
+      'tags'
+    )
+  })
+
   it('warns about fields RegisterTaskDefinition does not know', async () => {
     const odd = { ...printed.taskDefinition, executionRole: 'oops' }
     writeFileSync(join(workspace, 'odd.json'), JSON.stringify(odd))
@@ -235,7 +266,20 @@ describe('loadTaskDefinition and register', () => {
         new ClientException({ message: 'Unable to describe task definition.', $metadata: {} })
       )
     await expect(ecsServices.loadTaskDefinition('web:999')).rejects.toThrow(
-      "Input 'task-definition': 'web:999' is not a task definition registered in this account and region (ECS says: Unable to describe task definition.)"
+      "Input 'task-definition': 'web:999' is not a task definition registered in this account and region (DescribeTaskDefinition: Unable to describe task definition.)"
+    )
+  })
+
+  it('names DescribeTaskDefinition and the revision when the lookup fails for another reason', async () => {
+    const denied = Object.assign(
+      new Error('not authorized to perform: ecs:DescribeTaskDefinition'),
+      {
+        name: 'AccessDeniedException'
+      }
+    )
+    ecs.on(DescribeTaskDefinitionCommand).rejects(denied)
+    await expect(ecsServices.loadTaskDefinition('web:42')).rejects.toThrow(
+      "DescribeTaskDefinition failed for task definition 'web:42' (input 'task-definition'): AccessDeniedException: not authorized to perform: ecs:DescribeTaskDefinition"
     )
   })
 

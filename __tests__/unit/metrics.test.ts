@@ -228,6 +228,19 @@ describe('readTargetGroupStats', () => {
     )
   })
 
+  it('names GetMetricData and both target groups when CloudWatch refuses the call', async () => {
+    const denied = Object.assign(
+      new Error(
+        'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: cloudwatch:GetMetricData'
+      ),
+      { name: 'AccessDenied' }
+    )
+    cloudWatch.on(GetMetricDataCommand).rejects(denied)
+    await expect(readTargetGroupStats(client, arns, START, END)).rejects.toThrow(
+      `GetMetricData failed for target groups web-green (canary) and web-blue (live): AccessDenied: ${denied.message}`
+    )
+  })
+
   it('sends nothing when an ARN is not usable', async () => {
     await expect(
       readTargetGroupStats(client, { ...arns, canaryTargetGroupArn: 'web-green' }, START, END)

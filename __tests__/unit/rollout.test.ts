@@ -98,9 +98,32 @@ describe('runRollout', () => {
       deps({ traffic: traffic2, clock, gates: [blind] }).deps
     )
     expect(second.outcome.result).toBe('rolled-back')
-    expect(second.outcome.reason).toMatch(/could not be read for 3 polls in a row \(AccessDenied\)/)
+    expect(second.outcome.reason).toMatch(
+      /^the alarms gate could not be read for 3 polls in a row \(alarms: AccessDenied\)/
+    )
     expect(blind.reads).toBe(23)
     expect(traffic2.tenths).toBe(0)
+  })
+
+  it('names the gate that could not be read, not the alarms, when analysis is blind', async () => {
+    const clock = new FakeClock()
+    const traffic = new FakeTraffic()
+    const alarms = new ScriptedGate('alarms', () => pass)
+    const denied = new Error(
+      'GetMetricData failed for target groups web-green and web-blue: AccessDenied: not authorized'
+    )
+    const analysis = new ScriptedGate('analysis', () => denied)
+    const log = new MemoryLog()
+    const { deps: d } = deps({ traffic, clock, log, gates: [alarms, analysis] })
+    const result = await runRollout(spec({ plan }), d)
+    expect(result.outcome.result).toBe('rolled-back')
+    expect(result.outcome.reason).toBe(
+      `the analysis gate could not be read for 3 polls in a row (analysis: ${denied.message}); a rollout that cannot be watched is not safe`
+    )
+    expect(log.lines).toContain(
+      `warning: Could not read the analysis gate (1/3): analysis: ${denied.message}`
+    )
+    expect(traffic.tenths).toBe(0)
   })
 
   it('stops without writing when the weights were changed by someone else mid-bake', async () => {

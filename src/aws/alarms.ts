@@ -59,13 +59,17 @@ export class CloudWatchAlarms {
     return views
   }
 
-  /** One DescribeAlarms call; its error names the call (the gate reports it as the reason). */
+  /**
+   * One DescribeAlarms call; its error names the call and the alarms asked for (the gate
+   * reports it as the reason, and an operator looks both up in the IAM policy or CloudTrail).
+   */
   private async send(input: DescribeAlarmsCommandInput) {
     try {
       return await this.client.send(new DescribeAlarmsCommand(input))
     } catch (error) {
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-      throw new Error(`DescribeAlarms failed: ${text}`, { cause: error })
+      const names = (input.AlarmNames ?? []).join(', ')
+      throw new Error(`DescribeAlarms failed for alarms ${names}: ${text}`, { cause: error })
     }
   }
 }

@@ -4,7 +4,7 @@
  */
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { parseArnOf } from '../arn.js'
+import { targetGroupName } from '../arn.js'
 import type { TargetState } from '../health.js'
 
 /** One DescribeTargetHealth of the canary's group (every registered target, one page). */
@@ -24,11 +24,6 @@ export async function canaryTargets(
     ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
     ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {})
   }))
-}
-
-/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
-function targetGroupName(arn: string): string {
-  return parseArnOf(arn, ['target-group'])?.name ?? arn
 }
 
 function failed(call: string, what: string, error: unknown): Error {

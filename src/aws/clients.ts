@@ -9,20 +9,26 @@ import { ECSClient } from '@aws-sdk/client-ecs'
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { clientConfig } from './config.js'
 import type { CredentialProvider } from './credentials.js'
+import { throttlingOnlyRetries } from './register.js'
 
 export { USER_AGENT } from './config.js'
 
-/** The three clients the action uses. */
+/** The clients the action uses. */
 export interface Clients {
   readonly ecs: ECSClient
   readonly elb: ElasticLoadBalancingV2Client
   readonly cloudwatch: CloudWatchClient
   /** The pair's scalable targets (scale-in suspended while traffic moves). */
   readonly autoscaling: ApplicationAutoScalingClient
+  /**
+   * ECS for RegisterTaskDefinition only: its SDK retries throttling and nothing else, since a
+   * retried timeout can register a duplicate revision (see `registerOnce`).
+   */
+  readonly ecsRegister: ECSClient
 }
 
 /**
- * The three clients, configured alike (see `clientConfig`). `credentials`, when given, is one
+ * The clients, configured alike (see `clientConfig`). `credentials`, when given, is one
  * provider for all of them, so a refresh is made once and seen by every client.
  */
 export function makeClients(region: string, credentials?: CredentialProvider): Clients {
@@ -31,7 +37,11 @@ export function makeClients(region: string, credentials?: CredentialProvider): C
     ecs: new ECSClient(config),
     elb: new ElasticLoadBalancingV2Client(config),
     cloudwatch: new CloudWatchClient(config),
-    autoscaling: new ApplicationAutoScalingClient(config)
+    autoscaling: new ApplicationAutoScalingClient(config),
+    ecsRegister: new ECSClient({
+      ...config,
+      retryStrategy: throttlingOnlyRetries(config.maxAttempts)
+    })
   }
 }
 

@@ -8,7 +8,6 @@ import { resolve } from 'node:path'
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  RegisterTaskDefinitionCommand,
   UpdateServiceCommand
 } from '@aws-sdk/client-ecs'
 import type { ECSClient, Service } from '@aws-sdk/client-ecs'
@@ -17,6 +16,7 @@ import { InputError } from '../plan.js'
 import { classifyTaskDefinition, familyOf, parseTaskDefinitionFile } from '../taskdef.js'
 import type { TaskDefinitionSource } from '../taskdef.js'
 import type { Clock, Log } from '../types.js'
+import { registerOnce } from './register.js'
 import { waitStable, type WaitOptions } from './stability.js'
 
 export type { WaitOptions } from './stability.js'
@@ -46,6 +46,8 @@ export interface EcsDeps {
   readonly log: Log
   /** Where relative task definition paths are read from; the working directory by default. */
   readonly workspace?: string
+  /** The client RegisterTaskDefinition goes through (see `Clients.ecsRegister`); the main one by default. */
+  readonly registerClient?: ECSClient
 }
 
 const INPUT = Input.taskDefinition
@@ -101,10 +103,16 @@ export class EcsServices {
             : `cannot read '${path}': ${errorText(error)}`
         )
       }
-      const { input, ignored } = parseTaskDefinitionFile(text, ref.path)
+      const { input, ignored, reservedTags } = parseTaskDefinitionFile(text, ref.path)
       if (ignored.length > 0) {
         this.deps.log.warn(
           `Ignoring ${ignored.join(', ')} in ${ref.path}: RegisterTaskDefinition has no such field.`
+        )
+      }
+      if (reservedTags.length > 0) {
+        this.deps.log.warn(
+          `Leaving out tags ${reservedTags.join(', ')} from ${ref.path}: keys and values ` +
+            `starting with aws: are reserved for AWS, and RegisterTaskDefinition refuses them.`
         )
       }
       return { kind: 'file', path: ref.path, family: input.family as string, input }
@@ -117,14 +125,16 @@ export class EcsServices {
       found = out.taskDefinition
     } catch (error) {
       if ((error as Error).name !== 'ClientException') {
-        throw new Error(`Could not look up ${INPUT} '${value}': ${errorText(error)}`, {
-          cause: error
-        })
+        throw new Error(
+          `DescribeTaskDefinition failed for task definition '${value}' (input '${INPUT}'): ` +
+            errorText(error),
+          { cause: error }
+        )
       }
       throw new InputError(
         INPUT,
         `'${value}' is not a task definition registered in this account and region ` +
-          `(ECS says: ${(error as Error).message})`
+          `(DescribeTaskDefinition: ${(error as Error).message})`
       )
     }
     if (!found?.taskDefinitionArn) {
@@ -144,13 +154,11 @@ export class EcsServices {
   /** Registers a file's task definition and returns its ARN; a registered one is returned as is. */
   async register(source: TaskDefinitionSource): Promise<string> {
     if (source.kind === 'registered') return source.arn
-    const out = await attempt(
+    const arn = await attempt(
       `ECS refused to register the task definition in ${source.path} (input '${INPUT}')`,
       'RegisterTaskDefinition',
-      () => this.client.send(new RegisterTaskDefinitionCommand(source.input))
+      () => registerOnce(this.deps.registerClient ?? this.client, source.input, this.deps)
     )
-    const arn = out.taskDefinition?.taskDefinitionArn
-    if (!arn) throw new Error(`RegisterTaskDefinition returned no ARN for ${source.path}`)
     this.deps.log.info(`Registered ${arn.slice(arn.lastIndexOf('/') + 1)} from ${source.path}`)
     return arn
   }

@@ -6,7 +6,9 @@ import type {
   ElasticLoadBalancingV2Client,
   TargetHealthDescription
 } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { parseArnOf } from '../arn.js'
+import { targetGroupName } from '../arn.js'
+
+export { targetGroupName }
 import type { Log } from '../types.js'
 import { wrap } from './rules.js'
 
@@ -14,10 +16,6 @@ import { wrap } from './rules.js'
 const LEAVING = new Set(['draining', 'unhealthy.draining'])
 
 /** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
-export function targetGroupName(arn: string): string {
-  return parseArnOf(arn, ['target-group'])?.name ?? arn
-}
-
 function stateOf(d: TargetHealthDescription): string {
   return d.TargetHealth?.State ?? 'unknown'
 }

@@ -4,7 +4,7 @@
  */
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { targetGroupName } from './health.js'
+import { targetGroupName } from '../arn.js'
 import { wrap } from './rules.js'
 
 /** The number of `healthy` targets in the group (draining and initial ones do not count). */

@@ -10,6 +10,7 @@ import type {
 } from '@aws-sdk/client-cloudwatch'
 import type { TargetGroupArns, TargetGroupStats } from '../analysis.js'
 import { isApplication, parseArnOf } from '../arn.js'
+import { targetGroupName } from '../arn.js'
 
 export type { TargetGroupArns } from '../analysis.js'
 
@@ -91,7 +92,7 @@ export async function readTargetGroupStats(
       EndTime: new Date(end),
       NextToken: nextToken
     }
-    const page = await client.send(new GetMetricDataCommand(input))
+    const page = await send(client, input, arns)
     for (const result of page.MetricDataResults ?? []) {
       if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
         const why = (result.Messages ?? []).map(m => m.Value).join('; ')
@@ -124,6 +125,24 @@ export async function readTargetGroupStats(
       : {})
   })
   return { canary: stats('canary'), live: stats('live') }
+}
+
+/** One GetMetricData call; its error names the call and both target groups. */
+async function send(
+  client: CloudWatchClient,
+  input: GetMetricDataCommandInput,
+  arns: TargetGroupArns
+) {
+  try {
+    return await client.send(new GetMetricDataCommand(input))
+  } catch (error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    throw new Error(
+      `GetMetricData failed for target groups ${targetGroupName(arns.canaryTargetGroupArn)} (canary) and ` +
+        `${targetGroupName(arns.liveTargetGroupArn)} (live): ${text}`,
+      { cause: error }
+    )
+  }
 }
 
 /**

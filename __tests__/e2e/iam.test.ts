@@ -1,0 +1,252 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs'
+import type { TestAccount } from './support/accounts.js'
+import { pushTargetGroupTraffic } from './support/alb-metrics.js'
+import { testAws } from './support/clients.js'
+import { provisionStack } from './support/fixture.js'
+import type { Color, Stack } from './support/fixture.js'
+import { useE2e } from './support/harness.js'
+import { callChecking, startIamMoto } from './support/iam-moto.js'
+import type { IamMoto } from './support/iam-moto.js'
+import {
+  ADMIN_POLICY,
+  allowedActions,
+  createUser,
+  forMoto,
+  readmePolicy,
+  without
+} from './support/iam-policy.js'
+import type { PolicyDocument } from './support/iam-policy.js'
+import { deployInputs, pairWeights } from './support/rollout-helpers.js'
+import type { PairWeights } from './support/rollout-helpers.js'
+import { runAction } from './support/runner.js'
+import type { RunResult } from './support/runner.js'
+import { describedTaskDefinition } from './support/task-definition-file.js'
+
+// Issue 12: the action runs as an IAM user holding exactly the README's policy, with moto
+// enforcing IAM on every call (see support/iam-moto.ts for how, and support/iam-policy.ts
+// `forMoto` for the only changes made so moto can evaluate the policy: `cloudwatch:` signed as
+// `monitoring:`, every Resource `*`, conditions checked by action only). New permissions need
+// only a README edit: every action of the README's policy is taken out in turn below.
+
+let moto: IamMoto | undefined
+const savedMotoUrl = process.env.MOTO_URL
+// Registered before useE2e's hooks, so its fault proxy forwards to this file's own moto.
+beforeAll(async () => {
+  moto = await startIamMoto()
+  process.env.MOTO_URL = moto.url
+})
+afterAll(async () => {
+  await moto?.stop()
+  process.env.MOTO_URL = savedMotoUrl
+})
+
+const e2e = useE2e()
+const cleanup: (() => void)[] = []
+afterEach(() => cleanup.splice(0).forEach(done => done()))
+
+const NEW_IMAGE = 'public.ecr.aws/nginx/nginx:1.28'
+const TASK_FILE = 'deploy/task-definition.json'
+
+/** A stack, the action's user with `policy`, and IAM enforced from now on. */
+interface World {
+  /** The stack, its clients acting as an administrator (IAM is enforced for them too). */
+  stack: Stack
+  deployer: TestAccount
+}
+
+async function world(policy: PolicyDocument): Promise<World> {
+  const iam = moto!
+  await iam.enforce(false)
+  const built = await provisionStack()
+  const admin = await createUser(built.account, 'e2e-admin', ADMIN_POLICY)
+  const deployer = await createUser(built.account, 'ecs-canary', forMoto(policy))
+  built.aws.destroy()
+  const stack = { ...built, aws: testAws(admin) }
+  cleanup.push(() => stack.aws.destroy())
+  iam.actAs(deployer.credentials.accessKeyId, new Set(allowedActions(policy)))
+  await iam.enforce(true)
+  return { stack, deployer }
+}
+
+/**
+ * A file as `describe-task-definition --include TAGS` prints it, with an execution role (so
+ * iam:PassRole is needed), a tag (so ecs:TagResource is) and a tag AWS set (which the action
+ * must leave out: RegisterTaskDefinition refuses the `aws:` prefix).
+ */
+function taskFile(s: Stack): string {
+  const printed = JSON.parse(
+    describedTaskDefinition({ accountId: s.account.accountId, image: NEW_IMAGE })
+  )
+  printed.taskDefinition.executionRoleArn = `arn:aws:iam::${s.account.accountId}:role/web-execution`
+  printed.tags = [
+    { key: 'team', value: 'checkout' },
+    { key: 'aws:cloudformation:stack-name', value: 'web' }
+  ]
+  return JSON.stringify(printed)
+}
+
+/** Both groups serve clean traffic for analysis while a step runs; returns the stop. */
+function serveTraffic(s: Stack): () => void {
+  const push = () =>
+    Promise.all(
+      (['blue', 'green'] as const).map(color =>
+        pushTargetGroupTraffic(s.aws, s.loadBalancerArn, s.targetGroups[color].arn, {
+          requests: 200,
+          errors: 0
+        })
+      )
+    ).catch(() => undefined)
+  void push()
+  const timer = setInterval(push, 300)
+  return () => clearInterval(timer)
+}
+
+/** One run of the action in the sequence, and what it must end with when allowed everything. */
+interface Step {
+  name: string
+  /** The service taking all traffic before the step. */
+  live: Color
+  inputs(s: Stack): Record<string, string>
+  files?(s: Stack): Record<string, string>
+  /** Arms the faults the step runs under. */
+  arm?(): void
+  result: string
+  /** Weights on every rule after it succeeded. */
+  after: PairWeights
+}
+
+const gates = (s: Stack) => ({
+  analysis: 'on',
+  alarms: s.alarmNames.join(' '),
+  'poll-interval': '250ms'
+})
+
+/** Deploy a file to a pause, promote it, deploy a registered revision to a pause, roll back. */
+const STEPS: Step[] = [
+  {
+    name: 'deploy a task definition file',
+    live: 'blue',
+    inputs: s => ({
+      ...stringInputs(deployInputs(s)),
+      ...gates(s),
+      'task-definition': TASK_FILE,
+      stages: '10:2s,50:pause,100:1s'
+    }),
+    files: s => ({ [TASK_FILE]: taskFile(s) }),
+    // The first registration is carried out but its answer is lost: the action must find that
+    // revision rather than register a second one.
+    arm: () => moto!.loseNextAnswer('RegisterTaskDefinition'),
+    result: 'paused',
+    after: { blue: 50, green: 50 }
+  },
+  {
+    name: 'promote',
+    live: 'blue',
+    inputs: s => ({ ...stringInputs(deployInputs(s)), ...gates(s), mode: 'promote', stages: '' }),
+    result: 'promoted',
+    after: { blue: 0, green: 100 }
+  },
+  {
+    name: 'deploy a registered revision',
+    live: 'green',
+    inputs: s => ({
+      ...stringInputs(deployInputs(s)),
+      ...gates(s),
+      'task-definition': s.taskDefinitionArn,
+      stages: '10:1s,50:pause,100:1s'
+    }),
+    result: 'paused',
+    after: { blue: 50, green: 50 }
+  },
+  {
+    name: 'roll back',
+    live: 'green',
+    inputs: s => ({ ...stringInputs(deployInputs(s)), mode: 'rollback' }),
+    result: 'rolled-back',
+    after: { blue: 0, green: 100 }
+  }
+]
+
+function stringInputs(inputs: Record<string, string | number | boolean>): Record<string, string> {
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, String(v)]))
+}
+
+async function runStep(w: World, step: Step): Promise<RunResult> {
+  e2e.proxy.clear()
+  moto!.loseNextAnswer(undefined)
+  step.arm?.()
+  const stop = serveTraffic(w.stack)
+  try {
+    return await runAction(e2e.context({ account: w.deployer }), {
+      inputs: step.inputs(w.stack),
+      files: step.files?.(w.stack)
+    })
+  } finally {
+    stop()
+  }
+}
+
+async function rulesWeights(s: Stack): Promise<PairWeights[]> {
+  return Promise.all([s.listenerArn, s.rules.api].map(arn => pairWeights(s, arn)))
+}
+
+function said(result: RunResult): string {
+  return `${result.stdout}\n${result.stderr}\n${result.outputs.reason ?? ''}`
+}
+
+const POLICY = readmePolicy()
+
+describe('the README policy', () => {
+  it('is enough to deploy a file with analysis to a pause, promote, deploy again and roll back', async () => {
+    const w = await world(POLICY)
+    for (const step of STEPS) {
+      const result = await runStep(w, step)
+      expect({ step: step.name, code: result.code, result: result.outputs.result }).toEqual({
+        step: step.name,
+        code: 0,
+        result: step.result
+      })
+      expect(await rulesWeights(w.stack)).toEqual([step.after, step.after])
+    }
+    // The registration whose answer was lost was not sent again: one new revision, not two.
+    const { taskDefinitionArns } = await w.stack.aws.ecs.send(
+      new ListTaskDefinitionsCommand({ familyPrefix: 'web' })
+    )
+    expect(taskDefinitionArns).toHaveLength(2)
+    const { tags } = await w.stack.aws.ecs.send(
+      new DescribeTaskDefinitionCommand({
+        taskDefinition: taskDefinitionArns![1],
+        include: ['TAGS']
+      })
+    )
+    expect(tags).toEqual([{ key: 'team', value: 'checkout' }])
+  })
+})
+
+describe('each permission of the README policy', () => {
+  it.each(allowedActions(POLICY))(
+    'taken out, %s fails the run before traffic moves or rolls back, naming the call',
+    async action => {
+      const w = await world(without(POLICY, action))
+      const call = callChecking(action)
+      const seen: string[] = []
+      for (const step of STEPS) {
+        const before = await rulesWeights(w.stack)
+        const result = await runStep(w, step)
+        seen.push(said(result))
+        if (result.code === 0 && result.outputs.result === step.result) continue
+        // The first step that needs the permission fails, says which call, and is safe.
+        expect({ step: step.name, code: result.code }).toEqual({ step: step.name, code: 1 })
+        expect(said(result)).toContain(`${call} failed`)
+        expect(said(result)).toContain(action)
+        const after = await rulesWeights(w.stack)
+        const allOnLive = { [step.live]: 100, [step.live === 'blue' ? 'green' : 'blue']: 0 }
+        expect([before, [allOnLive, allOnLive]]).toContainEqual(after)
+        return
+      }
+      // Every step went through: the permission is optional, and going without it was said.
+      expect(seen.join('\n')).toContain(`${call} failed`)
+    }
+  )
+})

@@ -14,6 +14,7 @@
  * - exactly at a bound passes.
  */
 import { InputError } from './plan.js'
+import { parseSwitch } from './switch.js'
 import type { GateReading } from './types.js'
 
 /** The load balancer and the two target groups to compare, by ARN (read by `aws/metrics.ts`). */
@@ -251,11 +252,7 @@ export function parseAnalysisSwitch(
   alarmsGiven: boolean,
   input = 'analysis'
 ): boolean {
-  const text = value.trim().toLowerCase()
-  if (text === '') return !alarmsGiven
-  if (text === 'on' || text === 'true') return true
-  if (text === 'off' || text === 'false') return false
-  throw new InputError(input, `'${value}' is neither on nor off`)
+  return parseSwitch(input, value, !alarmsGiven)
 }
 
 function atLeastOne(input: string, value: string, ratio: number): number {

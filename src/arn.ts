@@ -20,6 +20,7 @@ export type ArnKind =
   | 'cluster'
   | 'service'
   | 'task-definition'
+  | 'alarm'
 
 /** An ARN taken apart. */
 export interface Arn {
@@ -50,7 +51,7 @@ export interface Arn {
   readonly revision?: number
 }
 
-const HEAD = /^arn:(aws[a-z-]*):(elasticloadbalancing|ecs):([a-z0-9-]+):(\d{12}):(.+)$/
+const HEAD = /^arn:(aws[a-z-]*):(elasticloadbalancing|ecs|cloudwatch):([a-z0-9-]+):(\d{12}):(.+)$/
 const SEGMENT = '[^/\\s:]+'
 const BALANCER = `((?:app|net|gwy)/${SEGMENT}/${SEGMENT})`
 /** Task definition families: letters, digits, hyphens and underscores, up to 255. */
@@ -92,7 +93,9 @@ const FORMS: readonly {
     service: 'ecs',
     kind: 'task-definition',
     pattern: new RegExp(`^task-definition/(${FAMILY}):(\\d+)$`)
-  }
+  },
+  // Not accepted anywhere: recognised so that an alarm's ARN given as its name is named back.
+  { service: 'cloudwatch', kind: 'alarm', pattern: /^alarm:(.+)$/ }
 ]
 
 /** Takes an ARN apart; `undefined` for anything that is not one of the forms above. */

@@ -5,6 +5,7 @@
 import { percentText, shareOf } from './plan.js'
 import type { TrafficPort } from './ports.js'
 import type { GroupPair, RuleView, Tenths } from './types.js'
+import { finishOrUndo } from './wayout.js'
 
 /** Weights on the rules are not what this run left there: someone else is acting. */
 export class DriftError extends Error {
@@ -42,7 +43,7 @@ export async function expectShare(
   throw new DriftError(
     `the weights changed under this run: expected ${percentText(tenths)}${idle}, found ` +
       wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
-      '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.',
+      `. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Once you know why, ${finishOrUndo()}`,
     wrong[0].found.ours ? wrong[0].found.tenths : -1
   )
 }

@@ -14,6 +14,8 @@ import {
   parseRatio,
   type AnalysisBounds
 } from './analysis.js'
+import { alarmNames, atLeast, pollInterval, rollbackTarget } from './input-rules.js'
+import { parseSwitch } from './switch.js'
 import type { Mode, Plan } from './types.js'
 import { DEFAULT_FOLLOW, type FollowPolicy } from './capacity.js'
 
@@ -40,6 +42,10 @@ export interface Settings {
   readonly githubToken: string
   readonly dryRun: boolean
   readonly region: string
+  /** `rollback` mode: the service to put all traffic on, whatever the record says. */
+  readonly to?: string
+  /** Let a deploy without `task-definition` put the revision just rolled back on traffic again. */
+  readonly allowRedeploy: boolean
   /** `health-gate`: read the canary's target health and ECS service while baking. */
   readonly healthGate: boolean
   /** How long a stage waits past its bake for late ALB metrics (3 minutes). */
@@ -78,7 +84,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     stagesText || mode === 'deploy'
       ? recordable(parsePlan(stagesText || DEFAULT_STAGES, bakeMs, Input.stages))
       : undefined
-  const alarms = list(text(Input.alarms))
+  const alarms = alarmNames(text(Input.alarms))
   const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim()
   if (!region) {
     throw new InputError(
@@ -90,17 +96,19 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
   const analysisOn = parseAnalysisSwitch(text(Input.analysis), alarms.length > 0, Input.analysis)
   const healthGate = onOff(Input.healthGate, text(Input.healthGate) || 'on')
   const statusContext = text(Input.statusContext)
+  const services = pair(required(text, Input.services))
+  const to = rollbackTarget(text(Input.to), mode, services)
   const maxPause = text(Input.maxPause)
   const roleToAssume = roleArn(text(Input.roleToAssume))
   return {
     cluster: required(text, Input.cluster),
-    services: pair(required(text, Input.services)),
+    services,
     listenerRules: listenerRules(required(text, Input.listenerRules)),
     ...(taskDefinition ? { taskDefinition } : {}),
     ...(plan ? { plan } : {}),
     bakeMs,
     alarms: unique(Input.alarms, alarms),
-    pollMs: atLeast(Input.pollInterval, duration(text, Input.pollInterval, '5s'), 100),
+    pollMs: pollInterval(duration(text, Input.pollInterval, '5s'), env),
     insufficientData: oneOf(Input.insufficientData, text(Input.insufficientData) || 'ok', [
       'ok',
       'alarm'
@@ -133,6 +141,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     githubToken: get(Input.githubToken),
     dryRun: bool(Input.dryRun, text(Input.dryRun)),
     region,
+    ...(to ? { to } : {}),
+    allowRedeploy: bool(Input.allowRedeploy, text(Input.allowRedeploy)),
     healthGate: watched(mode, alarms, analysisOn, healthGate),
     // Not an input: ALB metrics are 1-2 minutes late everywhere, so 3 minutes fits every user.
     // Tests, whose stand-in delays metrics by its own rule, shorten it through the environment.
@@ -238,11 +248,6 @@ function duration(text: (name: string) => string, name: string, fallback: string
   return parseDuration(name, text(name) || fallback)
 }
 
-function atLeast(name: string, ms: number, min: number): number {
-  if (ms < min) throw new InputError(name, `must be at least ${min}ms, got ${ms}ms`)
-  return ms
-}
-
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   const found = allowed.find(a => a === value.toLowerCase())
   if (!found) {
@@ -285,8 +290,5 @@ function minTasks(value: string): number {
 }
 
 function bool(name: string, value: string): boolean {
-  if (value === '') return false
-  if (/^(true|yes|on)$/i.test(value)) return true
-  if (/^(false|no|off)$/i.test(value)) return false
-  throw new InputError(name, `'${value}' is not true or false`)
+  return parseSwitch(name, value, false)
 }

@@ -3,6 +3,7 @@
  * `core.setFailed`.
  */
 import * as core from '@actions/core'
+import { credentialsHint } from './aws/no-credentials.js'
 import { makeContext, safeTarget, type Context } from './context.js'
 import { readSettings } from './inputs.js'
 import { deploy } from './modes/deploy.js'
@@ -48,7 +49,7 @@ export async function runMain(): Promise<void> {
     if (failure) core.setFailed(failure)
   } catch (error) {
     // Only checks and reads throw out of a mode: nothing was moved.
-    const message = messageOf(error)
+    const message = credentialsHint(error) ?? messageOf(error)
     core.setOutput(Output.result, 'unchanged')
     core.setOutput(Output.reason, message)
     ctx?.status.post('failure', `refused: ${message}`)

@@ -22,6 +22,8 @@ export const Input = {
   statusContext: 'status-context',
   githubToken: 'github-token',
   dryRun: 'dry-run',
+  to: 'to',
+  allowRedeploy: 'allow-redeploy',
   healthGate: 'health-gate',
   canaryHeadroom: 'canary-headroom',
   canaryMinTasks: 'canary-min-tasks',

@@ -53,6 +53,12 @@ export function formatDuration(ms: number): string {
 
 /** `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100. */
 function parsePercent(input: string, entry: string, text: string): Tenths {
+  if (/^\d{1,3}(?:\.\d)?%$/.test(text)) {
+    throw new InputError(
+      input,
+      `'${entry}': drop the % sign; every share is a percentage already (write ${text.slice(0, -1)}, not ${text})`
+    )
+  }
   if (!/^\d{1,3}(?:\.\d)?$/.test(text)) {
     throw new InputError(
       input,

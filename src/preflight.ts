@@ -5,7 +5,11 @@
  */
 import { formatDuration } from './plan.js'
 import { describeShare } from './rollout.js'
+import { PreflightError, RulesDisagree, SplitTraffic } from './refusals.js'
 import type { AlarmView, GroupPair, Plan, RuleView, Tenths } from './types.js'
+import { rollbackTo, runWith } from './wayout.js'
+
+export { PreflightError, RulesDisagree, SplitTraffic }
 
 /** The fields of an ECS service the checks look at. */
 export interface ServiceFacts {
@@ -38,51 +42,46 @@ export interface PairState {
   readonly tenths: Tenths
 }
 
-/** One or more checks failed; the message lists them all. Nothing was written. */
-export class PreflightError extends Error {
-  override name = 'PreflightError'
-  constructor(readonly problems: readonly string[]) {
-    super(
-      problems.length === 1
-        ? problems[0]
-        : `${problems.length} problems:\n${problems.map(p => `  - ${p}`).join('\n')}`
-    )
-  }
-}
-
 /**
  * Checks the services, the rules and the alarms; returns the pair's roles or throws. Without
  * `recordedLive` the live service is the one holding all traffic (deploy); with it, the roles
- * are the recorded ones and the idle share is read off the rules (promote, rollback).
+ * are the recorded ones and the idle share is read off the rules (promote, rollback). `lenient`
+ * (rollback, status) accepts rules that disagree: the share is then the largest one found.
  */
-export function checkFacts(facts: Facts, recordedLive?: string): PairState {
+export function checkFacts(facts: Facts, recordedLive?: string, lenient = false): PairState {
   const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)]
   const groups = attachedGroups(facts.services)
   if (!groups) throw new PreflightError(problems)
   problems.push(...ruleProblems(facts.rules, groups))
   if (problems.length > 0) throw new PreflightError(problems)
   if (recordedLive === undefined) return rolesFromWeights(facts.services, facts.rules, groups)
-  return recordedRoles(facts.services, facts.rules, recordedLive)
+  return recordedRoles(facts.services, facts.rules, recordedLive, lenient)
 }
 
 function recordedRoles(
   services: readonly [ServiceFacts, ServiceFacts],
   rules: readonly RuleView[],
-  recordedLive: string
+  recordedLive: string,
+  lenient: boolean
 ): PairState {
   const live = services.find(s => s.name === recordedLive)
   const idle = services.find(s => s.name !== recordedLive)
   if (!live || !idle) {
     throw new PreflightError([
-      `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services')`
+      `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services'); ${rollbackTo(services.map(s => s.name))}`
     ])
   }
   const groups = { live: live.targetGroups[0], idle: idle.targetGroups[0] }
   const shares = rules.map(r => ({ rule: r, share: describeShare(r, groups) }))
   const first = shares[0].share.tenths
+  if (lenient) {
+    // A rule that forwards nothing at all needs the restore as much as one at 100%.
+    const most = Math.max(...shares.map(s => (s.share.tenths < 0 ? 1000 : s.share.tenths)))
+    return { live, idle, groups, tenths: most }
+  }
   if (shares.some(s => s.share.tenths !== first || s.share.tenths < 0)) {
-    throw new PreflightError([
-      `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); put them back in step with mode: rollback`
+    throw new RulesDisagree([
+      `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); ${runWith({ mode: 'rollback' }, `to put them back in step, all on ${live.name}`)}`
     ])
   }
   return { live, idle, groups, tenths: first }
@@ -120,6 +119,12 @@ function attachedGroups(services: readonly ServiceFacts[]): [string, string] | u
 function ruleProblems(rules: readonly RuleView[], groups: [string, string]): string[] {
   const problems: string[] = []
   for (const rule of rules) {
+    if (rule.forwardActions === 0 && rule.kind === 'listener') {
+      problems.push(
+        `the default action of listener ${rule.arn} is not a forward; pass the ARN of the listener rule that forwards to the pair instead (list them with: aws elbv2 describe-rules --listener-arn ${rule.arn})`
+      )
+      continue
+    }
     if (rule.forwardActions !== 1) {
       problems.push(
         `${rule.arn} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`
@@ -152,24 +157,6 @@ function rolesFromWeights(
     return { live, idle, groups: pair, tenths: 0 }
   }
   throw new SplitTraffic(services, rules, groups)
-}
-
-/** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
-export class SplitTraffic extends Error {
-  override name = 'SplitTraffic'
-  constructor(
-    readonly services: readonly [ServiceFacts, ServiceFacts],
-    readonly rules: readonly RuleView[],
-    readonly groups: [string, string]
-  ) {
-    const pair = { live: groups[0], idle: groups[1] }
-    const shares = rules
-      .map(r => `${r.arn}: ${describeShare(r, pair).text} on ${services[1].name}`)
-      .join('; ')
-    super(
-      `traffic is split between ${services[0].name} and ${services[1].name} (${shares}): a rollout is unfinished. Run with mode: promote to finish it or mode: rollback to undo it`
-    )
-  }
 }
 
 function alarmProblems(facts: Facts): string[] {

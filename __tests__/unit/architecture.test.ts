@@ -26,6 +26,9 @@ const ENGINE = [
   'analysis.ts',
   'state.ts',
   'preflight.ts',
+  'refusals.ts',
+  'wayout.ts',
+  'switch.ts',
   'types.ts',
   'gates/' // every gate, present and future
 ]

@@ -95,6 +95,13 @@ describe('parseArn', () => {
   })
 })
 
+describe('parseArn of an alarm', () => {
+  it('names a CloudWatch alarm, spaces and colons in its name included', () => {
+    const arn = parseArn('arn:aws:cloudwatch:us-east-1:123456789012:alarm:web 5xx: api')
+    expect(arn).toMatchObject({ kind: 'alarm', name: 'web 5xx: api', region: 'us-east-1' })
+  })
+})
+
 describe('parseArnOf', () => {
   it('answers only for the kinds asked', () => {
     expect(parseArnOf(LISTENER, ['listener', 'listener-rule'])?.kind).toBe('listener')

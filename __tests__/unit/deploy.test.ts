@@ -1,10 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch'
 import {
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand
@@ -62,8 +63,30 @@ function context(inputs: Record<string, string> = {}) {
     'poll-interval': '100ms',
     ...inputs
   }
-  const settings = readSettings(name => all[name] ?? '', { AWS_REGION: 'us-east-1' })
+  // A poll under a second is allowed against a local endpoint only (no DescribeAlarms quota).
+  const env = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }
+  const settings = readSettings(name => all[name] ?? '', env)
   return makeContext(settings, new AbortController().signal)
+}
+
+const TASK_DEF = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7'
+const TASK_DEF_8 = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:8'
+
+/** Tags recording that a rollout of `revision` to web-green was rolled back. */
+function rolledBack(revision: string) {
+  const tags = {
+    [Tag.phase]: 'rolled-back',
+    [Tag.live]: 'web-blue',
+    [Tag.idle]: 'web-green',
+    [Tag.revision]: revision,
+    [Tag.reason]: 'alarm web-5xx'
+  }
+  return {
+    TagDescriptions: [
+      { ResourceArn: RULE, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }
+    ],
+    $metadata: {}
+  }
 }
 
 const WRITES = [
@@ -158,10 +181,10 @@ describe('deploy pre-flight', () => {
     expectNoWrite()
   })
 
-  it('refuses traffic split between the pair and says to promote or roll back', async () => {
+  it('refuses traffic split with no record, naming a rollback to either service', async () => {
     elb.on(DescribeRulesCommand).resolves(ruleWith({ blue: 90, green: 10 }))
     await expect(deploy(context())).rejects.toThrow(
-      /traffic is split between web-blue and web-green .*10% .*mode: promote .*mode: rollback/
+      /traffic is split between web-blue and web-green .*10% .*run with `mode: rollback` and `to: web-blue` .* or run with `mode: rollback` and `to: web-green`/
     )
     expectNoWrite()
   })
@@ -212,6 +235,49 @@ describe('deploy pre-flight', () => {
     expect(end.outcome.result).toBe('unchanged')
     expect(end.summary?.planned?.map(s => s.tenths)).toEqual([5, 50, 1000])
     expectNoWrite()
+  })
+
+  it('prints in a dry run what it would do to the idle service: revision and desired count', async () => {
+    ecs.on(DescribeServicesCommand).resolves(pair({ desiredCount: 0 }))
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: { taskDefinitionArn: TASK_DEF_8, family: 'web', status: 'ACTIVE' }
+    })
+    const printed: string[] = []
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+      printed.push(String(chunk))
+      return true
+    })
+    try {
+      await deploy(context({ 'dry-run': 'true', 'task-definition': 'web:8' }))
+    } finally {
+      spy.mockRestore()
+    }
+    expect(printed.join('')).toContain(
+      `web-green would run ${TASK_DEF_8} (now ${TASK_DEF}), set its desired count from 0 to 2 (canary-capacity: match)`
+    )
+    expectNoWrite()
+  })
+
+  it('refuses to re-promote the revision just rolled back unless allow-redeploy says so', async () => {
+    elb.on(DescribeTagsCommand).resolves(rolledBack(TASK_DEF))
+    await expect(deploy(context())).rejects.toThrow(
+      `web-green still runs ${TASK_DEF}, which these rules record as rolled back`
+    )
+    await expect(deploy(context())).rejects.toThrow(
+      /Give a fixed revision in 'task-definition', or run with `mode: deploy` and `allow-redeploy: true`/
+    )
+    expectNoWrite()
+
+    rulesThatMove()
+    elb.on(DescribeTagsCommand).resolves(rolledBack(TASK_DEF))
+    const end = await deploy(context({ 'allow-redeploy': 'true' }))
+    expect(end.outcome.result).toBe('promoted')
+  })
+
+  it('deploys when the revision rolled back is no longer on the idle service', async () => {
+    rulesThatMove()
+    elb.on(DescribeTagsCommand).resolves(rolledBack(TASK_DEF_8))
+    expect((await deploy(context())).outcome.result).toBe('promoted')
   })
 })
 

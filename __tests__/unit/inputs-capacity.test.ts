@@ -45,7 +45,7 @@ describe('capacity inputs', () => {
     ['canary-headroom', '2.55', "Input 'canary-headroom': '2.55' is not a percentage"],
     ['canary-min-tasks', '0', "Input 'canary-min-tasks': '0' is not a whole number of tasks"],
     ['canary-min-tasks', '1.5', "Input 'canary-min-tasks': '1.5' is not a whole number"],
-    ['rollback-now', 'sure', "Input 'rollback-now': 'sure' is not true or false"],
+    ['rollback-now', 'sure', "Input 'rollback-now': 'sure' is not one of true/false"],
     [
       'canary-capacity',
       'half',

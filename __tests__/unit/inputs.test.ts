@@ -83,7 +83,10 @@ describe('readSettings', () => {
       "Input 'mode': 'yolo' is not one of 'deploy', 'promote', 'rollback', 'status', 'reconcile'"
     ],
     [{ 'bake-time': '5' }, "Input 'bake-time': '5' is not a duration"],
-    [{ 'poll-interval': '10ms' }, "Input 'poll-interval': must be at least 100ms, got 10ms"],
+    [
+      { 'poll-interval': '500ms' },
+      "Input 'poll-interval': must be at least 1s, got 500ms: every poll is a DescribeAlarms call"
+    ],
     [
       { 'insufficient-data': 'maybe' },
       "Input 'insufficient-data': 'maybe' is not one of 'ok', 'alarm'"
@@ -96,12 +99,72 @@ describe('readSettings', () => {
       { 'after-promotion': 'delete' },
       "Input 'after-promotion': 'delete' is not one of 'keep', 'scale-down'"
     ],
-    [{ 'dry-run': 'sure' }, "Input 'dry-run': 'sure' is not true or false"],
+    [{ 'dry-run': 'sure' }, "Input 'dry-run': 'sure' is not one of true/false, yes/no or on/off"],
+    [{ stages: '1%,100' }, "Input 'stages': '1%': drop the % sign"],
+    [{ stages: '1,2,5.5%:1m,100' }, '(write 5.5, not 5.5%)'],
+    [
+      { alarms: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx' },
+      "Input 'alarms': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx' is an alarm ARN; give the alarm's name instead ('web-5xx')"
+    ],
+    [{ to: 'web-blue' }, "Input 'to': only mode: rollback takes it (mode is deploy)"],
+    [
+      { mode: 'rollback', to: 'web-red' },
+      "Input 'to': 'web-red' is not one of the pair (web-blue, web-green)"
+    ],
+    [{ 'allow-redeploy': 'si' }, "Input 'allow-redeploy': 'si' is not one of"],
     [{ stages: '5,2,100' }, "Input 'stages': stages must rise strictly"],
     [{ alarms: 'a a' }, "Input 'alarms': 'a' is listed twice"],
     [{ 'max-latency': '200' }, "Input 'max-latency': '200' is not a ratio"]
   ])('refuses %j, naming the input and the value', (inputs, message) => {
     expect(() => read(inputs)).toThrow(message)
+  })
+
+  it('keeps alarm names with spaces whole when they are given one per line', () => {
+    expect(read({ alarms: 'web 5xx errors\n  web latency p99 \n\n' }).alarms).toEqual([
+      'web 5xx errors',
+      'web latency p99'
+    ])
+    expect(read({ alarms: 'web-5xx, web-latency web-cpu' }).alarms).toEqual([
+      'web-5xx',
+      'web-latency',
+      'web-cpu'
+    ])
+  })
+
+  it.each(['dry-run', 'allow-redeploy', 'allow-family-change'])(
+    'reads %s with the same words as every other yes/no input',
+    name => {
+      const value = (text: string) => read({ [name]: text, mode: 'deploy' }) as unknown
+      const field = {
+        'dry-run': 'dryRun',
+        'allow-redeploy': 'allowRedeploy',
+        'allow-family-change': 'allowFamilyChange'
+      }[name] as 'dryRun'
+      for (const yes of ['true', 'Yes', 'ON']) expect(read({ [name]: yes })[field]).toBe(true)
+      for (const no of ['false', 'No', 'OFF', '']) expect(read({ [name]: no })[field]).toBe(false)
+      expect(() => value('1')).toThrow(`Input '${name}': '1' is not one of`)
+    }
+  )
+
+  it('reads analysis with the same words as the other yes/no inputs', () => {
+    expect(read({ analysis: 'yes', alarms: 'a' }).analysis.enabled).toBe(true)
+    expect(read({ analysis: 'no' }).analysis.enabled).toBe(false)
+    expect(() => read({ analysis: 'maybe' })).toThrow("Input 'analysis': 'maybe' is not one of")
+  })
+
+  it('takes to in rollback mode when it names one of the pair', () => {
+    expect(read({ mode: 'rollback', to: 'web-green' }).to).toBe('web-green')
+    expect(read({ mode: 'rollback' }).to).toBeUndefined()
+  })
+
+  it('allows polls under a second only against a local emulator, which has no quota', () => {
+    const local = { ...ENV, AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' }
+    expect(read({ 'poll-interval': '250ms' }, local).pollMs).toBe(250)
+    expect(read({ 'poll-interval': '1s' }).pollMs).toBe(1000)
+    expect(() =>
+      read({ 'poll-interval': '250ms' }, { ...ENV, AWS_ENDPOINT_URL: 'https://vpce.example' })
+    ).toThrow("Input 'poll-interval': must be at least 1s, got 250ms")
+    expect(() => read({ 'poll-interval': '10ms' }, local)).toThrow('must be at least 100ms')
   })
 
   it('refuses a plan too long to record in a tag', () => {

@@ -21,7 +21,7 @@ import { readSettings } from '../../src/inputs.js'
 import { rollback } from '../../src/modes/manage.js'
 import { Tag } from '../../src/names.js'
 import type { Phase } from '../../src/types.js'
-import { RULE, healthyTargets, pair, ruleWith } from './aws-fixtures.js'
+import { RULE, healthyTargets, noTags, pair, ruleWith } from './aws-fixtures.js'
 
 const elb = mockClient(ElasticLoadBalancingV2Client)
 const ecs = mockClient(ECSClient)
@@ -35,12 +35,13 @@ mockClient(CloudWatchClient)
 process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST'
 process.env.AWS_SECRET_ACCESS_KEY = 'secret'
 
-function context() {
+function context(inputs: Record<string, string> = {}) {
   const all: Record<string, string> = {
     cluster: 'web-cluster',
     services: 'web-blue web-green',
     'listener-rules': RULE,
-    mode: 'rollback'
+    mode: 'rollback',
+    ...inputs
   }
   const settings = readSettings(name => all[name] ?? '', { AWS_REGION: 'us-east-1' })
   return makeContext(settings, new AbortController().signal)
@@ -120,5 +121,50 @@ describe('rollback', () => {
     // It owns the rules while restoring (so its post step protects it), then records the end.
     expect(recordedPhases()).toEqual(['in-progress', 'rolled-back'])
     expect(end.summary?.record.outcome?.reason).toMatch(/rolled back by hand from 10%/)
+  })
+
+  it('with no record and all traffic on one service, has nothing to roll back', async () => {
+    elb.on(DescribeRulesCommand).resolves(ruleWith({ blue: 100, green: 0 }))
+    elb.on(DescribeTagsCommand).resolves(noTags)
+
+    const end = await rollback(context())
+
+    expect(end.outcome).toMatchObject({ result: 'unchanged', liveService: 'web-blue' })
+    expect(elb).not.toHaveReceivedCommand(AddTagsCommand)
+  })
+
+  it('with no record and traffic split, refuses and names a rollback to either service', async () => {
+    elb.on(DescribeRulesCommand).resolves(ruleWith({ blue: 1, green: 1 }))
+    elb.on(DescribeTagsCommand).resolves(noTags)
+
+    await expect(rollback(context())).rejects.toThrow(
+      /no rollout is recorded .*run with `mode: rollback` and `to: web-blue`.* or run with `mode: rollback` and `to: web-green`/
+    )
+    expect(elb).not.toHaveReceivedCommand(ModifyRuleCommand)
+    expect(elb).not.toHaveReceivedCommand(AddTagsCommand)
+  })
+
+  it('puts all traffic on the service named in to, whatever the record says', async () => {
+    let weights = { blue: 1, green: 1 }
+    elb.on(DescribeRulesCommand).callsFake(async () => ruleWith(weights))
+    elb.on(ModifyRuleCommand).callsFake(async input => {
+      const groups = input.Actions[0].ForwardConfig.TargetGroups
+      weights = { blue: groups[0].Weight, green: groups[1].Weight }
+      return {}
+    })
+    elb.on(DescribeTagsCommand).resolves(recorded('promoted'))
+
+    const end = await rollback(context({ to: 'web-green' }))
+
+    expect(end.outcome).toMatchObject({
+      result: 'rolled-back',
+      liveService: 'web-green',
+      idleService: 'web-blue'
+    })
+    expect(weights).toEqual({ blue: 0, green: 100 })
+    expect(recordedPhases()).toEqual(['in-progress', 'rolled-back'])
+    const live = elb.commandCalls(AddTagsCommand).at(-1)?.args[0].input.Tags
+    expect(live?.find(t => t.Key === Tag.live)?.Value).toBe('web-green')
+    expect(elb).toHaveReceivedCommand(DescribeTargetHealthCommand)
   })
 })

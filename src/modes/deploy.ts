@@ -18,7 +18,7 @@ import {
   scaleAndWait,
   scaleInHold
 } from './capacity.js'
-import { readPair, refuseActiveRollout } from './pair.js'
+import { readPair, refuseActiveRollout, refuseRedeploy } from './pair.js'
 import {
   afterPromotion,
   buildGates,
@@ -42,6 +42,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     const read = await readPair(ctx)
     refuseActiveRollout(read.rules)
     const state = read.check(undefined)
+    refuseRedeploy(read, state, Boolean(settings.taskDefinition) || settings.allowRedeploy)
     for (const warning of planWarnings(plan, read.alarms, read.rules)) log.warn(warning)
     await requireCredentials(ctx, plan, settings.taskDefinition ? settings.serviceTimeoutMs : 0)
     log.info(
@@ -71,7 +72,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
         : source
           ? `${settings.taskDefinition} (registered on a real run)`
           : pair.idle.taskDefinition
-    return dryRun(ctx, pair, plan, { ...summaryBase, revision })
+    return dryRun(ctx, pair, plan, { ...summaryBase, revision }, source)
   }
 
   saveGuard(ctx, pair)
@@ -201,14 +202,37 @@ async function prepareIdle(
   return changeTask ? taskDefinition : pair.idle.taskDefinition
 }
 
+/** What preparing the idle service would do, in words, for the dry run. */
+function idlePlan(
+  ctx: Context,
+  pair: PairState,
+  plan: Plan,
+  source?: TaskDefinitionSource
+): string {
+  const revision = !source
+    ? `keep its revision ${pair.idle.taskDefinition}`
+    : source.kind === 'file'
+      ? `register ${source.path} as a new revision of ${source.family} and run it`
+      : source.arn === pair.idle.taskDefinition
+        ? `keep its revision ${source.arn} (the one given)`
+        : `run ${source.arn} (now ${pair.idle.taskDefinition})`
+  const count = initialIdleCount(ctx, pair, plan)
+  const tasks =
+    count === undefined
+      ? `keep its desired count of ${pair.idle.desiredCount}`
+      : `set its desired count from ${pair.idle.desiredCount} to ${count} (canary-capacity: ${ctx.settings.canaryCapacity})`
+  return `${pair.idle.name} would ${revision}, ${tasks}, and need healthy targets before 1%.`
+}
+
 function dryRun(
   ctx: Context,
   pair: PairState,
   plan: Plan,
-  base: Omit<NonNullable<RunEnd['summary']>, 'record' | 'planned' | 'dryRun'>
+  base: Omit<NonNullable<RunEnd['summary']>, 'record' | 'planned' | 'dryRun'>,
+  source?: TaskDefinitionSource
 ): RunEnd {
   ctx.log.info(
-    `Dry run: nothing will be written. The plan for ${ctx.settings.listenerRules.length} rule(s):`
+    `Dry run: nothing will be written. ${idlePlan(ctx, pair, plan, source)} The plan for ${ctx.settings.listenerRules.length} rule(s):`
   )
   plan.forEach((stage, i) => {
     const w = weightsFor(stage.tenths)

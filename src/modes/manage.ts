@@ -11,9 +11,17 @@ import { liveReporter, type RunEnd } from '../report.js'
 import { messageOf, runRollout } from '../rollout.js'
 import { recordedScaleIn } from '../scale-in.js'
 import { ownerUrl, type RecordedState } from '../state.js'
-import type { Outcome, Plan } from '../types.js'
+import type { Outcome } from '../types.js'
 import { checkScaling, endHold, followBeforeShift, scaleInHold } from './capacity.js'
-import { readPair, type PairRead } from './pair.js'
+import {
+  holdsRules,
+  readPair,
+  recordedPlan,
+  recordedTarget,
+  settledLive,
+  startOver,
+  type PairRead
+} from './pair.js'
 import { beforeRollback, rollbackNeed, scaleUpAfterwards } from './rollback-capacity.js'
 import {
   afterPromotion,
@@ -35,7 +43,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
     const recorded = requireRecord(read, 'promote', ctx)
     if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
       throw new PreflightError([
-        `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}). Start a new one with mode: deploy`
+        `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}); ${startOver(read)}`
       ])
     }
     if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
@@ -123,15 +131,25 @@ export async function promote(ctx: Context): Promise<RunEnd> {
 export async function rollback(ctx: Context): Promise<RunEnd> {
   const { log } = ctx
   const read = await readPair(ctx, false)
-  const recorded = requireRecord(read, 'rollback', ctx)
-  const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live
-  const pair = read.check(target)
-  if (pair.tenths === 0 && !holdsRules(recorded)) {
+  const recorded = read.recorded
+  // Usually started by hand on another commit: report on the one the rollout deployed.
+  if (recorded?.commit) ctx.status.retarget(recorded.commit)
+  const target = ctx.settings.to ?? recordedTarget(recorded) ?? settledLive(read)
+  if (!target) {
+    const pair = read.check(undefined)
     log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
     return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false)
   }
-  // Undoing a promotion sends everything to a service that may have been scaled down.
-  const load = recorded.phase === 'promoted' ? await rollbackNeed(ctx, pair) : undefined
+  // Rules that disagree are what a rollback is for: it puts them back in step.
+  const pair = read.check(target, true)
+  if (pair.tenths === 0 && !(recorded && holdsRules(recorded))) {
+    log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
+    return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false)
+  }
+  // Undoing a promotion, or sending everything where no record says traffic was (`to`, no
+  // record), may send it to a service that was scaled down: it must carry the load first.
+  const unsure = !recorded || recorded.phase === 'promoted' || Boolean(ctx.settings.to)
+  const load = unsure ? await rollbackNeed(ctx, pair) : undefined
   const short = load !== undefined && load.healthy < load.need
   if (ctx.settings.dryRun) {
     log.info(
@@ -143,14 +161,16 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     const dry = outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written')
     return noStages(ctx, pair, recorded, dry, false)
   }
-  const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision)
+  // With `to` or no record, the revision taken off traffic is the one the other service runs.
+  const revision = recorded && !ctx.settings.to ? recorded.revision : pair.idle.taskDefinition
+  const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), revision)
   if (pair.tenths === 0) {
     // Traffic is safe already, but an in-progress or paused record would refuse every later
     // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
     const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${ownerUrl(ctx.owner)})`
     await recordPhase('rolled-back', reason)
     log.info(
-      `All traffic is already on ${pair.live.name}; the ${recorded.phase} record is now rolled-back.`
+      `All traffic is already on ${pair.live.name}; the ${recorded?.phase ?? 'earlier'} record is now rolled-back.`
     )
     return noStages(ctx, pair, recorded, outcome(pair, 'rolled-back', 0, reason), false)
   }
@@ -187,30 +207,12 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     outcome: end,
     failed: false,
     settled: true,
-    taskDefinitionArn: recorded.revision,
+    taskDefinitionArn: revision,
     summary: {
-      ...summaryBase(ctx, pair, recorded.plan),
-      revision: recorded.revision,
+      ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
+      revision,
       record: { startedAt, stages: [], timeline, outcome: end }
     }
-  }
-}
-
-/** Whether the record keeps a new deploy off these rules. */
-function holdsRules(recorded: RecordedState): boolean {
-  return recorded.phase === 'in-progress' || recorded.phase === 'paused'
-}
-
-/**
- * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
- * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
- */
-export function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
-  try {
-    return parsePlan(recorded.plan || '100', ctx.settings.bakeMs, Input.stages)
-  } catch {
-    ctx.log.warn(`The recorded plan '${recorded.plan}' does not parse; recording '100' instead.`)
-    return parsePlan('100', ctx.settings.bakeMs, Input.stages)
   }
 }
 
@@ -219,7 +221,7 @@ function requireRecord(read: PairRead, mode: string, ctx?: Context): RecordedSta
   if (read.recorded?.commit) ctx?.status.retarget(read.recorded.commit)
   if (read.recorded) return read.recorded
   throw new PreflightError([
-    `no rollout is recorded on these rules, so there is nothing to ${mode}; start one with mode: deploy`
+    `no rollout is recorded on these rules, so there is nothing to ${mode}; ${startOver(read)}`
   ])
 }
 
@@ -236,21 +238,23 @@ function outcome(
 function noStages(
   ctx: Context,
   pair: PairState,
-  recorded: RecordedState,
+  recorded: RecordedState | undefined,
   end: Outcome,
   failed: boolean,
   restoreCommands?: readonly string[]
 ): RunEnd {
   const now = ctx.clock.now()
+  // Without a record, the revision in question is the one on the service losing traffic.
+  const revision = recorded?.revision || pair.idle.taskDefinition
   const timeline = [{ at: now, tenths: pair.tenths }]
   return {
     outcome: end,
     failed,
     settled: !restoreCommands,
-    taskDefinitionArn: recorded.revision,
+    taskDefinitionArn: revision,
     summary: {
-      ...summaryBase(ctx, pair, recorded.plan),
-      revision: recorded.revision,
+      ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
+      revision,
       record: { startedAt: now, stages: [], timeline, outcome: end },
       ...(restoreCommands ? { restoreCommands } : {})
     }

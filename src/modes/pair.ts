@@ -3,9 +3,12 @@
  */
 import { CloudWatchAlarms } from '../aws/alarms.js'
 import type { Context } from '../context.js'
-import { checkFacts, PreflightError, type PairState } from '../preflight.js'
+import { Input } from '../names.js'
+import { checkFacts, PreflightError, SplitTraffic, type PairState } from '../preflight.js'
 import { ownerUrl, recordedState, type RecordedState } from '../state.js'
-import type { AlarmView, RuleView } from '../types.js'
+import { parsePlan } from '../plan.js'
+import type { AlarmView, Plan, RuleView } from '../types.js'
+import { finishOrUndo, runWith } from '../wayout.js'
 
 // Lives in state.ts so the post step can use it without loading the modes.
 export { recordedState }
@@ -16,8 +19,11 @@ export interface PairRead {
   readonly alarms: readonly AlarmView[]
   /** The state recorded on the rules, if any. */
   readonly recorded?: RecordedState
-  /** Runs every check; roles from the weights, or from `recordedLive` when given. */
-  check(recordedLive: string | undefined): PairState
+  /**
+   * Runs every check; roles from the weights, or from `recordedLive` when given. `lenient`
+   * accepts rules that disagree (rollback, status).
+   */
+  check(recordedLive: string | undefined, lenient?: boolean): PairState
 }
 
 /**
@@ -41,7 +47,7 @@ export async function readPair(ctx: Context, withAlarms = true): Promise<PairRea
     rules,
     alarms,
     recorded: recordedState(rules),
-    check: recordedLive =>
+    check: (recordedLive, lenient = false) =>
       checkFacts(
         {
           services: [a, b],
@@ -50,7 +56,8 @@ export async function readPair(ctx: Context, withAlarms = true): Promise<PairRea
           alarms,
           insufficientData: ctx.settings.insufficientData
         },
-        recordedLive
+        recordedLive,
+        lenient
       )
   }
 }
@@ -60,6 +67,82 @@ export function refuseActiveRollout(rules: readonly RuleView[]): void {
   const state = recordedState(rules)
   if (!state || (state.phase !== 'in-progress' && state.phase !== 'paused')) return
   throw new PreflightError([
-    `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${ownerUrl(state.owner)}, updated ${state.updated}). Finish it with mode: promote or undo it with mode: rollback before deploying again`
+    `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${ownerUrl(state.owner)}, updated ${state.updated}). Before deploying again, ${finishOrUndo()}`
   ])
+}
+
+/**
+ * Never re-promote what was just rolled back: a deploy without `task-definition` would put the
+ * idle service's current revision on traffic, and when that is the revision the record says was
+ * rolled back, it is refused unless `allow-redeploy` says it is meant.
+ */
+export function refuseRedeploy(read: PairRead, pair: PairState, given: boolean): void {
+  const recorded = read.recorded
+  if (given || !recorded || recorded.phase !== 'rolled-back' || !recorded.revision) return
+  if (pair.idle.taskDefinition !== recorded.revision) return
+  throw new PreflightError([
+    `${pair.idle.name} still runs ${recorded.revision}, which these rules record as rolled back (${recorded.reason || 'no reason recorded'}, ${recorded.updated}); a deploy without '${Input.taskDefinition}' would put it on traffic again. Give a fixed revision in '${Input.taskDefinition}', or ${runWith({ [Input.mode]: 'deploy', [Input.allowRedeploy]: 'true' }, 'to ship it again on purpose')}`
+  ])
+}
+
+/**
+ * How to start a new rollout from what was read: a plain deploy, a deploy that re-ships the
+ * revision just rolled back on purpose, or, when traffic is split with no rollout to finish,
+ * first a rollback naming the live service (a deploy would be refused).
+ */
+export function startOver(read: PairRead): string {
+  let pair: PairState
+  try {
+    pair = read.check(undefined)
+  } catch (error) {
+    if (error instanceof SplitTraffic) return error.message
+    // Other problems (an alarm in ALARM...) are the deploy's to report, with their own fix.
+    return runWith({ [Input.mode]: 'deploy' }, 'to start one')
+  }
+  try {
+    refuseRedeploy(read, pair, false)
+  } catch {
+    return `give a fixed revision in '${Input.taskDefinition}', or ${runWith({ [Input.mode]: 'deploy', [Input.allowRedeploy]: 'true' }, `to ship ${pair.idle.taskDefinition} again`)}`
+  }
+  return runWith({ [Input.mode]: 'deploy' }, 'to start one')
+}
+
+/** Where a rollback goes by the record: the live service, or the old one after a promotion. */
+export function recordedTarget(recorded: RecordedState | undefined): string | undefined {
+  if (!recorded) return undefined
+  return recorded.phase === 'promoted' ? recorded.idle : recorded.live
+}
+
+/**
+ * With no record and no `to`: `undefined` when all traffic is on one service (nothing to roll
+ * back); refused when it is split, since nothing says which service is live.
+ */
+export function settledLive(read: PairRead): undefined {
+  try {
+    read.check(undefined)
+    return undefined
+  } catch (error) {
+    if (!(error instanceof SplitTraffic)) throw error
+    throw new PreflightError([
+      `no rollout is recorded on these rules, so nothing says which service to roll back to. ${error.message}`
+    ])
+  }
+}
+
+/** Whether the record keeps a new deploy off these rules. */
+export function holdsRules(recorded: RecordedState): boolean {
+  return recorded.phase === 'in-progress' || recorded.phase === 'paused'
+}
+
+/**
+ * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
+ * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
+ */
+export function recordedPlan(ctx: Context, recorded: RecordedState | undefined): Plan {
+  try {
+    return parsePlan(recorded?.plan || '100', ctx.settings.bakeMs, Input.stages)
+  } catch {
+    ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`)
+    return parsePlan('100', ctx.settings.bakeMs, Input.stages)
+  }
 }

@@ -18,7 +18,7 @@ import { messageOf } from '../rollout.js'
 import { ownerUrl, recordedState, type RecordedState } from '../state.js'
 import type { Outcome } from '../types.js'
 import { isStale, judgeInProgress, pauseTooLong, sameRecord, type Verdict } from '../watchdog.js'
-import { recordedPlan } from './manage.js'
+import { recordedPlan } from './pair.js'
 import { readPair, type PairRead } from './pair.js'
 import { phaseRecorder, saveGuard } from './shared.js'
 

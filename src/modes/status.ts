@@ -5,7 +5,7 @@
 import type { Context } from '../context.js'
 import { renderEnding, type RuleWeights } from '../github/endings.js'
 import { percentText, shareOf } from '../plan.js'
-import type { PairState } from '../preflight.js'
+import { RulesDisagree, SplitTraffic, type PairState } from '../preflight.js'
 import type { RunEnd } from '../report.js'
 import { describeShare, messageOf } from '../rollout.js'
 import { ownerUrl, type RecordedState } from '../state.js'
@@ -52,7 +52,9 @@ export async function status(ctx: Context): Promise<RunEnd> {
     pair = read.check(recorded?.live)
   } catch (error) {
     log.warn(messageOf(error))
-    throw error
+    // Status reports any state, split or out of step included: it is where people look first.
+    if (!(error instanceof SplitTraffic) && !(error instanceof RulesDisagree)) throw error
+    pair = read.check(recorded?.live ?? ctx.settings.services[0], true)
   }
   const rules = read.rules.map(rule => ruleWeights(rule, pair))
   const shares = sharesText(pair)

@@ -1,0 +1,44 @@
+// Mutation testing of the engine and the pure core (npm run mutation). It runs the unit tests
+// only: the e2e tests spawn the bundled dist/index.js, which Stryker's mutants never reach.
+// Not part of npm test (about half an hour on 2 cores); .github/workflows/mutation.yml runs it
+// weekly and on demand. Per-file floors (90%, 95% for state, actions and plan) are enforced by
+// scripts/mutation-summary.mjs on the JSON report; `thresholds.break` fails the whole run.
+import jestConfig from './jest.config.js'
+
+const unit = jestConfig.projects.find(p => p.displayName === 'unit')
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  jest: {
+    projectType: 'custom',
+    // One project, the unit tests, as a plain config: Stryker's per-test coverage hooks into
+    // the test environment, which it cannot do through jest's multi-project mode.
+    config: { ...unit, displayName: undefined, rootDir: process.cwd() },
+    enableFindRelatedTests: false
+  },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/plan.ts',
+    'src/state.ts',
+    'src/analysis.ts',
+    'src/inputs.ts',
+    'src/rollout.ts',
+    'src/bake.ts',
+    'src/aws/actions.ts',
+    'src/aws/restore.ts',
+    'src/gates/*.ts'
+  ],
+  // The sandbox needs the sources and the unit tests, not the emulator, the bundle or e2e.
+  ignorePatterns: ['.venv', '.node24', 'dist', 'bench', 'demo', 'docs', '__tests__/e2e', 'reports'],
+  checkers: [],
+  concurrency: 2,
+  timeoutMS: 10000,
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 95, low: 90, break: 90 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always'
+}

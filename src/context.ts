@@ -7,7 +7,7 @@ import { makeClients, type Clients } from './aws/clients.js'
 import { EcsServices } from './aws/ecs.js'
 import { ElbTraffic } from './aws/traffic.js'
 import { systemClock } from './clock.js'
-import { coreLog } from './log.js'
+import { coreLog, StageGroup } from './log.js'
 import { CommitStatus, defaultStatusContext, runUrl, statusTarget } from './github/status.js'
 import type { Settings } from './inputs.js'
 import { runOwner } from './state.js'
@@ -28,6 +28,8 @@ export interface Context {
   readonly owner: string
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal
+  /** The log group of the stage being reported (opened by the reporter, closed by `publish`). */
+  readonly stageGroup: StageGroup
 }
 
 /** Builds the context; constructing adapters makes no AWS call. */
@@ -48,7 +50,8 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
     log,
     status: makeStatus(settings, log),
     owner: runOwner(),
-    signal
+    signal,
+    stageGroup: new StageGroup()
   }
 }
 

@@ -3,6 +3,7 @@
  * settings object; a bad value throws an `InputError` naming the input and the value, before any
  * AWS call is made.
  */
+import { isApplication, parseArnOf } from './arn.js'
 import { DEFAULT_STAGES, formatPlan, InputError, parseDuration, parsePlan } from './plan.js'
 import { Input } from './names.js'
 import {
@@ -42,9 +43,6 @@ export interface Settings {
 
 /** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
 export type InputReader = (name: string) => string
-
-const LISTENER_ARN =
-  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:(listener|listener-rule)\/app\/[^\s]+$/
 
 /** Parses and validates every input. `env` supplies the region. */
 export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.env): Settings {
@@ -163,7 +161,8 @@ function pair(value: string): [string, string] {
 function listenerRules(value: string): string[] {
   const arns = unique(Input.listenerRules, list(value))
   for (const arn of arns) {
-    if (!LISTENER_ARN.test(arn)) {
+    const parsed = parseArnOf(arn, ['listener', 'listener-rule'])
+    if (!parsed || !isApplication(parsed)) {
       throw new InputError(
         Input.listenerRules,
         `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`

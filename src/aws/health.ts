@@ -6,6 +6,7 @@ import type {
   ElasticLoadBalancingV2Client,
   TargetHealthDescription
 } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { parseArnOf } from '../arn.js'
 import type { Log } from '../types.js'
 import { wrap } from './rules.js'
 
@@ -14,7 +15,7 @@ const LEAVING = new Set(['draining', 'unhealthy.draining'])
 
 /** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
 export function targetGroupName(arn: string): string {
-  return /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn
+  return parseArnOf(arn, ['target-group'])?.name ?? arn
 }
 
 function stateOf(d: TargetHealthDescription): string {

@@ -1,0 +1,225 @@
+/**
+ * Restore, the traffic adapter's way back: 100 % on live on every rule, retried with backoff
+ * within a budget and verified by reading back; and the CLI commands for a human when even that
+ * fails. Works on the adapter through `RestoreHost`, so `ElbTraffic` keeps its state.
+ */
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { formatDuration } from '../plan.js'
+import type { GroupPair } from '../types.js'
+import {
+  ActionsError,
+  ALL_ON_LIVE,
+  cliCommand,
+  forwardOnly,
+  forwardTargets,
+  isAllOnLive,
+  withWeights
+} from './actions.js'
+import {
+  errorText,
+  READBACK_DELAY_MS,
+  READBACK_TRIES,
+  RULE_READS,
+  type Entry,
+  type Found,
+  type RuleReader
+} from './rules.js'
+import type { TrafficDeps } from './traffic.js'
+import { OutOfTime, within } from './within.js'
+
+/** The part of a restore's budget its first read may take before it falls back to the cache. */
+const FIRST_READ_SHARE = 1 / 3
+/** The least a restore's read-back gets, even at the end of the budget. */
+const LAST_READ_MS = 1_000
+/** Restore's per-rule backoff: 250 ms doubling up to 4 s, always within the budget. */
+const BACKOFF_MS = 250
+const BACKOFF_MAX_MS = 4000
+
+/** The rules `restore` could not put back on live (and verify) within its budget. */
+export class RestoreError extends Error {
+  constructor(
+    /** The listener-rule / listener ARNs still not verified at 100 % live. */
+    readonly rules: readonly string[],
+    /** Why, per ARN: the last error seen. */
+    readonly reasons: Readonly<Record<string, string>>,
+    budgetMs: number
+  ) {
+    super(
+      `Could not put all traffic back on the live target group within ${formatDuration(budgetMs)}; ` +
+        `these may still send traffic to the new revision: ${rules.map(r => `${r} (${reasons[r] ?? 'not verified'})`).join('; ')}`
+    )
+    this.name = 'RestoreError'
+  }
+}
+
+/** What restore needs of the traffic adapter: its reader, its cached action lists, its writes. */
+export interface RestoreHost {
+  readonly reader: RuleReader
+  readonly deps: TrafficDeps
+  /** The action lists as last read, if any. */
+  cached(): Found | undefined
+  /** Keeps a fresh read as the cache. */
+  remember(found: Found): void
+  /** Writes one rule's actions; `signal` cuts the call short. */
+  write(entry: Entry, actions: Action[], signal?: AbortSignal): Promise<void>
+}
+
+/**
+ * Puts 100 % on live on every rule, all at once, each rule retrying failed writes with
+ * backoff until it lands or `budgetMs` (by `deps.clock`) runs out; then reads back. Rules
+ * already all on live are not written. Throws `RestoreError` naming the rules not restored.
+ * `signal` ends the retries early.
+ */
+export async function restore(
+  host: RestoreHost,
+  groups: GroupPair,
+  opts: { budgetMs: number; signal?: AbortSignal }
+): Promise<void> {
+  const { clock, log } = host.deps
+  const deadline = clock.now() + opts.budgetMs
+  // Why each rule is not restored yet: its last write's failure, and the last read's.
+  const failedWrites: Record<string, string> = {}
+  const lastRead: { failed?: string } = {}
+  const failure = () =>
+    new RestoreError(pending, reasonsOf(pending, failedWrites, lastRead.failed), opts.budgetMs)
+  // Fresh actions keep changes made since the last read; the cache is the fallback, and a
+  // stalled read must leave most of the budget to the writes.
+  let found = await tryDescribe(host, lastRead, clock.now() + opts.budgetMs * FIRST_READ_SHARE)
+  let pending = host.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups))
+  if (pending.length === 0) log.info('All traffic is already on the live target group.')
+  const hopeless = new Set<string>()
+  for (let round = 0; pending.length > 0; round++) {
+    // A round that could not verify is not repeated at once: against a throttled or failing
+    // API, hammering makes it worse. The wait doubles like a write's retries.
+    if (round > 0) {
+      const wait = Math.min(BACKOFF_MS * 2 ** (round - 1), BACKOFF_MAX_MS, deadline - clock.now())
+      await clock.sleep(wait, opts.signal)
+    }
+    const source = found ?? host.cached()
+    const todo = pending.filter(arn => !hopeless.has(arn))
+    if (todo.length === 0) throw failure()
+    const outcomes = await Promise.all(
+      todo.map(arn => restoreRule(host, arn, source?.get(arn), groups, deadline, opts.signal))
+    )
+    todo.forEach((arn, i) => {
+      const outcome = outcomes[i]
+      if (outcome.hopeless) hopeless.add(arn)
+      if (outcome.reason) failedWrites[arn] = outcome.reason
+      else delete failedWrites[arn]
+    })
+    for (let read = 0; pending.length > 0 && read < READBACK_TRIES; read++) {
+      if (read > 0 && (clock.now() >= deadline || opts.signal?.aborted)) break
+      if (read > 0) await clock.sleep(READBACK_DELAY_MS, opts.signal)
+      // A write that landed at the deadline still gets one quick read to be verified.
+      const fresh = await tryDescribe(
+        host,
+        lastRead,
+        Math.max(deadline, clock.now() + LAST_READ_MS)
+      )
+      if (fresh) found = fresh
+      if (fresh) pending = pending.filter(arn => !onLive(fresh.get(arn), groups))
+    }
+    if (pending.length > 0 && (clock.now() >= deadline || opts.signal?.aborted)) {
+      throw failure()
+    }
+  }
+  if (found) host.remember(found)
+}
+
+/**
+ * The AWS CLI commands that put 100 % on live, one per rule, for a human to run when even
+ * `restore` failed. Each carries the full action list as last read; a rule never read gets a
+ * comment line and a forward-only list.
+ */
+export function restoreCommands(host: RestoreHost, groups: GroupPair): string[] {
+  return host.reader.arns.flatMap(arn => {
+    const entry = host.cached()?.get(arn)
+    if (!entry) {
+      const kind = host.reader.isListener(arn) ? 'ModifyListener' : 'ModifyRule'
+      return [
+        `# The actions of ${arn} were never read: this replaces them with a single forward; check 'aws elbv2 describe-rules' first`,
+        cliCommand(kind, arn, host.deps.region, forwardOnly(groups, ALL_ON_LIVE))
+      ]
+    }
+    try {
+      const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
+      return [cliCommand(entry.call, entry.target, host.deps.region, actions)]
+    } catch (err) {
+      return [`# ${errorText(err)}`]
+    }
+  })
+}
+
+/**
+ * One rule's restore: retries until the write lands, or says why it gave up (`hopeless` when
+ * the rule's actions cannot carry the pair, which no retry fixes).
+ */
+async function restoreRule(
+  host: RestoreHost,
+  arn: string,
+  entry: Entry | undefined,
+  groups: GroupPair,
+  deadline: number,
+  signal?: AbortSignal
+): Promise<{ reason?: string; hopeless?: boolean }> {
+  const { clock, log } = host.deps
+  let last = ''
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Every attempt ends with the budget, however long the API holds the call.
+      const what = `${entry?.call ?? 'DescribeRules/DescribeListeners'} for ${arn}`
+      await within(deadline - clock.now(), what, async abort => {
+        entry ??= (await host.reader.describe([arn], abort)).get(arn) as Entry
+        const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
+        await host.write(entry, actions, abort)
+      })
+      return {}
+    } catch (err) {
+      if (err instanceof ActionsError) return { reason: err.message, hopeless: true }
+      // An attempt cut short by the budget says less than the failure before it.
+      last = err instanceof OutOfTime && last ? `${last}; then ${errorText(err)}` : errorText(err)
+      const left = deadline - clock.now()
+      if (left <= 0 || signal?.aborted) return { reason: last }
+      const wait = Math.min(BACKOFF_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS, left)
+      log.warn(`Retry ${attempt} in ${formatDuration(wait)}: ${errorText(err)}`)
+      await clock.sleep(wait, signal)
+    }
+  }
+}
+
+/** `describe` ending by `deadline`, or `undefined` (noting why in `read`) when it fails. */
+async function tryDescribe(
+  host: RestoreHost,
+  read: { failed?: string },
+  deadline: number
+): Promise<Found | undefined> {
+  try {
+    const found = await within(deadline - host.deps.clock.now(), RULE_READS, abort =>
+      host.reader.describe(undefined, abort)
+    )
+    read.failed = undefined
+    return found
+  } catch (err) {
+    host.deps.log.warn(`Could not read the listener rules back: ${errorText(err)}`)
+    read.failed = errorText(err)
+    return undefined
+  }
+}
+
+/** Per rule: why its write failed, and why it could not be verified, whichever apply. */
+function reasonsOf(
+  arns: readonly string[],
+  failedWrites: Readonly<Record<string, string>>,
+  failedRead: string | undefined
+): Record<string, string> {
+  return Object.fromEntries(
+    arns.map(arn => {
+      const why = [failedWrites[arn], failedRead && `not verified: ${failedRead}`]
+      return [arn, why.filter(Boolean).join('; ') || 'not verified']
+    })
+  )
+}
+
+function onLive(entry: Entry | undefined, groups: GroupPair): boolean {
+  return entry !== undefined && isAllOnLive(forwardTargets(entry.actions).targets, groups)
+}

@@ -26,6 +26,8 @@ export default {
     'src/inputs.ts',
     'src/rollout.ts',
     'src/bake.ts',
+    'src/drift.ts',
+    'src/arn.ts',
     'src/aws/actions.ts',
     'src/aws/restore.ts',
     'src/gates/*.ts'

@@ -23,7 +23,7 @@ const alarmAt = (traffic: FakeTraffic, tenths: number) =>
 /** Traffic that remembers the budget each restore was given. */
 class BudgetTraffic extends FakeTraffic {
   budgets: number[] = []
-  override async restore(groups = GROUPS, options?: { budgetMs?: number }) {
+  override async restore(_groups = GROUPS, options?: { budgetMs?: number }) {
     this.budgets.push(options?.budgetMs ?? -1)
     return super.restore()
   }

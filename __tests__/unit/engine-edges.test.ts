@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { DriftError, describeShare, expectShare } from '../../src/drift.js'
 import { parsePlan } from '../../src/plan.js'
 import { runRollout } from '../../src/rollout.js'
+import type { Reporter } from '../../src/ports.js'
 import type { RuleView } from '../../src/types.js'
 import {
   FakeClock,
@@ -90,12 +91,12 @@ describe('heartbeat lines', () => {
       clock: new FakeClock(),
       gates: [new ScriptedGate('a', () => pass)]
     })
-    d.reporter = {
+    const reporter: Reporter = {
       ...d.reporter,
       heartbeat: (stage, elapsed, total) =>
         void beats.push({ tenths: stage.tenths, elapsed, total })
     }
-    await runRollout(spec({ plan: parsePlan('100:2m', 60_000) }), d)
+    await runRollout(spec({ plan: parsePlan('100:2m', 60_000) }), { ...d, reporter })
     expect(beats.length).toBeGreaterThanOrEqual(3)
     expect(beats.every(b => b.tenths === 1000 && b.total === 120_000)).toBe(true)
     expect(beats[0].elapsed).toBeGreaterThan(0)

@@ -83,7 +83,7 @@ export async function bake(
  * Reads every gate at once; an Error when any of them could not be read. A cancel does not
  * wait for a slow read (a stalled API holds one for four attempts × 4 s).
  */
-async function readGates(
+export async function readGates(
   gates: readonly Gate[],
   stageStartedAt: number,
   now: number,

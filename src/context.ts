@@ -5,6 +5,7 @@
 import { context as githubContext } from '@actions/github'
 import { makeClients, type Clients } from './aws/clients.js'
 import { EcsServices } from './aws/ecs.js'
+import { ServiceScaling } from './aws/scaling.js'
 import { ElbTraffic } from './aws/traffic.js'
 import { systemClock } from './clock.js'
 import { coreLog, StageGroup } from './log.js'
@@ -21,6 +22,8 @@ export interface Context {
   readonly clients: Clients
   readonly traffic: ElbTraffic
   readonly ecs: EcsServices
+  /** The pair's auto scaling (Application Auto Scaling scalable targets). */
+  readonly scaling: ServiceScaling
   readonly clock: Clock
   readonly log: Log
   readonly status: CommitStatus
@@ -46,6 +49,7 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
       region: settings.region
     }),
     ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
+    scaling: new ServiceScaling(clients.autoscaling, settings.cluster, log),
     clock,
     log,
     status: makeStatus(settings, log),

@@ -12,6 +12,7 @@ import type {
   Plan,
   RolloutRecord,
   RuleView,
+  Stage,
   StageRecord,
   Tenths
 } from './types.js'
@@ -71,6 +72,13 @@ export interface RolloutDeps {
   readonly recordPhase: PhaseRecorder
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal
+  /**
+   * Readies what a stage needs before its weight moves (`canary-capacity: follow` scales the
+   * canary up and waits until it is stable and healthy). A throw rolls back like any error
+   * after the first write, with the stage named in the reason. `signal` aborts when the run is
+   * cancelled or a gate fails meanwhile: stop waiting then.
+   */
+  readonly beforeShift?: (stage: Stage, signal: AbortSignal) => Promise<void>
 }
 
 /** What the run ended with. `failed` decides the exit code; `restoreCommands` when unsafe. */

@@ -6,6 +6,7 @@
  */
 import { bake, Cancelled, GateFailure, NotEnoughData, throwIfCancelled } from './bake.js'
 import { DriftError, expectShare } from './drift.js'
+import { prepareStage } from './prepare-stage.js'
 import { formatDuration, percentText } from './plan.js'
 import type { RolloutDeps, RolloutResult, RolloutSpec } from './ports.js'
 import type {
@@ -63,6 +64,13 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     await expectShare(traffic, spec.groups, current)
     for (const stage of spec.plan) {
       if (stage.tenths <= spec.fromTenths) continue
+      throwIfCancelled(deps.signal)
+      await prepareStage(
+        spec,
+        deps,
+        stage,
+        current > 0 ? record.stages.at(-1)?.startedAt : undefined
+      )
       throwIfCancelled(deps.signal)
       wrote = true
       await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })

@@ -32,13 +32,15 @@ function targetLine(d: TargetHealthDescription): string {
 /**
  * Requires every registered target of the group to be healthy, and at least `minCount` of them
  * (at least one: an empty group would answer its share of requests with 503). Throws listing
- * the targets that are not healthy, with ELB's reason codes.
+ * the targets that are not healthy, with ELB's reason codes. `because` says where `minCount`
+ * comes from, for the message (the idle service's desired count by default).
  */
 export async function requireHealthyTargets(
   client: ElasticLoadBalancingV2Client,
   targetGroupArn: string,
   minCount: number,
-  log: Log
+  log: Log,
+  because = `the idle service's desired count is ${minCount}`
 ): Promise<void> {
   let out
   try {
@@ -67,7 +69,7 @@ export async function requireHealthyTargets(
   if (healthy < need) {
     throw new Error(
       `Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
-        `(the idle service's desired count is ${minCount}). ${advice}`
+        `(${because}). ${advice}`
     )
   }
   const drainingNote = leaving.length > 0 ? `; ${leaving.length} draining, not counted` : ''

@@ -3,10 +3,6 @@
 // Not part of npm test (about half an hour on 2 cores); .github/workflows/mutation.yml runs it
 // weekly and on demand. Per-file floors (90%, 95% for state, actions and plan) are enforced by
 // scripts/mutation-summary.mjs on the JSON report; `thresholds.break` fails the whole run.
-import jestConfig from './jest.config.js'
-
-const unit = jestConfig.projects.find(p => p.displayName === 'unit')
-
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'jest',
@@ -14,9 +10,14 @@ export default {
   jest: {
     projectType: 'custom',
     // One project, the unit tests, as a plain config: Stryker's per-test coverage hooks into
-    // the test environment, which it cannot do through jest's multi-project mode.
-    config: { ...unit, displayName: undefined, rootDir: process.cwd() },
-    enableFindRelatedTests: false
+    // the test environment, which it cannot do through jest's multi-project mode. Read in each
+    // sandbox, so rootDir is the sandbox (a rootDir fixed here would be the worktree, whose
+    // tests import the unmutated sources).
+    configFile: 'stryker.jest.config.js',
+    // Per-test coverage only narrows the test *names* (jest --testNamePattern): jest still
+    // loads every test file, and with them the AWS SDK, for each mutant. This adds
+    // --findRelatedTests, so only the test files that import the mutated file load.
+    enableFindRelatedTests: true
   },
   coverageAnalysis: 'perTest',
   mutate: [
@@ -36,7 +37,11 @@ export default {
   ignorePatterns: ['.venv', '.node24', 'dist', 'bench', 'demo', 'docs', '__tests__/e2e', 'reports'],
   checkers: [],
   concurrency: 2,
-  timeoutMS: 10000,
+  // Generous: the first run in a fresh worker loads every ESM module cold, and on a shared
+  // 2-core machine a worker gets a fraction of a core. A mutant that times out counts as
+  // killed, but it also restarts its worker (cold again), so a tight timeout cascades.
+  timeoutMS: 30000,
+  timeoutFactor: 2,
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

@@ -12147,7 +12147,7 @@ __webpack_unused_export__ = ListTaskDefinitionFamiliesCommand;
 __webpack_unused_export__ = ListTaskDefinitionFamiliesRequest$;
 __webpack_unused_export__ = ListTaskDefinitionFamiliesResponse$;
 __webpack_unused_export__ = ListTaskDefinitions$;
-__webpack_unused_export__ = ListTaskDefinitionsCommand;
+exports.Pse = ListTaskDefinitionsCommand;
 __webpack_unused_export__ = ListTaskDefinitionsRequest$;
 __webpack_unused_export__ = ListTaskDefinitionsResponse$;
 __webpack_unused_export__ = ListTasks$;
@@ -68902,6 +68902,7 @@ module.exports = {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   GZ: () => (/* binding */ parseArnOf),
+/* harmony export */   IT: () => (/* binding */ targetGroupName),
 /* harmony export */   Ju: () => (/* binding */ FAMILY),
 /* harmony export */   Lw: () => (/* binding */ parseArn),
 /* harmony export */   zz: () => (/* binding */ isApplication)
@@ -69003,6 +69004,10 @@ function build(base, m) {
         default:
             return { ...base, name: m[1] };
     }
+}
+/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`; anything else as it is. */
+function targetGroupName(arn) {
+    return parseArnOf(arn, ['target-group'])?.name ?? arn;
 }
 
 
@@ -70401,7 +70406,7 @@ try {
         await runPost();
     }
     else {
-        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9551));
+        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 914));
         await runMain();
     }
 }
@@ -70454,7 +70459,7 @@ class StageGroup {
 
 /***/ }),
 
-/***/ 9551:
+/***/ 914:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -75481,57 +75486,14 @@ var client_ecs_dist_cjs = __nccwpck_require__(212);
 var client_elastic_load_balancing_v2_dist_cjs = __nccwpck_require__(586);
 // EXTERNAL MODULE: ./src/aws/config.ts
 var aws_config = __nccwpck_require__(6979);
-;// CONCATENATED MODULE: ./src/aws/clients.ts
-/**
- * Builds the SDK clients. Region comes from the settings; endpoints follow the SDK's standard
- * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
- * from the usual chain, or from one shared `role-to-assume` provider.
- */
-
-
-
-
-
-
-/**
- * The three clients, configured alike (see `clientConfig`). `credentials`, when given, is one
- * provider for all of them, so a refresh is made once and seen by every client.
- */
-function makeClients(region, credentials) {
-    const config = { ...(0,aws_config/* clientConfig */.y)(region), ...(credentials ? { credentials } : {}) };
-    return {
-        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
-        elb: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(config),
-        cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
-        autoscaling: new dist_cjs.ApplicationAutoScalingClient(config)
-    };
-}
-/** Reads the credentials once (no AWS call for environment credentials) to learn their expiry. */
-async function credentialFacts(client) {
-    try {
-        const credentials = await client.config.credentials();
-        return {
-            ...(credentials.expiration ? { expiry: credentials.expiration } : {}),
-            temporary: Boolean(credentials.sessionToken)
-        };
-    }
-    catch {
-        return { temporary: false };
-    }
-}
-
-// EXTERNAL MODULE: ./src/aws/credentials.ts
-var aws_credentials = __nccwpck_require__(6963);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
+var retry = __nccwpck_require__(3609);
+// EXTERNAL MODULE: ./src/arn.ts
+var src_arn = __nccwpck_require__(8564);
 // EXTERNAL MODULE: ./src/names.ts
 var src_names = __nccwpck_require__(6455);
 // EXTERNAL MODULE: ./src/plan.ts
 var src_plan = __nccwpck_require__(2464);
-// EXTERNAL MODULE: ./src/arn.ts
-var src_arn = __nccwpck_require__(8564);
 ;// CONCATENATED MODULE: ./src/taskdef.ts
 
 
@@ -75613,6 +75575,22 @@ function withoutNulls(value) {
     return out;
 }
 /**
+ * Splits off the tags whose key or value starts with `aws:` in any case. AWS sets those itself
+ * (CloudFormation's stack tags, for one, show up in `describe-task-definition --include TAGS`)
+ * and ECS refuses them on create: "Do not use aws:, AWS:, or any upper or lowercase combination
+ * of such as a prefix for either keys or values" (Amazon ECS API Reference, data type `Tag`).
+ */
+function withoutReservedTags(tags) {
+    if (!Array.isArray(tags))
+        return { kept: tags, reserved: [] };
+    const reserved = (tag) => isObject(tag) &&
+        [tag.key, tag.value].some(text => typeof text === 'string' && /^aws:/i.test(text));
+    return {
+        kept: tags.filter(tag => !reserved(tag)),
+        reserved: tags.filter(reserved).map(tag => String(tag.key))
+    };
+}
+/**
  * Parses a task definition file as `aws ecs describe-task-definition` prints it (optionally
  * wrapped in `{"taskDefinition": …, "tags": […]}`) or as `amazon-ecs-render-task-definition`
  * writes it, dropping the read-only fields ECS would refuse. `path` is only for messages.
@@ -75634,6 +75612,9 @@ function parseTaskDefinitionFile(text, path) {
     const body = withoutNulls(wrapped ? json.taskDefinition : json);
     if (wrapped && Array.isArray(json.tags) && body.tags === undefined)
         body.tags = json.tags;
+    const { kept, reserved: reservedTags } = withoutReservedTags(body.tags);
+    if (body.tags !== undefined)
+        body.tags = kept;
     const input = {};
     const ignored = [];
     for (const [key, value] of Object.entries(body)) {
@@ -75653,7 +75634,7 @@ function parseTaskDefinitionFile(text, path) {
     if (!Array.isArray(containers) || containers.length === 0) {
         throw new src_plan/* InputError */.dz(INPUT, `'${path}' has no "containerDefinitions"; ECS needs at least one`);
     }
-    return { input: input, ignored };
+    return { input: input, ignored, reservedTags };
 }
 /**
  * Refuses a task definition of another family than the pair runs: one wrong path in a workflow
@@ -75667,6 +75648,211 @@ function checkFamily(newFamily, idle, live, allowChange) {
         `'${live.name}' run. If this change of family is intended, set '${src_names/* Input */.pd.allowFamilyChange}: true'`);
 }
 
+;// CONCATENATED MODULE: ./src/aws/register.ts
+/**
+ * Registering a task definition without registering it twice. RegisterTaskDefinition is not
+ * idempotent (it has no client token): a call that timed out on our side may still have created
+ * a revision, and sending it again creates another one. So the SDK retries it only when AWS
+ * throttled it (then nothing was registered), and after an answer that never came this module
+ * looks for the revision that call may have made before it sends the request once more.
+ */
+
+
+
+/** How far back a revision counts as the timed-out call's (server and runner clocks differ). */
+const RECENT_MS = 5 * 60_000;
+/** How many of the family's newest revisions are compared; a few minutes hold no more. */
+const NEWEST = 5;
+/**
+ * The SDK's standard retries, but only for throttling: a timeout, a reset connection or a 5xx
+ * may have reached ECS, and a blind retry would register a duplicate revision.
+ */
+function throttlingOnlyRetries(maxAttempts) {
+    const standard = new retry.StandardRetryStrategy(maxAttempts);
+    return {
+        acquireInitialRetryToken: scope => standard.acquireInitialRetryToken(scope),
+        refreshRetryTokenForRetry: (token, info) => info.errorType === 'THROTTLING'
+            ? standard.refreshRetryTokenForRetry(token, info)
+            : Promise.reject(info.error),
+        recordSuccess: token => standard.recordSuccess(token)
+    };
+}
+/**
+ * Registers `input` and returns the new revision's ARN. When the call ended without an answer
+ * from ECS, a revision of the family registered in the last minutes with the same content is
+ * taken as that call's; only when there is none is the request sent once more.
+ */
+async function registerOnce(client, input, deps) {
+    const sentAt = deps.clock.now();
+    try {
+        return await register_register(client, input);
+    }
+    catch (error) {
+        if (!unanswered(error))
+            throw error;
+        const family = input.family ?? '';
+        const found = await findIdentical(client, input, sentAt - RECENT_MS).catch(lookup => {
+            deps.log.warn(`Could not look for a revision of ${family} the call may have registered: ${register_text(lookup)}`);
+            return undefined;
+        });
+        if (found) {
+            deps.log.warn(`RegisterTaskDefinition got no answer (${register_text(error)}), but timed out after ECS took it: ` +
+                `${found.slice(found.lastIndexOf('/') + 1)} was registered moments ago with identical content; using it.`);
+            return found;
+        }
+        deps.log.warn(`RegisterTaskDefinition got no answer (${register_text(error)}) and no revision of ${family} from the ` +
+            `last minutes has the same content: registering once more.`);
+        return await register_register(client, input);
+    }
+}
+async function register_register(client, input) {
+    const out = await client.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(input));
+    const arn = out.taskDefinition?.taskDefinitionArn;
+    if (!arn)
+        throw new Error('RegisterTaskDefinition returned no ARN');
+    return arn;
+}
+/**
+ * Whether ECS may have acted on a call that failed: no HTTP answer at all (a timeout, a reset
+ * connection) or a 5xx. A 4xx is a refusal: nothing was registered.
+ */
+function unanswered(error) {
+    const { $fault, $metadata } = error;
+    const status = $metadata?.httpStatusCode;
+    return $fault !== 'client' && (status === undefined || status >= 500);
+}
+/** The newest revision of the family registered since `sinceMs` whose content is `input`'s. */
+async function findIdentical(client, input, sinceMs) {
+    const listed = await named('ListTaskDefinitions', `family ${input.family}`, () => client.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({
+        familyPrefix: input.family,
+        sort: 'DESC',
+        maxResults: NEWEST
+    })));
+    for (const arn of listed.taskDefinitionArns ?? []) {
+        const out = await named('DescribeTaskDefinition', arn, () => client.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn, include: ['TAGS'] })));
+        const found = out.taskDefinition;
+        if (!found)
+            return undefined;
+        // Newest first: once one is older than the window, so are the rest. AWS always says when a
+        // revision was registered; without a date (an emulator), content alone decides, and an
+        // identical revision serves as well as a new one would.
+        if (found.registeredAt && found.registeredAt.getTime() < sinceMs)
+            return undefined;
+        if (found.family === input.family && sameContent(input, found, out.tags))
+            return arn;
+    }
+    return undefined;
+}
+/**
+ * Whether a described revision holds what `input` registers. ECS fills in defaults (`cpu: 0`,
+ * empty lists, `protocol: tcp`, the host port), so what the input leaves out may be there as a
+ * default, but anything it sets must be the same, and tags must match exactly.
+ */
+function sameContent(input, found, tags) {
+    const { tags: wanted, ...fields } = input;
+    const key = (t) => `${t.key}=${t.value}`;
+    const tagsMatch = JSON.stringify((wanted ?? []).map(key).sort()) === JSON.stringify((tags ?? []).map(key).sort());
+    return tagsMatch && covers(fields, found);
+}
+/** `wanted` ⊆ `found`: every value set in `wanted` is in `found`; what only `found` has is a default. */
+function covers(wanted, found) {
+    // An empty list or object sent reads back as nothing at all.
+    if (found === undefined || found === null)
+        return isDefault('', wanted);
+    if (Array.isArray(wanted)) {
+        return (Array.isArray(found) &&
+            wanted.length === found.length &&
+            wanted.every((w, i) => covers(w, found[i])));
+    }
+    if (isRecord(wanted)) {
+        if (!isRecord(found))
+            return false;
+        const extra = Object.keys(found).filter(k => !(k in wanted) && !READ_ONLY_FIELDS.includes(k));
+        return (Object.entries(wanted).every(([k, v]) => v === undefined || covers(v, found[k])) &&
+            extra.every(k => isDefault(k, found[k])));
+    }
+    return wanted === found;
+}
+/** What ECS puts where a request says nothing. */
+function isDefault(key, value) {
+    if (value === undefined || value === null || value === 0 || value === false || value === '') {
+        return true;
+    }
+    if (Array.isArray(value))
+        return value.length === 0;
+    if (isRecord(value))
+        return Object.keys(value).length === 0;
+    return ((key === 'protocol' && value === 'tcp') ||
+        (key === 'essential' && value === true) ||
+        key === 'hostPort' ||
+        (key === 'networkMode' && value === 'bridge'));
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Runs one call; its error names the call and what it was about. */
+async function named(call, what, run) {
+    try {
+        return await run();
+    }
+    catch (error) {
+        throw new Error(`${call} failed for ${what}: ${register_text(error)}`, { cause: error });
+    }
+}
+function register_text(error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/aws/clients.ts
+/**
+ * Builds the SDK clients. Region comes from the settings; endpoints follow the SDK's standard
+ * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
+ * from the usual chain, or from one shared `role-to-assume` provider.
+ */
+
+
+
+
+
+
+
+/**
+ * The clients, configured alike (see `clientConfig`). `credentials`, when given, is one
+ * provider for all of them, so a refresh is made once and seen by every client.
+ */
+function makeClients(region, credentials) {
+    const config = { ...(0,aws_config/* clientConfig */.y)(region), ...(credentials ? { credentials } : {}) };
+    return {
+        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
+        elb: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(config),
+        cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
+        autoscaling: new dist_cjs.ApplicationAutoScalingClient(config),
+        ecsRegister: new client_ecs_dist_cjs/* ECSClient */.Zgc({
+            ...config,
+            retryStrategy: throttlingOnlyRetries(config.maxAttempts)
+        })
+    };
+}
+/** Reads the credentials once (no AWS call for environment credentials) to learn their expiry. */
+async function credentialFacts(client) {
+    try {
+        const credentials = await client.config.credentials();
+        return {
+            ...(credentials.expiration ? { expiry: credentials.expiration } : {}),
+            temporary: Boolean(credentials.sessionToken)
+        };
+    }
+    catch {
+        return { temporary: false };
+    }
+}
+
+// EXTERNAL MODULE: ./src/aws/credentials.ts
+var aws_credentials = __nccwpck_require__(6963);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/aws/stability.ts
 
 
@@ -75774,6 +75960,7 @@ function cancelled(service) {
 
 
 
+
 const ecs_INPUT = src_names/* Input */.pd.taskDefinition;
 function errorText(error) {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -75824,9 +76011,13 @@ class EcsServices {
                         `family:revision such as 'web:42'`
                     : `cannot read '${path}': ${errorText(error)}`);
             }
-            const { input, ignored } = parseTaskDefinitionFile(text, ref.path);
+            const { input, ignored, reservedTags } = parseTaskDefinitionFile(text, ref.path);
             if (ignored.length > 0) {
                 this.deps.log.warn(`Ignoring ${ignored.join(', ')} in ${ref.path}: RegisterTaskDefinition has no such field.`);
+            }
+            if (reservedTags.length > 0) {
+                this.deps.log.warn(`Leaving out tags ${reservedTags.join(', ')} from ${ref.path}: keys and values ` +
+                    `starting with aws: are reserved for AWS, and RegisterTaskDefinition refuses them.`);
             }
             return { kind: 'file', path: ref.path, family: input.family, input };
         }
@@ -75837,12 +76028,11 @@ class EcsServices {
         }
         catch (error) {
             if (error.name !== 'ClientException') {
-                throw new Error(`Could not look up ${ecs_INPUT} '${value}': ${errorText(error)}`, {
-                    cause: error
-                });
+                throw new Error(`DescribeTaskDefinition failed for task definition '${value}' (input '${ecs_INPUT}'): ` +
+                    errorText(error), { cause: error });
             }
             throw new src_plan/* InputError */.dz(ecs_INPUT, `'${value}' is not a task definition registered in this account and region ` +
-                `(ECS says: ${error.message})`);
+                `(DescribeTaskDefinition: ${error.message})`);
         }
         if (!found?.taskDefinitionArn) {
             throw new src_plan/* InputError */.dz(ecs_INPUT, `ECS returned nothing for '${value}'`);
@@ -75858,10 +76048,7 @@ class EcsServices {
     async register(source) {
         if (source.kind === 'registered')
             return source.arn;
-        const out = await attempt(`ECS refused to register the task definition in ${source.path} (input '${ecs_INPUT}')`, 'RegisterTaskDefinition', () => this.client.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(source.input)));
-        const arn = out.taskDefinition?.taskDefinitionArn;
-        if (!arn)
-            throw new Error(`RegisterTaskDefinition returned no ARN for ${source.path}`);
+        const arn = await attempt(`ECS refused to register the task definition in ${source.path} (input '${ecs_INPUT}')`, 'RegisterTaskDefinition', () => registerOnce(this.deps.registerClient ?? this.client, source.input, this.deps));
         this.deps.log.info(`Registered ${arn.slice(arn.lastIndexOf('/') + 1)} from ${source.path}`);
         return arn;
     }
@@ -76253,7 +76440,11 @@ function makeContext(settings, signal) {
             log,
             region: settings.region
         }),
-        ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
+        ecs: new EcsServices(clients.ecs, settings.cluster, {
+            clock,
+            log,
+            registerClient: clients.ecsRegister
+        }),
         scaling: new scaling.ServiceScaling(clients.autoscaling, settings.cluster, log),
         clock,
         log,
@@ -76998,12 +77189,10 @@ var rules = __nccwpck_require__(2922);
 
 
 
+
 /** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
 const LEAVING = new Set(['draining', 'unhealthy.draining']);
 /** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
-function targetGroupName(arn) {
-    return (0,src_arn/* parseArnOf */.GZ)(arn, ['target-group'])?.name ?? arn;
-}
 function stateOf(d) {
     return d.TargetHealth?.State ?? 'unknown';
 }
@@ -77025,14 +77214,14 @@ async function requireHealthyTargets(client, targetGroupArn, minCount, log, beca
         out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
     }
     catch (error) {
-        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${targetGroupName(targetGroupArn)}`, error);
+        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
     }
     const all = out.TargetHealthDescriptions ?? [];
     const leaving = all.filter(d => LEAVING.has(stateOf(d)));
     const present = all.filter(d => !LEAVING.has(stateOf(d)));
     const notHealthy = present.filter(d => stateOf(d) !== 'healthy');
     const healthy = present.length - notHealthy.length;
-    const name = targetGroupName(targetGroupArn);
+    const name = (0,src_arn/* targetGroupName */.IT)(targetGroupArn);
     const advice = `Look at the idle service's latest events and its tasks' logs, and at the target group's ` +
         `health check settings.`;
     if (notHealthy.length > 0) {
@@ -77221,14 +77410,18 @@ class CloudWatchAlarms {
         } while (nextToken);
         return views;
     }
-    /** One DescribeAlarms call; its error names the call (the gate reports it as the reason). */
+    /**
+     * One DescribeAlarms call; its error names the call and the alarms asked for (the gate
+     * reports it as the reason, and an operator looks both up in the IAM policy or CloudTrail).
+     */
     async send(input) {
         try {
             return await this.client.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD(input));
         }
         catch (error) {
             const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-            throw new Error(`DescribeAlarms failed: ${text}`, { cause: error });
+            const names = (input.AlarmNames ?? []).join(', ');
+            throw new Error(`DescribeAlarms failed for alarms ${names}: ${text}`, { cause: error });
         }
     }
 }
@@ -77330,6 +77523,7 @@ function refuseActiveRollout(rules) {
  */
 
 
+
 /** ALB metrics are published per minute; a finer period only finds nothing. */
 const PERIOD_S = 60;
 const PERIOD_MS = PERIOD_S * 1000;
@@ -77397,7 +77591,7 @@ async function readTargetGroupStats(client, arns, startMs, endMs) {
             EndTime: new Date(end),
             NextToken: nextToken
         };
-        const page = await client.send(new client_cloudwatch_dist_cjs/* GetMetricDataCommand */.Soe(input));
+        const page = await send(client, input, arns);
         for (const result of page.MetricDataResults ?? []) {
             if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
                 const why = (result.Messages ?? []).map(m => m.Value).join('; ');
@@ -77428,6 +77622,17 @@ async function readTargetGroupStats(client, arns, startMs, endMs) {
             : {})
     });
     return { canary: stats('canary'), live: stats('live') };
+}
+/** One GetMetricData call; its error names the call and both target groups. */
+async function send(client, input, arns) {
+    try {
+        return await client.send(new client_cloudwatch_dist_cjs/* GetMetricDataCommand */.Soe(input));
+    }
+    catch (error) {
+        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw new Error(`GetMetricData failed for target groups ${(0,src_arn/* targetGroupName */.IT)(arns.canaryTargetGroupArn)} (canary) and ` +
+            `${(0,src_arn/* targetGroupName */.IT)(arns.liveTargetGroupArn)} (live): ${text}`, { cause: error });
+    }
 }
 /**
  * `app/<name>/<id>` from an ALB, listener or listener-rule ARN. Network load balancers are
@@ -77548,7 +77753,7 @@ async function canaryTargets(elb, targetGroupArn) {
         out = await elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
     }
     catch (error) {
-        throw canary_targets_failed('DescribeTargetHealth', `target group ${canary_targets_targetGroupName(targetGroupArn)}`, error);
+        throw canary_targets_failed('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
     }
     return (out.TargetHealthDescriptions ?? []).map(d => ({
         id: `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`,
@@ -77556,10 +77761,6 @@ async function canaryTargets(elb, targetGroupArn) {
         ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
         ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {})
     }));
-}
-/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
-function canary_targets_targetGroupName(arn) {
-    return (0,src_arn/* parseArnOf */.GZ)(arn, ['target-group'])?.name ?? arn;
 }
 function canary_targets_failed(call, what, error) {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -78397,7 +78598,7 @@ async function countHealthyTargets(client, targetGroupArn) {
             .length;
     }
     catch (error) {
-        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${targetGroupName(targetGroupArn)}`, error);
+        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
     }
 }
 
@@ -79708,11 +79909,12 @@ async function bake(spec, deps, stage, bakeMs) {
         throwIfCancelled(deps.signal);
         if (readings instanceof Error) {
             blind++;
-            log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
+            const which = readings instanceof GateReadError ? readings.gatesText : 'gates';
+            log.warn(`Could not read the ${which} (${blind}/${spec.blindPolls}): ${readings.message}`);
             if (poll === 0)
                 await deps.reporter.firstReading?.(stage, spec.plan.length);
             if (blind >= spec.blindPolls) {
-                throw new GateFailure(`the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
+                throw new GateFailure(`the ${which} could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
             }
         }
         else {
@@ -79775,7 +79977,18 @@ async function readGates(gates, window, signal) {
     });
     try {
         const each = gates.map(g => g.read(window));
-        const reads = Promise.all(each);
+        const reads = Promise.allSettled(each).then(results => {
+            const failed = gates.filter((_, i) => results[i].status === 'rejected');
+            if (failed.length === 0) {
+                return results.map(r => r.value);
+            }
+            // Every gate that failed is named with its own error: a denied GetMetricData is the
+            // analysis gate's, not "the alarms".
+            const why = results.flatMap((r, i) => r.status === 'rejected'
+                ? [`${gates[i].name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`]
+                : []);
+            throw new GateReadError(failed.map(g => g.name), why.join('; '));
+        });
         const firstFailure = new Promise(resolve => {
             for (const read of each) {
                 read.then(r => r.verdict === 'fail' && resolve([r]), () => undefined);
@@ -79788,6 +80001,18 @@ async function readGates(gates, window, signal) {
     }
     finally {
         signal.removeEventListener('abort', onAbort);
+    }
+}
+/** Some gates could not be read: which ones (`alarms`, `analysis`...), and each one's error. */
+class GateReadError extends Error {
+    /** `alarms gate`, `alarms and analysis gates`: how messages name them. */
+    gatesText;
+    constructor(names, message) {
+        super(message);
+        this.gatesText =
+            names.length === 1
+                ? `${names[0]} gate`
+                : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} gates`;
     }
 }
 /** Throws `Cancelled` once the run's signal is aborted. */

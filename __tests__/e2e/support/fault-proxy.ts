@@ -1,11 +1,14 @@
 import { createServer, request as httpRequest } from 'node:http'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { faultResponse, identify, isWrite } from './aws-wire.js'
 import type { AwsRequest, Fault } from './aws-wire.js'
+import { StrictStandIn } from './aws-strict.js'
+import type { StrictOptions, StrictRule } from './aws-strict.js'
 import { motoUrl } from './moto-url.js'
 
 export type { Fault } from './aws-wire.js'
+export type { StrictOptions, StrictRule } from './aws-strict.js'
 
 /** What to break, and when. */
 export interface FaultSpec {
@@ -31,6 +34,10 @@ export interface ProxyCall extends AwsRequest {
   fault?: FaultSpec['fault']
   /** The HTTP status the client got (undefined while stalled or if it hung up). */
   status?: number
+  /** The strict rules that refused or rewrote this call's answer, if any. */
+  strict?: StrictRule[]
+  /** The request body as sent (form or JSON text). */
+  body: string
   at: number
 }
 
@@ -48,6 +55,12 @@ export interface FaultProxy {
   inject(spec: FaultSpec): void
   /** Removes every fault. */
   clear(): void
+  /**
+   * AWS-strict mode (see aws-strict.ts): on by default with every rule; `options` replace the
+   * previous ones (turn rules off, change the windows), `false` turns it off. The harness
+   * restores the defaults before each test.
+   */
+  strict(options?: StrictOptions | false): void
   close(): Promise<void>
 }
 
@@ -57,9 +70,16 @@ interface ArmedFault {
   fired: number
 }
 
-/** Starts a proxy on a free port of 127.0.0.1 that forwards to `target` (moto by default). */
-export async function startFaultProxy(target: string = motoUrl()): Promise<FaultProxy> {
+/**
+ * Starts a proxy on a free port of 127.0.0.1 that forwards to `target` (moto by default), in
+ * AWS-strict mode unless `options.strict` says otherwise.
+ */
+export async function startFaultProxy(
+  target: string = motoUrl(),
+  options: { strict?: StrictOptions | false } = {}
+): Promise<FaultProxy> {
   const upstream = new URL(target)
+  const strict = new StrictStandIn(options.strict ?? {})
   let calls: ProxyCall[] = []
   let faults: ArmedFault[] = []
   const held = new Set<{ timer?: NodeJS.Timeout; res: ServerResponse }>()
@@ -89,9 +109,27 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
         headers: req.headers
       },
       answer => {
-        call.status = answer.statusCode
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
+        const chunks: Buffer[] = []
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+        answer.on('error', () => res.destroy())
+        answer.on('end', () => {
+          const status = answer.statusCode ?? 502
+          let text = Buffer.concat(chunks).toString('utf8')
+          let headers: OutgoingHttpHeaders = { ...answer.headers }
+          const strictAnswer = strict.rewrite(call, body, { status, body: text }, Date.now())
+          if (strictAnswer) {
+            call.strict = strictAnswer.rules
+            headers = strictAnswer.headers ?? headers
+            call.status = strictAnswer.status
+            text = strictAnswer.body
+          }
+          call.status ??= status
+          delete headers['content-length']
+          delete headers['transfer-encoding']
+          headers['content-length'] = String(Buffer.byteLength(text))
+          res.writeHead(call.status, headers)
+          res.end(text)
+        })
       }
     )
     out.on('error', error => {
@@ -130,11 +168,26 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       const request = identify(req.url ?? '/', req.headers, body)
-      const call: ProxyCall = { ...request, write: isWrite(request.operation), at: Date.now() }
+      const call: ProxyCall = {
+        ...request,
+        write: isWrite(request.operation),
+        body: body.toString('utf8'),
+        at: Date.now()
+      }
       calls.push(call)
       const spec = pickFault(request.operation)
       call.fault = spec?.fault
-      if (!spec) return forward(req, body, res, call)
+      if (!spec) {
+        const refusal = strict.refuse(request, body)
+        if (refusal) {
+          call.strict = [refusal.rule]
+          call.status = refusal.answer.status
+          res.writeHead(refusal.answer.status, refusal.answer.headers)
+          return res.end(refusal.answer.body)
+        }
+        strict.sent(request, body, Date.now())
+        return forward(req, body, res, call)
+      }
       if (spec.fault === 'stall') return stall(req, body, res, call, spec.stallMs)
       const answer = faultResponse(request, spec.fault)
       call.status = answer.status
@@ -162,6 +215,9 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
     },
     clear() {
       faults = []
+    },
+    strict(strictOptions = {}) {
+      strict.configure(strictOptions)
     },
     async close() {
       for (const hold of held) {

@@ -739,16 +739,50 @@ describe('ElbTraffic.restoreCommands', () => {
 })
 
 describe('ElbTraffic.tag', () => {
-  it('tags every rule and listener in one AddTags call', async () => {
+  // ELB answers "ValidationError: Only one resource can be tagged at a time" to a list
+  // (aws-sdk-go-v2 issue 2715): one ARN per call, whatever the API reference's plural suggests.
+  it('tags each rule and listener in its own AddTags call', async () => {
     elb.on(AddTagsCommand).resolves({})
 
     await traffic([API, ADMIN, LISTENER]).tag({ 'ecs-canary:phase': 'in-progress' })
 
-    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 1)
-    expect(elb).toHaveReceivedCommandWith(AddTagsCommand, {
-      ResourceArns: [API, ADMIN, LISTENER],
-      Tags: [{ Key: 'ecs-canary:phase', Value: 'in-progress' }]
+    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 3)
+    const sent = elb.commandCalls(AddTagsCommand).map(c => c.args[0].input)
+    expect(sent.map(input => input.ResourceArns)).toEqual([[API], [ADMIN], [LISTENER]])
+    for (const input of sent) {
+      expect(input.Tags).toEqual([{ Key: 'ecs-canary:phase', Value: 'in-progress' }])
+    }
+  })
+
+  it('keeps at most 3 AddTags calls in flight (ELB refills about 3 writes a second)', async () => {
+    let inFlight = 0
+    let most = 0
+    elb.on(AddTagsCommand).callsFake(async () => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      await new Promise(resolve => setTimeout(resolve, 5))
+      inFlight--
+      return {}
     })
+    const arns = Array.from({ length: 8 }, (_, i) => `${API.slice(0, -1)}${i}`)
+
+    await traffic(arns).tag({ a: 'b' })
+
+    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 8)
+    expect(most).toBe(3)
+  })
+
+  it('tags every ARN even when one fails, and names the ones that failed', async () => {
+    elb
+      .on(AddTagsCommand)
+      .resolves({})
+      .on(AddTagsCommand, { ResourceArns: [ADMIN] })
+      .rejects(Object.assign(new Error('throttled'), { name: 'Throttling' }))
+
+    await expect(traffic([API, ADMIN, LISTENER]).tag({ a: 'b' })).rejects.toThrow(
+      `AddTags failed for ${ADMIN}: Throttling: throttled`
+    )
+    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 3)
   })
 
   it('names the call and the ARNs when tagging fails', async () => {

@@ -23,7 +23,8 @@ import {
   withWeights,
   writable
 } from './actions.js'
-import { batches, errorText, RuleReader, wrap, type Entry, type Found } from './rules.js'
+import { errorText, RuleReader, wrap, type Entry, type Found } from './rules.js'
+import { settleBounded } from './bounded.js'
 import { OutOfTime, within } from './within.js'
 
 /** Reads after a write until ELB shows it: a few tries a few hundred ms apart. */
@@ -41,6 +42,8 @@ const LAST_READ_MS = 1_000
 /** Restore's per-rule backoff: 250 ms doubling up to 4 s, always within the budget. */
 const BACKOFF_MS = 250
 const BACKOFF_MAX_MS = 4000
+/** AddTags calls in flight at once: near the ELB API write bucket refill (about 3 a second). */
+const TAG_CONCURRENCY = 3
 
 /** The rules `restore` could not put back on live (and verify) within its budget. */
 export class RestoreError extends Error {
@@ -223,8 +226,11 @@ export class ElbTraffic {
   }
 
   /**
-   * Adds `tags` to every rule and listener given (20 ARNs per AddTags call). `withinMs` bounds
-   * each call, retries included (under a cancel the runner's kill is seconds away).
+   * Adds `tags` to every rule and listener given, one AddTags call per ARN: ELB refuses a list
+   * ("ValidationError: Only one resource can be tagged at a time", aws-sdk-go-v2 issue 2715).
+   * At most TAG_CONCURRENCY calls are in flight, near ELB's write refill rate. Every ARN is
+   * tried; the error names the ones that failed. `withinMs` bounds each call, retries included
+   * (under a cancel the runner's kill is seconds away).
    */
   async tag(tags: Record<string, string>, opts: { withinMs?: number } = {}): Promise<void> {
     const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
@@ -235,15 +241,18 @@ export class ElbTraffic {
         : within(opts.withinMs, 'AddTags', abortSignal =>
             this.client.send(command, { abortSignal })
           )
-    await Promise.all(
-      batches(this.reader.arns).map(async ResourceArns => {
-        try {
-          await send(new AddTagsCommand({ ResourceArns, Tags }))
-        } catch (err) {
-          throw wrap('AddTags', ResourceArns.join(', '), err)
-        }
-      })
+    const arns = this.reader.arns
+    const results = await settleBounded(arns, TAG_CONCURRENCY, arn =>
+      send(new AddTagsCommand({ ResourceArns: [arn], Tags }))
     )
+    const failed = arns.flatMap((arn, i) => {
+      const r = results[i]
+      return r.status === 'rejected' ? [wrap('AddTags', arn, r.reason)] : []
+    })
+    if (failed.length === 1) throw failed[0]
+    if (failed.length > 1) {
+      throw new Error(failed.map(e => e.message).join('; '), { cause: failed[0].cause })
+    }
   }
 
   /** Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short. */

@@ -142,11 +142,13 @@ async function prepareIdle(
       ...(deploymentId ? { deploymentId } : {})
     })
   }
+  // New tasks' targets are `initial` for a while after the service is stable: wait for them.
   await requireHealthyTargets(
     ctx.clients.elb,
     pair.groups.idle,
     desiredCount ?? pair.idle.desiredCount,
-    ctx.log
+    ctx.log,
+    { clock: ctx.clock, timeoutMs: settings.serviceTimeoutMs, signal: ctx.signal }
   )
   return taskDefinition
 }

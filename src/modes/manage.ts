@@ -93,7 +93,11 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   }
   if (recorded.phase === 'promoted') {
     // Undoing a promotion sends everything to a service that may have been scaled down.
-    await requireHealthyTargets(ctx.clients.elb, pair.groups.live, 1, log)
+    await requireHealthyTargets(ctx.clients.elb, pair.groups.live, 1, log, {
+      clock: ctx.clock,
+      timeoutMs: ctx.settings.serviceTimeoutMs,
+      signal: ctx.signal
+    })
   }
   if (ctx.settings.dryRun) {
     log.info(

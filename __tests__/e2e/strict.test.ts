@@ -113,6 +113,30 @@ describe('OIDC client secrets', () => {
     expect(oidc?.AuthenticateOidcConfig).not.toHaveProperty('ClientSecret')
     expect(JSON.stringify([rules, listeners])).not.toContain('e2e-client-secret')
   })
+
+  it('are kept by a write with UseExistingClientSecret, as AWS keeps them', async () => {
+    const s = await stack({ oidcRule: true })
+    const elb = viaProxy(s).elbv2
+    const { Rules } = await elb.send(new DescribeRulesCommand({ RuleArns: [s.rules.oidc!] }))
+    const [oidc, fwd] = Rules![0].Actions!
+    await elb.send(
+      new ModifyRuleCommand({
+        RuleArn: s.rules.oidc!,
+        Actions: [
+          {
+            ...oidc,
+            AuthenticateOidcConfig: {
+              ...oidc.AuthenticateOidcConfig!,
+              UseExistingClientSecret: true
+            }
+          },
+          fwd
+        ]
+      })
+    )
+    const stored = (await readWeights(s.aws, s.rules.oidc!)).actions[0].AuthenticateOidcConfig
+    expect(stored?.ClientSecret).toBe('e2e-client-secret')
+  })
 })
 
 describe('target health', () => {

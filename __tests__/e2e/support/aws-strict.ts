@@ -65,6 +65,8 @@ export class StrictStandIn {
   /** Per rule/listener ARN: its member as last shown, and what to show until when after a write. */
   private readonly shown = new Map<string, string>()
   private readonly lag = new Map<string, { until: number; member?: string }>()
+  /** The OIDC client secret moto holds, per rule/listener ARN. */
+  private readonly secrets = new Map<string, string>()
 
   constructor(options: StrictOptions | false = {}) {
     this.configure(options)
@@ -131,14 +133,36 @@ export class StrictStandIn {
     return undefined
   }
 
-  /** Notes a request about to go to moto (RegisterTargets records its targets' start). */
-  sent(request: AwsRequest, body: Buffer, now: number): void {
-    if (request.operation !== 'RegisterTargets' || !this.on('target-lifecycle')) return
+  /**
+   * The body to send moto for a request AWS would accept. RegisterTargets starts its targets'
+   * `initial` window. A write with `UseExistingClientSecret` gets the secret moto holds put back
+   * in: AWS keeps the existing secret, moto would store the action without one.
+   */
+  sent(request: AwsRequest, body: Buffer, now: number): Buffer {
+    if (request.protocol !== 'query') return body
     const form = new URLSearchParams(body.toString('utf8'))
-    const ids: string[] = []
-    for (let i = 1; form.has(`Targets.member.${i}.Id`); i++)
-      ids.push(form.get(`Targets.member.${i}.Id`)!)
-    this.targets.registered(form.get('TargetGroupArn') ?? '', ids, now, this.ms('initialMs'))
+    if (request.operation === 'RegisterTargets' && this.on('target-lifecycle')) {
+      const ids: string[] = []
+      for (let i = 1; form.has(`Targets.member.${i}.Id`); i++) {
+        ids.push(form.get(`Targets.member.${i}.Id`)!)
+      }
+      this.targets.registered(form.get('TargetGroupArn') ?? '', ids, now, this.ms('initialMs'))
+      return body
+    }
+    const list = { ModifyRule: 'Actions', ModifyListener: 'DefaultActions' }[request.operation]
+    const arn = form.get('RuleArn') ?? form.get('ListenerArn') ?? ''
+    const secret = this.secrets.get(arn)
+    if (!list || secret === undefined || !this.on('no-client-secret')) return body
+    let changed = false
+    for (let i = 1; form.has(`${list}.member.${i}.Type`); i++) {
+      const config = `${list}.member.${i}.AuthenticateOidcConfig`
+      if (form.get(`${config}.UseExistingClientSecret`) !== 'true') continue
+      if (form.has(`${config}.ClientSecret`)) continue
+      form.delete(`${config}.UseExistingClientSecret`)
+      form.set(`${config}.ClientSecret`, secret)
+      changed = true
+    }
+    return changed ? Buffer.from(form.toString(), 'utf8') : body
   }
 
   /**
@@ -179,8 +203,20 @@ export class StrictStandIn {
     }
     apply('rule-read-lag', text => this.lagged(operation, text, now))
     // After the lag: a member shown from before a write may carry a secret too.
-    apply('no-client-secret', text => text.replace(/<ClientSecret>[^<]*<\/ClientSecret>/g, ''))
+    apply('no-client-secret', text => this.withoutSecrets(text))
     return rules.length > 0 ? { rules, body } : undefined
+  }
+
+  /** Strips every ClientSecret, remembering each rule's or listener's for `sent`. */
+  private withoutSecrets(xml: string): string {
+    for (const list of ['Rules', 'Listeners']) {
+      for (const member of members(xml, list)) {
+        const arn = elementText(member.text, list === 'Rules' ? 'RuleArn' : 'ListenerArn')
+        const secret = elementText(member.text, 'ClientSecret')
+        if (arn && secret !== undefined) this.secrets.set(arn, unescapeXml(secret))
+      }
+    }
+    return xml.replace(/<ClientSecret>[^<]*<\/ClientSecret>/g, '')
   }
 
   private watchEcs(request: AwsRequest, body: string, now: number): void {

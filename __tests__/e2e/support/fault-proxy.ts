@@ -106,7 +106,8 @@ export async function startFaultProxy(
         port: upstream.port,
         method: req.method,
         path: req.url,
-        headers: req.headers
+        // The strict stand-in may have changed the body: its length, not the client's.
+        headers: { ...req.headers, 'content-length': String(body.length) }
       },
       answer => {
         const chunks: Buffer[] = []
@@ -185,8 +186,7 @@ export async function startFaultProxy(
           res.writeHead(refusal.answer.status, refusal.answer.headers)
           return res.end(refusal.answer.body)
         }
-        strict.sent(request, body, Date.now())
-        return forward(req, body, res, call)
+        return forward(req, strict.sent(request, body, Date.now()), res, call)
       }
       if (spec.fault === 'stall') return stall(req, body, res, call, spec.stallMs)
       const answer = faultResponse(request, spec.fault)

@@ -801,3 +801,47 @@ describe('ElbTraffic.tag', () => {
     )
   })
 })
+
+// DescribeRules never returns an OIDC client secret on AWS; another ELB-compatible endpoint (or
+// a future API) might. The action must never print it, nor send it back.
+describe('an OIDC client secret read back from the rules', () => {
+  const SECRET = 'oidc-s3cr3t-value'
+  const withSecret = structuredClone(adminRule) as Rule
+  withSecret.Actions![0].AuthenticateOidcConfig!.ClientSecret = SECRET
+  const debugLines: string[] = []
+  const tracing = () =>
+    new ElbTraffic(client, [ADMIN], {
+      clock,
+      log: { ...log, debug: (l: string) => void debugLines.push(l) },
+      region: 'us-east-1'
+    })
+
+  beforeEach(() => {
+    debugLines.length = 0
+  })
+
+  it('is not written back: the write asks ELB to keep its own', async () => {
+    fakeElb([withSecret])
+    const t = tracing()
+    await t.read()
+
+    await t.shift(groups, 100)
+
+    const [sent] = modifyRuleBodies(ADMIN)
+    expect(sent[0].AuthenticateOidcConfig).not.toHaveProperty('ClientSecret')
+    expect(sent[0].AuthenticateOidcConfig?.UseExistingClientSecret).toBe(true)
+  })
+
+  it('appears in no debug line and no printed restore command', async () => {
+    fakeElb([withSecret])
+    const t = tracing()
+    await t.read()
+    await t.shift(groups, 100)
+
+    const commands = t.restoreCommands(groups)
+
+    expect(debugLines.length).toBeGreaterThan(0)
+    expect([...debugLines, ...log.lines, ...commands].join('\n')).not.toContain(SECRET)
+    expect(commands[0]).toContain('"UseExistingClientSecret":true')
+  })
+})

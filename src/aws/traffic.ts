@@ -20,6 +20,7 @@ import {
   forwardTargets,
   hasWeights,
   isAllOnLive,
+  redacted,
   withWeights,
   writable
 } from './actions.js'
@@ -257,7 +258,7 @@ export class ElbTraffic {
 
   /** Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short. */
   private async write(entry: Entry, actions: Action[], signal?: AbortSignal): Promise<void> {
-    this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`)
+    this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(redacted(actions))}`)
     const send = (abortSignal: AbortSignal) =>
       entry.call === 'ModifyRule'
         ? this.client.send(new ModifyRuleCommand({ RuleArn: entry.target, Actions: actions }), {

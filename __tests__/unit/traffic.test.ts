@@ -845,3 +845,85 @@ describe('an OIDC client secret read back from the rules', () => {
     expect(commands[0]).toContain('"UseExistingClientSecret":true')
   })
 })
+
+// An error that cannot clear by itself (a denial, a refused request) is not retried for the whole
+// budget while the canary keeps its share: the commands go out at once, and only what can clear
+// (throttling, 5xx, the network) is retried.
+describe('ElbTraffic.restore when a write cannot succeed by retrying', () => {
+  const splitRule = (rule: Rule): Rule => {
+    const copy = structuredClone(rule)
+    const forwardAction = copy.Actions!.find(a => a.Type === 'forward')!
+    forwardAction.ForwardConfig!.TargetGroups = [
+      { TargetGroupArn: GREEN, Weight: 10 },
+      { TargetGroupArn: BLUE, Weight: 90 }
+    ]
+    delete forwardAction.TargetGroupArn
+    return copy
+  }
+  const denied = () =>
+    Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:ModifyRule'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 }
+    })
+
+  it('stops retrying a denied rule at once and prints the commands right away', async () => {
+    fakeElb([splitRule(adminRule)])
+    const t = traffic([ADMIN])
+    elb.on(ModifyRuleCommand).rejects(denied())
+    const started = clock.now()
+
+    const error = await failure(t.restore(groups, { budgetMs: 60_000 }))
+
+    expect(error).toBeInstanceOf(RestoreError)
+    expect((error as RestoreError).rules).toEqual([ADMIN])
+    expect(error.message).toContain('AccessDenied')
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 1)
+    expect(clock.now() - started).toBeLessThan(1_000)
+    const printed = log.lines.find(l => l.includes('aws elbv2 modify-rule'))
+    expect(printed).toMatch(/^warning: .*cannot be restored automatically.*AccessDenied/s)
+    expect(printed).toContain(`--rule-arn ${ADMIN}`)
+  })
+
+  it('keeps retrying the rules that can clear while the denied one waits for a human', async () => {
+    const t = traffic([ADMIN, API])
+    let throttles = 3
+    const state = fakeElb([splitRule(adminRule), splitRule(apiRule)])
+    elb.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => {
+      if (input.RuleArn === ADMIN) throw denied()
+      if (throttles-- > 0) throw throttled()
+      const rule = state.rules.find(r => r.RuleArn === input.RuleArn)!
+      rule.Actions = structuredClone(input.Actions)
+      return {}
+    })
+
+    const error = await failure(t.restore(groups, { budgetMs: 60_000 }))
+
+    expect((error as RestoreError).rules).toEqual([ADMIN])
+    expect(modifyRuleBodies(ADMIN)).toHaveLength(1)
+    expect(modifyRuleBodies(API)).toHaveLength(4)
+    // The commands were printed before the API rule's retries were over.
+    const printedAt = log.lines.findIndex(l => l.includes('aws elbv2 modify-rule'))
+    const lastRetry = log.lines.findLastIndex(l => l.includes('Retry 3'))
+    expect(printedAt).toBeGreaterThanOrEqual(0)
+    expect(printedAt).toBeLessThan(lastRetry)
+  })
+
+  it('stops when the rules cannot be read back for a reason no retry fixes', async () => {
+    fakeElb([splitRule(adminRule)])
+    const t = traffic([ADMIN])
+    await t.read()
+    elb.on(DescribeRulesCommand).rejects(
+      Object.assign(new Error('not authorized to perform: elasticloadbalancing:DescribeRules'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 }
+      })
+    )
+    const started = clock.now()
+
+    const error = await failure(t.restore(groups, { budgetMs: 60_000 }))
+
+    expect(error).toBeInstanceOf(RestoreError)
+    expect(error.message).toContain('AccessDenied')
+    expect(clock.now() - started).toBeLessThan(5_000)
+  })
+})

@@ -26,6 +26,7 @@ import {
 } from './actions.js'
 import { errorText, RuleReader, wrap, type Entry, type Found } from './rules.js'
 import { settleBounded } from './bounded.js'
+import { canClearByItself } from './retryable.js'
 import { OutOfTime, within } from './within.js'
 
 /** Reads after a write until ELB shows it: a few tries a few hundred ms apart. */
@@ -156,7 +157,7 @@ export class ElbTraffic {
     const deadline = clock.now() + opts.budgetMs
     // Why each rule is not restored yet: its last write's failure, and the last read's.
     const failedWrites: Record<string, string> = {}
-    const lastRead: { failed?: string } = {}
+    const lastRead: { failed?: string; hopeless?: boolean } = {}
     const failure = () =>
       new RestoreError(pending, reasonsOf(pending, failedWrites, lastRead.failed), opts.budgetMs)
     // Fresh actions keep changes made since the last read; the cache is the fallback, and a
@@ -176,7 +177,18 @@ export class ElbTraffic {
       const todo = pending.filter(arn => !hopeless.has(arn))
       if (todo.length === 0) throw failure()
       const outcomes = await Promise.all(
-        todo.map(arn => this.restoreRule(arn, source?.get(arn), groups, deadline, opts.signal))
+        todo.map(async arn => {
+          const outcome = await this.restoreRule(
+            arn,
+            source?.get(arn),
+            groups,
+            deadline,
+            opts.signal
+          )
+          // Printed the moment it is known, while the other rules are still being retried.
+          if (outcome.hopeless) this.printNow([arn], { [arn]: outcome.reason ?? '' }, groups)
+          return outcome
+        })
       )
       todo.forEach((arn, i) => {
         const outcome = outcomes[i]
@@ -184,7 +196,10 @@ export class ElbTraffic {
         if (outcome.reason) failedWrites[arn] = outcome.reason
         else delete failedWrites[arn]
       })
+      const waiting = () => pending.some(arn => !hopeless.has(arn))
       for (let read = 0; pending.length > 0 && read < READBACK_TRIES; read++) {
+        // Once every rule left is waiting for a human, one read to verify is enough.
+        if (read > 0 && (!waiting() || lastRead.hopeless)) break
         if (read > 0 && (clock.now() >= deadline || opts.signal?.aborted)) break
         if (read > 0) await clock.sleep(READBACK_DELAY_MS, opts.signal)
         // A write that landed at the deadline still gets one quick read to be verified.
@@ -196,6 +211,13 @@ export class ElbTraffic {
         if (fresh) pending = pending.filter(arn => !onLive(fresh.get(arn), groups))
       }
       if (pending.length > 0 && (clock.now() >= deadline || opts.signal?.aborted)) {
+        throw failure()
+      }
+      if (pending.length > 0 && !waiting()) throw failure()
+      // The rules cannot be read back, and no retry will change that: verifying is hopeless.
+      if (pending.length > 0 && lastRead.hopeless) {
+        const why = `not verified: ${lastRead.failed ?? ''}`
+        this.printNow(pending, Object.fromEntries(pending.map(arn => [arn, why])), groups)
         throw failure()
       }
     }
@@ -351,6 +373,8 @@ export class ElbTraffic {
         return {}
       } catch (err) {
         if (err instanceof ActionsError) return { reason: err.message, hopeless: true }
+        // A denial or a refused request fails the same way every time: a human must act now.
+        if (!canClearByItself(err)) return { reason: errorText(err), hopeless: true }
         // An attempt cut short by the budget says less than the failure before it.
         last = err instanceof OutOfTime && last ? `${last}; then ${errorText(err)}` : errorText(err)
         const left = deadline - clock.now()
@@ -364,7 +388,7 @@ export class ElbTraffic {
 
   /** `describe` ending by `deadline`, or `undefined` (noting why in `read`) when it fails. */
   private async tryDescribe(
-    read: { failed?: string },
+    read: { failed?: string; hopeless?: boolean },
     deadline: number
   ): Promise<Found | undefined> {
     try {
@@ -372,12 +396,29 @@ export class ElbTraffic {
         this.reader.describe(undefined, abort)
       )
       read.failed = undefined
+      read.hopeless = false
       return found
     } catch (err) {
       this.deps.log.warn(`Could not read the listener rules back: ${errorText(err)}`)
       read.failed = errorText(err)
+      read.hopeless = !canClearByItself(err)
       return undefined
     }
+  }
+
+  /**
+   * Prints the commands for `arns` the moment they cannot be restored automatically, so a human
+   * can act while the rules that can clear are still being retried.
+   */
+  private printNow(arns: readonly string[], reasons: Record<string, string>, groups: GroupPair) {
+    const only = new Set(arns)
+    const commands = this.restoreCommands(groups).filter(line =>
+      [...only].some(arn => line.includes(arn))
+    )
+    const why = arns.map(arn => `${arn}: ${reasons[arn] ?? 'not verified'}`).join('; ')
+    this.deps.log.warn(
+      `Traffic on these rules cannot be restored automatically (${why}). Run these commands now to put all traffic back on the live target group:\n${commands.join('\n')}`
+    )
   }
 }
 

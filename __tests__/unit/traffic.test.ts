@@ -927,3 +927,69 @@ describe('ElbTraffic.restore when a write cannot succeed by retrying', () => {
     expect(clock.now() - started).toBeLessThan(5_000)
   })
 })
+
+// ModifyRule and ModifyListener answer with the rule or listener as written; DescribeRules may
+// show the previous weights for a moment afterwards (eventual consistency). That is lag, not
+// another actor, and it must not fail (or roll back) a shift.
+describe('ElbTraffic.shift when DescribeRules lags the write', () => {
+  /** An ELB whose reads show the rule as it was until `lagMs` after each write. */
+  function laggingElb(lagMs: number) {
+    const state = fakeElb([adminRule])
+    let shown = structuredClone(adminRule) as Rule
+    let writtenAt = -Infinity
+    elb.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => {
+      const rule = state.rules[0]
+      shown = structuredClone(rule)
+      rule.Actions = structuredClone(input.Actions)
+      writtenAt = clock.now()
+      return { Rules: [structuredClone(rule)] }
+    })
+    elb.on(DescribeRulesCommand).callsFake(async () => ({
+      Rules: [structuredClone(clock.now() < writtenAt + lagMs ? shown : state.rules[0])]
+    }))
+    return state
+  }
+
+  it('waits out a read that shows the previous weights for 2.5 s', async () => {
+    laggingElb(2_500)
+    const t = traffic([ADMIN])
+    await t.read()
+
+    await t.shift(groups, 100)
+
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 1)
+    expect((await t.read())[0].targets).toEqual([
+      { arn: GREEN, weight: 10 },
+      { arn: BLUE, weight: 90 }
+    ])
+  })
+
+  it('fails with a clear error when the previous weights persist, naming the call that answered', async () => {
+    laggingElb(Infinity)
+    const t = traffic([ADMIN])
+    await t.read()
+    const started = clock.now()
+
+    const error = await failure(t.shift(groups, 100))
+
+    expect(error.message).toContain('ModifyRule answered with the new weights')
+    expect(error.message).toContain('still shows the previous weights')
+    expect(clock.now() - started).toBeGreaterThanOrEqual(10_000)
+    expect(clock.now() - started).toBeLessThan(11_000)
+  })
+
+  it('counts a write whose own answer shows other weights as failed', async () => {
+    const state = fakeElb([adminRule])
+    elb.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => {
+      state.rules[0].Actions = structuredClone(input.Actions)
+      return { Rules: [structuredClone(adminRule)] }
+    })
+    const t = traffic([ADMIN])
+    await t.read()
+
+    const error = await failure(t.shift(groups, 100))
+
+    expect(error.message).toContain('ModifyRule answered for listener rule')
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 1)
+  })
+})

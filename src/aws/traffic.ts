@@ -130,7 +130,18 @@ export class ElbTraffic {
     }
     // Not cut short by a cancel: a write abandoned in flight can still land after the rollback
     // has read the rule back as restored, leaving it split. The SDK's own timeouts bound it.
-    const results = await Promise.allSettled(planned.map(p => this.write(p.entry, p.actions)))
+    const results = await Promise.allSettled(
+      planned.map(async p => {
+        // ELB answers with the rule as written: verify the write there first.
+        const answered = await this.write(p.entry, p.actions)
+        if (answered && !hasWeights(forwardTargets(answered).targets, groups, weights)) {
+          throw new Error(
+            `${p.entry.call} answered for ${p.entry.label} with ${targetsText(answered)} instead of the new weights`
+          )
+        }
+        return answered
+      })
+    )
     const failures = results.flatMap(r => (r.status === 'rejected' ? [r.reason as unknown] : []))
     if (failures.length > 0) {
       const written = planned.filter((_, i) => results[i].status === 'fulfilled')
@@ -140,7 +151,11 @@ export class ElbTraffic {
         written.map(p => p.entry)
       )
     }
-    await this.awaitWeights(groups, weights, opts.signal)
+    const confirmed = planned.every((_, i) => {
+      const r = results[i]
+      return r.status === 'fulfilled' && r.value !== undefined
+    })
+    await this.awaitWeights(groups, weights, before, confirmed, opts.signal)
   }
 
   /**
@@ -278,20 +293,32 @@ export class ElbTraffic {
     }
   }
 
-  /** Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short. */
-  private async write(entry: Entry, actions: Action[], signal?: AbortSignal): Promise<void> {
+  /**
+   * Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short.
+   * Resolves with the actions ELB answered with (the rule or listener as written), when it did.
+   */
+  private async write(
+    entry: Entry,
+    actions: Action[],
+    signal?: AbortSignal
+  ): Promise<Action[] | undefined> {
     this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(redacted(actions))}`)
-    const send = (abortSignal: AbortSignal) =>
-      entry.call === 'ModifyRule'
-        ? this.client.send(new ModifyRuleCommand({ RuleArn: entry.target, Actions: actions }), {
-            abortSignal
-          })
-        : this.client.send(
-            new ModifyListenerCommand({ ListenerArn: entry.target, DefaultActions: actions }),
-            { abortSignal }
-          )
+    const send = async (abortSignal: AbortSignal) => {
+      if (entry.call === 'ModifyRule') {
+        const out = await this.client.send(
+          new ModifyRuleCommand({ RuleArn: entry.target, Actions: actions }),
+          { abortSignal }
+        )
+        return out?.Rules?.find(r => r.RuleArn === entry.target)?.Actions
+      }
+      const out = await this.client.send(
+        new ModifyListenerCommand({ ListenerArn: entry.target, DefaultActions: actions }),
+        { abortSignal }
+      )
+      return out?.Listeners?.find(l => l.ListenerArn === entry.target)?.DefaultActions
+    }
     try {
-      await within(Infinity, entry.call, send, signal)
+      return await within(Infinity, entry.call, send, signal)
     } catch (err) {
       throw wrap(entry.call, entry.label, err)
     }
@@ -313,13 +340,29 @@ export class ElbTraffic {
     )
   }
 
-  /** Reads back until every rule shows `weights`, a few tries apart; then refreshes the cache. */
-  private async awaitWeights(groups: GroupPair, weights: Weights, signal?: AbortSignal) {
+  /**
+   * Reads back until every rule shows `weights`, READBACK_DELAY_MS apart; then refreshes the
+   * cache. A rule that still shows its weights from `before` is read-after-write lag (ELB's
+   * reads trail its writes for a moment) and is waited for up to READBACK_BUDGET_MS; anything
+   * else, or a read that fails, gets READBACK_TRIES reads. `confirmed`: every write's own answer
+   * already showed the new weights.
+   */
+  private async awaitWeights(
+    groups: GroupPair,
+    weights: Weights,
+    before: Found,
+    confirmed: boolean,
+    signal?: AbortSignal
+  ) {
     const { clock } = this.deps
-    const deadline = clock.now() + READBACK_BUDGET_MS
+    const started = clock.now()
+    const deadline = started + READBACK_BUDGET_MS
     let problem = ''
+    let lagging = false
     let tries = 0
-    for (let read = 0; read < READBACK_TRIES; read++) {
+    let otherTries = 0
+    for (let read = 0; ; read++) {
+      if (otherTries >= READBACK_TRIES) break
       if (read > 0) await clock.sleep(READBACK_DELAY_MS, signal)
       if (signal?.aborted) throw new Error(`Cancelled while checking the new weights. ${problem}`)
       if (read > 0 && clock.now() >= deadline) break
@@ -338,10 +381,21 @@ export class ElbTraffic {
           this.cache = found
           return
         }
+        const stale = (e: Entry) => sameTargets(e.actions, before.get(e.arn)?.actions)
+        lagging = confirmed && wrong.every(stale)
+        if (!lagging) otherTries++
         problem = wrong.map(e => `${e.label} shows ${targetsText(e.actions)}`).join('; ')
       } catch (err) {
+        otherTries++
+        lagging = false
         problem = errorText(err)
       }
+    }
+    const waited = formatDuration(clock.now() - started)
+    if (lagging) {
+      throw new Error(
+        `ModifyRule answered with the new weights (live ${weights.live}, idle ${weights.idle}), but DescribeRules still shows the previous weights after ${waited}: ${problem}. ELB's reads trail its writes for a moment, not this long; check the rules with 'aws elbv2 describe-rules'`
+      )
     }
     throw new Error(
       `The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${problem}`
@@ -440,6 +494,17 @@ function reasonsOf(
 
 function onLive(entry: Entry | undefined, groups: GroupPair): boolean {
   return entry !== undefined && isAllOnLive(forwardTargets(entry.actions).targets, groups)
+}
+
+/** Whether two action lists forward with the same weights to the same groups. */
+function sameTargets(a: readonly Action[], b: readonly Action[] | undefined): boolean {
+  if (!b) return false
+  const text = (actions: readonly Action[]) =>
+    forwardTargets(actions)
+      .targets.map(t => `${t.arn}=${t.weight}`)
+      .sort()
+      .join(',')
+  return text(a) === text(b)
 }
 
 function targetsText(actions: readonly Action[]): string {

@@ -978,6 +978,24 @@ describe('ElbTraffic.shift when DescribeRules lags the write', () => {
     expect(clock.now() - started).toBeLessThan(11_000)
   })
 
+  it('still writes a rule on restore when a lagging read shows it back on live', async () => {
+    laggingElb(Infinity)
+    const t = traffic([ADMIN])
+    await t.read()
+    await failure(t.shift(groups, 100))
+    const before = elb.commandCalls(ModifyRuleCommand).length
+
+    await t.restore(groups, { budgetMs: 10_000 })
+
+    // The read says all on live (it lags), but this run wrote 10%: the restore writes anyway.
+    expect(elb.commandCalls(ModifyRuleCommand).length).toBe(before + 1)
+    const last = modifyRuleBodies(ADMIN).at(-1)!
+    expect(last[1].ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: GREEN, Weight: 0 },
+      { TargetGroupArn: BLUE, Weight: 100 }
+    ])
+  })
+
   it('counts a write whose own answer shows other weights as failed', async () => {
     const state = fakeElb([adminRule])
     elb.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => {

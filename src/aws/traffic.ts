@@ -155,6 +155,14 @@ export class ElbTraffic {
       const r = results[i]
       return r.status === 'fulfilled' && r.value !== undefined
     })
+    // What ELB answered is what the rules now carry, whatever a lagging read says.
+    this.cache = new Map(
+      planned.map(({ entry }, i) => {
+        const r = results[i]
+        const actions = r.status === 'fulfilled' && r.value ? r.value : entry.actions
+        return [entry.arn, { ...entry, actions }]
+      })
+    )
     await this.awaitWeights(groups, weights, before, confirmed, opts.signal)
   }
 
@@ -178,7 +186,15 @@ export class ElbTraffic {
     // Fresh actions keep changes made since the last read; the cache is the fallback, and a
     // stalled read must leave most of the budget to the writes.
     let found = await this.tryDescribe(lastRead, clock.now() + opts.budgetMs * FIRST_READ_SHARE)
-    let pending = this.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups))
+    // A read right after this run's own write may still show the rule as it was (ELB's reads
+    // lag its writes): a rule this run last saw off live is written whatever the read says.
+    const known = this.cache
+    let pending = this.reader.arns.filter(
+      arn =>
+        !found ||
+        !onLive(found.get(arn), groups) ||
+        (known?.has(arn) && !onLive(known.get(arn), groups))
+    )
     if (pending.length === 0) log.info('All traffic is already on the live target group.')
     const hopeless = new Set<string>()
     for (let round = 0; pending.length > 0; round++) {
@@ -211,6 +227,8 @@ export class ElbTraffic {
         if (outcome.reason) failedWrites[arn] = outcome.reason
         else delete failedWrites[arn]
       })
+      const verified = new Set(todo.filter((_, i) => outcomes[i].verified))
+      pending = pending.filter(arn => !verified.has(arn))
       const waiting = () => pending.some(arn => !hopeless.has(arn))
       for (let read = 0; pending.length > 0 && read < READBACK_TRIES; read++) {
         // Once every rule left is waiting for a human, one read to verify is enough.
@@ -412,19 +430,23 @@ export class ElbTraffic {
     groups: GroupPair,
     deadline: number,
     signal?: AbortSignal
-  ): Promise<{ reason?: string; hopeless?: boolean }> {
+  ): Promise<{ reason?: string; hopeless?: boolean; verified?: boolean }> {
     const { clock, log } = this.deps
     let last = ''
     for (let attempt = 1; ; attempt++) {
       try {
         // Every attempt ends with the budget, however long the API holds the call.
         const what = `${entry?.call ?? 'DescribeRules/DescribeListeners'} for ${arn}`
-        await within(deadline - clock.now(), what, async abort => {
+        const answered = await within(deadline - clock.now(), what, async abort => {
           entry ??= (await this.reader.describe([arn], abort)).get(arn) as Entry
           const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
-          await this.write(entry, actions, abort)
+          return this.write(entry, actions, abort)
         })
-        return {}
+        // ELB's answer is the rule as written: all on live there is verified, whatever a
+        // lagging read says next.
+        return {
+          verified: answered !== undefined && isAllOnLive(forwardTargets(answered).targets, groups)
+        }
       } catch (err) {
         if (err instanceof ActionsError) return { reason: err.message, hopeless: true }
         // A denial or a refused request fails the same way every time: a human must act now.

@@ -5,9 +5,10 @@
 import { context as githubContext } from '@actions/github'
 import { makeClients, type Clients } from './aws/clients.js'
 import { EcsServices } from './aws/ecs.js'
+import { ServiceScaling } from './aws/scaling.js'
 import { ElbTraffic } from './aws/traffic.js'
 import { systemClock } from './clock.js'
-import { coreLog } from './log.js'
+import { coreLog, StageGroup } from './log.js'
 import { CommitStatus, defaultStatusContext, runUrl, statusTarget } from './github/status.js'
 import type { Settings } from './inputs.js'
 import { runOwner } from './state.js'
@@ -21,6 +22,8 @@ export interface Context {
   readonly clients: Clients
   readonly traffic: ElbTraffic
   readonly ecs: EcsServices
+  /** The pair's auto scaling (Application Auto Scaling scalable targets). */
+  readonly scaling: ServiceScaling
   readonly clock: Clock
   readonly log: Log
   readonly status: CommitStatus
@@ -28,6 +31,8 @@ export interface Context {
   readonly owner: string
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal
+  /** The log group of the stage being reported (opened by the reporter, closed by `publish`). */
+  readonly stageGroup: StageGroup
 }
 
 /** Builds the context; constructing adapters makes no AWS call. */
@@ -44,11 +49,13 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
       region: settings.region
     }),
     ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
+    scaling: new ServiceScaling(clients.autoscaling, settings.cluster, log),
     clock,
     log,
     status: makeStatus(settings, log),
     owner: runOwner(),
-    signal
+    signal,
+    stageGroup: new StageGroup()
   }
 }
 

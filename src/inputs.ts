@@ -3,6 +3,7 @@
  * settings object; a bad value throws an `InputError` naming the input and the value, before any
  * AWS call is made.
  */
+import { isApplication, parseArnOf } from './arn.js'
 import { DEFAULT_STAGES, formatPlan, InputError, parseDuration, parsePlan } from './plan.js'
 import { Input } from './names.js'
 import {
@@ -14,6 +15,7 @@ import {
   type AnalysisBounds
 } from './analysis.js'
 import type { Mode, Plan } from './types.js'
+import { DEFAULT_FOLLOW, type FollowPolicy } from './capacity.js'
 
 /** Everything the action was asked to do, parsed. */
 export interface Settings {
@@ -29,7 +31,7 @@ export interface Settings {
   readonly pollMs: number
   readonly insufficientData: 'ok' | 'alarm'
   readonly mode: Mode
-  readonly canaryCapacity: 'match' | 'keep'
+  readonly canaryCapacity: 'match' | 'keep' | 'follow'
   readonly afterPromotion: 'keep' | 'scale-down'
   readonly serviceTimeoutMs: number
   readonly allowFamilyChange: boolean
@@ -38,13 +40,14 @@ export interface Settings {
   readonly githubToken: string
   readonly dryRun: boolean
   readonly region: string
+  /** `canary-headroom` and `canary-min-tasks`, used with `canary-capacity: follow`. */
+  readonly follow: FollowPolicy
+  /** `rollback-now`: move traffic before the old service is scaled back up. */
+  readonly rollbackNow: boolean
 }
 
 /** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
 export type InputReader = (name: string) => string
-
-const LISTENER_ARN =
-  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:(listener|listener-rule)\/app\/[^\s]+$/
 
 /** Parses and validates every input. `env` supplies the region. */
 export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.env): Settings {
@@ -87,7 +90,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     mode,
     canaryCapacity: oneOf(Input.canaryCapacity, text(Input.canaryCapacity) || 'match', [
       'match',
-      'keep'
+      'keep',
+      'follow'
     ] as const),
     afterPromotion: oneOf(Input.afterPromotion, text(Input.afterPromotion) || 'keep', [
       'keep',
@@ -110,7 +114,12 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     ...(statusContext ? { statusContext } : {}),
     githubToken: get(Input.githubToken),
     dryRun: bool(Input.dryRun, text(Input.dryRun)),
-    region
+    region,
+    follow: {
+      headroomTenths: headroom(text(Input.canaryHeadroom)),
+      minTasks: minTasks(text(Input.canaryMinTasks))
+    },
+    rollbackNow: bool(Input.rollbackNow, text(Input.rollbackNow))
   }
 }
 
@@ -163,7 +172,8 @@ function pair(value: string): [string, string] {
 function listenerRules(value: string): string[] {
   const arns = unique(Input.listenerRules, list(value))
   for (const arn of arns) {
-    if (!LISTENER_ARN.test(arn)) {
+    const parsed = parseArnOf(arn, ['listener', 'listener-rule'])
+    if (!parsed || !isApplication(parsed)) {
       throw new InputError(
         Input.listenerRules,
         `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`
@@ -188,6 +198,32 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
     throw new InputError(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`)
   }
   return found
+}
+
+/** `25%` or `25` → 250 tenths; 0 to 1000 %, at most one decimal. */
+function headroom(value: string): number {
+  if (value === '') return DEFAULT_FOLLOW.headroomTenths
+  const m = /^(\d{1,4}(?:\.\d)?)\s*%?$/.exec(value)
+  const tenths = m ? Math.round(Number(m[1]) * 10) : NaN
+  if (!(tenths <= 10_000)) {
+    throw new InputError(
+      Input.canaryHeadroom,
+      `'${value}' is not a percentage from 0% to 1000% with at most one decimal, such as '25%'`
+    )
+  }
+  return tenths
+}
+
+/** A whole number of tasks, at least 1: a canary with no task answers its share with 503. */
+function minTasks(value: string): number {
+  if (value === '') return DEFAULT_FOLLOW.minTasks
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new InputError(
+      Input.canaryMinTasks,
+      `'${value}' is not a whole number of tasks, 1 or more`
+    )
+  }
+  return Number(value)
 }
 
 function bool(name: string, value: string): boolean {

@@ -8,3 +8,24 @@ export const coreLog: Log = {
   warn: line => core.warning(line),
   debug: line => core.debug(line)
 }
+
+/**
+ * The collapsible log group of the stage being reported. One per run (it lives in the run's
+ * `Context`), so two runs in one process never close each other's group.
+ */
+export class StageGroup {
+  private open = false
+
+  /** Closes the previous stage's group, if any, and opens one titled `title`. */
+  start(title: string): void {
+    this.end()
+    core.startGroup(title)
+    this.open = true
+  }
+
+  /** Closes the group, if one is open. */
+  end(): void {
+    if (this.open) core.endGroup()
+    this.open = false
+  }
+}

@@ -21,7 +21,10 @@ export const Input = {
   minRequests: 'min-requests',
   statusContext: 'status-context',
   githubToken: 'github-token',
-  dryRun: 'dry-run'
+  dryRun: 'dry-run',
+  canaryHeadroom: 'canary-headroom',
+  canaryMinTasks: 'canary-min-tasks',
+  rollbackNow: 'rollback-now'
 } as const
 
 export const Output = {
@@ -55,5 +58,10 @@ export const Tag = {
   revision: 'ecs-canary:revision',
   owner: 'ecs-canary:owner',
   updated: 'ecs-canary:updated',
-  reason: 'ecs-canary:reason'
+  reason: 'ecs-canary:reason',
+  /**
+   * The services whose auto scaling scale-in this action suspended and must resume, separated
+   * by spaces, or `none`. Written before the suspension, cleared after the resume.
+   */
+  scaleIn: 'ecs-canary:scale-in-suspended'
 } as const

@@ -13,6 +13,7 @@ import { coreLog } from './log.js'
 import { State, Tag } from './names.js'
 import { formatDuration } from './plan.js'
 import { describeShare, messageOf } from './rollout.js'
+import { recordedScaleIn, restoreScaling } from './scale-in.js'
 import { ownerUrl, recordedState, tagValue, type Guard } from './state.js'
 import type { Clock, RuleView } from './types.js'
 
@@ -88,6 +89,8 @@ async function restoreIfOurs(traffic: ElbTraffic, guard: Guard): Promise<void> {
   }
   if (recorded.phase !== 'in-progress') {
     core.info(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`)
+    // A paused rollout keeps its scale-in suspended on purpose; any other ending puts it back.
+    if (recorded.phase !== 'paused') await resumeScaling(traffic, guard, views)
     return
   }
   const moved = views.filter(v => describeShare(v, guard).tenths !== 0)
@@ -110,4 +113,32 @@ async function restoreIfOurs(traffic: ElbTraffic, guard: Guard): Promise<void> {
     )
   }
   core.error(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' })
+  await resumeScaling(traffic, guard, views)
+}
+
+/**
+ * Resumes the auto scaling scale-in the record lists. Loads the Application Auto Scaling client
+ * only when there is something to resume, so the usual post step stays ELBv2-only. A failure is a
+ * warning: traffic is safe, and the record stays for `mode: reconcile`.
+ */
+async function resumeScaling(traffic: ElbTraffic, guard: Guard, views: RuleView[]) {
+  const services = recordedScaleIn(views)
+  if (services.length === 0 || !guard.cluster) return
+  try {
+    const { ApplicationAutoScalingClient } = await import(
+      /* webpackMode: "eager" */ '@aws-sdk/client-application-auto-scaling'
+    )
+    const { ServiceScaling } = await import(/* webpackMode: "eager" */ './aws/scaling.js')
+    const client = new ApplicationAutoScalingClient(clientConfig(guard.region))
+    await restoreScaling({
+      scaling: new ServiceScaling(client, guard.cluster, coreLog),
+      services,
+      record: tags => traffic.tag(tags),
+      log: coreLog
+    })
+  } catch (error) {
+    core.warning(
+      `ecs-canary post: traffic is safe, but the auto scaling scale-in of ${services.join(' and ')} could not be resumed: ${messageOf(error)}`
+    )
+  }
 }

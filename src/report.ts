@@ -23,11 +23,9 @@ export function liveReporter(ctx: Context, newService: string): Reporter {
     )
   return {
     async stageStarted(_record, stage, stageCount) {
-      closeStageGroup()
-      core.startGroup(
+      ctx.stageGroup.start(
         `Stage ${stage.index + 1}/${stageCount}: ${percentText(stage.tenths)} on ${newService}`
       )
-      stageGroupOpen = true
       // A baking stage waits for its first gate reading, so its status can say how the alarms
       // read (`· alarms OK`); a pause stage has none to wait for.
       if (stage.bakeMs === undefined) await postPending(stage, stageCount)
@@ -41,13 +39,6 @@ export function liveReporter(ctx: Context, newService: string): Reporter {
       )
     }
   }
-}
-
-let stageGroupOpen = false
-
-function closeStageGroup() {
-  if (stageGroupOpen) core.endGroup()
-  stageGroupOpen = false
 }
 
 function roundSeconds(ms: number): number {
@@ -69,7 +60,7 @@ export interface RunEnd {
 
 /** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
 export async function publish(ctx: Context, end: RunEnd): Promise<string | undefined> {
-  closeStageGroup()
+  ctx.stageGroup.end()
   const { outcome } = end
   core.setOutput(Output.result, outcome.result)
   core.setOutput(Output.percent, percentText(Math.max(0, outcome.tenths)).slice(0, -1))

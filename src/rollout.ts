@@ -1,112 +1,38 @@
 /**
  * The engine: walks the stages, bakes each against the gates, and puts traffic back on the live
- * service the moment anything is wrong. It talks only to the small ports below, so it runs
- * against fakes and a fake clock in milliseconds.
+ * service the moment anything is wrong. It talks only to the small ports of `ports.ts`, so it
+ * runs against fakes and a fake clock in milliseconds. The bake loop is in `bake.ts`, the drift
+ * check in `drift.ts`.
  */
-import { formatDuration, percentText, shareOf } from './plan.js'
+import { bake, Cancelled, GateFailure, NotEnoughData, throwIfCancelled } from './bake.js'
+import { DriftError, expectShare } from './drift.js'
+import { prepareStage } from './prepare-stage.js'
+import { formatDuration, percentText } from './plan.js'
+import type { RolloutDeps, RolloutResult, RolloutSpec } from './ports.js'
 import type {
-  Clock,
-  Gate,
   GateReading,
-  GroupPair,
-  Log,
   Outcome,
   Phase,
   Plan,
   RolloutRecord,
-  RuleView,
   Stage,
   StageRecord,
   Tenths
 } from './types.js'
 
-/** The traffic side of the engine (implemented by `ElbTraffic`). */
-export interface TrafficPort {
-  read(): Promise<RuleView[]>
-  shift(groups: GroupPair, tenths: Tenths, opts?: { signal?: AbortSignal }): Promise<void>
-  restore(groups: GroupPair, opts: { budgetMs: number; signal?: AbortSignal }): Promise<void>
-  restoreCommands(groups: GroupPair): string[]
-}
-
-/** Told about every step; implementations must not throw (a report never stops a rollout). */
-export interface Reporter {
-  stageStarted(record: RolloutRecord, stage: StageRecord, stageCount: number): Promise<void>
-  /**
-   * A baking stage's first gate reading is in (`stage.detail`), whatever it says: the moment
-   * a stage can be reported with how its alarms read. Not called for `pause` stages.
-   */
-  firstReading?(stage: StageRecord, stageCount: number): Promise<void>
-  heartbeat(stage: StageRecord, elapsedMs: number, totalMs: number): void
-}
-
-/**
- * Records the phase on the rules (tags). `withinMs` bounds the write: under a cancel the
- * runner's kill is only seconds away, and the outputs must be out before it.
- */
-export type PhaseRecorder = (
-  phase: Phase,
-  reason: string,
-  opts?: { withinMs?: number }
-) => Promise<void>
+// Kept here so the engine's callers import one module; each lives in its own file.
+export { DriftError, describeShare, expectShare } from './drift.js'
+export type {
+  PhaseRecorder,
+  Reporter,
+  RolloutDeps,
+  RolloutResult,
+  RolloutSpec,
+  TrafficPort
+} from './ports.js'
 
 /** What a record may take under a cancel, after the restore's 6 s, within the runner's 10 s. */
 const CANCEL_RECORD_MS = 1_500
-
-export interface RolloutSpec {
-  readonly groups: GroupPair
-  readonly liveService: string
-  readonly idleService: string
-  /** The whole plan, for "stage 3/6" numbering. */
-  readonly plan: Plan
-  /** The idle group's share now (0 for a fresh deploy; the paused share when promoting). */
-  readonly fromTenths: Tenths
-  readonly pollMs: number
-  /** Consecutive failed gate reads that make the run blind, and so roll back. */
-  readonly blindPolls: number
-  /** How long rollback writes may keep retrying. */
-  readonly rollbackBudgetMs: number
-  /** Under a signal the runner kills us 10 s after SIGINT: restore within this. */
-  readonly cancelBudgetMs: number
-}
-
-export interface RolloutDeps {
-  readonly traffic: TrafficPort
-  readonly gates: readonly Gate[]
-  readonly clock: Clock
-  readonly log: Log
-  readonly reporter: Reporter
-  readonly recordPhase: PhaseRecorder
-  /** Aborted on SIGINT/SIGTERM. */
-  readonly signal: AbortSignal
-}
-
-/** What the run ended with. `failed` decides the exit code; `restoreCommands` when unsafe. */
-export interface RolloutResult {
-  readonly outcome: Outcome
-  readonly record: RolloutRecord
-  readonly failed: boolean
-  /** Set only when traffic could not be verified safe: the commands a human must run. */
-  readonly restoreCommands?: string[]
-}
-
-/** Weights on the rules are not what this run left there: someone else is acting. */
-export class DriftError extends Error {
-  override name = 'DriftError'
-}
-
-class Cancelled extends Error {
-  override name = 'Cancelled'
-}
-
-/** A gate said no: roll back with this reason. */
-class GateFailure extends Error {
-  override name = 'GateFailure'
-}
-
-/** A gate could not judge in time: hold traffic where it is. */
-class NotEnoughData extends Error {
-  override name = 'NotEnoughData'
-}
 
 /** Runs the stages of `spec.plan` above `spec.fromTenths`. Never throws. */
 export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<RolloutResult> {
@@ -138,6 +64,13 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     await expectShare(traffic, spec.groups, current)
     for (const stage of spec.plan) {
       if (stage.tenths <= spec.fromTenths) continue
+      throwIfCancelled(deps.signal)
+      await prepareStage(
+        spec,
+        deps,
+        stage,
+        current > 0 ? record.stages.at(-1)?.startedAt : undefined
+      )
       throwIfCancelled(deps.signal)
       wrote = true
       await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
@@ -255,117 +188,6 @@ function startStage(record: RolloutRecord, plan: Plan, stage: Stage, now: number
   record.stages.push(stageRecord)
   record.timeline.push({ at: now, tenths: stage.tenths })
   return stageRecord
-}
-
-/** Bakes one stage: polls every gate each `pollMs` until the bake time has passed. */
-async function bake(spec: RolloutSpec, deps: RolloutDeps, stage: StageRecord, bakeMs: number) {
-  const { clock, log } = deps
-  const startedAt = stage.startedAt
-  let endsAt = startedAt + bakeMs
-  let extended = false
-  let blind = 0
-  const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)))
-  let nextHeartbeat = startedAt + heartbeatMs
-  for (let poll = 0; ; poll++) {
-    throwIfCancelled(deps.signal)
-    const now = clock.now()
-    const readings = await readGates(deps.gates, startedAt, now, deps.signal)
-    throwIfCancelled(deps.signal)
-    if (readings instanceof Error) {
-      blind++
-      log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`)
-      if (poll === 0) await deps.reporter.firstReading?.(stage, spec.plan.length)
-      if (blind >= spec.blindPolls) {
-        throw new GateFailure(
-          `the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`
-        )
-      }
-    } else {
-      blind = 0
-      stage.detail = readings
-        .map(r => r.detail)
-        .filter(Boolean)
-        .join(' · ')
-      if (poll === 0) await deps.reporter.firstReading?.(stage, spec.plan.length)
-      const failed = readings.filter(r => r.verdict === 'fail')
-      if (failed.length > 0) throw new GateFailure(failed.map(r => r.reason).join('; '))
-      const waiting = readings.filter(r => r.verdict === 'wait')
-      if (now >= endsAt) {
-        if (waiting.length === 0) return
-        const why = waiting.map(r => r.reason).join('; ')
-        if (extended) throw new NotEnoughData(`held at ${percentText(stage.tenths)}: ${why}`)
-        extended = true
-        endsAt += bakeMs
-        log.info(`Extending the bake by ${formatDuration(bakeMs)} to gather data: ${why}`)
-      }
-    }
-    if (clock.now() >= nextHeartbeat) {
-      deps.reporter.heartbeat(stage, clock.now() - startedAt, endsAt - startedAt)
-      nextHeartbeat += heartbeatMs
-    }
-    // Past the end only a failed read keeps us here: retry it at the poll interval.
-    const wake =
-      now >= endsAt ? now + spec.pollMs : Math.min(startedAt + (poll + 1) * spec.pollMs, endsAt)
-    await clock.sleep(Math.max(0, wake - clock.now()), deps.signal)
-  }
-}
-
-/**
- * Reads every gate at once; an Error when any of them could not be read. A cancel does not
- * wait for a slow read (a stalled API holds one for four attempts × 4 s).
- */
-async function readGates(
-  gates: readonly Gate[],
-  stageStartedAt: number,
-  now: number,
-  signal: AbortSignal
-) {
-  let onAbort = () => undefined as void
-  const cancelled = new Promise<Error>(resolve => {
-    onAbort = () => resolve(new Cancelled('the job was cancelled'))
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    const reads = Promise.all(gates.map(g => g.read({ stageStartedAt, now })))
-    return await Promise.race([reads, cancelled])
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error))
-  } finally {
-    signal.removeEventListener('abort', onAbort)
-  }
-}
-
-/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
-export async function expectShare(traffic: TrafficPort, groups: GroupPair, tenths: Tenths) {
-  const views = await traffic.read()
-  const wrong = views
-    .map(view => ({ view, found: describeShare(view, groups) }))
-    .filter(({ found }) => found.tenths !== tenths || !found.ours)
-  if (wrong.length === 0) return
-  throw new DriftError(
-    `the weights changed under this run: expected ${percentText(tenths)} on the new revision, found ` +
-      wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
-      '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.'
-  )
-}
-
-/** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
-export function describeShare(view: RuleView, groups: GroupPair) {
-  const weight = (arn: string) => view.targets.find(t => t.arn === arn)?.weight ?? 0
-  const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle)
-  const share = shareOf({ live: weight(groups.live), idle: weight(groups.idle) })
-  const ours = others.length === 0 && view.forwardActions === 1
-  const tenths = share?.tenths ?? -1
-  const text = !ours
-    ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
-    : share
-      ? `${percentText(share.tenths)} (weights ${weight(groups.idle)}/${weight(groups.live)})`
-      : 'no traffic at all'
-  return { tenths, ours, text }
-}
-
-function throwIfCancelled(signal: AbortSignal) {
-  if (signal.aborted) throw new Cancelled('the job was cancelled')
 }
 
 function cancelledReason(spec: RolloutSpec): string {

@@ -87,6 +87,8 @@ export interface Guard {
   readonly liveService: string
   readonly idleService: string
   readonly owner: string
+  /** The pair's cluster: the post step resumes the auto scaling scale-in recorded there. */
+  readonly cluster?: string
 }
 
 /** The state recorded on the rules; the first rule that carries one speaks for all. */

@@ -4,6 +4,7 @@
  * ECS happen in `aws/ecs.ts`.
  */
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
+import { FAMILY, parseArn, parseArnOf } from './arn.js'
 import { Input } from './names.js'
 import { InputError } from './plan.js'
 
@@ -34,8 +35,6 @@ export interface ParsedTaskDefinition {
   readonly ignored: readonly string[]
 }
 
-const FAMILY = '[A-Za-z0-9_-]{1,255}'
-const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/(${FAMILY}):\\d+$`)
 const FAMILY_REVISION = new RegExp(`^(${FAMILY}):\\d+$`)
 
 /**
@@ -82,13 +81,17 @@ export const READ_ONLY_FIELDS: readonly string[] = [
  */
 export function classifyTaskDefinition(value: string): TaskDefinitionRef {
   const text = value.trim()
-  const match = ARN.exec(text) ?? FAMILY_REVISION.exec(text)
+  const arn = parseArnOf(text, ['task-definition'])
+  if (arn) return { kind: 'registered', value: text, family: arn.name }
+  const match = FAMILY_REVISION.exec(text)
   if (match) return { kind: 'registered', value: text, family: match[1] }
   return { kind: 'file', path: text }
 }
 
 /** The family of a task definition ARN or `family:revision`; the value itself otherwise. */
 export function familyOf(taskDefinition: string): string {
+  const arn = parseArn(taskDefinition)
+  if (arn?.kind === 'task-definition') return arn.name
   const afterSlash = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1)
   const colon = afterSlash.lastIndexOf(':')
   return colon < 0 ? afterSlash : afterSlash.slice(0, colon)

@@ -118,7 +118,7 @@ describe('requireHealthyTargets with a wait (targets start initial)', () => {
       .resolvesOnce(targets(healthy('10.0.1.8'), stillChecking))
       .resolves(targets(healthy('10.0.1.8'), healthy('10.0.1.6')))
 
-    await requireHealthyTargets(client, GREEN, 2, log, { clock, timeoutMs: 60_000 })
+    await requireHealthyTargets(client, GREEN, 2, log, undefined, { clock, timeoutMs: 60_000 })
 
     expect(elb).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 4)
     expect(clock.now() - start).toBe(3_000)
@@ -135,7 +135,7 @@ describe('requireHealthyTargets with a wait (targets start initial)', () => {
       .resolvesOnce(targets(healthy('10.0.1.5')))
       .resolves(targets(healthy('10.0.1.5'), healthy('10.0.1.6')))
 
-    await requireHealthyTargets(client, GREEN, 2, log, { clock, timeoutMs: 60_000 })
+    await requireHealthyTargets(client, GREEN, 2, log, undefined, { clock, timeoutMs: 60_000 })
 
     expect(elb).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 2)
   })
@@ -145,7 +145,10 @@ describe('requireHealthyTargets with a wait (targets start initial)', () => {
     const start = clock.now()
     elb.on(DescribeTargetHealthCommand).resolves(targets(healthy('10.0.1.5'), failingChecks))
 
-    const check = requireHealthyTargets(client, GREEN, 1, log, { clock, timeoutMs: 30_000 })
+    const check = requireHealthyTargets(client, GREEN, 1, log, undefined, {
+      clock,
+      timeoutMs: 30_000
+    })
 
     await expect(check).rejects.toThrow(
       "Target group 'web-green' is not ready for traffic: 1 of 2 targets are not healthy:\n" +
@@ -166,7 +169,7 @@ describe('requireHealthyTargets with a wait (targets start initial)', () => {
     elb.on(DescribeTargetHealthCommand).resolves(targets(stillChecking))
 
     await expect(
-      requireHealthyTargets(client, GREEN, 1, log, {
+      requireHealthyTargets(client, GREEN, 1, log, undefined, {
         clock,
         timeoutMs: 60_000,
         signal: controller.signal

@@ -10,6 +10,10 @@ import {
   ModifyListenerCommand,
   ModifyRuleCommand
 } from '@aws-sdk/client-elastic-load-balancing-v2'
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand
+} from '@aws-sdk/client-application-auto-scaling'
 import { mockClient } from 'aws-sdk-client-mock'
 import 'aws-sdk-client-mock-jest'
 import { makeContext } from '../../src/context.js'
@@ -21,6 +25,10 @@ import { RULE, healthyTargets, pair, ruleWith } from './aws-fixtures.js'
 
 const elb = mockClient(ElasticLoadBalancingV2Client)
 const ecs = mockClient(ECSClient)
+// No scalable targets: these services do not auto scale (src/aws/scaling.ts is tested on its own).
+mockClient(ApplicationAutoScalingClient)
+  .on(DescribeScalableTargetsCommand)
+  .resolves({ ScalableTargets: [] })
 mockClient(CloudWatchClient)
 
 // Static credentials: the SDK must never go looking for an instance profile from a unit test.

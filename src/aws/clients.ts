@@ -3,6 +3,7 @@
  * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
  * from the usual chain.
  */
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling'
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
@@ -15,6 +16,8 @@ export interface Clients {
   readonly ecs: ECSClient
   readonly elb: ElasticLoadBalancingV2Client
   readonly cloudwatch: CloudWatchClient
+  /** The pair's scalable targets (scale-in suspended while traffic moves). */
+  readonly autoscaling: ApplicationAutoScalingClient
 }
 
 /** The three clients, configured alike (see `clientConfig`). */
@@ -23,7 +26,8 @@ export function makeClients(region: string): Clients {
   return {
     ecs: new ECSClient(config),
     elb: new ElasticLoadBalancingV2Client(config),
-    cloudwatch: new CloudWatchClient(config)
+    cloudwatch: new CloudWatchClient(config),
+    autoscaling: new ApplicationAutoScalingClient(config)
   }
 }
 

@@ -8,6 +8,7 @@ import type {
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { Input } from '../names.js'
 import { formatDuration } from '../plan.js'
+import { parseArnOf } from '../arn.js'
 import type { Clock, Log } from '../types.js'
 import { wrap } from './rules.js'
 
@@ -16,7 +17,7 @@ const LEAVING = new Set(['draining', 'unhealthy.draining'])
 
 /** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
 export function targetGroupName(arn: string): string {
-  return /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn
+  return parseArnOf(arn, ['target-group'])?.name ?? arn
 }
 
 function stateOf(d: TargetHealthDescription): string {
@@ -54,13 +55,15 @@ const PROGRESS_EVERY_MS = 30_000
  * `initial` for health-check interval × healthy threshold (about 150 s with ALB defaults, see
  * the TargetHealth API reference), so with `wait` it polls, printing progress, until they are
  * or `wait.timeoutMs` has passed; only then does it throw, listing the targets that are not
- * healthy with ELB's reason codes. Without `wait` it reads once.
+ * healthy with ELB's reason codes. Without `wait` it reads once. `because` says where
+ * `minCount` comes from, for the message (the idle service's desired count by default).
  */
 export async function requireHealthyTargets(
   client: ElasticLoadBalancingV2Client,
   targetGroupArn: string,
   minCount: number,
   log: Log,
+  because = `the idle service's desired count is ${minCount}`,
   wait?: HealthWait
 ): Promise<void> {
   const name = targetGroupName(targetGroupArn)
@@ -68,7 +71,7 @@ export async function requireHealthyTargets(
   let lastLine = ''
   let lastPrinted = started
   for (;;) {
-    const verdict = judge(await readHealth(client, targetGroupArn), name, minCount)
+    const verdict = judge(await readHealth(client, targetGroupArn), name, minCount, because)
     if (!verdict.problem) {
       log.info(verdict.summary)
       return
@@ -115,7 +118,7 @@ async function readHealth(
 }
 
 /** What one read says: a one-line summary, and why the group is not ready (if it is not). */
-function judge(all: TargetHealthDescription[], name: string, minCount: number) {
+function judge(all: TargetHealthDescription[], name: string, minCount: number, because: string) {
   const leaving = all.filter(d => LEAVING.has(stateOf(d)))
   const present = all.filter(d => !LEAVING.has(stateOf(d)))
   const notHealthy = present.filter(d => stateOf(d) !== 'healthy')
@@ -140,7 +143,7 @@ function judge(all: TargetHealthDescription[], name: string, minCount: number) {
   if (healthy < need) {
     const problem =
       `Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
-      `(the idle service's desired count is ${minCount})`
+      `(${because})`
     return { summary, problem }
   }
   return { summary, problem: undefined }

@@ -9,6 +9,7 @@ import type {
   MetricDataQuery
 } from '@aws-sdk/client-cloudwatch'
 import type { TargetGroupStats } from '../analysis.js'
+import { isApplication, parseArnOf } from '../arn.js'
 
 /** The load balancer and the two target groups to compare, by ARN. */
 export interface TargetGroupArns {
@@ -109,25 +110,22 @@ export async function readTargetGroupStats(
  * refused: they publish no HTTP status counts to compare.
  */
 export function loadBalancerDimension(arn: string): string {
-  const resource = arn.split(':').slice(5).join(':')
-  const match = /^(?:loadbalancer|listener|listener-rule)\/(app\/[^/]+\/[^/]+)(?:\/|$)/.exec(
-    resource
-  )
-  if (!match) {
+  const parsed = parseArnOf(arn, ['load-balancer', 'listener', 'listener-rule'])
+  if (!parsed?.loadBalancer || !isApplication(parsed)) {
     throw new Error(
       `'${arn}' is not the ARN of an Application Load Balancer or one of its listeners or rules; canary analysis reads the ALB's per-target-group metrics and needs one.`
     )
   }
-  return match[1]
+  return parsed.loadBalancer
 }
 
 /** `targetgroup/<name>/<id>` from a target group ARN. */
 export function targetGroupDimension(arn: string): string {
-  const resource = arn.split(':').slice(5).join(':')
-  if (!/^targetgroup\/[^/]+\/[^/]+$/.test(resource)) {
+  const parsed = parseArnOf(arn, ['target-group'])
+  if (!parsed) {
     throw new Error(
       `'${arn}' is not a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>).`
     )
   }
-  return resource
+  return parsed.resource
 }

@@ -9,9 +9,16 @@ import {
   type Action,
   type ElasticLoadBalancingV2Client
 } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { isApplication, parseArn, parseArnOf } from '../arn.js'
 
 /** DescribeTags takes at most 20 ARNs; the other batched calls use the same size. */
 const BATCH = 20
+
+/** Reads after a write until ELB shows it: a few tries a few hundred ms apart. */
+export const READBACK_TRIES = 5
+export const READBACK_DELAY_MS = 300
+/** How errors name a read of the rules. */
+export const RULE_READS = 'DescribeRules/DescribeListeners'
 
 /** The call that writes an entry's actions. */
 export type WriteCall = 'ModifyRule' | 'ModifyListener'
@@ -46,15 +53,15 @@ export class RuleReader {
   ) {
     this.arns = [...new Set(arns)]
     for (const arn of this.arns) {
-      const m = /^arn:[^:]+:elasticloadbalancing:([^:]*):[^:]*:listener(-rule)?\/app\//.exec(arn)
-      if (!m) {
+      const parsed = parseArnOf(arn, ['listener', 'listener-rule'])
+      if (!parsed || !isApplication(parsed)) {
         throw new Error(
           `'${arn}' is not an Application Load Balancer listener-rule or listener ARN`
         )
       }
-      if (m[1] !== region) {
+      if (parsed.region !== region) {
         throw new Error(
-          `${arn} is in ${m[1]}, but AWS_REGION is ${region}; run the action in the load balancer's region`
+          `${arn} is in ${parsed.region}, but AWS_REGION is ${region}; run the action in the load balancer's region`
         )
       }
     }
@@ -62,7 +69,7 @@ export class RuleReader {
 
   /** Whether `arn` names a listener (its default actions) rather than a rule. */
   isListener(arn: string): boolean {
-    return arn.includes(':listener/')
+    return parseArn(arn)?.kind === 'listener'
   }
 
   /**
@@ -126,7 +133,7 @@ export class RuleReader {
           ]
         }
         // A listener's default rule is its default actions: ModifyRule refuses it.
-        const target = arn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '')
+        const target = parseArn(arn)?.listener ?? arn
         const label = `default rule ${arn} (listener ${target})`
         return [arn, { arn, kind: 'rule', call: 'ModifyListener', target, label, actions }]
       })

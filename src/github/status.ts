@@ -5,6 +5,7 @@
  */
 import { getOctokit } from '@actions/github'
 import type { context as githubContext } from '@actions/github'
+import { parseArn } from '../arn.js'
 import { percentText } from '../plan.js'
 import type { Log, Outcome, Result, Tenths } from '../types.js'
 
@@ -52,7 +53,8 @@ export function statusTarget(ctx: RunContext): string {
 
 /** The last segment of an ARN (`arn:aws:ecs:…:cluster/prod` → `prod`), or the name as given. */
 function nameOf(nameOrArn: string): string {
-  return nameOrArn.trim().split('/').pop() ?? nameOrArn
+  const text = nameOrArn.trim()
+  return parseArn(text)?.name ?? text.split('/').pop() ?? text
 }
 
 /**

@@ -4,7 +4,6 @@
  */
 import * as core from '@actions/core'
 import { credentialExpiry } from '../aws/clients.js'
-import { requireHealthyTargets } from '../aws/health.js'
 import type { Context } from '../context.js'
 import { formatPlan, weightsFor, percentText, formatDuration } from '../plan.js'
 import { credentialProblem, planWarnings, PreflightError, type PairState } from '../preflight.js'
@@ -12,6 +11,14 @@ import { liveReporter, type RunEnd } from '../report.js'
 import { runRollout, messageOf } from '../rollout.js'
 import { checkFamily, type TaskDefinitionSource } from '../taskdef.js'
 import type { Plan } from '../types.js'
+import {
+  checkScaling,
+  endHold,
+  followBeforeShift,
+  initialIdleCount,
+  scaleAndWait,
+  scaleInHold
+} from './capacity.js'
 import { readPair, refuseActiveRollout } from './pair.js'
 import {
   afterPromotion,
@@ -42,6 +49,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
       `Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
         `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`
     )
+    await checkScaling(ctx, state, plan)
     return state
   })
   const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined
@@ -60,11 +68,13 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
   const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
   await claimRules(ctx, pair, plan, revision)
   let recordPhase = phaseRecorder(ctx, pair, plan, revision)
+  const hold = scaleInHold(ctx, [])
 
   let taskDefinitionArn: string | undefined
   try {
+    await hold.suspend([pair.live.name, pair.idle.name])
     taskDefinitionArn = await core.group(`Preparing ${pair.idle.name}`, () =>
-      prepareIdle(ctx, pair, source)
+      prepareIdle(ctx, pair, source, plan)
     )
     // A file's ARN exists only once registered: record the revision actually rolled out.
     if (taskDefinitionArn && taskDefinitionArn !== revision) {
@@ -73,6 +83,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     }
   } catch (error) {
     const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
+    await endHold(ctx, hold, { paused: false, trafficSafe: true })
     await recordPhase('rolled-back', reason).catch(e => log.warn(messageOf(e)))
     return {
       outcome: {
@@ -94,9 +105,14 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     log,
     reporter: liveReporter(ctx, pair.idle.name),
     recordPhase,
-    signal: ctx.signal
+    signal: ctx.signal,
+    ...(settings.canaryCapacity === 'follow' ? { beforeShift: followBeforeShift(ctx, pair) } : {})
   })
   if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
+  await endHold(ctx, hold, {
+    paused: result.outcome.result === 'paused',
+    trafficSafe: !result.restoreCommands
+  })
   return {
     outcome: result.outcome,
     failed: result.failed,
@@ -121,34 +137,21 @@ async function loadRevision(ctx: Context, pair: PairState): Promise<TaskDefiniti
 async function prepareIdle(
   ctx: Context,
   pair: PairState,
-  source: TaskDefinitionSource | undefined
+  source: TaskDefinitionSource | undefined,
+  plan: Plan
 ): Promise<string | undefined> {
-  const { settings, ecs } = ctx
-  const taskDefinition = source ? await ecs.register(source) : undefined
-  const desiredCount =
-    settings.canaryCapacity === 'match' && pair.idle.desiredCount !== pair.live.desiredCount
-      ? pair.live.desiredCount
-      : undefined
+  const taskDefinition = source ? await ctx.ecs.register(source) : undefined
+  const desiredCount = initialIdleCount(ctx, pair, plan)
   const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition
-  const deploymentId = await ecs.updateIdle(pair.idle.name, {
-    ...(changeTask ? { taskDefinition } : {}),
-    ...(desiredCount !== undefined ? { desiredCount } : {})
-  })
-  if (changeTask || desiredCount !== undefined) {
-    await ecs.waitStable(pair.idle.name, {
-      intervalMs: 10_000,
-      timeoutMs: settings.serviceTimeoutMs,
-      signal: ctx.signal,
-      ...(deploymentId ? { deploymentId } : {})
-    })
-  }
-  // New tasks' targets are `initial` for a while after the service is stable: wait for them.
-  await requireHealthyTargets(
-    ctx.clients.elb,
+  await scaleAndWait(
+    ctx,
+    pair.idle.name,
     pair.groups.idle,
-    desiredCount ?? pair.idle.desiredCount,
-    ctx.log,
-    { clock: ctx.clock, timeoutMs: settings.serviceTimeoutMs, signal: ctx.signal }
+    {
+      ...(changeTask ? { taskDefinition } : {}),
+      ...(desiredCount !== undefined ? { desiredCount } : {})
+    },
+    desiredCount ?? pair.idle.desiredCount
   )
   return taskDefinition
 }

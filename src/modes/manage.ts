@@ -3,16 +3,18 @@
  * (all traffic to the live service) and `status` (report, write nothing).
  */
 import * as core from '@actions/core'
-import { requireHealthyTargets } from '../aws/health.js'
 import type { Context } from '../context.js'
 import { Input } from '../names.js'
 import { formatPlan, parsePlan, percentText, remainingStages } from '../plan.js'
 import { PreflightError, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
 import { describeShare, messageOf, runRollout } from '../rollout.js'
+import { recordedScaleIn } from '../scale-in.js'
 import { ownerUrl, type RecordedState } from '../state.js'
 import type { Outcome, Plan } from '../types.js'
+import { checkScaling, endHold, followBeforeShift, scaleInHold } from './capacity.js'
 import { readPair, type PairRead } from './pair.js'
+import { beforeRollback, rollbackNeed, scaleUpAfterwards } from './rollback-capacity.js'
 import {
   afterPromotion,
   buildGates,
@@ -26,7 +28,7 @@ import {
 /** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
 export async function promote(ctx: Context): Promise<RunEnd> {
   const { settings, log } = ctx
-  const { recorded, pair } = await core.group('Pre-flight checks', async () => {
+  const { recorded, pair, rules } = await core.group('Pre-flight checks', async () => {
     const read = await readPair(ctx)
     const recorded = requireRecord(read, 'promote')
     if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
@@ -39,9 +41,10 @@ export async function promote(ctx: Context): Promise<RunEnd> {
         `Taking over an interrupted rollout owned by ${ownerUrl(recorded.owner)}. If that run is still going, cancel one of the two.`
       )
     }
-    return { recorded, pair: read.check(recorded.live) }
+    return { recorded, pair: read.check(recorded.live), rules: read.rules }
   })
   const plan = settings.plan ?? parsePlan(recorded.plan, settings.bakeMs, Input.stages)
+  await checkScaling(ctx, pair, plan)
   const ahead = remainingStages(plan, pair.tenths)
   log.info(
     `${pair.idle.name} holds ${percentText(pair.tenths)}; stages ahead: ${formatPlan(ahead) || 'none (finish now)'}`
@@ -57,16 +60,35 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   }
   saveGuard(ctx, pair)
   await claimRules(ctx, pair, plan, recorded.revision)
+  const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision)
+  const hold = scaleInHold(ctx, recordedScaleIn(rules))
+  try {
+    await hold.suspend([pair.live.name, pair.idle.name])
+  } catch (error) {
+    // Traffic has not moved: hold it where it is, paused, as the record said before.
+    const reason = `held at ${percentText(pair.tenths)}: auto scaling could not be held: ${messageOf(error)}`
+    await recordPhase('paused', reason).catch(e => log.warn(messageOf(e)))
+    return {
+      outcome: outcome(pair, 'paused', pair.tenths, reason),
+      failed: true,
+      settled: true
+    }
+  }
   const result = await runRollout(rolloutSpec(ctx, pair, plan, pair.tenths), {
     traffic: ctx.traffic,
     gates: buildGates(ctx, pair),
     clock: ctx.clock,
     log,
     reporter: liveReporter(ctx, pair.idle.name),
-    recordPhase: phaseRecorder(ctx, pair, plan, recorded.revision),
-    signal: ctx.signal
+    recordPhase,
+    signal: ctx.signal,
+    ...(settings.canaryCapacity === 'follow' ? { beforeShift: followBeforeShift(ctx, pair) } : {})
   })
   if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
+  await endHold(ctx, hold, {
+    paused: result.outcome.result === 'paused',
+    trafficSafe: !result.restoreCommands
+  })
   return {
     outcome: result.outcome,
     failed: result.failed,
@@ -91,17 +113,15 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
     return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true }
   }
-  if (recorded.phase === 'promoted') {
-    // Undoing a promotion sends everything to a service that may have been scaled down.
-    await requireHealthyTargets(ctx.clients.elb, pair.groups.live, 1, log, {
-      clock: ctx.clock,
-      timeoutMs: ctx.settings.serviceTimeoutMs,
-      signal: ctx.signal
-    })
-  }
+  // Undoing a promotion sends everything to a service that may have been scaled down.
+  const load = recorded.phase === 'promoted' ? await rollbackNeed(ctx, pair) : undefined
+  const short = load !== undefined && load.healthy < load.need
   if (ctx.settings.dryRun) {
     log.info(
-      `Dry run: would put 100% back on ${pair.live.name} (now ${percentText(1000 - pair.tenths)}).`
+      `Dry run: would put 100% back on ${pair.live.name} (now ${percentText(1000 - pair.tenths)})` +
+        (short
+          ? `, after scaling it up: ${load.healthy} healthy target(s), ${load.need} needed.`
+          : '.')
     )
     return {
       outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
@@ -121,6 +141,8 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true }
   }
   saveGuard(ctx, pair)
+  const hold = scaleInHold(ctx, recordedScaleIn(read.rules))
+  if (short) await beforeRollback(ctx, pair, hold, load)
   const startedAt = ctx.clock.now()
   try {
     await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 })
@@ -135,6 +157,8 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   const reason = `rolled back by hand from ${percentText(pair.tenths)} (${ownerUrl(ctx.owner)})`
   await recordPhase('rolled-back', reason)
   log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`)
+  if (short && ctx.settings.rollbackNow) await scaleUpAfterwards(ctx, pair, load)
+  await endHold(ctx, hold, { paused: false, trafficSafe: true })
   const end = outcome(pair, 'rolled-back', 0, reason)
   // No stages ran; the summary still tells the outcome, the reason and the drop to 0%.
   const timeline = [

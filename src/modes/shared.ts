@@ -65,7 +65,8 @@ export function saveGuard(ctx: Context, pair: PairState): void {
     idle: pair.groups.idle,
     liveService: pair.live.name,
     idleService: pair.idle.name,
-    owner: ctx.owner
+    owner: ctx.owner,
+    cluster: ctx.settings.cluster
   }
   core.saveState(State.guard, JSON.stringify(guard))
 }

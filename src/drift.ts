@@ -1,0 +1,41 @@
+/**
+ * The drift check: before each shift the weights on every rule must be what this run left there;
+ * anything else means another actor, and the engine stops without writing.
+ */
+import { percentText, shareOf } from './plan.js'
+import type { TrafficPort } from './ports.js'
+import type { GroupPair, RuleView, Tenths } from './types.js'
+
+/** Weights on the rules are not what this run left there: someone else is acting. */
+export class DriftError extends Error {
+  override name = 'DriftError'
+}
+
+/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
+export async function expectShare(traffic: TrafficPort, groups: GroupPair, tenths: Tenths) {
+  const views = await traffic.read()
+  const wrong = views
+    .map(view => ({ view, found: describeShare(view, groups) }))
+    .filter(({ found }) => found.tenths !== tenths || !found.ours)
+  if (wrong.length === 0) return
+  throw new DriftError(
+    `the weights changed under this run: expected ${percentText(tenths)} on the new revision, found ` +
+      wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
+      '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.'
+  )
+}
+
+/** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
+export function describeShare(view: RuleView, groups: GroupPair) {
+  const weight = (arn: string) => view.targets.find(t => t.arn === arn)?.weight ?? 0
+  const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle)
+  const share = shareOf({ live: weight(groups.live), idle: weight(groups.idle) })
+  const ours = others.length === 0 && view.forwardActions === 1
+  const tenths = share?.tenths ?? -1
+  const text = !ours
+    ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
+    : share
+      ? `${percentText(share.tenths)} (weights ${weight(groups.idle)}/${weight(groups.live)})`
+      : 'no traffic at all'
+  return { tenths, ours, text }
+}

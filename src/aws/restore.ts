@@ -6,15 +6,7 @@
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { formatDuration } from '../plan.js'
 import type { GroupPair } from '../types.js'
-import {
-  ActionsError,
-  ALL_ON_LIVE,
-  cliCommand,
-  forwardOnly,
-  forwardTargets,
-  isAllOnLive,
-  withWeights
-} from './actions.js'
+import { ActionsError, ALL_ON_LIVE, forwardTargets, isAllOnLive, withWeights } from './actions.js'
 import {
   errorText,
   READBACK_DELAY_MS,
@@ -24,8 +16,11 @@ import {
   type Found,
   type RuleReader
 } from './rules.js'
+import { printNow } from './restore-commands.js'
 import { canClearByItself } from './retryable.js'
 import type { TrafficDeps } from './traffic.js'
+
+export { restoreCommands } from './restore-commands.js'
 import { OutOfTime, within } from './within.js'
 
 /** The part of a restore's budget its first read may take before it falls back to the cache. */
@@ -157,49 +152,6 @@ export async function restore(
     }
   }
   if (found) host.remember(found)
-}
-
-/**
- * The AWS CLI commands that put 100 % on live, one per rule, for a human to run when even
- * `restore` failed. Each carries the full action list as last read; a rule never read gets a
- * comment line and a forward-only list.
- */
-export function restoreCommands(host: RestoreHost, groups: GroupPair): string[] {
-  return host.reader.arns.flatMap(arn => {
-    const entry = host.cached()?.get(arn)
-    if (!entry) {
-      const kind = host.reader.isListener(arn) ? 'ModifyListener' : 'ModifyRule'
-      return [
-        `# The actions of ${arn} were never read: this replaces them with a single forward; check 'aws elbv2 describe-rules' first`,
-        cliCommand(kind, arn, host.deps.region, forwardOnly(groups, ALL_ON_LIVE))
-      ]
-    }
-    try {
-      const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
-      return [cliCommand(entry.call, entry.target, host.deps.region, actions)]
-    } catch (err) {
-      return [`# ${errorText(err)}`]
-    }
-  })
-}
-
-/**
- * Prints the commands for `arns` the moment they cannot be restored automatically, so a human
- * can act while the rules that can clear are still being retried.
- */
-function printNow(
-  host: RestoreHost,
-  arns: readonly string[],
-  reasons: Record<string, string>,
-  groups: GroupPair
-) {
-  const commands = restoreCommands(host, groups).filter(line =>
-    arns.some(arn => line.includes(arn))
-  )
-  const why = arns.map(arn => `${arn}: ${reasons[arn] ?? 'not verified'}`).join('; ')
-  host.deps.log.warn(
-    `Traffic on these rules cannot be restored automatically (${why}). Run these commands now to put all traffic back on the live target group:\n${commands.join('\n')}`
-  )
 }
 
 /**

@@ -4,7 +4,7 @@ import jestPlugin from 'eslint-plugin-jest'
 import prettier from 'eslint-config-prettier'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.venv/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.venv/', '.node24/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,6 +2,7 @@
  * The bench's one table: every figure next to its target, then the conditions it was taken in.
  */
 import type { BakeCalls } from './baking.js'
+import type { HealthSample } from './health.js'
 import type { CallProfile, OverheadSample } from './overhead.js'
 import type { ReactionSample } from './reaction.js'
 import type { StartupResult } from './startup.js'
@@ -11,7 +12,14 @@ import { median, percentile, seconds } from './stats.js'
 export const QUOTAS = {
   describeAlarms: 9,
   elbDescribes: 10,
-  elbWrites: 3
+  elbWrites: 3,
+  /**
+   * ECS "service read actions" (DescribeServices) and "cluster resource read actions"
+   * (ListTasks, DescribeTasks): sustained 20/s each, bursts of 100, per account and region
+   * (Amazon ECS API reference, "Request throttling for the Amazon ECS API",
+   * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html).
+   */
+  ecsDescribes: 20
 }
 
 /** The default bake and poll interval (action.yml), for the side-by-side estimate. */
@@ -21,6 +29,7 @@ const DEFAULT_POLL_MS = 5_000
 /** Everything the bench measured. */
 export interface BenchResults {
   reaction: ReactionSample[]
+  health: HealthSample[]
   overhead: OverheadSample[]
   profiles: Record<1 | 2, CallProfile>
   baking: BakeCalls[]
@@ -46,6 +55,8 @@ function sum(counts: Record<string, number>, pick: (op: string) => boolean): num
 }
 
 const isElbDescribe = (op: string): boolean => /^Describe(Rules|Listeners|Tags|Target)/.test(op)
+const isEcsDescribe = (op: string): boolean =>
+  /^(DescribeServices|DescribeTasks|ListTasks)$/.test(op)
 const isElbWrite = (op: string): boolean =>
   /^(ModifyRule|ModifyListener|AddTags|RemoveTags)$/.test(op)
 
@@ -57,21 +68,26 @@ export function sideBySide(
   bake: BakeCalls,
   perStage: Record<string, number>
 ): { count: number; binding: string; rates: Record<string, number> } {
+  // While baking (the health gate's reads), plus the stage's own calls spread over the bake.
   const rates = {
     DescribeAlarms: bake.alarmReadsPerMinute / 60,
-    'ELBv2 describes': sum(perStage, isElbDescribe) / DEFAULT_BAKE_S,
-    'ELBv2 writes': sum(perStage, isElbWrite) / DEFAULT_BAKE_S
+    'ELBv2 describes':
+      sum(perStage, isElbDescribe) / DEFAULT_BAKE_S + sum(bake.otherPerMinute, isElbDescribe) / 60,
+    'ELBv2 writes': sum(perStage, isElbWrite) / DEFAULT_BAKE_S,
+    'ECS describes': sum(bake.otherPerMinute, isEcsDescribe) / 60
   }
   const limits = {
     DescribeAlarms: QUOTAS.describeAlarms / rates.DescribeAlarms,
     'ELBv2 describes': QUOTAS.elbDescribes / rates['ELBv2 describes'],
-    'ELBv2 writes': QUOTAS.elbWrites / rates['ELBv2 writes']
+    'ELBv2 writes': QUOTAS.elbWrites / rates['ELBv2 writes'],
+    'ECS describes': QUOTAS.ecsDescribes / Math.max(rates['ECS describes'], 1e-9)
   }
   const [binding, count] = Object.entries(limits).sort((a, b) => a[1] - b[1])[0]
   return { count: Math.floor(count), binding, rates }
 }
 
-function reactionRow(samples: ReactionSample[], pollMs: number): string {
+/** The row of alarm reaction times at one poll interval. */
+export function reactionRow(samples: ReactionSample[], pollMs: number): string {
   const ms = samples.filter(s => s.pollMs === pollMs).map(s => s.ms)
   const p95 = percentile(ms, 95)
   const max = Math.max(...ms)
@@ -79,6 +95,20 @@ function reactionRow(samples: ReactionSample[], pollMs: number): string {
   return (
     `| Reaction, poll-interval ${pollMs / 1000}s (${ms.length} trials) | p50 ${seconds(percentile(ms, 50))} · ` +
     `p95 ${seconds(p95)} · max ${seconds(max)} | p95 ≤ ${seconds(pollMs + 1_000)}, max < ${seconds(2 * pollMs)} | ${ok(met)} |`
+  )
+}
+
+/** The row of health-gate reaction times at one poll interval. */
+export function healthRow(samples: HealthSample[], pollMs: number): string {
+  const mine = samples.filter(s => s.pollMs === pollMs)
+  const fromRead = mine.map(s => s.fromSecondReadMs)
+  const fromFlip = mine.map(s => s.fromFlipMs)
+  const p95 = percentile(fromRead, 95)
+  return (
+    `| Canary unhealthy → traffic restored, health gate, poll-interval ${pollMs / 1000}s (${mine.length} trials) | ` +
+    `from the second unhealthy read: p50 ${seconds(percentile(fromRead, 50))} · p95 ${seconds(p95)} · max ${seconds(Math.max(...fromRead))}; ` +
+    `from the targets turning unhealthy: p50 ${seconds(percentile(fromFlip, 50))} · p95 ${seconds(percentile(fromFlip, 95))} · max ${seconds(Math.max(...fromFlip))} | ` +
+    `p95 ≤ ${seconds(pollMs + 1_000)} from the second read | ${ok(p95 <= pollMs + 1_000)} |`
   )
 }
 
@@ -121,6 +151,9 @@ export function renderResults(results: BenchResults): string {
     '|---|---|---|---|',
     reactionRow(results.reaction, 1_000),
     reactionRow(results.reaction, 5_000),
+    ...(results.health.length > 0
+      ? [healthRow(results.health, 1_000), healthRow(results.health, 5_000)]
+      : []),
     overheadRow(results.overhead, 1, 1_000),
     overheadRow(results.overhead, 2, 1_500),
     `| AWS calls before the first shift (once), 2 rules | ${callsText(results.profiles[2].preflight)} | — | |`,
@@ -128,13 +161,13 @@ export function renderResults(results: BenchResults): string {
     `| AWS calls per stage, 2 rules | ${callsText(results.profiles[2].perStage)} | — | |`,
     ...results.baking.map(
       b =>
-        `| AWS calls per minute of baking, poll-interval ${b.pollMs / 1000}s | DescribeAlarms ${b.alarmReadsPerMinute.toFixed(1)}; ` +
+        `| AWS calls per minute of baking, poll-interval ${b.pollMs / 1000}s, health gate on | DescribeAlarms ${b.alarmReadsPerMinute.toFixed(1)}; ` +
         `anything else: ${callsText(b.otherPerMinute)} | — | |`
     ),
-    `| Quotas drawn on (per account and region) | DescribeAlarms ${QUOTAS.describeAlarms}/s; ELBv2 describes ${QUOTAS.elbDescribes}/s; ELBv2 writes refill ${QUOTAS.elbWrites}/s | — | |`,
+    `| Quotas drawn on (per account and region) | DescribeAlarms ${QUOTAS.describeAlarms}/s; ELBv2 describes ${QUOTAS.elbDescribes}/s; ELBv2 writes refill ${QUOTAS.elbWrites}/s; ECS DescribeServices ${QUOTAS.ecsDescribes}/s sustained (burst 100), ListTasks/DescribeTasks ${QUOTAS.ecsDescribes}/s (ECS API reference, "Request throttling for the Amazon ECS API") | — | |`,
     side
       ? `| Rollouts side by side in one account, poll-interval 5s (default), 5m bakes, 2 rules | ${side.count}, bound by ${side.binding} ` +
-        `(${side.rates.DescribeAlarms.toFixed(3)}/s each; ELBv2 ${side.rates['ELBv2 describes'].toFixed(3)} describes/s, ${side.rates['ELBv2 writes'].toFixed(3)} writes/s)` +
+        `(${side.rates.DescribeAlarms.toFixed(3)}/s each; ELBv2 ${side.rates['ELBv2 describes'].toFixed(3)} describes/s, ${side.rates['ELBv2 writes'].toFixed(3)} writes/s; ECS ${side.rates['ECS describes'].toFixed(3)} describes/s; health gate on)` +
         (side1 ? `; at poll-interval 1s: ${side1.count}` : '') +
         ` | ≥ 30 | ${ok(side.count >= 30)} |`
       : '| Rollouts side by side | not measured | ≥ 30 | |',

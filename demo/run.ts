@@ -13,7 +13,8 @@ import { provisionStack, setAlarm } from '../__tests__/e2e/support/fixture.js'
 import type { Stack } from '../__tests__/e2e/support/fixture.js'
 import { startGitHubStandin } from '../__tests__/e2e/support/github-standin.js'
 import type { GitHubStandin } from '../__tests__/e2e/support/github-standin.js'
-import { runPost, startAction } from '../__tests__/e2e/support/runner.js'
+import { actionNode, runPost, startAction } from '../__tests__/e2e/support/runner.js'
+import { versionOf } from '../__tests__/e2e/support/global-setup.js'
 import type { ActionHandle, RunContext, RunResult } from '../__tests__/e2e/support/runner.js'
 import { echoActionLine, heading, say } from './narrate.js'
 import { WeightWatcher } from './watch.js'
@@ -167,7 +168,9 @@ async function main(): Promise<void> {
   const first: Act = { stack, context, rules, live: 'web-blue', idle: 'web-green' }
 
   heading(`Rollout 1: web-green through every stage (${STAGES})`)
-  say('Running node dist/index.js as the runner would, with INPUT_* variables and file commands.')
+  say(
+    `Running dist/index.js on Node ${versionOf(actionNode())} as the runner would, with INPUT_* variables and file commands.`
+  )
   const one = await rollout(first)
   sayOutputs(one.result)
   sayStatuses()

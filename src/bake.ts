@@ -1,10 +1,11 @@
 /**
- * The bake loop: polls every gate while a stage bakes, extends once when a gate lacks data, and
- * throws the engine's verdicts (`GateFailure`, `NotEnoughData`, `Cancelled`) for it to act on.
+ * The bake loop: polls every gate while a stage bakes, extends once when a gate lacks data,
+ * waits (bounded) past the end for data a gate says is late, and throws the engine's verdicts
+ * (`GateFailure`, `NotEnoughData`, `Cancelled`) for it to act on.
  */
 import { formatDuration, percentText } from './plan.js'
 import type { RolloutDeps, RolloutSpec } from './ports.js'
-import type { Gate, StageRecord } from './types.js'
+import type { Gate, GateReading, StageRecord } from './types.js'
 
 /** The job was cancelled (SIGINT/SIGTERM): restore traffic. */
 export class Cancelled extends Error {
@@ -32,13 +33,19 @@ export async function bake(
   const startedAt = stage.startedAt
   let endsAt = startedAt + bakeMs
   let extended = false
+  let heldForLate = false
   let blind = 0
   const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)))
   let nextHeartbeat = startedAt + heartbeatMs
   for (let poll = 0; ; poll++) {
     throwIfCancelled(deps.signal)
+    deps.heartbeat?.beat()
     const now = clock.now()
-    const readings = await readGates(deps.gates, startedAt, now, deps.signal)
+    const readings = await readGates(
+      deps.gates,
+      { stageStartedAt: startedAt, now, endsAt },
+      deps.signal
+    )
     throwIfCancelled(deps.signal)
     if (readings instanceof Error) {
       blind++
@@ -62,10 +69,27 @@ export async function bake(
       if (now >= endsAt) {
         if (waiting.length === 0) return
         const why = waiting.map(r => r.reason).join('; ')
-        if (extended) throw new NotEnoughData(`held at ${percentText(stage.tenths)}: ${why}`)
-        extended = true
-        endsAt += bakeMs
-        log.info(`Extending the bake by ${formatDuration(bakeMs)} to gather data: ${why}`)
+        if (waiting.every(r => r.late)) {
+          // Data on its way, not missing: wait for it, bounded, instead of extending the bake.
+          const boundMs = spec.lateDataMs ?? 0
+          if (now - endsAt >= boundMs) {
+            log.warn(
+              `Passing ${percentText(stage.tenths)} without the data it waited ${formatDuration(boundMs)} for: ${why}`
+            )
+            return
+          }
+          if (!heldForLate) {
+            heldForLate = true
+            log.info(
+              `Holding ${percentText(stage.tenths)} for up to ${formatDuration(boundMs)} past the bake: ${why}`
+            )
+          }
+        } else {
+          if (extended) throw new NotEnoughData(`held at ${percentText(stage.tenths)}: ${why}`)
+          extended = true
+          endsAt += bakeMs
+          log.info(`Extending the bake by ${formatDuration(bakeMs)} to gather data: ${why}`)
+        }
       }
     }
     if (clock.now() >= nextHeartbeat) {
@@ -81,12 +105,13 @@ export async function bake(
 
 /**
  * Reads every gate at once; an Error when any of them could not be read. A cancel does not
- * wait for a slow read (a stalled API holds one for four attempts × 4 s).
+ * wait for a slow read (a stalled API holds one for four attempts × 4 s), and neither does a
+ * gate that has already failed: its reading alone is enough to roll back, and the others (the
+ * health gate's two reads next to DescribeAlarms) must not add their latency to the reaction.
  */
 export async function readGates(
   gates: readonly Gate[],
-  stageStartedAt: number,
-  now: number,
+  window: { readonly stageStartedAt: number; readonly now: number; readonly endsAt?: number },
   signal: AbortSignal
 ) {
   let onAbort = () => undefined as void
@@ -95,8 +120,17 @@ export async function readGates(
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
-    const reads = Promise.all(gates.map(g => g.read({ stageStartedAt, now })))
-    return await Promise.race([reads, cancelled])
+    const each = gates.map(g => g.read(window))
+    const reads = Promise.all(each)
+    const firstFailure = new Promise<GateReading[]>(resolve => {
+      for (const read of each) {
+        read.then(
+          r => r.verdict === 'fail' && resolve([r]),
+          () => undefined
+        )
+      }
+    })
+    return await Promise.race([reads, firstFailure, cancelled])
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error))
   } finally {

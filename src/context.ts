@@ -2,8 +2,10 @@
  * Everything a mode needs, built once from the settings: the adapters, the clock, the log, the
  * commit status. The only place that wires concrete adapters together.
  */
+import * as core from '@actions/core'
 import { context as githubContext } from '@actions/github'
 import { makeClients, type Clients } from './aws/clients.js'
+import { webIdentityCredentials } from './aws/credentials.js'
 import { EcsServices } from './aws/ecs.js'
 import { ServiceScaling } from './aws/scaling.js'
 import { ElbTraffic } from './aws/traffic.js'
@@ -33,11 +35,18 @@ export interface Context {
   readonly signal: AbortSignal
   /** The log group of the stage being reported (opened by the reporter, closed by `publish`). */
   readonly stageGroup: StageGroup
+  /** The commit this run reports on (the PR head for pull requests); '' when unknown. */
+  readonly commit: string
 }
 
 /** Builds the context; constructing adapters makes no AWS call. */
 export function makeContext(settings: Settings, signal: AbortSignal): Context {
-  const clients = makeClients(settings.region)
+  const credentials = settings.roleToAssume
+    ? webIdentityCredentials(settings.roleToAssume, settings.region, audience =>
+        core.getIDToken(audience)
+      )
+    : undefined
+  const clients = makeClients(settings.region, credentials)
   const clock = systemClock
   const log = coreLog
   return {
@@ -55,7 +64,8 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
     status: makeStatus(settings, log),
     owner: runOwner(),
     signal,
-    stageGroup: new StageGroup()
+    stageGroup: new StageGroup(),
+    commit: safeTarget()
   }
 }
 
@@ -64,15 +74,29 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
  * anywhere, GitHub included (a status run would overwrite the rollout's own commit status).
  */
 export function statusToken(settings: Pick<Settings, 'dryRun' | 'mode' | 'githubToken'>): string {
-  return settings.dryRun || settings.mode === 'status' ? '' : settings.githubToken
+  // Reconcile runs every few minutes on the default branch: it posts only on the rollout's own
+  // recorded commit (`commitStatus`), never a routine status on its own.
+  return settings.dryRun || settings.mode === 'status' || settings.mode === 'reconcile'
+    ? ''
+    : settings.githubToken
 }
 
-function makeStatus(settings: Settings, log: Log): CommitStatus {
+/** The commit status for `sha` (the recorded commit of a rollout), in the rollout's context. */
+export function commitStatus(settings: Settings, log: Log, sha: string): CommitStatus {
+  return makeStatus(settings, log, sha, settings.dryRun ? '' : settings.githubToken)
+}
+
+function makeStatus(
+  settings: Settings,
+  log: Log,
+  sha = safeTarget(),
+  token = statusToken(settings)
+): CommitStatus {
   const { owner, repo } = repository()
   return new CommitStatus({
-    token: statusToken(settings),
+    token,
     context: settings.statusContext ?? defaultStatusContext(settings.cluster, settings.services),
-    sha: safeTarget(),
+    sha,
     owner,
     repo,
     targetUrl: runUrl(githubContext.serverUrl, owner, repo, githubContext.runId),
@@ -85,7 +109,8 @@ function repository(): { owner: string; repo: string } {
   return { owner, repo }
 }
 
-function safeTarget(): string {
+/** The commit this run is about, or '' when the runner's context cannot be read. */
+export function safeTarget(): string {
   try {
     return statusTarget(githubContext)
   } catch {

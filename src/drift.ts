@@ -9,24 +9,46 @@ import type { GroupPair, RuleView, Tenths } from './types.js'
 /** Weights on the rules are not what this run left there: someone else is acting. */
 export class DriftError extends Error {
   override name = 'DriftError'
+  /** The idle share found on the first rule that moved (-1: not a split of the pair at all). */
+  constructor(
+    message: string,
+    readonly found = -1
+  ) {
+    super(message)
+  }
+}
+
+/** The services behind the pair's groups, to label weights with. */
+export interface ServiceNames {
+  readonly live: string
+  readonly idle: string
 }
 
 /** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
-export async function expectShare(traffic: TrafficPort, groups: GroupPair, tenths: Tenths) {
-  const views = await traffic.read()
+export async function expectShare(
+  traffic: TrafficPort,
+  groups: GroupPair,
+  tenths: Tenths,
+  names?: ServiceNames,
+  signal?: AbortSignal
+) {
+  // A cancel cuts the read short, so the restore starts at once.
+  const views = await traffic.read(signal ? { signal } : {})
   const wrong = views
-    .map(view => ({ view, found: describeShare(view, groups) }))
+    .map(view => ({ view, found: describeShare(view, groups, names) }))
     .filter(({ found }) => found.tenths !== tenths || !found.ours)
   if (wrong.length === 0) return
+  const idle = names ? ` on ${names.idle}` : ' on the new revision'
   throw new DriftError(
-    `the weights changed under this run: expected ${percentText(tenths)} on the new revision, found ` +
+    `the weights changed under this run: expected ${percentText(tenths)}${idle}, found ` +
       wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
-      '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.'
+      '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.',
+    wrong[0].found.ours ? wrong[0].found.tenths : -1
   )
 }
 
 /** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
-export function describeShare(view: RuleView, groups: GroupPair) {
+export function describeShare(view: RuleView, groups: GroupPair, names?: ServiceNames) {
   const weight = (arn: string) => view.targets.find(t => t.arn === arn)?.weight ?? 0
   const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle)
   const share = shareOf({ live: weight(groups.live), idle: weight(groups.idle) })
@@ -35,7 +57,7 @@ export function describeShare(view: RuleView, groups: GroupPair) {
   const text = !ours
     ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
     : share
-      ? `${percentText(share.tenths)} (weights ${weight(groups.idle)}/${weight(groups.live)})`
+      ? `${percentText(share.tenths)} (weights ${names ? `${names.idle}=` : ''}${weight(groups.idle)}/${names ? `${names.live}=` : ''}${weight(groups.live)})`
       : 'no traffic at all'
   return { tenths, ours, text }
 }

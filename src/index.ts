@@ -11,6 +11,8 @@
 import * as core from '@actions/core'
 import { State } from './names.js'
 
+// Which runtime ran the bundle (main and post): action.yml declares node24, the e2e tests check it.
+core.debug(`Running on Node ${process.version}`)
 try {
   if (core.getState(State.isPost)) {
     const { runPost } = await import(/* webpackMode: "eager" */ './post.js')

@@ -40,11 +40,24 @@ export interface Settings {
   readonly githubToken: string
   readonly dryRun: boolean
   readonly region: string
+  /** `health-gate`: read the canary's target health and ECS service while baking. */
+  readonly healthGate: boolean
+  /** How long a stage waits past its bake for late ALB metrics (3 minutes). */
+  readonly lateDataMs: number
   /** `canary-headroom` and `canary-min-tasks`, used with `canary-capacity: follow`. */
   readonly follow: FollowPolicy
   /** `rollback-now`: move traffic before the old service is scaled back up. */
   readonly rollbackNow: boolean
+  /** `reconcile`: how old a heartbeat must be before its rollout counts as abandoned. */
+  readonly staleAfterMs: number
+  /** `reconcile`: roll back a pause older than this; unset: pauses may last. */
+  readonly maxPauseMs?: number
+  /** An IAM role the action assumes itself with the runner's OIDC token. */
+  readonly roleToAssume?: string
 }
+
+/** The environment variable that shortens the late-data wait in tests. */
+export const LATE_DATA_ENV = 'ECS_CANARY_LATE_DATA_WAIT'
 
 /** Reads one raw input by name (`core.getInput` in the action, a map in tests). */
 export type InputReader = (name: string) => string
@@ -56,7 +69,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     'deploy',
     'promote',
     'rollback',
-    'status'
+    'status',
+    'reconcile'
   ] as const)
   const bakeMs = duration(text, Input.bakeTime, '5m')
   const stagesText = text(Input.stages)
@@ -73,7 +87,11 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     )
   }
   const taskDefinition = text(Input.taskDefinition)
+  const analysisOn = parseAnalysisSwitch(text(Input.analysis), alarms.length > 0, Input.analysis)
+  const healthGate = onOff(Input.healthGate, text(Input.healthGate) || 'on')
   const statusContext = text(Input.statusContext)
+  const maxPause = text(Input.maxPause)
+  const roleToAssume = roleArn(text(Input.roleToAssume))
   return {
     cluster: required(text, Input.cluster),
     services: pair(required(text, Input.services)),
@@ -100,7 +118,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     serviceTimeoutMs: duration(text, Input.serviceTimeout, '15m'),
     allowFamilyChange: bool(Input.allowFamilyChange, text(Input.allowFamilyChange)),
     analysis: {
-      enabled: parseAnalysisSwitch(text(Input.analysis), alarms.length > 0, Input.analysis),
+      enabled: analysisOn,
       bounds: {
         ...parseErrorBound(text(Input.maxErrorRate), Input.maxErrorRate),
         latencyRatio: parseRatio(
@@ -115,12 +133,34 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     githubToken: get(Input.githubToken),
     dryRun: bool(Input.dryRun, text(Input.dryRun)),
     region,
+    healthGate: watched(mode, alarms, analysisOn, healthGate),
+    // Not an input: ALB metrics are 1-2 minutes late everywhere, so 3 minutes fits every user.
+    // Tests, whose stand-in delays metrics by its own rule, shorten it through the environment.
+    lateDataMs: parseDuration(LATE_DATA_ENV, (env[LATE_DATA_ENV] ?? '').trim() || '3m'),
     follow: {
       headroomTenths: headroom(text(Input.canaryHeadroom)),
       minTasks: minTasks(text(Input.canaryMinTasks))
     },
-    rollbackNow: bool(Input.rollbackNow, text(Input.rollbackNow))
+    rollbackNow: bool(Input.rollbackNow, text(Input.rollbackNow)),
+    staleAfterMs: atLeast(Input.staleAfter, duration(text, Input.staleAfter, '3m'), 120_000),
+    ...(maxPause ? { maxPauseMs: parseDuration(Input.maxPause, maxPause) } : {}),
+    ...(roleToAssume ? { roleToAssume } : {})
   }
+}
+
+/**
+ * A rollout nobody watches is refused before anything is read or written: with no alarms,
+ * analysis off and the health gate off, nothing could ever roll it back. Only the modes that
+ * move traffic forward need a gate.
+ */
+function watched(mode: Mode, alarms: readonly string[], analysis: boolean, health: boolean) {
+  if ((mode === 'deploy' || mode === 'promote') && alarms.length === 0 && !analysis && !health) {
+    throw new InputError(
+      Input.healthGate,
+      `'off', with no '${Input.alarms}' and '${Input.analysis}: off', leaves the rollout unwatched: nothing would roll it back. Name CloudWatch alarms in '${Input.alarms}', set '${Input.analysis}: on', or set '${Input.healthGate}: on'`
+    )
+  }
+  return health
 }
 
 /** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
@@ -183,6 +223,17 @@ function listenerRules(value: string): string[] {
   return arns
 }
 
+/** An IAM role ARN, or '' when none is given. */
+function roleArn(value: string): string {
+  if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
+    throw new InputError(
+      Input.roleToAssume,
+      `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`
+    )
+  }
+  return value
+}
+
 function duration(text: (name: string) => string, name: string, fallback: string): number {
   return parseDuration(name, text(name) || fallback)
 }
@@ -198,6 +249,13 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
     throw new InputError(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`)
   }
   return found
+}
+
+/** `on`/`off` switches read the same words as booleans (`true`/`false`, `yes`/`no`). */
+function onOff(name: string, value: string): boolean {
+  if (/^(on|true|yes)$/i.test(value)) return true
+  if (/^(off|false|no)$/i.test(value)) return false
+  throw new InputError(name, `'${value}' is neither on nor off`)
 }
 
 /** `25%` or `25` → 250 tenths; 0 to 1000 %, at most one decimal. */

@@ -3,12 +3,16 @@
  * `core.setFailed`.
  */
 import * as core from '@actions/core'
-import { makeContext, type Context } from './context.js'
+import { makeContext, safeTarget, type Context } from './context.js'
 import { readSettings } from './inputs.js'
 import { deploy } from './modes/deploy.js'
-import { promote, rollback, status } from './modes/manage.js'
-import { Output, State } from './names.js'
-import { publish, type RunEnd } from './report.js'
+import { promote, rollback } from './modes/manage.js'
+import { reconcile } from './modes/reconcile.js'
+import { status } from './modes/status.js'
+import { refusalSummary } from './github/endings.js'
+import { writeSummary } from './github/summary.js'
+import { Input, Output, State } from './names.js'
+import { flushBudget, publish, type RunEnd } from './report.js'
 import { messageOf } from './rollout.js'
 import type { Mode } from './types.js'
 
@@ -16,7 +20,8 @@ const MODES: Record<Mode, (ctx: Context) => Promise<RunEnd>> = {
   deploy,
   promote,
   rollback,
-  status
+  status,
+  reconcile
 }
 
 /** Runs the main step. Never throws: every failure ends in `core.setFailed`. */
@@ -46,11 +51,31 @@ export async function runMain(): Promise<void> {
     const message = messageOf(error)
     core.setOutput(Output.result, 'unchanged')
     core.setOutput(Output.reason, message)
-    await ctx?.status.post('failure', `refused: ${message}`)
+    ctx?.status.post('failure', `refused: ${message}`)
+    await writeSummary(refusal(ctx, message))
+    await ctx?.status.flush(flushBudget(controller.signal))
     core.setFailed(message)
   } finally {
     releaseSignals(onSignal, controller.signal.aborted)
   }
+}
+
+/** The summary of a run refused before any write; the inputs as given when they did not parse. */
+function refusal(ctx: Context | undefined, reason: string): string {
+  const settings = ctx?.settings
+  return refusalSummary({
+    cluster: settings?.cluster ?? core.getInput(Input.cluster),
+    services:
+      settings?.services ??
+      core
+        .getInput(Input.services)
+        .split(/[\s,]+/)
+        .filter(Boolean),
+    mode: settings?.mode ?? (core.getInput(Input.mode) || 'deploy'),
+    reason,
+    revision: settings?.taskDefinition ?? 'none given: the idle service keeps its own',
+    commit: ctx?.status.target ?? safeTarget()
+  })
 }
 
 /**

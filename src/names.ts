@@ -22,9 +22,13 @@ export const Input = {
   statusContext: 'status-context',
   githubToken: 'github-token',
   dryRun: 'dry-run',
+  healthGate: 'health-gate',
   canaryHeadroom: 'canary-headroom',
   canaryMinTasks: 'canary-min-tasks',
-  rollbackNow: 'rollback-now'
+  rollbackNow: 'rollback-now',
+  staleAfter: 'stale-after',
+  maxPause: 'max-pause',
+  roleToAssume: 'role-to-assume'
 } as const
 
 export const Output = {
@@ -63,5 +67,11 @@ export const Tag = {
    * The services whose auto scaling scale-in this action suspended and must resume, separated
    * by spaces, or `none`. Written before the suspension, cleared after the resume.
    */
-  scaleIn: 'ecs-canary:scale-in-suspended'
+  scaleIn: 'ecs-canary:scale-in-suspended',
+  /** UTC time the owning run last showed it is alive (refreshed at least once a minute). */
+  heartbeat: 'ecs-canary:heartbeat',
+  /** The commit being deployed, where every later run posts its status. */
+  commit: 'ecs-canary:commit',
+  /** The alarms watching the rollout, recorded at a pause so reconcile can keep watching. */
+  alarms: 'ecs-canary:alarms'
 } as const

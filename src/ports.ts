@@ -2,6 +2,7 @@
  * What the engine is given and what it gives back: the small ports it talks through (traffic,
  * reporter, phase recorder) and the spec of one run. Types only, so fakes can implement them.
  */
+import type { HeartbeatPort } from './heartbeat.js'
 import type {
   Clock,
   Gate,
@@ -19,7 +20,7 @@ import type {
 
 /** The traffic side of the engine (implemented by `ElbTraffic`). */
 export interface TrafficPort {
-  read(): Promise<RuleView[]>
+  read(opts?: { signal?: AbortSignal }): Promise<RuleView[]>
   shift(groups: GroupPair, tenths: Tenths, opts?: { signal?: AbortSignal }): Promise<void>
   restore(groups: GroupPair, opts: { budgetMs: number; signal?: AbortSignal }): Promise<void>
   restoreCommands(groups: GroupPair): string[]
@@ -61,6 +62,11 @@ export interface RolloutSpec {
   readonly rollbackBudgetMs: number
   /** Under a signal the runner kills us 10 s after SIGINT: restore within this. */
   readonly cancelBudgetMs: number
+  /**
+   * How long a stage may wait past its bake for data a gate says is on its way (`late`), before
+   * it passes on what was seen. Unset: no wait.
+   */
+  readonly lateDataMs?: number
 }
 
 export interface RolloutDeps {
@@ -79,6 +85,8 @@ export interface RolloutDeps {
    * cancelled or a gate fails meanwhile: stop waiting then.
    */
   readonly beforeShift?: (stage: Stage, signal: AbortSignal) => Promise<void>
+  /** Refreshes the run's heartbeat on the rules; called often, it writes when due. */
+  readonly heartbeat?: HeartbeatPort
 }
 
 /** What the run ended with. `failed` decides the exit code; `restoreCommands` when unsafe. */

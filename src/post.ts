@@ -13,8 +13,10 @@ import { coreLog } from './log.js'
 import { State, Tag } from './names.js'
 import { formatDuration } from './plan.js'
 import { describeShare, messageOf } from './rollout.js'
+import { restoreSummary } from './github/endings.js'
+import { writeSummary } from './github/summary.js'
 import { recordedScaleIn, restoreScaling } from './scale-in.js'
-import { ownerUrl, recordedState, tagValue, type Guard } from './state.js'
+import { ownerUrl, recordedState, tagValue, type Guard, type RecordedState } from './state.js'
 import type { Clock, RuleView } from './types.js'
 
 /** Runs the post step. Never throws. */
@@ -26,10 +28,14 @@ export async function runPost(): Promise<void> {
   }
   let traffic: ElbTraffic | undefined
   let guard: Guard | undefined
+  const found: Found = {}
   try {
     guard = JSON.parse(saved) as Guard
     traffic = new ElbTraffic(
-      new ElasticLoadBalancingV2Client(clientConfig(guard.region)),
+      new ElasticLoadBalancingV2Client({
+        ...clientConfig(guard.region),
+        ...(await roleCredentials(guard))
+      }),
       guard.rules,
       {
         clock: systemClock,
@@ -37,16 +43,67 @@ export async function runPost(): Promise<void> {
         region: guard.region
       }
     )
-    await restoreIfOurs(traffic, guard)
+    await restoreIfOurs(traffic, guard, found)
   } catch (error) {
     const commands = traffic && guard ? traffic.restoreCommands(guard) : []
+    const reason = `the main step ended mid-rollout and traffic could not be restored: ${messageOf(error)}`
+    if (guard) await writeSummary(postSummary(guard, found, false, reason, commands))
     core.setFailed(
-      `ecs-canary post: the main step ended mid-rollout and traffic could not be restored: ${messageOf(error)}` +
+      `ecs-canary post: ${reason}` +
         (commands.length
           ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
           : '')
     )
   }
+}
+
+/** With `role-to-assume`, main had no credentials in the environment: get them the same way. */
+async function roleCredentials(guard: Guard) {
+  if (!guard.roleToAssume) return {}
+  const { webIdentityCredentials } = await import(/* webpackMode: "eager" */ './aws/credentials.js')
+  return {
+    credentials: webIdentityCredentials(guard.roleToAssume, guard.region, audience =>
+      core.getIDToken(audience)
+    )
+  }
+}
+
+/** What the post step learnt from the rules, for its summary. */
+interface Found {
+  views?: RuleView[]
+  recorded?: RecordedState
+}
+
+/** The post step's summary: names the revision and commit recorded on the rules. */
+function postSummary(
+  guard: Guard,
+  found: Found,
+  restored: boolean,
+  reason: string,
+  commands?: readonly string[]
+): string {
+  const groups = { live: guard.live, idle: guard.idle }
+  const rules = found.views?.map(view => ({
+    arn: view.arn,
+    weights: [guard.liveService, guard.idleService].map(
+      (name, i) =>
+        [
+          name,
+          view.targets.find(t => t.arn === (i === 0 ? groups.live : groups.idle))?.weight ?? 0
+        ] as const
+    )
+  }))
+  return restoreSummary({
+    by: 'the post step',
+    restored,
+    liveService: guard.liveService,
+    idleService: guard.idleService,
+    reason,
+    ...(found.recorded?.revision ? { revision: found.recorded.revision } : {}),
+    ...(found.recorded?.commit ? { commit: found.recorded.commit } : {}),
+    ...(rules && !restored ? { rules } : {}),
+    ...(commands?.length ? { commands } : {})
+  })
 }
 
 /** How long the post step keeps trying to read the rules: it is the last line of defence. */
@@ -78,9 +135,11 @@ export async function readPatiently(
   }
 }
 
-async function restoreIfOurs(traffic: ElbTraffic, guard: Guard): Promise<void> {
+async function restoreIfOurs(traffic: ElbTraffic, guard: Guard, found: Found): Promise<void> {
   const views = await readPatiently(traffic, systemClock, line => core.warning(line))
   const recorded = recordedState(views)
+  found.views = views
+  if (recorded) found.recorded = recorded
   if (!recorded || recorded.owner !== guard.owner) {
     core.warning(
       `ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? ownerUrl(recorded.owner) : 'none recorded'}); leaving them alone.`
@@ -112,6 +171,7 @@ async function restoreIfOurs(traffic: ElbTraffic, guard: Guard): Promise<void> {
       `ecs-canary post: traffic is safe, but the rollback could not be recorded: ${messageOf(error)}`
     )
   }
+  await writeSummary(postSummary(guard, found, true, reason))
   core.error(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' })
   await resumeScaling(traffic, guard, views)
 }

@@ -25,6 +25,8 @@ export interface Facts {
   readonly rules: readonly RuleView[]
   readonly alarmNames: readonly string[]
   readonly alarms: readonly AlarmView[]
+  /** `insufficient-data`: with `alarm`, an alarm without data is refused like one in ALARM. */
+  readonly insufficientData?: 'ok' | 'alarm'
 }
 
 /** The pair as the rules show it now. */
@@ -180,6 +182,12 @@ function alarmProblems(facts: Facts): string[] {
       problems.push(
         `alarm '${alarm.name}' is already in ALARM (${alarm.reason}); a rollout would roll back at once. Fix what it reports first`
       )
+    } else if (alarm.state === 'INSUFFICIENT_DATA' && facts.insufficientData === 'alarm') {
+      // The same policy the gate applies while baking: refused now rather than rolled back
+      // the moment the first stage is read.
+      problems.push(
+        `alarm '${alarm.name}' is INSUFFICIENT_DATA${alarm.reason ? ` (${alarm.reason})` : ''}, which counts as ALARM with insufficient-data: alarm; a rollout would roll back at once. Wait until the alarm has data (OK), or set insufficient-data: ok to count missing data as OK`
+      )
     }
   }
   return problems
@@ -211,19 +219,4 @@ export function planWarnings(
     }
   }
   return warnings
-}
-
-/**
- * A plan that outlasts the credentials would lose its hands mid-rollout, unable even to roll
- * back: refused when the expiry is known. `margin` leaves room to ship and to roll back.
- */
-export function credentialProblem(
-  plan: Plan,
-  expiry: Date | undefined,
-  now: number,
-  marginMs = 5 * 60_000
-): string | undefined {
-  const total = plan.reduce((sum, s) => sum + (s.bake.kind === 'bake' ? s.bake.ms : 0), 0)
-  if (!expiry || now + total + marginMs <= expiry.getTime()) return undefined
-  return `the plan bakes for ${formatDuration(total)}, but the AWS credentials expire at ${expiry.toISOString()} (in ${formatDuration(Math.max(0, Math.round((expiry.getTime() - now) / 1000) * 1000))}), too soon to finish or to roll back safely; raise role-duration-seconds in aws-actions/configure-aws-credentials or shorten the plan`
 }

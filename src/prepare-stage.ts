@@ -61,7 +61,7 @@ async function watch(
   for (;;) {
     await Promise.race([done, clock.sleep(spec.pollMs, deps.signal)])
     if (settled() || deps.signal.aborted) return
-    const readings = await readGates(deps.gates, stageStartedAt, clock.now(), deps.signal)
+    const readings = await readGates(deps.gates, { stageStartedAt, now: clock.now() }, deps.signal)
     if (settled() || deps.signal.aborted) return
     let failure: string | undefined
     if (readings instanceof Error) {

@@ -28,10 +28,11 @@ export function liveReporter(ctx: Context, newService: string): Reporter {
       )
       // A baking stage waits for its first gate reading, so its status can say how the alarms
       // read (`· alarms OK`); a pause stage has none to wait for.
-      if (stage.bakeMs === undefined) await postPending(stage, stageCount)
+      // Never awaited: the status queue returns at once, so GitHub never holds a verdict.
+      if (stage.bakeMs === undefined) postPending(stage, stageCount)
     },
     async firstReading(stage, stageCount) {
-      await postPending(stage, stageCount)
+      postPending(stage, stageCount)
     },
     heartbeat(stage, elapsedMs, totalMs) {
       ctx.log.info(
@@ -56,6 +57,8 @@ export interface RunEnd {
   /** Set when traffic is safe: verified promoted, rolled back, paused, or never moved. */
   readonly settled: boolean
   readonly summary?: SummaryInput
+  /** A summary already rendered, for endings that ran no stages (`mode: status`). */
+  readonly summaryMarkdown?: string
 }
 
 /** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
@@ -69,23 +72,34 @@ export async function publish(ctx: Context, end: RunEnd): Promise<string | undef
   core.setOutput(Output.taskDefinitionArn, end.taskDefinitionArn ?? '')
   core.setOutput(Output.reason, outcome.reason)
   if (end.settled) core.saveState(State.settled, 'true')
-  if (end.summary) await writeSummary(renderSummary(end.summary), ctx.log)
   const reached = end.record?.stages.at(-1)?.tenths
-  await ctx.status.post(
+  // Queued first, so the request is out while the summary is written; it never blocks.
+  ctx.status.post(
     end.failed ? 'failure' : outcomeState(outcome.result),
     outcomeText(outcome, reached)
   )
+  const markdown = end.summary ? renderSummary(end.summary) : end.summaryMarkdown
+  if (markdown) await writeSummary(markdown, ctx.log)
   if (end.restoreCommands?.length) {
     core.error(
       `Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`,
       { title: 'ecs-canary: restore traffic by hand' }
     )
   }
+  await ctx.status.flush(flushBudget(ctx.signal))
   if (!end.failed) {
     ctx.log.info(summaryLine(outcome))
     return undefined
   }
   return outcome.reason || summaryLine(outcome)
+}
+
+/**
+ * How long the end of a run waits for GitHub to take its last status: long enough for a slow
+ * API, and under a cancel short enough to stay inside the runner's 10 s before its kill.
+ */
+export function flushBudget(signal: AbortSignal): number {
+  return signal.aborted ? 1_000 : 10_000
 }
 
 function summaryLine(outcome: Outcome): string {
@@ -96,6 +110,8 @@ function summaryLine(outcome: Outcome): string {
       return `Paused at ${percentText(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`
     case 'rolled-back':
       return `Rolled back to ${outcome.liveService}: ${outcome.reason}`
+    case 'restore-failed':
+      return `Traffic could NOT be restored to ${outcome.liveService}: ${outcome.reason}`
     default:
       return `Nothing changed. ${outcome.reason}`
   }

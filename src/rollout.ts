@@ -9,6 +9,7 @@ import { DriftError, expectShare } from './drift.js'
 import { prepareStage } from './prepare-stage.js'
 import { formatDuration, percentText } from './plan.js'
 import type { RolloutDeps, RolloutResult, RolloutSpec } from './ports.js'
+import { recordPromotion } from './promotion.js'
 import type {
   GateReading,
   Outcome,
@@ -21,7 +22,7 @@ import type {
 } from './types.js'
 
 // Kept here so the engine's callers import one module; each lives in its own file.
-export { DriftError, describeShare, expectShare } from './drift.js'
+export { DriftError, describeShare, expectShare, type ServiceNames } from './drift.js'
 export type {
   PhaseRecorder,
   Reporter,
@@ -61,7 +62,8 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
   try {
     // Before each shift the weights must be what this run left: read here for the first, and
     // at the end of each bake for the others (the same moment, so not read twice).
-    await expectShare(traffic, spec.groups, current)
+    const names = { live: spec.liveService, idle: spec.idleService }
+    await expectShare(traffic, spec.groups, current, names, deps.signal)
     for (const stage of spec.plan) {
       if (stage.tenths <= spec.fromTenths) continue
       throwIfCancelled(deps.signal)
@@ -72,6 +74,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
         current > 0 ? record.stages.at(-1)?.startedAt : undefined
       )
       throwIfCancelled(deps.signal)
+      deps.heartbeat?.beat()
       wrote = true
       await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
       current = stage.tenths
@@ -96,9 +99,9 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       await bake(spec, deps, stageRecord, stage.bake.ms)
       stageRecord.status = 'baked'
       stageRecord.endedAt = clock.now()
-      await expectShare(traffic, spec.groups, current)
+      await expectShare(traffic, spec.groups, current, names, deps.signal)
     }
-    await deps.recordPhase('promoted', '')
+    await recordPromotion(spec, deps)
     return finish(outcome('promoted', current, ''), false)
   } catch (error) {
     // A cancel can also surface as an ordinary error, from a write or read-back it cut short:
@@ -117,8 +120,12 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       // Never fight another actor: report what was found and write nothing to the weights.
       log.warn(reason)
       if (!wrote) return release()
+      // Tell the share actually found, not the one this run last set.
+      const found = error.found >= 0 ? error.found : current
+      if (found !== current) record.timeline.push({ at: clock.now(), tenths: found })
+      if (stageRecord && stageRecord.status === 'baking') stageRecord.status = 'paused'
       await deps.recordPhase('paused', reason).catch(() => undefined)
-      return finish(outcome('paused', current, reason), true)
+      return finish(outcome('paused', found, reason), true)
     }
     if (error instanceof NotEnoughData) {
       if (stageRecord) {
@@ -153,6 +160,7 @@ async function rollBack(
   log.warn(`Rolling back: ${cause}`)
   // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
   const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs
+  deps.heartbeat?.beat()
   try {
     // No abort signal here: the run's own is already aborted under a cancel, and the restore
     // must still go out. The budget bounds it instead.
@@ -160,7 +168,8 @@ async function rollBack(
   } catch (error) {
     const commands = traffic.restoreCommands(spec.groups)
     const why = `${cause}; and traffic could NOT be restored to ${spec.liveService}: ${messageOf(error)}`
-    return finish(outcome('rolled-back', current, why), true, commands)
+    // `rolled-back` means traffic is back on live; this is not that.
+    return finish(outcome('restore-failed', current, why), true, commands)
   }
   record.timeline.push({ at: clock.now(), tenths: 0 })
   log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`)

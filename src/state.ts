@@ -17,7 +17,16 @@ export interface RecordedState {
   /** ISO timestamp of the last change. */
   readonly updated: string
   readonly reason: string
+  /** When the owning run last showed it is alive (`Tag.heartbeat`), if it ever did. */
+  readonly heartbeat?: string
+  /** The commit being deployed (`Tag.commit`), where statuses go. */
+  readonly commit?: string
+  /** The alarm names recorded at a pause (`Tag.alarms`). */
+  readonly alarms?: readonly string[]
 }
+
+/** Separates alarm names in `Tag.alarms` (ELB tag values allow no comma or newline). */
+export const ALARM_SEPARATOR = ' / '
 
 const PHASES: readonly Phase[] = ['in-progress', 'paused', 'promoted', 'rolled-back']
 
@@ -41,9 +50,14 @@ export function encodeState(state: RecordedState): Record<string, string> {
     [Tag.revision]: tagValue(state.revision),
     [Tag.owner]: tagValue(state.owner),
     [Tag.updated]: tagValue(state.updated),
-    [Tag.reason]: tagValue(state.reason)
+    [Tag.reason]: tagValue(state.reason),
+    // Always written, '' when unknown, so a deploy never inherits the last rollout's commit.
+    // ELBv2 accepts an empty value (API Reference, "Tag": Value minimum length 0).
+    [Tag.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : ''
   }
 }
+
+const COMMIT = /^[0-9a-f]{40}$/
 
 /** The recorded state, or `undefined` when the rule carries no (or a broken) record. */
 export function decodeState(tags: Readonly<Record<string, string>>): RecordedState | undefined {
@@ -57,7 +71,10 @@ export function decodeState(tags: Readonly<Record<string, string>>): RecordedSta
     revision: tags[Tag.revision] ?? '',
     owner: tags[Tag.owner] ?? '',
     updated: tags[Tag.updated] ?? '',
-    reason: tags[Tag.reason] ?? ''
+    reason: tags[Tag.reason] ?? '',
+    ...(tags[Tag.heartbeat] ? { heartbeat: tags[Tag.heartbeat] } : {}),
+    ...(tags[Tag.commit] && COMMIT.test(tags[Tag.commit]) ? { commit: tags[Tag.commit] } : {}),
+    ...(tags[Tag.alarms] ? { alarms: tags[Tag.alarms].split(ALARM_SEPARATOR).filter(Boolean) } : {})
   }
 }
 
@@ -89,6 +106,8 @@ export interface Guard {
   readonly owner: string
   /** The pair's cluster: the post step resumes the auto scaling scale-in recorded there. */
   readonly cluster?: string
+  /** `role-to-assume`, so the post step gets credentials the same way. */
+  readonly roleToAssume?: string
 }
 
 /** The state recorded on the rules; the first rule that carries one speaks for all. */

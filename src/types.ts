@@ -23,11 +23,14 @@ export type Plan = readonly Stage[]
 /** Recorded on the listener rules: where a rollout of this pair stands. */
 export type Phase = 'in-progress' | 'paused' | 'promoted' | 'rolled-back'
 
-/** The `result` output. */
-export type Result = 'promoted' | 'rolled-back' | 'paused' | 'unchanged'
+/**
+ * The `result` output. `rolled-back` means traffic is verified back on the live service;
+ * `restore-failed` that it could not be put back (the log holds the commands that do it).
+ */
+export type Result = 'promoted' | 'rolled-back' | 'paused' | 'unchanged' | 'restore-failed'
 
 /** The `mode` input. */
-export type Mode = 'deploy' | 'promote' | 'rollback' | 'status'
+export type Mode = 'deploy' | 'promote' | 'rollback' | 'status' | 'reconcile'
 
 /** The two target groups a rule splits traffic between, by ARN. */
 export interface GroupPair {
@@ -78,13 +81,26 @@ export interface GateReading {
   readonly reason: string
   /** One short line for heartbeats and the summary, e.g. `web-5xx OK, web-latency OK`. */
   readonly detail: string
+  /**
+   * On a `wait`: the data is on its way (ALB metrics arrive 1-2 minutes late), not missing for
+   * lack of traffic. Past the bake's end the engine waits for it, up to a bound, rather than
+   * extending the bake.
+   */
+  readonly late?: boolean
 }
 
 /** Something the engine consults while a stage bakes (alarms, per-target-group analysis). */
 export interface Gate {
   readonly name: string
-  /** Reads the gate once; `stageStartedAt` is epoch ms. Throws when it cannot be read. */
-  read(window: { readonly stageStartedAt: number; readonly now: number }): Promise<GateReading>
+  /**
+   * Reads the gate once; times are epoch ms, `endsAt` when the stage's bake is due to end.
+   * Throws when it cannot be read.
+   */
+  read(window: {
+    readonly stageStartedAt: number
+    readonly now: number
+    readonly endsAt?: number
+  }): Promise<GateReading>
 }
 
 /** Time, replaceable in tests. `sleep` resolves early (without throwing) when `signal` aborts. */

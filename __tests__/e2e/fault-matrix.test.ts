@@ -34,7 +34,7 @@ afterAll(async () => {
 describe('the fault matrix', () => {
   it('ends every case safe, with outputs that tell the truth', async () => {
     const started = Date.now()
-    const opened = Array.from({ length: LANES }, () => openLane(e2e.github.url))
+    const opened = Array.from({ length: LANES }, () => openLane(e2e.github.url, e2e.github))
     lanes.push(...(await Promise.all(opened)))
     const ready = Date.now() - started
     const promote = await baseline(lanes[0], 'promote')

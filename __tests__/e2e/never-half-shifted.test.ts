@@ -129,7 +129,7 @@ describe('credentials that expire before the plan would end', () => {
 
     expect(main.code).toBe(1)
     expect(main.outputs.result).toBe('unchanged')
-    expect(main.outputs.reason).toContain('the plan bakes for 1h, but the AWS credentials expire')
+    expect(main.outputs.reason).toContain('the plan can take 1h, but the AWS credentials expire')
     expect(e2e.proxy.writes()).toBe(0)
     expect(await pairWeights(s, s.rules.api)).toEqual({ blue: 100, green: 0 })
   })

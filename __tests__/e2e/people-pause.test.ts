@@ -223,9 +223,12 @@ describe('mode: status', () => {
       'live-service': 'web-blue',
       'idle-service': 'web-green'
     })
-    expect(status.stdout).toMatch(/live web-blue, idle web-green/)
-    expect(status.stdout).toContain(`${s.listenerArn}: 10% (weights 10/90) on web-green`)
-    expect(status.stdout).toContain(`${s.rules.api}: 10% (weights 10/90) on web-green`)
+    expect(status.stdout).toMatch(
+      /live web-blue, idle web-green: web-green takes 10%, web-blue 90%/
+    )
+    // Weights always labelled with the services they send traffic to.
+    expect(status.stdout).toContain(`${s.listenerArn}: web-blue=90 web-green=10 (web-green 10%)`)
+    expect(status.stdout).toContain(`${s.rules.api}: web-blue=90 web-green=10 (web-green 10%)`)
     expect(status.stdout).toMatch(/Phase: paused/)
     expect(status.stdout).toContain('Plan: 1:1s 10:pause 100:1s')
     expect(status.stdout).toContain(`Owner: ${OWNER_URL}`)

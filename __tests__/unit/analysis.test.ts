@@ -2,6 +2,7 @@ import { describe, it, expect, jest } from '@jest/globals'
 import {
   DEFAULT_BOUNDS,
   describeStats,
+  failedRequests,
   judge,
   parseAnalysisSwitch,
   parseErrorBound,
@@ -51,7 +52,43 @@ describe('judge', () => {
       'pass'
     ],
     ['a canary failing every request', side(200, 200, 40), healthyLive, bounds, 'fail'],
-    ['too few canary requests, however bad', side(49, 49, 900), healthyLive, bounds, 'wait'],
+    ['too few canary requests, all fine so far', side(49, 0, 900), healthyLive, bounds, 'wait'],
+    [
+      'too few requests, and a bound still within reach if the rest succeed',
+      side(30, 1, 40),
+      side(20000, 400, 40),
+      bounds,
+      'wait'
+    ],
+    [
+      'too few requests, but out of reach even if the rest succeed',
+      side(30, 3, 40),
+      side(20000, 400, 40),
+      bounds,
+      'fail'
+    ],
+    ['30 of 30 failed, before min-requests', side(30, 30, 40), healthyLive, bounds, 'fail'],
+    [
+      'no 5xx from targets, but connection errors',
+      { ...side(200, 0, 40), connectionErrors: 20, responses: 180 },
+      healthyLive,
+      bounds,
+      'fail'
+    ],
+    [
+      'no 5xx and no connection errors, but requests no target answered',
+      { ...side(200, 0, 40), connectionErrors: 0, responses: 150 },
+      healthyLive,
+      bounds,
+      'fail'
+    ],
+    [
+      'every request answered by a target, no connection errors',
+      { ...side(200, 1, 40), connectionErrors: 0, responses: 200 },
+      healthyLive,
+      bounds,
+      'pass'
+    ],
     ['no canary data at all', side(0, 0), healthyLive, bounds, 'wait'],
     ['no data on either side', side(0, 0), side(0, 0), bounds, 'wait'],
     [
@@ -123,6 +160,28 @@ describe('judge', () => {
   it('names both failures when error rate and latency are both out of bounds', () => {
     const reading = judge(side(200, 200, 900), healthyLive, bounds)
     expect(reading.reason).toMatch(/^canary 5xx 100\.0% .*; canary latency 900 ms vs live 40 ms/)
+  })
+
+  it('fails a canary before min-requests when even a perfect rest could not save it', () => {
+    const reading = judge(side(30, 30, 40), healthyLive, bounds)
+    expect(reading.verdict).toBe('fail')
+    expect(reading.reason).toBe(
+      'canary 5xx (30/30) before min-requests: even if the 20 request(s) still missing to reach 50 all succeed, its rate would be 60.0%, above the 1.3% allowed (max-error-rate; live 0.3%)'
+    )
+  })
+
+  it('counts a request with a connection error and no response once, not twice', () => {
+    const canary = { ...side(100, 0, 40), connectionErrors: 10, responses: 90 }
+    expect(failedRequests(canary)).toBe(10)
+    expect(failedRequests({ ...canary, errors: 5 })).toBe(15)
+    expect(failedRequests({ ...canary, connectionErrors: 30 })).toBe(30)
+    expect(failedRequests({ ...side(10, 0), connectionErrors: 40, responses: 0 })).toBe(10)
+  })
+
+  it('says how many failed requests no target answered', () => {
+    const reading = judge({ ...side(200, 2, 40), responses: 170 }, healthyLive, bounds)
+    expect(reading.reason).toContain('canary 5xx 16.0% (32/200, 30 without a target response)')
+    expect(reading.detail).toContain('canary 16.0% 5xx (32/200, 30 without a target response)')
   })
 
   it('says how many canary requests it is still waiting for', () => {

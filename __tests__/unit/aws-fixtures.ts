@@ -71,7 +71,9 @@ export function pair(green: Partial<Service> = {}) {
   } satisfies DescribeServicesCommandOutput
 }
 
-export function alarms(...list: { name: string; state: 'OK' | 'ALARM'; reason?: string }[]) {
+export function alarms(
+  ...list: { name: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason?: string }[]
+) {
   return {
     MetricAlarms: list.map(a => ({
       AlarmName: a.name,

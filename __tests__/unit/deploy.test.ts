@@ -18,6 +18,7 @@ import {
   ModifyListenerCommand,
   ModifyRuleCommand
 } from '@aws-sdk/client-elastic-load-balancing-v2'
+import type { DescribeTargetHealthCommandOutput } from '@aws-sdk/client-elastic-load-balancing-v2'
 import {
   ApplicationAutoScalingClient,
   DescribeScalableTargetsCommand
@@ -126,6 +127,29 @@ describe('deploy pre-flight', () => {
     expectNoWrite()
   })
 
+  it('refuses an alarm already INSUFFICIENT_DATA under insufficient-data: alarm, and writes nothing', async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves(
+      alarms({
+        name: 'web-5xx',
+        state: 'INSUFFICIENT_DATA',
+        reason: 'Insufficient Data: 1 datapoint was unknown.'
+      })
+    )
+    await expect(deploy(context({ 'insufficient-data': 'alarm' }))).rejects.toThrow(
+      "alarm 'web-5xx' is INSUFFICIENT_DATA (Insufficient Data: 1 datapoint was unknown.), which counts as ALARM with insufficient-data: alarm"
+    )
+    expectNoWrite()
+  })
+
+  it('lets an alarm in INSUFFICIENT_DATA through under insufficient-data: ok', async () => {
+    rulesThatMove()
+    cloudwatch
+      .on(DescribeAlarmsCommand)
+      .resolves(alarms({ name: 'web-5xx', state: 'INSUFFICIENT_DATA' }))
+    const end = await deploy(context())
+    expect(end.outcome.result).toBe('promoted')
+  })
+
   it('refuses a rule that forwards to a third target group, naming it', async () => {
     elb.on(DescribeRulesCommand).resolves(ruleWith({ blue: 100, green: 0, third: 0 }))
     await expect(deploy(context())).rejects.toThrow(
@@ -207,6 +231,47 @@ describe('deploy', () => {
     expect(phases).toEqual(['in-progress', 'promoted'])
     expect(elb).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG })
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand)
+  })
+
+  it('rolls back when a canary target is unhealthy on two reads while baking, naming it', async () => {
+    rulesThatMove()
+    const sick = {
+      TargetHealthDescriptions: [
+        { Target: { Id: '10.0.1.10', Port: 8080 }, TargetHealth: { State: 'healthy' } },
+        {
+          Target: { Id: '10.0.1.11', Port: 8080 },
+          TargetHealth: {
+            State: 'unhealthy',
+            Reason: 'Target.Timeout',
+            Description: 'Request timed out'
+          }
+        }
+      ],
+      $metadata: {}
+    } satisfies DescribeTargetHealthCommandOutput
+    // The check before 1% sees it healthy; every read while baking sees it unhealthy.
+    elb.on(DescribeTargetHealthCommand).resolvesOnce(healthyTargets).resolves(sick)
+    const end = await deploy(context({ stages: '50:1s,100:20ms' }))
+    expect(end.outcome.result).toBe('rolled-back')
+    expect(end.outcome.reason).toContain(
+      'health gate: 1 of 2 canary target(s) unhealthy on two reads in a row: 10.0.1.11:8080 unhealthy Target.Timeout (Request timed out)'
+    )
+    const sent = elb.commandCalls(ModifyRuleCommand).map(c => c.args[0].input.Actions?.[0])
+    expect(sent.map(a => a?.ForwardConfig?.TargetGroups?.map(g => g.Weight)).at(-1)).toEqual([
+      100, 0
+    ])
+    expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, {
+      cluster: 'web-cluster',
+      services: ['web-green']
+    })
+  })
+
+  it('reads no target health while baking with health-gate: off', async () => {
+    rulesThatMove()
+    const end = await deploy(context({ 'health-gate': 'off', stages: '50:300ms,100:20ms' }))
+    expect(end.outcome.result).toBe('promoted')
+    // Once, before 1%: the idle service must be healthy before any traffic moves.
+    expect(elb).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 1)
   })
 
   it('records the revision it registered from a file, not the one the idle service ran', async () => {

@@ -80,7 +80,7 @@ describe('readSettings', () => {
     [{ 'listener-rules': `${RULE} ${RULE}` }, `Input 'listener-rules': '${RULE}' is listed twice`],
     [
       { mode: 'yolo' },
-      "Input 'mode': 'yolo' is not one of 'deploy', 'promote', 'rollback', 'status'"
+      "Input 'mode': 'yolo' is not one of 'deploy', 'promote', 'rollback', 'status', 'reconcile'"
     ],
     [{ 'bake-time': '5' }, "Input 'bake-time': '5' is not a duration"],
     [{ 'poll-interval': '10ms' }, "Input 'poll-interval': must be at least 100ms, got 10ms"],
@@ -114,5 +114,31 @@ describe('readSettings', () => {
   it('requires a region', () => {
     expect(() => read({}, {})).toThrow("Input 'AWS_REGION': no region: set AWS_REGION")
     expect(read({}, { AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe('eu-west-1')
+  })
+})
+
+describe('health-gate', () => {
+  it('is on by default and reads on/off like every switch', () => {
+    expect(read({}).healthGate).toBe(true)
+    expect(read({ 'health-gate': 'off', alarms: 'web-5xx' }).healthGate).toBe(false)
+    expect(read({ 'health-gate': 'false', alarms: 'web-5xx' }).healthGate).toBe(false)
+    expect(read({ 'health-gate': 'ON' }).healthGate).toBe(true)
+    expect(() => read({ 'health-gate': 'maybe' })).toThrow(
+      "Input 'health-gate': 'maybe' is neither on nor off"
+    )
+  })
+
+  it('refuses a rollout nothing watches, naming the three inputs', () => {
+    for (const mode of ['deploy', 'promote']) {
+      expect(() => read({ mode, analysis: 'off', 'health-gate': 'off' })).toThrow(
+        /^Input 'health-gate': 'off', with no 'alarms' and 'analysis: off', leaves the rollout unwatched.*'alarms'.*'analysis: on'.*'health-gate: on'$/
+      )
+    }
+  })
+
+  it('lets rollback and status run with every gate off: they move nothing forward', () => {
+    for (const mode of ['rollback', 'status']) {
+      expect(read({ mode, analysis: 'off', 'health-gate': 'off' }).healthGate).toBe(false)
+    }
   })
 })

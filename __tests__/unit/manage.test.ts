@@ -117,7 +117,8 @@ describe('rollback', () => {
 
     expect(end.outcome).toMatchObject({ result: 'rolled-back', tenths: 0 })
     expect(weights).toEqual({ blue: 100, green: 0 })
-    expect(recordedPhases()).toEqual(['rolled-back'])
+    // It owns the rules while restoring (so its post step protects it), then records the end.
+    expect(recordedPhases()).toEqual(['in-progress', 'rolled-back'])
     expect(end.summary?.record.outcome?.reason).toMatch(/rolled back by hand from 10%/)
   })
 })

@@ -33,10 +33,13 @@ const busyStage = {
     result('canary_errors', [1, 0, 2]),
     result('canary_latencySum', [2.5, 3, 2.5]),
     result('canary_latencyCount', [60, 70, 70]),
+    result('canary_code2', [59, 70, 68]),
     result('live_requests', [6000, 7000, 7000]),
     result('live_errors', [20, 20, 20]),
     result('live_latencySum', [234, 273, 273]),
-    result('live_latencyCount', [6000, 7000, 7000])
+    result('live_latencyCount', [6000, 7000, 7000]),
+    result('live_code2', [5900, 6950, 6970]),
+    result('live_code4', [80, 30, 10])
   ],
   $metadata: {}
 } satisfies GetMetricDataCommandOutput
@@ -53,17 +56,29 @@ describe('readTargetGroupStats', () => {
     expect(cloudWatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 1)
     const input = cloudWatch.commandCalls(GetMetricDataCommand)[0].args[0].input
     const queries = input.MetricDataQueries ?? []
-    expect(queries).toHaveLength(8)
+    expect(queries).toHaveLength(18)
+    const perSide = (side: string) => [
+      [`${side}_requests`, 'RequestCount', 'Sum'],
+      [`${side}_errors`, 'HTTPCode_Target_5XX_Count', 'Sum'],
+      [`${side}_latencySum`, 'TargetResponseTime', 'Sum'],
+      [`${side}_latencyCount`, 'TargetResponseTime', 'SampleCount'],
+      [`${side}_connect`, 'TargetConnectionErrorCount', 'Sum'],
+      [`${side}_tls`, 'TargetTLSNegotiationErrorCount', 'Sum'],
+      [`${side}_code2`, 'HTTPCode_Target_2XX_Count', 'Sum'],
+      [`${side}_code3`, 'HTTPCode_Target_3XX_Count', 'Sum'],
+      [`${side}_code4`, 'HTTPCode_Target_4XX_Count', 'Sum']
+    ]
     expect(queries.map(q => [q.Id, q.MetricStat?.Metric?.MetricName, q.MetricStat?.Stat])).toEqual([
-      ['canary_requests', 'RequestCount', 'Sum'],
-      ['canary_errors', 'HTTPCode_Target_5XX_Count', 'Sum'],
-      ['canary_latencySum', 'TargetResponseTime', 'Sum'],
-      ['canary_latencyCount', 'TargetResponseTime', 'SampleCount'],
-      ['live_requests', 'RequestCount', 'Sum'],
-      ['live_errors', 'HTTPCode_Target_5XX_Count', 'Sum'],
-      ['live_latencySum', 'TargetResponseTime', 'Sum'],
-      ['live_latencyCount', 'TargetResponseTime', 'SampleCount']
+      ...perSide('canary'),
+      ...perSide('live')
     ])
+    // Every series of a side carries both dimensions: none of them exists per group without.
+    for (const q of queries) {
+      expect(q.MetricStat?.Metric?.Dimensions?.map(d => d.Name)).toEqual([
+        'LoadBalancer',
+        'TargetGroup'
+      ])
+    }
     expect(queries[0].MetricStat).toEqual({
       Metric: {
         Namespace: 'AWS/ApplicationELB',
@@ -76,7 +91,7 @@ describe('readTargetGroupStats', () => {
       Period: 60,
       Stat: 'Sum'
     })
-    expect(queries[4].MetricStat?.Metric?.Dimensions?.[1]).toEqual({
+    expect(queries[9].MetricStat?.Metric?.Dimensions?.[1]).toEqual({
       Name: 'TargetGroup',
       Value: 'targetgroup/web-blue/8f1c5a0c2b3d4e5f'
     })
@@ -107,8 +122,22 @@ describe('readTargetGroupStats', () => {
     cloudWatch.on(GetMetricDataCommand).resolves(busyStage)
     const { canary, live } = await readTargetGroupStats(client, arns, START, END)
 
-    expect(canary).toEqual({ requests: 200, errors: 3, latencySum: 8, latencyCount: 200 })
-    expect(live).toEqual({ requests: 20000, errors: 60, latencySum: 780, latencyCount: 20000 })
+    expect(canary).toEqual({
+      requests: 200,
+      errors: 3,
+      latencySum: 8,
+      latencyCount: 200,
+      connectionErrors: 0,
+      responses: 200
+    })
+    expect(live).toEqual({
+      requests: 20000,
+      errors: 60,
+      latencySum: 780,
+      latencyCount: 20000,
+      connectionErrors: 0,
+      responses: 20000
+    })
   })
 
   it('reads missing data as zero requests, not as a clean canary', async () => {
@@ -118,8 +147,48 @@ describe('readTargetGroupStats', () => {
     } satisfies GetMetricDataCommandOutput)
     const { canary, live } = await readTargetGroupStats(client, arns, START, END)
 
-    expect(canary).toEqual({ requests: 0, errors: 0, latencySum: 0, latencyCount: 0 })
-    expect(live).toEqual({ requests: 500, errors: 0, latencySum: 0, latencyCount: 0 })
+    expect(canary).toMatchObject({ requests: 0, errors: 0, responses: 0, connectionErrors: 0 })
+    expect(live).toMatchObject({ requests: 500, errors: 0, responses: 0, connectionErrors: 0 })
+  })
+
+  it('counts connection and TLS errors, and the responses of every class, per side', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        result('canary_requests', [30, 20]),
+        result('canary_connect', [25, 10]),
+        result('canary_tls', [2]),
+        result('canary_code2', [5]),
+        result('canary_code3', [1]),
+        result('canary_code4', [2]),
+        result('canary_errors', [1])
+      ],
+      $metadata: {}
+    } satisfies GetMetricDataCommandOutput)
+    const { canary } = await readTargetGroupStats(client, arns, START, END)
+
+    expect(canary).toMatchObject({ requests: 50, connectionErrors: 37, responses: 9, errors: 1 })
+  })
+
+  it('says which minute of the canary’s requests is the newest published', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        {
+          Id: 'canary_requests',
+          Values: [70, 60],
+          Timestamps: [
+            new Date(Date.UTC(2025, 5, 1, 12, 2)),
+            new Date(Date.UTC(2025, 5, 1, 12, 1))
+          ],
+          StatusCode: 'Complete'
+        },
+        result('live_requests', [500])
+      ],
+      $metadata: {}
+    } satisfies GetMetricDataCommandOutput)
+    const { canary, live } = await readTargetGroupStats(client, arns, START, END)
+
+    expect(canary.newestMinute).toBe(Date.UTC(2025, 5, 1, 12, 2))
+    expect(live.newestMinute).toBeUndefined()
   })
 
   it('follows NextToken and adds the pages up', async () => {

@@ -54,7 +54,9 @@ function fakeOctokit(respond: (params: Params) => Promise<unknown> = async () =>
     rest: {
       repos: {
         createCommitStatus: params => {
-          calls.push(params)
+          const sent = { ...params }
+          delete sent.request
+          calls.push(sent)
           return respond(params)
         }
       }
@@ -69,8 +71,9 @@ function httpError(status: number, message: string): Error {
 
 const RUN_URL = 'https://github.com/acme/shop/actions/runs/42'
 
-function commitStatus(octokit: StatusClient, log: Log, token = 'ghs_secret') {
+function commitStatus(octokit: StatusClient, log: Log, token = 'ghs_secret', timeoutMs?: number) {
   return new CommitStatus({
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
     token,
     context: 'ecs-canary/prod/web-blue-web-green',
     sha: 'abc1234def',
@@ -129,7 +132,9 @@ describe('CommitStatus', () => {
   it('sends the state, description, context and run link for the commit', async () => {
     const { octokit, calls } = fakeOctokit()
     const { log } = fakeLog()
-    await commitStatus(octokit, log).post('pending', 'stage 1/6 · 1% on web-green · alarms OK')
+    const status = commitStatus(octokit, log)
+    status.post('pending', 'stage 1/6 · 1% on web-green · alarms OK')
+    await status.flush(1000)
     expect(calls).toEqual([
       {
         owner: 'acme',
@@ -149,9 +154,12 @@ describe('CommitStatus', () => {
     })
     const { log, lines } = fakeLog()
     const status = commitStatus(octokit, log)
-    await status.post('pending', 'stage 1/6')
-    await status.post('pending', 'stage 2/6')
-    await status.post('success', 'promoted web-green to 100%')
+    status.post('pending', 'stage 1/6')
+    await status.flush(1000)
+    status.post('pending', 'stage 2/6')
+    await status.flush(1000)
+    status.post('success', 'promoted web-green to 100%')
+    await status.flush(1000)
     expect(calls).toHaveLength(1)
     expect(lines.warn).toHaveLength(1)
     expect(lines.warn[0]).toContain('statuses: write')
@@ -164,8 +172,10 @@ describe('CommitStatus', () => {
     })
     const { log, lines } = fakeLog()
     const status = commitStatus(octokit, log)
-    await status.post('pending', 'stage 1/6')
-    await status.post('pending', 'stage 2/6')
+    status.post('pending', 'stage 1/6')
+    await status.flush(1000)
+    status.post('pending', 'stage 2/6')
+    await status.flush(1000)
     expect(calls).toHaveLength(1)
     expect(lines.warn).toHaveLength(1)
     expect(lines.warn[0]).toContain('statuses: write')
@@ -177,9 +187,12 @@ describe('CommitStatus', () => {
     })
     const { log, lines } = fakeLog()
     const status = commitStatus(octokit, log)
-    await status.post('pending', 'stage 1/6')
-    await status.post('pending', 'stage 2/6')
-    await status.post('pending', 'stage 3/6')
+    status.post('pending', 'stage 1/6')
+    await status.flush(1000)
+    status.post('pending', 'stage 2/6')
+    await status.flush(1000)
+    status.post('pending', 'stage 3/6')
+    await status.flush(1000)
     expect(calls).toHaveLength(3)
     expect(lines.warn).toHaveLength(1)
   })
@@ -189,14 +202,18 @@ describe('CommitStatus', () => {
       throw 'not an Error'
     })
     const { log, lines } = fakeLog()
-    await expect(commitStatus(octokit, log).post('error', 'x')).resolves.toBeUndefined()
+    const status = commitStatus(octokit, log)
+    expect(() => status.post('error', 'x')).not.toThrow()
+    await expect(status.flush(1000)).resolves.toBeUndefined()
     expect(lines.warn[0]).toContain('not an Error')
   })
 
   it('cuts a description to 140 characters ending in an ellipsis', async () => {
     const { octokit, calls } = fakeOctokit()
     const { log } = fakeLog()
-    await commitStatus(octokit, log).post('failure', `rolled back at 10%: ${'x'.repeat(200)}`)
+    const status = commitStatus(octokit, log)
+    status.post('failure', `rolled back at 10%: ${'x'.repeat(200)}`)
+    await status.flush(1000)
     const sent = calls[0].description ?? ''
     expect(Array.from(sent)).toHaveLength(140)
     expect(sent.endsWith('…')).toBe(true)
@@ -207,8 +224,10 @@ describe('CommitStatus', () => {
     const { octokit, calls } = fakeOctokit()
     const { log, lines } = fakeLog()
     const status = commitStatus(octokit, log, '')
-    await status.post('pending', 'stage 1/6')
-    await status.post('success', 'done')
+    status.post('pending', 'stage 1/6')
+    await status.flush(1000)
+    status.post('success', 'done')
+    await status.flush(1000)
     expect(calls).toHaveLength(0)
     expect(lines.warn).toHaveLength(0)
     expect(lines.debug).toHaveLength(1)
@@ -222,9 +241,9 @@ describe('CommitStatus', () => {
     })
     const { log } = fakeLog()
     const status = commitStatus(octokit, log)
-    const first = status.post('pending', 'stage 6/6')
-    const last = status.post('success', 'promoted web-green to 100%')
-    await Promise.all([first, last])
+    status.post('pending', 'stage 6/6')
+    status.post('success', 'promoted web-green to 100%')
+    await status.flush(1000)
     expect(sent).toEqual(['pending', 'success'])
   })
 
@@ -232,9 +251,12 @@ describe('CommitStatus', () => {
     const { octokit, calls } = fakeOctokit()
     const { log } = fakeLog()
     const status = commitStatus(octokit, log)
-    await status.post('pending', 'stage 2/6 · 2% on web-green · alarms OK')
-    await status.post('pending', 'stage 2/6 · 2% on web-green · alarms OK')
-    await status.post('pending', 'stage 3/6 · 5% on web-green · alarms OK')
+    status.post('pending', 'stage 2/6 · 2% on web-green · alarms OK')
+    await status.flush(1000)
+    status.post('pending', 'stage 2/6 · 2% on web-green · alarms OK')
+    await status.flush(1000)
+    status.post('pending', 'stage 3/6 · 5% on web-green · alarms OK')
+    await status.flush(1000)
     expect(calls.map(c => c.description)).toEqual([
       'stage 2/6 · 2% on web-green · alarms OK',
       'stage 3/6 · 5% on web-green · alarms OK'
@@ -253,7 +275,8 @@ describe('CommitStatus', () => {
       targetUrl: RUN_URL,
       log
     })
-    await status.post('pending', 'stage 1/6')
+    status.post('pending', 'stage 1/6')
+    await status.flush(1000)
     expect(received).toHaveLength(1)
     expect(received[0].method).toBe('POST')
     expect(received[0].url).toBe('/repos/acme/shop/statuses/abc1234')
@@ -266,6 +289,120 @@ describe('CommitStatus', () => {
     })
     const logged = [...lines.info, ...lines.warn, ...lines.debug].join('\n')
     expect(logged).not.toContain('ghs_secret')
+  })
+})
+
+describe('CommitStatus never holds anyone up', () => {
+  /** A GitHub API that answers nothing until the request is aborted. */
+  function stalled() {
+    const aborted: string[] = []
+    const fake = fakeOctokit(
+      params =>
+        new Promise((_, reject) => {
+          params.request?.signal?.addEventListener('abort', () => {
+            aborted.push(params.description ?? '')
+            reject(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' }))
+          })
+        })
+    )
+    return { ...fake, aborted }
+  }
+
+  it('returns from post at once while GitHub stalls', () => {
+    const { octokit, calls } = stalled()
+    const { log } = fakeLog()
+    const status = commitStatus(octokit, log, 'ghs_secret', 30_000)
+    const started = performance.now()
+    status.post('pending', 'stage 1/6')
+    status.post('failure', 'rolled back at 1%')
+    expect(performance.now() - started).toBeLessThan(20)
+    expect(calls.map(c => c.description)).toEqual(['stage 1/6'])
+    return status.flush(10)
+  })
+
+  it('sends only the newest state once the one in flight is done', async () => {
+    let release = () => undefined as void
+    const { octokit, calls } = fakeOctokit(params =>
+      params.description === 'stage 1/6'
+        ? new Promise<void>(resolve => (release = resolve))
+        : Promise.resolve()
+    )
+    const { log } = fakeLog()
+    const status = commitStatus(octokit, log)
+    status.post('pending', 'stage 1/6')
+    status.post('pending', 'stage 2/6')
+    status.post('pending', 'stage 3/6')
+    status.post('success', 'promoted web-green to 100%')
+    release()
+    await status.flush(1000)
+    expect(calls.map(c => c.description)).toEqual(['stage 1/6', 'promoted web-green to 100%'])
+  })
+
+  it('gives each post its own timeout, aborts it, and sends the next', async () => {
+    const { octokit, calls, aborted } = stalled()
+    const { log, lines } = fakeLog()
+    const status = commitStatus(octokit, log, 'ghs_secret', 50)
+    status.post('pending', 'stage 1/6')
+    status.post('success', 'promoted web-green to 100%')
+    const started = performance.now()
+    await status.flush(5_000)
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(calls.map(c => c.description)).toEqual(['stage 1/6', 'promoted web-green to 100%'])
+    expect(aborted).toEqual(['stage 1/6', 'promoted web-green to 100%'])
+    expect(lines.warn).toHaveLength(1)
+  })
+
+  it('flushes within its bound and drops what GitHub did not take', async () => {
+    const { octokit, aborted } = stalled()
+    const { log, lines } = fakeLog()
+    const status = commitStatus(octokit, log, 'ghs_secret', 30_000)
+    status.post('failure', 'rolled back at 1%')
+    const started = performance.now()
+    await status.flush(100)
+    expect(performance.now() - started).toBeLessThan(500)
+    expect(aborted).toEqual(['rolled back at 1%'])
+    expect(lines.warn.join('\n')).toContain('did not take the commit status within')
+  })
+})
+
+describe('CommitStatus targets', () => {
+  it('posts on the deployed commit once retargeted', async () => {
+    const { octokit, calls } = fakeOctokit()
+    const { log } = fakeLog()
+    const status = commitStatus(octokit, log)
+    status.retarget('d'.repeat(40))
+    status.post('success', 'promoted web-green to 100%')
+    await status.flush(1000)
+    expect(calls.map(c => c.sha)).toEqual(['d'.repeat(40)])
+    expect(status.target).toBe('d'.repeat(40))
+  })
+
+  it('names the 1000-statuses limit and how to go on, and stops asking', async () => {
+    const { octokit, calls } = fakeOctokit(async () => {
+      throw httpError(
+        422,
+        'Validation Failed: {"resource":"Status","code":"custom","message":"This SHA and context has reached the maximum number of statuses."}'
+      )
+    })
+    const { log, lines } = fakeLog()
+    const status = commitStatus(octokit, log)
+    status.post('pending', 'stage 1/6')
+    await status.flush(1000)
+    status.post('pending', 'stage 2/6')
+    await status.flush(1000)
+    expect(calls).toHaveLength(1)
+    expect(lines.warn).toHaveLength(1)
+    expect(lines.warn[0]).toContain('maximum of 1000')
+    expect(lines.warn[0]).toContain('status-context')
+    expect(lines.warn[0]).not.toContain('github-token is valid')
+  })
+
+  it('reports on workflow_run.head_sha for workflow_run events', () => {
+    const payload = { workflow_run: { head_sha: 'f'.repeat(40) } }
+    expect(statusTarget({ eventName: 'workflow_run', sha: 'main000', payload })).toBe(
+      'f'.repeat(40)
+    )
+    expect(statusTarget({ eventName: 'push', sha: 'main000', payload })).toBe('main000')
   })
 })
 

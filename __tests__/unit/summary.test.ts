@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parsePlan } from '../../src/plan.js'
-import { renderSummary, shareChart, writeSummary } from '../../src/github/summary.js'
+import { fitSummary, renderSummary, writeSummary } from '../../src/github/summary.js'
 import type { SummaryInput } from '../../src/github/summary.js'
 import type { RolloutRecord, StageRecord } from '../../src/types.js'
 
@@ -119,19 +119,25 @@ describe('renderSummary', () => {
       ...rolledBackRecord,
       stages: [{ ...firstStage, status: 'paused', bakeMs: undefined }],
       timeline: [{ at: T0 + 5_000, tenths: 10 }],
-      outcome: { ...promotedRecord.outcome, result: 'paused', tenths: 10 }
+      outcome: {
+        ...promotedRecord.outcome,
+        result: 'paused',
+        tenths: 10,
+        reason: 'web-5xx ALARM held the rollout'
+      }
     } satisfies RolloutRecord
     const markdown = renderSummary(input(paused))
     expect(markdown).toContain('**Paused** at 1% on web-green')
+    expect(markdown).toContain('web-5xx ALARM held the rollout')
     expect(markdown).toContain('`mode: promote`')
     expect(markdown).toContain(
       '| 1/3 | 1% | 12:00:05 | pause | web-5xx OK, web-latency OK | paused |'
     )
   })
 
-  it('has one table row per stage with share, UTC start, bake, alarms and result', () => {
+  it('has one table row per stage with share, UTC start, bake, gates and result', () => {
     const markdown = renderSummary(input(rolledBackRecord))
-    expect(markdown).toContain('| Stage | Share | Started (UTC) | Baked | Alarms | Result |')
+    expect(markdown).toContain('| Stage | Share | Started (UTC) | Baked | Gates | Result |')
     expect(markdown).toContain(
       '| 1/3 | 1% | 12:00:05 | 5m of 5m | web-5xx OK, web-latency OK | baked |'
     )
@@ -168,31 +174,6 @@ describe('renderSummary', () => {
     expect(values.every(v => v >= 0 && v <= 100)).toBe(true)
   })
 
-  it('makes the chart a step: each change is two points under one time label', () => {
-    const { labels, values } = chartSeries(shareChart(input(rolledBackRecord)))
-    expect(labels).toEqual(['0s', '5s', '5s', '6m', '6m', '8m', '8m'])
-    expect(values).toEqual([0, 0, 1, 1, 10, 10, 0])
-  })
-
-  it('carries the last level to the end of the run', () => {
-    const { labels, values } = chartSeries(shareChart(input(promotedRecord)))
-    expect(labels[labels.length - 1]).toBe('11m')
-    expect(values.slice(-2)).toEqual([100, 100])
-  })
-
-  it('starts a promote chart at the share the run found', () => {
-    const record = {
-      ...promotedRecord,
-      stages: [promotedRecord.stages[1]],
-      timeline: [
-        { at: T0, tenths: 100 },
-        { at: T0 + 6 * MIN, tenths: 1000 }
-      ]
-    } satisfies RolloutRecord
-    const { values } = chartSeries(shareChart(input(record, { mode: 'promote' })))
-    expect(values[0]).toBe(10)
-  })
-
   it('lists a dry run with the exact weights each stage sets', () => {
     const planned = parsePlan('0.5,10:pause,100:10m', 5 * MIN)
     const markdown = renderSummary(
@@ -207,6 +188,56 @@ describe('renderSummary', () => {
     expect(markdown).toContain('| 2/3 | 10% | pause | 90 | 10 |')
     expect(markdown).toContain('| 3/3 | 100% | 10m | 0 | 100 |')
     expect(mermaidBlock(markdown)).toBeUndefined()
+  })
+})
+
+describe('what every summary names', () => {
+  it('names the revision and the commit', () => {
+    const markdown = renderSummary(
+      input(promotedRecord, {
+        revision: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:42',
+        commit: 'c0ffee0000000000000000000000000000c0ffee'
+      })
+    )
+    expect(markdown).toContain(
+      'Revision `arn:aws:ecs:eu-west-1:123456789012:task-definition/web:42` · commit `c0ffee0000000000000000000000000000c0ffee`'
+    )
+  })
+
+  it('says when traffic could not be restored, with the commands', () => {
+    const record = {
+      ...rolledBackRecord,
+      outcome: { ...rolledBackRecord.outcome, result: 'restore-failed', tenths: 100 }
+    } satisfies RolloutRecord
+    const markdown = renderSummary(
+      input(record, { restoreCommands: ['aws elbv2 modify-rule --rule-arn r1 --actions x'] })
+    )
+    expect(markdown).toContain('**Traffic NOT restored**: 10% is still on web-green.')
+    expect(markdown).toContain('aws elbv2 modify-rule --rule-arn r1')
+    expect(markdown).not.toContain('Rolled back')
+  })
+})
+
+describe('fitSummary', () => {
+  it('leaves a summary under the limit alone', () => {
+    expect(fitSummary('### short\n', 1000)).toBe('### short\n')
+  })
+
+  it('cuts a long one at a line, closes an open fence, and says so, within the limit', () => {
+    const long = `### head\n\n\`\`\`text\n${'é line of a long reason\n'.repeat(2000)}\`\`\`\n`
+    const fitted = fitSummary(long, 4096)
+    expect(Buffer.byteLength(fitted, 'utf8')).toBeLessThanOrEqual(4096)
+    expect(fitted).toContain("cut here to stay under GitHub's 1 MiB limit")
+    expect(fitted.match(/^`{3}/gm)).toHaveLength(2)
+    expect(fitted).not.toContain('\uFFFD')
+  })
+
+  it('keeps a rendered summary of a huge reason under 1 MiB', () => {
+    const record = {
+      ...rolledBackRecord,
+      outcome: { ...rolledBackRecord.outcome, reason: 'x'.repeat(3 * 1024 * 1024) }
+    } satisfies RolloutRecord
+    expect(Buffer.byteLength(renderSummary(input(record)), 'utf8')).toBeLessThan(1024 * 1024)
   })
 })
 

@@ -8,36 +8,44 @@ import type {
   GetMetricDataCommandInput,
   MetricDataQuery
 } from '@aws-sdk/client-cloudwatch'
-import type { TargetGroupStats } from '../analysis.js'
+import type { TargetGroupArns, TargetGroupStats } from '../analysis.js'
 import { isApplication, parseArnOf } from '../arn.js'
 
-/** The load balancer and the two target groups to compare, by ARN. */
-export interface TargetGroupArns {
-  /**
-   * The ALB's ARN. A listener or listener-rule ARN of that ALB works too: it embeds the same
-   * `app/<name>/<id>`, which saves a DescribeTargetGroups call.
-   */
-  readonly loadBalancerArn: string
-  readonly canaryTargetGroupArn: string
-  readonly liveTargetGroupArn: string
-}
+export type { TargetGroupArns } from '../analysis.js'
 
 /** ALB metrics are published per minute; a finer period only finds nothing. */
 const PERIOD_S = 60
 const PERIOD_MS = PERIOD_S * 1000
 
-/** One query per statistic per side; ids are how the results are told apart. */
+/**
+ * One query per statistic per side; ids are how the results are told apart. Every metric here is
+ * published per target group with the dimensions (LoadBalancer, TargetGroup), per AWS's
+ * "CloudWatch metrics for your Application Load Balancer"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
+ * RequestCount, HTTPCode_Target_2XX/3XX/4XX/5XX_Count, TargetConnectionErrorCount,
+ * TargetTLSNegotiationErrorCount and TargetResponseTime all list "TargetGroup, LoadBalancer".
+ * The load balancer's own HTTPCode_ELB_5XX_Count (the 502/503/504 a crashing canary causes) has
+ * no TargetGroup dimension, so the canary's share of it is read the other way round: requests
+ * routed to the group (RequestCount counts only requests for which a target was chosen) that no
+ * target answered, and connection errors. 9 series × 2 sides = 18 queries, one call (≤ 500).
+ */
 const SERIES = [
   { key: 'requests', metric: 'RequestCount', stat: 'Sum' },
   { key: 'errors', metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
   { key: 'latencySum', metric: 'TargetResponseTime', stat: 'Sum' },
-  { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' }
-] as const satisfies readonly { key: keyof TargetGroupStats; metric: string; stat: string }[]
+  { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' },
+  { key: 'connect', metric: 'TargetConnectionErrorCount', stat: 'Sum' },
+  { key: 'tls', metric: 'TargetTLSNegotiationErrorCount', stat: 'Sum' },
+  { key: 'code2', metric: 'HTTPCode_Target_2XX_Count', stat: 'Sum' },
+  { key: 'code3', metric: 'HTTPCode_Target_3XX_Count', stat: 'Sum' },
+  { key: 'code4', metric: 'HTTPCode_Target_4XX_Count', stat: 'Sum' }
+] as const
 
 type Side = 'canary' | 'live'
 
 /**
- * Sums each side's requests, 5xx responses and response times over [startMs, endMs]. The start
+ * Sums each side's requests, target responses by class, connection errors and response times
+ * over [startMs, endMs]. The start
  * is aligned down and the end up to the minute, so the minutes the window touches count whole.
  * Missing data sums to zero: no request count means no requests, so the verdict waits rather
  * than passing a canary nobody has called.
@@ -74,6 +82,7 @@ export async function readTargetGroupStats(
   const start = Math.floor(startMs / PERIOD_MS) * PERIOD_MS
   const end = Math.max(Math.ceil(endMs / PERIOD_MS) * PERIOD_MS, start + PERIOD_MS)
   const sums = new Map<string, number>()
+  const newest = new Map<string, number>()
   let nextToken: string | undefined
   do {
     const input: GetMetricDataCommandInput = {
@@ -93,14 +102,26 @@ export async function readTargetGroupStats(
       const id = result.Id ?? ''
       const sum = (result.Values ?? []).reduce((a, b) => a + b, 0)
       sums.set(id, (sums.get(id) ?? 0) + sum)
+      if (id.endsWith('_requests')) {
+        // The ALB publishes RequestCount only for minutes with requests: the newest minute it
+        // has published so far tells how far the (1-2 minutes late) data has come.
+        const times = (result.Timestamps ?? []).map(t => new Date(t).getTime())
+        newest.set(id, Math.max(newest.get(id) ?? -Infinity, ...times))
+      }
     }
     nextToken = page.NextToken
   } while (nextToken)
+  const sum = (side: Side, key: (typeof SERIES)[number]['key']) => sums.get(`${side}_${key}`) ?? 0
   const stats = (side: Side): TargetGroupStats => ({
-    requests: sums.get(`${side}_requests`) ?? 0,
-    errors: sums.get(`${side}_errors`) ?? 0,
-    latencySum: sums.get(`${side}_latencySum`) ?? 0,
-    latencyCount: sums.get(`${side}_latencyCount`) ?? 0
+    requests: sum(side, 'requests'),
+    errors: sum(side, 'errors'),
+    latencySum: sum(side, 'latencySum'),
+    latencyCount: sum(side, 'latencyCount'),
+    connectionErrors: sum(side, 'connect') + sum(side, 'tls'),
+    responses: sum(side, 'code2') + sum(side, 'code3') + sum(side, 'code4') + sum(side, 'errors'),
+    ...(Number.isFinite(newest.get(`${side}_requests`))
+      ? { newestMinute: newest.get(`${side}_requests`) }
+      : {})
   })
   return { canary: stats('canary'), live: stats('live') }
 }

@@ -2,6 +2,7 @@
  * The CLI commands a human runs when restore cannot put traffic back by itself, and the warning
  * that prints them the moment that is known.
  */
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2'
 import type { GroupPair } from '../types.js'
 import { ALL_ON_LIVE, cliCommand, forwardOnly, withWeights } from './actions.js'
 import type { RestoreHost } from './restore.js'
@@ -26,7 +27,7 @@ export function restoreCommands(
       ]
     }
     try {
-      const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
+      const actions: Action[] = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
       return [cliCommand(entry.call, entry.target, host.deps.region, actions)]
     } catch (err) {
       return [`# ${errorText(err)}`]

@@ -141,11 +141,12 @@ export class RuleReader {
   }
 
   /** Each ARN's tags, 20 ARNs per DescribeTags call. */
-  async tags(): Promise<Map<string, Record<string, string>>> {
+  async tags(signal?: AbortSignal): Promise<Map<string, Record<string, string>>> {
+    const options = signal ? { abortSignal: signal } : {}
     const pages = await Promise.all(
       batches(this.arns).map(async ResourceArns => {
         try {
-          const out = await this.client.send(new DescribeTagsCommand({ ResourceArns }))
+          const out = await this.client.send(new DescribeTagsCommand({ ResourceArns }), options)
           return out.TagDescriptions ?? []
         } catch (err) {
           throw wrap('DescribeTags', ResourceArns.join(', '), err)

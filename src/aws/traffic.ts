@@ -16,7 +16,7 @@ import { forwardTargets, hasWeights, redacted, withWeights, writable } from './a
 import { awaitWeights, targetsText } from './readback.js'
 import { settleBounded } from './bounded.js'
 import { restore, restoreCommands, type RestoreHost } from './restore.js'
-import { errorText, RuleReader, wrap, type Entry, type Found } from './rules.js'
+import { errorText, RULE_READS, RuleReader, wrap, type Entry, type Found } from './rules.js'
 import { within } from './within.js'
 
 export { RestoreError } from './restore.js'
@@ -52,9 +52,12 @@ export class ElbTraffic {
     this.reader = new RuleReader(client, arns, deps.region)
   }
 
-  /** Reads every rule's forward targets and tags, in input order, and caches the action lists. */
-  async read(): Promise<RuleView[]> {
-    const [found, tags] = await Promise.allSettled([this.reader.describe(), this.reader.tags()])
+  /** Reads every rule's targets and tags, in order, caching the actions; `signal` cuts it short. */
+  async read(opts: { signal?: AbortSignal } = {}): Promise<RuleView[]> {
+    const [found, tags] = await Promise.allSettled([
+      within(Infinity, RULE_READS, abort => this.reader.describe(undefined, abort), opts.signal),
+      within(Infinity, 'DescribeTags', abort => this.reader.tags(abort), opts.signal)
+    ])
     // A missing rule fails DescribeTags too; the describe error names it better.
     if (found.status === 'rejected') throw found.reason
     if (tags.status === 'rejected') throw tags.reason

@@ -1,9 +1,8 @@
 /**
  * The analysis gate: the canary's target group against live's, over the stage so far.
  */
-import { judge } from '../analysis.js'
-import type { AnalysisBounds, TargetGroupStats } from '../analysis.js'
-import type { TargetGroupArns } from '../aws/metrics.js'
+import { judge, lastFullMinute } from '../analysis.js'
+import type { AnalysisBounds, TargetGroupArns, TargetGroupStats } from '../analysis.js'
 import type { Gate, GateReading } from '../types.js'
 
 /** Reads both sides' stats over a window; `readTargetGroupStats` with its client bound. */
@@ -29,8 +28,25 @@ export class AnalysisGate implements Gate {
   async read(window: {
     readonly stageStartedAt: number
     readonly now: number
+    readonly endsAt?: number
   }): Promise<GateReading> {
     const { canary, live } = await this.stats(this.arns, window.stageStartedAt, window.now)
-    return judge(canary, live, this.bounds)
+    const reading = judge(canary, live, this.bounds)
+    // A stage passes only once its last full minute has been seen: ALB metrics arrive one to
+    // two minutes late, and the final minutes of a rollout must not go unjudged.
+    const { endsAt } = window
+    if (reading.verdict !== 'pass' || endsAt === undefined || window.now < endsAt) return reading
+    const due = lastFullMinute(window.stageStartedAt, endsAt)
+    if ((canary.newestMinute ?? -Infinity) >= due) return reading
+    return {
+      verdict: 'wait',
+      late: true,
+      reason: `waiting for the canary's ALB metrics of the minute from ${clockTime(due)} UTC (they are published one to two minutes late)`,
+      detail: reading.detail
+    }
   }
+}
+
+function clockTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16)
 }

@@ -1,22 +1,14 @@
 /**
  * The commit status: the rollout stage as a check on the commit being deployed. Best effort by
  * design: a token without `statuses: write` (or a fork's read-only token) must never fail a
- * deploy, so every failure here becomes one warning.
+ * deploy, so every failure here becomes one warning. And reporting never delays safety: `post`
+ * returns at once, each request has its own timeout, and only the newest state waits to be sent.
  */
 import { getOctokit } from '@actions/github'
-import type { context as githubContext } from '@actions/github'
-import { parseArn } from '../arn.js'
-import { percentText } from '../plan.js'
-import type { Log, Outcome, Result, Tenths } from '../types.js'
+import type { Log } from '../types.js'
+import { fitDescription, type StatusState } from './status-text.js'
 
-/** The states GitHub accepts for a commit status. */
-export type StatusState = 'pending' | 'success' | 'failure' | 'error'
-
-/** The parts of `@actions/github`'s `context` this module reads (a fake will do in tests). */
-export type RunContext = Pick<typeof githubContext, 'eventName' | 'sha' | 'payload'>
-
-/** GitHub refuses longer descriptions with a 422. */
-export const DESCRIPTION_LIMIT = 140
+export * from './status-text.js'
 
 /** The one Octokit call this module makes; `getOctokit(token)` satisfies it. */
 export interface StatusClient {
@@ -30,112 +22,18 @@ export interface StatusClient {
         description?: string
         context?: string
         target_url?: string
+        /** Octokit passes `signal` to fetch: a timed-out request is really dropped. */
+        request?: { signal?: AbortSignal }
       }): Promise<unknown>
     }
   }
 }
 
-// On these events GITHUB_SHA is the merge commit GitHub made for the pull request (or the base
-// branch's head, for pull_request_target): a status there is invisible on the pull request.
-const PULL_REQUEST_EVENTS = new Set([
-  'pull_request',
-  'pull_request_target',
-  'pull_request_review',
-  'pull_request_review_comment'
-])
-
-/** The commit to report on: the pull request's head for pull request events, else GITHUB_SHA. */
-export function statusTarget(ctx: RunContext): string {
-  const head: unknown = ctx.payload?.pull_request?.head?.sha
-  if (PULL_REQUEST_EVENTS.has(ctx.eventName) && typeof head === 'string' && head) return head
-  return ctx.sha ?? ''
-}
-
-/** The last segment of an ARN (`arn:aws:ecs:…:cluster/prod` → `prod`), or the name as given. */
-function nameOf(nameOrArn: string): string {
-  const text = nameOrArn.trim()
-  return parseArn(text)?.name ?? text.split('/').pop() ?? text
-}
-
 /**
- * `ecs-canary/<cluster>/<first>-<second>`. The services keep their input order rather than
- * live/idle, so the check keeps one name across deploys while the roles ping-pong.
+ * How long one post may take. Undici's own default is 300 s; a stalled API must not hold a
+ * status that long, nor keep the process alive after the run ended.
  */
-export function defaultStatusContext(cluster: string, services: readonly string[]): string {
-  return `ecs-canary/${nameOf(cluster)}/${services.map(nameOf).join('-')}`
-}
-
-/** The link from the status to this workflow run. */
-export function runUrl(serverUrl: string, owner: string, repo: string, runId: number): string {
-  return `${serverUrl}/${owner}/${repo}/actions/runs/${runId}`
-}
-
-/** Cuts `text` to GitHub's 140 characters, ending in an ellipsis when something was cut. */
-export function fitDescription(text: string): string {
-  const chars = Array.from(text.replace(/\s+/g, ' ').trim())
-  if (chars.length <= DESCRIPTION_LIMIT) return chars.join('')
-  return `${chars.slice(0, DESCRIPTION_LIMIT - 1).join('')}…`
-}
-
-/**
- * Shortens a gate detail line for the description: `alarms OK` when every entry reads OK,
- * otherwise only the entries that do not (`web-5xx INSUFFICIENT_DATA`).
- */
-export function gatesText(detail: string): string {
-  const parts = detail
-    .split(/\s*[,;·]\s*/)
-    .map(p => p.trim())
-    .filter(Boolean)
-  if (parts.length === 0) return ''
-  const notOk = parts.filter(p => !/\sOK$/.test(p))
-  return notOk.length === 0 ? 'alarms OK' : notOk.join(', ')
-}
-
-/** `stage 3/6 · 5% on web-green · alarms OK`; `stageIndex` is 0-based, as in `StageRecord`. */
-export function pendingText(
-  stageIndex: number,
-  stageCount: number,
-  tenths: Tenths,
-  service: string,
-  gatesDetail: string
-): string {
-  const gates = gatesText(gatesDetail)
-  const base = `stage ${stageIndex + 1}/${stageCount} · ${percentText(tenths)} on ${service}`
-  return gates ? `${base} · ${gates}` : base
-}
-
-/**
- * The final description. `reached` is the share the new revision had when a rollback began
- * (the outcome's own share is 0 by then); without it the text leaves the share out.
- */
-export function outcomeText(outcome: Outcome, reached?: Tenths): string {
-  const reason = outcome.reason.split('\n')[0].trim()
-  switch (outcome.result) {
-    case 'promoted':
-      // Roles have swapped by now: the new revision is the live service.
-      return `promoted ${outcome.liveService} to ${percentText(outcome.tenths)}`
-    case 'rolled-back': {
-      // A manual rollback's reason tells the whole story already ("rolled back by hand from…").
-      if (reached === undefined && /^rolled back\b/.test(reason)) return reason
-      const at = reached === undefined ? 'rolled back' : `rolled back at ${percentText(reached)}`
-      return reason ? `${at}: ${reason}` : at
-    }
-    case 'paused':
-      return `paused at ${percentText(outcome.tenths)} on ${outcome.idleService}`
-    case 'unchanged': {
-      const where =
-        outcome.tenths > 0
-          ? `${percentText(outcome.tenths)} on ${outcome.idleService}`
-          : `all traffic on ${outcome.liveService}`
-      return `unchanged: ${reason || where}`
-    }
-  }
-}
-
-/** The state that goes with a result: only a rollback is a failure. */
-export function outcomeState(result: Result): StatusState {
-  return result === 'rolled-back' ? 'failure' : 'success'
-}
+export const POST_TIMEOUT_MS = 5_000
 
 /** What `CommitStatus` needs; `octokit` defaults to `getOctokit(token)` (honours GITHUB_API_URL). */
 export interface CommitStatusOptions {
@@ -148,65 +46,147 @@ export interface CommitStatusOptions {
   readonly targetUrl: string
   readonly log: Log
   readonly octokit?: StatusClient
+  /** Per-request timeout; `POST_TIMEOUT_MS` unless a test says otherwise. */
+  readonly timeoutMs?: number
 }
 
-/** Posts commit statuses in order, never throws, and goes quiet after a permanent refusal. */
+interface Post {
+  readonly state: StatusState
+  readonly description: string
+}
+
+/**
+ * Posts commit statuses one at a time, latest state wins: while one request is out, newer posts
+ * replace each other and only the newest is sent next, so a late `pending` can never land after
+ * the final `success`. Never throws, never blocks its caller, and goes quiet after a permanent
+ * refusal.
+ */
 export class CommitStatus {
   private readonly client?: StatusClient
-  private enabled: boolean
+  private readonly token: boolean
+  private refused = false
   private warned = false
   private last = ''
-  private queue: Promise<void> = Promise.resolve()
+  private sha: string
+  private next?: Post
+  private sending?: Promise<void>
+  /** Aborts every request still out once `flush` has waited long enough. */
+  private readonly stop = new AbortController()
 
   constructor(private readonly options: CommitStatusOptions) {
     const { token, sha, owner, repo, log } = options
-    this.enabled = Boolean(token && sha && owner && repo)
+    this.sha = sha
+    this.token = Boolean(token && owner && repo)
     if (!token) log.debug('No github-token given: commit statuses are off.')
-    else if (!this.enabled) log.debug('No commit or repository known: commit statuses are off.')
-    if (this.enabled) this.client = options.octokit ?? getOctokit(token)
+    else if (!this.token) log.debug('No repository known: commit statuses are off.')
+    if (this.token) this.client = options.octokit ?? getOctokit(token)
+  }
+
+  /** The commit the statuses go to. */
+  get target(): string {
+    return this.sha
   }
 
   /**
-   * Sets the status; resolves once it is sent (or given up on). Posts are chained so a late
-   * `pending` can never land after the final `success`; a repeat of the last one is skipped.
+   * Sends later statuses to `sha` instead: `promote` and `rollback` report on the commit the
+   * rollout deployed (recorded in the rules' tags), not on the one the run was started from.
    */
-  post(state: StatusState, description: string): Promise<void> {
-    const text = fitDescription(description)
-    const key = `${state}\n${text}`
-    if (!this.enabled || key === this.last) return this.queue
-    this.last = key
-    this.queue = this.queue.then(() => this.send(state, text))
-    return this.queue
+  retarget(sha: string): void {
+    if (!sha || sha === this.sha) return
+    this.options.log.debug(`Commit statuses go to the deployed commit ${sha}.`)
+    this.sha = sha
+    this.last = ''
   }
 
-  private async send(state: StatusState, description: string): Promise<void> {
-    if (!this.enabled || !this.client) return
-    const { context, sha, owner, repo, targetUrl, log } = this.options
-    log.debug(`Commit status ${context} on ${sha}: ${state} "${description}"`)
+  /** Queues the status and returns at once; a repeat of the last one is skipped. */
+  post(state: StatusState, description: string): void {
+    const text = fitDescription(description)
+    const key = `${this.sha}\n${state}\n${text}`
+    if (!this.enabled || key === this.last) return
+    this.last = key
+    this.next = { state, description: text }
+    if (!this.sending) this.sending = this.pump()
+  }
+
+  /**
+   * Waits for the queued statuses, for at most `withinMs`; then gives up on them (a status is
+   * never worth holding the job). Never rejects.
+   */
+  async flush(withinMs: number): Promise<void> {
+    if (!this.sending) return
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<'late'>(resolve => {
+      timer = setTimeout(() => resolve('late'), withinMs)
+    })
+    const ended = await Promise.race([this.sending.then(() => 'sent' as const), late])
+    clearTimeout(timer)
+    if (ended === 'late') {
+      this.next = undefined
+      this.stop.abort()
+      this.options.log.warn(
+        `GitHub did not take the commit status within ${Math.round(withinMs / 1000)}s; the run ends without waiting for it.`
+      )
+    }
+  }
+
+  private get enabled(): boolean {
+    return this.token && !this.refused && Boolean(this.sha)
+  }
+
+  private async pump(): Promise<void> {
     try {
-      await this.client.rest.repos.createCommitStatus({
+      for (let post = this.next; post && this.enabled; post = this.next) {
+        this.next = undefined
+        await this.send(post)
+      }
+    } finally {
+      this.sending = undefined
+    }
+  }
+
+  private async send({ state, description }: Post): Promise<void> {
+    if (!this.client || this.stop.signal.aborted) return
+    const { context, owner, repo, targetUrl, log } = this.options
+    const sha = this.sha
+    const timeoutMs = this.options.timeoutMs ?? POST_TIMEOUT_MS
+    log.debug(`Commit status ${context} on ${sha}: ${state} "${description}"`)
+    const signal = AbortSignal.any([this.stop.signal, AbortSignal.timeout(timeoutMs)])
+    let timer: NodeJS.Timeout | undefined
+    // Also stop waiting on a client that ignores the signal: the queue must move on.
+    const timedOut = new Promise<never>((_, reject) => {
+      const fail = () => reject(new Error(`no answer within ${timeoutMs / 1000}s`))
+      timer = setTimeout(fail, timeoutMs)
+      signal.addEventListener('abort', fail, { once: true })
+    })
+    try {
+      const request = this.client.rest.repos.createCommitStatus({
         owner,
         repo,
         sha,
         state,
         description,
         context,
-        target_url: targetUrl
+        target_url: targetUrl,
+        request: { signal }
       })
+      request.catch(() => undefined)
+      await Promise.race([request, timedOut])
     } catch (error) {
-      this.handle(error)
+      this.handle(error, sha)
+    } finally {
+      clearTimeout(timer)
     }
   }
 
-  private handle(error: unknown): void {
-    const { context, sha, owner, repo, log } = this.options
+  private handle(error: unknown, sha: string): void {
+    const { context, owner, repo, log } = this.options
     const status = (error as { status?: unknown })?.status
     const message = error instanceof Error ? error.message : String(error)
     const where = `commit status '${context}' on ${owner}/${repo}@${sha.slice(0, 7)}`
     const rateLimited = /rate limit/i.test(message)
     if ((status === 403 || status === 404) && !rateLimited) {
       // Permanent for this run: asking again would only repeat the warning.
-      this.enabled = false
+      this.refused = true
       log.warn(
         `Could not set the ${where}: GitHub answered ${status} (${message}). Give the job ` +
           '`permissions: statuses: write`; pull requests from forks get a read-only token and ' +
@@ -214,8 +194,20 @@ export class CommitStatus {
       )
       return
     }
+    if (status === 422 && /maximum number of statuses/i.test(message)) {
+      // GitHub keeps at most 1000 statuses per commit and context ("Create a commit status",
+      // docs.github.com/rest/commits/statuses); it answers this validation error beyond that.
+      this.refused = true
+      log.warn(
+        `Could not set the ${where}: this commit already carries GitHub's maximum of 1000 ` +
+          `statuses for the context '${context}'. Give the input status-context a new name ` +
+          '(for example with a suffix) or deploy from a new commit. The rollout goes on ' +
+          'without commit statuses.'
+      )
+      return
+    }
     if (status === 401 || status === 422) {
-      this.enabled = false
+      this.refused = true
       log.warn(
         `Could not set the ${where}: GitHub answered ${status} (${message}). Check that ` +
           'github-token is valid and the commit is in this repository. The rollout goes on ' +
@@ -223,7 +215,7 @@ export class CommitStatus {
       )
       return
     }
-    // Transient (5xx, network, rate limit): say so once, keep trying at later stages.
+    // Transient (5xx, network, rate limit, timeout): say so once, keep trying at later stages.
     if (this.warned) {
       log.debug(`Could not set the ${where}: ${message}`)
       return

@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { formatDuration, percentText, weightsFor } from '../plan.js'
 import type { Log, Mode, Outcome, Plan, RolloutRecord, StageRecord, Tenths } from '../types.js'
+import { shareChart } from './chart.js'
 
 /** Everything the summary shows. */
 export interface SummaryInput {
@@ -20,6 +21,12 @@ export interface SummaryInput {
   readonly dryRun?: boolean
   /** For a dry run: the stages that would run, shown with the weights each would set. */
   readonly planned?: Plan
+  /** The task definition the new service runs (or would run). */
+  readonly revision?: string
+  /** The commit the rollout deploys (its statuses go there). */
+  readonly commit?: string
+  /** When traffic could not be restored: the commands that put it back. */
+  readonly restoreCommands?: readonly string[]
 }
 
 /** `12:03:04` in UTC. */
@@ -27,20 +34,20 @@ function clockText(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(11, 19)
 }
 
-/** Elapsed time to the second: sub-second noise would only clutter the table and the chart. */
+/** Elapsed time to the second: sub-second noise would only clutter the table. */
 function elapsedText(ms: number): string {
   if (ms <= 0) return '0s'
-  if (ms < 1000) return '<1s'
+  if (ms < 1000) return 'under 1s'
   return formatDuration(Math.round(ms / 1000) * 1000)
 }
 
 /** A table cell: no pipes or newlines may escape it. */
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || '—'
 }
 
 /** A fenced block that survives backticks inside the text. */
-function fenced(text: string): string {
+export function fenced(text: string): string {
   const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), m => m[0].length))
   const fence = '`'.repeat(longest + 1)
   return `${fence}text\n${text}\n${fence}`
@@ -71,9 +78,15 @@ function outcomeLine(input: SummaryInput, outcome: Outcome | undefined): string 
       const at = reached === undefined ? '' : ` at ${percentText(reached)}`
       return `**Rolled back**${at}: all traffic is back on ${oldService}.`
     }
+    case 'restore-failed':
+      return (
+        `**Traffic NOT restored**: ${percentText(outcome.tenths)} is still on ${newService}. ` +
+        `Run the commands below (also in the job log) to put all of it back on ${oldService}.`
+      )
     case 'paused':
       return (
-        `**Paused** at ${percentText(outcome.tenths)} on ${newService}. Continue with ` +
+        `**Paused** at ${percentText(outcome.tenths)} on ${newService}` +
+        `${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : ''}. Continue with ` +
         '`mode: promote`, or undo with `mode: rollback`.'
       )
     case 'unchanged':
@@ -99,54 +112,9 @@ function stageTable(record: RolloutRecord, stageCount: number): string {
     ]
   })
   return [
-    '| Stage | Share | Started (UTC) | Baked | Alarms | Result |',
+    '| Stage | Share | Started (UTC) | Baked | Gates | Result |',
     '|---|--:|---|---|---|---|',
     ...rows.map(r => `| ${r.join(' | ')} |`)
-  ].join('\n')
-}
-
-/**
- * The share over time as a step line. The x axis is a band axis of elapsed-time labels; a
- * change is two points under the same label (old share, then new), and Mermaid places equal
- * labels at the same x, which draws the vertical edge of the step.
- */
-export function shareChart(input: SummaryInput): string {
-  const { record, newService } = input
-  const points: { at: number; tenths: Tenths }[] = []
-  let timeline = record.timeline
-  // A deploy starts from 0 (all traffic on one service is checked first); promote picks up
-  // wherever the engine's first timeline entry says.
-  if (input.mode === 'deploy' && (timeline[0]?.tenths ?? 0) !== 0) {
-    timeline = [{ at: record.startedAt, tenths: 0 }, ...timeline]
-  }
-  for (const entry of timeline) {
-    const prev = points[points.length - 1]
-    if (prev && prev.tenths === entry.tenths) continue
-    if (prev) points.push({ at: entry.at, tenths: prev.tenths })
-    points.push({ at: entry.at, tenths: entry.tenths })
-  }
-  if (points.length === 0) return ''
-  // Extend the last level to the end of the run so the final stage shows as a flat segment,
-  // and end on the outcome's share even if the engine recorded no entry for the last move.
-  const ends = record.stages.map(s => s.endedAt ?? s.startedAt)
-  const end = Math.max(...ends, points[points.length - 1].at)
-  const final = record.outcome?.tenths ?? points[points.length - 1].tenths
-  if (end > points[points.length - 1].at || final !== points[points.length - 1].tenths) {
-    points.push({ at: end, tenths: points[points.length - 1].tenths })
-  }
-  if (final !== points[points.length - 1].tenths) points.push({ at: end, tenths: final })
-  const origin = Math.min(record.startedAt, points[0].at)
-  const labels = points.map(p => `"${elapsedText(p.at - origin)}"`)
-  const values = points.map(p => String(p.tenths / 10))
-  const title = `${newService} share of traffic (%)`.replace(/"/g, "'")
-  return [
-    '```mermaid',
-    'xychart-beta',
-    `  title "${title}"`,
-    `  x-axis "elapsed" [${labels.join(', ')}]`,
-    '  y-axis "%" 0 --> 100',
-    `  line [${values.join(', ')}]`,
-    '```'
   ].join('\n')
 }
 
@@ -174,19 +142,50 @@ export function renderSummary(input: SummaryInput): string {
     `### ecs-canary: ${oldService} → ${newService} on ${cluster}`,
     outcomeLine(input, outcome),
     `Mode \`${mode}\` · plan \`${plan}\` · started ${started} UTC` +
-      (record.stages.length > 0 ? ` · ran ${elapsedText(lastEnd - record.startedAt)}` : '')
+      (record.stages.length > 0 ? ` · ran ${elapsedText(lastEnd - record.startedAt)}` : ''),
+    identityLine(input.revision, input.commit)
   ]
-  if (outcome?.result === 'rolled-back' && outcome.reason) {
+  const failed = outcome?.result === 'rolled-back' || outcome?.result === 'restore-failed'
+  if ((failed || outcome?.result === 'unchanged') && outcome.reason) {
     parts.push(`Reason:\n\n${fenced(outcome.reason)}`)
   }
+  if (input.restoreCommands?.length) parts.push(fenced(input.restoreCommands.join('\n')))
   if (input.dryRun && input.planned) parts.push(plannedTable(input, input.planned))
   if (record.stages.length > 0) {
     const count = input.planned?.length ?? plan.split(/\s+/).filter(Boolean).length
     parts.push(stageTable(record, Math.max(count, record.stages.length)))
   }
-  const chart = shareChart(input)
+  const chart = shareChart({ record, newService, fromZero: mode === 'deploy' })
   if (chart) parts.push(chart)
-  return `${parts.join('\n\n')}\n`
+  return fitSummary(`${parts.join('\n\n')}\n`)
+}
+
+/** `Revision \`…\` · commit \`…\``: which task definition and which commit a summary is about. */
+export function identityLine(revision: string | undefined, commit: string | undefined): string {
+  const rev = revision ? `\`${revision}\`` : 'not known'
+  const sha = commit ? `\`${commit}\`` : 'not known'
+  return `Revision ${rev} · commit ${sha}`
+}
+
+/**
+ * GitHub drops a step summary over 1 MiB whole ("$GITHUB_STEP_SUMMARY upload aborted, supports
+ * content up to a size of 1024k"; docs.github.com/actions, "Adding a job summary"). Leave room
+ * for what the post step may add.
+ */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024 - 64 * 1024
+
+/** Cuts `markdown` to `limit` bytes at a line break, closing an open fence, with a note. */
+export function fitSummary(markdown: string, limit = SUMMARY_LIMIT_BYTES): string {
+  if (Buffer.byteLength(markdown, 'utf8') <= limit) return markdown
+  const note =
+    "\n\n> The summary was cut here to stay under GitHub's 1 MiB limit; the job log has everything.\n"
+  const room = limit - Buffer.byteLength(note, 'utf8') - 16
+  let cut = Buffer.from(markdown, 'utf8').subarray(0, room).toString('utf8')
+  // A cut in the middle of a multi-byte character leaves U+FFFD; drop up to the last line.
+  cut = cut.slice(0, Math.max(0, cut.lastIndexOf('\n')))
+  const fences = cut.match(/^(`{3,})/gm) ?? []
+  const open = fences.length % 2 === 1 ? `\n${fences[fences.length - 1]}` : ''
+  return `${cut}${open}${note}`
 }
 
 /** Appends `markdown` to the job summary; a failure is a warning, never a failed step. */

@@ -6,6 +6,7 @@
 import { requireHealthyTargets } from '../aws/health.js'
 import { capacityPlan, capacityText, followCount } from '../capacity.js'
 import type { Context } from '../context.js'
+import type { Heartbeat } from '../heartbeat.js'
 import { Input } from '../names.js'
 import { percentText } from '../plan.js'
 import { PreflightError, type PairState } from '../preflight.js'
@@ -99,7 +100,15 @@ export async function scaleAndWait(
  * needs (read against the live service's desired count now: auto scaling may have grown it).
  * Never scales down mid-rollout. Throws when the scale-up fails or is not healthy in time.
  */
-export function followBeforeShift(ctx: Context, pair: PairState) {
+export function followBeforeShift(ctx: Context, pair: PairState, beat?: Heartbeat) {
+  // The rules stay claimed while the canary scales (up to service-timeout): keep the
+  // heartbeat fresh meanwhile, or the watchdog could take this run for a lost one.
+  const ready = readyFor(ctx, pair)
+  return (stage: Stage, signal: AbortSignal): Promise<void> =>
+    beat ? beat.during(ready(stage, signal)) : ready(stage, signal)
+}
+
+function readyFor(ctx: Context, pair: PairState) {
   return async (stage: Stage, signal: AbortSignal): Promise<void> => {
     const [live, idle] = await ctx.ecs.describe([pair.live.name, pair.idle.name])
     const need = followCount(live.desiredCount, stage.tenths, ctx.settings.follow)

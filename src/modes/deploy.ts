@@ -3,10 +3,9 @@
  * walk the stages.
  */
 import * as core from '@actions/core'
-import { credentialExpiry } from '../aws/clients.js'
 import type { Context } from '../context.js'
 import { formatPlan, weightsFor, percentText, formatDuration } from '../plan.js'
-import { credentialProblem, planWarnings, PreflightError, type PairState } from '../preflight.js'
+import { planWarnings, PreflightError, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
 import { runRollout, messageOf } from '../rollout.js'
 import { checkFamily, type TaskDefinitionSource } from '../taskdef.js'
@@ -25,10 +24,15 @@ import {
   buildGates,
   claimRules,
   emptyRecord,
+  heartbeat,
   phaseRecorder,
+  requireCredentials,
   rolloutSpec,
   saveGuard
 } from './shared.js'
+
+const CANCELLED_BEFORE_WRITES =
+  'the job was cancelled during the pre-flight checks; nothing was written'
 
 /** Runs a whole deploy. Throws only before the first write. */
 export async function deploy(ctx: Context): Promise<RunEnd> {
@@ -39,12 +43,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     refuseActiveRollout(read.rules)
     const state = read.check(undefined)
     for (const warning of planWarnings(plan, read.alarms, read.rules)) log.warn(warning)
-    const problem = credentialProblem(
-      plan,
-      await credentialExpiry(ctx.clients.ecs),
-      ctx.clock.now()
-    )
-    if (problem) throw new PreflightError([problem])
+    await requireCredentials(ctx, plan, settings.taskDefinition ? settings.serviceTimeoutMs : 0)
     log.info(
       `Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
         `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`
@@ -53,48 +52,80 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     return state
   })
   const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined
+  // A cancel during the checks stops here, before the first write.
+  if (ctx.signal.aborted) throw new PreflightError([CANCELLED_BEFORE_WRITES])
   const gates = buildGates(ctx, pair)
   const summaryBase = {
     cluster: settings.cluster,
     newService: pair.idle.name,
     oldService: pair.live.name,
     plan: formatPlan(plan),
-    mode: settings.mode
+    mode: settings.mode,
+    commit: ctx.status.target
   } as const
 
-  if (settings.dryRun) return dryRun(ctx, pair, plan, summaryBase)
+  if (settings.dryRun) {
+    const revision =
+      source?.kind === 'registered'
+        ? source.arn
+        : source
+          ? `${settings.taskDefinition} (registered on a real run)`
+          : pair.idle.taskDefinition
+    return dryRun(ctx, pair, plan, { ...summaryBase, revision })
+  }
 
   saveGuard(ctx, pair)
   const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition
-  await claimRules(ctx, pair, plan, revision)
+  await claimRules(ctx, pair, plan, revision, ctx.commit)
   let recordPhase = phaseRecorder(ctx, pair, plan, revision)
   const hold = scaleInHold(ctx, [])
+  const beat = heartbeat(ctx)
 
-  let taskDefinitionArn: string | undefined
+  // What the idle service really runs: its own revision until an update of it is accepted.
+  const prepared = { revision: pair.idle.taskDefinition }
+  let taskDefinitionArn: string
   try {
     await hold.suspend([pair.live.name, pair.idle.name])
     taskDefinitionArn = await core.group(`Preparing ${pair.idle.name}`, () =>
-      prepareIdle(ctx, pair, source, plan)
+      beat.during(prepareIdle(ctx, pair, source, plan))
     )
     // A file's ARN exists only once registered: record the revision actually rolled out.
-    if (taskDefinitionArn && taskDefinitionArn !== revision) {
-      await claimRules(ctx, pair, plan, taskDefinitionArn)
+    if (taskDefinitionArn !== revision) {
+      await claimRules(ctx, pair, plan, taskDefinitionArn, ctx.commit)
       recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn)
     }
   } catch (error) {
-    const reason = `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
+    const reason = ctx.signal.aborted
+      ? `cancelled while ${pair.idle.name} was prepared; no traffic was moved`
+      : `${pair.idle.name} is not ready for traffic, so none was moved: ${messageOf(error)}`
     await endHold(ctx, hold, { paused: false, trafficSafe: true })
-    await recordPhase('rolled-back', reason).catch(e => log.warn(messageOf(e)))
+    // Under a cancel the runner's kill is seconds away: the release must not wait for long.
+    const opts = ctx.signal.aborted ? { withinMs: 1_500 } : undefined
+    // Ask ECS what the idle service runs now: the new revision if the update was accepted.
+    const [idleNow] = ctx.signal.aborted
+      ? []
+      : await ctx.ecs.describe([pair.idle.name]).catch(() => [])
+    if (idleNow?.taskDefinition) prepared.revision = idleNow.taskDefinition
+    if (prepared.revision !== revision)
+      recordPhase = phaseRecorder(ctx, pair, plan, prepared.revision)
+    await recordPhase('rolled-back', reason, opts).catch(e => log.warn(messageOf(e)))
+    const outcome = {
+      result: 'unchanged',
+      tenths: 0,
+      reason,
+      liveService: pair.live.name,
+      idleService: pair.idle.name
+    } as const
     return {
-      outcome: {
-        result: 'unchanged',
-        tenths: 0,
-        reason,
-        liveService: pair.live.name,
-        idleService: pair.idle.name
-      },
+      outcome,
       failed: true,
-      settled: true
+      settled: true,
+      taskDefinitionArn: prepared.revision,
+      summary: {
+        ...summaryBase,
+        record: { ...emptyRecord(ctx), outcome },
+        revision: prepared.revision
+      }
     }
   }
 
@@ -106,7 +137,10 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     reporter: liveReporter(ctx, pair.idle.name),
     recordPhase,
     signal: ctx.signal,
-    ...(settings.canaryCapacity === 'follow' ? { beforeShift: followBeforeShift(ctx, pair) } : {})
+    heartbeat: beat,
+    ...(settings.canaryCapacity === 'follow'
+      ? { beforeShift: followBeforeShift(ctx, pair, beat) }
+      : {})
   })
   if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
   await endHold(ctx, hold, {
@@ -118,9 +152,14 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     failed: result.failed,
     record: result.record,
     settled: !result.restoreCommands,
-    ...(taskDefinitionArn ? { taskDefinitionArn } : {}),
+    taskDefinitionArn,
     ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-    summary: { ...summaryBase, record: result.record }
+    summary: {
+      ...summaryBase,
+      record: result.record,
+      revision: taskDefinitionArn,
+      ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+    }
   }
 }
 
@@ -139,8 +178,14 @@ async function prepareIdle(
   pair: PairState,
   source: TaskDefinitionSource | undefined,
   plan: Plan
-): Promise<string | undefined> {
+): Promise<string> {
+  // Each write here waits for the one before: a cancel stops before the next.
+  const stopIfCancelled = () => {
+    if (ctx.signal.aborted) throw new Error('the job was cancelled')
+  }
+  stopIfCancelled()
   const taskDefinition = source ? await ctx.ecs.register(source) : undefined
+  stopIfCancelled()
   const desiredCount = initialIdleCount(ctx, pair, plan)
   const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition
   await scaleAndWait(
@@ -153,7 +198,7 @@ async function prepareIdle(
     },
     desiredCount ?? pair.idle.desiredCount
   )
-  return taskDefinition
+  return changeTask ? taskDefinition : pair.idle.taskDefinition
 }
 
 function dryRun(

@@ -1,6 +1,6 @@
 /**
- * The modes people run by hand: `promote` (continue a paused or interrupted rollout), `rollback`
- * (all traffic to the live service) and `status` (report, write nothing).
+ * The modes people run by hand: `promote` (continue a paused or interrupted rollout) and
+ * `rollback` (all traffic to the live service). `status` lives in status.ts.
  */
 import * as core from '@actions/core'
 import type { Context } from '../context.js'
@@ -8,7 +8,7 @@ import { Input } from '../names.js'
 import { formatPlan, parsePlan, percentText, remainingStages } from '../plan.js'
 import { PreflightError, type PairState } from '../preflight.js'
 import { liveReporter, type RunEnd } from '../report.js'
-import { describeShare, messageOf, runRollout } from '../rollout.js'
+import { messageOf, runRollout } from '../rollout.js'
 import { recordedScaleIn } from '../scale-in.js'
 import { ownerUrl, type RecordedState } from '../state.js'
 import type { Outcome, Plan } from '../types.js'
@@ -20,7 +20,9 @@ import {
   buildGates,
   claimRules,
   emptyRecord,
+  heartbeat,
   phaseRecorder,
+  requireCredentials,
   rolloutSpec,
   saveGuard
 } from './shared.js'
@@ -30,7 +32,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   const { settings, log } = ctx
   const { recorded, pair, rules } = await core.group('Pre-flight checks', async () => {
     const read = await readPair(ctx)
-    const recorded = requireRecord(read, 'promote')
+    const recorded = requireRecord(read, 'promote', ctx)
     if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
       throw new PreflightError([
         `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}). Start a new one with mode: deploy`
@@ -46,10 +48,11 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   const plan = settings.plan ?? parsePlan(recorded.plan, settings.bakeMs, Input.stages)
   await checkScaling(ctx, pair, plan)
   const ahead = remainingStages(plan, pair.tenths)
+  await requireCredentials(ctx, ahead, 0)
   log.info(
     `${pair.idle.name} holds ${percentText(pair.tenths)}; stages ahead: ${formatPlan(ahead) || 'none (finish now)'}`
   )
-  const base = summaryBase(ctx, pair, formatPlan(plan))
+  const base = { ...summaryBase(ctx, pair, formatPlan(plan)), revision: recorded.revision }
   if (settings.dryRun) {
     return {
       outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
@@ -57,6 +60,11 @@ export async function promote(ctx: Context): Promise<RunEnd> {
       settled: true,
       summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
     }
+  }
+  if (ctx.signal.aborted) {
+    throw new PreflightError([
+      'the job was cancelled during the pre-flight checks; nothing was written'
+    ])
   }
   saveGuard(ctx, pair)
   await claimRules(ctx, pair, plan, recorded.revision)
@@ -74,6 +82,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
       settled: true
     }
   }
+  const beat = heartbeat(ctx)
   const result = await runRollout(rolloutSpec(ctx, pair, plan, pair.tenths), {
     traffic: ctx.traffic,
     gates: buildGates(ctx, pair),
@@ -82,7 +91,10 @@ export async function promote(ctx: Context): Promise<RunEnd> {
     reporter: liveReporter(ctx, pair.idle.name),
     recordPhase,
     signal: ctx.signal,
-    ...(settings.canaryCapacity === 'follow' ? { beforeShift: followBeforeShift(ctx, pair) } : {})
+    heartbeat: beat,
+    ...(settings.canaryCapacity === 'follow'
+      ? { beforeShift: followBeforeShift(ctx, pair, beat) }
+      : {})
   })
   if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
   await endHold(ctx, hold, {
@@ -94,8 +106,13 @@ export async function promote(ctx: Context): Promise<RunEnd> {
     failed: result.failed,
     record: result.record,
     settled: !result.restoreCommands,
+    taskDefinitionArn: recorded.revision,
     ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-    summary: { ...base, record: result.record }
+    summary: {
+      ...base,
+      record: result.record,
+      ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+    }
   }
 }
 
@@ -106,12 +123,12 @@ export async function promote(ctx: Context): Promise<RunEnd> {
 export async function rollback(ctx: Context): Promise<RunEnd> {
   const { log } = ctx
   const read = await readPair(ctx, false)
-  const recorded = requireRecord(read, 'rollback')
+  const recorded = requireRecord(read, 'rollback', ctx)
   const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live
   const pair = read.check(target)
   if (pair.tenths === 0 && !holdsRules(recorded)) {
     log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
-    return { outcome: outcome(pair, 'unchanged', 0, ''), failed: false, settled: true }
+    return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false)
   }
   // Undoing a promotion sends everything to a service that may have been scaled down.
   const load = recorded.phase === 'promoted' ? await rollbackNeed(ctx, pair) : undefined
@@ -123,11 +140,8 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
           ? `, after scaling it up: ${load.healthy} healthy target(s), ${load.need} needed.`
           : '.')
     )
-    return {
-      outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
-      failed: false,
-      settled: true
-    }
+    const dry = outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written')
+    return noStages(ctx, pair, recorded, dry, false)
   }
   const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision)
   if (pair.tenths === 0) {
@@ -138,21 +152,25 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     log.info(
       `All traffic is already on ${pair.live.name}; the ${recorded.phase} record is now rolled-back.`
     )
-    return { outcome: outcome(pair, 'rolled-back', 0, reason), failed: false, settled: true }
+    return noStages(ctx, pair, recorded, outcome(pair, 'rolled-back', 0, reason), false)
   }
   saveGuard(ctx, pair)
+  // Owning the rules while restoring lets the post step finish the job if this run dies.
+  await recordPhase('in-progress', `rolling back by hand (${ownerUrl(ctx.owner)})`)
   const hold = scaleInHold(ctx, recordedScaleIn(read.rules))
   if (short) await beforeRollback(ctx, pair, hold, load)
   const startedAt = ctx.clock.now()
   try {
     await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 })
   } catch (error) {
-    return {
-      outcome: outcome(pair, 'rolled-back', pair.tenths, `rollback failed: ${messageOf(error)}`),
-      failed: true,
-      settled: false,
-      restoreCommands: ctx.traffic.restoreCommands(pair.groups)
-    }
+    const failed = outcome(
+      pair,
+      'restore-failed',
+      pair.tenths,
+      `rollback failed: ${messageOf(error)}`
+    )
+    const restoreCommands = ctx.traffic.restoreCommands(pair.groups)
+    return { ...noStages(ctx, pair, recorded, failed, true, restoreCommands), restoreCommands }
   }
   const reason = `rolled back by hand from ${percentText(pair.tenths)} (${ownerUrl(ctx.owner)})`
   await recordPhase('rolled-back', reason)
@@ -169,42 +187,13 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
     outcome: end,
     failed: false,
     settled: true,
+    taskDefinitionArn: recorded.revision,
     summary: {
       ...summaryBase(ctx, pair, recorded.plan),
+      revision: recorded.revision,
       record: { startedAt, stages: [], timeline, outcome: end }
     }
   }
-}
-
-/** `mode: status`: prints the pair, the share on every rule and the record; writes nothing. */
-export async function status(ctx: Context): Promise<RunEnd> {
-  const { log } = ctx
-  const read = await readPair(ctx, false)
-  const recorded = read.recorded
-  let pair: PairState
-  try {
-    pair = read.check(recorded?.live)
-  } catch (error) {
-    log.warn(messageOf(error))
-    throw error
-  }
-  log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}`)
-  for (const rule of read.rules) {
-    log.info(`  ${rule.arn}: ${describeShare(rule, pair.groups).text} on ${pair.idle.name}`)
-  }
-  if (recorded) {
-    log.info(`Phase: ${recorded.phase} (updated ${recorded.updated})`)
-    log.info(`Plan: ${recorded.plan}`)
-    log.info(`Owner: ${ownerUrl(recorded.owner)}`)
-    if (recorded.revision) log.info(`Revision: ${recorded.revision}`)
-    if (recorded.reason) log.info(`Reason: ${recorded.reason}`)
-  } else {
-    log.info('No rollout is recorded on these rules yet.')
-  }
-  const reason = recorded
-    ? `${recorded.phase} at ${percentText(pair.tenths)}`
-    : 'no rollout recorded'
-  return { outcome: outcome(pair, 'unchanged', pair.tenths, reason), failed: false, settled: true }
 }
 
 /** Whether the record keeps a new deploy off these rules. */
@@ -216,7 +205,7 @@ function holdsRules(recorded: RecordedState): boolean {
  * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
  * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
  */
-function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
+export function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
   try {
     return parsePlan(recorded.plan || '100', ctx.settings.bakeMs, Input.stages)
   } catch {
@@ -225,7 +214,9 @@ function recordedPlan(ctx: Context, recorded: RecordedState): Plan {
   }
 }
 
-function requireRecord(read: PairRead, mode: string): RecordedState {
+function requireRecord(read: PairRead, mode: string, ctx?: Context): RecordedState {
+  // Usually started by hand on another commit: report on the one the rollout deployed.
+  if (read.recorded?.commit) ctx?.status.retarget(read.recorded.commit)
   if (read.recorded) return read.recorded
   throw new PreflightError([
     `no rollout is recorded on these rules, so there is nothing to ${mode}; start one with mode: deploy`
@@ -241,8 +232,34 @@ function outcome(
   return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name }
 }
 
+/** An ending of `rollback` that moved nothing (or could not): its summary has no stages. */
+function noStages(
+  ctx: Context,
+  pair: PairState,
+  recorded: RecordedState,
+  end: Outcome,
+  failed: boolean,
+  restoreCommands?: readonly string[]
+): RunEnd {
+  const now = ctx.clock.now()
+  const timeline = [{ at: now, tenths: pair.tenths }]
+  return {
+    outcome: end,
+    failed,
+    settled: !restoreCommands,
+    taskDefinitionArn: recorded.revision,
+    summary: {
+      ...summaryBase(ctx, pair, recorded.plan),
+      revision: recorded.revision,
+      record: { startedAt: now, stages: [], timeline, outcome: end },
+      ...(restoreCommands ? { restoreCommands } : {})
+    }
+  }
+}
+
 function summaryBase(ctx: Context, pair: PairState, plan: string) {
   return {
+    commit: ctx.status.target,
     cluster: ctx.settings.cluster,
     newService: pair.idle.name,
     oldService: pair.live.name,

@@ -42,7 +42,16 @@ export async function readPair(ctx: Context, withAlarms = true): Promise<PairRea
     alarms,
     recorded: recordedState(rules),
     check: recordedLive =>
-      checkFacts({ services: [a, b], rules, alarmNames: names, alarms }, recordedLive)
+      checkFacts(
+        {
+          services: [a, b],
+          rules,
+          alarmNames: names,
+          alarms,
+          insufficientData: ctx.settings.insufficientData
+        },
+        recordedLive
+      )
   }
 }
 

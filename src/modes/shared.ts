@@ -3,20 +3,65 @@
  * step, and the engine's settings.
  */
 import * as core from '@actions/core'
+import { credentialFacts } from '../aws/clients.js'
 import { readTargetGroupStats } from '../aws/metrics.js'
 import { CloudWatchAlarms } from '../aws/alarms.js'
+import { EcsCanaryService } from '../aws/canary-service.js'
+import { canaryTargets } from '../aws/canary-targets.js'
 import type { Context } from '../context.js'
+import { checkCredentials, planLength } from '../credentials.js'
 import { AlarmGate } from '../gates/alarms.js'
 import { AnalysisGate } from '../gates/analysis.js'
-import { Input, State } from '../names.js'
+import { EveryGate } from '../gates/every.js'
+import { HealthGate } from '../gates/health.js'
+import type { HealthReader } from '../health.js'
+import { tagEach } from '../aws/tags.js'
+import { Heartbeat, heartbeatValue } from '../heartbeat.js'
+import { Input, State, Tag } from '../names.js'
 import { formatPlan } from '../plan.js'
-import type { PairState } from '../preflight.js'
+import { PreflightError, type PairState } from '../preflight.js'
 import { messageOf, type PhaseRecorder, type RolloutSpec } from '../rollout.js'
-import { encodeState, type Guard } from '../state.js'
+import { ALARM_SEPARATOR, encodeState, tagValue, type Guard } from '../state.js'
 import type { Gate, Phase, Plan, RolloutRecord, Tenths } from '../types.js'
 
-/** The alarm gate (when alarms are named) and the analysis gate (when on). */
+/** The health gate is read at least this often, whatever `poll-interval` says. */
+const HEALTH_EVERY_MS = 10_000
+
+/** How often the engine reads the gates: `poll-interval`, or faster for the health gate. */
+function enginePollMs(ctx: Context): number {
+  const { pollMs, healthGate } = ctx.settings
+  return healthGate ? Math.min(pollMs, HEALTH_EVERY_MS) : pollMs
+}
+
+/**
+ * The alarm gate (when alarms are named), the analysis gate (when on) and the health gate (when
+ * on). Alarms and analysis keep to `poll-interval` even when the health gate makes the engine
+ * poll faster.
+ */
 export function buildGates(ctx: Context, pair: PairState): Gate[] {
+  const gates = metricGates(ctx, pair)
+  const pollMs = enginePollMs(ctx)
+  const paced =
+    pollMs < ctx.settings.pollMs
+      ? gates.map(g => new EveryGate(g, ctx.settings.pollMs, ctx.clock))
+      : gates
+  if (!ctx.settings.healthGate) return paced
+  if (gates.length === 0) {
+    ctx.log.warn(
+      `Only the health gate watches this rollout: it rolls back on unhealthy targets and stopped tasks, but nothing watches error rates or latency. Name CloudWatch alarms in '${Input.alarms}' or set '${Input.analysis}: on'.`
+    )
+  }
+  // Two adapters, one per service: the canary's targets (ELBv2) and its tasks (ECS).
+  const service = new EcsCanaryService(ctx.clients.ecs, ctx.settings.cluster, pair.idle.name)
+  const reader: HealthReader = {
+    targets: () => canaryTargets(ctx.clients.elb, pair.groups.idle),
+    canary: () => service.canary(),
+    stoppedTasks: () => service.stoppedTasks()
+  }
+  return [...paced, new HealthGate(reader, ctx.clock)]
+}
+
+function metricGates(ctx: Context, pair: PairState): Gate[] {
   const { settings, clients } = ctx
   const gates: Gate[] = []
   if (settings.alarms.length > 0) {
@@ -48,7 +93,8 @@ export function rolloutSpec(ctx: Context, pair: PairState, plan: Plan, from: Ten
     idleService: pair.idle.name,
     plan,
     fromTenths: from,
-    pollMs: ctx.settings.pollMs,
+    pollMs: enginePollMs(ctx),
+    lateDataMs: ctx.settings.lateDataMs,
     blindPolls: 3,
     rollbackBudgetMs: 60_000,
     // SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after: finish well inside the 10 s.
@@ -66,7 +112,8 @@ export function saveGuard(ctx: Context, pair: PairState): void {
     liveService: pair.live.name,
     idleService: pair.idle.name,
     owner: ctx.owner,
-    cluster: ctx.settings.cluster
+    cluster: ctx.settings.cluster,
+    ...(ctx.settings.roleToAssume ? { roleToAssume: ctx.settings.roleToAssume } : {})
   }
   core.saveState(State.guard, JSON.stringify(guard))
 }
@@ -79,23 +126,52 @@ function stateTags(
   revision: string,
   phase: Phase,
   reason: string
-) {
+): Record<string, string> {
   const swapped = phase === 'promoted'
-  return encodeState({
+  // A pause leaves the rollout to the watchdog: it needs the alarms that watched it.
+  const alarms: Record<string, string> =
+    phase === 'paused' && ctx.settings.alarms.length > 0
+      ? { [Tag.alarms]: tagValue(ctx.settings.alarms.join(ALARM_SEPARATOR)) }
+      : {}
+  const tags = encodeState({
     live: swapped ? pair.idle.name : pair.live.name,
     idle: swapped ? pair.live.name : pair.idle.name,
     plan: formatPlan(plan),
     phase,
     revision,
     owner: ctx.owner,
-    updated: new Date(ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
-    reason
+    updated: heartbeatValue(ctx.clock.now()),
+    reason,
+    // The statuses' target: this run's commit for a deploy, the recorded one once retargeted.
+    commit: ctx.status.target
   })
+  return { ...tags, [Tag.heartbeat]: heartbeatValue(ctx.clock.now()), ...alarms }
 }
 
-/** Records `in-progress` with this run as the owner: the rules are taken. */
-export async function claimRules(ctx: Context, pair: PairState, plan: Plan, revision: string) {
-  await ctx.traffic.tag(stateTags(ctx, pair, plan, revision, 'in-progress', ''))
+/**
+ * Records `in-progress` with this run as the owner: the rules are taken. `commit`: the commit
+ * being deployed, recorded once at the start so later runs (promote, rollback, reconcile)
+ * report on it.
+ */
+export async function claimRules(
+  ctx: Context,
+  pair: PairState,
+  plan: Plan,
+  revision: string,
+  commit?: string
+) {
+  const extra: Record<string, string> = commit ? { [Tag.commit]: tagValue(commit) } : {}
+  await ctx.traffic.tag({ ...stateTags(ctx, pair, plan, revision, 'in-progress', ''), ...extra })
+}
+
+/** The run's heartbeat on its rules: one AddTags per rule, each bounded, never awaited. */
+export function heartbeat(ctx: Context): Heartbeat {
+  return new Heartbeat(
+    value =>
+      tagEach(ctx.clients.elb, ctx.settings.listenerRules, { [Tag.heartbeat]: value }, 5_000),
+    ctx.clock,
+    ctx.log
+  )
 }
 
 /** The engine's phase recorder for this rollout. */
@@ -123,4 +199,20 @@ export async function afterPromotion(ctx: Context, pair: PairState): Promise<voi
 /** A record with no stages, for runs that move nothing (dry runs). */
 export function emptyRecord(ctx: Context): RolloutRecord {
   return { startedAt: ctx.clock.now(), stages: [], timeline: [] }
+}
+
+/**
+ * Refuses (before any write) a plan that outlasts credentials of known expiry, and warns when
+ * temporary credentials of unknown expiry may not last it; `extraMs`: `service-timeout` when a
+ * revision is shipped first.
+ */
+export async function requireCredentials(ctx: Context, plan: Plan, extraMs: number) {
+  const verdict = checkCredentials(
+    planLength(plan, extraMs),
+    await credentialFacts(ctx.clients.ecs),
+    ctx.clock.now(),
+    ctx.settings.roleToAssume
+  )
+  if (verdict.warn) ctx.log.warn(verdict.warn)
+  if (verdict.refuse) throw new PreflightError([verdict.refuse])
 }

@@ -8,6 +8,10 @@ export interface TargetGroupTraffic {
   errors: number
   /** Mean response time, in milliseconds (default 40). */
   latencyMs?: number
+  /** Requests no target answered (refused or reset connections): no HTTPCode_Target_* count. */
+  unanswered?: number
+  /** TargetConnectionErrorCount (published only when nonzero, as the ALB does). */
+  connectionErrors?: number
 }
 
 /** `app/<name>/<id>` and `targetgroup/<name>/<id>`: the dimension values ALB metrics carry. */
@@ -17,8 +21,10 @@ function dimensionValue(arn: string, prefix: 'loadbalancer/' | 'targetgroup'): s
 }
 
 /**
- * Publishes one per-target-group datapoint of RequestCount, HTTPCode_Target_5XX_Count and
- * TargetResponseTime (as a statistic set, one sample per request), as the ALB would, stamped now.
+ * Publishes one per-target-group datapoint of RequestCount, HTTPCode_Target_2XX_Count (the
+ * requests answered without a 5xx), HTTPCode_Target_5XX_Count, TargetConnectionErrorCount and
+ * TargetResponseTime (as a statistic set, one sample per answered request), as the ALB would,
+ * stamped now.
  * Dimensions are written LoadBalancer first, then TargetGroup: moto matches them in that order.
  */
 export async function pushTargetGroupTraffic(
@@ -33,6 +39,8 @@ export async function pushTargetGroupTraffic(
   ]
   const Timestamp = new Date()
   const latency = (traffic.latencyMs ?? 40) / 1000
+  const answered = traffic.requests - (traffic.unanswered ?? 0)
+  const ok = answered - traffic.errors
   await aws.cloudwatch.send(
     new PutMetricDataCommand({
       Namespace: 'AWS/ApplicationELB',
@@ -44,17 +52,34 @@ export async function pushTargetGroupTraffic(
           Timestamp,
           Value: traffic.errors
         },
-        {
-          MetricName: 'TargetResponseTime',
-          Dimensions,
-          Timestamp,
-          StatisticValues: {
-            SampleCount: traffic.requests,
-            Sum: latency * traffic.requests,
-            Minimum: latency,
-            Maximum: latency
-          }
-        }
+        ...(ok > 0
+          ? [{ MetricName: 'HTTPCode_Target_2XX_Count', Dimensions, Timestamp, Value: ok }]
+          : []),
+        ...(traffic.connectionErrors
+          ? [
+              {
+                MetricName: 'TargetConnectionErrorCount',
+                Dimensions,
+                Timestamp,
+                Value: traffic.connectionErrors
+              }
+            ]
+          : []),
+        ...(answered > 0
+          ? [
+              {
+                MetricName: 'TargetResponseTime',
+                Dimensions,
+                Timestamp,
+                StatisticValues: {
+                  SampleCount: answered,
+                  Sum: latency * answered,
+                  Minimum: latency,
+                  Maximum: latency
+                }
+              }
+            ]
+          : [])
       ]
     })
   )

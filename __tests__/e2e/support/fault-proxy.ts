@@ -61,6 +61,11 @@ export interface FaultProxy {
    * restores the defaults before each test.
    */
   strict(options?: StrictOptions | false): void
+  /**
+   * Rewrites the body of requests before they reach moto (`undefined`: stop). Only for calls
+   * AWS does not sign, such as AssumeRoleWithWebIdentity, e.g. to ask for a short session.
+   */
+  rewriteRequests(rewrite?: (request: AwsRequest, body: Buffer) => Buffer): void
   close(): Promise<void>
 }
 
@@ -82,6 +87,7 @@ export async function startFaultProxy(
   const strict = new StrictStandIn(options.strict ?? {})
   let calls: ProxyCall[] = []
   let faults: ArmedFault[] = []
+  let rewrite: ((request: AwsRequest, body: Buffer) => Buffer) | undefined
   const held = new Set<{ timer?: NodeJS.Timeout; res: ServerResponse }>()
 
   function pickFault(operation: string): FaultSpec | undefined {
@@ -106,8 +112,11 @@ export async function startFaultProxy(
         port: upstream.port,
         method: req.method,
         path: req.url,
-        // The strict stand-in may have changed the body: its length, not the client's.
-        headers: { ...req.headers, 'content-length': String(body.length) }
+        // A rewritten body has its own length.
+        headers:
+          req.headers['content-length'] === undefined
+            ? req.headers
+            : { ...req.headers, 'content-length': String(body.length) }
       },
       answer => {
         const chunks: Buffer[] = []
@@ -167,8 +176,9 @@ export async function startFaultProxy(
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const body = Buffer.concat(chunks)
-      const request = identify(req.url ?? '/', req.headers, body)
+      const sent = Buffer.concat(chunks)
+      const request = identify(req.url ?? '/', req.headers, sent)
+      const body = rewrite ? rewrite(request, sent) : sent
       const call: ProxyCall = {
         ...request,
         write: isWrite(request.operation),
@@ -218,6 +228,9 @@ export async function startFaultProxy(
     },
     strict(strictOptions = {}) {
       strict.configure(strictOptions)
+    },
+    rewriteRequests(next) {
+      rewrite = next
     },
     async close() {
       for (const hold of held) {

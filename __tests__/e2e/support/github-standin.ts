@@ -36,9 +36,31 @@ export interface GitHubStandin {
    * does for a token without `statuses: write`. `accept` (the default) answers 201.
    */
   setMode(mode: 'accept' | 'deny'): void
+  /**
+   * What `GET /repos/{owner}/{repo}/actions/runs/{id}/attempts/{n}` answers for a run attempt
+   * (as GitHub does: `status` queued/in_progress/completed, `conclusion` once completed).
+   * `deny` answers 403 as for a token without `actions: read`. Unknown runs answer 404.
+   */
+  setRun(runId: string, attempt: number, answer: RunAnswer | 'deny'): void
+  /**
+   * The runner's OIDC endpoint: give `oidcUrl` as ACTIONS_ID_TOKEN_REQUEST_URL (and any bearer
+   * as ACTIONS_ID_TOKEN_REQUEST_TOKEN). Each request gets a fresh token for its `audience`.
+   */
+  oidcUrl: string
+  /** The audiences of the OIDC tokens handed out, in order. */
+  oidcRequests(): string[]
   reset(): void
   close(): Promise<void>
 }
+
+/** A workflow run attempt as the stand-in reports it. */
+export interface RunAnswer {
+  status: 'queued' | 'in_progress' | 'completed'
+  conclusion?: 'success' | 'failure' | 'cancelled' | null
+}
+
+const RUN_PATH = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/attempts\/(\d+)$/
+const OIDC_PATH = '/_apis/oidc/token'
 
 const STATUS_PATH = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{7,40})$/i
 
@@ -48,6 +70,8 @@ export async function startGitHubStandin(): Promise<GitHubStandin> {
   let statuses: RecordedStatus[] = []
   let mode: 'accept' | 'deny' = 'accept'
   let nextId = 1
+  let runs = new Map<string, RunAnswer | 'deny'>()
+  let oidc: string[] = []
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -61,6 +85,16 @@ export async function startGitHubStandin(): Promise<GitHubStandin> {
       const reply = (status: number, payload: unknown): void => {
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
         res.end(JSON.stringify(payload))
+      }
+      const run = RUN_PATH.exec(path)
+      if (req.method === 'GET' && run) return answerRun(run, reply)
+      if (req.method === 'GET' && path === OIDC_PATH) {
+        const audience = new URL(req.url ?? '/', serverUrl).searchParams.get('audience') ?? ''
+        oidc.push(audience)
+        // An unsigned JWT-shaped token: moto's STS does not verify it, and nothing else reads it.
+        const claims = { aud: audience, sub: 'repo:acme/web:ref:refs/heads/main', n: oidc.length }
+        const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+        return reply(200, { value: `${part({ alg: 'none' })}.${part(claims)}.e2e` })
       }
       const match = STATUS_PATH.exec(path)
       if (req.method !== 'POST' || !match) {
@@ -95,6 +129,30 @@ export async function startGitHubStandin(): Promise<GitHubStandin> {
       })
     })
   })
+  function answerRun(
+    [, owner, repo, id, attempt]: RegExpExecArray,
+    reply: (status: number, payload: unknown) => void
+  ): void {
+    const answer = runs.get(`${id}/${attempt}`)
+    if (answer === 'deny') {
+      return reply(403, {
+        message: 'Resource not accessible by integration',
+        documentation_url:
+          'https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run-attempt',
+        status: '403'
+      })
+    }
+    if (!answer) return reply(404, { message: 'Not Found', status: '404' })
+    reply(200, {
+      id: Number(id),
+      run_attempt: Number(attempt),
+      name: 'deploy',
+      status: answer.status,
+      conclusion: answer.status === 'completed' ? (answer.conclusion ?? 'failure') : null,
+      html_url: `https://github.com/${owner}/${repo}/actions/runs/${id}/attempts/${attempt}`
+    })
+  }
+
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
@@ -105,10 +163,17 @@ export async function startGitHubStandin(): Promise<GitHubStandin> {
     setMode(next) {
       mode = next
     },
+    setRun(runId, attempt, answer) {
+      runs.set(`${runId}/${attempt}`, answer)
+    },
+    oidcUrl: `${serverUrl}${OIDC_PATH}?api-version=2.0`,
+    oidcRequests: () => [...oidc],
     reset() {
       requests = []
       statuses = []
       mode = 'accept'
+      runs = new Map()
+      oidc = []
     },
     async close() {
       server.closeAllConnections()

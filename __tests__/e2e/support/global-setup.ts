@@ -1,6 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 // Jest loads global setup and teardown as CommonJS outside the test module system: no
@@ -11,6 +20,13 @@ import { join } from 'node:path'
 
 /** The moto release the suite is written against (see the moto notes in fixture.ts). */
 export const MOTO_VERSION = '5.2.5'
+
+/**
+ * The Node the action runs on in the e2e tests: action.yml says `runs.using: node24`, so the
+ * runner runs dist/index.js on a Node 24, whatever Node the tooling (jest, tsc) runs on.
+ * Installed from npm's `node-<platform>-<arch>` package (the official binary, repackaged).
+ */
+export const ACTION_NODE_VERSION = '24.22.3'
 
 /**
  * What every new ECS service reports as runningCount. moto's deployments never progress: a
@@ -37,10 +53,59 @@ export default async function globalSetup(_global: unknown, project: { rootDir: 
     join(project.rootDir, '.venv'),
     join(project.rootDir, '__tests__', 'e2e', 'support', 'moto-constraints.txt')
   )
+  const node = ensureActionNode(join(project.rootDir, '.node24'))
+  console.error(
+    `e2e: the action runs on Node ${versionOf(node)} (${node}); jest on ${process.version}`
+  )
+  process.env.E2E_ACTION_NODE = node
   const server = await startMoto(python)
   ;(globalThis as Record<symbol, unknown>)[HANDLE] = server
   process.env.MOTO_URL = server.url
   process.env.MOTO_ECS_SERVICE_RUNNING = String(ECS_SERVICE_RUNNING)
+}
+
+/**
+ * The Node binary the action runs on: E2E_ACTION_NODE when set (it must be a Node 24), else the
+ * pinned ACTION_NODE_VERSION, installed into `dir` when missing (cached there like `.venv`, so
+ * a fresh clone needs nothing but `npm ci`). `npm pack` checks the tarball against the
+ * registry's integrity hash before it is unpacked.
+ */
+export function ensureActionNode(dir: string): string {
+  const given = process.env.E2E_ACTION_NODE
+  if (given) {
+    if (!versionOf(given)?.startsWith('v24.')) {
+      throw new Error(`e2e: E2E_ACTION_NODE=${given} is not a Node 24 (${versionOf(given)})`)
+    }
+    return given
+  }
+  const node = join(dir, 'bin', 'node')
+  if (versionOf(node) === `v${ACTION_NODE_VERSION}`) return node
+  const pkg = `node-${process.platform}-${process.arch}`
+  console.error(
+    `e2e: installing Node ${ACTION_NODE_VERSION} (npm ${pkg}) into ${dir} (pinned, one-time)`
+  )
+  const download = mkdtempSync(join(tmpdir(), 'ecs-canary-node-'))
+  try {
+    run('npm', ['pack', `${pkg}@${ACTION_NODE_VERSION}`, '--pack-destination', download])
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir, { recursive: true })
+    const tarball = join(download, `${pkg}-${ACTION_NODE_VERSION}.tgz`)
+    run('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1'])
+  } finally {
+    rmSync(download, { recursive: true, force: true })
+  }
+  const found = versionOf(node)
+  if (found !== `v${ACTION_NODE_VERSION}`) {
+    throw new Error(`e2e: ${node} reports ${found}, not v${ACTION_NODE_VERSION}; delete ${dir}`)
+  }
+  return node
+}
+
+/** `node --version` of a binary, or undefined when it does not run. */
+export function versionOf(node: string): string | undefined {
+  if (!existsSync(node)) return undefined
+  const result = spawnSync(node, ['--version'], { encoding: 'utf8' })
+  return result.status === 0 ? result.stdout.trim() : undefined
 }
 
 /** A moto server on 127.0.0.1. */
@@ -116,6 +181,23 @@ function run(command: string, args: string[]): void {
   }
 }
 
+// moto's ELBv2 refuses an 11th tag on any resource (Classic ELB's limit of 10). AWS allows 50
+// tags on each ALB listener and rule ("Tags for your listeners and rules", Elastic Load
+// Balancing User Guide: "Maximum number of tags per resource—50"), and the rollout record alone
+// takes eleven once paused. moto is stricter than AWS here, so its limit is raised to AWS's.
+const TAG_LIMIT = [
+  'import moto.elbv2.models as _elbv2',
+  'def _add_tags(self, resource_arns, tags):',
+  '    wanted = self.tagging_service.flatten_tag_list(tags)',
+  '    for arn in resource_arns:',
+  '        existing = self.tagging_service.get_tag_dict_for_resource(arn)',
+  '        if len(set(existing) | set(wanted)) > 50:',
+  '            raise _elbv2.TooManyTagsError()',
+  '        self._get_resource_by_arn(arn)',
+  '        self.tagging_service.tag_resource(arn, tags)',
+  '_elbv2.ELBv2Backend.add_tags = _add_tags'
+]
+
 // The wrapper exits when its stdin closes, which happens when the Node process that started it
 // dies for any reason (Ctrl-C, SIGKILL, a crashed jest): no orphaned moto outlives the run.
 const WRAPPER = [
@@ -124,12 +206,18 @@ const WRAPPER = [
   '    sys.stdin.buffer.read()',
   '    os._exit(0)',
   'threading.Thread(target=watch, daemon=True).start()',
+  ...TAG_LIMIT,
   'from moto.server import main',
   'main(sys.argv[1:])'
 ].join('\n')
 
 // Detached, nothing watches for the parent: the server runs until it is stopped by its pid.
-const DETACHED = ['import sys', 'from moto.server import main', 'main(sys.argv[1:])'].join('\n')
+const DETACHED = [
+  'import sys',
+  ...TAG_LIMIT,
+  'from moto.server import main',
+  'main(sys.argv[1:])'
+].join('\n')
 
 // Port 0 lets the OS pick a free port and werkzeug prints the one it bound, so no other
 // process can take the port between choosing it and binding it.

@@ -18,9 +18,10 @@ export type Persistence = 'once' | 'always'
  * What the run does around its fault. `promote` walks 50% then 100%; `pause` stops at 50% by
  * plan; `alarm` and `cancel` start a rollback during stage 1 (an alarm goes off, or the runner
  * cancels the job) with the fault armed for the restore; `killed` kills main during stage 1
- * (SIGKILL: runner lost, timeout) and arms the fault for the post step.
+ * (SIGKILL: runner lost, timeout) and arms the fault for the post step; `reconcile` kills main
+ * during stage 1 with no post step (the runner is lost) and arms the fault for the watchdog.
  */
-export type Scenario = 'promote' | 'pause' | 'alarm' | 'cancel' | 'killed'
+export type Scenario = 'promote' | 'pause' | 'alarm' | 'cancel' | 'killed' | 'reconcile'
 
 /** Stages per scenario: second-scale bakes; stage 1 of a rollback bakes long enough to be hit. */
 export const STAGES: Record<Scenario, string> = {
@@ -28,7 +29,8 @@ export const STAGES: Record<Scenario, string> = {
   pause: '50:pause,100:1s',
   alarm: '50:5s,100:1s',
   cancel: '50:5s,100:1s',
-  killed: '50:60s,100:1s'
+  killed: '50:60s,100:1s',
+  reconcile: '50:60s,100:1s'
 }
 
 /** Where a fault goes. */
@@ -144,6 +146,10 @@ export function placements(promote: Sequence, pause: Sequence): Placement[] {
   // The post step reads the rules and their tags, restores, and records.
   for (const operation of [...RESTORE, 'DescribeTags']) {
     out.push({ phase: 'post step', operation, scenario: 'killed', nth: 1, afterStage: 1 })
+  }
+  // The watchdog reads the pair, claims the rules (AddTags), restores, and records.
+  for (const operation of [...RESTORE, 'DescribeTags', 'DescribeServices']) {
+    out.push({ phase: 'reconcile', operation, scenario: 'reconcile', nth: 1, afterStage: 1 })
   }
   return out
 }

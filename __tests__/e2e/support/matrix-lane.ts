@@ -2,6 +2,7 @@ import { UpdateServiceCommand } from '@aws-sdk/client-ecs'
 import { RemoveTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { startFaultProxy } from './fault-proxy.js'
 import type { FaultProxy, FaultSpec, ProxyCall } from './fault-proxy.js'
+import type { GitHubStandin } from './github-standin.js'
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2'
 import {
   provisionStack,
@@ -14,6 +15,7 @@ import {
 import type { Stack } from './fixture.js'
 import type { MatrixCase, Scenario } from './matrix-cases.js'
 import { STAGES } from './matrix-cases.js'
+import { reconcileCase } from './matrix-reconcile.js'
 import { runPost, startAction } from './runner.js'
 import type { ActionHandle, RunContext, RunResult } from './runner.js'
 
@@ -30,6 +32,8 @@ export interface Lane {
   readonly rules: readonly string[]
   /** How the last case left the stack, so the reset writes only what it changed. */
   last?: { readonly rules: readonly RuleState[]; readonly alarm: boolean }
+  /** The GitHub stand-in, to say whether a run is still running (reconcile cases). */
+  readonly github?: GitHubStandin
 }
 
 /** One rule as a case left it, read straight from moto. */
@@ -55,17 +59,21 @@ export interface Observation {
   readonly afterPost?: readonly RuleState[]
   /** After running, against moto, the restore commands a failed post step printed. */
   readonly afterCommands?: readonly RuleState[]
+  /** Reconcile cases: the next scheduled run, when the first left traffic where it was. */
+  readonly retry?: RunResult
+  readonly afterRetry?: readonly RuleState[]
   readonly ms: number
 }
 
 /** Provisions a stack and starts its proxy. */
-export async function openLane(githubApiUrl: string): Promise<Lane> {
+export async function openLane(githubApiUrl: string, github?: GitHubStandin): Promise<Lane> {
   const [stack, proxy] = await Promise.all([provisionStack(), startFaultProxy()])
   return {
     stack,
     proxy,
     context: { awsEndpoint: proxy.url, githubApiUrl, credentials: stack.account.credentials },
-    rules: [stack.listenerArn, stack.rules.api]
+    rules: [stack.listenerArn, stack.rules.api],
+    ...(github ? { github } : {})
   }
 }
 
@@ -106,7 +114,11 @@ export async function runCase(lane: Lane, kase: MatrixCase): Promise<Observation
   await resetLane(lane)
   const observation = await runArmed(lane, kase, started)
   lane.last = {
-    rules: observation.afterCommands ?? observation.afterPost ?? observation.afterMain,
+    rules:
+      observation.afterRetry ??
+      observation.afterCommands ??
+      observation.afterPost ??
+      observation.afterMain,
     alarm: kase.scenario === 'alarm'
   }
   return observation
@@ -122,6 +134,9 @@ async function runArmed(lane: Lane, kase: MatrixCase, started: number): Promise<
   if (!kase.afterStage) lane.proxy.inject(spec)
   const handle = startAction(lane.context, { inputs: matrixInputs(lane, kase.scenario) })
   if (kase.scenario === 'killed') return killedCase(lane, kase, spec, handle, started)
+  if (kase.scenario === 'reconcile') {
+    return reconcileCase(lane, kase, spec, handle, started, readRules, runCommands)
+  }
   let done = handle.done
   if (kase.scenario === 'cancel' && !kase.afterStage) {
     await faultFired(lane.proxy, handle)

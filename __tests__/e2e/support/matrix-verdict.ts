@@ -11,6 +11,10 @@ export type EndState =
   | 'handed over'
   /** The runner killed main while it waited on a hanging write; the post step restored. */
   | 'killed, restored by post'
+  /** The runner was lost; the watchdog restored. */
+  | 'restored by reconcile'
+  /** The watchdog met the fault, wrote no traffic and failed naming it; the next run restored. */
+  | 'restored by the next reconcile'
 
 /** SAFE: traffic verified on live, or at a reached stage recorded as paused, or never moved; and every output true. */
 export interface Verdict {
@@ -29,6 +33,7 @@ const PHASE = 'ecs-canary:phase'
  */
 export function judge(o: Observation): Verdict {
   if (o.kase.scenario === 'killed') return judgePost(o)
+  if (o.kase.scenario === 'reconcile') return judgeReconcile(o)
   const problems: string[] = []
   const { main, kase } = o
   const out = main.outputs
@@ -44,7 +49,9 @@ export function judge(o: Observation): Verdict {
   const moved = o.calls.filter(c => /^Modify(Rule|Listener)$/.test(c.operation) && !c.fault)
   const fired = o.calls.some(c => c.operation === kase.operation && c.fault)
   // Recording is what failed: the record may then lag behind the traffic, with a warning.
-  const recordFails = kase.operation === 'AddTags' && /Could not record/.test(main.stdout)
+  const recordFails =
+    kase.operation === 'AddTags' &&
+    /Could not record|the record on the rules could not be written/.test(main.stdout)
 
   // A record is written only after a restore that worked: one that ran out of time (on a
   // loaded machine) never gets there.
@@ -74,7 +81,11 @@ export function judge(o: Observation): Verdict {
       expect(main.code === 0, `promoted but exit code ${main.code}`)
       expect(all(1000), `promoted but the rules show ${shares.join('/')} on web-green`)
       expect(percent === 1000, `promoted with percent ${out.percent}`)
-      expect(recorded('promoted'), `promoted but recorded ${[...phases].join('/')}`)
+      // A promotion record that never lands leaves a healthy release promoted, with a warning.
+      expect(
+        recorded('promoted') || (recordFails && recorded('in-progress')),
+        `promoted but recorded ${[...phases].join('/')}`
+      )
       expect(settled, 'promoted without marking traffic settled')
       break
     case 'paused': {
@@ -103,20 +114,23 @@ export function judge(o: Observation): Verdict {
       )
       break
     case 'rolled-back':
+      // `rolled-back` means traffic is verified back on live; anything else is restore-failed.
+      end = 'rolled back'
       expect(main.code !== 0, 'rolled back with exit code 0')
-      if (settled) {
-        end = 'rolled back'
-        expect(all(0), `rolled back but the rules show ${shares.join('/')} on web-green`)
-        expect(percent === 0, `rolled back with percent ${out.percent}`)
-        expect(
-          recorded('rolled-back') || (recordFails && recorded('in-progress')),
-          `rolled back but recorded ${[...phases].join('/')}`
-        )
-      } else {
-        end = 'restored by post'
-        expect(/could NOT be restored/.test(said), 'unsettled rollback that does not say so')
-        handedOver(o, errors.join('\n'), expect)
-      }
+      expect(settled, 'rolled-back without marking traffic settled')
+      expect(all(0), `rolled back but the rules show ${shares.join('/')} on web-green`)
+      expect(percent === 0, `rolled back with percent ${out.percent}`)
+      expect(
+        recorded('rolled-back') || (recordFails && recorded('in-progress')),
+        `rolled back but recorded ${[...phases].join('/')}`
+      )
+      break
+    case 'restore-failed':
+      end = 'restored by post'
+      expect(main.code !== 0, 'restore-failed with exit code 0')
+      expect(!settled, 'restore-failed, yet traffic marked settled')
+      expect(/could NOT be restored/.test(said), 'restore-failed that does not say so')
+      handedOver(o, errors.join('\n'), expect)
       break
     default:
       if (out.result) problems.push(`unknown result '${out.result}'`)
@@ -208,6 +222,58 @@ function judgePost(o: Observation): Verdict {
       `the post step failed without naming ${kase.operation}`
     )
     expect(all(o.afterCommands, 0), 'the printed commands do not put all traffic on web-blue')
+  }
+  return { safe: problems.length === 0, end: problems.length === 0 ? end : 'unsafe', problems }
+}
+
+/**
+ * The runner was lost at 50% and a reconcile run met the fault. It must restore traffic and
+ * record why, or hand over commands that do, or write no traffic, fail naming the call, and
+ * leave the rollout to the next scheduled run, which must then restore it.
+ */
+function judgeReconcile(o: Observation): Verdict {
+  const problems: string[] = []
+  const { kase, post } = o
+  const expect = (ok: boolean, problem: string) => void (ok || problems.push(problem))
+  const all = (rules: readonly RuleState[] | undefined, value: number) =>
+    rules !== undefined && rules.every(r => r.greenTenths === value)
+  expect(
+    o.calls.some(c => c.operation === kase.operation && c.fault),
+    'the fault never fired'
+  )
+  expect(all(o.afterMain, 500), 'main was not killed at 50%')
+  if (!post) return { safe: false, end: 'unsafe', problems: [...problems, 'no reconcile run'] }
+  const said = [post.outputs.reason ?? '', ...post.commands.map(c => c.message)].join('\n')
+  const phases = (rules: readonly RuleState[] | undefined) =>
+    new Set((rules ?? []).map(r => r.tags[PHASE]))
+  let end: EndState
+  if (all(o.afterPost, 0)) {
+    end = 'restored by reconcile'
+    expect(post.code !== 0, 'restored, yet the watchdog job passed (nobody is notified)')
+    expect(post.outputs.result === 'rolled-back', `restored with result ${post.outputs.result}`)
+    expect(/^runner lost: /.test(post.outputs.reason ?? ''), `reason ${post.outputs.reason}`)
+    const after = phases(o.afterPost)
+    const unrecorded = kase.operation === 'AddTags' && /could not be recorded/.test(post.stdout)
+    expect(
+      after.size === 1 && (after.has('rolled-back') || (unrecorded && after.has('in-progress'))),
+      `after reconcile the rules record ${[...after].join('/')}`
+    )
+  } else if (o.afterCommands) {
+    end = 'handed over'
+    expect(kase.times === 'always', `reconcile gave up on a single ${kase.fault}`)
+    expect(said.includes(kase.operation), `reconcile failed without naming ${kase.operation}`)
+    expect(all(o.afterCommands, 0), 'the printed commands do not put all traffic on web-blue')
+  } else {
+    end = 'restored by the next reconcile'
+    expect(post.code !== 0, 'traffic left split, yet the watchdog job passed')
+    expect(all(o.afterPost, 500), 'reconcile moved some rules and not others')
+    expect(said.includes(kase.operation), `reconcile failed without naming ${kase.operation}`)
+    expect(
+      kase.times === 'always' || kase.fault === 'denied',
+      `reconcile gave up on a single ${kase.fault}`
+    )
+    expect(all(o.afterRetry, 0), 'the next reconcile did not restore traffic either')
+    expect(phases(o.afterRetry).has('rolled-back'), 'the next reconcile did not record it')
   }
   return { safe: problems.length === 0, end: problems.length === 0 ? end : 'unsafe', problems }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Credentials } from './accounts.js'
 import type { GitHubEvent } from './github-events.js'
+import { ensureActionNode } from './global-setup.js'
 import { buildEnv, prepareFiles, repoRoot } from './runner-env.js'
 import { parseFileCommands, parseWorkflowCommands } from './runner-files.js'
 import type { WorkflowCommand } from './runner-files.js'
@@ -62,6 +63,8 @@ export interface RunResult {
   /** Workflow commands on stdout: annotations (`error`, `warning`), `add-mask`, groups... */
   commands: WorkflowCommand[]
   durationMs: number
+  /** The Node binary it ran on (see `actionNode`). */
+  node: string
   /** The options it ran with, so runPost can run the matching post step. */
   options: RunOptions
 }
@@ -75,6 +78,15 @@ export interface ActionHandle {
   /** Cancels as the runner does: SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that. */
   cancel(): Promise<RunResult>
   done: Promise<RunResult>
+}
+
+/**
+ * The Node binary steps run on: the pinned Node 24 the global setup installed (E2E_ACTION_NODE),
+ * as the runner runs a `node24` action; outside jest (demo, bench) it is installed the same way.
+ */
+export function actionNode(): string {
+  process.env.E2E_ACTION_NODE ??= ensureActionNode(join(repoRoot, '.node24'))
+  return process.env.E2E_ACTION_NODE
 }
 
 /** Runs `node dist/index.js` as the runner runs a `uses:` step's main, and waits for it. */
@@ -113,7 +125,8 @@ export function startAction(context: RunContext, options: RunOptions = {}): Acti
   const files = prepareFiles(dir, options)
   const env = buildEnv(context, options, dir, files)
   const started = Date.now()
-  const child = spawn(process.execPath, [options.script ?? join(repoRoot, 'dist', 'index.js')], {
+  const node = actionNode()
+  const child = spawn(node, [options.script ?? join(repoRoot, 'dist', 'index.js')], {
     cwd: files.workspace,
     env,
     stdio: ['ignore', 'pipe', 'pipe']
@@ -166,6 +179,7 @@ export function startAction(context: RunContext, options: RunOptions = {}): Acti
           summary: readFileSync(files.summary, 'utf8'),
           commands: parseWorkflowCommands(stdout),
           durationMs: Date.now() - started,
+          node,
           options
         })
       } catch (error) {

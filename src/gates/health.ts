@@ -1,0 +1,63 @@
+/**
+ * The health gate: the canary's target health and ECS service, read while a stage bakes. It
+ * sees a crashing or failing canary within seconds, where ALB metrics and alarms take minutes.
+ */
+import { HealthJudge, stoppedText, type HealthReader } from '../health.js'
+import type { Clock, Gate, GateReading } from '../types.js'
+
+/** How the gate judges. */
+export interface HealthGateOptions {
+  /**
+   * How long a task or target may be missing before it counts (a task start: placement, image
+   * pull, container start). Crashes are seen sooner, through the deployment's failedTasks.
+   */
+  readonly startGraceMs: number
+  /** How long the stop reasons may delay a failure that is already certain. */
+  readonly stopReasonsMs: number
+}
+
+/** The defaults: two minutes for a task to start, one second for the stop reasons. */
+export const HEALTH_DEFAULTS: HealthGateOptions = { startGraceMs: 120_000, stopReasonsMs: 1_000 }
+
+/**
+ * One DescribeTargetHealth and one DescribeServices per `read()`, side by side. Read errors
+ * propagate: the engine counts consecutive failed reads and rolls back when blind too long.
+ */
+export class HealthGate implements Gate {
+  readonly name = 'health'
+  private readonly judge: HealthJudge
+
+  constructor(
+    private readonly reader: HealthReader,
+    private readonly clock: Clock,
+    private readonly options: HealthGateOptions = HEALTH_DEFAULTS
+  ) {
+    this.judge = new HealthJudge(options.startGraceMs)
+  }
+
+  async read(): Promise<GateReading> {
+    const [targets, canary] = await Promise.all([this.reader.targets(), this.reader.canary()])
+    const verdict = this.judge.judge(targets, canary, this.clock.now())
+    if (!verdict.failure) return { verdict: 'pass', reason: '', detail: verdict.detail }
+    const stopped = verdict.failure.kind === 'tasks' ? await this.stopReasons() : ''
+    return {
+      verdict: 'fail',
+      reason: `health gate: ${verdict.failure.reason}${stopped}`,
+      detail: verdict.detail
+    }
+  }
+
+  /** Why the latest tasks stopped, if ECS answers quickly; the rollback does not wait longer. */
+  private async stopReasons(): Promise<string> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<string>(resolve => {
+      timer = setTimeout(() => resolve(''), this.options.stopReasonsMs)
+    })
+    try {
+      const found = this.reader.stoppedTasks().then(stoppedText, () => '')
+      return await Promise.race([found, late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}

@@ -24,6 +24,7 @@ export default {
     'src/plan.ts',
     'src/state.ts',
     'src/analysis.ts',
+    'src/analysis-inputs.ts',
     'src/inputs.ts',
     'src/rollout.ts',
     'src/bake.ts',

@@ -24,6 +24,7 @@ const ENGINE = [
   'ports.ts',
   'plan.ts',
   'analysis.ts',
+  'analysis-inputs.ts',
   'state.ts',
   'preflight.ts',
   'refusals.ts',

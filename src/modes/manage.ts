@@ -1,6 +1,6 @@
 /**
- * The modes people run by hand: `promote` (continue a paused or interrupted rollout) and
- * `rollback` (all traffic to the live service). `status` lives in status.ts.
+ * `mode: promote`: continue a paused or interrupted rollout, and what the hand-run modes share.
+ * `rollback` lives in rollback.ts, `status` in status.ts.
  */
 import * as core from '@actions/core'
 import type { Context } from '../context.js'
@@ -13,16 +13,7 @@ import { recordedScaleIn } from '../scale-in.js'
 import { ownerUrl, type RecordedState } from '../state.js'
 import type { Outcome } from '../types.js'
 import { checkScaling, endHold, followBeforeShift, scaleInHold } from './capacity.js'
-import {
-  holdsRules,
-  readPair,
-  recordedPlan,
-  recordedTarget,
-  settledLive,
-  startOver,
-  type PairRead
-} from './pair.js'
-import { beforeRollback, rollbackNeed, scaleUpAfterwards } from './rollback-capacity.js'
+import { outcome, readPair, startOver, type PairRead } from './pair.js'
 import {
   afterPromotion,
   buildGates,
@@ -124,99 +115,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   }
 }
 
-/**
- * `mode: rollback`: all traffic to the live service. After a promotion, the service that was
- * live before it (kept running at 0% with `after-promotion: keep`) takes it back.
- */
-export async function rollback(ctx: Context): Promise<RunEnd> {
-  const { log } = ctx
-  const read = await readPair(ctx, false)
-  const recorded = read.recorded
-  // Usually started by hand on another commit: report on the one the rollout deployed.
-  if (recorded?.commit) ctx.status.retarget(recorded.commit)
-  const target = ctx.settings.to ?? recordedTarget(recorded) ?? settledLive(read)
-  if (!target) {
-    const pair = read.check(undefined)
-    log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
-    return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false)
-  }
-  // Rules that disagree are what a rollback is for: it puts them back in step.
-  const pair = read.check(target, true)
-  if (pair.tenths === 0 && !(recorded && holdsRules(recorded))) {
-    log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
-    return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false)
-  }
-  // Undoing a promotion, or sending everything where no record says traffic was (`to`, no
-  // record), may send it to a service that was scaled down: it must carry the load first.
-  const unsure = !recorded || recorded.phase === 'promoted' || Boolean(ctx.settings.to)
-  const load = unsure ? await rollbackNeed(ctx, pair) : undefined
-  const short = load !== undefined && load.healthy < load.need
-  if (ctx.settings.dryRun) {
-    log.info(
-      `Dry run: would put 100% back on ${pair.live.name} (now ${percentText(1000 - pair.tenths)})` +
-        (short
-          ? `, after scaling it up: ${load.healthy} healthy target(s), ${load.need} needed.`
-          : '.')
-    )
-    const dry = outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written')
-    return noStages(ctx, pair, recorded, dry, false)
-  }
-  // With `to` or no record, the revision taken off traffic is the one the other service runs.
-  const revision = recorded && !ctx.settings.to ? recorded.revision : pair.idle.taskDefinition
-  const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), revision)
-  if (pair.tenths === 0) {
-    // Traffic is safe already, but an in-progress or paused record would refuse every later
-    // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
-    const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${ownerUrl(ctx.owner)})`
-    await recordPhase('rolled-back', reason)
-    log.info(
-      `All traffic is already on ${pair.live.name}; the ${recorded?.phase ?? 'earlier'} record is now rolled-back.`
-    )
-    return noStages(ctx, pair, recorded, outcome(pair, 'rolled-back', 0, reason), false)
-  }
-  saveGuard(ctx, pair)
-  // Owning the rules while restoring lets the post step finish the job if this run dies.
-  await recordPhase('in-progress', `rolling back by hand (${ownerUrl(ctx.owner)})`)
-  const hold = scaleInHold(ctx, recordedScaleIn(read.rules))
-  if (short) await beforeRollback(ctx, pair, hold, load)
-  const startedAt = ctx.clock.now()
-  try {
-    await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 })
-  } catch (error) {
-    const failed = outcome(
-      pair,
-      'restore-failed',
-      pair.tenths,
-      `rollback failed: ${messageOf(error)}`
-    )
-    const restoreCommands = ctx.traffic.restoreCommands(pair.groups)
-    return { ...noStages(ctx, pair, recorded, failed, true, restoreCommands), restoreCommands }
-  }
-  const reason = `rolled back by hand from ${percentText(pair.tenths)} (${ownerUrl(ctx.owner)})`
-  await recordPhase('rolled-back', reason)
-  log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`)
-  if (short && ctx.settings.rollbackNow) await scaleUpAfterwards(ctx, pair, load)
-  await endHold(ctx, hold, { paused: false, trafficSafe: true })
-  const end = outcome(pair, 'rolled-back', 0, reason)
-  // No stages ran; the summary still tells the outcome, the reason and the drop to 0%.
-  const timeline = [
-    { at: startedAt, tenths: pair.tenths },
-    { at: ctx.clock.now(), tenths: 0 }
-  ]
-  return {
-    outcome: end,
-    failed: false,
-    settled: true,
-    taskDefinitionArn: revision,
-    summary: {
-      ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
-      revision,
-      record: { startedAt, stages: [], timeline, outcome: end }
-    }
-  }
-}
-
-function requireRecord(read: PairRead, mode: string, ctx?: Context): RecordedState {
+export function requireRecord(read: PairRead, mode: string, ctx?: Context): RecordedState {
   // Usually started by hand on another commit: report on the one the rollout deployed.
   if (read.recorded?.commit) ctx?.status.retarget(read.recorded.commit)
   if (read.recorded) return read.recorded
@@ -225,17 +124,8 @@ function requireRecord(read: PairRead, mode: string, ctx?: Context): RecordedSta
   ])
 }
 
-function outcome(
-  pair: PairState,
-  result: Outcome['result'],
-  tenths: number,
-  reason: string
-): Outcome {
-  return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name }
-}
-
 /** An ending of `rollback` that moved nothing (or could not): its summary has no stages. */
-function noStages(
+export function noStages(
   ctx: Context,
   pair: PairState,
   recorded: RecordedState | undefined,
@@ -261,7 +151,7 @@ function noStages(
   }
 }
 
-function summaryBase(ctx: Context, pair: PairState, plan: string) {
+export function summaryBase(ctx: Context, pair: PairState, plan: string) {
   return {
     commit: ctx.status.target,
     cluster: ctx.settings.cluster,

@@ -7,7 +7,7 @@ import { Input } from '../names.js'
 import { checkFacts, PreflightError, SplitTraffic, type PairState } from '../preflight.js'
 import { ownerUrl, recordedState, type RecordedState } from '../state.js'
 import { parsePlan } from '../plan.js'
-import type { AlarmView, Plan, RuleView } from '../types.js'
+import type { AlarmView, Outcome, Plan, RuleView } from '../types.js'
 import { finishOrUndo, runWith } from '../wayout.js'
 
 // Lives in state.ts so the post step can use it without loading the modes.
@@ -145,4 +145,14 @@ export function recordedPlan(ctx: Context, recorded: RecordedState | undefined):
     ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`)
     return parsePlan('100', ctx.settings.bakeMs, Input.stages)
   }
+}
+
+/** An outcome for the pair as read: the services named as they stand. */
+export function outcome(
+  pair: PairState,
+  result: Outcome['result'],
+  tenths: number,
+  reason: string
+): Outcome {
+  return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name }
 }

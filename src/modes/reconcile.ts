@@ -16,9 +16,8 @@ import type { PairState } from '../preflight.js'
 import type { RunEnd } from '../report.js'
 import { messageOf } from '../rollout.js'
 import { ownerUrl, recordedState, type RecordedState } from '../state.js'
-import type { Outcome } from '../types.js'
 import { isStale, judgeInProgress, pauseTooLong, sameRecord, type Verdict } from '../watchdog.js'
-import { recordedPlan } from './pair.js'
+import { outcome, recordedPlan } from './pair.js'
 import { readPair, type PairRead } from './pair.js'
 import { phaseRecorder, saveGuard } from './shared.js'
 
@@ -231,13 +230,4 @@ function describe(state: RecordedState | undefined): string {
   return state
     ? `${state.phase} by ${ownerUrl(state.owner)}, updated ${state.updated}`
     : 'no record'
-}
-
-function outcome(
-  pair: PairState,
-  result: Outcome['result'],
-  tenths: number,
-  reason: string
-): Outcome {
-  return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name }
 }

@@ -25,6 +25,9 @@ describe('a deploy without task-definition after a rollback', () => {
     const back = await runAction(e2e.context(s), { inputs: pairInputs(s, { mode: 'rollback' }) })
     expect(back.outputs.result).toBe('rolled-back')
     expect((await canaryTags(s))[0]['ecs-canary:revision']).toBe(bad)
+    // DescribeRules may show a write's previous weights for up to 1 s (the strict stand-in's
+    // rule-read-lag, as ELB's eventual consistency): a person re-runs a deploy later than that.
+    await new Promise(resolve => setTimeout(resolve, 1_500))
     const before = await snapshot(s)
     e2e.proxy.reset()
 

@@ -144,7 +144,7 @@ describe('an alarm during a stage', () => {
     expect(summary).toContain('**Rolled back** at 10%: all traffic is back on web-blue.')
     expect(summary).toContain(ALARM_REASON)
     expect(summary).toMatch(
-      /\| 2\/3 \| 10% \| [\d:]{8} \| .* \| web-5xx ALARM · web-latency OK · health OK \| rolled back \|/
+      /\| 2\/3 \| 10% \| [\d:]{8} \| .* \| web-5xx ALARM · web-latency OK( · health OK)? \| rolled back \|/
     )
     expect(summary).toContain('```mermaid\nxychart-beta')
     expect(chartValues(summary)).toEqual(expect.arrayContaining([0, 1, 10]))

@@ -259,9 +259,11 @@ describe('deploy pre-flight', () => {
   })
 
   it('refuses to re-promote the revision just rolled back unless allow-redeploy says so', async () => {
-    elb.on(DescribeTagsCommand).resolves(rolledBack(TASK_DEF))
+    // web-green still runs web:8, rolled back; web-blue serves web:7.
+    ecs.on(DescribeServicesCommand).resolves(pair({ taskDefinition: TASK_DEF_8 }))
+    elb.on(DescribeTagsCommand).resolves(rolledBack(TASK_DEF_8))
     await expect(deploy(context())).rejects.toThrow(
-      `web-green still runs ${TASK_DEF}, which these rules record as rolled back`
+      `web-green still runs ${TASK_DEF_8}, which these rules record as rolled back`
     )
     await expect(deploy(context())).rejects.toThrow(
       /Give a fixed revision in 'task-definition', or run with `mode: deploy` and `allow-redeploy: true`/
@@ -269,8 +271,16 @@ describe('deploy pre-flight', () => {
     expectNoWrite()
 
     rulesThatMove()
-    elb.on(DescribeTagsCommand).resolves(rolledBack(TASK_DEF))
+    ecs.on(DescribeServicesCommand).resolves(pair({ taskDefinition: TASK_DEF_8 }))
+    elb.on(DescribeTagsCommand).resolves(rolledBack(TASK_DEF_8))
     const end = await deploy(context({ 'allow-redeploy': 'true' }))
+    expect(end.outcome.result).toBe('promoted')
+  })
+
+  it('lets a deploy go when the rolled-back revision is what the live service runs too', async () => {
+    rulesThatMove()
+    elb.on(DescribeTagsCommand).resolves(rolledBack(TASK_DEF))
+    const end = await deploy(context())
     expect(end.outcome.result).toBe('promoted')
   })
 

@@ -782,7 +782,21 @@ describe('ElbTraffic.tag', () => {
     await expect(traffic([API, ADMIN, LISTENER]).tag({ a: 'b' })).rejects.toThrow(
       `AddTags failed for ${ADMIN}: Throttling: throttled`
     )
-    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 3)
+    // Each rule once, then the one that failed once more on its own.
+    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 4)
+    expect(elb.commandCalls(AddTagsCommand)[3].args[0].input.ResourceArns).toEqual([ADMIN])
+  })
+
+  it('writes the record whole when a rule fails once (a passing denial), trying it again', async () => {
+    elb
+      .on(AddTagsCommand)
+      .resolves({})
+      .on(AddTagsCommand, { ResourceArns: [ADMIN] })
+      .rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDenied' }))
+      .resolves({})
+
+    await traffic([API, ADMIN, LISTENER]).tag({ a: 'b' })
+    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 4)
   })
 
   it('names the call and the ARNs when tagging fails', async () => {

@@ -176,6 +176,18 @@ export class ElbTraffic {
     const results = await settleBounded(arns, TAG_CONCURRENCY, arn =>
       send(new AddTagsCommand({ ResourceArns: [arn], Tags }))
     )
+    // One call per rule can leave the record half-written, which misleads every later run: the
+    // rules that failed (a passing denial, a lost answer) are tried once more on their own,
+    // unless a cancel's short budget leaves no time for it.
+    const again = arns.flatMap((_arn, i) => (results[i].status === 'rejected' ? [i] : []))
+    if (again.length > 0 && opts.withinMs === undefined) {
+      const retried = await settleBounded(again, TAG_CONCURRENCY, i =>
+        send(new AddTagsCommand({ ResourceArns: [arns[i]], Tags }))
+      )
+      again.forEach((i, k) => {
+        if (retried[k].status === 'fulfilled') results[i] = retried[k]
+      })
+    }
     const failed = arns.flatMap((arn, i) => {
       const r = results[i]
       return r.status === 'rejected' ? [wrap('AddTags', arn, r.reason)] : []

@@ -80,6 +80,9 @@ export function refuseRedeploy(read: PairRead, pair: PairState, given: boolean):
   const recorded = read.recorded
   if (given || !recorded || recorded.phase !== 'rolled-back' || !recorded.revision) return
   if (pair.idle.taskDefinition !== recorded.revision) return
+  // The live service runs it too: putting traffic on it again changes nothing about the code
+  // that serves users, so there is nothing to protect them from.
+  if (pair.live.taskDefinition === recorded.revision) return
   throw new PreflightError([
     `${pair.idle.name} still runs ${recorded.revision}, which these rules record as rolled back (${recorded.reason || 'no reason recorded'}, ${recorded.updated}); a deploy without '${Input.taskDefinition}' would put it on traffic again. Give a fixed revision in '${Input.taskDefinition}', or ${runWith({ [Input.mode]: 'deploy', [Input.allowRedeploy]: 'true' }, 'to ship it again on purpose')}`
   ])

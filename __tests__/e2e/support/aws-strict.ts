@@ -77,6 +77,15 @@ export class StrictStandIn {
     this.options = options === false ? { off: STRICT_RULES } : options
   }
 
+  /**
+   * Forgets the writes seen so far: the rules were rewritten behind the proxy's back (a test's
+   * reset between cases), and what they showed before must not come back as lag.
+   */
+  forgetWrites(): void {
+    this.lag.clear()
+    this.shown.clear()
+  }
+
   /** Whether `rule` is on. */
   on(rule: StrictRule): boolean {
     return !(this.options.off ?? []).includes(rule)

@@ -61,6 +61,8 @@ export interface FaultProxy {
    * restores the defaults before each test.
    */
   strict(options?: StrictOptions | false): void
+  /** Ends any read lag of earlier writes (the rules were reset behind the proxy's back). */
+  forgetWrites(): void
   /**
    * Rewrites the body of requests before they reach moto (`undefined`: stop). Only for calls
    * AWS does not sign, such as AssumeRoleWithWebIdentity, e.g. to ask for a short session.
@@ -228,6 +230,9 @@ export async function startFaultProxy(
     },
     strict(strictOptions = {}) {
       strict.configure(strictOptions)
+    },
+    forgetWrites() {
+      strict.forgetWrites()
     },
     rewriteRequests(next) {
       rewrite = next

@@ -264,5 +264,6 @@ export async function resetLane(lane: Lane): Promise<void> {
       desiredCount: 0
     })
   )
+  lane.proxy.forgetWrites()
   lane.proxy.reset()
 }

@@ -42,6 +42,10 @@ export function judge(o: Observation): Verdict {
     rules.every(r => r.greenTenths === value)
   const phases = new Set(o.afterMain.map(r => r.tags[PHASE]))
   const recorded = (phase: string) => phases.size === 1 && phases.has(phase)
+  // One AddTags per rule: a record that could not be written (warned about) may have landed on
+  // some rules and not others. The rules then hold the new phase or an earlier one of this run.
+  const lagging = (phase: string) =>
+    [...phases].every(p => p === phase || p === 'in-progress' || p === 'paused')
   const percent = Math.round(Number(out.percent) * 10)
   const settled = main.state.settled === 'true'
   const errors = main.commands.filter(c => c.command === 'error').map(c => c.message)
@@ -83,7 +87,7 @@ export function judge(o: Observation): Verdict {
       expect(percent === 1000, `promoted with percent ${out.percent}`)
       // A promotion record that never lands leaves a healthy release promoted, with a warning.
       expect(
-        recorded('promoted') || (recordFails && recorded('in-progress')),
+        recorded('promoted') || (recordFails && lagging('promoted')),
         `promoted but recorded ${[...phases].join('/')}`
       )
       expect(settled, 'promoted without marking traffic settled')
@@ -121,7 +125,7 @@ export function judge(o: Observation): Verdict {
       expect(all(0), `rolled back but the rules show ${shares.join('/')} on web-green`)
       expect(percent === 0, `rolled back with percent ${out.percent}`)
       expect(
-        recorded('rolled-back') || (recordFails && recorded('in-progress')),
+        recorded('rolled-back') || (recordFails && lagging('rolled-back')),
         `rolled back but recorded ${[...phases].join('/')}`
       )
       break
@@ -216,7 +220,11 @@ function judgePost(o: Observation): Verdict {
     )
   } else {
     end = 'handed over'
-    expect(kase.times === 'always', `the post step gave up on a single ${kase.fault}`)
+    // A denial is never retried (issue 12, D5): the commands are printed at once.
+    expect(
+      kase.times === 'always' || kase.fault === 'denied',
+      `the post step gave up on a single ${kase.fault}`
+    )
     expect(
       errors.some(e => e.includes(kase.operation)),
       `the post step failed without naming ${kase.operation}`
@@ -260,7 +268,10 @@ function judgeReconcile(o: Observation): Verdict {
     )
   } else if (o.afterCommands) {
     end = 'handed over'
-    expect(kase.times === 'always', `reconcile gave up on a single ${kase.fault}`)
+    expect(
+      kase.times === 'always' || kase.fault === 'denied',
+      `reconcile gave up on a single ${kase.fault}`
+    )
     expect(said.includes(kase.operation), `reconcile failed without naming ${kase.operation}`)
     expect(all(o.afterCommands, 0), 'the printed commands do not put all traffic on web-blue')
   } else {

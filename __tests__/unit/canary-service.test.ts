@@ -15,7 +15,9 @@ function denied(operation: string): Error {
   return error
 }
 
-beforeEach(() => ecs.reset())
+beforeEach(() => {
+  ecs.reset()
+})
 afterAll(() => client.destroy())
 
 describe('EcsCanaryService.stoppedTasks', () => {

@@ -4,7 +4,17 @@ import jestPlugin from 'eslint-plugin-jest'
 import prettier from 'eslint-config-prettier'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.venv/', '.node24/'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'node_modules/',
+      '.venv/',
+      '.node24/',
+      'reports/',
+      '.stryker-tmp*/'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -12147,7 +12147,7 @@ __webpack_unused_export__ = ListTaskDefinitionFamiliesCommand;
 __webpack_unused_export__ = ListTaskDefinitionFamiliesRequest$;
 __webpack_unused_export__ = ListTaskDefinitionFamiliesResponse$;
 __webpack_unused_export__ = ListTaskDefinitions$;
-__webpack_unused_export__ = ListTaskDefinitionsCommand;
+exports.Pse = ListTaskDefinitionsCommand;
 __webpack_unused_export__ = ListTaskDefinitionsRequest$;
 __webpack_unused_export__ = ListTaskDefinitionsResponse$;
 __webpack_unused_export__ = ListTasks$;
@@ -68902,6 +68902,7 @@ module.exports = {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   GZ: () => (/* binding */ parseArnOf),
+/* harmony export */   IT: () => (/* binding */ targetGroupName),
 /* harmony export */   Ju: () => (/* binding */ FAMILY),
 /* harmony export */   Lw: () => (/* binding */ parseArn),
 /* harmony export */   zz: () => (/* binding */ isApplication)
@@ -68918,7 +68919,7 @@ module.exports = {
  * `service/<name>` of services created before 2021 and the long `service/<cluster>/<name>` (ECS
  * Developer Guide, "Migrate an Amazon ECS short service ARN to a long ARN").
  */
-const HEAD = /^arn:(aws[a-z-]*):(elasticloadbalancing|ecs):([a-z0-9-]+):(\d{12}):(.+)$/;
+const HEAD = /^arn:(aws[a-z-]*):(elasticloadbalancing|ecs|cloudwatch):([a-z0-9-]+):(\d{12}):(.+)$/;
 const SEGMENT = '[^/\\s:]+';
 const BALANCER = `((?:app|net|gwy)/${SEGMENT}/${SEGMENT})`;
 /** Task definition families: letters, digits, hyphens and underscores, up to 255. */
@@ -68955,7 +68956,9 @@ const FORMS = [
         service: 'ecs',
         kind: 'task-definition',
         pattern: new RegExp(`^task-definition/(${FAMILY}):(\\d+)$`)
-    }
+    },
+    // Not accepted anywhere: recognised so that an alarm's ARN given as its name is named back.
+    { service: 'cloudwatch', kind: 'alarm', pattern: /^alarm:(.+)$/ }
 ];
 /** Takes an ARN apart; `undefined` for anything that is not one of the forms above. */
 function parseArn(text) {
@@ -69003,6 +69006,10 @@ function build(base, m) {
         default:
             return { ...base, name: m[1] };
     }
+}
+/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`; anything else as it is. */
+function targetGroupName(arn) {
+    return parseArnOf(arn, ['target-group'])?.name ?? arn;
 }
 
 
@@ -69102,18 +69109,85 @@ function canGetIdToken(env = process.env) {
 
 /***/ }),
 
+/***/ 8835:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   o: () => (/* binding */ canClearByItself)
+/* harmony export */ });
+/* harmony import */ var _within_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8002);
+/**
+ * Whether an AWS error can clear by itself. The SDK already retries throttling, 5xx and network
+ * errors a few times; a caller with a longer budget (restoring traffic) keeps retrying those,
+ * and stops at once on the rest: a denial or a refused request fails the same way every time.
+ */
+
+/** Error names AWS uses for throttling across services and protocols. */
+const THROTTLING = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'SlowDown',
+    'PriorRequestNotComplete',
+    'TransactionInProgressException',
+    'ProvisionedThroughputExceededException',
+    'BandwidthLimitExceeded',
+    'EC2ThrottledException'
+]);
+/** Network-level failures: the request may not have reached AWS at all. */
+const NETWORK = new Set([
+    'TimeoutError',
+    'RequestTimeout',
+    'RequestTimeoutException',
+    'AbortError',
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENOTFOUND'
+]);
+/**
+ * True for throttling, 5xx, time-outs and network errors (and anything that does not look like
+ * an AWS answer at all); false for the 4xx answers no retry changes: AccessDenied, validation
+ * errors, missing resources. Looks through `cause` (errors wrapped with the call's name).
+ */
+function canClearByItself(error) {
+    for (let e = error, depth = 0; e && depth < 5; depth++) {
+        if (e instanceof _within_js__WEBPACK_IMPORTED_MODULE_0__/* .OutOfTime */ .f)
+            return true;
+        const name = e.name ?? '';
+        if (THROTTLING.has(name) || NETWORK.has(name) || (e.code && NETWORK.has(e.code)))
+            return true;
+        if (e.$retryable)
+            return true;
+        const status = e.$metadata?.httpStatusCode;
+        if (status !== undefined)
+            return status >= 500 || status === 429;
+        e = e.cause;
+    }
+    return true;
+}
+
+
+/***/ }),
+
 /***/ 2922:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AF: () => (/* binding */ RuleReader),
 /* harmony export */   LV: () => (/* binding */ wrap),
-/* harmony export */   Xy: () => (/* binding */ batches),
 /* harmony export */   _O: () => (/* binding */ READBACK_TRIES),
 /* harmony export */   fv: () => (/* binding */ RULE_READS),
 /* harmony export */   j4: () => (/* binding */ READBACK_DELAY_MS),
 /* harmony export */   kc: () => (/* binding */ errorText)
 /* harmony export */ });
+/* unused harmony export batches */
 /* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(586);
 /* harmony import */ var _arn_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8564);
 /**
@@ -69421,7 +69495,7 @@ function toView(service, t) {
 
 /***/ }),
 
-/***/ 1236:
+/***/ 5593:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69519,16 +69593,26 @@ function withWeights(actions, groups, weights, where) {
 }
 /**
  * A copy of an action list as read, made acceptable to ModifyRule / ModifyListener: ELB refuses
- * a top-level TargetGroupArn next to a ForwardConfig of several groups, and DescribeRules never
- * returns an OIDC client secret, so the write must ask ELB to keep the one it has.
+ * a top-level TargetGroupArn next to a ForwardConfig of several groups. An OIDC action always
+ * asks ELB to keep the client secret it has (`UseExistingClientSecret`): AWS's DescribeRules
+ * never returns the secret, and if an endpoint ever does, it must not be sent back, logged or
+ * printed (see `redacted`).
  */
 function writable(actions) {
-    return structuredClone(actions).map(action => {
-        if (action.AuthenticateOidcConfig && action.AuthenticateOidcConfig.ClientSecret === undefined) {
-            action.AuthenticateOidcConfig.UseExistingClientSecret = true;
-        }
+    return redacted(actions).map(action => {
         if ((action.ForwardConfig?.TargetGroups?.length ?? 0) > 1)
             delete action.TargetGroupArn;
+        return action;
+    });
+}
+/** A copy of `actions` with every OIDC client secret replaced by `UseExistingClientSecret`. */
+function redacted(actions) {
+    return structuredClone(actions).map(action => {
+        const oidc = action.AuthenticateOidcConfig;
+        if (oidc) {
+            delete oidc.ClientSecret;
+            oidc.UseExistingClientSecret = true;
+        }
         return action;
     });
 }
@@ -69557,7 +69641,7 @@ function shellQuote(word) {
  * with ModifyRule, or to a listener's default actions with ModifyListener.
  */
 function cliCommand(call, arn, region, actions) {
-    const json = shellQuote(JSON.stringify(actions));
+    const json = shellQuote(JSON.stringify(redacted(actions)));
     return call === 'ModifyRule'
         ? `aws elbv2 modify-rule --region ${shellQuote(region)} --rule-arn ${shellQuote(arn)} --actions ${json}`
         : `aws elbv2 modify-listener --region ${shellQuote(region)} --listener-arn ${shellQuote(arn)} --default-actions ${json}`;
@@ -69567,7 +69651,147 @@ function cliCommand(call, arn, region, actions) {
 var rules = __nccwpck_require__(2922);
 // EXTERNAL MODULE: ./src/aws/within.ts
 var within = __nccwpck_require__(8002);
+;// CONCATENATED MODULE: ./src/aws/readback.ts
+
+
+
+
+/**
+ * How long a shift's read-back may take in all. Every read is cut off there too: a stalled
+ * DescribeRules holds one call for four attempts × 4 s, while the traffic sits unverified.
+ */
+const READBACK_BUDGET_MS = 10_000;
+/**
+ * Reads back until every rule shows `weights`, READBACK_DELAY_MS apart; and resolves with
+ * what it read. A rule that still shows its weights from `before` is read-after-write lag (ELB's
+ * reads trail its writes for a moment) and is waited for up to READBACK_BUDGET_MS; anything
+ * else, or a read that fails, gets READBACK_TRIES reads. `confirmed`: every write's own answer
+ * already showed the new weights.
+ */
+async function awaitWeights(reader, clock, opts) {
+    const { groups, weights, before, confirmed, signal } = opts;
+    const started = clock.now();
+    const deadline = started + READBACK_BUDGET_MS;
+    let problem = '';
+    let lagging = false;
+    let tries = 0;
+    let otherTries = 0;
+    for (let read = 0;; read++) {
+        if (otherTries >= rules/* READBACK_TRIES */._O)
+            break;
+        if (read > 0)
+            await clock.sleep(rules/* READBACK_DELAY_MS */.j4, signal);
+        if (signal?.aborted)
+            throw new Error(`Cancelled while checking the new weights. ${problem}`);
+        if (read > 0 && clock.now() >= deadline)
+            break;
+        tries++;
+        try {
+            const found = await (0,within/* within */.u)(deadline - clock.now(), rules/* RULE_READS */.fv, abort => reader.describe(undefined, abort), signal);
+            const wrong = [...found.values()].filter(e => !hasWeights(forwardTargets(e.actions).targets, groups, weights));
+            if (wrong.length === 0)
+                return found;
+            const stale = (e) => sameTargets(e.actions, before.get(e.arn)?.actions);
+            lagging = confirmed && wrong.every(stale);
+            if (!lagging)
+                otherTries++;
+            problem = wrong.map(e => `${e.label} shows ${targetsText(e.actions)}`).join('; ');
+        }
+        catch (err) {
+            otherTries++;
+            lagging = false;
+            problem = (0,rules/* errorText */.kc)(err);
+        }
+    }
+    const waited = (0,plan/* formatDuration */.a3)(clock.now() - started);
+    if (lagging) {
+        throw new Error(`ModifyRule answered with the new weights (live ${weights.live}, idle ${weights.idle}), but DescribeRules still shows the previous weights after ${waited}: ${problem}. ELB's reads trail its writes for a moment, not this long; check the rules with 'aws elbv2 describe-rules'`);
+    }
+    throw new Error(`The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${problem}`);
+}
+/** Whether two action lists forward with the same weights to the same groups. */
+function sameTargets(a, b) {
+    if (!b)
+        return false;
+    const text = (actions) => forwardTargets(actions)
+        .targets.map(t => `${t.arn}=${t.weight}`)
+        .sort()
+        .join(',');
+    return text(a) === text(b);
+}
+/** A rule's forward targets as `arn=weight, …`, for messages. */
+function targetsText(actions) {
+    const { targets } = forwardTargets(actions);
+    return targets.length ? targets.map(t => `${t.arn}=${t.weight}`).join(', ') : 'no forward target';
+}
+
+;// CONCATENATED MODULE: ./src/aws/bounded.ts
+/**
+ * Runs `work` on every item with at most `limit` calls in flight, and settles each like
+ * `Promise.allSettled`, in input order. For writes that must go one resource per call against a
+ * rate-limited API, where firing them all at once only buys throttling.
+ */
+async function settleBounded(items, limit, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            try {
+                results[i] = { status: 'fulfilled', value: await work(items[i]) };
+            }
+            catch (reason) {
+                results[i] = { status: 'rejected', reason };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/aws/restore-commands.ts
+
+
+/**
+ * The AWS CLI commands that put 100 % on live, one per rule, for a human to run when even
+ * `restore` failed. Each carries the full action list as last read; a rule never read gets a
+ * comment line and a forward-only list.
+ */
+function restoreCommands(host, groups) {
+    return host.reader.arns.flatMap(arn => {
+        const entry = host.cached()?.get(arn);
+        if (!entry) {
+            const kind = host.reader.isListener(arn) ? 'ModifyListener' : 'ModifyRule';
+            return [
+                `# The actions of ${arn} were never read: this replaces them with a single forward; check 'aws elbv2 describe-rules' first`,
+                cliCommand(kind, arn, host.deps.region, forwardOnly(groups, ALL_ON_LIVE))
+            ];
+        }
+        try {
+            const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label);
+            return [cliCommand(entry.call, entry.target, host.deps.region, actions)];
+        }
+        catch (err) {
+            return [`# ${(0,rules/* errorText */.kc)(err)}`];
+        }
+    });
+}
+/**
+ * Prints the commands for `arns` the moment they cannot be restored automatically, so a human
+ * can act while the rules that can clear are still being retried.
+ */
+function printNow(host, arns, reasons, groups) {
+    const commands = restoreCommands(host, groups).filter(line => arns.some(arn => line.includes(arn)));
+    const why = arns.map(arn => `${arn}: ${reasons[arn] ?? 'not verified'}`).join('; ');
+    host.deps.log.warn(`Traffic on these rules cannot be restored automatically (${why}). Run these commands now to put all traffic back on the live target group:\n${commands.join('\n')}`);
+}
+
+// EXTERNAL MODULE: ./src/aws/retryable.ts
+var retryable = __nccwpck_require__(8835);
 ;// CONCATENATED MODULE: ./src/aws/restore.ts
+
+
+
 
 
 
@@ -69611,7 +69835,12 @@ async function restore(host, groups, opts) {
     // Fresh actions keep changes made since the last read; the cache is the fallback, and a
     // stalled read must leave most of the budget to the writes.
     let found = await tryDescribe(host, lastRead, clock.now() + opts.budgetMs * FIRST_READ_SHARE);
-    let pending = host.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups));
+    // A read right after this run's own write may still show the rule as it was (ELB's reads
+    // lag its writes): a rule this run last saw off live is written whatever the read says.
+    const known = host.cached();
+    let pending = host.reader.arns.filter(arn => !found ||
+        !onLive(found.get(arn), groups) ||
+        (known?.has(arn) === true && !onLive(known.get(arn), groups)));
     if (pending.length === 0)
         log.info('All traffic is already on the live target group.');
     const hopeless = new Set();
@@ -69626,7 +69855,13 @@ async function restore(host, groups, opts) {
         const todo = pending.filter(arn => !hopeless.has(arn));
         if (todo.length === 0)
             throw failure();
-        const outcomes = await Promise.all(todo.map(arn => restoreRule(host, arn, source?.get(arn), groups, deadline, opts.signal)));
+        const outcomes = await Promise.all(todo.map(async (arn) => {
+            const outcome = await restoreRule(host, arn, source?.get(arn), groups, deadline, opts.signal);
+            // Printed the moment it is known, while the other rules are still being retried.
+            if (outcome.hopeless)
+                printNow(host, [arn], { [arn]: outcome.reason ?? '' }, groups);
+            return outcome;
+        }));
         todo.forEach((arn, i) => {
             const outcome = outcomes[i];
             if (outcome.hopeless)
@@ -69636,7 +69871,13 @@ async function restore(host, groups, opts) {
             else
                 delete failedWrites[arn];
         });
+        const verified = new Set(todo.filter((_, i) => outcomes[i].verified));
+        pending = pending.filter(arn => !verified.has(arn));
+        const waiting = () => pending.some(arn => !hopeless.has(arn));
         for (let read = 0; pending.length > 0 && read < rules/* READBACK_TRIES */._O; read++) {
+            // Once every rule left waits for a human, or no retry can read them, one read is enough.
+            if (read > 0 && (!waiting() || lastRead.hopeless))
+                break;
             if (read > 0 && (clock.now() >= deadline || opts.signal?.aborted))
                 break;
             if (read > 0)
@@ -69651,37 +69892,22 @@ async function restore(host, groups, opts) {
         if (pending.length > 0 && (clock.now() >= deadline || opts.signal?.aborted)) {
             throw failure();
         }
+        if (pending.length > 0 && !waiting())
+            throw failure();
+        // The rules cannot be read back, and no retry will change that: verifying is hopeless.
+        if (pending.length > 0 && lastRead.hopeless) {
+            const why = `not verified: ${lastRead.failed ?? ''}`;
+            printNow(host, pending, Object.fromEntries(pending.map(arn => [arn, why])), groups);
+            throw failure();
+        }
     }
     if (found)
         host.remember(found);
 }
 /**
- * The AWS CLI commands that put 100 % on live, one per rule, for a human to run when even
- * `restore` failed. Each carries the full action list as last read; a rule never read gets a
- * comment line and a forward-only list.
- */
-function restoreCommands(host, groups) {
-    return host.reader.arns.flatMap(arn => {
-        const entry = host.cached()?.get(arn);
-        if (!entry) {
-            const kind = host.reader.isListener(arn) ? 'ModifyListener' : 'ModifyRule';
-            return [
-                `# The actions of ${arn} were never read: this replaces them with a single forward; check 'aws elbv2 describe-rules' first`,
-                cliCommand(kind, arn, host.deps.region, forwardOnly(groups, ALL_ON_LIVE))
-            ];
-        }
-        try {
-            const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label);
-            return [cliCommand(entry.call, entry.target, host.deps.region, actions)];
-        }
-        catch (err) {
-            return [`# ${(0,rules/* errorText */.kc)(err)}`];
-        }
-    });
-}
-/**
  * One rule's restore: retries until the write lands, or says why it gave up (`hopeless` when
- * the rule's actions cannot carry the pair, which no retry fixes).
+ * the rule's actions cannot carry the pair, or the error is one no retry fixes: AccessDenied,
+ * a validation error). `verified` when ELB's own answer to the write shows all on live.
  */
 async function restoreRule(host, arn, entry, groups, deadline, signal) {
     const { clock, log } = host.deps;
@@ -69690,16 +69916,22 @@ async function restoreRule(host, arn, entry, groups, deadline, signal) {
         try {
             // Every attempt ends with the budget, however long the API holds the call.
             const what = `${entry?.call ?? 'DescribeRules/DescribeListeners'} for ${arn}`;
-            await (0,within/* within */.u)(deadline - clock.now(), what, async (abort) => {
+            const answered = await (0,within/* within */.u)(deadline - clock.now(), what, async (abort) => {
                 entry ??= (await host.reader.describe([arn], abort)).get(arn);
                 const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label);
-                await host.write(entry, actions, abort);
+                return host.write(entry, actions, abort);
             });
-            return {};
+            // ELB's answer is the rule as written: all on live there is verified, whatever a lagging
+            // read says next.
+            const verified = answered !== undefined && isAllOnLive(forwardTargets(answered).targets, groups);
+            return { verified };
         }
         catch (err) {
             if (err instanceof ActionsError)
                 return { reason: err.message, hopeless: true };
+            // A denial or a refused request fails the same way every time: a human must act now.
+            if (!(0,retryable/* canClearByItself */.o)(err))
+                return { reason: (0,rules/* errorText */.kc)(err), hopeless: true };
             // An attempt cut short by the budget says less than the failure before it.
             last = err instanceof within/* OutOfTime */.f && last ? `${last}; then ${(0,rules/* errorText */.kc)(err)}` : (0,rules/* errorText */.kc)(err);
             const left = deadline - clock.now();
@@ -69716,11 +69948,13 @@ async function tryDescribe(host, read, deadline) {
     try {
         const found = await (0,within/* within */.u)(deadline - host.deps.clock.now(), rules/* RULE_READS */.fv, abort => host.reader.describe(undefined, abort));
         read.failed = undefined;
+        read.hopeless = false;
         return found;
     }
     catch (err) {
         host.deps.log.warn(`Could not read the listener rules back: ${(0,rules/* errorText */.kc)(err)}`);
         read.failed = (0,rules/* errorText */.kc)(err);
+        read.hopeless = !(0,retryable/* canClearByItself */.o)(err);
         return undefined;
     }
 }
@@ -69748,11 +69982,10 @@ function onLive(entry, groups) {
 
 
 
-/**
- * How long a shift's read-back may take in all. Every read is cut off there too: a stalled
- * DescribeRules holds one call for four attempts × 4 s, while the traffic sits unverified.
- */
-const READBACK_BUDGET_MS = 10_000;
+
+
+/** AddTags calls in flight at once: near the ELB API write bucket refill (about 3 a second). */
+const TAG_CONCURRENCY = 3;
 /**
  * Moves traffic between the two target groups of a pair on every listener rule (or listener
  * default action) given, as one unit.
@@ -69810,13 +70043,36 @@ class ElbTraffic {
         }
         // Not cut short by a cancel: a write abandoned in flight can still land after the rollback
         // has read the rule back as restored, leaving it split. The SDK's own timeouts bound it.
-        const results = await Promise.allSettled(planned.map(p => this.write(p.entry, p.actions)));
+        const results = await Promise.allSettled(planned.map(async (p) => {
+            // ELB answers with the rule as written: verify the write there first.
+            const answered = await this.write(p.entry, p.actions);
+            if (answered && !hasWeights(forwardTargets(answered).targets, groups, weights)) {
+                throw new Error(`${p.entry.call} answered for ${p.entry.label} with ${targetsText(answered)} instead of the new weights`);
+            }
+            return answered;
+        }));
         const failures = results.flatMap(r => (r.status === 'rejected' ? [r.reason] : []));
         if (failures.length > 0) {
             const written = planned.filter((_, i) => results[i].status === 'fulfilled');
             throw await this.revert(tenths, failures, written.map(p => p.entry));
         }
-        await this.awaitWeights(groups, weights, opts.signal);
+        const confirmed = planned.every((_, i) => {
+            const r = results[i];
+            return r.status === 'fulfilled' && r.value !== undefined;
+        });
+        // What ELB answered is what the rules now carry, whatever a lagging read says.
+        this.cache = new Map(planned.map(({ entry }, i) => {
+            const r = results[i];
+            const actions = r.status === 'fulfilled' && r.value ? r.value : entry.actions;
+            return [entry.arn, { ...entry, actions }];
+        }));
+        this.cache = await awaitWeights(this.reader, this.deps.clock, {
+            groups,
+            weights,
+            before,
+            confirmed,
+            signal: opts.signal
+        });
     }
     /**
      * Puts 100 % on live on every rule, all at once, each rule retrying failed writes with
@@ -69835,8 +70091,11 @@ class ElbTraffic {
         return restoreCommands(this.host(), groups);
     }
     /**
-     * Adds `tags` to every rule and listener given (20 ARNs per AddTags call). `withinMs` bounds
-     * each call, retries included (under a cancel the runner's kill is seconds away).
+     * Adds `tags` to every rule and listener given, one AddTags call per ARN: ELB refuses a list
+     * ("ValidationError: Only one resource can be tagged at a time", aws-sdk-go-v2 issue 2715).
+     * At most TAG_CONCURRENCY calls are in flight, near ELB's write refill rate. Every ARN is
+     * tried; the error names the ones that failed. `withinMs` bounds each call, retries included
+     * (under a cancel the runner's kill is seconds away).
      */
     async tag(tags, opts = {}) {
         const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -69845,25 +70104,34 @@ class ElbTraffic {
         const send = (command) => opts.withinMs === undefined
             ? this.client.send(command)
             : (0,within/* within */.u)(opts.withinMs, 'AddTags', abortSignal => this.client.send(command, { abortSignal }));
-        await Promise.all((0,rules/* batches */.Xy)(this.reader.arns).map(async (ResourceArns) => {
-            try {
-                await send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns, Tags }));
-            }
-            catch (err) {
-                throw (0,rules/* wrap */.LV)('AddTags', ResourceArns.join(', '), err);
-            }
-        }));
+        const arns = this.reader.arns;
+        const results = await settleBounded(arns, TAG_CONCURRENCY, arn => send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: [arn], Tags })));
+        const failed = arns.flatMap((arn, i) => {
+            const r = results[i];
+            return r.status === 'rejected' ? [(0,rules/* wrap */.LV)('AddTags', arn, r.reason)] : [];
+        });
+        if (failed.length === 1)
+            throw failed[0];
+        if (failed.length > 1) {
+            throw new Error(failed.map(e => e.message).join('; '), { cause: failed[0].cause });
+        }
     }
-    /** Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short. */
+    /**
+     * Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short.
+     * Resolves with the actions ELB answered with (the rule or listener as written), when it did.
+     */
     async write(entry, actions, signal) {
-        this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`);
-        const send = (abortSignal) => entry.call === 'ModifyRule'
-            ? this.client.send(new dist_cjs/* ModifyRuleCommand */.y5P({ RuleArn: entry.target, Actions: actions }), {
-                abortSignal
-            })
-            : this.client.send(new dist_cjs/* ModifyListenerCommand */.ugc({ ListenerArn: entry.target, DefaultActions: actions }), { abortSignal });
+        this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(redacted(actions))}`);
+        const send = async (abortSignal) => {
+            if (entry.call === 'ModifyRule') {
+                const out = await this.client.send(new dist_cjs/* ModifyRuleCommand */.y5P({ RuleArn: entry.target, Actions: actions }), { abortSignal });
+                return out?.Rules?.find(r => r.RuleArn === entry.target)?.Actions;
+            }
+            const out = await this.client.send(new dist_cjs/* ModifyListenerCommand */.ugc({ ListenerArn: entry.target, DefaultActions: actions }), { abortSignal });
+            return out?.Listeners?.find(l => l.ListenerArn === entry.target)?.DefaultActions;
+        };
         try {
-            await (0,within/* within */.u)(Infinity, entry.call, send, signal);
+            return await (0,within/* within */.u)(Infinity, entry.call, send, signal);
         }
         catch (err) {
             throw (0,rules/* wrap */.LV)(entry.call, entry.label, err);
@@ -69882,35 +70150,6 @@ class ElbTraffic {
         }
         return new Error(`Moving to ${(0,plan/* percentText */.fL)(tenths)} failed: ${failures.map(rules/* errorText */.kc).join('; ')}. ${others}`, { cause: failures[0] });
     }
-    /** Reads back until every rule shows `weights`, a few tries apart; then refreshes the cache. */
-    async awaitWeights(groups, weights, signal) {
-        const { clock } = this.deps;
-        const deadline = clock.now() + READBACK_BUDGET_MS;
-        let problem = '';
-        let tries = 0;
-        for (let read = 0; read < rules/* READBACK_TRIES */._O; read++) {
-            if (read > 0)
-                await clock.sleep(rules/* READBACK_DELAY_MS */.j4, signal);
-            if (signal?.aborted)
-                throw new Error(`Cancelled while checking the new weights. ${problem}`);
-            if (read > 0 && clock.now() >= deadline)
-                break;
-            tries++;
-            try {
-                const found = await (0,within/* within */.u)(deadline - clock.now(), rules/* RULE_READS */.fv, abort => this.reader.describe(undefined, abort), signal);
-                const wrong = [...found.values()].filter(e => !hasWeights(forwardTargets(e.actions).targets, groups, weights));
-                if (wrong.length === 0) {
-                    this.cache = found;
-                    return;
-                }
-                problem = wrong.map(e => `${e.label} shows ${targetsText(e.actions)}`).join('; ');
-            }
-            catch (err) {
-                problem = (0,rules/* errorText */.kc)(err);
-            }
-        }
-        throw new Error(`The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${problem}`);
-    }
     /** What `restore.ts` works with: this adapter's reader, cache and writes. */
     host() {
         return {
@@ -69923,10 +70162,6 @@ class ElbTraffic {
             write: (entry, actions, signal) => this.write(entry, actions, signal)
         };
     }
-}
-function targetsText(actions) {
-    const { targets } = forwardTargets(actions);
-    return targets.length ? targets.map(t => `${t.arn}=${t.weight}`).join(', ') : 'no forward target';
 }
 
 
@@ -70401,7 +70636,7 @@ try {
         await runPost();
     }
     else {
-        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9551));
+        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9301));
         await runMain();
     }
 }
@@ -70454,7 +70689,7 @@ class StageGroup {
 
 /***/ }),
 
-/***/ 9551:
+/***/ 9301:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70467,6 +70702,35 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
+;// CONCATENATED MODULE: ./src/aws/no-credentials.ts
+/**
+ * The SDK's "no credentials" error, turned into the step that fixes it. Without credentials the
+ * very first call fails with `CredentialsProviderError: Could not load credentials from any
+ * providers`, which names no input and no fix.
+ */
+/** Whether `error`, or any error in its `cause` chain, says no credentials could be found. */
+function isMissingCredentials(error) {
+    for (let e = error, depth = 0; e && depth < 10; depth++) {
+        const { name, message, cause } = e;
+        if (name === 'CredentialsProviderError')
+            return true;
+        if (typeof message === 'string' &&
+            /Could not load credentials from any providers/.test(message))
+            return true;
+        e = cause;
+    }
+    return false;
+}
+/** A sentence naming the fix when `error` is the SDK's missing-credentials error. */
+function credentialsHint(error) {
+    if (!isMissingCredentials(error))
+        return undefined;
+    return (`no AWS credentials were found (CredentialsProviderError). Add a step with ` +
+        `aws-actions/configure-aws-credentials (role-to-assume and aws-region, with permissions: ` +
+        `id-token: write) before this one: it puts the role's temporary credentials in the standard ` +
+        `AWS_* variables, where this step looks for them. Nothing was changed`);
+}
+
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
@@ -75481,57 +75745,14 @@ var client_ecs_dist_cjs = __nccwpck_require__(212);
 var client_elastic_load_balancing_v2_dist_cjs = __nccwpck_require__(586);
 // EXTERNAL MODULE: ./src/aws/config.ts
 var aws_config = __nccwpck_require__(6979);
-;// CONCATENATED MODULE: ./src/aws/clients.ts
-/**
- * Builds the SDK clients. Region comes from the settings; endpoints follow the SDK's standard
- * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
- * from the usual chain, or from one shared `role-to-assume` provider.
- */
-
-
-
-
-
-
-/**
- * The three clients, configured alike (see `clientConfig`). `credentials`, when given, is one
- * provider for all of them, so a refresh is made once and seen by every client.
- */
-function makeClients(region, credentials) {
-    const config = { ...(0,aws_config/* clientConfig */.y)(region), ...(credentials ? { credentials } : {}) };
-    return {
-        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
-        elb: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(config),
-        cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
-        autoscaling: new dist_cjs.ApplicationAutoScalingClient(config)
-    };
-}
-/** Reads the credentials once (no AWS call for environment credentials) to learn their expiry. */
-async function credentialFacts(client) {
-    try {
-        const credentials = await client.config.credentials();
-        return {
-            ...(credentials.expiration ? { expiry: credentials.expiration } : {}),
-            temporary: Boolean(credentials.sessionToken)
-        };
-    }
-    catch {
-        return { temporary: false };
-    }
-}
-
-// EXTERNAL MODULE: ./src/aws/credentials.ts
-var aws_credentials = __nccwpck_require__(6963);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
+var retry = __nccwpck_require__(3609);
+// EXTERNAL MODULE: ./src/arn.ts
+var src_arn = __nccwpck_require__(8564);
 // EXTERNAL MODULE: ./src/names.ts
 var src_names = __nccwpck_require__(6455);
 // EXTERNAL MODULE: ./src/plan.ts
 var src_plan = __nccwpck_require__(2464);
-// EXTERNAL MODULE: ./src/arn.ts
-var src_arn = __nccwpck_require__(8564);
 ;// CONCATENATED MODULE: ./src/taskdef.ts
 
 
@@ -75613,6 +75834,22 @@ function withoutNulls(value) {
     return out;
 }
 /**
+ * Splits off the tags whose key or value starts with `aws:` in any case. AWS sets those itself
+ * (CloudFormation's stack tags, for one, show up in `describe-task-definition --include TAGS`)
+ * and ECS refuses them on create: "Do not use aws:, AWS:, or any upper or lowercase combination
+ * of such as a prefix for either keys or values" (Amazon ECS API Reference, data type `Tag`).
+ */
+function withoutReservedTags(tags) {
+    if (!Array.isArray(tags))
+        return { kept: tags, reserved: [] };
+    const reserved = (tag) => isObject(tag) &&
+        [tag.key, tag.value].some(text => typeof text === 'string' && /^aws:/i.test(text));
+    return {
+        kept: tags.filter(tag => !reserved(tag)),
+        reserved: tags.filter(reserved).map(tag => String(tag.key))
+    };
+}
+/**
  * Parses a task definition file as `aws ecs describe-task-definition` prints it (optionally
  * wrapped in `{"taskDefinition": …, "tags": […]}`) or as `amazon-ecs-render-task-definition`
  * writes it, dropping the read-only fields ECS would refuse. `path` is only for messages.
@@ -75634,6 +75871,9 @@ function parseTaskDefinitionFile(text, path) {
     const body = withoutNulls(wrapped ? json.taskDefinition : json);
     if (wrapped && Array.isArray(json.tags) && body.tags === undefined)
         body.tags = json.tags;
+    const { kept, reserved: reservedTags } = withoutReservedTags(body.tags);
+    if (body.tags !== undefined)
+        body.tags = kept;
     const input = {};
     const ignored = [];
     for (const [key, value] of Object.entries(body)) {
@@ -75653,7 +75893,7 @@ function parseTaskDefinitionFile(text, path) {
     if (!Array.isArray(containers) || containers.length === 0) {
         throw new src_plan/* InputError */.dz(INPUT, `'${path}' has no "containerDefinitions"; ECS needs at least one`);
     }
-    return { input: input, ignored };
+    return { input: input, ignored, reservedTags };
 }
 /**
  * Refuses a task definition of another family than the pair runs: one wrong path in a workflow
@@ -75667,6 +75907,211 @@ function checkFamily(newFamily, idle, live, allowChange) {
         `'${live.name}' run. If this change of family is intended, set '${src_names/* Input */.pd.allowFamilyChange}: true'`);
 }
 
+;// CONCATENATED MODULE: ./src/aws/register.ts
+/**
+ * Registering a task definition without registering it twice. RegisterTaskDefinition is not
+ * idempotent (it has no client token): a call that timed out on our side may still have created
+ * a revision, and sending it again creates another one. So the SDK retries it only when AWS
+ * throttled it (then nothing was registered), and after an answer that never came this module
+ * looks for the revision that call may have made before it sends the request once more.
+ */
+
+
+
+/** How far back a revision counts as the timed-out call's (server and runner clocks differ). */
+const RECENT_MS = 5 * 60_000;
+/** How many of the family's newest revisions are compared; a few minutes hold no more. */
+const NEWEST = 5;
+/**
+ * The SDK's standard retries, but only for throttling: a timeout, a reset connection or a 5xx
+ * may have reached ECS, and a blind retry would register a duplicate revision.
+ */
+function throttlingOnlyRetries(maxAttempts) {
+    const standard = new retry.StandardRetryStrategy(maxAttempts);
+    return {
+        acquireInitialRetryToken: scope => standard.acquireInitialRetryToken(scope),
+        refreshRetryTokenForRetry: (token, info) => info.errorType === 'THROTTLING'
+            ? standard.refreshRetryTokenForRetry(token, info)
+            : Promise.reject(info.error),
+        recordSuccess: token => standard.recordSuccess(token)
+    };
+}
+/**
+ * Registers `input` and returns the new revision's ARN. When the call ended without an answer
+ * from ECS, a revision of the family registered in the last minutes with the same content is
+ * taken as that call's; only when there is none is the request sent once more.
+ */
+async function registerOnce(client, input, deps) {
+    const sentAt = deps.clock.now();
+    try {
+        return await register_register(client, input);
+    }
+    catch (error) {
+        if (!unanswered(error))
+            throw error;
+        const family = input.family ?? '';
+        const found = await findIdentical(client, input, sentAt - RECENT_MS).catch(lookup => {
+            deps.log.warn(`Could not look for a revision of ${family} the call may have registered: ${register_text(lookup)}`);
+            return undefined;
+        });
+        if (found) {
+            deps.log.warn(`RegisterTaskDefinition got no answer (${register_text(error)}), but timed out after ECS took it: ` +
+                `${found.slice(found.lastIndexOf('/') + 1)} was registered moments ago with identical content; using it.`);
+            return found;
+        }
+        deps.log.warn(`RegisterTaskDefinition got no answer (${register_text(error)}) and no revision of ${family} from the ` +
+            `last minutes has the same content: registering once more.`);
+        return await register_register(client, input);
+    }
+}
+async function register_register(client, input) {
+    const out = await client.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(input));
+    const arn = out.taskDefinition?.taskDefinitionArn;
+    if (!arn)
+        throw new Error('RegisterTaskDefinition returned no ARN');
+    return arn;
+}
+/**
+ * Whether ECS may have acted on a call that failed: no HTTP answer at all (a timeout, a reset
+ * connection) or a 5xx. A 4xx is a refusal: nothing was registered.
+ */
+function unanswered(error) {
+    const { $fault, $metadata } = error;
+    const status = $metadata?.httpStatusCode;
+    return $fault !== 'client' && (status === undefined || status >= 500);
+}
+/** The newest revision of the family registered since `sinceMs` whose content is `input`'s. */
+async function findIdentical(client, input, sinceMs) {
+    const listed = await named('ListTaskDefinitions', `family ${input.family}`, () => client.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({
+        familyPrefix: input.family,
+        sort: 'DESC',
+        maxResults: NEWEST
+    })));
+    for (const arn of listed.taskDefinitionArns ?? []) {
+        const out = await named('DescribeTaskDefinition', arn, () => client.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn, include: ['TAGS'] })));
+        const found = out.taskDefinition;
+        if (!found)
+            return undefined;
+        // Newest first: once one is older than the window, so are the rest. AWS always says when a
+        // revision was registered; without a date (an emulator), content alone decides, and an
+        // identical revision serves as well as a new one would.
+        if (found.registeredAt && found.registeredAt.getTime() < sinceMs)
+            return undefined;
+        if (found.family === input.family && sameContent(input, found, out.tags))
+            return arn;
+    }
+    return undefined;
+}
+/**
+ * Whether a described revision holds what `input` registers. ECS fills in defaults (`cpu: 0`,
+ * empty lists, `protocol: tcp`, the host port), so what the input leaves out may be there as a
+ * default, but anything it sets must be the same, and tags must match exactly.
+ */
+function sameContent(input, found, tags) {
+    const { tags: wanted, ...fields } = input;
+    const key = (t) => `${t.key}=${t.value}`;
+    const tagsMatch = JSON.stringify((wanted ?? []).map(key).sort()) === JSON.stringify((tags ?? []).map(key).sort());
+    return tagsMatch && covers(fields, found);
+}
+/** `wanted` ⊆ `found`: every value set in `wanted` is in `found`; what only `found` has is a default. */
+function covers(wanted, found) {
+    // An empty list or object sent reads back as nothing at all.
+    if (found === undefined || found === null)
+        return isDefault('', wanted);
+    if (Array.isArray(wanted)) {
+        return (Array.isArray(found) &&
+            wanted.length === found.length &&
+            wanted.every((w, i) => covers(w, found[i])));
+    }
+    if (isRecord(wanted)) {
+        if (!isRecord(found))
+            return false;
+        const extra = Object.keys(found).filter(k => !(k in wanted) && !READ_ONLY_FIELDS.includes(k));
+        return (Object.entries(wanted).every(([k, v]) => v === undefined || covers(v, found[k])) &&
+            extra.every(k => isDefault(k, found[k])));
+    }
+    return wanted === found;
+}
+/** What ECS puts where a request says nothing. */
+function isDefault(key, value) {
+    if (value === undefined || value === null || value === 0 || value === false || value === '') {
+        return true;
+    }
+    if (Array.isArray(value))
+        return value.length === 0;
+    if (isRecord(value))
+        return Object.keys(value).length === 0;
+    return ((key === 'protocol' && value === 'tcp') ||
+        (key === 'essential' && value === true) ||
+        key === 'hostPort' ||
+        (key === 'networkMode' && value === 'bridge'));
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Runs one call; its error names the call and what it was about. */
+async function named(call, what, run) {
+    try {
+        return await run();
+    }
+    catch (error) {
+        throw new Error(`${call} failed for ${what}: ${register_text(error)}`, { cause: error });
+    }
+}
+function register_text(error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/aws/clients.ts
+/**
+ * Builds the SDK clients. Region comes from the settings; endpoints follow the SDK's standard
+ * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
+ * from the usual chain, or from one shared `role-to-assume` provider.
+ */
+
+
+
+
+
+
+
+/**
+ * The clients, configured alike (see `clientConfig`). `credentials`, when given, is one
+ * provider for all of them, so a refresh is made once and seen by every client.
+ */
+function makeClients(region, credentials) {
+    const config = { ...(0,aws_config/* clientConfig */.y)(region), ...(credentials ? { credentials } : {}) };
+    return {
+        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
+        elb: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(config),
+        cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
+        autoscaling: new dist_cjs.ApplicationAutoScalingClient(config),
+        ecsRegister: new client_ecs_dist_cjs/* ECSClient */.Zgc({
+            ...config,
+            retryStrategy: throttlingOnlyRetries(config.maxAttempts)
+        })
+    };
+}
+/** Reads the credentials once (no AWS call for environment credentials) to learn their expiry. */
+async function credentialFacts(client) {
+    try {
+        const credentials = await client.config.credentials();
+        return {
+            ...(credentials.expiration ? { expiry: credentials.expiration } : {}),
+            temporary: Boolean(credentials.sessionToken)
+        };
+    }
+    catch {
+        return { temporary: false };
+    }
+}
+
+// EXTERNAL MODULE: ./src/aws/credentials.ts
+var aws_credentials = __nccwpck_require__(6963);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/aws/stability.ts
 
 
@@ -75774,6 +76219,7 @@ function cancelled(service) {
 
 
 
+
 const ecs_INPUT = src_names/* Input */.pd.taskDefinition;
 function errorText(error) {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -75824,9 +76270,13 @@ class EcsServices {
                         `family:revision such as 'web:42'`
                     : `cannot read '${path}': ${errorText(error)}`);
             }
-            const { input, ignored } = parseTaskDefinitionFile(text, ref.path);
+            const { input, ignored, reservedTags } = parseTaskDefinitionFile(text, ref.path);
             if (ignored.length > 0) {
                 this.deps.log.warn(`Ignoring ${ignored.join(', ')} in ${ref.path}: RegisterTaskDefinition has no such field.`);
+            }
+            if (reservedTags.length > 0) {
+                this.deps.log.warn(`Leaving out tags ${reservedTags.join(', ')} from ${ref.path}: keys and values ` +
+                    `starting with aws: are reserved for AWS, and RegisterTaskDefinition refuses them.`);
             }
             return { kind: 'file', path: ref.path, family: input.family, input };
         }
@@ -75837,12 +76287,11 @@ class EcsServices {
         }
         catch (error) {
             if (error.name !== 'ClientException') {
-                throw new Error(`Could not look up ${ecs_INPUT} '${value}': ${errorText(error)}`, {
-                    cause: error
-                });
+                throw new Error(`DescribeTaskDefinition failed for task definition '${value}' (input '${ecs_INPUT}'): ` +
+                    errorText(error), { cause: error });
             }
             throw new src_plan/* InputError */.dz(ecs_INPUT, `'${value}' is not a task definition registered in this account and region ` +
-                `(ECS says: ${error.message})`);
+                `(DescribeTaskDefinition: ${error.message})`);
         }
         if (!found?.taskDefinitionArn) {
             throw new src_plan/* InputError */.dz(ecs_INPUT, `ECS returned nothing for '${value}'`);
@@ -75858,10 +76307,7 @@ class EcsServices {
     async register(source) {
         if (source.kind === 'registered')
             return source.arn;
-        const out = await attempt(`ECS refused to register the task definition in ${source.path} (input '${ecs_INPUT}')`, 'RegisterTaskDefinition', () => this.client.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(source.input)));
-        const arn = out.taskDefinition?.taskDefinitionArn;
-        if (!arn)
-            throw new Error(`RegisterTaskDefinition returned no ARN for ${source.path}`);
+        const arn = await attempt(`ECS refused to register the task definition in ${source.path} (input '${ecs_INPUT}')`, 'RegisterTaskDefinition', () => registerOnce(this.deps.registerClient ?? this.client, source.input, this.deps));
         this.deps.log.info(`Registered ${arn.slice(arn.lastIndexOf('/') + 1)} from ${source.path}`);
         return arn;
     }
@@ -75925,8 +76371,8 @@ function toView(s) {
 
 // EXTERNAL MODULE: ./src/aws/scaling.ts
 var scaling = __nccwpck_require__(4328);
-// EXTERNAL MODULE: ./src/aws/traffic.ts + 2 modules
-var traffic = __nccwpck_require__(1236);
+// EXTERNAL MODULE: ./src/aws/traffic.ts + 5 modules
+var traffic = __nccwpck_require__(5593);
 // EXTERNAL MODULE: ./src/clock.ts
 var src_clock = __nccwpck_require__(9373);
 // EXTERNAL MODULE: ./src/log.ts
@@ -76253,7 +76699,11 @@ function makeContext(settings, signal) {
             log,
             region: settings.region
         }),
-        ecs: new EcsServices(clients.ecs, settings.cluster, { clock, log }),
+        ecs: new EcsServices(clients.ecs, settings.cluster, {
+            clock,
+            log,
+            registerClient: clients.ecsRegister
+        }),
         scaling: new scaling.ServiceScaling(clients.autoscaling, settings.cluster, log),
         clock,
         log,
@@ -76305,6 +76755,31 @@ function safeTarget() {
     }
 }
 
+;// CONCATENATED MODULE: ./src/switch.ts
+/**
+ * The one parser for yes/no inputs (`dry-run`, `allow-redeploy`, `analysis`...), so every such
+ * input accepts the same words. Pure.
+ */
+
+const YES = ['true', 'yes', 'on'];
+const NO = ['false', 'no', 'off'];
+/** The words every yes/no input accepts, for messages and the README. */
+const SWITCH_WORDS = 'true/false, yes/no or on/off';
+/**
+ * `true`, `yes`, `on` → true; `false`, `no`, `off` → false (any case); empty → `fallback`.
+ * Anything else is refused, naming the input: a typo must not silently mean "no".
+ */
+function parseSwitch(input, value, fallback) {
+    const text = value.trim().toLowerCase();
+    if (text === '')
+        return fallback;
+    if (YES.includes(text))
+        return true;
+    if (NO.includes(text))
+        return false;
+    throw new src_plan/* InputError */.dz(input, `'${value}' is not one of ${SWITCH_WORDS}`);
+}
+
 ;// CONCATENATED MODULE: ./src/analysis.ts
 /**
  * Canary analysis: the canary's target group against the live one, stage by stage. Pure.
@@ -76321,6 +76796,7 @@ function safeTarget() {
  *   also has `minRequests` requests and both sides have latency samples;
  * - exactly at a bound passes.
  */
+
 
 /** The defaults of `max-error-rate`, `max-latency` and `min-requests`. */
 const DEFAULT_BOUNDS = {
@@ -76482,20 +76958,92 @@ function parseMinRequests(value, input = 'min-requests') {
  * else would watch the canary, and off when alarms are.
  */
 function parseAnalysisSwitch(value, alarmsGiven, input = 'analysis') {
-    const text = value.trim().toLowerCase();
-    if (text === '')
-        return !alarmsGiven;
-    if (text === 'on' || text === 'true')
-        return true;
-    if (text === 'off' || text === 'false')
-        return false;
-    throw new src_plan/* InputError */.dz(input, `'${value}' is neither on nor off`);
+    return parseSwitch(input, value, !alarmsGiven);
 }
 function atLeastOne(input, value, ratio) {
     if (ratio < 1) {
         throw new src_plan/* InputError */.dz(input, `'${value}' would require the canary to do better than live; use a ratio of at least 1x`);
     }
     return ratio;
+}
+
+;// CONCATENATED MODULE: ./src/input-rules.ts
+/**
+ * Rules for single inputs that need more than a parse: the floor of `poll-interval`, alarm names
+ * (spaces, ARNs) and `to`. Pure; each refusal names the input, the value and the fix.
+ */
+
+
+
+/**
+ * Every poll is one DescribeAlarms call, and the account shares a quota of 9 per second for it
+ * (CloudWatch service quotas,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html): a
+ * 100 ms poll alone would exceed it, throttling every other rollout and dashboard in the account.
+ * A local emulator (every endpoint on loopback) has no such quota, which keeps tests fast.
+ */
+function pollInterval(ms, env) {
+    const min = onLoopback(env) ? 100 : 1000;
+    if (ms < min) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.pollInterval, `must be at least ${formatMs(min)}, got ${formatMs(ms)}: every poll is a DescribeAlarms call, and the account's quota for it (9 per second, shared by every rollout and dashboard) would be used up`);
+    }
+    return ms;
+}
+function formatMs(ms) {
+    return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+function onLoopback(env) {
+    const url = env.AWS_ENDPOINT_URL_CLOUDWATCH || env.AWS_ENDPOINT_URL;
+    if (!url)
+        return false;
+    try {
+        return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Alarm names may contain spaces and commas. With a newline in the input, each line is one
+ * name, kept whole; without one, names are separated by commas or spaces as for other lists.
+ * An ARN is refused: DescribeAlarms looks alarms up by name only.
+ */
+function alarmNames(value) {
+    const names = value.includes('\n')
+        ? value
+            .split('\n')
+            .map(line => line.trim())
+            .filter(Boolean)
+        : list(value);
+    for (const name of names) {
+        const arn = (0,src_arn/* parseArnOf */.GZ)(name, ['alarm']);
+        if (arn) {
+            throw new src_plan/* InputError */.dz(src_names/* Input */.pd.alarms, `'${name}' is an alarm ARN; give the alarm's name instead ('${arn.name}')`);
+        }
+    }
+    return names;
+}
+/** `to` is for `mode: rollback` only, and must name one of the pair. */
+function rollbackTarget(value, mode, services) {
+    if (!value)
+        return undefined;
+    if (mode !== 'rollback') {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.to, `only mode: rollback takes it (mode is ${mode}); leave it empty`);
+    }
+    if (!services.includes(value)) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.to, `'${value}' is not one of the pair (${services.join(', ')})`);
+    }
+    return value;
+}
+/** Splits on commas, spaces and newlines. */
+function list(value) {
+    return value.split(/[\s,]+/).filter(Boolean);
+}
+/** A duration input with a floor, e.g. `stale-after` (at least `2m`). */
+function atLeast(name, ms, min) {
+    if (ms < min)
+        throw new src_plan/* InputError */.dz(name, `must be at least ${min}ms, got ${ms}ms`);
+    return ms;
 }
 
 ;// CONCATENATED MODULE: ./src/capacity.ts
@@ -76546,6 +77094,8 @@ function capacityText(stages) {
 
 
 
+
+
 /** The environment variable that shortens the late-data wait in tests. */
 const LATE_DATA_ENV = 'ECS_CANARY_LATE_DATA_WAIT';
 /** Parses and validates every input. `env` supplies the region. */
@@ -76563,7 +77113,7 @@ function readSettings(get, env = process.env) {
     const plan = stagesText || mode === 'deploy'
         ? recordable((0,src_plan/* parsePlan */.vS)(stagesText || src_plan/* DEFAULT_STAGES */.my, bakeMs, src_names/* Input */.pd.stages))
         : undefined;
-    const alarms = list(text(src_names/* Input */.pd.alarms));
+    const alarms = alarmNames(text(src_names/* Input */.pd.alarms));
     const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim();
     if (!region) {
         throw new src_plan/* InputError */.dz('AWS_REGION', 'no region: set AWS_REGION (aws-actions/configure-aws-credentials does this with aws-region)');
@@ -76572,17 +77122,19 @@ function readSettings(get, env = process.env) {
     const analysisOn = parseAnalysisSwitch(text(src_names/* Input */.pd.analysis), alarms.length > 0, src_names/* Input */.pd.analysis);
     const healthGate = onOff(src_names/* Input */.pd.healthGate, text(src_names/* Input */.pd.healthGate) || 'on');
     const statusContext = text(src_names/* Input */.pd.statusContext);
+    const services = pair(required(text, src_names/* Input */.pd.services));
+    const to = rollbackTarget(text(src_names/* Input */.pd.to), mode, services);
     const maxPause = text(src_names/* Input */.pd.maxPause);
     const roleToAssume = roleArn(text(src_names/* Input */.pd.roleToAssume));
     return {
         cluster: required(text, src_names/* Input */.pd.cluster),
-        services: pair(required(text, src_names/* Input */.pd.services)),
+        services,
         listenerRules: listenerRules(required(text, src_names/* Input */.pd.listenerRules)),
         ...(taskDefinition ? { taskDefinition } : {}),
         ...(plan ? { plan } : {}),
         bakeMs,
         alarms: unique(src_names/* Input */.pd.alarms, alarms),
-        pollMs: atLeast(src_names/* Input */.pd.pollInterval, duration(text, src_names/* Input */.pd.pollInterval, '5s'), 100),
+        pollMs: pollInterval(duration(text, src_names/* Input */.pd.pollInterval, '5s'), env),
         insufficientData: oneOf(src_names/* Input */.pd.insufficientData, text(src_names/* Input */.pd.insufficientData) || 'ok', [
             'ok',
             'alarm'
@@ -76611,6 +77163,8 @@ function readSettings(get, env = process.env) {
         githubToken: get(src_names/* Input */.pd.githubToken),
         dryRun: bool(src_names/* Input */.pd.dryRun, text(src_names/* Input */.pd.dryRun)),
         region,
+        ...(to ? { to } : {}),
+        allowRedeploy: bool(src_names/* Input */.pd.allowRedeploy, text(src_names/* Input */.pd.allowRedeploy)),
         healthGate: watched(mode, alarms, analysisOn, healthGate),
         // Not an input: ALB metrics are 1-2 minutes late everywhere, so 3 minutes fits every user.
         // Tests, whose stand-in delays metrics by its own rule, shorten it through the environment.
@@ -76651,7 +77205,7 @@ function required(text, name) {
     return value;
 }
 /** Splits on commas, spaces and newlines. */
-function list(value) {
+function inputs_list(value) {
     return value.split(/[\s,]+/).filter(Boolean);
 }
 function unique(name, values) {
@@ -76664,7 +77218,7 @@ function unique(name, values) {
     return values;
 }
 function pair(value) {
-    const names = list(value);
+    const names = inputs_list(value);
     if (names.length !== 2) {
         throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`);
     }
@@ -76674,7 +77228,7 @@ function pair(value) {
     return [names[0], names[1]];
 }
 function listenerRules(value) {
-    const arns = unique(src_names/* Input */.pd.listenerRules, list(value));
+    const arns = unique(src_names/* Input */.pd.listenerRules, inputs_list(value));
     for (const arn of arns) {
         const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['listener', 'listener-rule']);
         if (!parsed || !(0,src_arn/* isApplication */.zz)(parsed)) {
@@ -76692,11 +77246,6 @@ function roleArn(value) {
 }
 function duration(text, name, fallback) {
     return (0,src_plan/* parseDuration */.E9)(name, text(name) || fallback);
-}
-function atLeast(name, ms, min) {
-    if (ms < min)
-        throw new src_plan/* InputError */.dz(name, `must be at least ${min}ms, got ${ms}ms`);
-    return ms;
 }
 function oneOf(name, value, allowed) {
     const found = allowed.find(a => a === value.toLowerCase());
@@ -76734,22 +77283,17 @@ function minTasks(value) {
     return Number(value);
 }
 function bool(name, value) {
-    if (value === '')
-        return false;
-    if (/^(true|yes|on)$/i.test(value))
-        return true;
-    if (/^(false|no|off)$/i.test(value))
-        return false;
-    throw new src_plan/* InputError */.dz(name, `'${value}' is not true or false`);
+    return parseSwitch(name, value, false);
 }
 
 // EXTERNAL MODULE: ./src/rollout.ts + 4 modules
 var rollout = __nccwpck_require__(8677);
-;// CONCATENATED MODULE: ./src/preflight.ts
+// EXTERNAL MODULE: ./src/wayout.ts
+var wayout = __nccwpck_require__(8458);
+;// CONCATENATED MODULE: ./src/refusals.ts
 /**
- * Behaviour 1: every check before the first write, over what the adapters read. Pure: it
- * collects every problem at once (a user fixing one thing per run is a slow loop) and works out
- * which service is live.
+ * The refusals of the pre-flight checks, as types the modes can tell apart: a split or rules out
+ * of step are states with a way out, not configuration errors.
  */
 
 
@@ -76764,12 +77308,53 @@ class PreflightError extends Error {
         this.problems = problems;
     }
 }
+/** The rules of a recorded rollout give the new revision different shares. */
+class RulesDisagree extends PreflightError {
+    name = 'RulesDisagree';
+}
+/** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
+class SplitTraffic extends Error {
+    services;
+    rules;
+    groups;
+    name = 'SplitTraffic';
+    constructor(services, rules, groups) {
+        const pair = { live: groups[0], idle: groups[1] };
+        const shares = rules
+            .map(r => `${r.arn}: ${(0,rollout/* describeShare */.rm)(r, pair).text} on ${services[1].name}`)
+            .join('; ');
+        // A forward listing both groups without weights reads back with weight 1 on each, a 50/50
+        // split: TargetGroupTuple.Weight is optional, 0-999 (ELB API reference, API_TargetGroupTuple);
+        // weights 1 and 1 split evenly (CloudFormation ListenerRule ForwardConfig, weighted example);
+        // the default of 1 was checked against AWS for moto (getmoto/moto#9174). Common at first.
+        const evenSplit = rules.some(r => r.targets.length === 2 && r.targets.every(t => t.weight === 1))
+            ? ' Weights 1/1 are what ELB sets when a forward lists both groups without weights: write 100 and 0 explicitly, or let the rollback below do it.'
+            : '';
+        super(`traffic is split between ${services[0].name} and ${services[1].name} (${shares}), so which one is live is not clear and no rollout can start.${evenSplit} Choose the live one: ${(0,wayout/* rollbackTo */.S8)(services.map(s => s.name))}`);
+        this.services = services;
+        this.rules = rules;
+        this.groups = groups;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/preflight.ts
+/**
+ * Behaviour 1: every check before the first write, over what the adapters read. Pure: it
+ * collects every problem at once (a user fixing one thing per run is a slow loop) and works out
+ * which service is live.
+ */
+
+
+
+
+
 /**
  * Checks the services, the rules and the alarms; returns the pair's roles or throws. Without
  * `recordedLive` the live service is the one holding all traffic (deploy); with it, the roles
- * are the recorded ones and the idle share is read off the rules (promote, rollback).
+ * are the recorded ones and the idle share is read off the rules (promote, rollback). `lenient`
+ * (rollback, status) accepts rules that disagree: the share is then the largest one found.
  */
-function checkFacts(facts, recordedLive) {
+function checkFacts(facts, recordedLive, lenient = false) {
     const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)];
     const groups = attachedGroups(facts.services);
     if (!groups)
@@ -76779,22 +77364,27 @@ function checkFacts(facts, recordedLive) {
         throw new PreflightError(problems);
     if (recordedLive === undefined)
         return rolesFromWeights(facts.services, facts.rules, groups);
-    return recordedRoles(facts.services, facts.rules, recordedLive);
+    return recordedRoles(facts.services, facts.rules, recordedLive, lenient);
 }
-function recordedRoles(services, rules, recordedLive) {
+function recordedRoles(services, rules, recordedLive, lenient) {
     const live = services.find(s => s.name === recordedLive);
     const idle = services.find(s => s.name !== recordedLive);
     if (!live || !idle) {
         throw new PreflightError([
-            `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services')`
+            `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services'); ${(0,wayout/* rollbackTo */.S8)(services.map(s => s.name))}`
         ]);
     }
     const groups = { live: live.targetGroups[0], idle: idle.targetGroups[0] };
     const shares = rules.map(r => ({ rule: r, share: (0,rollout/* describeShare */.rm)(r, groups) }));
     const first = shares[0].share.tenths;
+    if (lenient) {
+        // A rule that forwards nothing at all needs the restore as much as one at 100%.
+        const most = Math.max(...shares.map(s => (s.share.tenths < 0 ? 1000 : s.share.tenths)));
+        return { live, idle, groups, tenths: most };
+    }
     if (shares.some(s => s.share.tenths !== first || s.share.tenths < 0)) {
-        throw new PreflightError([
-            `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); put them back in step with mode: rollback`
+        throw new RulesDisagree([
+            `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); ${(0,wayout/* runWith */.qd)({ mode: 'rollback' }, `to put them back in step, all on ${live.name}`)}`
         ]);
     }
     return { live, idle, groups, tenths: first };
@@ -76827,6 +77417,10 @@ function attachedGroups(services) {
 function ruleProblems(rules, groups) {
     const problems = [];
     for (const rule of rules) {
+        if (rule.forwardActions === 0 && rule.kind === 'listener') {
+            problems.push(`the default action of listener ${rule.arn} is not a forward; pass the ARN of the listener rule that forwards to the pair instead (list them with: aws elbv2 describe-rules --listener-arn ${rule.arn})`);
+            continue;
+        }
         if (rule.forwardActions !== 1) {
             problems.push(`${rule.arn} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`);
             continue;
@@ -76849,23 +77443,6 @@ function rolesFromWeights(services, rules, groups) {
         return { live, idle, groups: pair, tenths: 0 };
     }
     throw new SplitTraffic(services, rules, groups);
-}
-/** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
-class SplitTraffic extends Error {
-    services;
-    rules;
-    groups;
-    name = 'SplitTraffic';
-    constructor(services, rules, groups) {
-        const pair = { live: groups[0], idle: groups[1] };
-        const shares = rules
-            .map(r => `${r.arn}: ${(0,rollout/* describeShare */.rm)(r, pair).text} on ${services[1].name}`)
-            .join('; ');
-        super(`traffic is split between ${services[0].name} and ${services[1].name} (${shares}): a rollout is unfinished. Run with mode: promote to finish it or mode: rollback to undo it`);
-        this.services = services;
-        this.rules = rules;
-        this.groups = groups;
-    }
 }
 function alarmProblems(facts) {
     const found = new Set(facts.alarms.map(a => a.name));
@@ -76998,12 +77575,12 @@ var rules = __nccwpck_require__(2922);
 
 
 
+
+
+
 /** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
 const LEAVING = new Set(['draining', 'unhealthy.draining']);
 /** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
-function targetGroupName(arn) {
-    return (0,src_arn/* parseArnOf */.GZ)(arn, ['target-group'])?.name ?? arn;
-}
 function stateOf(d) {
     return d.TargetHealth?.State ?? 'unknown';
 }
@@ -77014,39 +77591,89 @@ function targetLine(d) {
     return `  ${id} ${stateOf(d)}${reason}${description}`;
 }
 /**
- * Requires every registered target of the group to be healthy, and at least `minCount` of them
- * (at least one: an empty group would answer its share of requests with 503). Throws listing
- * the targets that are not healthy, with ELB's reason codes. `because` says where `minCount`
- * comes from, for the message (the idle service's desired count by default).
+ * Reads between polls: ELB health checks run every 5 s at the shortest (30 s by default), so
+ * reading faster than that at first catches a fast warm-up and then costs little.
  */
-async function requireHealthyTargets(client, targetGroupArn, minCount, log, because = `the idle service's desired count is ${minCount}`) {
-    let out;
+const FAST_POLL_MS = 1_000;
+const FAST_FOR_MS = 10_000;
+const SLOW_POLL_MS = 5_000;
+/** A progress line at least this often, and whenever the targets' states change. */
+const PROGRESS_EVERY_MS = 30_000;
+/**
+ * Requires every registered target of the group to be healthy, and at least `minCount` of them
+ * (at least one: an empty group would answer its share of requests with 503). New targets are
+ * `initial` for health-check interval × healthy threshold (about 150 s with ALB defaults, see
+ * the TargetHealth API reference), so with `wait` it polls, printing progress, until they are
+ * or `wait.timeoutMs` has passed; only then does it throw, listing the targets that are not
+ * healthy with ELB's reason codes. Without `wait` it reads once. `because` says where
+ * `minCount` comes from, for the message (the idle service's desired count by default).
+ */
+async function requireHealthyTargets(client, targetGroupArn, minCount, log, because = `the idle service's desired count is ${minCount}`, wait) {
+    const name = (0,src_arn/* targetGroupName */.IT)(targetGroupArn);
+    const started = wait?.clock.now() ?? 0;
+    let lastLine = '';
+    let lastPrinted = started;
+    for (;;) {
+        const verdict = health_judge(await readHealth(client, targetGroupArn), name, minCount, because);
+        if (!verdict.problem) {
+            log.info(verdict.summary);
+            return;
+        }
+        const elapsed = wait ? wait.clock.now() - started : 0;
+        if (!wait || elapsed >= wait.timeoutMs) {
+            const waited = wait
+                ? `Waited ${(0,src_plan/* formatDuration */.a3)(elapsed)} ('${src_names/* Input */.pd.serviceTimeout}'); if the targets only need longer, raise it. `
+                : '';
+            throw new Error(`${verdict.problem}\n${waited}${ADVICE}`);
+        }
+        if (wait.signal?.aborted) {
+            throw new Error(`Cancelled while waiting for target group '${name}' to turn healthy`);
+        }
+        const now = wait.clock.now();
+        if (verdict.summary !== lastLine || now - lastPrinted >= PROGRESS_EVERY_MS) {
+            log.info(`${verdict.summary}; waiting for healthy targets (${Math.round(elapsed / 1000)}s of ${(0,src_plan/* formatDuration */.a3)(wait.timeoutMs)})`);
+            lastLine = verdict.summary;
+            lastPrinted = now;
+        }
+        const pause = elapsed < FAST_FOR_MS ? FAST_POLL_MS : SLOW_POLL_MS;
+        await wait.clock.sleep(Math.min(pause, wait.timeoutMs - elapsed), wait.signal);
+    }
+}
+const ADVICE = `Look at the idle service's latest events and its tasks' logs, and at the target group's ` +
+    `health check settings.`;
+async function readHealth(client, targetGroupArn) {
     try {
-        out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+        const out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+        return out.TargetHealthDescriptions ?? [];
     }
     catch (error) {
-        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${targetGroupName(targetGroupArn)}`, error);
+        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
     }
-    const all = out.TargetHealthDescriptions ?? [];
+}
+/** What one read says: a one-line summary, and why the group is not ready (if it is not). */
+function health_judge(all, name, minCount, because) {
     const leaving = all.filter(d => LEAVING.has(stateOf(d)));
     const present = all.filter(d => !LEAVING.has(stateOf(d)));
     const notHealthy = present.filter(d => stateOf(d) !== 'healthy');
     const healthy = present.length - notHealthy.length;
-    const name = targetGroupName(targetGroupArn);
-    const advice = `Look at the idle service's latest events and its tasks' logs, and at the target group's ` +
-        `health check settings.`;
-    if (notHealthy.length > 0) {
-        throw new Error(`Target group '${name}' is not ready for traffic: ${notHealthy.length} of ` +
-            `${present.length} targets are not healthy:\n${notHealthy.map(targetLine).join('\n')}\n` +
-            advice);
-    }
     const need = Math.max(minCount, 1);
-    if (healthy < need) {
-        throw new Error(`Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
-            `(${because}). ${advice}`);
-    }
     const drainingNote = leaving.length > 0 ? `; ${leaving.length} draining, not counted` : '';
-    log.info(`Target group ${name}: ${healthy} healthy target(s)${drainingNote}`);
+    const states = [
+        ...new Set(notHealthy.map(d => `${stateOf(d)}${d.TargetHealth?.Reason ? ` ${d.TargetHealth.Reason}` : ''}`))
+    ];
+    const others = states.length > 0 ? ` (others: ${states.join(', ')})` : '';
+    const summary = `Target group ${name}: ${healthy} healthy target(s)${others}${drainingNote}`;
+    if (notHealthy.length > 0) {
+        const problem = `Target group '${name}' is not ready for traffic: ${notHealthy.length} of ` +
+            `${present.length} targets are not healthy:\n${notHealthy.map(targetLine).join('\n')}`;
+        return { summary, problem };
+    }
+    if (healthy < need) {
+        const problem = `Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
+            `(${because})`;
+        return { summary, problem };
+    }
+    return { summary, problem: undefined };
 }
 
 // EXTERNAL MODULE: ./src/scale-in.ts
@@ -77124,7 +77751,12 @@ async function scaleAndWait(ctx, service, targetGroupArn, change, need, because,
             ...(deploymentId ? { deploymentId } : {})
         });
     }
-    await requireHealthyTargets(ctx.clients.elb, targetGroupArn, need, ctx.log, because);
+    // New tasks' targets are `initial` for a while after the service is stable: wait for them.
+    await requireHealthyTargets(ctx.clients.elb, targetGroupArn, need, ctx.log, because, {
+        clock: ctx.clock,
+        timeoutMs: settings.serviceTimeoutMs,
+        signal
+    });
 }
 /**
  * `canary-capacity: follow`: before the shift to `stage`, the idle service runs what the stage
@@ -77221,14 +77853,18 @@ class CloudWatchAlarms {
         } while (nextToken);
         return views;
     }
-    /** One DescribeAlarms call; its error names the call (the gate reports it as the reason). */
+    /**
+     * One DescribeAlarms call; its error names the call and the alarms asked for (the gate
+     * reports it as the reason, and an operator looks both up in the IAM policy or CloudTrail).
+     */
     async send(input) {
         try {
             return await this.client.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD(input));
         }
         catch (error) {
             const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-            throw new Error(`DescribeAlarms failed: ${text}`, { cause: error });
+            const names = (input.AlarmNames ?? []).join(', ');
+            throw new Error(`DescribeAlarms failed for alarms ${names}: ${text}`, { cause: error });
         }
     }
 }
@@ -77280,6 +77916,9 @@ function evaluationWindowMs(alarm) {
 
 
 
+
+
+
 // Lives in state.ts so the post step can use it without loading the modes.
 
 /**
@@ -77304,13 +77943,13 @@ async function readPair(ctx, withAlarms = true) {
         rules,
         alarms,
         recorded: (0,src_state/* recordedState */.Od)(rules),
-        check: recordedLive => checkFacts({
+        check: (recordedLive, lenient = false) => checkFacts({
             services: [a, b],
             rules,
             alarmNames: names,
             alarms,
             insufficientData: ctx.settings.insufficientData
-        }, recordedLive)
+        }, recordedLive, lenient)
     };
 }
 /** A deploy while another rollout is in progress or paused on these rules is refused. */
@@ -77319,8 +77958,87 @@ function refuseActiveRollout(rules) {
     if (!state || (state.phase !== 'in-progress' && state.phase !== 'paused'))
         return;
     throw new PreflightError([
-        `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${(0,src_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}). Finish it with mode: promote or undo it with mode: rollback before deploying again`
+        `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${(0,src_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}). Before deploying again, ${(0,wayout/* finishOrUndo */.V6)()}`
     ]);
+}
+/**
+ * Never re-promote what was just rolled back: a deploy without `task-definition` would put the
+ * idle service's current revision on traffic, and when that is the revision the record says was
+ * rolled back, it is refused unless `allow-redeploy` says it is meant.
+ */
+function refuseRedeploy(read, pair, given) {
+    const recorded = read.recorded;
+    if (given || !recorded || recorded.phase !== 'rolled-back' || !recorded.revision)
+        return;
+    if (pair.idle.taskDefinition !== recorded.revision)
+        return;
+    throw new PreflightError([
+        `${pair.idle.name} still runs ${recorded.revision}, which these rules record as rolled back (${recorded.reason || 'no reason recorded'}, ${recorded.updated}); a deploy without '${src_names/* Input */.pd.taskDefinition}' would put it on traffic again. Give a fixed revision in '${src_names/* Input */.pd.taskDefinition}', or ${(0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy', [src_names/* Input */.pd.allowRedeploy]: 'true' }, 'to ship it again on purpose')}`
+    ]);
+}
+/**
+ * How to start a new rollout from what was read: a plain deploy, a deploy that re-ships the
+ * revision just rolled back on purpose, or, when traffic is split with no rollout to finish,
+ * first a rollback naming the live service (a deploy would be refused).
+ */
+function startOver(read) {
+    let pair;
+    try {
+        pair = read.check(undefined);
+    }
+    catch (error) {
+        if (error instanceof SplitTraffic)
+            return error.message;
+        // Other problems (an alarm in ALARM...) are the deploy's to report, with their own fix.
+        return (0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy' }, 'to start one');
+    }
+    try {
+        refuseRedeploy(read, pair, false);
+    }
+    catch {
+        return `give a fixed revision in '${src_names/* Input */.pd.taskDefinition}', or ${(0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy', [src_names/* Input */.pd.allowRedeploy]: 'true' }, `to ship ${pair.idle.taskDefinition} again`)}`;
+    }
+    return (0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy' }, 'to start one');
+}
+/** Where a rollback goes by the record: the live service, or the old one after a promotion. */
+function recordedTarget(recorded) {
+    if (!recorded)
+        return undefined;
+    return recorded.phase === 'promoted' ? recorded.idle : recorded.live;
+}
+/**
+ * With no record and no `to`: `undefined` when all traffic is on one service (nothing to roll
+ * back); refused when it is split, since nothing says which service is live.
+ */
+function settledLive(read) {
+    try {
+        read.check(undefined);
+        return undefined;
+    }
+    catch (error) {
+        if (!(error instanceof SplitTraffic))
+            throw error;
+        throw new PreflightError([
+            `no rollout is recorded on these rules, so nothing says which service to roll back to. ${error.message}`
+        ]);
+    }
+}
+/** Whether the record keeps a new deploy off these rules. */
+function holdsRules(recorded) {
+    return recorded.phase === 'in-progress' || recorded.phase === 'paused';
+}
+/**
+ * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
+ * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
+ */
+function recordedPlan(ctx, recorded) {
+    try {
+        return (0,src_plan/* parsePlan */.vS)(recorded?.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+    }
+    catch {
+        ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`);
+        return (0,src_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/aws/metrics.ts
@@ -77328,6 +78046,7 @@ function refuseActiveRollout(rules) {
  * CloudWatch adapter for canary analysis: the ALB's per-target-group metrics, both groups in one
  * GetMetricData call.
  */
+
 
 
 /** ALB metrics are published per minute; a finer period only finds nothing. */
@@ -77397,7 +78116,7 @@ async function readTargetGroupStats(client, arns, startMs, endMs) {
             EndTime: new Date(end),
             NextToken: nextToken
         };
-        const page = await client.send(new client_cloudwatch_dist_cjs/* GetMetricDataCommand */.Soe(input));
+        const page = await send(client, input, arns);
         for (const result of page.MetricDataResults ?? []) {
             if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
                 const why = (result.Messages ?? []).map(m => m.Value).join('; ');
@@ -77428,6 +78147,17 @@ async function readTargetGroupStats(client, arns, startMs, endMs) {
             : {})
     });
     return { canary: stats('canary'), live: stats('live') };
+}
+/** One GetMetricData call; its error names the call and both target groups. */
+async function send(client, input, arns) {
+    try {
+        return await client.send(new client_cloudwatch_dist_cjs/* GetMetricDataCommand */.Soe(input));
+    }
+    catch (error) {
+        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw new Error(`GetMetricData failed for target groups ${(0,src_arn/* targetGroupName */.IT)(arns.canaryTargetGroupArn)} (canary) and ` +
+            `${(0,src_arn/* targetGroupName */.IT)(arns.liveTargetGroupArn)} (live): ${text}`, { cause: error });
+    }
 }
 /**
  * `app/<name>/<id>` from an ALB, listener or listener-rule ARN. Network load balancers are
@@ -77548,7 +78278,7 @@ async function canaryTargets(elb, targetGroupArn) {
         out = await elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
     }
     catch (error) {
-        throw canary_targets_failed('DescribeTargetHealth', `target group ${canary_targets_targetGroupName(targetGroupArn)}`, error);
+        throw canary_targets_failed('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
     }
     return (out.TargetHealthDescriptions ?? []).map(d => ({
         id: `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`,
@@ -77556,10 +78286,6 @@ async function canaryTargets(elb, targetGroupArn) {
         ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
         ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {})
     }));
-}
-/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
-function canary_targets_targetGroupName(arn) {
-    return (0,src_arn/* parseArnOf */.GZ)(arn, ['target-group'])?.name ?? arn;
 }
 function canary_targets_failed(call, what, error) {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -78218,6 +78944,7 @@ async function deploy(ctx) {
         const read = await readPair(ctx);
         refuseActiveRollout(read.rules);
         const state = read.check(undefined);
+        refuseRedeploy(read, state, Boolean(settings.taskDefinition) || settings.allowRedeploy);
         for (const warning of planWarnings(plan, read.alarms, read.rules))
             log.warn(warning);
         await requireCredentials(ctx, plan, settings.taskDefinition ? settings.serviceTimeoutMs : 0);
@@ -78245,7 +78972,7 @@ async function deploy(ctx) {
             : source
                 ? `${settings.taskDefinition} (registered on a real run)`
                 : pair.idle.taskDefinition;
-        return dryRun(ctx, pair, plan, { ...summaryBase, revision });
+        return dryRun(ctx, pair, plan, { ...summaryBase, revision }, source);
     }
     saveGuard(ctx, pair);
     const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition;
@@ -78360,8 +79087,23 @@ async function prepareIdle(ctx, pair, source, plan) {
     }, desiredCount ?? pair.idle.desiredCount);
     return changeTask ? taskDefinition : pair.idle.taskDefinition;
 }
-function dryRun(ctx, pair, plan, base) {
-    ctx.log.info(`Dry run: nothing will be written. The plan for ${ctx.settings.listenerRules.length} rule(s):`);
+/** What preparing the idle service would do, in words, for the dry run. */
+function idlePlan(ctx, pair, plan, source) {
+    const revision = !source
+        ? `keep its revision ${pair.idle.taskDefinition}`
+        : source.kind === 'file'
+            ? `register ${source.path} as a new revision of ${source.family} and run it`
+            : source.arn === pair.idle.taskDefinition
+                ? `keep its revision ${source.arn} (the one given)`
+                : `run ${source.arn} (now ${pair.idle.taskDefinition})`;
+    const count = initialIdleCount(ctx, pair, plan);
+    const tasks = count === undefined
+        ? `keep its desired count of ${pair.idle.desiredCount}`
+        : `set its desired count from ${pair.idle.desiredCount} to ${count} (canary-capacity: ${ctx.settings.canaryCapacity})`;
+    return `${pair.idle.name} would ${revision}, ${tasks}, and need healthy targets before 1%.`;
+}
+function dryRun(ctx, pair, plan, base, source) {
+    ctx.log.info(`Dry run: nothing will be written. ${idlePlan(ctx, pair, plan, source)} The plan for ${ctx.settings.listenerRules.length} rule(s):`);
     plan.forEach((stage, i) => {
         const w = (0,src_plan/* weightsFor */.NK)(stage.tenths);
         const bake = stage.bake.kind === 'pause' ? 'then pause' : `bake ${(0,src_plan/* formatDuration */.a3)(stage.bake.ms)}`;
@@ -78397,7 +79139,7 @@ async function countHealthyTargets(client, targetGroupArn) {
             .length;
     }
     catch (error) {
-        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${targetGroupName(targetGroupArn)}`, error);
+        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
     }
 }
 
@@ -78513,7 +79255,7 @@ async function promote(ctx) {
         const recorded = requireRecord(read, 'promote', ctx);
         if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
             throw new PreflightError([
-                `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}). Start a new one with mode: deploy`
+                `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}); ${startOver(read)}`
             ]);
         }
         if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
@@ -78598,15 +79340,26 @@ async function promote(ctx) {
 async function rollback(ctx) {
     const { log } = ctx;
     const read = await readPair(ctx, false);
-    const recorded = requireRecord(read, 'rollback', ctx);
-    const target = recorded.phase === 'promoted' ? recorded.idle : recorded.live;
-    const pair = read.check(target);
-    if (pair.tenths === 0 && !holdsRules(recorded)) {
+    const recorded = read.recorded;
+    // Usually started by hand on another commit: report on the one the rollout deployed.
+    if (recorded?.commit)
+        ctx.status.retarget(recorded.commit);
+    const target = ctx.settings.to ?? recordedTarget(recorded) ?? settledLive(read);
+    if (!target) {
+        const pair = read.check(undefined);
         log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
         return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false);
     }
-    // Undoing a promotion sends everything to a service that may have been scaled down.
-    const load = recorded.phase === 'promoted' ? await rollbackNeed(ctx, pair) : undefined;
+    // Rules that disagree are what a rollback is for: it puts them back in step.
+    const pair = read.check(target, true);
+    if (pair.tenths === 0 && !(recorded && holdsRules(recorded))) {
+        log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
+        return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false);
+    }
+    // Undoing a promotion, or sending everything where no record says traffic was (`to`, no
+    // record), may send it to a service that was scaled down: it must carry the load first.
+    const unsure = !recorded || recorded.phase === 'promoted' || Boolean(ctx.settings.to);
+    const load = unsure ? await rollbackNeed(ctx, pair) : undefined;
     const short = load !== undefined && load.healthy < load.need;
     if (ctx.settings.dryRun) {
         log.info(`Dry run: would put 100% back on ${pair.live.name} (now ${(0,src_plan/* percentText */.fL)(1000 - pair.tenths)})` +
@@ -78616,13 +79369,15 @@ async function rollback(ctx) {
         const dry = outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written');
         return noStages(ctx, pair, recorded, dry, false);
     }
-    const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision);
+    // With `to` or no record, the revision taken off traffic is the one the other service runs.
+    const revision = recorded && !ctx.settings.to ? recorded.revision : pair.idle.taskDefinition;
+    const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), revision);
     if (pair.tenths === 0) {
         // Traffic is safe already, but an in-progress or paused record would refuse every later
         // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
         const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${(0,src_state/* ownerUrl */.p0)(ctx.owner)})`;
         await recordPhase('rolled-back', reason);
-        log.info(`All traffic is already on ${pair.live.name}; the ${recorded.phase} record is now rolled-back.`);
+        log.info(`All traffic is already on ${pair.live.name}; the ${recorded?.phase ?? 'earlier'} record is now rolled-back.`);
         return noStages(ctx, pair, recorded, outcome(pair, 'rolled-back', 0, reason), false);
     }
     saveGuard(ctx, pair);
@@ -78656,30 +79411,13 @@ async function rollback(ctx) {
         outcome: end,
         failed: false,
         settled: true,
-        taskDefinitionArn: recorded.revision,
+        taskDefinitionArn: revision,
         summary: {
-            ...summaryBase(ctx, pair, recorded.plan),
-            revision: recorded.revision,
+            ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
+            revision,
             record: { startedAt, stages: [], timeline, outcome: end }
         }
     };
-}
-/** Whether the record keeps a new deploy off these rules. */
-function holdsRules(recorded) {
-    return recorded.phase === 'in-progress' || recorded.phase === 'paused';
-}
-/**
- * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
- * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
- */
-function recordedPlan(ctx, recorded) {
-    try {
-        return (0,src_plan/* parsePlan */.vS)(recorded.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
-    }
-    catch {
-        ctx.log.warn(`The recorded plan '${recorded.plan}' does not parse; recording '100' instead.`);
-        return (0,src_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
-    }
 }
 function requireRecord(read, mode, ctx) {
     // Usually started by hand on another commit: report on the one the rollout deployed.
@@ -78688,7 +79426,7 @@ function requireRecord(read, mode, ctx) {
     if (read.recorded)
         return read.recorded;
     throw new PreflightError([
-        `no rollout is recorded on these rules, so there is nothing to ${mode}; start one with mode: deploy`
+        `no rollout is recorded on these rules, so there is nothing to ${mode}; ${startOver(read)}`
     ]);
 }
 function outcome(pair, result, tenths, reason) {
@@ -78697,15 +79435,17 @@ function outcome(pair, result, tenths, reason) {
 /** An ending of `rollback` that moved nothing (or could not): its summary has no stages. */
 function noStages(ctx, pair, recorded, end, failed, restoreCommands) {
     const now = ctx.clock.now();
+    // Without a record, the revision in question is the one on the service losing traffic.
+    const revision = recorded?.revision || pair.idle.taskDefinition;
     const timeline = [{ at: now, tenths: pair.tenths }];
     return {
         outcome: end,
         failed,
         settled: !restoreCommands,
-        taskDefinitionArn: recorded.revision,
+        taskDefinitionArn: revision,
         summary: {
-            ...summaryBase(ctx, pair, recorded.plan),
-            revision: recorded.revision,
+            ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
+            revision,
             record: { startedAt: now, stages: [], timeline, outcome: end },
             ...(restoreCommands ? { restoreCommands } : {})
         }
@@ -79059,6 +79799,7 @@ var endings = __nccwpck_require__(919);
 
 
 
+
 /** `web-green takes 100%` or `web-green takes 5%, web-blue 95%`: shares by service name. */
 function sharesText(pair) {
     const idle = pair.tenths;
@@ -79099,7 +79840,10 @@ async function status_status(ctx) {
     }
     catch (error) {
         log.warn((0,rollout/* messageOf */.bD)(error));
-        throw error;
+        // Status reports any state, split or out of step included: it is where people look first.
+        if (!(error instanceof SplitTraffic) && !(error instanceof RulesDisagree))
+            throw error;
+        pair = read.check(recorded?.live ?? ctx.settings.services[0], true);
     }
     const rules = read.rules.map(rule => ruleWeights(rule, pair));
     const shares = sharesText(pair);
@@ -79160,6 +79904,7 @@ function recordFacts(recorded) {
 
 
 
+
 const MODES = {
     deploy: deploy,
     promote: promote,
@@ -79191,7 +79936,7 @@ async function runMain() {
     }
     catch (error) {
         // Only checks and reads throw out of a mode: nothing was moved.
-        const message = (0,rollout/* messageOf */.bD)(error);
+        const message = credentialsHint(error) ?? (0,rollout/* messageOf */.bD)(error);
         core/* setOutput */.uH(src_names/* Output */.k7.result, 'unchanged');
         core/* setOutput */.uH(src_names/* Output */.k7.reason, message);
         ctx?.status.post('failure', `refused: ${message}`);
@@ -79268,6 +80013,8 @@ const Input = {
     statusContext: 'status-context',
     githubToken: 'github-token',
     dryRun: 'dry-run',
+    to: 'to',
+    allowRedeploy: 'allow-redeploy',
     healthGate: 'health-gate',
     canaryHeadroom: 'canary-headroom',
     canaryMinTasks: 'canary-min-tasks',
@@ -79380,6 +80127,9 @@ function formatDuration(ms) {
 }
 /** `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100. */
 function parsePercent(input, entry, text) {
+    if (/^\d{1,3}(?:\.\d)?%$/.test(text)) {
+        throw new InputError(input, `'${entry}': drop the % sign; every share is a percentage already (write ${text.slice(0, -1)}, not ${text})`);
+    }
     if (!/^\d{1,3}(?:\.\d)?$/.test(text)) {
         throw new InputError(input, `'${entry}': '${text}' is not a percentage with at most one decimal (like 0.5, 5 or 50)`);
     }
@@ -79477,18 +80227,19 @@ function remainingStages(plan, tenths) {
 /* harmony export */ });
 /* unused harmony export readPatiently */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(586);
-/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(6979);
-/* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1236);
-/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9373);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5625);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6455);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2464);
-/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8677);
-/* harmony import */ var _github_endings_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(919);
-/* harmony import */ var _github_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5776);
-/* harmony import */ var _scale_in_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5173);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(2462);
+/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(586);
+/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(6979);
+/* harmony import */ var _aws_retryable_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8835);
+/* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5593);
+/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9373);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5625);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6455);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2464);
+/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8677);
+/* harmony import */ var _github_endings_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(919);
+/* harmony import */ var _github_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5776);
+/* harmony import */ var _scale_in_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5173);
+/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2462);
 /**
  * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
  * on the live service — but only where the rules still carry this run's ownership. Errors that
@@ -79507,10 +80258,11 @@ function remainingStages(plan, tenths) {
 
 
 
+
 /** Runs the post step. Never throws. */
 async function runPost() {
-    const saved = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_4__/* .State */ .Uw.guard);
-    if (!saved || _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_4__/* .State */ .Uw.settled) === 'true') {
+    const saved = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.guard);
+    if (!saved || _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.settled) === 'true') {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('ecs-canary post: nothing to undo.');
         return;
     }
@@ -79519,21 +80271,21 @@ async function runPost() {
     const found = {};
     try {
         guard = JSON.parse(saved);
-        traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_1__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_11__/* .ElasticLoadBalancingV2Client */ .MlD({
-            ...(0,_aws_config_js__WEBPACK_IMPORTED_MODULE_12__/* .clientConfig */ .y)(guard.region),
+        traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_2__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_12__/* .ElasticLoadBalancingV2Client */ .MlD({
+            ...(0,_aws_config_js__WEBPACK_IMPORTED_MODULE_13__/* .clientConfig */ .y)(guard.region),
             ...(await roleCredentials(guard))
         }), guard.rules, {
-            clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
-            log: _log_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .u,
+            clock: _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m,
+            log: _log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u,
             region: guard.region
         });
         await restoreIfOurs(traffic, guard, found);
     }
     catch (error) {
         const commands = traffic && guard ? traffic.restoreCommands(guard) : [];
-        const reason = `the main step ended mid-rollout and traffic could not be restored: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}`;
+        const reason = `the main step ended mid-rollout and traffic could not be restored: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`;
         if (guard)
-            await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .writeSummary */ .Sy)(postSummary(guard, found, false, reason, commands));
+            await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(postSummary(guard, found, false, reason, commands));
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: ${reason}` +
             (commands.length
                 ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
@@ -79559,7 +80311,7 @@ function postSummary(guard, found, restored, reason, commands) {
             view.targets.find(t => t.arn === (i === 0 ? groups.live : groups.idle))?.weight ?? 0
         ])
     }));
-    return (0,_github_endings_js__WEBPACK_IMPORTED_MODULE_7__/* .restoreSummary */ .rk)({
+    return (0,_github_endings_js__WEBPACK_IMPORTED_MODULE_8__/* .restoreSummary */ .rk)({
         by: 'the post step',
         restored,
         liveService: guard.liveService,
@@ -79574,8 +80326,9 @@ function postSummary(guard, found, restored, reason, commands) {
 /** How long the post step keeps trying to read the rules: it is the last line of defence. */
 const READ_BUDGET_MS = 20_000;
 /**
- * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one refused or
- * throttled read must not leave traffic split when the next would go through.
+ * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one throttled or
+ * failing read must not leave traffic split when the next would go through. An error no retry
+ * fixes (AccessDenied, a validation error) ends it at once.
  */
 async function readPatiently(traffic, clock, warn, budgetMs = READ_BUDGET_MS) {
     const deadline = clock.now() + budgetMs;
@@ -79584,21 +80337,22 @@ async function readPatiently(traffic, clock, warn, budgetMs = READ_BUDGET_MS) {
             return await traffic.read();
         }
         catch (error) {
-            if (clock.now() + wait > deadline)
+            // A denial or a refused request fails the same way every time: print the commands now.
+            if (!(0,_aws_retryable_js__WEBPACK_IMPORTED_MODULE_1__/* .canClearByItself */ .o)(error) || clock.now() + wait > deadline)
                 throw error;
-            warn(`ecs-canary post: could not read the rules (${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}); again in ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .formatDuration */ .a3)(wait)}.`);
+            warn(`ecs-canary post: could not read the rules (${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}); again in ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(wait)}.`);
             await clock.sleep(wait);
         }
     }
 }
 async function restoreIfOurs(traffic, guard, found) {
-    const views = await readPatiently(traffic, _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m, line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line));
-    const recorded = (0,_state_js__WEBPACK_IMPORTED_MODULE_10__/* .recordedState */ .Od)(views);
+    const views = await readPatiently(traffic, _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m, line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line));
+    const recorded = (0,_state_js__WEBPACK_IMPORTED_MODULE_11__/* .recordedState */ .Od)(views);
     found.views = views;
     if (recorded)
         found.recorded = recorded;
     if (!recorded || recorded.owner !== guard.owner) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_state_js__WEBPACK_IMPORTED_MODULE_10__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_state_js__WEBPACK_IMPORTED_MODULE_11__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
         return;
     }
     if (recorded.phase !== 'in-progress') {
@@ -79608,7 +80362,7 @@ async function restoreIfOurs(traffic, guard, found) {
             await resumeScaling(traffic, guard, views);
         return;
     }
-    const moved = views.filter(v => (0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .describeShare */ .rm)(v, guard).tenths !== 0);
+    const moved = views.filter(v => (0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .describeShare */ .rm)(v, guard).tenths !== 0);
     if (moved.length > 0) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`);
         await traffic.restore(guard, { budgetMs: 60_000 });
@@ -79616,15 +80370,15 @@ async function restoreIfOurs(traffic, guard, found) {
     const reason = `the job ended mid-rollout; the post step put all traffic back on ${guard.liveService}`;
     try {
         await traffic.tag({
-            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.phase]: 'rolled-back',
-            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.reason]: (0,_state_js__WEBPACK_IMPORTED_MODULE_10__/* .tagValue */ .EZ)(reason),
-            [_names_js__WEBPACK_IMPORTED_MODULE_4__/* .Tag */ .vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.phase]: 'rolled-back',
+            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.reason]: (0,_state_js__WEBPACK_IMPORTED_MODULE_11__/* .tagValue */ .EZ)(reason),
+            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
         });
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`);
     }
-    await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .writeSummary */ .Sy)(postSummary(guard, found, true, reason));
+    await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(postSummary(guard, found, true, reason));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' });
     await resumeScaling(traffic, guard, views);
 }
@@ -79634,22 +80388,22 @@ async function restoreIfOurs(traffic, guard, found) {
  * warning: traffic is safe, and the record stays for `mode: reconcile`.
  */
 async function resumeScaling(traffic, guard, views) {
-    const services = (0,_scale_in_js__WEBPACK_IMPORTED_MODULE_9__/* .recordedScaleIn */ .wK)(views);
+    const services = (0,_scale_in_js__WEBPACK_IMPORTED_MODULE_10__/* .recordedScaleIn */ .wK)(views);
     if (services.length === 0 || !guard.cluster)
         return;
     try {
         const { ApplicationAutoScalingClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1491, 19));
         const { ServiceScaling } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4328));
-        const client = new ApplicationAutoScalingClient((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_12__/* .clientConfig */ .y)(guard.region));
-        await (0,_scale_in_js__WEBPACK_IMPORTED_MODULE_9__/* .restoreScaling */ .oQ)({
-            scaling: new ServiceScaling(client, guard.cluster, _log_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .u),
+        const client = new ApplicationAutoScalingClient((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_13__/* .clientConfig */ .y)(guard.region));
+        await (0,_scale_in_js__WEBPACK_IMPORTED_MODULE_10__/* .restoreScaling */ .oQ)({
+            scaling: new ServiceScaling(client, guard.cluster, _log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u),
             services,
             record: tags => traffic.tag(tags),
-            log: _log_js__WEBPACK_IMPORTED_MODULE_3__/* .coreLog */ .u
+            log: _log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u
         });
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the auto scaling scale-in of ${services.join(' and ')} could not be resumed: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_6__/* .messageOf */ .bD)(error)}`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the auto scaling scale-in of ${services.join(' and ')} could not be resumed: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`);
     }
 }
 
@@ -79708,11 +80462,12 @@ async function bake(spec, deps, stage, bakeMs) {
         throwIfCancelled(deps.signal);
         if (readings instanceof Error) {
             blind++;
-            log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
+            const which = readings instanceof GateReadError ? readings.gatesText : 'gates';
+            log.warn(`Could not read the ${which} (${blind}/${spec.blindPolls}): ${readings.message}`);
             if (poll === 0)
                 await deps.reporter.firstReading?.(stage, spec.plan.length);
             if (blind >= spec.blindPolls) {
-                throw new GateFailure(`the alarms could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
+                throw new GateFailure(`the ${which} could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
             }
         }
         else {
@@ -79775,7 +80530,18 @@ async function readGates(gates, window, signal) {
     });
     try {
         const each = gates.map(g => g.read(window));
-        const reads = Promise.all(each);
+        const reads = Promise.allSettled(each).then(results => {
+            const failed = gates.filter((_, i) => results[i].status === 'rejected');
+            if (failed.length === 0) {
+                return results.map(r => r.value);
+            }
+            // Every gate that failed is named with its own error: a denied GetMetricData is the
+            // analysis gate's, not "the alarms".
+            const why = results.flatMap((r, i) => r.status === 'rejected'
+                ? [`${gates[i].name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`]
+                : []);
+            throw new GateReadError(failed.map(g => g.name), why.join('; '));
+        });
         const firstFailure = new Promise(resolve => {
             for (const read of each) {
                 read.then(r => r.verdict === 'fail' && resolve([r]), () => undefined);
@@ -79790,17 +80556,32 @@ async function readGates(gates, window, signal) {
         signal.removeEventListener('abort', onAbort);
     }
 }
+/** Some gates could not be read: which ones (`alarms`, `analysis`...), and each one's error. */
+class GateReadError extends Error {
+    /** `alarms gate`, `alarms and analysis gates`: how messages name them. */
+    gatesText;
+    constructor(names, message) {
+        super(message);
+        this.gatesText =
+            names.length === 1
+                ? `${names[0]} gate`
+                : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} gates`;
+    }
+}
 /** Throws `Cancelled` once the run's signal is aborted. */
 function throwIfCancelled(signal) {
     if (signal.aborted)
         throw new Cancelled('the job was cancelled');
 }
 
+// EXTERNAL MODULE: ./src/wayout.ts
+var wayout = __nccwpck_require__(8458);
 ;// CONCATENATED MODULE: ./src/drift.ts
 /**
  * The drift check: before each shift the weights on every rule must be what this run left there;
  * anything else means another actor, and the engine stops without writing.
  */
+
 
 /** Weights on the rules are not what this run left there: someone else is acting. */
 class DriftError extends Error {
@@ -79824,7 +80605,7 @@ async function expectShare(traffic, groups, tenths, names, signal) {
     const idle = names ? ` on ${names.idle}` : ' on the new revision';
     throw new DriftError(`the weights changed under this run: expected ${(0,plan/* percentText */.fL)(tenths)}${idle}, found ` +
         wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
-        '. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Use mode: promote or mode: rollback once you know why.', wrong[0].found.ours ? wrong[0].found.tenths : -1);
+        `. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Once you know why, ${(0,wayout/* finishOrUndo */.V6)()}`, wrong[0].found.ours ? wrong[0].found.tenths : -1);
 }
 /** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
 function describeShare(view, groups, names) {
@@ -80347,6 +81128,53 @@ function recordedState(rules) {
             return state;
     }
     return undefined;
+}
+
+
+/***/ }),
+
+/***/ 8458:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S8: () => (/* binding */ rollbackTo),
+/* harmony export */   V6: () => (/* binding */ finishOrUndo),
+/* harmony export */   qd: () => (/* binding */ runWith)
+/* harmony export */ });
+/* unused harmony export suggestedRuns */
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+/**
+ * Every refusal names a way out that works from the state it found. The way out is written the
+ * same everywhere, so a person can follow it and a test can run it: "run with `mode: rollback`
+ * and `to: web-blue`", the inputs to change (by their action.yml names) in backticks. Pure.
+ */
+
+/** `run with \`mode: rollback\` and \`to: web-blue\``, then `why` when given. */
+function runWith(next, why = '') {
+    const parts = Object.entries(next).map(([name, value]) => `\`${name}: ${value}\``);
+    const inputs = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0];
+    return `run with ${inputs}${why ? ` ${why}` : ''}`;
+}
+/** The ways out of a state where nobody knows which service is live: name it. */
+function rollbackTo(services) {
+    return services
+        .map((name, i) => runWith({ [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.mode]: 'rollback', [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.to]: name }, i === 0 ? `to put all traffic on ${name}` : `to put it all on ${name}`))
+        .join(', or ');
+}
+/** The inputs of the run that resolves a recorded rollout: finish it, or undo it. */
+function finishOrUndo() {
+    return `${runWith({ [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.mode]: 'promote' }, 'to finish it')}, or ${runWith({ [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.mode]: 'rollback' }, 'to undo it')}`;
+}
+/**
+ * The next runs a message suggests, parsed back from its text: each "run with `a: b` and
+ * `c: d`" becomes `{ a: 'b', c: 'd' }`. Used by tests that follow every suggestion.
+ */
+function suggestedRuns(message) {
+    const runs = [];
+    for (const [, list] of message.matchAll(/run with ((?:`[^`]+`(?:, | and )?)+)/g)) {
+        runs.push(Object.fromEntries([...list.matchAll(/`([\w-]+): ([^`]*)`/g)].map(m => [m[1], m[2]])));
+    }
+    return runs;
 }
 
 

@@ -6,6 +6,7 @@
 import * as core from '@actions/core'
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { clientConfig } from './aws/config.js'
+import { canClearByItself } from './aws/retryable.js'
 import { ElbTraffic } from './aws/traffic.js'
 import { systemClock } from './clock.js'
 import { coreLog } from './log.js'
@@ -109,8 +110,9 @@ function postSummary(
 const READ_BUDGET_MS = 20_000
 
 /**
- * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one refused or
- * throttled read must not leave traffic split when the next would go through.
+ * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one throttled or
+ * failing read must not leave traffic split when the next would go through. An error no retry
+ * fixes (AccessDenied, a validation error) ends it at once.
  */
 export async function readPatiently(
   traffic: Pick<ElbTraffic, 'read'>,
@@ -123,7 +125,8 @@ export async function readPatiently(
     try {
       return await traffic.read()
     } catch (error) {
-      if (clock.now() + wait > deadline) throw error
+      // A denial or a refused request fails the same way every time: print the commands now.
+      if (!canClearByItself(error) || clock.now() + wait > deadline) throw error
       warn(
         `ecs-canary post: could not read the rules (${messageOf(error)}); again in ${formatDuration(wait)}.`
       )

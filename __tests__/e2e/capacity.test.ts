@@ -88,7 +88,8 @@ describe('canary-capacity: follow', () => {
     // One task of green turns healthy; a second one stays `initial` for good.
     const { s, context } = await stack(10, 1)
     const result = await runAction(context, {
-      inputs: deployInputs(s, { 'canary-capacity': 'follow' })
+      // The targets are waited for until service-timeout before the stage fails (issue 12, D2).
+      inputs: deployInputs(s, { 'canary-capacity': 'follow', 'service-timeout': '5s' })
     })
 
     expect(result.code).toBe(1)

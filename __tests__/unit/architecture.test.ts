@@ -34,8 +34,17 @@ const ENGINE = [
 ]
 /** Pure modules with no imports of their own that any part may use. */
 const SHARED = ['names.ts', 'arn.ts']
-/** src/aws files every adapter may use: the client factory, its config, the deadline helper. */
-const AWS_SHARED = ['aws/clients.ts', 'aws/config.ts', 'aws/within.ts']
+/**
+ * src/aws files every adapter may use: the client factory, its config, the deadline helper, the
+ * retryable-error test and the bounded fan-out.
+ */
+const AWS_SHARED = [
+  'aws/clients.ts',
+  'aws/config.ts',
+  'aws/within.ts',
+  'aws/retryable.ts',
+  'aws/bounded.ts'
+]
 
 /** Every .ts file under src/, as a path relative to src/ with forward slashes. */
 function sourceFiles(dir = src): string[] {

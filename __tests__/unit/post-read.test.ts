@@ -45,3 +45,27 @@ describe('readPatiently', () => {
     expect(traffic.reads).toBeGreaterThan(3)
   })
 })
+
+describe('readPatiently and errors no retry fixes', () => {
+  it('gives up at once on an AWS denial, so the commands are printed without waiting 20 s', async () => {
+    const clock = new FakeClock()
+    const started = clock.now()
+    const awsDenial = Object.assign(new Error('not authorized to perform: DescribeRules'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 }
+    })
+    const wrapped = new Error(`DescribeRules failed for rule-1: AccessDenied`, { cause: awsDenial })
+    let reads = 0
+    const traffic = {
+      async read(): Promise<RuleView[]> {
+        reads++
+        throw wrapped
+      }
+    }
+
+    await expect(readPatiently(traffic, clock, () => undefined)).rejects.toBe(wrapped)
+
+    expect(reads).toBe(1)
+    expect(clock.now()).toBe(started)
+  })
+})

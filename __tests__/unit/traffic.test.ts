@@ -739,16 +739,50 @@ describe('ElbTraffic.restoreCommands', () => {
 })
 
 describe('ElbTraffic.tag', () => {
-  it('tags every rule and listener in one AddTags call', async () => {
+  // ELB answers "ValidationError: Only one resource can be tagged at a time" to a list
+  // (aws-sdk-go-v2 issue 2715): one ARN per call, whatever the API reference's plural suggests.
+  it('tags each rule and listener in its own AddTags call', async () => {
     elb.on(AddTagsCommand).resolves({})
 
     await traffic([API, ADMIN, LISTENER]).tag({ 'ecs-canary:phase': 'in-progress' })
 
-    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 1)
-    expect(elb).toHaveReceivedCommandWith(AddTagsCommand, {
-      ResourceArns: [API, ADMIN, LISTENER],
-      Tags: [{ Key: 'ecs-canary:phase', Value: 'in-progress' }]
+    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 3)
+    const sent = elb.commandCalls(AddTagsCommand).map(c => c.args[0].input)
+    expect(sent.map(input => input.ResourceArns)).toEqual([[API], [ADMIN], [LISTENER]])
+    for (const input of sent) {
+      expect(input.Tags).toEqual([{ Key: 'ecs-canary:phase', Value: 'in-progress' }])
+    }
+  })
+
+  it('keeps at most 3 AddTags calls in flight (ELB refills about 3 writes a second)', async () => {
+    let inFlight = 0
+    let most = 0
+    elb.on(AddTagsCommand).callsFake(async () => {
+      inFlight++
+      most = Math.max(most, inFlight)
+      await new Promise(resolve => setTimeout(resolve, 5))
+      inFlight--
+      return {}
     })
+    const arns = Array.from({ length: 8 }, (_, i) => `${API.slice(0, -1)}${i}`)
+
+    await traffic(arns).tag({ a: 'b' })
+
+    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 8)
+    expect(most).toBe(3)
+  })
+
+  it('tags every ARN even when one fails, and names the ones that failed', async () => {
+    elb
+      .on(AddTagsCommand)
+      .resolves({})
+      .on(AddTagsCommand, { ResourceArns: [ADMIN] })
+      .rejects(Object.assign(new Error('throttled'), { name: 'Throttling' }))
+
+    await expect(traffic([API, ADMIN, LISTENER]).tag({ a: 'b' })).rejects.toThrow(
+      `AddTags failed for ${ADMIN}: Throttling: throttled`
+    )
+    expect(elb).toHaveReceivedCommandTimes(AddTagsCommand, 3)
   })
 
   it('names the call and the ARNs when tagging fails', async () => {
@@ -765,5 +799,215 @@ describe('ElbTraffic.tag', () => {
     await expect(traffic([API]).tag({ a: 'b' }, { withinMs: 50 })).rejects.toThrow(
       `AddTags failed for ${API}: OutOfTime: AddTags did not answer within 50ms`
     )
+  })
+})
+
+// DescribeRules never returns an OIDC client secret on AWS; another ELB-compatible endpoint (or
+// a future API) might. The action must never print it, nor send it back.
+describe('an OIDC client secret read back from the rules', () => {
+  const SECRET = 'oidc-s3cr3t-value'
+  const withSecret = structuredClone(adminRule) as Rule
+  withSecret.Actions![0].AuthenticateOidcConfig!.ClientSecret = SECRET
+  const debugLines: string[] = []
+  const tracing = () =>
+    new ElbTraffic(client, [ADMIN], {
+      clock,
+      log: { ...log, debug: (l: string) => void debugLines.push(l) },
+      region: 'us-east-1'
+    })
+
+  beforeEach(() => {
+    debugLines.length = 0
+  })
+
+  it('is not written back: the write asks ELB to keep its own', async () => {
+    fakeElb([withSecret])
+    const t = tracing()
+    await t.read()
+
+    await t.shift(groups, 100)
+
+    const [sent] = modifyRuleBodies(ADMIN)
+    expect(sent[0].AuthenticateOidcConfig).not.toHaveProperty('ClientSecret')
+    expect(sent[0].AuthenticateOidcConfig?.UseExistingClientSecret).toBe(true)
+  })
+
+  it('appears in no debug line and no printed restore command', async () => {
+    fakeElb([withSecret])
+    const t = tracing()
+    await t.read()
+    await t.shift(groups, 100)
+
+    const commands = t.restoreCommands(groups)
+
+    expect(debugLines.length).toBeGreaterThan(0)
+    expect([...debugLines, ...log.lines, ...commands].join('\n')).not.toContain(SECRET)
+    expect(commands[0]).toContain('"UseExistingClientSecret":true')
+  })
+})
+
+// An error that cannot clear by itself (a denial, a refused request) is not retried for the whole
+// budget while the canary keeps its share: the commands go out at once, and only what can clear
+// (throttling, 5xx, the network) is retried.
+describe('ElbTraffic.restore when a write cannot succeed by retrying', () => {
+  const splitRule = (rule: Rule): Rule => {
+    const copy = structuredClone(rule)
+    const forwardAction = copy.Actions!.find(a => a.Type === 'forward')!
+    forwardAction.ForwardConfig!.TargetGroups = [
+      { TargetGroupArn: GREEN, Weight: 10 },
+      { TargetGroupArn: BLUE, Weight: 90 }
+    ]
+    delete forwardAction.TargetGroupArn
+    return copy
+  }
+  const denied = () =>
+    Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:ModifyRule'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 }
+    })
+
+  it('stops retrying a denied rule at once and prints the commands right away', async () => {
+    fakeElb([splitRule(adminRule)])
+    const t = traffic([ADMIN])
+    elb.on(ModifyRuleCommand).rejects(denied())
+    const started = clock.now()
+
+    const error = await failure(t.restore(groups, { budgetMs: 60_000 }))
+
+    expect(error).toBeInstanceOf(RestoreError)
+    expect((error as RestoreError).rules).toEqual([ADMIN])
+    expect(error.message).toContain('AccessDenied')
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 1)
+    expect(clock.now() - started).toBeLessThan(1_000)
+    const printed = log.lines.find(l => l.includes('aws elbv2 modify-rule'))
+    expect(printed).toMatch(/^warning: .*cannot be restored automatically.*AccessDenied/s)
+    expect(printed).toContain(`--rule-arn ${ADMIN}`)
+  })
+
+  it('keeps retrying the rules that can clear while the denied one waits for a human', async () => {
+    const t = traffic([ADMIN, API])
+    let throttles = 3
+    const state = fakeElb([splitRule(adminRule), splitRule(apiRule)])
+    elb.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => {
+      if (input.RuleArn === ADMIN) throw denied()
+      if (throttles-- > 0) throw throttled()
+      const rule = state.rules.find(r => r.RuleArn === input.RuleArn)!
+      rule.Actions = structuredClone(input.Actions)
+      return {}
+    })
+
+    const error = await failure(t.restore(groups, { budgetMs: 60_000 }))
+
+    expect((error as RestoreError).rules).toEqual([ADMIN])
+    expect(modifyRuleBodies(ADMIN)).toHaveLength(1)
+    expect(modifyRuleBodies(API)).toHaveLength(4)
+    // The commands were printed before the API rule's retries were over.
+    const printedAt = log.lines.findIndex(l => l.includes('aws elbv2 modify-rule'))
+    const lastRetry = log.lines.findLastIndex(l => l.includes('Retry 3'))
+    expect(printedAt).toBeGreaterThanOrEqual(0)
+    expect(printedAt).toBeLessThan(lastRetry)
+  })
+
+  it('stops when the rules cannot be read back for a reason no retry fixes', async () => {
+    fakeElb([splitRule(adminRule)])
+    const t = traffic([ADMIN])
+    await t.read()
+    elb.on(DescribeRulesCommand).rejects(
+      Object.assign(new Error('not authorized to perform: elasticloadbalancing:DescribeRules'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 }
+      })
+    )
+    const started = clock.now()
+
+    const error = await failure(t.restore(groups, { budgetMs: 60_000 }))
+
+    expect(error).toBeInstanceOf(RestoreError)
+    expect(error.message).toContain('AccessDenied')
+    expect(clock.now() - started).toBeLessThan(5_000)
+  })
+})
+
+// ModifyRule and ModifyListener answer with the rule or listener as written; DescribeRules may
+// show the previous weights for a moment afterwards (eventual consistency). That is lag, not
+// another actor, and it must not fail (or roll back) a shift.
+describe('ElbTraffic.shift when DescribeRules lags the write', () => {
+  /** An ELB whose reads show the rule as it was until `lagMs` after each write. */
+  function laggingElb(lagMs: number) {
+    const state = fakeElb([adminRule])
+    let shown = structuredClone(adminRule) as Rule
+    let writtenAt = -Infinity
+    elb.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => {
+      const rule = state.rules[0]
+      shown = structuredClone(rule)
+      rule.Actions = structuredClone(input.Actions)
+      writtenAt = clock.now()
+      return { Rules: [structuredClone(rule)] }
+    })
+    elb.on(DescribeRulesCommand).callsFake(async () => ({
+      Rules: [structuredClone(clock.now() < writtenAt + lagMs ? shown : state.rules[0])]
+    }))
+    return state
+  }
+
+  it('waits out a read that shows the previous weights for 2.5 s', async () => {
+    laggingElb(2_500)
+    const t = traffic([ADMIN])
+    await t.read()
+
+    await t.shift(groups, 100)
+
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 1)
+    expect((await t.read())[0].targets).toEqual([
+      { arn: GREEN, weight: 10 },
+      { arn: BLUE, weight: 90 }
+    ])
+  })
+
+  it('fails with a clear error when the previous weights persist, naming the call that answered', async () => {
+    laggingElb(Infinity)
+    const t = traffic([ADMIN])
+    await t.read()
+    const started = clock.now()
+
+    const error = await failure(t.shift(groups, 100))
+
+    expect(error.message).toContain('ModifyRule answered with the new weights')
+    expect(error.message).toContain('still shows the previous weights')
+    expect(clock.now() - started).toBeGreaterThanOrEqual(10_000)
+    expect(clock.now() - started).toBeLessThan(11_000)
+  })
+
+  it('still writes a rule on restore when a lagging read shows it back on live', async () => {
+    laggingElb(Infinity)
+    const t = traffic([ADMIN])
+    await t.read()
+    await failure(t.shift(groups, 100))
+    const before = elb.commandCalls(ModifyRuleCommand).length
+
+    await t.restore(groups, { budgetMs: 10_000 })
+
+    // The read says all on live (it lags), but this run wrote 10%: the restore writes anyway.
+    expect(elb.commandCalls(ModifyRuleCommand).length).toBe(before + 1)
+    const last = modifyRuleBodies(ADMIN).at(-1)!
+    expect(last[1].ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: GREEN, Weight: 0 },
+      { TargetGroupArn: BLUE, Weight: 100 }
+    ])
+  })
+
+  it('counts a write whose own answer shows other weights as failed', async () => {
+    const state = fakeElb([adminRule])
+    elb.on(ModifyRuleCommand).callsFake(async (input: ModifyRuleCommandInput) => {
+      state.rules[0].Actions = structuredClone(input.Actions)
+      return { Rules: [structuredClone(adminRule)] }
+    })
+    const t = traffic([ADMIN])
+    await t.read()
+
+    const error = await failure(t.shift(groups, 100))
+
+    expect(error.message).toContain('ModifyRule answered for listener rule')
+    expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 1)
   })
 })

@@ -114,15 +114,26 @@ export function withWeights(
 
 /**
  * A copy of an action list as read, made acceptable to ModifyRule / ModifyListener: ELB refuses
- * a top-level TargetGroupArn next to a ForwardConfig of several groups, and DescribeRules never
- * returns an OIDC client secret, so the write must ask ELB to keep the one it has.
+ * a top-level TargetGroupArn next to a ForwardConfig of several groups. An OIDC action always
+ * asks ELB to keep the client secret it has (`UseExistingClientSecret`): AWS's DescribeRules
+ * never returns the secret, and if an endpoint ever does, it must not be sent back, logged or
+ * printed (see `redacted`).
  */
 export function writable(actions: readonly Action[]): Action[] {
-  return structuredClone(actions as Action[]).map(action => {
-    if (action.AuthenticateOidcConfig && action.AuthenticateOidcConfig.ClientSecret === undefined) {
-      action.AuthenticateOidcConfig.UseExistingClientSecret = true
-    }
+  return redacted(actions).map(action => {
     if ((action.ForwardConfig?.TargetGroups?.length ?? 0) > 1) delete action.TargetGroupArn
+    return action
+  })
+}
+
+/** A copy of `actions` with every OIDC client secret replaced by `UseExistingClientSecret`. */
+export function redacted(actions: readonly Action[]): Action[] {
+  return structuredClone(actions as Action[]).map(action => {
+    const oidc = action.AuthenticateOidcConfig
+    if (oidc) {
+      delete oidc.ClientSecret
+      oidc.UseExistingClientSecret = true
+    }
     return action
   })
 }
@@ -158,7 +169,7 @@ export function cliCommand(
   region: string,
   actions: readonly Action[]
 ): string {
-  const json = shellQuote(JSON.stringify(actions))
+  const json = shellQuote(JSON.stringify(redacted(actions)))
   return call === 'ModifyRule'
     ? `aws elbv2 modify-rule --region ${shellQuote(region)} --rule-arn ${shellQuote(arn)} --actions ${json}`
     : `aws elbv2 modify-listener --region ${shellQuote(region)} --listener-arn ${shellQuote(arn)} --default-actions ${json}`

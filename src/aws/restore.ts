@@ -6,15 +6,7 @@
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { formatDuration } from '../plan.js'
 import type { GroupPair } from '../types.js'
-import {
-  ActionsError,
-  ALL_ON_LIVE,
-  cliCommand,
-  forwardOnly,
-  forwardTargets,
-  isAllOnLive,
-  withWeights
-} from './actions.js'
+import { ActionsError, ALL_ON_LIVE, forwardTargets, isAllOnLive, withWeights } from './actions.js'
 import {
   errorText,
   READBACK_DELAY_MS,
@@ -24,7 +16,11 @@ import {
   type Found,
   type RuleReader
 } from './rules.js'
+import { printNow } from './restore-commands.js'
+import { canClearByItself } from './retryable.js'
 import type { TrafficDeps } from './traffic.js'
+
+export { restoreCommands } from './restore-commands.js'
 import { OutOfTime, within } from './within.js'
 
 /** The part of a restore's budget its first read may take before it falls back to the cache. */
@@ -60,8 +56,8 @@ export interface RestoreHost {
   cached(): Found | undefined
   /** Keeps a fresh read as the cache. */
   remember(found: Found): void
-  /** Writes one rule's actions; `signal` cuts the call short. */
-  write(entry: Entry, actions: Action[], signal?: AbortSignal): Promise<void>
+  /** Writes one rule's actions; `signal` cuts the call short. Resolves with ELB's answer. */
+  write(entry: Entry, actions: Action[], signal?: AbortSignal): Promise<Action[] | undefined>
 }
 
 /**
@@ -79,13 +75,21 @@ export async function restore(
   const deadline = clock.now() + opts.budgetMs
   // Why each rule is not restored yet: its last write's failure, and the last read's.
   const failedWrites: Record<string, string> = {}
-  const lastRead: { failed?: string } = {}
+  const lastRead: { failed?: string; hopeless?: boolean } = {}
   const failure = () =>
     new RestoreError(pending, reasonsOf(pending, failedWrites, lastRead.failed), opts.budgetMs)
   // Fresh actions keep changes made since the last read; the cache is the fallback, and a
   // stalled read must leave most of the budget to the writes.
   let found = await tryDescribe(host, lastRead, clock.now() + opts.budgetMs * FIRST_READ_SHARE)
-  let pending = host.reader.arns.filter(arn => !found || !onLive(found.get(arn), groups))
+  // A read right after this run's own write may still show the rule as it was (ELB's reads
+  // lag its writes): a rule this run last saw off live is written whatever the read says.
+  const known = host.cached()
+  let pending = host.reader.arns.filter(
+    arn =>
+      !found ||
+      !onLive(found.get(arn), groups) ||
+      (known?.has(arn) === true && !onLive(known.get(arn), groups))
+  )
   if (pending.length === 0) log.info('All traffic is already on the live target group.')
   const hopeless = new Set<string>()
   for (let round = 0; pending.length > 0; round++) {
@@ -99,7 +103,19 @@ export async function restore(
     const todo = pending.filter(arn => !hopeless.has(arn))
     if (todo.length === 0) throw failure()
     const outcomes = await Promise.all(
-      todo.map(arn => restoreRule(host, arn, source?.get(arn), groups, deadline, opts.signal))
+      todo.map(async arn => {
+        const outcome = await restoreRule(
+          host,
+          arn,
+          source?.get(arn),
+          groups,
+          deadline,
+          opts.signal
+        )
+        // Printed the moment it is known, while the other rules are still being retried.
+        if (outcome.hopeless) printNow(host, [arn], { [arn]: outcome.reason ?? '' }, groups)
+        return outcome
+      })
     )
     todo.forEach((arn, i) => {
       const outcome = outcomes[i]
@@ -107,7 +123,12 @@ export async function restore(
       if (outcome.reason) failedWrites[arn] = outcome.reason
       else delete failedWrites[arn]
     })
+    const verified = new Set(todo.filter((_, i) => outcomes[i].verified))
+    pending = pending.filter(arn => !verified.has(arn))
+    const waiting = () => pending.some(arn => !hopeless.has(arn))
     for (let read = 0; pending.length > 0 && read < READBACK_TRIES; read++) {
+      // Once every rule left waits for a human, or no retry can read them, one read is enough.
+      if (read > 0 && (!waiting() || lastRead.hopeless)) break
       if (read > 0 && (clock.now() >= deadline || opts.signal?.aborted)) break
       if (read > 0) await clock.sleep(READBACK_DELAY_MS, opts.signal)
       // A write that landed at the deadline still gets one quick read to be verified.
@@ -122,37 +143,21 @@ export async function restore(
     if (pending.length > 0 && (clock.now() >= deadline || opts.signal?.aborted)) {
       throw failure()
     }
+    if (pending.length > 0 && !waiting()) throw failure()
+    // The rules cannot be read back, and no retry will change that: verifying is hopeless.
+    if (pending.length > 0 && lastRead.hopeless) {
+      const why = `not verified: ${lastRead.failed ?? ''}`
+      printNow(host, pending, Object.fromEntries(pending.map(arn => [arn, why])), groups)
+      throw failure()
+    }
   }
   if (found) host.remember(found)
 }
 
 /**
- * The AWS CLI commands that put 100 % on live, one per rule, for a human to run when even
- * `restore` failed. Each carries the full action list as last read; a rule never read gets a
- * comment line and a forward-only list.
- */
-export function restoreCommands(host: RestoreHost, groups: GroupPair): string[] {
-  return host.reader.arns.flatMap(arn => {
-    const entry = host.cached()?.get(arn)
-    if (!entry) {
-      const kind = host.reader.isListener(arn) ? 'ModifyListener' : 'ModifyRule'
-      return [
-        `# The actions of ${arn} were never read: this replaces them with a single forward; check 'aws elbv2 describe-rules' first`,
-        cliCommand(kind, arn, host.deps.region, forwardOnly(groups, ALL_ON_LIVE))
-      ]
-    }
-    try {
-      const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
-      return [cliCommand(entry.call, entry.target, host.deps.region, actions)]
-    } catch (err) {
-      return [`# ${errorText(err)}`]
-    }
-  })
-}
-
-/**
  * One rule's restore: retries until the write lands, or says why it gave up (`hopeless` when
- * the rule's actions cannot carry the pair, which no retry fixes).
+ * the rule's actions cannot carry the pair, or the error is one no retry fixes: AccessDenied,
+ * a validation error). `verified` when ELB's own answer to the write shows all on live.
  */
 async function restoreRule(
   host: RestoreHost,
@@ -161,21 +166,27 @@ async function restoreRule(
   groups: GroupPair,
   deadline: number,
   signal?: AbortSignal
-): Promise<{ reason?: string; hopeless?: boolean }> {
+): Promise<{ reason?: string; hopeless?: boolean; verified?: boolean }> {
   const { clock, log } = host.deps
   let last = ''
   for (let attempt = 1; ; attempt++) {
     try {
       // Every attempt ends with the budget, however long the API holds the call.
       const what = `${entry?.call ?? 'DescribeRules/DescribeListeners'} for ${arn}`
-      await within(deadline - clock.now(), what, async abort => {
+      const answered = await within(deadline - clock.now(), what, async abort => {
         entry ??= (await host.reader.describe([arn], abort)).get(arn) as Entry
         const actions = withWeights(entry.actions, groups, ALL_ON_LIVE, entry.label)
-        await host.write(entry, actions, abort)
+        return host.write(entry, actions, abort)
       })
-      return {}
+      // ELB's answer is the rule as written: all on live there is verified, whatever a lagging
+      // read says next.
+      const verified =
+        answered !== undefined && isAllOnLive(forwardTargets(answered).targets, groups)
+      return { verified }
     } catch (err) {
       if (err instanceof ActionsError) return { reason: err.message, hopeless: true }
+      // A denial or a refused request fails the same way every time: a human must act now.
+      if (!canClearByItself(err)) return { reason: errorText(err), hopeless: true }
       // An attempt cut short by the budget says less than the failure before it.
       last = err instanceof OutOfTime && last ? `${last}; then ${errorText(err)}` : errorText(err)
       const left = deadline - clock.now()
@@ -190,7 +201,7 @@ async function restoreRule(
 /** `describe` ending by `deadline`, or `undefined` (noting why in `read`) when it fails. */
 async function tryDescribe(
   host: RestoreHost,
-  read: { failed?: string },
+  read: { failed?: string; hopeless?: boolean },
   deadline: number
 ): Promise<Found | undefined> {
   try {
@@ -198,10 +209,12 @@ async function tryDescribe(
       host.reader.describe(undefined, abort)
     )
     read.failed = undefined
+    read.hopeless = false
     return found
   } catch (err) {
     host.deps.log.warn(`Could not read the listener rules back: ${errorText(err)}`)
     read.failed = errorText(err)
+    read.hopeless = !canClearByItself(err)
     return undefined
   }
 }

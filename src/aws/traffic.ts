@@ -11,29 +11,18 @@ import {
   type ElasticLoadBalancingV2Client
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { percentText, weightsFor } from '../plan.js'
-import type { Clock, GroupPair, Log, RuleView, Tenths, Weights } from '../types.js'
-import { forwardTargets, hasWeights, withWeights, writable } from './actions.js'
+import type { Clock, GroupPair, Log, RuleView, Tenths } from '../types.js'
+import { forwardTargets, hasWeights, redacted, withWeights, writable } from './actions.js'
+import { awaitWeights, targetsText } from './readback.js'
+import { settleBounded } from './bounded.js'
 import { restore, restoreCommands, type RestoreHost } from './restore.js'
-import {
-  batches,
-  errorText,
-  READBACK_DELAY_MS,
-  READBACK_TRIES,
-  RULE_READS,
-  RuleReader,
-  wrap,
-  type Entry,
-  type Found
-} from './rules.js'
+import { errorText, RULE_READS, RuleReader, wrap, type Entry, type Found } from './rules.js'
 import { within } from './within.js'
 
 export { RestoreError } from './restore.js'
 
-/**
- * How long a shift's read-back may take in all. Every read is cut off there too: a stalled
- * DescribeRules holds one call for four attempts × 4 s, while the traffic sits unverified.
- */
-const READBACK_BUDGET_MS = 10_000
+/** AddTags calls in flight at once: near the ELB API write bucket refill (about 3 a second). */
+const TAG_CONCURRENCY = 3
 
 /** What the adapter needs besides the client. */
 export interface TrafficDeps {
@@ -104,7 +93,18 @@ export class ElbTraffic {
     }
     // Not cut short by a cancel: a write abandoned in flight can still land after the rollback
     // has read the rule back as restored, leaving it split. The SDK's own timeouts bound it.
-    const results = await Promise.allSettled(planned.map(p => this.write(p.entry, p.actions)))
+    const results = await Promise.allSettled(
+      planned.map(async p => {
+        // ELB answers with the rule as written: verify the write there first.
+        const answered = await this.write(p.entry, p.actions)
+        if (answered && !hasWeights(forwardTargets(answered).targets, groups, weights)) {
+          throw new Error(
+            `${p.entry.call} answered for ${p.entry.label} with ${targetsText(answered)} instead of the new weights`
+          )
+        }
+        return answered
+      })
+    )
     const failures = results.flatMap(r => (r.status === 'rejected' ? [r.reason as unknown] : []))
     if (failures.length > 0) {
       const written = planned.filter((_, i) => results[i].status === 'fulfilled')
@@ -114,7 +114,25 @@ export class ElbTraffic {
         written.map(p => p.entry)
       )
     }
-    await this.awaitWeights(groups, weights, opts.signal)
+    const confirmed = planned.every((_, i) => {
+      const r = results[i]
+      return r.status === 'fulfilled' && r.value !== undefined
+    })
+    // What ELB answered is what the rules now carry, whatever a lagging read says.
+    this.cache = new Map(
+      planned.map(({ entry }, i) => {
+        const r = results[i]
+        const actions = r.status === 'fulfilled' && r.value ? r.value : entry.actions
+        return [entry.arn, { ...entry, actions }]
+      })
+    )
+    this.cache = await awaitWeights(this.reader, this.deps.clock, {
+      groups,
+      weights,
+      before,
+      confirmed,
+      signal: opts.signal
+    })
   }
 
   /**
@@ -139,8 +157,11 @@ export class ElbTraffic {
   }
 
   /**
-   * Adds `tags` to every rule and listener given (20 ARNs per AddTags call). `withinMs` bounds
-   * each call, retries included (under a cancel the runner's kill is seconds away).
+   * Adds `tags` to every rule and listener given, one AddTags call per ARN: ELB refuses a list
+   * ("ValidationError: Only one resource can be tagged at a time", aws-sdk-go-v2 issue 2715).
+   * At most TAG_CONCURRENCY calls are in flight, near ELB's write refill rate. Every ARN is
+   * tried; the error names the ones that failed. `withinMs` bounds each call, retries included
+   * (under a cancel the runner's kill is seconds away).
    */
   async tag(tags: Record<string, string>, opts: { withinMs?: number } = {}): Promise<void> {
     const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
@@ -151,31 +172,46 @@ export class ElbTraffic {
         : within(opts.withinMs, 'AddTags', abortSignal =>
             this.client.send(command, { abortSignal })
           )
-    await Promise.all(
-      batches(this.reader.arns).map(async ResourceArns => {
-        try {
-          await send(new AddTagsCommand({ ResourceArns, Tags }))
-        } catch (err) {
-          throw wrap('AddTags', ResourceArns.join(', '), err)
-        }
-      })
+    const arns = this.reader.arns
+    const results = await settleBounded(arns, TAG_CONCURRENCY, arn =>
+      send(new AddTagsCommand({ ResourceArns: [arn], Tags }))
     )
+    const failed = arns.flatMap((arn, i) => {
+      const r = results[i]
+      return r.status === 'rejected' ? [wrap('AddTags', arn, r.reason)] : []
+    })
+    if (failed.length === 1) throw failed[0]
+    if (failed.length > 1) {
+      throw new Error(failed.map(e => e.message).join('; '), { cause: failed[0].cause })
+    }
   }
 
-  /** Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short. */
-  private async write(entry: Entry, actions: Action[], signal?: AbortSignal): Promise<void> {
-    this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(actions)}`)
-    const send = (abortSignal: AbortSignal) =>
-      entry.call === 'ModifyRule'
-        ? this.client.send(new ModifyRuleCommand({ RuleArn: entry.target, Actions: actions }), {
-            abortSignal
-          })
-        : this.client.send(
-            new ModifyListenerCommand({ ListenerArn: entry.target, DefaultActions: actions }),
-            { abortSignal }
-          )
+  /**
+   * Writes one rule's actions; `signal` (a cancel, or a budget's end) cuts the call short.
+   * Resolves with the actions ELB answered with (the rule or listener as written), when it did.
+   */
+  private async write(
+    entry: Entry,
+    actions: Action[],
+    signal?: AbortSignal
+  ): Promise<Action[] | undefined> {
+    this.deps.log.debug(`${entry.call} ${entry.target}: ${JSON.stringify(redacted(actions))}`)
+    const send = async (abortSignal: AbortSignal) => {
+      if (entry.call === 'ModifyRule') {
+        const out = await this.client.send(
+          new ModifyRuleCommand({ RuleArn: entry.target, Actions: actions }),
+          { abortSignal }
+        )
+        return out?.Rules?.find(r => r.RuleArn === entry.target)?.Actions
+      }
+      const out = await this.client.send(
+        new ModifyListenerCommand({ ListenerArn: entry.target, DefaultActions: actions }),
+        { abortSignal }
+      )
+      return out?.Listeners?.find(l => l.ListenerArn === entry.target)?.DefaultActions
+    }
     try {
-      await within(Infinity, entry.call, send, signal)
+      return await within(Infinity, entry.call, send, signal)
     } catch (err) {
       throw wrap(entry.call, entry.label, err)
     }
@@ -197,41 +233,6 @@ export class ElbTraffic {
     )
   }
 
-  /** Reads back until every rule shows `weights`, a few tries apart; then refreshes the cache. */
-  private async awaitWeights(groups: GroupPair, weights: Weights, signal?: AbortSignal) {
-    const { clock } = this.deps
-    const deadline = clock.now() + READBACK_BUDGET_MS
-    let problem = ''
-    let tries = 0
-    for (let read = 0; read < READBACK_TRIES; read++) {
-      if (read > 0) await clock.sleep(READBACK_DELAY_MS, signal)
-      if (signal?.aborted) throw new Error(`Cancelled while checking the new weights. ${problem}`)
-      if (read > 0 && clock.now() >= deadline) break
-      tries++
-      try {
-        const found = await within(
-          deadline - clock.now(),
-          RULE_READS,
-          abort => this.reader.describe(undefined, abort),
-          signal
-        )
-        const wrong = [...found.values()].filter(
-          e => !hasWeights(forwardTargets(e.actions).targets, groups, weights)
-        )
-        if (wrong.length === 0) {
-          this.cache = found
-          return
-        }
-        problem = wrong.map(e => `${e.label} shows ${targetsText(e.actions)}`).join('; ')
-      } catch (err) {
-        problem = errorText(err)
-      }
-    }
-    throw new Error(
-      `The new weights (live ${weights.live}, idle ${weights.idle}) were written but did not read back after ${tries} ${tries === 1 ? 'try' : 'tries'}: ${problem}`
-    )
-  }
-
   /** What `restore.ts` works with: this adapter's reader, cache and writes. */
   private host(): RestoreHost {
     return {
@@ -244,9 +245,4 @@ export class ElbTraffic {
       write: (entry, actions, signal) => this.write(entry, actions, signal)
     }
   }
-}
-
-function targetsText(actions: readonly Action[]): string {
-  const { targets } = forwardTargets(actions)
-  return targets.length ? targets.map(t => `${t.arn}=${t.weight}`).join(', ') : 'no forward target'
 }

@@ -87,7 +87,12 @@ export async function scaleAndWait(
       ...(deploymentId ? { deploymentId } : {})
     })
   }
-  await requireHealthyTargets(ctx.clients.elb, targetGroupArn, need, ctx.log, because)
+  // New tasks' targets are `initial` for a while after the service is stable: wait for them.
+  await requireHealthyTargets(ctx.clients.elb, targetGroupArn, need, ctx.log, because, {
+    clock: ctx.clock,
+    timeoutMs: settings.serviceTimeoutMs,
+    signal
+  })
 }
 
 /**

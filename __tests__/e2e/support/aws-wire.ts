@@ -67,7 +67,8 @@ export interface WireResponse {
   body: string
 }
 
-interface ErrorShape {
+/** What an AWS error is made of, whatever the protocol. */
+export interface ErrorShape {
   status: number
   /** The code a query-protocol service puts in <Code> (and CloudWatch in x-amzn-query-error). */
   queryCode: string
@@ -121,8 +122,27 @@ function iamPrefix(service: string): string {
 }
 
 /** The response a real service gives for `fault`, in the request's own wire format. */
-export function faultResponse(request: AwsRequest, fault: Fault): WireResponse {
-  const error = errorShape(request, fault)
+export function faultResponse(request: AwsRequest, fault: Fault, message?: string): WireResponse {
+  const shape = errorShape(request, fault)
+  return wireError(request, message === undefined ? shape : { ...shape, message })
+}
+
+/**
+ * A client error (HTTP 400, type Sender) as the service would send it: `code` in <Code> for a
+ * query service and in x-amzn-query-error for a query-compatible JSON one, and `jsonType` (the
+ * code by default) as a JSON service's __type.
+ */
+export function clientError(
+  request: AwsRequest,
+  code: string,
+  message: string,
+  jsonType: string = code
+): WireResponse {
+  return wireError(request, { status: 400, queryCode: code, jsonType, type: 'Sender', message })
+}
+
+/** An error in the request's own wire format. */
+export function wireError(request: AwsRequest, error: ErrorShape): WireResponse {
   const requestId = randomUUID()
   if (request.protocol === 'query') {
     return {
@@ -152,11 +172,12 @@ export function faultResponse(request: AwsRequest, fault: Fault): WireResponse {
   return {
     status: 501,
     headers: { 'content-type': 'text/plain' },
-    body: `e2e fault proxy: cannot fake a ${fault} in protocol ${request.protocol}`
+    body: `e2e fault proxy: cannot fake ${error.queryCode} in protocol ${request.protocol}`
   }
 }
 
-function escapeXml(text: string): string {
+/** Escapes text for an XML element. */
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 

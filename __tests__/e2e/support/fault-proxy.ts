@@ -1,11 +1,14 @@
 import { createServer, request as httpRequest } from 'node:http'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { faultResponse, identify, isWrite } from './aws-wire.js'
 import type { AwsRequest, Fault } from './aws-wire.js'
+import { StrictStandIn } from './aws-strict.js'
+import type { StrictOptions, StrictRule } from './aws-strict.js'
 import { motoUrl } from './moto-url.js'
 
 export type { Fault } from './aws-wire.js'
+export type { StrictOptions, StrictRule } from './aws-strict.js'
 
 /** What to break, and when. */
 export interface FaultSpec {
@@ -31,6 +34,10 @@ export interface ProxyCall extends AwsRequest {
   fault?: FaultSpec['fault']
   /** The HTTP status the client got (undefined while stalled or if it hung up). */
   status?: number
+  /** The strict rules that refused or rewrote this call's answer, if any. */
+  strict?: StrictRule[]
+  /** The request body as sent (form or JSON text). */
+  body: string
   at: number
 }
 
@@ -49,6 +56,12 @@ export interface FaultProxy {
   /** Removes every fault. */
   clear(): void
   /**
+   * AWS-strict mode (see aws-strict.ts): on by default with every rule; `options` replace the
+   * previous ones (turn rules off, change the windows), `false` turns it off. The harness
+   * restores the defaults before each test.
+   */
+  strict(options?: StrictOptions | false): void
+  /**
    * Rewrites the body of requests before they reach moto (`undefined`: stop). Only for calls
    * AWS does not sign, such as AssumeRoleWithWebIdentity, e.g. to ask for a short session.
    */
@@ -62,9 +75,16 @@ interface ArmedFault {
   fired: number
 }
 
-/** Starts a proxy on a free port of 127.0.0.1 that forwards to `target` (moto by default). */
-export async function startFaultProxy(target: string = motoUrl()): Promise<FaultProxy> {
+/**
+ * Starts a proxy on a free port of 127.0.0.1 that forwards to `target` (moto by default), in
+ * AWS-strict mode unless `options.strict` says otherwise.
+ */
+export async function startFaultProxy(
+  target: string = motoUrl(),
+  options: { strict?: StrictOptions | false } = {}
+): Promise<FaultProxy> {
   const upstream = new URL(target)
+  const strict = new StrictStandIn(options.strict ?? {})
   let calls: ProxyCall[] = []
   let faults: ArmedFault[] = []
   let rewrite: ((request: AwsRequest, body: Buffer) => Buffer) | undefined
@@ -99,9 +119,27 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
             : { ...req.headers, 'content-length': String(body.length) }
       },
       answer => {
-        call.status = answer.statusCode
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
+        const chunks: Buffer[] = []
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+        answer.on('error', () => res.destroy())
+        answer.on('end', () => {
+          const status = answer.statusCode ?? 502
+          let text = Buffer.concat(chunks).toString('utf8')
+          let headers: OutgoingHttpHeaders = { ...answer.headers }
+          const strictAnswer = strict.rewrite(call, body, { status, body: text }, Date.now())
+          if (strictAnswer) {
+            call.strict = strictAnswer.rules
+            headers = strictAnswer.headers ?? headers
+            call.status = strictAnswer.status
+            text = strictAnswer.body
+          }
+          call.status ??= status
+          delete headers['content-length']
+          delete headers['transfer-encoding']
+          headers['content-length'] = String(Buffer.byteLength(text))
+          res.writeHead(call.status, headers)
+          res.end(text)
+        })
       }
     )
     out.on('error', error => {
@@ -141,11 +179,25 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
       const sent = Buffer.concat(chunks)
       const request = identify(req.url ?? '/', req.headers, sent)
       const body = rewrite ? rewrite(request, sent) : sent
-      const call: ProxyCall = { ...request, write: isWrite(request.operation), at: Date.now() }
+      const call: ProxyCall = {
+        ...request,
+        write: isWrite(request.operation),
+        body: body.toString('utf8'),
+        at: Date.now()
+      }
       calls.push(call)
       const spec = pickFault(request.operation)
       call.fault = spec?.fault
-      if (!spec) return forward(req, body, res, call)
+      if (!spec) {
+        const refusal = strict.refuse(request, body)
+        if (refusal) {
+          call.strict = [refusal.rule]
+          call.status = refusal.answer.status
+          res.writeHead(refusal.answer.status, refusal.answer.headers)
+          return res.end(refusal.answer.body)
+        }
+        return forward(req, strict.sent(request, body, Date.now()), res, call)
+      }
       if (spec.fault === 'stall') return stall(req, body, res, call, spec.stallMs)
       const answer = faultResponse(request, spec.fault)
       call.status = answer.status
@@ -173,6 +225,9 @@ export async function startFaultProxy(target: string = motoUrl()): Promise<Fault
     },
     clear() {
       faults = []
+    },
+    strict(strictOptions = {}) {
+      strict.configure(strictOptions)
     },
     rewriteRequests(next) {
       rewrite = next

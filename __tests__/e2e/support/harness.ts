@@ -22,9 +22,9 @@ export interface E2e {
 export const E2E_TEST_TIMEOUT_MS = 120_000
 
 /**
- * Call at the top of a test file: sets the e2e test timeout, starts a fault proxy and a GitHub stand-in for the file
- * (each worker has its own, on its own port), and before every test forgets the calls,
- * faults and statuses of the previous one. Accounts (and so AWS state) are per stack.
+ * Call at the top of a test file: sets the e2e test timeout, starts a fault proxy (in AWS-strict
+ * mode) and a GitHub stand-in for the file (each worker has its own, on its own port), and
+ * before every test forgets the calls, faults, strict options and statuses of the previous one. Accounts (and so AWS state) are per stack.
  */
 export function useE2e(): E2e {
   jest.setTimeout(E2E_TEST_TIMEOUT_MS)
@@ -37,6 +37,8 @@ export function useE2e(): E2e {
   beforeEach(() => {
     proxy?.reset()
     proxy?.clear()
+    // Every test starts fully strict; one that needs a rule off says so itself.
+    proxy?.strict()
     github?.reset()
   })
   afterAll(async () => {

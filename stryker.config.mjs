@@ -1,0 +1,60 @@
+// Mutation testing of the engine and the pure core (npm run mutation). It runs the unit tests
+// only: the e2e tests spawn the bundled dist/index.js, which Stryker's mutants never reach.
+// Not part of npm test (about half an hour on 2 cores); .github/workflows/mutation.yml runs it
+// weekly and on demand. Per-file floors (90%, 95% for state, actions and plan) are enforced by
+// scripts/mutation-summary.mjs on the JSON report; `thresholds.break` fails the whole run.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  jest: {
+    projectType: 'custom',
+    // One project, the unit tests, as a plain config: Stryker's per-test coverage hooks into
+    // the test environment, which it cannot do through jest's multi-project mode. Read in each
+    // sandbox, so rootDir is the sandbox (a rootDir fixed here would be the worktree, whose
+    // tests import the unmutated sources).
+    configFile: 'stryker.jest.config.js',
+    // Per-test coverage only narrows the test *names* (jest --testNamePattern): jest still
+    // loads every test file, and with them the AWS SDK, for each mutant. This adds
+    // --findRelatedTests, so only the test files that import the mutated file load.
+    enableFindRelatedTests: true
+  },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/plan.ts',
+    'src/state.ts',
+    'src/analysis.ts',
+    'src/inputs.ts',
+    'src/rollout.ts',
+    'src/bake.ts',
+    'src/drift.ts',
+    'src/arn.ts',
+    'src/prepare-stage.ts',
+    'src/promotion.ts',
+    'src/capacity.ts',
+    'src/heartbeat.ts',
+    'src/health.ts',
+    'src/switch.ts',
+    'src/wayout.ts',
+    'src/aws/actions.ts',
+    'src/aws/restore.ts',
+    'src/gates/*.ts'
+  ],
+  // The sandbox needs the sources and the unit tests, not the emulator, the bundle or e2e.
+  ignorePatterns: ['.venv', '.node24', 'dist', 'bench', 'demo', 'docs', '__tests__/e2e', 'reports'],
+  checkers: [],
+  concurrency: 2,
+  // Generous: the first run in a fresh worker loads every ESM module cold, and on a shared
+  // 2-core machine a worker gets a fraction of a core. A mutant that times out counts as
+  // killed, but it also restarts its worker (cold again), so a tight timeout cascades.
+  timeoutMS: 30000,
+  timeoutFactor: 2,
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 95, low: 90, break: 90 },
+  // Used with --incremental (the weekly workflow caches it); not committed, see mutation.yml.
+  incrementalFile: 'reports/stryker-incremental.json',
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always'
+}

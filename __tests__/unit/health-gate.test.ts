@@ -211,6 +211,26 @@ describe('HealthGate', () => {
     expect(reading.reason).not.toContain('Stopped tasks')
   })
 
+  it('still fails when the stopped tasks cannot be read, and says which call failed', async () => {
+    const reader = new Reader()
+    const gate = new HealthGate(reader, new FakeClock())
+    await gate.read()
+    reader.svc = service({ deployments: [{ ...service().deployments[0], failedTasks: 1 }] })
+    reader.stoppedTasks = async () => {
+      reader.stoppedCalls++
+      throw new Error(
+        'ListTasks failed for service web-green: AccessDeniedException: not authorized to perform: ecs:ListTasks'
+      )
+    }
+    const reading = await gate.read()
+    expect(reading.verdict).toBe('fail')
+    expect(reader.stoppedCalls).toBe(1)
+    expect(reading.reason).toMatch(/^health gate: the canary service web-green is losing tasks/)
+    expect(reading.reason).toContain(
+      ". ListTasks failed for service web-green: AccessDeniedException: not authorized to perform: ecs:ListTasks; the stopped tasks' reasons are not shown"
+    )
+  })
+
   it('asks for no stop reasons on a target failure', async () => {
     const reader = new Reader()
     reader.targetReads = [[unhealthy('a:80')], [unhealthy('a:80')]]

@@ -66,19 +66,28 @@ export class EcsCanaryService {
    * ListTasks and a DescribeTasks, only once the gate has already failed.
    */
   async stoppedTasks(): Promise<StoppedTask[]> {
-    const listed = await this.ecs.send(
-      new ListTasksCommand({
-        cluster: this.cluster,
-        serviceName: this.service,
-        desiredStatus: 'STOPPED',
-        maxResults: STOPPED_TASKS
-      })
-    )
+    const where = `service ${this.service}`
+    let listed
+    try {
+      listed = await this.ecs.send(
+        new ListTasksCommand({
+          cluster: this.cluster,
+          serviceName: this.service,
+          desiredStatus: 'STOPPED',
+          maxResults: STOPPED_TASKS
+        })
+      )
+    } catch (error) {
+      throw stopReadFailed('ListTasks', where, error)
+    }
     const arns = listed.taskArns ?? []
     if (arns.length === 0) return []
-    const out = await this.ecs.send(
-      new DescribeTasksCommand({ cluster: this.cluster, tasks: arns })
-    )
+    let out
+    try {
+      out = await this.ecs.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: arns }))
+    } catch (error) {
+      throw stopReadFailed('DescribeTasks', where, error)
+    }
     return (out.tasks ?? []).map(t => ({
       id: (t.taskArn ?? '?').split('/').at(-1) ?? '?',
       taskDefinition: t.taskDefinitionArn ?? '',
@@ -96,4 +105,10 @@ export class EcsCanaryService {
 function failed(call: string, what: string, error: unknown): Error {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
   return new Error(`health gate: ${call} of ${what} failed: ${text}`, { cause: error })
+}
+
+/** `ListTasks failed for service web-green: AccessDeniedException: …`: the call comes first. */
+function stopReadFailed(call: string, what: string, error: unknown): Error {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  return new Error(`${call} failed for ${what}: ${text}`, { cause: error })
 }

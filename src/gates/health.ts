@@ -47,17 +47,30 @@ export class HealthGate implements Gate {
     }
   }
 
-  /** Why the latest tasks stopped, if ECS answers quickly; the rollback does not wait longer. */
+  /**
+   * Why the latest tasks stopped, if ECS answers quickly; the rollback does not wait longer. A
+   * read that fails (ListTasks or DescribeTasks denied, say) never holds the rollback back, but
+   * is said in the reason, so a reader knows why no exit codes are shown.
+   */
   private async stopReasons(): Promise<string> {
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<string>(resolve => {
       timer = setTimeout(() => resolve(''), this.options.stopReasonsMs)
     })
     try {
-      const found = this.reader.stoppedTasks().then(stoppedText, () => '')
+      const found = this.reader
+        .stoppedTasks()
+        .then(
+          stoppedText,
+          error => `. ${messageOf(error)}; the stopped tasks' reasons are not shown`
+        )
       return await Promise.race([found, late])
     } finally {
       clearTimeout(timer)
     }
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

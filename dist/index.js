@@ -70106,6 +70106,17 @@ class ElbTraffic {
             : (0,within/* within */.u)(opts.withinMs, 'AddTags', abortSignal => this.client.send(command, { abortSignal }));
         const arns = this.reader.arns;
         const results = await settleBounded(arns, TAG_CONCURRENCY, arn => send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: [arn], Tags })));
+        // One call per rule can leave the record half-written, which misleads every later run: the
+        // rules that failed (a passing denial, a lost answer) are tried once more on their own,
+        // unless a cancel's short budget leaves no time for it.
+        const again = arns.flatMap((_arn, i) => (results[i].status === 'rejected' ? [i] : []));
+        if (again.length > 0 && opts.withinMs === undefined) {
+            const retried = await settleBounded(again, TAG_CONCURRENCY, i => send(new dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: [arns[i]], Tags })));
+            again.forEach((i, k) => {
+                if (retried[k].status === 'fulfilled')
+                    results[i] = retried[k];
+            });
+        }
         const failed = arns.flatMap((arn, i) => {
             const r = results[i];
             return r.status === 'rejected' ? [(0,rules/* wrap */.LV)('AddTags', arn, r.reason)] : [];
@@ -70636,7 +70647,7 @@ try {
         await runPost();
     }
     else {
-        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9301));
+        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 8179));
         await runMain();
     }
 }
@@ -70689,7 +70700,7 @@ class StageGroup {
 
 /***/ }),
 
-/***/ 9301:
+/***/ 8179:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -76780,24 +76791,91 @@ function parseSwitch(input, value, fallback) {
     throw new src_plan/* InputError */.dz(input, `'${value}' is not one of ${SWITCH_WORDS}`);
 }
 
-;// CONCATENATED MODULE: ./src/analysis.ts
+;// CONCATENATED MODULE: ./src/analysis-inputs.ts
 /**
- * Canary analysis: the canary's target group against the live one, stage by stage. Pure.
- *
- * The rule, precisely (rates are failed requests / requests of the stage so far; a request failed
- * when its target answered 5xx, or when no target answered at all: a refused or reset connection,
- * a failed TLS handshake, a timeout, which the load balancer turns into its own 502/503/504):
- * - fewer than `minRequests` canary requests: `wait`, unless the failures so far exceed the
- *   bound even if every request still missing to reach `minRequests` succeeded: then `fail`;
- * - `fail` when canary rate > max(live rate × errorRatio, live rate + errorPoints / 100). The
- *   floor matters when live has no errors: 0 × 2 is 0, and one unlucky request must not roll
- *   back a release;
- * - `fail` when canary mean latency > live mean latency × latencyRatio, judged only when live
- *   also has `minRequests` requests and both sides have latency samples;
- * - exactly at a bound passes.
+ * Parsing the analysis inputs (`max-error-rate`, `max-latency`, `min-requests`, `analysis`) into
+ * the bounds `judge` applies. Pure.
  */
 
 
+
+const RATIO = /^(\d+(?:\.\d+)?)x$/;
+const POINTS = /^\+(\d+(?:\.\d+)?)%$/;
+/**
+ * Parses `max-error-rate`: `2x`, `+1%`, `2x +1%` or `2x,+1%`, either part optional (the
+ * default fills in the other). The ratio must be at least 1: a canary is not required to be
+ * better than live.
+ */
+function parseErrorBound(value, input = 'max-error-rate') {
+    let errorRatio;
+    let errorPoints;
+    for (const part of value
+        .trim()
+        .toLowerCase()
+        .split(/[\s,]+/)
+        .filter(Boolean)) {
+        const ratio = RATIO.exec(part);
+        const points = POINTS.exec(part);
+        if (ratio && errorRatio === undefined) {
+            errorRatio = atLeastOne(input, value, Number(ratio[1]));
+        }
+        else if (points && errorPoints === undefined) {
+            errorPoints = Number(points[1]);
+        }
+        else if (ratio || points) {
+            throw new src_plan/* InputError */.dz(input, `'${value}' gives the ${ratio ? 'ratio' : 'points'} twice`);
+        }
+        else if (/^\d+(?:\.\d+)?%$/.test(part)) {
+            throw new src_plan/* InputError */.dz(input, `'${part}' could be read as an absolute rate; write +${part} for percentage points above live's rate`);
+        }
+        else {
+            throw new src_plan/* InputError */.dz(input, `'${part}' in '${value}' is neither a ratio (2x) nor percentage points above live (+1%); write for example '2x +1%'`);
+        }
+    }
+    return {
+        errorRatio: errorRatio ?? DEFAULT_BOUNDS.errorRatio,
+        errorPoints: errorPoints ?? DEFAULT_BOUNDS.errorPoints
+    };
+}
+/**
+ * Parses a ratio like `1.5x` (for `max-latency`). A bare number is refused: `200` could be
+ * meant as milliseconds. Empty gives `fallback` when there is one.
+ */
+function parseRatio(input, value, fallback) {
+    const text = value.trim().toLowerCase();
+    if (text === '' && fallback !== undefined)
+        return fallback;
+    const match = RATIO.exec(text);
+    if (!match) {
+        throw new src_plan/* InputError */.dz(input, `'${value}' is not a ratio to live; write it with an x, like 1.5x`);
+    }
+    return atLeastOne(input, value, Number(match[1]));
+}
+/** Parses `min-requests`: a whole number, at least 1; empty gives the default (50). */
+function parseMinRequests(value, input = 'min-requests') {
+    const text = value.trim();
+    if (text === '')
+        return DEFAULT_BOUNDS.minRequests;
+    if (!/^\d+$/.test(text) || Number(text) < 1) {
+        throw new src_plan/* InputError */.dz(input, `'${value}' is not a whole number of requests of at least 1`);
+    }
+    return Number(text);
+}
+/**
+ * Parses `analysis` (`on`/`off`). Empty means on when no alarms are given, since then nothing
+ * else would watch the canary, and off when alarms are.
+ */
+function parseAnalysisSwitch(value, alarmsGiven, input = 'analysis') {
+    return parseSwitch(input, value, !alarmsGiven);
+}
+function atLeastOne(input, value, ratio) {
+    if (ratio < 1) {
+        throw new src_plan/* InputError */.dz(input, `'${value}' would require the canary to do better than live; use a ratio of at least 1x`);
+    }
+    return ratio;
+}
+
+;// CONCATENATED MODULE: ./src/analysis.ts
 /** The defaults of `max-error-rate`, `max-latency` and `min-requests`. */
 const DEFAULT_BOUNDS = {
     errorRatio: 2,
@@ -76891,81 +76969,7 @@ function pct(fraction) {
 function ms(seconds) {
     return `${Math.round(seconds * 1000)} ms`;
 }
-const RATIO = /^(\d+(?:\.\d+)?)x$/;
-const POINTS = /^\+(\d+(?:\.\d+)?)%$/;
-/**
- * Parses `max-error-rate`: `2x`, `+1%`, `2x +1%` or `2x,+1%`, either part optional (the
- * default fills in the other). The ratio must be at least 1: a canary is not required to be
- * better than live.
- */
-function parseErrorBound(value, input = 'max-error-rate') {
-    let errorRatio;
-    let errorPoints;
-    for (const part of value
-        .trim()
-        .toLowerCase()
-        .split(/[\s,]+/)
-        .filter(Boolean)) {
-        const ratio = RATIO.exec(part);
-        const points = POINTS.exec(part);
-        if (ratio && errorRatio === undefined) {
-            errorRatio = atLeastOne(input, value, Number(ratio[1]));
-        }
-        else if (points && errorPoints === undefined) {
-            errorPoints = Number(points[1]);
-        }
-        else if (ratio || points) {
-            throw new src_plan/* InputError */.dz(input, `'${value}' gives the ${ratio ? 'ratio' : 'points'} twice`);
-        }
-        else if (/^\d+(?:\.\d+)?%$/.test(part)) {
-            throw new src_plan/* InputError */.dz(input, `'${part}' could be read as an absolute rate; write +${part} for percentage points above live's rate`);
-        }
-        else {
-            throw new src_plan/* InputError */.dz(input, `'${part}' in '${value}' is neither a ratio (2x) nor percentage points above live (+1%); write for example '2x +1%'`);
-        }
-    }
-    return {
-        errorRatio: errorRatio ?? DEFAULT_BOUNDS.errorRatio,
-        errorPoints: errorPoints ?? DEFAULT_BOUNDS.errorPoints
-    };
-}
-/**
- * Parses a ratio like `1.5x` (for `max-latency`). A bare number is refused: `200` could be
- * meant as milliseconds. Empty gives `fallback` when there is one.
- */
-function parseRatio(input, value, fallback) {
-    const text = value.trim().toLowerCase();
-    if (text === '' && fallback !== undefined)
-        return fallback;
-    const match = RATIO.exec(text);
-    if (!match) {
-        throw new src_plan/* InputError */.dz(input, `'${value}' is not a ratio to live; write it with an x, like 1.5x`);
-    }
-    return atLeastOne(input, value, Number(match[1]));
-}
-/** Parses `min-requests`: a whole number, at least 1; empty gives the default (50). */
-function parseMinRequests(value, input = 'min-requests') {
-    const text = value.trim();
-    if (text === '')
-        return DEFAULT_BOUNDS.minRequests;
-    if (!/^\d+$/.test(text) || Number(text) < 1) {
-        throw new src_plan/* InputError */.dz(input, `'${value}' is not a whole number of requests of at least 1`);
-    }
-    return Number(text);
-}
-/**
- * Parses `analysis` (`on`/`off`). Empty means on when no alarms are given, since then nothing
- * else would watch the canary, and off when alarms are.
- */
-function parseAnalysisSwitch(value, alarmsGiven, input = 'analysis') {
-    return parseSwitch(input, value, !alarmsGiven);
-}
-function atLeastOne(input, value, ratio) {
-    if (ratio < 1) {
-        throw new src_plan/* InputError */.dz(input, `'${value}' would require the canary to do better than live; use a ratio of at least 1x`);
-    }
-    return ratio;
-}
+
 
 ;// CONCATENATED MODULE: ./src/input-rules.ts
 /**
@@ -77083,14 +77087,109 @@ function capacityText(stages) {
         .join(', ');
 }
 
+;// CONCATENATED MODULE: ./src/input-parsers.ts
+/**
+ * Small parsers of single inputs for `inputs.ts`: each names the input and the bad value.
+ */
+
+
+
+
+
+function required(text, name) {
+    const value = text(name);
+    if (!value)
+        throw new src_plan/* InputError */.dz(name, 'is required and was not given');
+    return value;
+}
+/** Splits on commas, spaces and newlines. */
+function input_parsers_list(value) {
+    return value.split(/[\s,]+/).filter(Boolean);
+}
+function unique(name, values) {
+    const seen = new Set();
+    for (const v of values) {
+        if (seen.has(v))
+            throw new src_plan/* InputError */.dz(name, `'${v}' is listed twice`);
+        seen.add(v);
+    }
+    return values;
+}
+function pair(value) {
+    const names = input_parsers_list(value);
+    if (names.length !== 2) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`);
+    }
+    if (names[0] === names[1]) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `the two services must differ, got '${names[0]}' twice`);
+    }
+    return [names[0], names[1]];
+}
+function listenerRules(value) {
+    const arns = unique(src_names/* Input */.pd.listenerRules, input_parsers_list(value));
+    for (const arn of arns) {
+        const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['listener', 'listener-rule']);
+        if (!parsed || !(0,src_arn/* isApplication */.zz)(parsed)) {
+            throw new src_plan/* InputError */.dz(src_names/* Input */.pd.listenerRules, `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`);
+        }
+    }
+    return arns;
+}
+/** An IAM role ARN, or '' when none is given. */
+function roleArn(value) {
+    if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.roleToAssume, `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
+    }
+    return value;
+}
+function duration(text, name, fallback) {
+    return (0,src_plan/* parseDuration */.E9)(name, text(name) || fallback);
+}
+function oneOf(name, value, allowed) {
+    const found = allowed.find(a => a === value.toLowerCase());
+    if (!found) {
+        throw new src_plan/* InputError */.dz(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`);
+    }
+    return found;
+}
+/** `on`/`off` switches read the same words as booleans (`true`/`false`, `yes`/`no`). */
+function onOff(name, value) {
+    if (/^(on|true|yes)$/i.test(value))
+        return true;
+    if (/^(off|false|no)$/i.test(value))
+        return false;
+    throw new src_plan/* InputError */.dz(name, `'${value}' is neither on nor off`);
+}
+/** `25%` or `25` → 250 tenths; 0 to 1000 %, at most one decimal. */
+function headroom(value) {
+    if (value === '')
+        return DEFAULT_FOLLOW.headroomTenths;
+    const m = /^(\d{1,4}(?:\.\d)?)\s*%?$/.exec(value);
+    const tenths = m ? Math.round(Number(m[1]) * 10) : NaN;
+    if (!(tenths <= 10_000)) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.canaryHeadroom, `'${value}' is not a percentage from 0% to 1000% with at most one decimal, such as '25%'`);
+    }
+    return tenths;
+}
+/** A whole number of tasks, at least 1: a canary with no task answers its share with 503. */
+function minTasks(value) {
+    if (value === '')
+        return DEFAULT_FOLLOW.minTasks;
+    if (!/^\d+$/.test(value) || Number(value) < 1) {
+        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.canaryMinTasks, `'${value}' is not a whole number of tasks, 1 or more`);
+    }
+    return Number(value);
+}
+function bool(name, value) {
+    return parseSwitch(name, value, false);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 /**
  * The only reader of the action's inputs. Parses everything at the edge into one typed, validated
  * settings object; a bad value throws an `InputError` naming the input and the value, before any
  * AWS call is made.
  */
-
-
 
 
 
@@ -77197,93 +77296,6 @@ function recordable(plan) {
         throw new src_plan/* InputError */.dz(src_names/* Input */.pd.stages, `the plan is too long to record on the rules (${text.length} characters as '${text.slice(0, 40)}…', at most 256): use fewer stages`);
     }
     return plan;
-}
-function required(text, name) {
-    const value = text(name);
-    if (!value)
-        throw new src_plan/* InputError */.dz(name, 'is required and was not given');
-    return value;
-}
-/** Splits on commas, spaces and newlines. */
-function inputs_list(value) {
-    return value.split(/[\s,]+/).filter(Boolean);
-}
-function unique(name, values) {
-    const seen = new Set();
-    for (const v of values) {
-        if (seen.has(v))
-            throw new src_plan/* InputError */.dz(name, `'${v}' is listed twice`);
-        seen.add(v);
-    }
-    return values;
-}
-function pair(value) {
-    const names = inputs_list(value);
-    if (names.length !== 2) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`);
-    }
-    if (names[0] === names[1]) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `the two services must differ, got '${names[0]}' twice`);
-    }
-    return [names[0], names[1]];
-}
-function listenerRules(value) {
-    const arns = unique(src_names/* Input */.pd.listenerRules, inputs_list(value));
-    for (const arn of arns) {
-        const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['listener', 'listener-rule']);
-        if (!parsed || !(0,src_arn/* isApplication */.zz)(parsed)) {
-            throw new src_plan/* InputError */.dz(src_names/* Input */.pd.listenerRules, `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`);
-        }
-    }
-    return arns;
-}
-/** An IAM role ARN, or '' when none is given. */
-function roleArn(value) {
-    if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.roleToAssume, `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
-    }
-    return value;
-}
-function duration(text, name, fallback) {
-    return (0,src_plan/* parseDuration */.E9)(name, text(name) || fallback);
-}
-function oneOf(name, value, allowed) {
-    const found = allowed.find(a => a === value.toLowerCase());
-    if (!found) {
-        throw new src_plan/* InputError */.dz(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`);
-    }
-    return found;
-}
-/** `on`/`off` switches read the same words as booleans (`true`/`false`, `yes`/`no`). */
-function onOff(name, value) {
-    if (/^(on|true|yes)$/i.test(value))
-        return true;
-    if (/^(off|false|no)$/i.test(value))
-        return false;
-    throw new src_plan/* InputError */.dz(name, `'${value}' is neither on nor off`);
-}
-/** `25%` or `25` → 250 tenths; 0 to 1000 %, at most one decimal. */
-function headroom(value) {
-    if (value === '')
-        return DEFAULT_FOLLOW.headroomTenths;
-    const m = /^(\d{1,4}(?:\.\d)?)\s*%?$/.exec(value);
-    const tenths = m ? Math.round(Number(m[1]) * 10) : NaN;
-    if (!(tenths <= 10_000)) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.canaryHeadroom, `'${value}' is not a percentage from 0% to 1000% with at most one decimal, such as '25%'`);
-    }
-    return tenths;
-}
-/** A whole number of tasks, at least 1: a canary with no task answers its share with 503. */
-function minTasks(value) {
-    if (value === '')
-        return DEFAULT_FOLLOW.minTasks;
-    if (!/^\d+$/.test(value) || Number(value) < 1) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.canaryMinTasks, `'${value}' is not a whole number of tasks, 1 or more`);
-    }
-    return Number(value);
-}
-function bool(name, value) {
-    return parseSwitch(name, value, false);
 }
 
 // EXTERNAL MODULE: ./src/rollout.ts + 4 modules
@@ -77972,6 +77984,10 @@ function refuseRedeploy(read, pair, given) {
         return;
     if (pair.idle.taskDefinition !== recorded.revision)
         return;
+    // The live service runs it too: putting traffic on it again changes nothing about the code
+    // that serves users, so there is nothing to protect them from.
+    if (pair.live.taskDefinition === recorded.revision)
+        return;
     throw new PreflightError([
         `${pair.idle.name} still runs ${recorded.revision}, which these rules record as rolled back (${recorded.reason || 'no reason recorded'}, ${recorded.updated}); a deploy without '${src_names/* Input */.pd.taskDefinition}' would put it on traffic again. Give a fixed revision in '${src_names/* Input */.pd.taskDefinition}', or ${(0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy', [src_names/* Input */.pd.allowRedeploy]: 'true' }, 'to ship it again on purpose')}`
     ]);
@@ -78039,6 +78055,10 @@ function recordedPlan(ctx, recorded) {
         ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`);
         return (0,src_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
     }
+}
+/** An outcome for the pair as read: the services named as they stand. */
+function outcome(pair, result, tenths, reason) {
+    return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
 }
 
 ;// CONCATENATED MODULE: ./src/aws/metrics.ts
@@ -78236,16 +78256,29 @@ class EcsCanaryService {
      * ListTasks and a DescribeTasks, only once the gate has already failed.
      */
     async stoppedTasks() {
-        const listed = await this.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({
-            cluster: this.cluster,
-            serviceName: this.service,
-            desiredStatus: 'STOPPED',
-            maxResults: STOPPED_TASKS
-        }));
+        const where = `service ${this.service}`;
+        let listed;
+        try {
+            listed = await this.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({
+                cluster: this.cluster,
+                serviceName: this.service,
+                desiredStatus: 'STOPPED',
+                maxResults: STOPPED_TASKS
+            }));
+        }
+        catch (error) {
+            throw stopReadFailed('ListTasks', where, error);
+        }
         const arns = listed.taskArns ?? [];
         if (arns.length === 0)
             return [];
-        const out = await this.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster: this.cluster, tasks: arns }));
+        let out;
+        try {
+            out = await this.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster: this.cluster, tasks: arns }));
+        }
+        catch (error) {
+            throw stopReadFailed('DescribeTasks', where, error);
+        }
         return (out.tasks ?? []).map(t => ({
             id: (t.taskArn ?? '?').split('/').at(-1) ?? '?',
             taskDefinition: t.taskDefinitionArn ?? '',
@@ -78262,6 +78295,11 @@ class EcsCanaryService {
 function failed(call, what, error) {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return new Error(`health gate: ${call} of ${what} failed: ${text}`, { cause: error });
+}
+/** `ListTasks failed for service web-green: AccessDeniedException: …`: the call comes first. */
+function stopReadFailed(call, what, error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new Error(`${call} failed for ${what}: ${text}`, { cause: error });
 }
 
 ;// CONCATENATED MODULE: ./src/aws/canary-targets.ts
@@ -78636,20 +78674,29 @@ class HealthGate {
             detail: verdict.detail
         };
     }
-    /** Why the latest tasks stopped, if ECS answers quickly; the rollback does not wait longer. */
+    /**
+     * Why the latest tasks stopped, if ECS answers quickly; the rollback does not wait longer. A
+     * read that fails (ListTasks or DescribeTasks denied, say) never holds the rollback back, but
+     * is said in the reason, so a reader knows why no exit codes are shown.
+     */
     async stopReasons() {
         let timer;
         const late = new Promise(resolve => {
             timer = setTimeout(() => resolve(''), this.options.stopReasonsMs);
         });
         try {
-            const found = this.reader.stoppedTasks().then(stoppedText, () => '');
+            const found = this.reader
+                .stoppedTasks()
+                .then(stoppedText, error => `. ${messageOf(error)}; the stopped tasks' reasons are not shown`);
             return await Promise.race([found, late]);
         }
         finally {
             clearTimeout(timer);
         }
     }
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
 }
 
 // EXTERNAL MODULE: ./src/aws/within.ts
@@ -79123,6 +79170,148 @@ function dryRun(ctx, pair, plan, base, source) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/modes/manage.ts
+/**
+ * `mode: promote`: continue a paused or interrupted rollout, and what the hand-run modes share.
+ * `rollback` lives in rollback.ts, `status` in status.ts.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
+async function promote(ctx) {
+    const { settings, log } = ctx;
+    const { recorded, pair, rules } = await core/* group */.Os('Pre-flight checks', async () => {
+        const read = await readPair(ctx);
+        const recorded = requireRecord(read, 'promote', ctx);
+        if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
+            throw new PreflightError([
+                `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}); ${startOver(read)}`
+            ]);
+        }
+        if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
+            log.warn(`Taking over an interrupted rollout owned by ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
+        }
+        return { recorded, pair: read.check(recorded.live), rules: read.rules };
+    });
+    const plan = settings.plan ?? (0,src_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
+    await checkScaling(ctx, pair, plan);
+    const ahead = (0,src_plan/* remainingStages */.qQ)(plan, pair.tenths);
+    await requireCredentials(ctx, ahead, 0);
+    log.info(`${pair.idle.name} holds ${(0,src_plan/* percentText */.fL)(pair.tenths)}; stages ahead: ${(0,src_plan/* formatPlan */.nT)(ahead) || 'none (finish now)'}`);
+    const base = { ...summaryBase(ctx, pair, (0,src_plan/* formatPlan */.nT)(plan)), revision: recorded.revision };
+    if (settings.dryRun) {
+        return {
+            outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
+            failed: false,
+            settled: true,
+            summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
+        };
+    }
+    if (ctx.signal.aborted) {
+        throw new PreflightError([
+            'the job was cancelled during the pre-flight checks; nothing was written'
+        ]);
+    }
+    saveGuard(ctx, pair);
+    await claimRules(ctx, pair, plan, recorded.revision);
+    const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision);
+    const hold = scaleInHold(ctx, (0,scale_in/* recordedScaleIn */.wK)(rules));
+    try {
+        await hold.suspend([pair.live.name, pair.idle.name]);
+    }
+    catch (error) {
+        // Traffic has not moved: hold it where it is, paused, as the record said before.
+        const reason = `held at ${(0,src_plan/* percentText */.fL)(pair.tenths)}: auto scaling could not be held: ${(0,rollout/* messageOf */.bD)(error)}`;
+        await recordPhase('paused', reason).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
+        return {
+            outcome: outcome(pair, 'paused', pair.tenths, reason),
+            failed: true,
+            settled: true
+        };
+    }
+    const beat = heartbeat(ctx);
+    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, pair.tenths), {
+        traffic: ctx.traffic,
+        gates: buildGates(ctx, pair),
+        clock: ctx.clock,
+        log,
+        reporter: liveReporter(ctx, pair.idle.name),
+        recordPhase,
+        signal: ctx.signal,
+        heartbeat: beat,
+        ...(settings.canaryCapacity === 'follow'
+            ? { beforeShift: followBeforeShift(ctx, pair, beat) }
+            : {})
+    });
+    if (result.outcome.result === 'promoted')
+        await afterPromotion(ctx, pair);
+    await endHold(ctx, hold, {
+        paused: result.outcome.result === 'paused',
+        trafficSafe: !result.restoreCommands
+    });
+    return {
+        outcome: result.outcome,
+        failed: result.failed,
+        record: result.record,
+        settled: !result.restoreCommands,
+        taskDefinitionArn: recorded.revision,
+        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
+        summary: {
+            ...base,
+            record: result.record,
+            ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+        }
+    };
+}
+function requireRecord(read, mode, ctx) {
+    // Usually started by hand on another commit: report on the one the rollout deployed.
+    if (read.recorded?.commit)
+        ctx?.status.retarget(read.recorded.commit);
+    if (read.recorded)
+        return read.recorded;
+    throw new PreflightError([
+        `no rollout is recorded on these rules, so there is nothing to ${mode}; ${startOver(read)}`
+    ]);
+}
+/** An ending of `rollback` that moved nothing (or could not): its summary has no stages. */
+function noStages(ctx, pair, recorded, end, failed, restoreCommands) {
+    const now = ctx.clock.now();
+    // Without a record, the revision in question is the one on the service losing traffic.
+    const revision = recorded?.revision || pair.idle.taskDefinition;
+    const timeline = [{ at: now, tenths: pair.tenths }];
+    return {
+        outcome: end,
+        failed,
+        settled: !restoreCommands,
+        taskDefinitionArn: revision,
+        summary: {
+            ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
+            revision,
+            record: { startedAt: now, stages: [], timeline, outcome: end },
+            ...(restoreCommands ? { restoreCommands } : {})
+        }
+    };
+}
+function summaryBase(ctx, pair, plan) {
+    return {
+        commit: ctx.status.target,
+        cluster: ctx.settings.cluster,
+        newService: pair.idle.name,
+        oldService: pair.live.name,
+        plan,
+        mode: ctx.settings.mode
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/aws/healthy-count.ts
 /**
  * How many targets of a group are healthy right now: what `mode: rollback` compares with the
@@ -79230,11 +79419,7 @@ async function scaleUpAfterwards(ctx, pair, { need }) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/modes/manage.ts
-/**
- * The modes people run by hand: `promote` (continue a paused or interrupted rollout) and
- * `rollback` (all traffic to the live service). `status` lives in status.ts.
- */
+;// CONCATENATED MODULE: ./src/modes/rollback.ts
 
 
 
@@ -79244,95 +79429,6 @@ async function scaleUpAfterwards(ctx, pair, { need }) {
 
 
 
-
-
-
-/** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
-async function promote(ctx) {
-    const { settings, log } = ctx;
-    const { recorded, pair, rules } = await core/* group */.Os('Pre-flight checks', async () => {
-        const read = await readPair(ctx);
-        const recorded = requireRecord(read, 'promote', ctx);
-        if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
-            throw new PreflightError([
-                `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}); ${startOver(read)}`
-            ]);
-        }
-        if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
-            log.warn(`Taking over an interrupted rollout owned by ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
-        }
-        return { recorded, pair: read.check(recorded.live), rules: read.rules };
-    });
-    const plan = settings.plan ?? (0,src_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
-    await checkScaling(ctx, pair, plan);
-    const ahead = (0,src_plan/* remainingStages */.qQ)(plan, pair.tenths);
-    await requireCredentials(ctx, ahead, 0);
-    log.info(`${pair.idle.name} holds ${(0,src_plan/* percentText */.fL)(pair.tenths)}; stages ahead: ${(0,src_plan/* formatPlan */.nT)(ahead) || 'none (finish now)'}`);
-    const base = { ...summaryBase(ctx, pair, (0,src_plan/* formatPlan */.nT)(plan)), revision: recorded.revision };
-    if (settings.dryRun) {
-        return {
-            outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
-            failed: false,
-            settled: true,
-            summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
-        };
-    }
-    if (ctx.signal.aborted) {
-        throw new PreflightError([
-            'the job was cancelled during the pre-flight checks; nothing was written'
-        ]);
-    }
-    saveGuard(ctx, pair);
-    await claimRules(ctx, pair, plan, recorded.revision);
-    const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision);
-    const hold = scaleInHold(ctx, (0,scale_in/* recordedScaleIn */.wK)(rules));
-    try {
-        await hold.suspend([pair.live.name, pair.idle.name]);
-    }
-    catch (error) {
-        // Traffic has not moved: hold it where it is, paused, as the record said before.
-        const reason = `held at ${(0,src_plan/* percentText */.fL)(pair.tenths)}: auto scaling could not be held: ${(0,rollout/* messageOf */.bD)(error)}`;
-        await recordPhase('paused', reason).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
-        return {
-            outcome: outcome(pair, 'paused', pair.tenths, reason),
-            failed: true,
-            settled: true
-        };
-    }
-    const beat = heartbeat(ctx);
-    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, pair.tenths), {
-        traffic: ctx.traffic,
-        gates: buildGates(ctx, pair),
-        clock: ctx.clock,
-        log,
-        reporter: liveReporter(ctx, pair.idle.name),
-        recordPhase,
-        signal: ctx.signal,
-        heartbeat: beat,
-        ...(settings.canaryCapacity === 'follow'
-            ? { beforeShift: followBeforeShift(ctx, pair, beat) }
-            : {})
-    });
-    if (result.outcome.result === 'promoted')
-        await afterPromotion(ctx, pair);
-    await endHold(ctx, hold, {
-        paused: result.outcome.result === 'paused',
-        trafficSafe: !result.restoreCommands
-    });
-    return {
-        outcome: result.outcome,
-        failed: result.failed,
-        record: result.record,
-        settled: !result.restoreCommands,
-        taskDefinitionArn: recorded.revision,
-        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-        summary: {
-            ...base,
-            record: result.record,
-            ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
-        }
-    };
-}
 /**
  * `mode: rollback`: all traffic to the live service. After a promotion, the service that was
  * live before it (kept running at 0% with `after-promotion: keep`) takes it back.
@@ -79417,48 +79513,6 @@ async function rollback(ctx) {
             revision,
             record: { startedAt, stages: [], timeline, outcome: end }
         }
-    };
-}
-function requireRecord(read, mode, ctx) {
-    // Usually started by hand on another commit: report on the one the rollout deployed.
-    if (read.recorded?.commit)
-        ctx?.status.retarget(read.recorded.commit);
-    if (read.recorded)
-        return read.recorded;
-    throw new PreflightError([
-        `no rollout is recorded on these rules, so there is nothing to ${mode}; ${startOver(read)}`
-    ]);
-}
-function outcome(pair, result, tenths, reason) {
-    return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
-}
-/** An ending of `rollback` that moved nothing (or could not): its summary has no stages. */
-function noStages(ctx, pair, recorded, end, failed, restoreCommands) {
-    const now = ctx.clock.now();
-    // Without a record, the revision in question is the one on the service losing traffic.
-    const revision = recorded?.revision || pair.idle.taskDefinition;
-    const timeline = [{ at: now, tenths: pair.tenths }];
-    return {
-        outcome: end,
-        failed,
-        settled: !restoreCommands,
-        taskDefinitionArn: revision,
-        summary: {
-            ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
-            revision,
-            record: { startedAt: now, stages: [], timeline, outcome: end },
-            ...(restoreCommands ? { restoreCommands } : {})
-        }
-    };
-}
-function summaryBase(ctx, pair, plan) {
-    return {
-        commit: ctx.status.target,
-        cluster: ctx.settings.cluster,
-        newService: pair.idle.name,
-        oldService: pair.live.name,
-        plan,
-        mode: ctx.settings.mode
     };
 }
 
@@ -79716,7 +79770,7 @@ async function takeOver(ctx, read, recorded, reason) {
     }
     catch (error) {
         return {
-            outcome: reconcile_outcome(pair, 'rolled-back', pair.tenths, `${reason}; and traffic could NOT be restored: ${(0,rollout/* messageOf */.bD)(error)}`),
+            outcome: outcome(pair, 'rolled-back', pair.tenths, `${reason}; and traffic could NOT be restored: ${(0,rollout/* messageOf */.bD)(error)}`),
             failed: true,
             settled: false,
             restoreCommands: ctx.traffic.restoreCommands(pair.groups)
@@ -79724,7 +79778,7 @@ async function takeOver(ctx, read, recorded, reason) {
     }
     log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
     await record('rolled-back', reason).catch(e => log.warn(`Traffic is safe, but the rollback could not be recorded: ${(0,rollout/* messageOf */.bD)(e)}`));
-    const end = reconcile_outcome(pair, 'rolled-back', 0, reason);
+    const end = outcome(pair, 'rolled-back', 0, reason);
     core/* error */.z3(`ecs-canary reconcile: ${reason}`, { title: 'ecs-canary watchdog rolled back' });
     if (recorded.commit) {
         await commitStatus(ctx.settings, log, recorded.commit).post('failure', outcomeText(end, pair.tenths));
@@ -79786,9 +79840,6 @@ function describe(state) {
     return state
         ? `${state.phase} by ${(0,src_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}`
         : 'no record';
-}
-function reconcile_outcome(pair, result, tenths, reason) {
-    return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
 }
 
 // EXTERNAL MODULE: ./src/github/endings.ts
@@ -79892,6 +79943,7 @@ function recordFacts(recorded) {
  * The main step: read the settings, run the mode, report. With `post.ts`, the only caller of
  * `core.setFailed`.
  */
+
 
 
 

@@ -72,7 +72,9 @@ describe('a weight changed by hand while a stage bakes', () => {
       .filter(c => /^Modify(Rule|Listener)$/.test(c.operation) && c.at >= changedAt)
     expect(moves).toEqual([])
     expect(main.code).toBe(1)
-    expect(main.outputs.reason).toContain(`found 30% (weights 30/70) on ${s.rules.api}`)
+    expect(main.outputs.reason).toContain(
+      `found 30% (weights web-green=30/web-blue=70) on ${s.rules.api}`
+    )
     expect(main.outputs.reason).toContain('this run stops without writing')
     // The hand-made split stays as it was set, and the rollout is recorded as held.
     expect(await pairWeights(s, s.rules.api)).toEqual({ blue: 70, green: 30 })

@@ -9,6 +9,7 @@ import { DEFAULT_SHA, workflowDispatchEvent } from './support/github-events.js'
 import { useE2e } from './support/harness.js'
 import { mermaidBlocks, parseMermaid } from './support/mermaid.js'
 import { canaryTags, idleShares, pairInputs, useStacks } from './support/people.js'
+import { waitOutReadLag } from './support/rollout-helpers.js'
 import { runAction, runPost, startAction, type RunResult } from './support/runner.js'
 
 const e2e = useE2e()
@@ -123,6 +124,7 @@ describe('a job summary for every ending', () => {
     expect(paused.summary).toContain('**Paused** at 10% on web-green: paused at 10% as planned.')
     expect(mermaidBlocks(paused.summary)).toHaveLength(1)
     await expectTrueSummary(paused, DEFAULT_SHA)
+    await waitOutReadLag()
 
     const status = await runAction(context, { inputs: pairInputs(s, { mode: 'status' }) })
     expect(status.outputs.reason).toBe('paused: web-green takes 10%, web-blue 90%')
@@ -142,6 +144,7 @@ describe('a job summary for every ending', () => {
     expect(rolledBack.outputs.result).toBe('rolled-back')
     expect(await idleShares(s)).toEqual([0, 0])
     await expectTrueSummary(rolledBack, DEFAULT_SHA)
+    await waitOutReadLag()
 
     // The post step's restore: main killed outright mid-bake.
     const main = startAction(context, { inputs: pairInputs(s, { stages: '1:30s,100:1s' }) })

@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals'
 import { registerWebTaskDefinition } from './support/fixture-ecs.js'
 import { useE2e } from './support/harness.js'
 import { canaryTags, idleShares, pairInputs, useStacks } from './support/people.js'
-import { reportFileTiming } from './support/rollout-helpers.js'
+import { reportFileTiming, waitOutReadLag } from './support/rollout-helpers.js'
 import { runAction } from './support/runner.js'
 import { snapshot } from './support/states.js'
 
@@ -25,9 +25,7 @@ describe('a deploy without task-definition after a rollback', () => {
     const back = await runAction(e2e.context(s), { inputs: pairInputs(s, { mode: 'rollback' }) })
     expect(back.outputs.result).toBe('rolled-back')
     expect((await canaryTags(s))[0]['ecs-canary:revision']).toBe(bad)
-    // DescribeRules may show a write's previous weights for up to 1 s (the strict stand-in's
-    // rule-read-lag, as ELB's eventual consistency): a person re-runs a deploy later than that.
-    await new Promise(resolve => setTimeout(resolve, 1_500))
+    await waitOutReadLag()
     const before = await snapshot(s)
     e2e.proxy.reset()
 

@@ -109,3 +109,12 @@ export function reportFileTiming(file: string): void {
     console.log(`${file}: ${tests} tests, ${((Date.now() - started) / 1000).toFixed(1)} s wall`)
   })
 }
+
+/**
+ * Waits out ELB's read lag: DescribeRules may show a write's previous weights for up to 1 s (the
+ * strict stand-in's `rule-read-lag`). A person starts the next run later than that; a test that
+ * starts one at once would see the lag, and the action rightly refuses what it cannot trust.
+ */
+export async function waitOutReadLag(): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, 1_500))
+}

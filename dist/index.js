@@ -70647,7 +70647,7 @@ try {
         await runPost();
     }
     else {
-        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 8179));
+        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4251));
         await runMain();
     }
 }
@@ -70700,7 +70700,7 @@ class StageGroup {
 
 /***/ }),
 
-/***/ 8179:
+/***/ 4251:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78699,35 +78699,6 @@ function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
-// EXTERNAL MODULE: ./src/aws/within.ts
-var within = __nccwpck_require__(8002);
-;// CONCATENATED MODULE: ./src/aws/tags.ts
-/**
- * Tag writes that go to each listener rule on its own. ELBv2 AddTags takes one resource per
- * call on real AWS ("Only one resource can be tagged at a time"; aws-sdk-go-v2 issue 2715,
- * fog-aws PR 539), whatever its model's `ResourceArns` list suggests.
- */
-
-
-
-/**
- * Adds `tags` to every ARN, one AddTags call each, all at once. Each call (retries included)
- * ends after `withinMs`. Rejects with the first failure, naming the call and the ARN.
- */
-async function tagEach(client, arns, tags, withinMs) {
-    const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-    if (Tags.length === 0)
-        return;
-    await Promise.all(arns.map(async (arn) => {
-        try {
-            await (0,within/* within */.u)(withinMs, 'AddTags', abortSignal => client.send(new client_elastic_load_balancing_v2_dist_cjs/* AddTagsCommand */.yjM({ ResourceArns: [arn], Tags }), { abortSignal }));
-        }
-        catch (err) {
-            throw (0,rules/* wrap */.LV)('AddTags', arn, err);
-        }
-    }));
-}
-
 ;// CONCATENATED MODULE: ./src/heartbeat.ts
 /** How often the heartbeat is written: twice a minute keeps it "at least once a minute". */
 const HEARTBEAT_MS = 30_000;
@@ -78803,7 +78774,6 @@ class Heartbeat {
  * Pieces every traffic-moving mode shares: the gates, the recorded state, the guard for the post
  * step, and the engine's settings.
  */
-
 
 
 
@@ -78933,7 +78903,9 @@ async function claimRules(ctx, pair, plan, revision, commit) {
 }
 /** The run's heartbeat on its rules: one AddTags per rule, each bounded, never awaited. */
 function heartbeat(ctx) {
-    return new Heartbeat(value => tagEach(ctx.clients.elb, ctx.settings.listenerRules, { [src_names/* Tag */.vw.heartbeat]: value }, 5_000), ctx.clock, ctx.log);
+    return new Heartbeat(value => 
+    // One AddTags per rule, as every record write; each bounded so a stall never piles up.
+    ctx.traffic.tag({ [src_names/* Tag */.vw.heartbeat]: value }, { withinMs: 5_000 }), ctx.clock, ctx.log);
 }
 /** The engine's phase recorder for this rollout. */
 function phaseRecorder(ctx, pair, plan, revision) {

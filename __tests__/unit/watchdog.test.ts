@@ -1,10 +1,4 @@
 import { describe, expect, it } from '@jest/globals'
-import { mockClient } from 'aws-sdk-client-mock'
-import {
-  AddTagsCommand,
-  ElasticLoadBalancingV2Client
-} from '@aws-sdk/client-elastic-load-balancing-v2'
-import { tagEach } from '../../src/aws/tags.js'
 import { checkCredentials, planLength } from '../../src/credentials.js'
 import { ownerRun, parseOwner, type RunsClient } from '../../src/github/runs.js'
 import { Heartbeat } from '../../src/heartbeat.js'
@@ -235,23 +229,6 @@ describe('Heartbeat', () => {
     expect(
       log.lines.filter(l => l.startsWith('warning: Could not refresh the heartbeat'))
     ).toHaveLength(1)
-  })
-})
-
-describe('tagEach', () => {
-  it('sends one AddTags per rule: ELB tags one resource per call', async () => {
-    const elb = mockClient(ElasticLoadBalancingV2Client)
-    elb.on(AddTagsCommand).resolves({})
-    const other = RULE.replace(/9683b2d02a6cabee$/, '0000000000000000')
-    await tagEach(
-      new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
-      [RULE, other],
-      { 'ecs-canary:heartbeat': 'x' },
-      1_000
-    )
-    const calls = elb.commandCalls(AddTagsCommand).map(c => c.args[0].input.ResourceArns)
-    expect(calls).toEqual([[RULE], [other]])
-    elb.restore()
   })
 })
 

@@ -15,7 +15,6 @@ import { AnalysisGate } from '../gates/analysis.js'
 import { EveryGate } from '../gates/every.js'
 import { HealthGate } from '../gates/health.js'
 import type { HealthReader } from '../health.js'
-import { tagEach } from '../aws/tags.js'
 import { Heartbeat, heartbeatValue } from '../heartbeat.js'
 import { Input, State, Tag } from '../names.js'
 import { formatPlan } from '../plan.js'
@@ -168,7 +167,8 @@ export async function claimRules(
 export function heartbeat(ctx: Context): Heartbeat {
   return new Heartbeat(
     value =>
-      tagEach(ctx.clients.elb, ctx.settings.listenerRules, { [Tag.heartbeat]: value }, 5_000),
+      // One AddTags per rule, as every record write; each bounded so a stall never piles up.
+      ctx.traffic.tag({ [Tag.heartbeat]: value }, { withinMs: 5_000 }),
     ctx.clock,
     ctx.log
   )

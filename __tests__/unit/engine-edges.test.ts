@@ -5,17 +5,18 @@ import { runRollout } from '../../src/rollout.js'
 import type { Reporter } from '../../src/ports.js'
 import type { RuleView } from '../../src/types.js'
 import {
+  deps,
   FakeClock,
   FakeTraffic,
   GROUPS,
   MemoryLog,
-  ScriptedGate,
-  deps,
   pass,
-  spec
+  ScriptedGate,
+  spec,
+  stagesOf
 } from './fakes.js'
 
-const plan = parsePlan('1,5,100', 60_000)
+const plan = stagesOf([1, 5, 100], 60_000)
 const alarmAt = (traffic: FakeTraffic, tenths: number) =>
   new ScriptedGate('alarms', () =>
     traffic.tenths === tenths ? { verdict: 'fail', reason: 'alarm web-5xx', detail: '' } : pass

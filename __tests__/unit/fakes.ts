@@ -1,7 +1,16 @@
 /** Fakes for the engine's ports: a clock that jumps, rules in memory, gates on a script. */
 import { weightsFor } from '../../src/plan.js'
 import type { Reporter, RolloutDeps, RolloutSpec, TrafficPort } from '../../src/rollout.js'
-import type { Clock, Gate, GateReading, GroupPair, Log, Phase, RuleView } from '../../src/types.js'
+import type {
+  Clock,
+  Gate,
+  GateReading,
+  GroupPair,
+  Log,
+  Phase,
+  Plan,
+  RuleView
+} from '../../src/types.js'
 
 /** Time moves only when someone sleeps. */
 export class FakeClock implements Clock {
@@ -116,4 +125,13 @@ export function spec(over: Partial<RolloutSpec> = {}): RolloutSpec {
     cancelBudgetMs: 7_000,
     ...over
   }
+}
+
+/**
+ * A plan of `bake`-kind stages built without src/plan.ts, for fixtures made when a test file
+ * loads: code that runs at load time covers its mutants outside any test, and mutation testing
+ * must then run every test for each of them (see stryker.config.mjs).
+ */
+export function stagesOf(percents: number[], bakeMs: number): Plan {
+  return percents.map(p => ({ tenths: Math.round(p * 10), bake: { kind: 'bake', ms: bakeMs } }))
 }

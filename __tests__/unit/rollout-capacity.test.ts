@@ -1,10 +1,18 @@
 import { describe, expect, it } from '@jest/globals'
-import { parsePlan } from '../../src/plan.js'
 import { runRollout } from '../../src/rollout.js'
 import type { Stage } from '../../src/types.js'
-import { FakeClock, FakeTraffic, GROUPS, ScriptedGate, deps, pass, spec } from './fakes.js'
+import {
+  deps,
+  FakeClock,
+  FakeTraffic,
+  GROUPS,
+  pass,
+  ScriptedGate,
+  spec,
+  stagesOf
+} from './fakes.js'
 
-const plan = parsePlan('1,2,5,10,50,100', 60_000)
+const plan = stagesOf([1, 2, 5, 10, 50, 100], 60_000)
 
 describe('runRollout with a beforeShift hook', () => {
   it('readies each stage before its weight moves, in order', async () => {

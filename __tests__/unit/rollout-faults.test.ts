@@ -1,11 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
-import { parsePlan } from '../../src/plan.js'
 import { runRollout } from '../../src/rollout.js'
 import type { PhaseRecorder } from '../../src/rollout.js'
 import type { Gate, GateReading, RuleView } from '../../src/types.js'
-import { FakeClock, FakeTraffic, ScriptedGate, deps, pass, spec } from './fakes.js'
+import { deps, FakeClock, FakeTraffic, pass, ScriptedGate, spec, stagesOf } from './fakes.js'
 
-const plan = parsePlan('10,50,100', 60_000)
+const plan = stagesOf([10, 50, 100], 60_000)
 
 /** Rules whose first read (the check before the first shift) fails. */
 class UnreadableTraffic extends FakeTraffic {

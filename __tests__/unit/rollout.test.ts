@@ -2,9 +2,18 @@ import { describe, expect, it } from '@jest/globals'
 import { parsePlan } from '../../src/plan.js'
 import { runRollout } from '../../src/rollout.js'
 import type { GroupPair } from '../../src/types.js'
-import { FakeClock, FakeTraffic, MemoryLog, ScriptedGate, deps, pass, spec } from './fakes.js'
+import {
+  deps,
+  FakeClock,
+  FakeTraffic,
+  MemoryLog,
+  pass,
+  ScriptedGate,
+  spec,
+  stagesOf
+} from './fakes.js'
 
-const plan = parsePlan('1,2,5,10,50,100', 60_000)
+const plan = stagesOf([1, 2, 5, 10, 50, 100], 60_000)
 
 describe('runRollout', () => {
   it('promotes through every stage, baking each, and records the phase', async () => {

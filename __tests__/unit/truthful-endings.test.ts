@@ -1,10 +1,18 @@
 /** Issue 15, item 3: the engine's endings tell the truth about where traffic is. */
 import { describe, expect, it } from '@jest/globals'
-import { parsePlan } from '../../src/plan.js'
 import { runRollout } from '../../src/rollout.js'
-import { FakeClock, FakeTraffic, MemoryLog, ScriptedGate, deps, pass, spec } from './fakes.js'
+import {
+  deps,
+  FakeClock,
+  FakeTraffic,
+  MemoryLog,
+  pass,
+  ScriptedGate,
+  spec,
+  stagesOf
+} from './fakes.js'
 
-const plan = parsePlan('1:1m,5:1m,100:1m', 60_000)
+const plan = stagesOf([1, 5, 100], 60_000)
 const alarm = { verdict: 'fail', reason: 'alarm web-5xx', detail: 'web-5xx ALARM' } as const
 
 describe('a restore that fails', () => {

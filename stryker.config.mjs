@@ -3,6 +3,18 @@
 // Not part of npm test (about half an hour on 2 cores); .github/workflows/mutation.yml runs it
 // weekly and on demand. Per-file floors (90%, 95% for state, actions and plan) are enforced by
 // scripts/mutation-summary.mjs on the JSON report; `thresholds.break` fails the whole run.
+import { resolve } from 'node:path'
+import { writeTestNames } from './scripts/mutation-test-names.mjs'
+
+// Which test file holds which test, for the sequencer in stryker.jest.config.js; written fresh
+// for every run (one plain run of the unit tests) and found by the test runners through the
+// environment they inherit.
+const testNames = resolve('reports/mutation/test-names.json')
+if (process.env.ECS_CANARY_TEST_NAMES === undefined) {
+  writeTestNames(process.cwd(), testNames)
+  process.env.ECS_CANARY_TEST_NAMES = testNames
+}
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'jest',
@@ -45,10 +57,11 @@ export default {
   ignorePatterns: ['.venv', '.node24', 'dist', 'bench', 'demo', 'docs', '__tests__/e2e', 'reports'],
   checkers: [],
   concurrency: 2,
-  // Generous: the first run in a fresh worker loads every ESM module cold, and on a shared
-  // 2-core machine a worker gets a fraction of a core. A mutant that times out counts as
-  // killed, but it also restarts its worker (cold again), so a tight timeout cascades.
-  timeoutMS: 30000,
+  // Above a cold first run: a fresh worker loads every ESM module cold, and on a shared 2-core
+  // machine a worker gets a fraction of a core. A mutant that times out counts as killed, but
+  // it also restarts its worker (cold again), so a tight timeout cascades. Since the sequencer
+  // and runner in stryker.jest.config.js run only covering files, a run takes a few seconds.
+  timeoutMS: 15000,
   timeoutFactor: 2,
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },

@@ -127,9 +127,10 @@ export class HealthJudge {
     this.seenOnce = true
     this.tasksShortSince =
       svc.runningCount < svc.desiredCount ? (this.tasksShortSince ?? now) : undefined
+    const shortMs = now - (this.tasksShortSince ?? now)
     const short =
-      this.tasksShortSince !== undefined && now - this.tasksShortSince > this.startGraceMs
-        ? `only ${svc.runningCount} of ${svc.desiredCount} tasks running for ${seconds(now - this.tasksShortSince)}, longer than a task start may take (${seconds(this.startGraceMs)})`
+      shortMs > this.startGraceMs
+        ? `only ${svc.runningCount} of ${svc.desiredCount} tasks running for ${seconds(shortMs)}, longer than a task start may take (${seconds(this.startGraceMs)})`
         : undefined
     const what = [
       failedRollout &&
@@ -160,9 +161,10 @@ export class HealthJudge {
       return `${failing.length} of ${present.length} canary target(s) unhealthy on two reads in a row: ${failing.map(targetText).join('; ')}`
     }
     this.targetsShortSince = coming < need ? (this.targetsShortSince ?? now) : undefined
-    if (this.targetsShortSince !== undefined && now - this.targetsShortSince > this.startGraceMs) {
+    const shortMs = now - (this.targetsShortSince ?? now)
+    if (shortMs > this.startGraceMs) {
       const states = present.map(targetText).join('; ') || 'none registered'
-      return `the canary's target group has ${coming} healthy or starting target(s), fewer than the ${need} ${service} needs, for ${seconds(now - this.targetsShortSince)}: ${states}`
+      return `the canary's target group has ${coming} healthy or starting target(s), fewer than the ${need} ${service} needs, for ${seconds(shortMs)}: ${states}`
     }
     return undefined
   }

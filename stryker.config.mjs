@@ -32,12 +32,19 @@ export default {
     enableFindRelatedTests: true
   },
   coverageAnalysis: 'perTest',
+  // The engine (the rollout and every file it is split into, the gates, the pre-flight checks
+  // and their refusals), the pure core (plan, state, analysis, ARNs), the inputs and the restore
+  // path (the writes, the retries it allows, its time budget, the commands it prints).
   mutate: [
     'src/plan.ts',
     'src/state.ts',
     'src/analysis.ts',
     'src/analysis-inputs.ts',
     'src/inputs.ts',
+    'src/input-parsers.ts',
+    'src/input-rules.ts',
+    'src/preflight.ts',
+    'src/refusals.ts',
     'src/rollout.ts',
     'src/bake.ts',
     'src/drift.ts',
@@ -51,6 +58,9 @@ export default {
     'src/wayout.ts',
     'src/aws/actions.ts',
     'src/aws/restore.ts',
+    'src/aws/restore-commands.ts',
+    'src/aws/retryable.ts',
+    'src/aws/within.ts',
     'src/gates/*.ts'
   ],
   // The sandbox needs the sources and the unit tests, not the emulator, the bundle or e2e.

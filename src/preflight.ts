@@ -50,7 +50,7 @@ export interface PairState {
  */
 export function checkFacts(facts: Facts, recordedLive?: string, lenient = false): PairState {
   const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)]
-  const groups = attachedGroups(facts.services)
+  const groups = attachedGroups(facts.services, problems)
   if (!groups) throw new PreflightError(problems)
   problems.push(...ruleProblems(facts.rules, groups))
   if (problems.length > 0) throw new PreflightError(problems)
@@ -109,12 +109,23 @@ function serviceProblems(services: readonly ServiceFacts[]): string[] {
   return problems
 }
 
-function attachedGroups(services: readonly ServiceFacts[]): [string, string] | undefined {
+/** The pair's two groups; undefined, with the reason in `problems`, when there are not two. */
+function attachedGroups(
+  services: readonly [ServiceFacts, ServiceFacts],
+  problems: string[]
+): [string, string] | undefined {
+  // Already a problem of serviceProblems.
   if (services.some(s => s.targetGroups.length !== 1)) return undefined
   const [a, b] = services.map(s => s.targetGroups[0])
   // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent for real data: with exactly one group each, only an empty ARN is falsy, and ECS reports none
   if (!a || !b) return undefined
-  if (a === b) return undefined
+  if (a === b) {
+    const [live, idle] = services.map(s => s.name)
+    problems.push(
+      `services ${live} and ${idle} are both attached to target group ${a}; the weights move traffic between two target groups, so each service of the pair needs its own: attach ${idle} to a second target group and list both in the rules' forward`
+    )
+    return undefined
+  }
   return [a, b]
 }
 

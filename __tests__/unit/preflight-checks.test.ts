@@ -146,6 +146,9 @@ describe('checkFacts: the services', () => {
     const e = refusal(f)
     expect(e).toBeInstanceOf(PreflightError)
     expect(e).not.toBeInstanceOf(SplitTraffic)
+    expect(e.message).toBe(
+      `services web-blue and web-green are both attached to target group ${BLUE_TG}; the weights move traffic between two target groups, so each service of the pair needs its own: attach web-green to a second target group and list both in the rules' forward`
+    )
   })
 
   it('lists every problem of every kind at once', () => {

@@ -13,9 +13,9 @@ export function required(text: (name: string) => string, name: string): string {
   return value
 }
 
-/** Splits on commas, spaces and newlines. */
+/** Splits on commas, spaces and newlines (the filter drops the empty strings between them). */
 export function list(value: string): string[] {
-  return value.split(/[\s,]+/).filter(Boolean)
+  return value.split(/[\s,]/).filter(Boolean)
 }
 
 export function unique(name: string, values: string[]): string[] {

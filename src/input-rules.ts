@@ -4,7 +4,7 @@
  */
 import { parseArnOf } from './arn.js'
 import { Input } from './names.js'
-import { InputError } from './plan.js'
+import { formatDuration, InputError } from './plan.js'
 import type { Mode } from './types.js'
 
 /**
@@ -19,24 +19,22 @@ export function pollInterval(ms: number, env: NodeJS.ProcessEnv): number {
   if (ms < min) {
     throw new InputError(
       Input.pollInterval,
-      `must be at least ${formatMs(min)}, got ${formatMs(ms)}: every poll is a DescribeAlarms call, and the account's quota for it (9 per second, shared by every rollout and dashboard) would be used up`
+      `must be at least ${formatDuration(min)}, got ${formatDuration(ms)}: every poll is a DescribeAlarms call, and the account's quota for it (9 per second, shared by every rollout and dashboard) would be used up`
     )
   }
   return ms
 }
 
-function formatMs(ms: number): string {
-  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
-}
-
 function onLoopback(env: NodeJS.ProcessEnv): boolean {
   const url = env.AWS_ENDPOINT_URL_CLOUDWATCH || env.AWS_ENDPOINT_URL
+  // Stryker disable next-line ConditionalExpression: equivalent, new URL(undefined) throws: false below too
   if (!url) return false
   try {
     return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)
   } catch {
-    return false
+    // Not a URL: not a local emulator either.
   }
+  return false
 }
 
 /**
@@ -79,9 +77,9 @@ export function rollbackTarget(
   return value
 }
 
-/** Splits on commas, spaces and newlines. */
+/** Splits on commas, spaces and newlines (the filter drops the empty strings between them). */
 function list(value: string): string[] {
-  return value.split(/[\s,]+/).filter(Boolean)
+  return value.split(/[\s,]/).filter(Boolean)
 }
 
 /** A duration input with a floor, e.g. `stale-after` (at least `2m`). */

@@ -6,7 +6,7 @@
 import { OutOfTime } from './within.js'
 
 /** Error names AWS uses for throttling across services and protocols. */
-const THROTTLING = new Set([
+const THROTTLING = new Set<string | undefined>([
   'Throttling',
   'ThrottlingException',
   'ThrottledException',
@@ -23,7 +23,7 @@ const THROTTLING = new Set([
 ])
 
 /** Network-level failures: the request may not have reached AWS at all. */
-const NETWORK = new Set([
+const NETWORK = new Set<string | undefined>([
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
@@ -52,8 +52,7 @@ interface AwsishError {
 export function canClearByItself(error: unknown): boolean {
   for (let e = error as AwsishError | undefined, depth = 0; e && depth < 5; depth++) {
     if (e instanceof OutOfTime) return true
-    const name = e.name ?? ''
-    if (THROTTLING.has(name) || NETWORK.has(name) || (e.code && NETWORK.has(e.code))) return true
+    if (THROTTLING.has(e.name) || NETWORK.has(e.name) || NETWORK.has(e.code)) return true
     if (e.$retryable) return true
     const status = e.$metadata?.httpStatusCode
     if (status !== undefined) return status >= 500 || status === 429

@@ -36,15 +36,18 @@ export async function within<T>(
         limit
       )
     }
-    // An outer budget ending (its OutOfTime) is passed on as such; anything else is a cancel.
-    onCancel = () =>
-      stop(
-        cancel?.reason instanceof OutOfTime
-          ? cancel.reason
-          : new Error(`${what} was cut short: the run was cancelled`)
-      )
-    if (cancel?.aborted) onCancel()
-    else cancel?.addEventListener('abort', onCancel, { once: true })
+    if (cancel) {
+      // An outer budget ending (its OutOfTime) is passed on as such; anything else is a cancel.
+      onCancel = () =>
+        stop(
+          cancel.reason instanceof OutOfTime
+            ? cancel.reason
+            : new Error(`${what} was cut short: the run was cancelled`)
+        )
+      // A signal aborts once; the listener goes in `finally` below, fired or not.
+      if (cancel.aborted) onCancel()
+      else cancel.addEventListener('abort', onCancel)
+    }
   })
   try {
     return await Promise.race([call(controller.signal), stopped])

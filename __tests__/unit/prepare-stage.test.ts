@@ -19,14 +19,15 @@ const fail = (reason: string): GateReading => ({ verdict: 'fail', reason, detail
 
 /**
  * A preparation that ends when the fake clock reaches `readyAfterMs` from now (the watch's
- * polls are what move it), or never; it notes the abort it was given.
+ * polls are what move it); it notes the abort it was given. Unwatched, nothing moves the clock:
+ * it ends after 100 real ms instead, so that a test expecting a watch fails instead of hanging.
  */
-function preparation(clock: FakeClock, readyAfterMs = Infinity) {
+function preparation(clock: FakeClock, readyAfterMs: number) {
   const start = clock.now()
-  const seen = { aborted: false, calls: 0 }
+  const seen = { aborted: false }
   const beforeShift = (_stage: unknown, signal: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
-      seen.calls++
+      setTimeout(resolve, 100).unref()
       clock.onSleep = now => {
         if (now - start >= readyAfterMs) resolve()
       }

@@ -74,7 +74,7 @@ export async function restore(
   const { clock, log } = host.deps
   const deadline = clock.now() + opts.budgetMs
   // Why each rule is not restored yet: its last write's failure, and the last read's.
-  const failedWrites: Record<string, string> = {}
+  const failedWrites: Record<string, string | undefined> = {}
   const lastRead: { failed?: string; hopeless?: boolean } = {}
   const failure = () =>
     new RestoreError(pending, reasonsOf(pending, failedWrites, lastRead.failed), opts.budgetMs)
@@ -100,8 +100,8 @@ export async function restore(
       await clock.sleep(wait, opts.signal)
     }
     const source = found ?? host.cached()
+    // Never empty: a round that left only rules waiting for a human has thrown.
     const todo = pending.filter(arn => !hopeless.has(arn))
-    if (todo.length === 0) throw failure()
     const outcomes = await Promise.all(
       todo.map(async arn => {
         const outcome = await restoreRule(
@@ -113,15 +113,14 @@ export async function restore(
           opts.signal
         )
         // Printed the moment it is known, while the other rules are still being retried.
-        if (outcome.hopeless) printNow(host, [arn], { [arn]: outcome.reason ?? '' }, groups)
+        if (outcome.hopeless) printNow(host, [arn], { [arn]: outcome.reason }, groups)
         return outcome
       })
     )
     todo.forEach((arn, i) => {
       const outcome = outcomes[i]
       if (outcome.hopeless) hopeless.add(arn)
-      if (outcome.reason) failedWrites[arn] = outcome.reason
-      else delete failedWrites[arn]
+      failedWrites[arn] = outcome.reason
     })
     const verified = new Set(todo.filter((_, i) => outcomes[i].verified))
     pending = pending.filter(arn => !verified.has(arn))
@@ -146,13 +145,20 @@ export async function restore(
     if (pending.length > 0 && !waiting()) throw failure()
     // The rules cannot be read back, and no retry will change that: verifying is hopeless.
     if (pending.length > 0 && lastRead.hopeless) {
-      const why = `not verified: ${lastRead.failed ?? ''}`
+      // Stryker disable next-line StringLiteral: unreachable, a read found hopeless always says why
+      const failed = lastRead.failed ?? ''
+      const why = `not verified: ${failed}`
       printNow(host, pending, Object.fromEntries(pending.map(arn => [arn, why])), groups)
       throw failure()
     }
   }
   if (found) host.remember(found)
 }
+
+/** How one rule's restore ended: `hopeless` always says why. */
+type RuleOutcome =
+  | { hopeless: true; reason: string; verified?: undefined }
+  | { hopeless?: false; reason?: string; verified?: boolean }
 
 /**
  * One rule's restore: retries until the write lands, or says why it gave up (`hopeless` when
@@ -166,7 +172,7 @@ async function restoreRule(
   groups: GroupPair,
   deadline: number,
   signal?: AbortSignal
-): Promise<{ reason?: string; hopeless?: boolean; verified?: boolean }> {
+): Promise<RuleOutcome> {
   const { clock, log } = host.deps
   let last = ''
   for (let attempt = 1; ; attempt++) {
@@ -222,7 +228,7 @@ async function tryDescribe(
 /** Per rule: why its write failed, and why it could not be verified, whichever apply. */
 function reasonsOf(
   arns: readonly string[],
-  failedWrites: Readonly<Record<string, string>>,
+  failedWrites: Readonly<Record<string, string | undefined>>,
   failedRead: string | undefined
 ): Record<string, string> {
   return Object.fromEntries(

@@ -77064,8 +77064,7 @@ function atLeast(name, ms, min) {
 const DEFAULT_FOLLOW = { headroomTenths: 250, minTasks: 1 };
 /** The idle service's desired count while it takes `tenths` of the traffic. */
 function followCount(liveDesired, tenths, policy) {
-    if (tenths >= 1000)
-        return liveDesired;
+    // At 100% the need is liveDesired plus headroom, so the cap below gives liveDesired exactly.
     // Integers throughout: 60 × 10 % × 1.25 is 7.5, and floating point would make it 7.500…01 → 8
     // one day and 7.49…9 → 8 the next; here it is always exactly 7.5 before the ceiling.
     const numerator = liveDesired * tenths * (1000 + policy.headroomTenths);

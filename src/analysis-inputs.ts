@@ -20,10 +20,8 @@ export function parseErrorBound(
 ): Pick<AnalysisBounds, 'errorRatio' | 'errorPoints'> {
   let errorRatio: number | undefined
   let errorPoints: number | undefined
-  // Splitting on whitespace drops what a trim would; filter(Boolean) drops the empty ends.
-  // Stryker disable next-line Regex: equivalent, the empty parts a single-separator split adds are filtered out
-  const parts = value.toLowerCase().split(/[\s,]+/)
-  for (const part of parts.filter(Boolean)) {
+  // Split on every space or comma: filter(Boolean) drops the empty parts between and around.
+  for (const part of value.toLowerCase().split(/[\s,]/).filter(Boolean)) {
     const ratio = RATIO.exec(part)
     const points = POINTS.exec(part)
     if (ratio && errorRatio === undefined) {

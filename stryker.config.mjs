@@ -1,6 +1,6 @@
 // Mutation testing of the engine and the pure core (npm run mutation). It runs the unit tests
 // only: the e2e tests spawn the bundled dist/index.js, which Stryker's mutants never reach.
-// Not part of npm test (about 20 minutes on 2 cores); .github/workflows/mutation.yml runs it
+// Not part of npm test (about 12 minutes on 2 cores); .github/workflows/mutation.yml runs it
 // weekly and on demand. Per-file floors (90%, 95% for state, actions and plan) are enforced by
 // scripts/mutation-summary.mjs on the JSON report; `thresholds.break` fails the whole run.
 import { resolve } from 'node:path'

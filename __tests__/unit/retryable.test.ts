@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals'
+import { isThrottlingError, isTransientError } from '@smithy/core/retry'
 import { canClearByItself } from '../../src/aws/retryable.js'
 import { OutOfTime } from '../../src/aws/within.js'
 
@@ -48,6 +49,23 @@ const TIMEOUT_NAMES = ['TimeoutError', 'RequestTimeout', 'RequestTimeoutExceptio
 // Node's socket error codes the SDK retries (NODEJS_TIMEOUT_ERROR_CODES, and the DNS failures of
 // NODEJS_NETWORK_ERROR_CODES): the request may never have reached AWS.
 const NETWORK_CODES = ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND']
+
+describe("the lists below are the SDK's own", () => {
+  // Checked against @smithy/core's classifiers, so a name here is one the SDK retries too, not
+  // a copy of src/aws/retryable.ts.
+  const sdk = (e: Error) => e as Parameters<typeof isTransientError>[0]
+  it.each(THROTTLING)('%s is throttling to the SDK', name => {
+    expect(isThrottlingError(sdk(awsError(name, 400)))).toBe(true)
+  })
+
+  it.each(TIMEOUT_NAMES.filter(n => n !== 'AbortError'))('%s is transient to the SDK', name => {
+    expect(isTransientError(sdk(awsError(name, 400)))).toBe(true)
+  })
+
+  it.each(NETWORK_CODES)('code %s is transient to the SDK', code => {
+    expect(isTransientError(sdk(awsError('Error', 400, { code })))).toBe(true)
+  })
+})
 
 describe('canClearByItself: what restore keeps retrying', () => {
   it.each(THROTTLING)('retries %s, even when it comes with HTTP 400', name => {

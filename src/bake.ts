@@ -64,9 +64,9 @@ export async function bake(
         .filter(Boolean)
         .join(' · ')
       if (poll === 0) await deps.reporter.firstReading?.(stage, spec.plan.length)
-      const failed = readings.filter(r => r.verdict === 'fail')
-      // Stryker disable next-line StringLiteral: readGates hands back a failing reading alone (its firstFailure wins the race), so failed never holds two
-      if (failed.length > 0) throw new GateFailure(failed.map(r => r.reason).join('; '))
+      // A failure comes alone: readGates answers with it the moment it arrives.
+      const failed = readings.find(r => r.verdict === 'fail')
+      if (failed) throw new GateFailure(failed.reason)
       const waiting = readings.filter(r => r.verdict === 'wait')
       if (now >= endsAt) {
         if (waiting.length === 0) return

@@ -3,18 +3,6 @@
 // Not part of npm test (about 12 minutes on 2 cores); .github/workflows/mutation.yml runs it
 // weekly and on demand. Per-file floors (90%, 95% for state, actions and plan) are enforced by
 // scripts/mutation-summary.mjs on the JSON report; `thresholds.break` fails the whole run.
-import { resolve } from 'node:path'
-import { writeTestNames } from './scripts/mutation-test-names.mjs'
-
-// Which test file holds which test, for the sequencer in stryker.jest.config.js; written fresh
-// for every run (one plain run of the unit tests) and found by the test runners through the
-// environment they inherit.
-const testNames = resolve('reports/mutation/test-names.json')
-if (process.env.ECS_CANARY_TEST_NAMES === undefined) {
-  writeTestNames(process.cwd(), testNames)
-  process.env.ECS_CANARY_TEST_NAMES = testNames
-}
-
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'jest',

@@ -1,14 +1,15 @@
 // jest's test sequencer for mutation runs only (stryker.jest.config.js). For each mutant Stryker
 // names the tests that cover it (jest --testNamePattern), but jest still loads every related
 // test file, and each load imports the modules under test afresh. This sequencer drops the test
-// files that hold none of the named tests, using the list scripts/mutation-test-names.mjs
-// wrote before the run. A file missing from that list always runs, and without a name pattern
-// (the first, full run; static mutants) every file runs, so the filter can only skip files
-// whose tests could not have been chosen anyway.
+// files that hold none of the named tests, using the list scripts/mutation-runner.mjs wrote
+// during Stryker's first, full run. A file missing from that list always runs, and without a
+// name pattern (that first run; static mutants) every file runs, so the filter can only skip
+// files whose tests could not have been chosen anyway.
 // It also puts first the test files named after the mutated file (src/plan.ts: plan*.test.ts),
 // which most often kill its mutants: scripts/mutation-runner.mjs stops at the first failure.
-import { readFileSync } from 'node:fs'
-import { basename, relative } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { basename, join, relative } from 'node:path'
+import { TEST_NAMES } from './mutation-runner.mjs'
 
 export default class CoveringFilesOnly {
   constructor({ globalConfig }) {
@@ -19,8 +20,8 @@ export default class CoveringFilesOnly {
     // Stryker names the mutated file as jest's argument, with --findRelatedTests.
     const [mutated] = globalConfig.nonFlagArgs ?? []
     this.own = mutated ? basename(mutated).replace(/\.ts$/, '') : undefined
-    const listFile = process.env.ECS_CANARY_TEST_NAMES
-    this.names = listFile ? JSON.parse(readFileSync(listFile, 'utf8')) : {}
+    const listFile = join(this.rootDir, TEST_NAMES)
+    this.names = existsSync(listFile) ? JSON.parse(readFileSync(listFile, 'utf8')) : {}
   }
 
   sort(tests) {

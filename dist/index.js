@@ -80514,10 +80514,10 @@ async function bake(spec, deps, stage, bakeMs) {
                 .join(' · ');
             if (poll === 0)
                 await deps.reporter.firstReading?.(stage, spec.plan.length);
-            const failed = readings.filter(r => r.verdict === 'fail');
-            // Stryker disable next-line StringLiteral: readGates hands back a failing reading alone (its firstFailure wins the race), so failed never holds two
-            if (failed.length > 0)
-                throw new GateFailure(failed.map(r => r.reason).join('; '));
+            // A failure comes alone: readGates answers with it the moment it arrives.
+            const failed = readings.find(r => r.verdict === 'fail');
+            if (failed)
+                throw new GateFailure(failed.reason);
             const waiting = readings.filter(r => r.verdict === 'wait');
             if (now >= endsAt) {
                 if (waiting.length === 0)
@@ -80722,10 +80722,8 @@ async function watch(spec, deps, work, settled, stageStartedAt, stop) {
         }
         else {
             blind = 0;
-            const failed = readings.filter(r => r.verdict === 'fail');
-            // Stryker disable next-line StringLiteral: readGates answers with the lone failing reading as soon as one fails, so there is never a second reason to join
-            if (failed.length > 0)
-                failure = failed.map(r => r.reason).join('; ');
+            // A failure comes alone: readGates answers with it the moment it arrives.
+            failure = readings.find(r => r.verdict === 'fail')?.reason;
         }
         if (failure !== undefined) {
             stop.abort();

@@ -151,7 +151,7 @@ export async function startOnce(
   }
 }
 
-// What main saves before its first write (names as in src/names.ts and src/state.ts).
+// What main saves before its first write (names as in src/names.ts and src/engine/state.ts).
 function postState(): Record<string, string> {
   const guard = {
     region: 'us-east-1',

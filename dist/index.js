@@ -69015,6 +69015,138 @@ function targetGroupName(arn) {
 
 /***/ }),
 
+/***/ 7517:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   ServiceScaling: () => (/* binding */ ServiceScaling)
+/* harmony export */ });
+/* unused harmony exports DIMENSION, clusterName, resourceIdOf */
+/* harmony import */ var _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1491);
+/* harmony import */ var _arn_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8564);
+/**
+ * Application Auto Scaling for the pair: read each service's scalable target and suspend or
+ * resume its dynamic scale-in, so auto scaling never takes a service below what a rollout or a
+ * rollback needs.
+ *
+ * What the action writes, and why only this: RegisterScalableTarget on a target that already
+ * exists, naming only `SuspendedState`; an update leaves every parameter it does not name as it
+ * was, so MinCapacity, MaxCapacity and the policies stay untouched (RegisterScalableTarget,
+ * Application Auto Scaling API Reference,
+ * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
+ * `DynamicScalingInSuspended: true` stops target tracking and step scaling policies from removing
+ * capacity, while scale-out and scheduled actions go on (SuspendedState, same reference,
+ * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_SuspendedState.html).
+ * All three flags are always sent, the two the action does not own exactly as read: moto 5.2.5
+ * (the pinned emulator) replaces the whole SuspendedState on an update
+ * (moto/applicationautoscaling/models.py, FakeScalableTarget.update), and sending all three is
+ * right under either reading. moto does not move the capacity into MinCapacity..MaxCapacity on
+ * RegisterScalableTarget as AWS does (below), so the MaxCapacity check is what the tests see.
+ *
+ * Every RegisterScalableTarget call, an update included, makes Application Auto Scaling compare
+ * the current capacity with MinCapacity..MaxCapacity and move it inside (Application Auto
+ * Scaling concepts, https://docs.aws.amazon.com/autoscaling/application/userguide/getting-started.html).
+ * So a service the action runs above its MaxCapacity would be cut back to it by the very call
+ * that suspends its scale-in: callers check the need against `maxCapacity` first.
+ *
+ * Suspending scale-in is preferred to raising MinCapacity for the canary: it is one boolean to
+ * put back rather than a number someone (or Terraform) may change mid-rollout, it is written once
+ * per rollout rather than once per stage, and raising MinCapacity would make auto scaling itself
+ * change the desired count (the comparison above), a second actor scaling the canary while the
+ * action waits for it.
+ */
+
+
+/** The scalable dimension of an ECS service's task count. */
+const DIMENSION = 'ecs:service:DesiredCount';
+/** `arn:aws:ecs:…:cluster/web` or `web` → `web`: a ResourceId names the cluster by name. */
+function clusterName(cluster) {
+    return (0,_arn_js__WEBPACK_IMPORTED_MODULE_0__/* .parseArnOf */ .GZ)(cluster, ['cluster'])?.name ?? cluster;
+}
+/** The ResourceId of an ECS service's scalable target. */
+function resourceIdOf(cluster, service) {
+    return `service/${clusterName(cluster)}/${service}`;
+}
+function errorText(error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+/** The Application Auto Scaling calls for the services of one cluster. */
+class ServiceScaling {
+    client;
+    cluster;
+    log;
+    constructor(client, cluster, log) {
+        this.client = client;
+        this.cluster = cluster;
+        this.log = log;
+    }
+    /**
+     * Reads the scalable targets of `services` in one call; a service without one is absent from
+     * the answer (it does not auto scale, and nothing needs doing for it).
+     */
+    async describe(services) {
+        const ids = services.map(s => resourceIdOf(this.cluster, s));
+        let out;
+        try {
+            // Two ResourceIds give at most two targets: one page, well under MaxResults' default 50.
+            out = await this.client.send(new _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__/* .DescribeScalableTargetsCommand */ .sH({
+                ServiceNamespace: 'ecs',
+                ScalableDimension: DIMENSION,
+                ResourceIds: ids
+            }));
+        }
+        catch (error) {
+            throw new Error(`Could not read the scalable targets of ${services.map(s => `'${s}'`).join(', ')}: ` +
+                `DescribeScalableTargets failed: ${errorText(error)}. The credentials need ` +
+                `application-autoscaling:DescribeScalableTargets.`, { cause: error });
+        }
+        const found = new Map();
+        for (const service of services) {
+            const target = out.ScalableTargets?.find(t => t.ResourceId === resourceIdOf(this.cluster, service));
+            if (target)
+                found.set(service, toView(service, target));
+        }
+        return found;
+    }
+    /** Suspends (`true`) or resumes (`false`) the dynamic scale-in of one scalable target. */
+    async setScaleIn(target, suspended) {
+        const state = { ...target.suspendedState, DynamicScalingInSuspended: suspended };
+        try {
+            await this.client.send(new _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__/* .RegisterScalableTargetCommand */ .Jr({
+                ServiceNamespace: 'ecs',
+                ScalableDimension: DIMENSION,
+                ResourceId: target.resourceId,
+                SuspendedState: state
+            }));
+        }
+        catch (error) {
+            throw new Error(`Could not ${suspended ? 'suspend' : 'resume'} the scale-in of '${target.service}' ` +
+                `(${target.resourceId}): RegisterScalableTarget failed: ${errorText(error)}. The ` +
+                `credentials need application-autoscaling:RegisterScalableTarget.`, { cause: error });
+        }
+        this.log.info(`${suspended ? 'Suspended' : 'Resumed'} the auto scaling scale-in of ${target.service}` +
+            ` (min ${target.minCapacity}, max ${target.maxCapacity}).`);
+    }
+}
+function toView(service, t) {
+    const suspendedState = {
+        DynamicScalingInSuspended: t.SuspendedState?.DynamicScalingInSuspended ?? false,
+        DynamicScalingOutSuspended: t.SuspendedState?.DynamicScalingOutSuspended ?? false,
+        ScheduledScalingSuspended: t.SuspendedState?.ScheduledScalingSuspended ?? false
+    };
+    return {
+        service,
+        resourceId: t.ResourceId ?? '',
+        minCapacity: t.MinCapacity ?? 0,
+        maxCapacity: t.MaxCapacity ?? 0,
+        scaleInSuspended: suspendedState.DynamicScalingInSuspended === true,
+        suspendedState
+    };
+}
+
+
+/***/ }),
+
 /***/ 6979:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -69109,73 +69241,7 @@ function canGetIdToken(env = process.env) {
 
 /***/ }),
 
-/***/ 8835:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   o: () => (/* binding */ canClearByItself)
-/* harmony export */ });
-/* harmony import */ var _within_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8002);
-/**
- * Whether an AWS error can clear by itself. The SDK already retries throttling, 5xx and network
- * errors a few times; a caller with a longer budget (restoring traffic) keeps retrying those,
- * and stops at once on the rest: a denial or a refused request fails the same way every time.
- */
-
-/** Error names AWS uses for throttling across services and protocols. */
-const THROTTLING = new Set([
-    'Throttling',
-    'ThrottlingException',
-    'ThrottledException',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'SlowDown',
-    'PriorRequestNotComplete',
-    'TransactionInProgressException',
-    'ProvisionedThroughputExceededException',
-    'BandwidthLimitExceeded',
-    'EC2ThrottledException'
-]);
-/** Network-level failures: the request may not have reached AWS at all. */
-const NETWORK = new Set([
-    'TimeoutError',
-    'RequestTimeout',
-    'RequestTimeoutException',
-    'AbortError',
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'EPIPE',
-    'ETIMEDOUT',
-    'EAI_AGAIN',
-    'ENOTFOUND'
-]);
-/**
- * True for throttling, 5xx, time-outs and network errors (and anything that does not look like
- * an AWS answer at all); false for the 4xx answers no retry changes: AccessDenied, validation
- * errors, missing resources. Looks through `cause` (errors wrapped with the call's name).
- */
-function canClearByItself(error) {
-    for (let e = error, depth = 0; e && depth < 5; depth++) {
-        if (e instanceof _within_js__WEBPACK_IMPORTED_MODULE_0__/* .OutOfTime */ .f)
-            return true;
-        if (THROTTLING.has(e.name) || NETWORK.has(e.name) || NETWORK.has(e.code))
-            return true;
-        if (e.$retryable)
-            return true;
-        const status = e.$metadata?.httpStatusCode;
-        if (status !== undefined)
-            return status >= 500 || status === 429;
-        e = e.cause;
-    }
-    return true;
-}
-
-
-/***/ }),
-
-/***/ 2922:
+/***/ 3720:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -69362,139 +69428,7 @@ function wrap(call, what, err) {
 
 /***/ }),
 
-/***/ 4328:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   ServiceScaling: () => (/* binding */ ServiceScaling)
-/* harmony export */ });
-/* unused harmony exports DIMENSION, clusterName, resourceIdOf */
-/* harmony import */ var _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1491);
-/* harmony import */ var _arn_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8564);
-/**
- * Application Auto Scaling for the pair: read each service's scalable target and suspend or
- * resume its dynamic scale-in, so auto scaling never takes a service below what a rollout or a
- * rollback needs.
- *
- * What the action writes, and why only this: RegisterScalableTarget on a target that already
- * exists, naming only `SuspendedState`; an update leaves every parameter it does not name as it
- * was, so MinCapacity, MaxCapacity and the policies stay untouched (RegisterScalableTarget,
- * Application Auto Scaling API Reference,
- * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
- * `DynamicScalingInSuspended: true` stops target tracking and step scaling policies from removing
- * capacity, while scale-out and scheduled actions go on (SuspendedState, same reference,
- * https://docs.aws.amazon.com/autoscaling/application/APIReference/API_SuspendedState.html).
- * All three flags are always sent, the two the action does not own exactly as read: moto 5.2.5
- * (the pinned emulator) replaces the whole SuspendedState on an update
- * (moto/applicationautoscaling/models.py, FakeScalableTarget.update), and sending all three is
- * right under either reading. moto does not move the capacity into MinCapacity..MaxCapacity on
- * RegisterScalableTarget as AWS does (below), so the MaxCapacity check is what the tests see.
- *
- * Every RegisterScalableTarget call, an update included, makes Application Auto Scaling compare
- * the current capacity with MinCapacity..MaxCapacity and move it inside (Application Auto
- * Scaling concepts, https://docs.aws.amazon.com/autoscaling/application/userguide/getting-started.html).
- * So a service the action runs above its MaxCapacity would be cut back to it by the very call
- * that suspends its scale-in: callers check the need against `maxCapacity` first.
- *
- * Suspending scale-in is preferred to raising MinCapacity for the canary: it is one boolean to
- * put back rather than a number someone (or Terraform) may change mid-rollout, it is written once
- * per rollout rather than once per stage, and raising MinCapacity would make auto scaling itself
- * change the desired count (the comparison above), a second actor scaling the canary while the
- * action waits for it.
- */
-
-
-/** The scalable dimension of an ECS service's task count. */
-const DIMENSION = 'ecs:service:DesiredCount';
-/** `arn:aws:ecs:…:cluster/web` or `web` → `web`: a ResourceId names the cluster by name. */
-function clusterName(cluster) {
-    return (0,_arn_js__WEBPACK_IMPORTED_MODULE_0__/* .parseArnOf */ .GZ)(cluster, ['cluster'])?.name ?? cluster;
-}
-/** The ResourceId of an ECS service's scalable target. */
-function resourceIdOf(cluster, service) {
-    return `service/${clusterName(cluster)}/${service}`;
-}
-function errorText(error) {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-/** The Application Auto Scaling calls for the services of one cluster. */
-class ServiceScaling {
-    client;
-    cluster;
-    log;
-    constructor(client, cluster, log) {
-        this.client = client;
-        this.cluster = cluster;
-        this.log = log;
-    }
-    /**
-     * Reads the scalable targets of `services` in one call; a service without one is absent from
-     * the answer (it does not auto scale, and nothing needs doing for it).
-     */
-    async describe(services) {
-        const ids = services.map(s => resourceIdOf(this.cluster, s));
-        let out;
-        try {
-            // Two ResourceIds give at most two targets: one page, well under MaxResults' default 50.
-            out = await this.client.send(new _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__/* .DescribeScalableTargetsCommand */ .sH({
-                ServiceNamespace: 'ecs',
-                ScalableDimension: DIMENSION,
-                ResourceIds: ids
-            }));
-        }
-        catch (error) {
-            throw new Error(`Could not read the scalable targets of ${services.map(s => `'${s}'`).join(', ')}: ` +
-                `DescribeScalableTargets failed: ${errorText(error)}. The credentials need ` +
-                `application-autoscaling:DescribeScalableTargets.`, { cause: error });
-        }
-        const found = new Map();
-        for (const service of services) {
-            const target = out.ScalableTargets?.find(t => t.ResourceId === resourceIdOf(this.cluster, service));
-            if (target)
-                found.set(service, toView(service, target));
-        }
-        return found;
-    }
-    /** Suspends (`true`) or resumes (`false`) the dynamic scale-in of one scalable target. */
-    async setScaleIn(target, suspended) {
-        const state = { ...target.suspendedState, DynamicScalingInSuspended: suspended };
-        try {
-            await this.client.send(new _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__/* .RegisterScalableTargetCommand */ .Jr({
-                ServiceNamespace: 'ecs',
-                ScalableDimension: DIMENSION,
-                ResourceId: target.resourceId,
-                SuspendedState: state
-            }));
-        }
-        catch (error) {
-            throw new Error(`Could not ${suspended ? 'suspend' : 'resume'} the scale-in of '${target.service}' ` +
-                `(${target.resourceId}): RegisterScalableTarget failed: ${errorText(error)}. The ` +
-                `credentials need application-autoscaling:RegisterScalableTarget.`, { cause: error });
-        }
-        this.log.info(`${suspended ? 'Suspended' : 'Resumed'} the auto scaling scale-in of ${target.service}` +
-            ` (min ${target.minCapacity}, max ${target.maxCapacity}).`);
-    }
-}
-function toView(service, t) {
-    const suspendedState = {
-        DynamicScalingInSuspended: t.SuspendedState?.DynamicScalingInSuspended ?? false,
-        DynamicScalingOutSuspended: t.SuspendedState?.DynamicScalingOutSuspended ?? false,
-        ScheduledScalingSuspended: t.SuspendedState?.ScheduledScalingSuspended ?? false
-    };
-    return {
-        service,
-        resourceId: t.ResourceId ?? '',
-        minCapacity: t.MinCapacity ?? 0,
-        maxCapacity: t.MaxCapacity ?? 0,
-        scaleInSuspended: suspendedState.DynamicScalingInSuspended === true,
-        suspendedState
-    };
-}
-
-
-/***/ }),
-
-/***/ 5593:
+/***/ 1933:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69507,9 +69441,9 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(586);
-// EXTERNAL MODULE: ./src/plan.ts
-var plan = __nccwpck_require__(2464);
-;// CONCATENATED MODULE: ./src/aws/actions.ts
+// EXTERNAL MODULE: ./src/engine/plan.ts
+var plan = __nccwpck_require__(955);
+;// CONCATENATED MODULE: ./src/aws/elb/actions.ts
 /** Full traffic on the live group, as restore writes it. */
 const ALL_ON_LIVE = { live: 100, idle: 0 };
 /**
@@ -69646,11 +69580,11 @@ function cliCommand(call, arn, region, actions) {
         : `aws elbv2 modify-listener --region ${shellQuote(region)} --listener-arn ${shellQuote(arn)} --default-actions ${json}`;
 }
 
-// EXTERNAL MODULE: ./src/aws/rules.ts
-var rules = __nccwpck_require__(2922);
+// EXTERNAL MODULE: ./src/aws/elb/rules.ts
+var rules = __nccwpck_require__(3720);
 // EXTERNAL MODULE: ./src/aws/within.ts
 var within = __nccwpck_require__(8002);
-;// CONCATENATED MODULE: ./src/aws/readback.ts
+;// CONCATENATED MODULE: ./src/aws/elb/readback.ts
 
 
 
@@ -69748,7 +69682,7 @@ async function settleBounded(items, limit, work) {
     return results;
 }
 
-;// CONCATENATED MODULE: ./src/aws/restore-commands.ts
+;// CONCATENATED MODULE: ./src/aws/elb/restore-commands.ts
 
 
 /**
@@ -69790,7 +69724,12 @@ function printNow(host, arns, reasons, groups) {
 
 // EXTERNAL MODULE: ./src/aws/retryable.ts
 var retryable = __nccwpck_require__(8835);
-;// CONCATENATED MODULE: ./src/aws/restore.ts
+;// CONCATENATED MODULE: ./src/aws/elb/restore.ts
+/**
+ * Restore, the traffic adapter's way back: 100 % on live on every rule, retried with backoff
+ * within a budget and verified by reading back; and the CLI commands for a human when even that
+ * fails. Works on the adapter through `RestoreHost`, so `ElbTraffic` keeps its state.
+ */
 
 
 
@@ -69969,7 +69908,7 @@ function onLive(entry, groups) {
     return entry !== undefined && isAllOnLive(forwardTargets(entry.actions).targets, groups);
 }
 
-;// CONCATENATED MODULE: ./src/aws/traffic.ts
+;// CONCATENATED MODULE: ./src/aws/elb/traffic.ts
 /**
  * The ELBv2 traffic adapter: reads listener rules (and listener default actions), moves the
  * pair's weights on all of them in lockstep, puts all traffic back on live, and tags the rules.
@@ -70178,6 +70117,72 @@ class ElbTraffic {
 
 /***/ }),
 
+/***/ 8835:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   o: () => (/* binding */ canClearByItself)
+/* harmony export */ });
+/* harmony import */ var _within_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8002);
+/**
+ * Whether an AWS error can clear by itself. The SDK already retries throttling, 5xx and network
+ * errors a few times; a caller with a longer budget (restoring traffic) keeps retrying those,
+ * and stops at once on the rest: a denial or a refused request fails the same way every time.
+ */
+
+/** Error names AWS uses for throttling across services and protocols. */
+const THROTTLING = new Set([
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'SlowDown',
+    'PriorRequestNotComplete',
+    'TransactionInProgressException',
+    'ProvisionedThroughputExceededException',
+    'BandwidthLimitExceeded',
+    'EC2ThrottledException'
+]);
+/** Network-level failures: the request may not have reached AWS at all. */
+const NETWORK = new Set([
+    'TimeoutError',
+    'RequestTimeout',
+    'RequestTimeoutException',
+    'AbortError',
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENOTFOUND'
+]);
+/**
+ * True for throttling, 5xx, time-outs and network errors (and anything that does not look like
+ * an AWS answer at all); false for the 4xx answers no retry changes: AccessDenied, validation
+ * errors, missing resources. Looks through `cause` (errors wrapped with the call's name).
+ */
+function canClearByItself(error) {
+    for (let e = error, depth = 0; e && depth < 5; depth++) {
+        if (e instanceof _within_js__WEBPACK_IMPORTED_MODULE_0__/* .OutOfTime */ .f)
+            return true;
+        if (THROTTLING.has(e.name) || NETWORK.has(e.name) || NETWORK.has(e.code))
+            return true;
+        if (e.$retryable)
+            return true;
+        const status = e.$metadata?.httpStatusCode;
+        if (status !== undefined)
+            return status >= 500 || status === 429;
+        e = e.cause;
+    }
+    return true;
+}
+
+
+/***/ }),
+
 /***/ 8002:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -70257,6 +70262,805 @@ const systemClock = {
         signal?.addEventListener('abort', done, { once: true });
     })
 };
+
+
+/***/ }),
+
+/***/ 955:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E9: () => (/* binding */ parseDuration),
+/* harmony export */   NK: () => (/* binding */ weightsFor),
+/* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   fL: () => (/* binding */ percentText),
+/* harmony export */   my: () => (/* binding */ DEFAULT_STAGES),
+/* harmony export */   nT: () => (/* binding */ formatPlan),
+/* harmony export */   qQ: () => (/* binding */ remainingStages),
+/* harmony export */   tC: () => (/* binding */ shareOf),
+/* harmony export */   vS: () => (/* binding */ parsePlan)
+/* harmony export */ });
+/** The ladder used when `stages` is empty in `deploy` mode. */
+const DEFAULT_STAGES = '1,2,5,10,50,100';
+/** An input value that does not parse; the message names the input and the value. */
+class InputError extends Error {
+    input;
+    constructor(input, message) {
+        super(`Input '${input}': ${message}`);
+        this.input = input;
+        this.name = 'InputError';
+    }
+}
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+/**
+ * Parses `45s`, `5m`, `1h30m`, `1500ms` into milliseconds. A bare number is refused: `5` could
+ * mean seconds or minutes, and guessing wrong bakes for 60 times too long or too short.
+ */
+function parseDuration(input, value) {
+    const text = value.trim().toLowerCase();
+    if (!DURATION.test(text)) {
+        throw new InputError(input, `'${value}' is not a duration; write it with a unit, like 45s, 5m or 1h30m`);
+    }
+    let ms = 0;
+    for (const [, amount, unit] of text.matchAll(PART))
+        ms += Number(amount) * UNIT_MS[unit];
+    return Math.round(ms);
+}
+/** Formats milliseconds the way the inputs are written: `1h30m`, `5m`, `45s`, `1.5s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms}ms`;
+    // Stryker disable next-line Regex: equivalent, toFixed(1) gives one decimal, so a .0 can only end the text
+    if (ms % 1000 !== 0)
+        return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s`;
+    let s = ms / 1000;
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
+}
+/** `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100. */
+function parsePercent(input, entry, text) {
+    if (/^\d{1,3}(?:\.\d)?%$/.test(text)) {
+        throw new InputError(input, `'${entry}': drop the % sign; every share is a percentage already (write ${text.slice(0, -1)}, not ${text})`);
+    }
+    if (!/^\d{1,3}(?:\.\d)?$/.test(text)) {
+        throw new InputError(input, `'${entry}': '${text}' is not a percentage with at most one decimal (like 0.5, 5 or 50)`);
+    }
+    const tenths = Math.round(Number(text) * 10);
+    if (tenths < 1 || tenths > 1000) {
+        throw new InputError(input, `'${entry}': ${text}% is outside 0.1–100`);
+    }
+    return tenths;
+}
+/**
+ * Parses a plan: `PERCENT[:BAKE]` entries separated by commas, spaces or newlines; BAKE is a
+ * duration or `pause`; entries without one bake for `defaultBakeMs`. Shares must rise strictly
+ * and the last must be 100.
+ */
+function parsePlan(value, defaultBakeMs, input = 'stages') {
+    // Split on every space or comma: filter(Boolean) drops the empty entries between and around.
+    const entries = value.split(/[\s,]/).filter(Boolean);
+    if (entries.length === 0)
+        throw new InputError(input, 'no stages given');
+    const stages = entries.map(entry => {
+        const [percent, bake, extra] = entry.split(':');
+        if (extra !== undefined) {
+            throw new InputError(input, `'${entry}' has more than one ':'; write PERCENT or PERCENT:BAKE`);
+        }
+        const tenths = parsePercent(input, entry, percent);
+        if (bake === undefined || bake === '')
+            return { tenths, bake: { kind: 'bake', ms: defaultBakeMs } };
+        if (bake.toLowerCase() === 'pause')
+            return { tenths, bake: { kind: 'pause' } };
+        return { tenths, bake: { kind: 'bake', ms: parseDuration(input, bake) } };
+    });
+    stages.forEach((stage, i) => {
+        if (i > 0 && stage.tenths <= stages[i - 1].tenths) {
+            throw new InputError(input, `stages must rise strictly: ${percentText(stage.tenths)} comes after ${percentText(stages[i - 1].tenths)}`);
+        }
+    });
+    const last = stages[stages.length - 1];
+    if (last.tenths !== 1000) {
+        throw new InputError(input, `the last stage must be 100, not ${percentText(last.tenths)}`);
+    }
+    if (last.bake.kind === 'pause') {
+        throw new InputError(input, `'100:pause' cannot be resumed to anything; end with 100 or 100:BAKE`);
+    }
+    return stages;
+}
+/** `5` → `0.5%`, `500` → `50%`. */
+function percentText(tenths) {
+    // Stryker disable next-line ConditionalExpression: equivalent for whole tenths (all callers), whose tenths / 10 prints the same one decimal
+    return `${tenths % 10 === 0 ? tenths / 10 : (tenths / 10).toFixed(1)}%`;
+}
+/**
+ * The weights that give the idle group exactly `tenths` of the traffic. Whole percentages use a
+ * total of 100 (5 % → 5/95) so the rule reads like the plan; others use 1000 (0.5 % → 5/995).
+ * Both stay within ELB's 0..999.
+ */
+function weightsFor(tenths) {
+    if (!Number.isInteger(tenths) || tenths < 0 || tenths > 1000) {
+        throw new RangeError(`share ${tenths} is outside 0..1000 tenths`);
+    }
+    if (tenths % 10 === 0)
+        return { idle: tenths / 10, live: 100 - tenths / 10 };
+    return { idle: tenths, live: 1000 - tenths };
+}
+/**
+ * The idle group's share given the weights on a rule, or `undefined` when no traffic is
+ * forwarded at all. Rounded to the nearest tenth; `exact` says whether rounding was needed.
+ */
+function shareOf(weights) {
+    const total = weights.idle + weights.live;
+    if (total <= 0)
+        return undefined;
+    const tenths = Math.round((weights.idle * 1000) / total);
+    return { tenths, exact: (weights.idle * 1000) % total === 0 };
+}
+/** The plan in the compact text used in tags and logs: `1:5m 2:5m 25:pause 100:5m`. */
+function formatPlan(plan) {
+    return plan
+        .map(s => {
+        const pct = percentText(s.tenths).slice(0, -1);
+        return `${pct}:${s.bake.kind === 'pause' ? 'pause' : formatDuration(s.bake.ms)}`;
+    })
+        .join(' ');
+}
+/** The stages still ahead of a rollout whose idle group holds `tenths` now. */
+function remainingStages(plan, tenths) {
+    return plan.filter(s => s.tenths > tenths);
+}
+
+
+/***/ }),
+
+/***/ 2957:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  rm: () => (/* reexport */ describeShare),
+  bD: () => (/* binding */ rollout_messageOf),
+  p1: () => (/* binding */ runRollout)
+});
+
+// UNUSED EXPORTS: DriftError, expectShare
+
+// EXTERNAL MODULE: ./src/engine/plan.ts
+var plan = __nccwpck_require__(955);
+;// CONCATENATED MODULE: ./src/engine/bake.ts
+/**
+ * The bake loop: polls every gate while a stage bakes, extends once when a gate lacks data,
+ * waits (bounded) past the end for data a gate says is late, and throws the engine's verdicts
+ * (`GateFailure`, `NotEnoughData`, `Cancelled`) for it to act on.
+ */
+
+/** The job was cancelled (SIGINT/SIGTERM): restore traffic. */
+class Cancelled extends Error {
+    name = 'Cancelled';
+}
+/** A gate said no: roll back with this reason. */
+class GateFailure extends Error {
+    name = 'GateFailure';
+}
+/** A gate could not judge in time: hold traffic where it is. */
+class NotEnoughData extends Error {
+    name = 'NotEnoughData';
+}
+/** Bakes one stage: polls every gate each `pollMs` until the bake time has passed. */
+async function bake(spec, deps, stage, bakeMs) {
+    const { clock, log } = deps;
+    const startedAt = stage.startedAt;
+    let endsAt = startedAt + bakeMs;
+    let extended = false;
+    let heldForLate = false;
+    let blind = 0;
+    const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)));
+    let nextHeartbeat = startedAt + heartbeatMs;
+    for (let poll = 0;; poll++) {
+        throwIfCancelled(deps.signal);
+        deps.heartbeat?.beat();
+        const now = clock.now();
+        const readings = await readGates(deps.gates, { stageStartedAt: startedAt, now, endsAt }, deps.signal);
+        throwIfCancelled(deps.signal);
+        if (readings instanceof Error) {
+            blind++;
+            const which = readings instanceof GateReadError ? readings.gatesText : 'gates';
+            log.warn(`Could not read the ${which} (${blind}/${spec.blindPolls}): ${readings.message}`);
+            if (poll === 0)
+                await deps.reporter.firstReading?.(stage, spec.plan.length);
+            if (blind >= spec.blindPolls) {
+                throw new GateFailure(`the ${which} could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
+            }
+        }
+        else {
+            blind = 0;
+            stage.detail = readings
+                .map(r => r.detail)
+                .filter(Boolean)
+                .join(' · ');
+            if (poll === 0)
+                await deps.reporter.firstReading?.(stage, spec.plan.length);
+            // A failure comes alone: readGates answers with it the moment it arrives.
+            const failed = readings.find(r => r.verdict === 'fail');
+            if (failed)
+                throw new GateFailure(failed.reason);
+            const waiting = readings.filter(r => r.verdict === 'wait');
+            if (now >= endsAt) {
+                if (waiting.length === 0)
+                    return;
+                const why = waiting.map(r => r.reason).join('; ');
+                if (waiting.every(r => r.late)) {
+                    // Data on its way, not missing: wait for it, bounded, instead of extending the bake.
+                    const boundMs = spec.lateDataMs ?? 0;
+                    if (now - endsAt >= boundMs) {
+                        log.warn(`Passing ${(0,plan/* percentText */.fL)(stage.tenths)} without the data it waited ${(0,plan/* formatDuration */.a3)(boundMs)} for: ${why}`);
+                        return;
+                    }
+                    if (!heldForLate) {
+                        heldForLate = true;
+                        log.info(`Holding ${(0,plan/* percentText */.fL)(stage.tenths)} for up to ${(0,plan/* formatDuration */.a3)(boundMs)} past the bake: ${why}`);
+                    }
+                }
+                else {
+                    if (extended)
+                        throw new NotEnoughData(`held at ${(0,plan/* percentText */.fL)(stage.tenths)}: ${why}`);
+                    extended = true;
+                    endsAt += bakeMs;
+                    log.info(`Extending the bake by ${(0,plan/* formatDuration */.a3)(bakeMs)} to gather data: ${why}`);
+                }
+            }
+        }
+        if (clock.now() >= nextHeartbeat) {
+            deps.reporter.heartbeat(stage, clock.now() - startedAt, endsAt - startedAt);
+            nextHeartbeat += heartbeatMs;
+        }
+        // Past the end only a failed read keeps us here: retry it at the poll interval.
+        const wake = now >= endsAt ? now + spec.pollMs : Math.min(startedAt + (poll + 1) * spec.pollMs, endsAt);
+        await clock.sleep(Math.max(0, wake - clock.now()), deps.signal);
+    }
+}
+/**
+ * Reads every gate at once; an Error when any of them could not be read. A cancel does not
+ * wait for a slow read (a stalled API holds one for four attempts × 4 s), and neither does a
+ * gate that has already failed: its reading alone is enough to roll back, and the others (the
+ * health gate's two reads next to DescribeAlarms) must not add their latency to the reaction.
+ */
+async function readGates(gates, window, signal) {
+    // Stryker disable next-line ArrowFunction: equivalent, the placeholder is replaced before any use
+    let onAbort = () => undefined;
+    const cancelled = new Promise(resolve => {
+        onAbort = () => resolve(new Cancelled('the job was cancelled'));
+        // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, abort fires once and the finally removes the listener
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        const each = gates.map(g => g.read(window));
+        const reads = Promise.allSettled(each).then(results => {
+            const failed = gates.filter((_, i) => results[i].status === 'rejected');
+            if (failed.length === 0) {
+                return results.map(r => r.value);
+            }
+            // Every gate that failed is named with its own error: a denied GetMetricData is the
+            // analysis gate's, not "the alarms".
+            const why = results.flatMap((r, i) => r.status === 'rejected'
+                ? [`${gates[i].name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`]
+                : []);
+            throw new GateReadError(failed.map(g => g.name), why.join('; '));
+        });
+        const firstFailure = new Promise(resolve => {
+            for (const read of each) {
+                read.then(r => r.verdict === 'fail' && resolve([r]), () => undefined);
+            }
+        });
+        return await Promise.race([reads, firstFailure, cancelled]);
+    }
+    catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+    }
+    finally {
+        signal.removeEventListener('abort', onAbort);
+    }
+}
+/** Some gates could not be read: which ones (`alarms`, `analysis`...), and each one's error. */
+class GateReadError extends Error {
+    /** `alarms gate`, `alarms and analysis gates`: how messages name them. */
+    gatesText;
+    constructor(names, message) {
+        super(message);
+        this.gatesText =
+            names.length === 1
+                ? `${names[0]} gate`
+                : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} gates`;
+    }
+}
+/** Throws `Cancelled` once the run's signal is aborted. */
+function throwIfCancelled(signal) {
+    if (signal.aborted)
+        throw new Cancelled('the job was cancelled');
+}
+
+// EXTERNAL MODULE: ./src/engine/wayout.ts
+var wayout = __nccwpck_require__(6633);
+;// CONCATENATED MODULE: ./src/engine/drift.ts
+/**
+ * The drift check: before each shift the weights on every rule must be what this run left there;
+ * anything else means another actor, and the engine stops without writing.
+ */
+
+
+/** Weights on the rules are not what this run left there: someone else is acting. */
+class DriftError extends Error {
+    found;
+    name = 'DriftError';
+    /** The idle share found on the first rule that moved (-1: not a split of the pair at all). */
+    constructor(message, found = -1) {
+        super(message);
+        this.found = found;
+    }
+}
+/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
+async function expectShare(traffic, groups, tenths, names, signal) {
+    // A cancel cuts the read short, so the restore starts at once.
+    const views = await traffic.read(signal ? { signal } : {});
+    const wrong = views
+        .map(view => ({ view, found: describeShare(view, groups, names) }))
+        .filter(({ found }) => found.tenths !== tenths || !found.ours);
+    if (wrong.length === 0)
+        return;
+    const idle = names ? ` on ${names.idle}` : ' on the new revision';
+    throw new DriftError(`the weights changed under this run: expected ${(0,plan/* percentText */.fL)(tenths)}${idle}, found ` +
+        wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
+        `. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Once you know why, ${(0,wayout/* finishOrUndo */.V6)()}`, wrong[0].found.ours ? wrong[0].found.tenths : -1);
+}
+/** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
+function describeShare(view, groups, names) {
+    const weight = (arn) => view.targets.find(t => t.arn === arn)?.weight ?? 0;
+    const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle);
+    const share = (0,plan/* shareOf */.tC)({ live: weight(groups.live), idle: weight(groups.idle) });
+    const ours = others.length === 0 && view.forwardActions === 1;
+    const tenths = share?.tenths ?? -1;
+    const text = !ours
+        ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
+        : share
+            ? `${(0,plan/* percentText */.fL)(share.tenths)} (weights ${names ? `${names.idle}=` : ''}${weight(groups.idle)}/${names ? `${names.live}=` : ''}${weight(groups.live)})`
+            : 'no traffic at all';
+    return { tenths, ours, text };
+}
+
+;// CONCATENATED MODULE: ./src/engine/prepare-stage.ts
+/**
+ * Readying a stage before its weight moves (`beforeShift`: follow's scale-up), with the gates
+ * still watched: the canary keeps the previous stage's share while it scales, for as long as
+ * `service-timeout`, and an alarm in that time must roll back as it would while baking.
+ */
+
+
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/**
+ * Runs `deps.beforeShift(stage)`. While traffic is on the canary (`watchFrom` is the start of the
+ * stage that holds it), the gates are read every poll: a failing gate, or as many failed reads
+ * in a row as make a bake blind, aborts the preparation and throws `GateFailure`. A failed
+ * preparation throws naming the stage it kept from starting.
+ */
+async function prepareStage(spec, deps, stage, watchFrom) {
+    if (!deps.beforeShift)
+        return;
+    const stop = new AbortController();
+    const signal = AbortSignal.any([deps.signal, stop.signal]);
+    let settled = false;
+    const work = deps.beforeShift(stage, signal).finally(() => {
+        settled = true;
+    });
+    const at = `stage ${spec.plan.indexOf(stage) + 1}/${spec.plan.length} (${(0,plan/* percentText */.fL)(stage.tenths)})`;
+    try {
+        if (watchFrom !== undefined && deps.gates.length > 0) {
+            await watch(spec, deps, work, () => settled, watchFrom, stop);
+        }
+        await work;
+    }
+    catch (error) {
+        if (error instanceof GateFailure || deps.signal.aborted)
+            throw error;
+        throw new Error(`${at} could not start: ${messageOf(error)}`, { cause: error });
+    }
+}
+async function watch(spec, deps, work, settled, stageStartedAt, stop) {
+    const { clock } = deps;
+    let blind = 0;
+    // A failed preparation surfaces through `await work` in the caller; here it only ends the wait.
+    const done = work.then(() => undefined, () => undefined);
+    for (;;) {
+        await Promise.race([done, clock.sleep(spec.pollMs, deps.signal)]);
+        if (settled() || deps.signal.aborted)
+            return;
+        const readings = await readGates(deps.gates, { stageStartedAt, now: clock.now() }, deps.signal);
+        if (settled() || deps.signal.aborted)
+            return;
+        let failure;
+        if (readings instanceof Error) {
+            blind++;
+            deps.log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
+            if (blind >= spec.blindPolls) {
+                failure = `the gates could not be read for ${blind} polls in a row while the canary scaled (${readings.message})`;
+            }
+        }
+        else {
+            blind = 0;
+            // A failure comes alone: readGates answers with it the moment it arrives.
+            failure = readings.find(r => r.verdict === 'fail')?.reason;
+        }
+        if (failure !== undefined) {
+            stop.abort();
+            await done;
+            throw new GateFailure(failure);
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./src/names.ts
+var names = __nccwpck_require__(6455);
+;// CONCATENATED MODULE: ./src/engine/promotion.ts
+/**
+ * Recording a promotion. The release has baked cleanly at 100% by then: a tag write that fails
+ * must not roll it back, so the record is retried within a budget and, if it never lands, the
+ * run still ends promoted with a warning that says how to fix the record.
+ */
+
+
+/** How long a promotion's record may keep trying. */
+const PROMOTION_RECORD_MS = 15_000;
+/** The message of anything thrown, Error or not. */
+function promotion_messageOf(error) {
+    if (error instanceof Error)
+        return error.message;
+    return typeof error === 'string' ? error : JSON.stringify(error);
+}
+/** Records `promoted`, retrying a failed write (1 s doubling to 8 s) for `PROMOTION_RECORD_MS`. */
+async function recordPromotion(spec, deps) {
+    const deadline = deps.clock.now() + PROMOTION_RECORD_MS;
+    for (let wait = 1_000;; wait = Math.min(wait * 2, 8_000)) {
+        try {
+            await deps.recordPhase('promoted', '');
+            return;
+        }
+        catch (error) {
+            if (deps.signal.aborted || deps.clock.now() + wait > deadline) {
+                deps.log.warn(`Promoted: ${spec.idleService} takes 100% and baked cleanly, but the record on the rules could not be written (${promotion_messageOf(error)}). ` +
+                    'Until it is, the rules read as in progress. Fix it on every listener rule: aws elbv2 add-tags --resource-arns RULE_ARN --tags ' +
+                    `Key=${names/* Tag */.vw.phase},Value=promoted Key=${names/* Tag */.vw.live},Value=${spec.idleService} Key=${names/* Tag */.vw.idle},Value=${spec.liveService}`);
+                return;
+            }
+            deps.log.warn(`Could not record the promotion (${promotion_messageOf(error)}); again in ${(0,plan/* formatDuration */.a3)(wait)}.`);
+            await deps.clock.sleep(wait, deps.signal);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/rollout.ts
+/**
+ * The engine: walks the stages, bakes each against the gates, and puts traffic back on the live
+ * service the moment anything is wrong. It talks only to the small ports of `ports.ts`, so it
+ * runs against fakes and a fake clock in milliseconds. The bake loop is in `bake.ts`, the drift
+ * check in `drift.ts`.
+ */
+
+
+
+
+
+// Kept here so the engine's callers import one module; each lives in its own file.
+
+/** What a record may take under a cancel, after the restore's 6 s, within the runner's 10 s. */
+const CANCEL_RECORD_MS = 1_500;
+/** Runs the stages of `spec.plan` above `spec.fromTenths`. Never throws. */
+async function runRollout(spec, deps) {
+    const { clock, log, traffic } = deps;
+    const record = { startedAt: clock.now(), stages: [], timeline: [] };
+    record.timeline.push({ at: clock.now(), tenths: spec.fromTenths });
+    let current = spec.fromTenths;
+    let wrote = false;
+    const finish = (outcome, failed, restoreCommands) => {
+        record.outcome = outcome;
+        // A safety net: every ending below sets its stage's end before it gets here.
+        // Stryker disable next-line UnaryOperator: equivalent, every stage is ended by then
+        const last = record.stages.at(-1);
+        // Stryker disable next-line ConditionalExpression: equivalent, every stage is ended by then
+        if (last && !last.endedAt)
+            last.endedAt = clock.now();
+        return { outcome, record, failed, ...(restoreCommands ? { restoreCommands } : {}) };
+    };
+    const outcome = (result, tenths, reason) => {
+        const swapped = result === 'promoted';
+        return {
+            result,
+            tenths,
+            reason,
+            liveService: swapped ? spec.idleService : spec.liveService,
+            idleService: swapped ? spec.liveService : spec.idleService
+        };
+    };
+    try {
+        // Before each shift the weights must be what this run left: read here for the first, and
+        // at the end of each bake for the others (the same moment, so not read twice).
+        const names = { live: spec.liveService, idle: spec.idleService };
+        await expectShare(traffic, spec.groups, current, names, deps.signal);
+        for (const stage of spec.plan) {
+            if (stage.tenths <= spec.fromTenths)
+                continue;
+            throwIfCancelled(deps.signal);
+            // Watched from the start of the stage that holds traffic: none before this run's first shift.
+            await prepareStage(spec, deps, stage, record.stages.at(-1)?.startedAt);
+            throwIfCancelled(deps.signal);
+            deps.heartbeat?.beat();
+            wrote = true;
+            await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal });
+            current = stage.tenths;
+            const stageRecord = startStage(record, spec.plan, stage, clock.now());
+            // The reporter first: it opens the stage's log group, which the line below belongs in.
+            await deps.reporter.stageStarted(record, stageRecord, spec.plan.length);
+            log.info(`Stage ${stageRecord.index + 1}/${spec.plan.length}: ${(0,plan/* percentText */.fL)(stage.tenths)} on ${spec.idleService}` +
+                (stage.bake.kind === 'bake'
+                    ? `, baking ${(0,plan/* formatDuration */.a3)(stage.bake.ms)}`
+                    : ', then pause'));
+            if (stage.bake.kind === 'pause') {
+                stageRecord.status = 'paused';
+                stageRecord.endedAt = clock.now();
+                await deps.recordPhase('paused', `paused at ${(0,plan/* percentText */.fL)(current)}`);
+                return finish(outcome('paused', current, `paused at ${(0,plan/* percentText */.fL)(current)} as planned`), false);
+            }
+            await bake(spec, deps, stageRecord, stage.bake.ms);
+            stageRecord.status = 'baked';
+            stageRecord.endedAt = clock.now();
+            await expectShare(traffic, spec.groups, current, names, deps.signal);
+        }
+        await recordPromotion(spec, deps);
+        return finish(outcome('promoted', current, ''), false);
+    }
+    catch (error) {
+        // A cancel can also surface as an ordinary error, from a write or read-back it cut short:
+        // that is still a cancel. The engine's own verdicts (drift, a gate) keep their reasons.
+        const verdict = error instanceof DriftError || error instanceof GateFailure || error instanceof NotEnoughData;
+        const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict);
+        const reason = cancelled ? cancelledReason(spec) : rollout_messageOf(error);
+        const stageRecord = record.stages.at(-1);
+        // Ends the stage the run was in: none when it failed before its first stage began.
+        const endStage = (status) => {
+            if (stageRecord) {
+                stageRecord.status = status;
+                stageRecord.endedAt = clock.now();
+            }
+        };
+        // Nothing of this run reached the weights: free the rules it claimed for the next rollout.
+        const release = async () => {
+            await recordEnd(deps, cancelled, 'rolled-back', reason);
+            return finish(outcome('unchanged', current, reason), true);
+        };
+        if (error instanceof DriftError) {
+            // Never fight another actor: report what was found and write nothing to the weights.
+            log.warn(reason);
+            if (!wrote)
+                return release();
+            // Tell the share actually found, not the one this run last set.
+            const found = error.found >= 0 ? error.found : current;
+            if (found !== current)
+                record.timeline.push({ at: clock.now(), tenths: found });
+            // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, drift is read only before the first shift or once a stage has baked
+            if (stageRecord && stageRecord.status === 'baking')
+                stageRecord.status = 'paused';
+            await deps.recordPhase('paused', reason).catch(() => undefined);
+            return finish(outcome('paused', found, reason), true);
+        }
+        if (error instanceof NotEnoughData) {
+            endStage('paused');
+            await deps.recordPhase('paused', reason).catch(() => undefined);
+            return finish(outcome('paused', current, reason), true);
+        }
+        if (!wrote)
+            return release();
+        endStage('rolled-back');
+        return rollBack(spec, deps, cancelled, reason, current, record, finish, outcome);
+    }
+}
+async function rollBack(spec, deps, cancelled, reason, current, record, finish, outcome) {
+    const { clock, log, traffic } = deps;
+    // A cancel's reason says traffic is restored: true only once it is.
+    const cause = cancelled ? 'the job was cancelled' : reason;
+    log.warn(`Rolling back: ${cause}`);
+    // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
+    const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs;
+    deps.heartbeat?.beat();
+    try {
+        // No abort signal here: the run's own is already aborted under a cancel, and the restore
+        // must still go out. The budget bounds it instead.
+        await traffic.restore(spec.groups, { budgetMs });
+    }
+    catch (error) {
+        const commands = traffic.restoreCommands(spec.groups);
+        const why = `${cause}; and traffic could NOT be restored to ${spec.liveService}: ${rollout_messageOf(error)}`;
+        // `rolled-back` means traffic is back on live; this is not that.
+        return finish(outcome('restore-failed', current, why), true, commands);
+    }
+    record.timeline.push({ at: clock.now(), tenths: 0 });
+    log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`);
+    // Under a cancel `reason` is already the cancel's: traffic is restored by now.
+    await recordEnd(deps, cancelled || deps.signal.aborted, 'rolled-back', reason);
+    return finish(outcome('rolled-back', 0, reason), true);
+}
+/** Records how the run ended; a failure is a warning (traffic is already safe). */
+async function recordEnd(deps, cancelled, phase, reason) {
+    await deps
+        .recordPhase(phase, reason, cancelled ? { withinMs: CANCEL_RECORD_MS } : undefined)
+        .catch(e => deps.log.warn(`Could not record the ${phase} phase on the rules: ${rollout_messageOf(e)}`));
+}
+function startStage(record, plan, stage, now) {
+    const stageRecord = {
+        index: plan.indexOf(stage),
+        tenths: stage.tenths,
+        startedAt: now,
+        ...(stage.bake.kind === 'bake' ? { bakeMs: stage.bake.ms } : {}),
+        status: 'baking',
+        detail: ''
+    };
+    record.stages.push(stageRecord);
+    record.timeline.push({ at: now, tenths: stage.tenths });
+    return stageRecord;
+}
+function cancelledReason(spec) {
+    return `cancelled: traffic restored to ${spec.liveService}`;
+}
+/** The message of anything thrown, Error or not. */
+function rollout_messageOf(error) {
+    if (error instanceof Error)
+        return error.message;
+    return typeof error === 'string' ? error : JSON.stringify(error);
+}
+
+
+/***/ }),
+
+/***/ 1599:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EZ: () => (/* binding */ tagValue),
+/* harmony export */   Md: () => (/* binding */ encodeState),
+/* harmony export */   Od: () => (/* binding */ recordedState),
+/* harmony export */   SB: () => (/* binding */ ALARM_SEPARATOR),
+/* harmony export */   p0: () => (/* binding */ ownerUrl),
+/* harmony export */   zP: () => (/* binding */ runOwner)
+/* harmony export */ });
+/* unused harmony export decodeState */
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+/**
+ * The rollout's record, kept as tags on every listener rule so any later run, from any workflow,
+ * can see what is going on. Pure: encoding to and from tag maps.
+ */
+
+/** Separates alarm names in `Tag.alarms` (ELB tag values allow no comma or newline). */
+const ALARM_SEPARATOR = ' / ';
+const PHASES = ['in-progress', 'paused', 'promoted', 'rolled-back'];
+/** Characters ELB refuses in tag values, replaced by a space (`(`, `%`, `,`, quotes...). */
+const NOT_ALLOWED = /[^\p{L}\p{N} _.:/=+\-@]/gu;
+const MAX_VALUE = 256;
+/** Makes any text a valid ELB tag value. */
+function tagValue(text) {
+    const clean = text.replace(NOT_ALLOWED, ' ').replace(/\s+/g, ' ').trim();
+    return clean.length <= MAX_VALUE ? clean : `${clean.slice(0, MAX_VALUE - 3)}...`;
+}
+/** The tag map that records `state`. */
+function encodeState(state) {
+    return {
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live]: tagValue(state.live),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle]: tagValue(state.idle),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan]: tagValue(state.plan),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase]: state.phase,
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision]: tagValue(state.revision),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner]: tagValue(state.owner),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated]: tagValue(state.updated),
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason]: tagValue(state.reason),
+        // Always written, '' when unknown, so a deploy never inherits the last rollout's commit.
+        // ELBv2 accepts an empty value (API Reference, "Tag": Value minimum length 0).
+        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : ''
+    };
+}
+const COMMIT = /^[0-9a-f]{40}$/;
+/** The recorded state, or `undefined` when the rule carries no (or a broken) record. */
+function decodeState(tags) {
+    const phase = tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase];
+    if (!phase || !PHASES.includes(phase) || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live] || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle])
+        return undefined;
+    return {
+        live: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live],
+        idle: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle],
+        plan: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan] ?? '',
+        phase,
+        revision: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision] ?? '',
+        owner: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner] ?? '',
+        updated: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated] ?? '',
+        reason: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason] ?? '',
+        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.heartbeat] ? { heartbeat: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.heartbeat] } : {}),
+        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit] && COMMIT.test(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit]) ? { commit: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit] } : {}),
+        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.alarms] ? { alarms: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.alarms].split(ALARM_SEPARATOR).filter(Boolean) } : {})
+    };
+}
+/** This run's identity, from the runner's environment. */
+function runOwner(env = process.env) {
+    const repo = env.GITHUB_REPOSITORY || 'local';
+    return `${repo}/runs/${env.GITHUB_RUN_ID || '0'}/${env.GITHUB_RUN_ATTEMPT || '1'}`;
+}
+/** A link to the run that owns a rollout, for messages. */
+function ownerUrl(owner, env = process.env) {
+    const m = /^(.+)\/runs\/(\d+)\/(\d+)$/.exec(owner);
+    if (!m)
+        return owner;
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    return `${server}/${m[1]}/actions/runs/${m[2]}/attempts/${m[3]}`;
+}
+/** The state recorded on the rules; the first rule that carries one speaks for all. */
+function recordedState(rules) {
+    for (const rule of rules) {
+        const state = decodeState(rule.tags);
+        if (state)
+            return state;
+    }
+    return undefined;
+}
+
+
+/***/ }),
+
+/***/ 6633:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S8: () => (/* binding */ rollbackTo),
+/* harmony export */   V6: () => (/* binding */ finishOrUndo),
+/* harmony export */   qd: () => (/* binding */ runWith)
+/* harmony export */ });
+/* unused harmony export suggestedRuns */
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+/**
+ * Every refusal names a way out that works from the state it found. The way out is written the
+ * same everywhere, so a person can follow it and a test can run it: "run with `mode: rollback`
+ * and `to: web-blue`", the inputs to change (by their action.yml names) in backticks. Pure.
+ */
+
+/** `run with \`mode: rollback\` and \`to: web-blue\``, then `why` when given. */
+function runWith(next, why = '') {
+    const parts = Object.entries(next).map(([name, value]) => `\`${name}: ${value}\``);
+    const inputs = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0];
+    return `run with ${inputs}${why ? ` ${why}` : ''}`;
+}
+/** The ways out of a state where nobody knows which service is live: name it. */
+function rollbackTo(services) {
+    return services
+        .map((name, i) => runWith({ [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.mode]: 'rollback', [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.to]: name }, i === 0 ? `to put all traffic on ${name}` : `to put it all on ${name}`))
+        .join(', or ');
+}
+/** The inputs of the run that resolves a recorded rollout: finish it, or undo it. */
+function finishOrUndo() {
+    return `${runWith({ [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.mode]: 'promote' }, 'to finish it')}, or ${runWith({ [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.mode]: 'rollback' }, 'to undo it')}`;
+}
+/**
+ * The next runs a message suggests, parsed back from its text: each "run with `a: b` and
+ * `c: d`" becomes `{ a: 'b', c: 'd' }`. Used by tests that follow every suggestion.
+ */
+function suggestedRuns(message) {
+    const runs = [];
+    for (const [, list] of message.matchAll(/run with ((?:`[^`]+`(?:, | and )?)+)/g)) {
+        runs.push(Object.fromEntries([...list.matchAll(/`([\w-]+): ([^`]*)`/g)].map(m => [m[1], m[2]])));
+    }
+    return runs;
+}
 
 
 /***/ }),
@@ -70342,6 +71146,45 @@ function restoreSummary(input) {
 
 /***/ }),
 
+/***/ 3385:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q: () => (/* binding */ StageGroup),
+/* harmony export */   u: () => (/* binding */ coreLog)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/** The runner's log, through `@actions/core`: what main and post both write to. */
+
+/** The runner's log, through `@actions/core`. */
+const coreLog = {
+    info: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(line),
+    warn: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line),
+    debug: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line)
+};
+/**
+ * The collapsible log group of the stage being reported. One per run (it lives in the run's
+ * `Context`), so two runs in one process never close each other's group.
+ */
+class StageGroup {
+    open = false;
+    /** Closes the previous stage's group, if any, and opens one titled `title`. */
+    start(title) {
+        this.end();
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(title);
+        this.open = true;
+    }
+    /** Closes the group, if one is open. */
+    end() {
+        if (this.open)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
+        this.open = false;
+    }
+}
+
+
+/***/ }),
+
 /***/ 5776:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -70360,8 +71203,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./src/plan.ts
-var plan = __nccwpck_require__(2464);
+// EXTERNAL MODULE: ./src/engine/plan.ts
+var plan = __nccwpck_require__(955);
 ;// CONCATENATED MODULE: ./src/github/chart.ts
 /**
  * The share over time as a Mermaid `xychart-beta` line. Mermaid places the points of a line
@@ -70650,7 +71493,7 @@ try {
         await runPost();
     }
     else {
-        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4251));
+        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4134));
         await runMain();
     }
 }
@@ -70664,46 +71507,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5625:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Q: () => (/* binding */ StageGroup),
-/* harmony export */   u: () => (/* binding */ coreLog)
-/* harmony export */ });
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/** The runner's log, through `@actions/core`: what main and post both write to. */
-
-/** The runner's log, through `@actions/core`. */
-const coreLog = {
-    info: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(line),
-    warn: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line),
-    debug: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line)
-};
-/**
- * The collapsible log group of the stage being reported. One per run (it lives in the run's
- * `Context`), so two runs in one process never close each other's group.
- */
-class StageGroup {
-    open = false;
-    /** Closes the previous stage's group, if any, and opens one titled `title`. */
-    start(title) {
-        this.end();
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(title);
-        this.open = true;
-    }
-    /** Closes the group, if one is open. */
-    end() {
-        if (this.open)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
-        this.open = false;
-    }
-}
-
-
-/***/ }),
-
-/***/ 4251:
+/***/ 4134:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -75765,9 +76569,9 @@ var retry = __nccwpck_require__(3609);
 var src_arn = __nccwpck_require__(8564);
 // EXTERNAL MODULE: ./src/names.ts
 var src_names = __nccwpck_require__(6455);
-// EXTERNAL MODULE: ./src/plan.ts
-var src_plan = __nccwpck_require__(2464);
-;// CONCATENATED MODULE: ./src/taskdef.ts
+// EXTERNAL MODULE: ./src/engine/plan.ts
+var engine_plan = __nccwpck_require__(955);
+;// CONCATENATED MODULE: ./src/inputs/taskdef.ts
 
 
 
@@ -75875,10 +76679,10 @@ function parseTaskDefinitionFile(text, path) {
     }
     catch (error) {
         const why = error instanceof Error ? error.message : String(error);
-        throw new src_plan/* InputError */.dz(INPUT, `'${path}' is not valid JSON (${why})`);
+        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' is not valid JSON (${why})`);
     }
     if (!isObject(json)) {
-        throw new src_plan/* InputError */.dz(INPUT, `'${path}' must hold a JSON object with a task definition`);
+        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' must hold a JSON object with a task definition`);
     }
     // describe-task-definition wraps the definition and prints the tags beside it.
     const wrapped = isObject(json.taskDefinition);
@@ -75901,11 +76705,11 @@ function parseTaskDefinitionFile(text, path) {
     }
     const family = input.family;
     if (typeof family !== 'string' || !new RegExp(`^${src_arn/* FAMILY */.Ju}$`).test(family)) {
-        throw new src_plan/* InputError */.dz(INPUT, `'${path}' has no valid "family" (letters, digits, '_' and '-', up to 255 characters)`);
+        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' has no valid "family" (letters, digits, '_' and '-', up to 255 characters)`);
     }
     const containers = input.containerDefinitions;
     if (!Array.isArray(containers) || containers.length === 0) {
-        throw new src_plan/* InputError */.dz(INPUT, `'${path}' has no "containerDefinitions"; ECS needs at least one`);
+        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' has no "containerDefinitions"; ECS needs at least one`);
     }
     return { input: input, ignored, reservedTags };
 }
@@ -75917,11 +76721,11 @@ function parseTaskDefinitionFile(text, path) {
 function checkFamily(newFamily, idle, live, allowChange) {
     if (newFamily === idle.family || idle.family !== live.family || allowChange)
         return;
-    throw new src_plan/* InputError */.dz(INPUT, `its family '${newFamily}' differs from '${idle.family}', which both '${idle.name}' and ` +
+    throw new engine_plan/* InputError */.dz(INPUT, `its family '${newFamily}' differs from '${idle.family}', which both '${idle.name}' and ` +
         `'${live.name}' run. If this change of family is intended, set '${src_names/* Input */.pd.allowFamilyChange}: true'`);
 }
 
-;// CONCATENATED MODULE: ./src/aws/register.ts
+;// CONCATENATED MODULE: ./src/aws/ecs/register.ts
 /**
  * Registering a task definition without registering it twice. RegisterTaskDefinition is not
  * idempotent (it has no client token): a call that timed out on our side may still have created
@@ -76126,7 +76930,7 @@ var aws_credentials = __nccwpck_require__(6963);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/aws/stability.ts
+;// CONCATENATED MODULE: ./src/aws/ecs/stability.ts
 
 
 /**
@@ -76212,7 +77016,7 @@ function eventsText(svc) {
     return `Latest events of service '${svc.serviceName}' (see also its stopped tasks' reasons):\n${lines.join('\n')}`;
 }
 function clockText(ms) {
-    return ms < 1000 ? '0s' : (0,src_plan/* formatDuration */.a3)(Math.floor(ms / 1000) * 1000);
+    return ms < 1000 ? '0s' : (0,engine_plan/* formatDuration */.a3)(Math.floor(ms / 1000) * 1000);
 }
 function cancelled(service) {
     const error = new Error(`Stopped waiting for service '${service}' to become stable: the run was cancelled.`);
@@ -76220,7 +77024,7 @@ function cancelled(service) {
     return error;
 }
 
-;// CONCATENATED MODULE: ./src/aws/ecs.ts
+;// CONCATENATED MODULE: ./src/aws/ecs/ecs.ts
 /**
  * ECS: the pair's services, the task definition to ship, and the wait until the idle service
  * runs it (the wait and its verdict are in `stability.ts`). Reads and writes are separate calls so
@@ -76279,7 +77083,7 @@ class EcsServices {
             }
             catch (error) {
                 const missing = error.code === 'ENOENT';
-                throw new src_plan/* InputError */.dz(ecs_INPUT, missing
+                throw new engine_plan/* InputError */.dz(ecs_INPUT, missing
                     ? `'${value}' is no file (nothing at ${path}), nor a task definition ARN or ` +
                         `family:revision such as 'web:42'`
                     : `cannot read '${path}': ${errorText(error)}`);
@@ -76304,14 +77108,14 @@ class EcsServices {
                 throw new Error(`DescribeTaskDefinition failed for task definition '${value}' (input '${ecs_INPUT}'): ` +
                     errorText(error), { cause: error });
             }
-            throw new src_plan/* InputError */.dz(ecs_INPUT, `'${value}' is not a task definition registered in this account and region ` +
+            throw new engine_plan/* InputError */.dz(ecs_INPUT, `'${value}' is not a task definition registered in this account and region ` +
                 `(DescribeTaskDefinition: ${error.message})`);
         }
         if (!found?.taskDefinitionArn) {
-            throw new src_plan/* InputError */.dz(ecs_INPUT, `ECS returned nothing for '${value}'`);
+            throw new engine_plan/* InputError */.dz(ecs_INPUT, `ECS returned nothing for '${value}'`);
         }
         if (found.status !== 'ACTIVE') {
-            throw new src_plan/* InputError */.dz(ecs_INPUT, `'${value}' is ${found.status}: ECS does not update services to it. ` +
+            throw new engine_plan/* InputError */.dz(ecs_INPUT, `'${value}' is ${found.status}: ECS does not update services to it. ` +
                 `Name an ACTIVE revision or register it again`);
         }
         const arn = found.taskDefinitionArn;
@@ -76383,14 +77187,14 @@ function toView(s) {
     };
 }
 
-// EXTERNAL MODULE: ./src/aws/scaling.ts
-var scaling = __nccwpck_require__(4328);
-// EXTERNAL MODULE: ./src/aws/traffic.ts + 5 modules
-var traffic = __nccwpck_require__(5593);
+// EXTERNAL MODULE: ./src/aws/autoscaling/scaling.ts
+var scaling = __nccwpck_require__(7517);
+// EXTERNAL MODULE: ./src/aws/elb/traffic.ts + 5 modules
+var traffic = __nccwpck_require__(1933);
 // EXTERNAL MODULE: ./src/clock.ts
 var src_clock = __nccwpck_require__(9373);
-// EXTERNAL MODULE: ./src/log.ts
-var src_log = __nccwpck_require__(5625);
+// EXTERNAL MODULE: ./src/github/log.ts
+var github_log = __nccwpck_require__(3385);
 ;// CONCATENATED MODULE: ./src/github/status-text.ts
 
 
@@ -76460,7 +77264,7 @@ function gatesText(detail) {
 /** `stage 3/6 · 5% on web-green · alarms OK`; `stageIndex` is 0-based, as in `StageRecord`. */
 function pendingText(stageIndex, stageCount, tenths, service, gatesDetail) {
     const gates = gatesText(gatesDetail);
-    const base = `stage ${stageIndex + 1}/${stageCount} · ${(0,src_plan/* percentText */.fL)(tenths)} on ${service}`;
+    const base = `stage ${stageIndex + 1}/${stageCount} · ${(0,engine_plan/* percentText */.fL)(tenths)} on ${service}`;
     return gates ? `${base} · ${gates}` : base;
 }
 /**
@@ -76472,21 +77276,21 @@ function outcomeText(outcome, reached) {
     switch (outcome.result) {
         case 'promoted':
             // Roles have swapped by now: the new revision is the live service.
-            return `promoted ${outcome.liveService} to ${(0,src_plan/* percentText */.fL)(outcome.tenths)}`;
+            return `promoted ${outcome.liveService} to ${(0,engine_plan/* percentText */.fL)(outcome.tenths)}`;
         case 'rolled-back': {
             // A manual rollback's reason tells the whole story already ("rolled back by hand from…").
             if (reached === undefined && /^rolled back\b/.test(reason))
                 return reason;
-            const at = reached === undefined ? 'rolled back' : `rolled back at ${(0,src_plan/* percentText */.fL)(reached)}`;
+            const at = reached === undefined ? 'rolled back' : `rolled back at ${(0,engine_plan/* percentText */.fL)(reached)}`;
             return reason ? `${at}: ${reason}` : at;
         }
         case 'restore-failed':
-            return `traffic NOT restored: ${(0,src_plan/* percentText */.fL)(outcome.tenths)} still on ${outcome.idleService}; run the commands in the job log`;
+            return `traffic NOT restored: ${(0,engine_plan/* percentText */.fL)(outcome.tenths)} still on ${outcome.idleService}; run the commands in the job log`;
         case 'paused':
-            return `paused at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}`;
+            return `paused at ${(0,engine_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}`;
         case 'unchanged': {
             const where = outcome.tenths > 0
-                ? `${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}`
+                ? `${(0,engine_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}`
                 : `all traffic on ${outcome.liveService}`;
             return `unchanged: ${reason || where}`;
         }
@@ -76678,9 +77482,9 @@ class CommitStatus {
     }
 }
 
-// EXTERNAL MODULE: ./src/state.ts
-var src_state = __nccwpck_require__(2462);
-;// CONCATENATED MODULE: ./src/context.ts
+// EXTERNAL MODULE: ./src/engine/state.ts
+var engine_state = __nccwpck_require__(1599);
+;// CONCATENATED MODULE: ./src/modes/context.ts
 /**
  * Everything a mode needs, built once from the settings: the adapters, the clock, the log, the
  * commit status. The only place that wires concrete adapters together.
@@ -76704,7 +77508,7 @@ function makeContext(settings, signal) {
         : undefined;
     const clients = makeClients(settings.region, credentials);
     const clock = src_clock/* systemClock */.m;
-    const log = src_log/* coreLog */.u;
+    const log = github_log/* coreLog */.u;
     return {
         settings,
         clients,
@@ -76722,9 +77526,9 @@ function makeContext(settings, signal) {
         clock,
         log,
         status: makeStatus(settings, log),
-        owner: (0,src_state/* runOwner */.zP)(),
+        owner: (0,engine_state/* runOwner */.zP)(),
         signal,
-        stageGroup: new src_log/* StageGroup */.Q(),
+        stageGroup: new github_log/* StageGroup */.Q(),
         commit: safeTarget()
     };
 }
@@ -76769,113 +77573,7 @@ function safeTarget() {
     }
 }
 
-;// CONCATENATED MODULE: ./src/switch.ts
-/**
- * The one parser for yes/no inputs (`dry-run`, `allow-redeploy`, `analysis`...), so every such
- * input accepts the same words. Pure.
- */
-
-const YES = ['true', 'yes', 'on'];
-const NO = ['false', 'no', 'off'];
-/** The words every yes/no input accepts, for messages and the README. */
-const SWITCH_WORDS = 'true/false, yes/no or on/off';
-/**
- * `true`, `yes`, `on` → true; `false`, `no`, `off` → false (any case); empty → `fallback`.
- * Anything else is refused, naming the input: a typo must not silently mean "no".
- */
-function parseSwitch(input, value, fallback) {
-    const text = value.trim().toLowerCase();
-    if (text === '')
-        return fallback;
-    if (YES.includes(text))
-        return true;
-    if (NO.includes(text))
-        return false;
-    throw new src_plan/* InputError */.dz(input, `'${value}' is not one of ${SWITCH_WORDS}`);
-}
-
-;// CONCATENATED MODULE: ./src/analysis-inputs.ts
-/**
- * Parsing the analysis inputs (`max-error-rate`, `max-latency`, `min-requests`, `analysis`) into
- * the bounds `judge` applies. Pure.
- */
-
-
-
-const RATIO = /^(\d+(?:\.\d+)?)x$/;
-const POINTS = /^\+(\d+(?:\.\d+)?)%$/;
-/**
- * Parses `max-error-rate`: `2x`, `+1%`, `2x +1%` or `2x,+1%`, either part optional (the
- * default fills in the other). The ratio must be at least 1: a canary is not required to be
- * better than live.
- */
-function parseErrorBound(value, input = 'max-error-rate') {
-    let errorRatio;
-    let errorPoints;
-    // Split on every space or comma: filter(Boolean) drops the empty parts between and around.
-    for (const part of value.toLowerCase().split(/[\s,]/).filter(Boolean)) {
-        const ratio = RATIO.exec(part);
-        const points = POINTS.exec(part);
-        if (ratio && errorRatio === undefined) {
-            errorRatio = atLeastOne(input, value, Number(ratio[1]));
-        }
-        else if (points && errorPoints === undefined) {
-            errorPoints = Number(points[1]);
-        }
-        else if (ratio || points) {
-            throw new src_plan/* InputError */.dz(input, `'${value}' gives the ${ratio ? 'ratio' : 'points'} twice`);
-        }
-        else if (/^\d+(?:\.\d+)?%$/.test(part)) {
-            throw new src_plan/* InputError */.dz(input, `'${part}' could be read as an absolute rate; write +${part} for percentage points above live's rate`);
-        }
-        else {
-            throw new src_plan/* InputError */.dz(input, `'${part}' in '${value}' is neither a ratio (2x) nor percentage points above live (+1%); write for example '2x +1%'`);
-        }
-    }
-    return {
-        errorRatio: errorRatio ?? DEFAULT_BOUNDS.errorRatio,
-        errorPoints: errorPoints ?? DEFAULT_BOUNDS.errorPoints
-    };
-}
-/**
- * Parses a ratio like `1.5x` (for `max-latency`). A bare number is refused: `200` could be
- * meant as milliseconds. Empty gives `fallback` when there is one.
- */
-function parseRatio(input, value, fallback) {
-    const text = value.trim().toLowerCase();
-    if (text === '' && fallback !== undefined)
-        return fallback;
-    const match = RATIO.exec(text);
-    if (!match) {
-        throw new src_plan/* InputError */.dz(input, `'${value}' is not a ratio to live; write it with an x, like 1.5x`);
-    }
-    return atLeastOne(input, value, Number(match[1]));
-}
-/** Parses `min-requests`: a whole number, at least 1; empty gives the default (50). */
-function parseMinRequests(value, input = 'min-requests') {
-    const text = value.trim();
-    if (text === '')
-        return DEFAULT_BOUNDS.minRequests;
-    if (!/^\d+$/.test(text) || Number(text) < 1) {
-        throw new src_plan/* InputError */.dz(input, `'${value}' is not a whole number of requests of at least 1`);
-    }
-    return Number(text);
-}
-/**
- * Parses `analysis` (`on`/`off`). Empty means on when no alarms are given, since then nothing
- * else would watch the canary, and off when alarms are.
- */
-function parseAnalysisSwitch(value, alarmsGiven, input = 'analysis') {
-    return parseSwitch(input, value, !alarmsGiven);
-}
-function atLeastOne(input, value, ratio) {
-    if (ratio < 1) {
-        throw new src_plan/* InputError */.dz(input, `'${value}' would require the canary to do better than live; use a ratio of at least 1x`);
-    }
-    return ratio;
-}
-
-;// CONCATENATED MODULE: ./src/analysis.ts
+;// CONCATENATED MODULE: ./src/engine/analysis.ts
 /** The defaults of `max-error-rate`, `max-latency` and `min-requests`. */
 const DEFAULT_BOUNDS = {
     errorRatio: 2,
@@ -76970,8 +77668,113 @@ function ms(seconds) {
     return `${Math.round(seconds * 1000)} ms`;
 }
 
+;// CONCATENATED MODULE: ./src/inputs/switch.ts
+/**
+ * The one parser for yes/no inputs (`dry-run`, `allow-redeploy`, `analysis`...), so every such
+ * input accepts the same words. Pure.
+ */
 
-;// CONCATENATED MODULE: ./src/input-rules.ts
+const YES = ['true', 'yes', 'on'];
+const NO = ['false', 'no', 'off'];
+/** The words every yes/no input accepts, for messages and the README. */
+const SWITCH_WORDS = 'true/false, yes/no or on/off';
+/**
+ * `true`, `yes`, `on` → true; `false`, `no`, `off` → false (any case); empty → `fallback`.
+ * Anything else is refused, naming the input: a typo must not silently mean "no".
+ */
+function parseSwitch(input, value, fallback) {
+    const text = value.trim().toLowerCase();
+    if (text === '')
+        return fallback;
+    if (YES.includes(text))
+        return true;
+    if (NO.includes(text))
+        return false;
+    throw new engine_plan/* InputError */.dz(input, `'${value}' is not one of ${SWITCH_WORDS}`);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/analysis-inputs.ts
+/**
+ * Parsing the analysis inputs (`max-error-rate`, `max-latency`, `min-requests`, `analysis`) into
+ * the bounds `judge` applies. Pure.
+ */
+
+
+
+const RATIO = /^(\d+(?:\.\d+)?)x$/;
+const POINTS = /^\+(\d+(?:\.\d+)?)%$/;
+/**
+ * Parses `max-error-rate`: `2x`, `+1%`, `2x +1%` or `2x,+1%`, either part optional (the
+ * default fills in the other). The ratio must be at least 1: a canary is not required to be
+ * better than live.
+ */
+function parseErrorBound(value, input = 'max-error-rate') {
+    let errorRatio;
+    let errorPoints;
+    // Split on every space or comma: filter(Boolean) drops the empty parts between and around.
+    for (const part of value.toLowerCase().split(/[\s,]/).filter(Boolean)) {
+        const ratio = RATIO.exec(part);
+        const points = POINTS.exec(part);
+        if (ratio && errorRatio === undefined) {
+            errorRatio = atLeastOne(input, value, Number(ratio[1]));
+        }
+        else if (points && errorPoints === undefined) {
+            errorPoints = Number(points[1]);
+        }
+        else if (ratio || points) {
+            throw new engine_plan/* InputError */.dz(input, `'${value}' gives the ${ratio ? 'ratio' : 'points'} twice`);
+        }
+        else if (/^\d+(?:\.\d+)?%$/.test(part)) {
+            throw new engine_plan/* InputError */.dz(input, `'${part}' could be read as an absolute rate; write +${part} for percentage points above live's rate`);
+        }
+        else {
+            throw new engine_plan/* InputError */.dz(input, `'${part}' in '${value}' is neither a ratio (2x) nor percentage points above live (+1%); write for example '2x +1%'`);
+        }
+    }
+    return {
+        errorRatio: errorRatio ?? DEFAULT_BOUNDS.errorRatio,
+        errorPoints: errorPoints ?? DEFAULT_BOUNDS.errorPoints
+    };
+}
+/**
+ * Parses a ratio like `1.5x` (for `max-latency`). A bare number is refused: `200` could be
+ * meant as milliseconds. Empty gives `fallback` when there is one.
+ */
+function parseRatio(input, value, fallback) {
+    const text = value.trim().toLowerCase();
+    if (text === '' && fallback !== undefined)
+        return fallback;
+    const match = RATIO.exec(text);
+    if (!match) {
+        throw new engine_plan/* InputError */.dz(input, `'${value}' is not a ratio to live; write it with an x, like 1.5x`);
+    }
+    return atLeastOne(input, value, Number(match[1]));
+}
+/** Parses `min-requests`: a whole number, at least 1; empty gives the default (50). */
+function parseMinRequests(value, input = 'min-requests') {
+    const text = value.trim();
+    if (text === '')
+        return DEFAULT_BOUNDS.minRequests;
+    if (!/^\d+$/.test(text) || Number(text) < 1) {
+        throw new engine_plan/* InputError */.dz(input, `'${value}' is not a whole number of requests of at least 1`);
+    }
+    return Number(text);
+}
+/**
+ * Parses `analysis` (`on`/`off`). Empty means on when no alarms are given, since then nothing
+ * else would watch the canary, and off when alarms are.
+ */
+function parseAnalysisSwitch(value, alarmsGiven, input = 'analysis') {
+    return parseSwitch(input, value, !alarmsGiven);
+}
+function atLeastOne(input, value, ratio) {
+    if (ratio < 1) {
+        throw new engine_plan/* InputError */.dz(input, `'${value}' would require the canary to do better than live; use a ratio of at least 1x`);
+    }
+    return ratio;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
 /**
  * Rules for single inputs that need more than a parse: the floor of `poll-interval`, alarm names
  * (spaces, ARNs) and `to`. Pure; each refusal names the input, the value and the fix.
@@ -76989,7 +77792,7 @@ function ms(seconds) {
 function pollInterval(ms, env) {
     const min = onLoopback(env) ? 100 : 1000;
     if (ms < min) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.pollInterval, `must be at least ${(0,src_plan/* formatDuration */.a3)(min)}, got ${(0,src_plan/* formatDuration */.a3)(ms)}: every poll is a DescribeAlarms call, and the account's quota for it (9 per second, shared by every rollout and dashboard) would be used up`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.pollInterval, `must be at least ${(0,engine_plan/* formatDuration */.a3)(min)}, got ${(0,engine_plan/* formatDuration */.a3)(ms)}: every poll is a DescribeAlarms call, and the account's quota for it (9 per second, shared by every rollout and dashboard) would be used up`);
     }
     return ms;
 }
@@ -77021,7 +77824,7 @@ function alarmNames(value) {
     for (const name of names) {
         const arn = (0,src_arn/* parseArnOf */.GZ)(name, ['alarm']);
         if (arn) {
-            throw new src_plan/* InputError */.dz(src_names/* Input */.pd.alarms, `'${name}' is an alarm ARN; give the alarm's name instead ('${arn.name}')`);
+            throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.alarms, `'${name}' is an alarm ARN; give the alarm's name instead ('${arn.name}')`);
         }
     }
     return names;
@@ -77031,10 +77834,10 @@ function rollbackTarget(value, mode, services) {
     if (!value)
         return undefined;
     if (mode !== 'rollback') {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.to, `only mode: rollback takes it (mode is ${mode}); leave it empty`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.to, `only mode: rollback takes it (mode is ${mode}); leave it empty`);
     }
     if (!services.includes(value)) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.to, `'${value}' is not one of the pair (${services.join(', ')})`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.to, `'${value}' is not one of the pair (${services.join(', ')})`);
     }
     return value;
 }
@@ -77045,11 +77848,11 @@ function list(value) {
 /** A duration input with a floor, e.g. `stale-after` (at least `2m`). */
 function atLeast(name, ms, min) {
     if (ms < min)
-        throw new src_plan/* InputError */.dz(name, `must be at least ${min}ms, got ${ms}ms`);
+        throw new engine_plan/* InputError */.dz(name, `must be at least ${min}ms, got ${ms}ms`);
     return ms;
 }
 
-;// CONCATENATED MODULE: ./src/capacity.ts
+;// CONCATENATED MODULE: ./src/engine/capacity.ts
 /**
  * `canary-capacity: follow`: how many tasks the idle service runs for a share of traffic. Pure.
  *
@@ -77081,11 +77884,11 @@ function capacityPlan(liveDesired, plan, fromTenths, policy) {
 /** `1% → 1 task, 2% → 2 tasks, …` for the plan printed before a rollout. */
 function capacityText(stages) {
     return stages
-        .map(s => `${(0,src_plan/* percentText */.fL)(s.tenths)} → ${s.desiredCount} task${s.desiredCount === 1 ? '' : 's'}`)
+        .map(s => `${(0,engine_plan/* percentText */.fL)(s.tenths)} → ${s.desiredCount} task${s.desiredCount === 1 ? '' : 's'}`)
         .join(', ');
 }
 
-;// CONCATENATED MODULE: ./src/input-parsers.ts
+;// CONCATENATED MODULE: ./src/inputs/input-parsers.ts
 /**
  * Small parsers of single inputs for `inputs.ts`: each names the input and the bad value.
  */
@@ -77097,7 +77900,7 @@ function capacityText(stages) {
 function required(text, name) {
     const value = text(name);
     if (!value)
-        throw new src_plan/* InputError */.dz(name, 'is required and was not given');
+        throw new engine_plan/* InputError */.dz(name, 'is required and was not given');
     return value;
 }
 /** Splits on commas, spaces and newlines (the filter drops the empty strings between them). */
@@ -77108,7 +77911,7 @@ function unique(name, values) {
     const seen = new Set();
     for (const v of values) {
         if (seen.has(v))
-            throw new src_plan/* InputError */.dz(name, `'${v}' is listed twice`);
+            throw new engine_plan/* InputError */.dz(name, `'${v}' is listed twice`);
         seen.add(v);
     }
     return values;
@@ -77116,10 +77919,10 @@ function unique(name, values) {
 function pair(value) {
     const names = input_parsers_list(value);
     if (names.length !== 2) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.services, `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`);
     }
     if (names[0] === names[1]) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.services, `the two services must differ, got '${names[0]}' twice`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.services, `the two services must differ, got '${names[0]}' twice`);
     }
     return [names[0], names[1]];
 }
@@ -77128,7 +77931,7 @@ function listenerRules(value) {
     for (const arn of arns) {
         const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['listener', 'listener-rule']);
         if (!parsed || !(0,src_arn/* isApplication */.zz)(parsed)) {
-            throw new src_plan/* InputError */.dz(src_names/* Input */.pd.listenerRules, `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`);
+            throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.listenerRules, `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`);
         }
     }
     return arns;
@@ -77136,17 +77939,17 @@ function listenerRules(value) {
 /** An IAM role ARN, or '' when none is given. */
 function roleArn(value) {
     if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.roleToAssume, `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.roleToAssume, `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
     }
     return value;
 }
 function duration(text, name, fallback) {
-    return (0,src_plan/* parseDuration */.E9)(name, text(name) || fallback);
+    return (0,engine_plan/* parseDuration */.E9)(name, text(name) || fallback);
 }
 function oneOf(name, value, allowed) {
     const found = allowed.find(a => a === value.toLowerCase());
     if (!found) {
-        throw new src_plan/* InputError */.dz(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`);
+        throw new engine_plan/* InputError */.dz(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`);
     }
     return found;
 }
@@ -77156,7 +77959,7 @@ function onOff(name, value) {
         return true;
     if (/^(off|false|no)$/i.test(value))
         return false;
-    throw new src_plan/* InputError */.dz(name, `'${value}' is neither on nor off`);
+    throw new engine_plan/* InputError */.dz(name, `'${value}' is neither on nor off`);
 }
 /** `25%` or `25` → 250 tenths; 0 to 1000 %, at most one decimal. */
 function headroom(value) {
@@ -77165,7 +77968,7 @@ function headroom(value) {
     const m = /^(\d{1,4}(?:\.\d)?)\s*%?$/.exec(value);
     const tenths = m ? Math.round(Number(m[1]) * 10) : NaN;
     if (!(tenths <= 10_000)) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.canaryHeadroom, `'${value}' is not a percentage from 0% to 1000% with at most one decimal, such as '25%'`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.canaryHeadroom, `'${value}' is not a percentage from 0% to 1000% with at most one decimal, such as '25%'`);
     }
     return tenths;
 }
@@ -77174,7 +77977,7 @@ function minTasks(value) {
     if (value === '')
         return DEFAULT_FOLLOW.minTasks;
     if (!/^\d+$/.test(value) || Number(value) < 1) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.canaryMinTasks, `'${value}' is not a whole number of tasks, 1 or more`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.canaryMinTasks, `'${value}' is not a whole number of tasks, 1 or more`);
     }
     return Number(value);
 }
@@ -77182,12 +77985,13 @@ function bool(name, value) {
     return parseSwitch(name, value, false);
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
 /**
  * The only reader of the action's inputs. Parses everything at the edge into one typed, validated
  * settings object; a bad value throws an `InputError` naming the input and the value, before any
  * AWS call is made.
  */
+
 
 
 
@@ -77208,12 +78012,12 @@ function readSettings(get, env = process.env) {
     const bakeMs = duration(text, src_names/* Input */.pd.bakeTime, '5m');
     const stagesText = text(src_names/* Input */.pd.stages);
     const plan = stagesText || mode === 'deploy'
-        ? recordable((0,src_plan/* parsePlan */.vS)(stagesText || src_plan/* DEFAULT_STAGES */.my, bakeMs, src_names/* Input */.pd.stages))
+        ? recordable((0,engine_plan/* parsePlan */.vS)(stagesText || engine_plan/* DEFAULT_STAGES */.my, bakeMs, src_names/* Input */.pd.stages))
         : undefined;
     const alarms = alarmNames(text(src_names/* Input */.pd.alarms));
     const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim();
     if (!region) {
-        throw new src_plan/* InputError */.dz('AWS_REGION', 'no region: set AWS_REGION (aws-actions/configure-aws-credentials does this with aws-region)');
+        throw new engine_plan/* InputError */.dz('AWS_REGION', 'no region: set AWS_REGION (aws-actions/configure-aws-credentials does this with aws-region)');
     }
     const taskDefinition = text(src_names/* Input */.pd.taskDefinition);
     const analysisOn = parseAnalysisSwitch(text(src_names/* Input */.pd.analysis), alarms.length > 0, src_names/* Input */.pd.analysis);
@@ -77265,14 +78069,14 @@ function readSettings(get, env = process.env) {
         healthGate: watched(mode, alarms, analysisOn, healthGate),
         // Not an input: ALB metrics are 1-2 minutes late everywhere, so 3 minutes fits every user.
         // Tests, whose stand-in delays metrics by its own rule, shorten it through the environment.
-        lateDataMs: (0,src_plan/* parseDuration */.E9)(LATE_DATA_ENV, (env[LATE_DATA_ENV] ?? '').trim() || '3m'),
+        lateDataMs: (0,engine_plan/* parseDuration */.E9)(LATE_DATA_ENV, (env[LATE_DATA_ENV] ?? '').trim() || '3m'),
         follow: {
             headroomTenths: headroom(text(src_names/* Input */.pd.canaryHeadroom)),
             minTasks: minTasks(text(src_names/* Input */.pd.canaryMinTasks))
         },
         rollbackNow: bool(src_names/* Input */.pd.rollbackNow, text(src_names/* Input */.pd.rollbackNow)),
         staleAfterMs: atLeast(src_names/* Input */.pd.staleAfter, duration(text, src_names/* Input */.pd.staleAfter, '3m'), 120_000),
-        ...(maxPause ? { maxPauseMs: (0,src_plan/* parseDuration */.E9)(src_names/* Input */.pd.maxPause, maxPause) } : {}),
+        ...(maxPause ? { maxPauseMs: (0,engine_plan/* parseDuration */.E9)(src_names/* Input */.pd.maxPause, maxPause) } : {}),
         ...(roleToAssume ? { roleToAssume } : {})
     };
 }
@@ -77283,24 +78087,24 @@ function readSettings(get, env = process.env) {
  */
 function watched(mode, alarms, analysis, health) {
     if ((mode === 'deploy' || mode === 'promote') && alarms.length === 0 && !analysis && !health) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.healthGate, `'off', with no '${src_names/* Input */.pd.alarms}' and '${src_names/* Input */.pd.analysis}: off', leaves the rollout unwatched: nothing would roll it back. Name CloudWatch alarms in '${src_names/* Input */.pd.alarms}', set '${src_names/* Input */.pd.analysis}: on', or set '${src_names/* Input */.pd.healthGate}: on'`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.healthGate, `'off', with no '${src_names/* Input */.pd.alarms}' and '${src_names/* Input */.pd.analysis}: off', leaves the rollout unwatched: nothing would roll it back. Name CloudWatch alarms in '${src_names/* Input */.pd.alarms}', set '${src_names/* Input */.pd.analysis}: on', or set '${src_names/* Input */.pd.healthGate}: on'`);
     }
     return health;
 }
 /** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
 function recordable(plan) {
-    const text = (0,src_plan/* formatPlan */.nT)(plan);
+    const text = (0,engine_plan/* formatPlan */.nT)(plan);
     if (text.length > 256) {
-        throw new src_plan/* InputError */.dz(src_names/* Input */.pd.stages, `the plan is too long to record on the rules (${text.length} characters as '${text.slice(0, 40)}…', at most 256): use fewer stages`);
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.stages, `the plan is too long to record on the rules (${text.length} characters as '${text.slice(0, 40)}…', at most 256): use fewer stages`);
     }
     return plan;
 }
 
-// EXTERNAL MODULE: ./src/rollout.ts + 4 modules
-var rollout = __nccwpck_require__(8677);
-// EXTERNAL MODULE: ./src/wayout.ts
-var wayout = __nccwpck_require__(8458);
-;// CONCATENATED MODULE: ./src/refusals.ts
+// EXTERNAL MODULE: ./src/engine/rollout.ts + 4 modules
+var rollout = __nccwpck_require__(2957);
+// EXTERNAL MODULE: ./src/engine/wayout.ts
+var wayout = __nccwpck_require__(6633);
+;// CONCATENATED MODULE: ./src/engine/refusals.ts
 /**
  * The refusals of the pre-flight checks, as types the modes can tell apart: a split or rules out
  * of step are states with a way out, not configuration errors.
@@ -77347,7 +78151,7 @@ class SplitTraffic extends Error {
     }
 }
 
-;// CONCATENATED MODULE: ./src/preflight.ts
+;// CONCATENATED MODULE: ./src/engine/preflight.ts
 /**
  * Behaviour 1: every check before the first write, over what the adapters read. Pure: it
  * collects every problem at once (a user fixing one thing per run is a slow loop) and works out
@@ -77484,13 +78288,13 @@ function planWarnings(plan, alarms, rules) {
     const warnings = [];
     for (const rule of rules) {
         if (rule.stickySeconds) {
-            warnings.push(`${rule.arn} has target-group stickiness for ${(0,src_plan/* formatDuration */.a3)(rule.stickySeconds * 1000)}: clients that reached the canary stay on it for up to that long after a rollback, whatever the weights say`);
+            warnings.push(`${rule.arn} has target-group stickiness for ${(0,engine_plan/* formatDuration */.a3)(rule.stickySeconds * 1000)}: clients that reached the canary stay on it for up to that long after a rollback, whatever the weights say`);
         }
     }
     const shortest = Math.min(...plan.map(s => (s.bake.kind === 'bake' ? s.bake.ms : Infinity)), Infinity);
     for (const alarm of alarms) {
         if (alarm.windowMs && shortest < alarm.windowMs) {
-            warnings.push(`alarm '${alarm.name}' needs ${(0,src_plan/* formatDuration */.a3)(alarm.windowMs)} (period × evaluation periods) to go off, longer than the shortest bake (${(0,src_plan/* formatDuration */.a3)(shortest)}): a stage can pass before it could see anything`);
+            warnings.push(`alarm '${alarm.name}' needs ${(0,engine_plan/* formatDuration */.a3)(alarm.windowMs)} (period × evaluation periods) to go off, longer than the shortest bake (${(0,engine_plan/* formatDuration */.a3)(shortest)}): a stage can pass before it could see anything`);
         }
     }
     return warnings;
@@ -77498,7 +78302,7 @@ function planWarnings(plan, alarms, rules) {
 
 // EXTERNAL MODULE: ./src/github/summary.ts + 1 modules
 var summary = __nccwpck_require__(5776);
-;// CONCATENATED MODULE: ./src/report.ts
+;// CONCATENATED MODULE: ./src/github/report.ts
 /**
  * Telling people: heartbeat lines and commit statuses while the rollout runs, then the outputs,
  * the final status, the job summary and the error annotation when it ends.
@@ -77516,7 +78320,7 @@ function liveReporter(ctx, newService) {
     const postPending = (stage, stageCount) => ctx.status.post('pending', pendingText(stage.index, stageCount, stage.tenths, newService, stage.detail));
     return {
         async stageStarted(_record, stage, stageCount) {
-            ctx.stageGroup.start(`Stage ${stage.index + 1}/${stageCount}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
+            ctx.stageGroup.start(`Stage ${stage.index + 1}/${stageCount}: ${(0,engine_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
             // A baking stage waits for its first gate reading, so its status can say how the alarms
             // read (`· alarms OK`); a pause stage has none to wait for.
             // Never awaited: the status queue returns at once, so GitHub never holds a verdict.
@@ -77527,7 +78331,7 @@ function liveReporter(ctx, newService) {
             postPending(stage, stageCount);
         },
         heartbeat(stage, elapsedMs, totalMs) {
-            ctx.log.info(`  ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${newService} · ${(0,src_plan/* formatDuration */.a3)(roundSeconds(elapsedMs))}/${(0,src_plan/* formatDuration */.a3)(roundSeconds(totalMs))} · ${stage.detail || 'no readings yet'}`);
+            ctx.log.info(`  ${(0,engine_plan/* percentText */.fL)(stage.tenths)} on ${newService} · ${(0,engine_plan/* formatDuration */.a3)(roundSeconds(elapsedMs))}/${(0,engine_plan/* formatDuration */.a3)(roundSeconds(totalMs))} · ${stage.detail || 'no readings yet'}`);
         }
     };
 }
@@ -77539,7 +78343,7 @@ async function publish(ctx, end) {
     ctx.stageGroup.end();
     const { outcome } = end;
     core/* setOutput */.uH(src_names/* Output */.k7.result, outcome.result);
-    core/* setOutput */.uH(src_names/* Output */.k7.percent, (0,src_plan/* percentText */.fL)(Math.max(0, outcome.tenths)).slice(0, -1));
+    core/* setOutput */.uH(src_names/* Output */.k7.percent, (0,engine_plan/* percentText */.fL)(Math.max(0, outcome.tenths)).slice(0, -1));
     core/* setOutput */.uH(src_names/* Output */.k7.liveService, outcome.liveService);
     core/* setOutput */.uH(src_names/* Output */.k7.idleService, outcome.idleService);
     core/* setOutput */.uH(src_names/* Output */.k7.taskDefinitionArn, end.taskDefinitionArn ?? '');
@@ -77574,7 +78378,7 @@ function summaryLine(outcome) {
         case 'promoted':
             return `Promoted ${outcome.liveService} to 100%.`;
         case 'paused':
-            return `Paused at ${(0,src_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`;
+            return `Paused at ${(0,engine_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`;
         case 'rolled-back':
             return `Rolled back to ${outcome.liveService}: ${outcome.reason}`;
         case 'restore-failed':
@@ -77584,9 +78388,9 @@ function summaryLine(outcome) {
     }
 }
 
-// EXTERNAL MODULE: ./src/aws/rules.ts
-var rules = __nccwpck_require__(2922);
-;// CONCATENATED MODULE: ./src/aws/health.ts
+// EXTERNAL MODULE: ./src/aws/elb/rules.ts
+var rules = __nccwpck_require__(3720);
+;// CONCATENATED MODULE: ./src/aws/elb/health.ts
 /**
  * Target health of the idle target group: the last check before its first share of traffic.
  */
@@ -77640,7 +78444,7 @@ async function requireHealthyTargets(client, targetGroupArn, minCount, log, beca
         const elapsed = wait ? wait.clock.now() - started : 0;
         if (!wait || elapsed >= wait.timeoutMs) {
             const waited = wait
-                ? `Waited ${(0,src_plan/* formatDuration */.a3)(elapsed)} ('${src_names/* Input */.pd.serviceTimeout}'); if the targets only need longer, raise it. `
+                ? `Waited ${(0,engine_plan/* formatDuration */.a3)(elapsed)} ('${src_names/* Input */.pd.serviceTimeout}'); if the targets only need longer, raise it. `
                 : '';
             throw new Error(`${verdict.problem}\n${waited}${ADVICE}`);
         }
@@ -77649,7 +78453,7 @@ async function requireHealthyTargets(client, targetGroupArn, minCount, log, beca
         }
         const now = wait.clock.now();
         if (verdict.summary !== lastLine || now - lastPrinted >= PROGRESS_EVERY_MS) {
-            log.info(`${verdict.summary}; waiting for healthy targets (${Math.round(elapsed / 1000)}s of ${(0,src_plan/* formatDuration */.a3)(wait.timeoutMs)})`);
+            log.info(`${verdict.summary}; waiting for healthy targets (${Math.round(elapsed / 1000)}s of ${(0,engine_plan/* formatDuration */.a3)(wait.timeoutMs)})`);
             lastLine = verdict.summary;
             lastPrinted = now;
         }
@@ -77694,8 +78498,8 @@ function health_judge(all, name, minCount, because) {
     return { summary, problem: undefined };
 }
 
-// EXTERNAL MODULE: ./src/scale-in.ts
-var scale_in = __nccwpck_require__(5173);
+// EXTERNAL MODULE: ./src/modes/scale-in.ts
+var scale_in = __nccwpck_require__(4916);
 ;// CONCATENATED MODULE: ./src/modes/capacity.ts
 /**
  * Capacity around a rollout: the idle service's size before traffic moves (`canary-capacity`),
@@ -77793,9 +78597,9 @@ function readyFor(ctx, pair) {
         const need = followCount(live.desiredCount, stage.tenths, ctx.settings.follow);
         if (idle.desiredCount >= need)
             return;
-        ctx.log.info(`Scaling ${idle.name} from ${idle.desiredCount} to ${need} task(s) for ${(0,src_plan/* percentText */.fL)(stage.tenths)} ` +
+        ctx.log.info(`Scaling ${idle.name} from ${idle.desiredCount} to ${need} task(s) for ${(0,engine_plan/* percentText */.fL)(stage.tenths)} ` +
             `(${live.name} runs ${live.desiredCount}); traffic moves once it is stable and healthy.`);
-        await scaleAndWait(ctx, idle.name, pair.groups.idle, { desiredCount: need }, need, `${(0,src_plan/* percentText */.fL)(stage.tenths)} of ${live.desiredCount} tasks with ${src_names/* Input */.pd.canaryHeadroom} needs ${need}`, signal);
+        await scaleAndWait(ctx, idle.name, pair.groups.idle, { desiredCount: need }, need, `${(0,engine_plan/* percentText */.fL)(stage.tenths)} of ${live.desiredCount} tasks with ${src_names/* Input */.pd.canaryHeadroom} needs ${need}`, signal);
     };
 }
 /**
@@ -77822,7 +78626,7 @@ async function endHold(ctx, hold, end) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/aws/alarms.ts
+;// CONCATENATED MODULE: ./src/aws/cloudwatch/alarms.ts
 /**
  * CloudWatch adapter: reads the named alarms, metric and composite, as `AlarmView`s.
  */
@@ -77960,7 +78764,7 @@ async function readPair(ctx, withAlarms = true) {
     return {
         rules,
         alarms,
-        recorded: (0,src_state/* recordedState */.Od)(rules),
+        recorded: (0,engine_state/* recordedState */.Od)(rules),
         check: (recordedLive, lenient = false) => checkFacts({
             services: [a, b],
             rules,
@@ -77972,11 +78776,11 @@ async function readPair(ctx, withAlarms = true) {
 }
 /** A deploy while another rollout is in progress or paused on these rules is refused. */
 function refuseActiveRollout(rules) {
-    const state = (0,src_state/* recordedState */.Od)(rules);
+    const state = (0,engine_state/* recordedState */.Od)(rules);
     if (!state || (state.phase !== 'in-progress' && state.phase !== 'paused'))
         return;
     throw new PreflightError([
-        `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${(0,src_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}). Before deploying again, ${(0,wayout/* finishOrUndo */.V6)()}`
+        `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${(0,engine_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}). Before deploying again, ${(0,wayout/* finishOrUndo */.V6)()}`
     ]);
 }
 /**
@@ -78055,11 +78859,11 @@ function holdsRules(recorded) {
  */
 function recordedPlan(ctx, recorded) {
     try {
-        return (0,src_plan/* parsePlan */.vS)(recorded?.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+        return (0,engine_plan/* parsePlan */.vS)(recorded?.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
     }
     catch {
         ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`);
-        return (0,src_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+        return (0,engine_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
     }
 }
 /** An outcome for the pair as read: the services named as they stand. */
@@ -78067,7 +78871,7 @@ function outcome(pair, result, tenths, reason) {
     return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
 }
 
-;// CONCATENATED MODULE: ./src/aws/metrics.ts
+;// CONCATENATED MODULE: ./src/aws/cloudwatch/metrics.ts
 /**
  * CloudWatch adapter for canary analysis: the ALB's per-target-group metrics, both groups in one
  * GetMetricData call.
@@ -78205,7 +79009,7 @@ function targetGroupDimension(arn) {
     return parsed.resource;
 }
 
-;// CONCATENATED MODULE: ./src/aws/canary-service.ts
+;// CONCATENATED MODULE: ./src/aws/ecs/canary-service.ts
 /**
  * The health gate's read of the canary's ECS service: counts, deployments and latest events, and,
  * only once the gate has already failed, why its tasks stopped.
@@ -78308,7 +79112,7 @@ function stopReadFailed(call, what, error) {
     return new Error(`${call} failed for ${what}: ${text}`, { cause: error });
 }
 
-;// CONCATENATED MODULE: ./src/aws/canary-targets.ts
+;// CONCATENATED MODULE: ./src/aws/elb/canary-targets.ts
 /**
  * The health gate's read of the canary's target group (ELBv2): every registered target with its
  * state and reason code.
@@ -78336,7 +79140,7 @@ function canary_targets_failed(call, what, error) {
     return new Error(`health gate: ${call} of ${what} failed: ${text}`, { cause: error });
 }
 
-;// CONCATENATED MODULE: ./src/credentials.ts
+;// CONCATENATED MODULE: ./src/modes/credentials.ts
 
 
 /**
@@ -78360,11 +79164,11 @@ function planLength(plan, serviceTimeoutMs = 0) {
 function checkCredentials(planMs, facts, now, roleToAssume) {
     if (roleToAssume)
         return {};
-    const need = (0,src_plan/* formatDuration */.a3)(planMs);
+    const need = (0,engine_plan/* formatDuration */.a3)(planMs);
     if (facts.expiry) {
         if (now + planMs + MARGIN_MS <= facts.expiry.getTime())
             return {};
-        const left = (0,src_plan/* formatDuration */.a3)(Math.max(0, Math.round((facts.expiry.getTime() - now) / 1000) * 1000));
+        const left = (0,engine_plan/* formatDuration */.a3)(Math.max(0, Math.round((facts.expiry.getTime() - now) / 1000) * 1000));
         return {
             refuse: `the plan can take ${need}, but the AWS credentials expire at ${facts.expiry.toISOString()} (in ${left}), too soon to finish or to roll back safely; give ${src_names/* Input */.pd.roleToAssume} so the action refreshes its own credentials, or raise role-duration-seconds in aws-actions/configure-aws-credentials, or shorten the plan`
         };
@@ -78377,7 +79181,7 @@ function checkCredentials(planMs, facts, now, roleToAssume) {
     return {};
 }
 
-;// CONCATENATED MODULE: ./src/gates/alarms.ts
+;// CONCATENATED MODULE: ./src/engine/gates/alarms.ts
 /**
  * Reads the alarms once per `read()`. Errors from CloudWatch propagate: the engine counts
  * consecutive failures and decides when being blind is reason enough to roll back.
@@ -78442,7 +79246,7 @@ class AlarmGate {
     }
 }
 
-;// CONCATENATED MODULE: ./src/gates/analysis.ts
+;// CONCATENATED MODULE: ./src/engine/gates/analysis.ts
 /**
  * The analysis gate: the canary's target group against live's, over the stage so far.
  */
@@ -78484,7 +79288,7 @@ function clockTime(ms) {
     return new Date(ms).toISOString().slice(11, 16);
 }
 
-;// CONCATENATED MODULE: ./src/gates/every.ts
+;// CONCATENATED MODULE: ./src/engine/gates/every.ts
 /** Reads `gate` when `everyMs` has passed since its last good read; else answers that read. */
 class EveryGate {
     gate;
@@ -78511,7 +79315,7 @@ class EveryGate {
     }
 }
 
-;// CONCATENATED MODULE: ./src/health.ts
+;// CONCATENATED MODULE: ./src/engine/health.ts
 /**
  * The health gate's rules: what in the canary's target health and ECS service means "broken
  * now". Pure: it remembers earlier reads (streaks, baselines, since-when) but does no I/O.
@@ -78646,7 +79450,7 @@ function seconds(ms) {
     return `${Math.round(ms / 1000)}s`;
 }
 
-;// CONCATENATED MODULE: ./src/gates/health.ts
+;// CONCATENATED MODULE: ./src/engine/gates/health.ts
 /**
  * The health gate: the canary's target health and ECS service, read while a stage bakes. It
  * sees a crashing or failing canary within seconds, where ALB metrics and alarms take minutes.
@@ -78707,7 +79511,7 @@ function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
-;// CONCATENATED MODULE: ./src/heartbeat.ts
+;// CONCATENATED MODULE: ./src/engine/heartbeat.ts
 /** How often the heartbeat is written: twice a minute keeps it "at least once a minute". */
 const HEARTBEAT_MS = 30_000;
 /** The heartbeat tag's value: UTC, to the second (ELB tag values allow `:`). */
@@ -78885,12 +79689,12 @@ function stateTags(ctx, pair, plan, revision, phase, reason) {
     const swapped = phase === 'promoted';
     // A pause leaves the rollout to the watchdog: it needs the alarms that watched it.
     const alarms = phase === 'paused' && ctx.settings.alarms.length > 0
-        ? { [src_names/* Tag */.vw.alarms]: (0,src_state/* tagValue */.EZ)(ctx.settings.alarms.join(src_state/* ALARM_SEPARATOR */.SB)) }
+        ? { [src_names/* Tag */.vw.alarms]: (0,engine_state/* tagValue */.EZ)(ctx.settings.alarms.join(engine_state/* ALARM_SEPARATOR */.SB)) }
         : {};
-    const tags = (0,src_state/* encodeState */.Md)({
+    const tags = (0,engine_state/* encodeState */.Md)({
         live: swapped ? pair.idle.name : pair.live.name,
         idle: swapped ? pair.live.name : pair.idle.name,
-        plan: (0,src_plan/* formatPlan */.nT)(plan),
+        plan: (0,engine_plan/* formatPlan */.nT)(plan),
         phase,
         revision,
         owner: ctx.owner,
@@ -78907,7 +79711,7 @@ function stateTags(ctx, pair, plan, revision, phase, reason) {
  * report on it.
  */
 async function claimRules(ctx, pair, plan, revision, commit) {
-    const extra = commit ? { [src_names/* Tag */.vw.commit]: (0,src_state/* tagValue */.EZ)(commit) } : {};
+    const extra = commit ? { [src_names/* Tag */.vw.commit]: (0,engine_state/* tagValue */.EZ)(commit) } : {};
     await ctx.traffic.tag({ ...stateTags(ctx, pair, plan, revision, 'in-progress', ''), ...extra });
 }
 /** The run's heartbeat on its rules: one AddTags per rule, each bounded, never awaited. */
@@ -78990,7 +79794,7 @@ async function deploy(ctx) {
         cluster: settings.cluster,
         newService: pair.idle.name,
         oldService: pair.live.name,
-        plan: (0,src_plan/* formatPlan */.nT)(plan),
+        plan: (0,engine_plan/* formatPlan */.nT)(plan),
         mode: settings.mode,
         commit: ctx.status.target
     };
@@ -79133,9 +79937,9 @@ function idlePlan(ctx, pair, plan, source) {
 function dryRun(ctx, pair, plan, base, source) {
     ctx.log.info(`Dry run: nothing will be written. ${idlePlan(ctx, pair, plan, source)} The plan for ${ctx.settings.listenerRules.length} rule(s):`);
     plan.forEach((stage, i) => {
-        const w = (0,src_plan/* weightsFor */.NK)(stage.tenths);
-        const bake = stage.bake.kind === 'pause' ? 'then pause' : `bake ${(0,src_plan/* formatDuration */.a3)(stage.bake.ms)}`;
-        ctx.log.info(`  stage ${i + 1}/${plan.length}: ${(0,src_plan/* percentText */.fL)(stage.tenths)} on ${pair.idle.name} — weights ${pair.idle.name}=${w.idle} ${pair.live.name}=${w.live}, ${bake}`);
+        const w = (0,engine_plan/* weightsFor */.NK)(stage.tenths);
+        const bake = stage.bake.kind === 'pause' ? 'then pause' : `bake ${(0,engine_plan/* formatDuration */.a3)(stage.bake.ms)}`;
+        ctx.log.info(`  stage ${i + 1}/${plan.length}: ${(0,engine_plan/* percentText */.fL)(stage.tenths)} on ${pair.idle.name} — weights ${pair.idle.name}=${w.idle} ${pair.live.name}=${w.live}, ${bake}`);
     });
     return {
         outcome: {
@@ -79179,16 +79983,16 @@ async function promote(ctx) {
             ]);
         }
         if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
-            log.warn(`Taking over an interrupted rollout owned by ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
+            log.warn(`Taking over an interrupted rollout owned by ${(0,engine_state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
         }
         return { recorded, pair: read.check(recorded.live), rules: read.rules };
     });
-    const plan = settings.plan ?? (0,src_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
+    const plan = settings.plan ?? (0,engine_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
     await checkScaling(ctx, pair, plan);
-    const ahead = (0,src_plan/* remainingStages */.qQ)(plan, pair.tenths);
+    const ahead = (0,engine_plan/* remainingStages */.qQ)(plan, pair.tenths);
     await requireCredentials(ctx, ahead, 0);
-    log.info(`${pair.idle.name} holds ${(0,src_plan/* percentText */.fL)(pair.tenths)}; stages ahead: ${(0,src_plan/* formatPlan */.nT)(ahead) || 'none (finish now)'}`);
-    const base = { ...summaryBase(ctx, pair, (0,src_plan/* formatPlan */.nT)(plan)), revision: recorded.revision };
+    log.info(`${pair.idle.name} holds ${(0,engine_plan/* percentText */.fL)(pair.tenths)}; stages ahead: ${(0,engine_plan/* formatPlan */.nT)(ahead) || 'none (finish now)'}`);
+    const base = { ...summaryBase(ctx, pair, (0,engine_plan/* formatPlan */.nT)(plan)), revision: recorded.revision };
     if (settings.dryRun) {
         return {
             outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
@@ -79211,7 +80015,7 @@ async function promote(ctx) {
     }
     catch (error) {
         // Traffic has not moved: hold it where it is, paused, as the record said before.
-        const reason = `held at ${(0,src_plan/* percentText */.fL)(pair.tenths)}: auto scaling could not be held: ${(0,rollout/* messageOf */.bD)(error)}`;
+        const reason = `held at ${(0,engine_plan/* percentText */.fL)(pair.tenths)}: auto scaling could not be held: ${(0,rollout/* messageOf */.bD)(error)}`;
         await recordPhase('paused', reason).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
         return {
             outcome: outcome(pair, 'paused', pair.tenths, reason),
@@ -79293,7 +80097,7 @@ function summaryBase(ctx, pair, plan) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/aws/healthy-count.ts
+;// CONCATENATED MODULE: ./src/aws/elb/healthy-count.ts
 /**
  * How many targets of a group are healthy right now: what `mode: rollback` compares with the
  * load it is about to send there.
@@ -79439,7 +80243,7 @@ async function rollback(ctx) {
     const load = unsure ? await rollbackNeed(ctx, pair) : undefined;
     const short = load !== undefined && load.healthy < load.need;
     if (ctx.settings.dryRun) {
-        log.info(`Dry run: would put 100% back on ${pair.live.name} (now ${(0,src_plan/* percentText */.fL)(1000 - pair.tenths)})` +
+        log.info(`Dry run: would put 100% back on ${pair.live.name} (now ${(0,engine_plan/* percentText */.fL)(1000 - pair.tenths)})` +
             (short
                 ? `, after scaling it up: ${load.healthy} healthy target(s), ${load.need} needed.`
                 : '.'));
@@ -79452,14 +80256,14 @@ async function rollback(ctx) {
     if (pair.tenths === 0) {
         // Traffic is safe already, but an in-progress or paused record would refuse every later
         // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
-        const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${(0,src_state/* ownerUrl */.p0)(ctx.owner)})`;
+        const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${(0,engine_state/* ownerUrl */.p0)(ctx.owner)})`;
         await recordPhase('rolled-back', reason);
         log.info(`All traffic is already on ${pair.live.name}; the ${recorded?.phase ?? 'earlier'} record is now rolled-back.`);
         return noStages(ctx, pair, recorded, outcome(pair, 'rolled-back', 0, reason), false);
     }
     saveGuard(ctx, pair);
     // Owning the rules while restoring lets the post step finish the job if this run dies.
-    await recordPhase('in-progress', `rolling back by hand (${(0,src_state/* ownerUrl */.p0)(ctx.owner)})`);
+    await recordPhase('in-progress', `rolling back by hand (${(0,engine_state/* ownerUrl */.p0)(ctx.owner)})`);
     const hold = scaleInHold(ctx, (0,scale_in/* recordedScaleIn */.wK)(read.rules));
     if (short)
         await beforeRollback(ctx, pair, hold, load);
@@ -79472,7 +80276,7 @@ async function rollback(ctx) {
         const restoreCommands = ctx.traffic.restoreCommands(pair.groups);
         return { ...noStages(ctx, pair, recorded, failed, true, restoreCommands), restoreCommands };
     }
-    const reason = `rolled back by hand from ${(0,src_plan/* percentText */.fL)(pair.tenths)} (${(0,src_state/* ownerUrl */.p0)(ctx.owner)})`;
+    const reason = `rolled back by hand from ${(0,engine_plan/* percentText */.fL)(pair.tenths)} (${(0,engine_state/* ownerUrl */.p0)(ctx.owner)})`;
     await recordPhase('rolled-back', reason);
     log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
     if (short && ctx.settings.rollbackNow)
@@ -79547,7 +80351,7 @@ async function ownerRun(owner, token, client) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/watchdog.ts
+;// CONCATENATED MODULE: ./src/modes/watchdog.ts
 
 
 /** Without GitHub's word, a heartbeat must be this many times `stale-after` old to act on. */
@@ -79576,7 +80380,7 @@ function judgeInProgress(recorded, owner, now, staleAfterMs, runUrl) {
     const sign = lastSign(recorded);
     const at = timeOf(sign);
     const age = at === undefined ? Infinity : now - at;
-    const ageText = at === undefined ? 'never' : `${(0,src_plan/* formatDuration */.a3)(roundSecond(age))} ago`;
+    const ageText = at === undefined ? 'never' : `${(0,engine_plan/* formatDuration */.a3)(roundSecond(age))} ago`;
     const lost = {
         act: true,
         reason: `runner lost: ${runUrl} last heartbeat ${sign || 'never'}`
@@ -79596,7 +80400,7 @@ function judgeInProgress(recorded, owner, now, staleAfterMs, runUrl) {
         return lost;
     return {
         act: false,
-        line: `in progress, heartbeat ${ageText}; ${owner.why}. Without GitHub's word the watchdog acts only once the heartbeat is ${(0,src_plan/* formatDuration */.a3)(BLIND_FACTOR * staleAfterMs)} old.`
+        line: `in progress, heartbeat ${ageText}; ${owner.why}. Without GitHub's word the watchdog acts only once the heartbeat is ${(0,engine_plan/* formatDuration */.a3)(BLIND_FACTOR * staleAfterMs)} old.`
     };
 }
 /** A pause older than `max-pause` is rolled back; `undefined` when it may go on. */
@@ -79604,7 +80408,7 @@ function pauseTooLong(recorded, now, maxPauseMs) {
     const at = timeOf(recorded.updated);
     if (maxPauseMs === undefined || at === undefined || now - at <= maxPauseMs)
         return undefined;
-    return `paused since ${recorded.updated}, longer than ${src_names/* Input */.pd.maxPause} (${(0,src_plan/* formatDuration */.a3)(maxPauseMs)})`;
+    return `paused since ${recorded.updated}, longer than ${src_names/* Input */.pd.maxPause} (${(0,engine_plan/* formatDuration */.a3)(maxPauseMs)})`;
 }
 /** The same rollout, in the same hands, with no sign of life since it was judged. */
 function sameRecord(a, b) {
@@ -79659,7 +80463,7 @@ async function reconcile(ctx) {
 async function judgeOwner(ctx, recorded) {
     const { staleAfterMs, githubToken } = ctx.settings;
     const now = ctx.clock.now();
-    const url = (0,src_state/* ownerUrl */.p0)(recorded.owner);
+    const url = (0,engine_state/* ownerUrl */.p0)(recorded.owner);
     // A fresh heartbeat is enough: GitHub is asked only about owners that went quiet.
     const owner = isStale(recorded, now, staleAfterMs)
         ? await ownerRun(recorded.owner, githubToken)
@@ -79673,7 +80477,7 @@ async function judgePause(ctx, read, recorded) {
     if (tooLong)
         return { act: true, reason: tooLong };
     const pair = read.check(recorded.live);
-    const at = `paused at ${(0,src_plan/* percentText */.fL)(pair.tenths)}`;
+    const at = `paused at ${(0,engine_plan/* percentText */.fL)(pair.tenths)}`;
     const names = [...new Set([...(recorded.alarms ?? []), ...settings.alarms])];
     if (names.length > 0) {
         let alarms;
@@ -79726,7 +80530,7 @@ async function judgePause(ctx, read, recorded) {
 async function takeOver(ctx, read, recorded, reason) {
     const { log } = ctx;
     const pair = read.check(recorded.live);
-    const now = (0,src_state/* recordedState */.Od)(await ctx.traffic.read());
+    const now = (0,engine_state/* recordedState */.Od)(await ctx.traffic.read());
     if (!sameRecord(recorded, now)) {
         return leave(ctx, read, `the record changed while it was judged (${describe(now)}): another run is acting; leaving it.`);
     }
@@ -79740,7 +80544,7 @@ async function takeOver(ctx, read, recorded, reason) {
     const record = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision);
     await record('in-progress', `reconcile is restoring traffic: ${reason}`);
     await ctx.clock.sleep(CLAIM_SETTLE_MS);
-    const claimed = (0,src_state/* recordedState */.Od)(await ctx.traffic.read());
+    const claimed = (0,engine_state/* recordedState */.Od)(await ctx.traffic.read());
     if (claimed?.owner !== ctx.owner) {
         return leave(ctx, read, `another run claimed the rollout first (${describe(claimed)}); leaving it.`);
     }
@@ -79775,7 +80579,7 @@ async function takeOver(ctx, read, recorded, reason) {
             cluster: ctx.settings.cluster,
             newService: pair.idle.name,
             oldService: pair.live.name,
-            plan: recorded.plan || (0,src_plan/* formatPlan */.nT)(recordedPlan(ctx, recorded)),
+            plan: recorded.plan || (0,engine_plan/* formatPlan */.nT)(recordedPlan(ctx, recorded)),
             mode: ctx.settings.mode,
             record: {
                 startedAt,
@@ -79819,7 +80623,7 @@ function safePair(read) {
 }
 function describe(state) {
     return state
-        ? `${state.phase} by ${(0,src_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}`
+        ? `${state.phase} by ${(0,engine_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}`
         : 'no record';
 }
 
@@ -79839,7 +80643,7 @@ function sharesText(pair) {
         return `${pair.live.name} takes 100%`;
     if (idle >= 1000)
         return `${pair.idle.name} takes 100%`;
-    return `${pair.idle.name} takes ${(0,src_plan/* percentText */.fL)(idle)}, ${pair.live.name} ${(0,src_plan/* percentText */.fL)(1000 - idle)}`;
+    return `${pair.idle.name} takes ${(0,engine_plan/* percentText */.fL)(idle)}, ${pair.live.name} ${(0,engine_plan/* percentText */.fL)(1000 - idle)}`;
 }
 /** One rule's weights labelled with the services, for the log and the summary. */
 function ruleWeights(rule, pair) {
@@ -79857,8 +80661,8 @@ function ruleWeights(rule, pair) {
 function weightsLine(rule) {
     const weights = rule.weights.map(([name, w]) => `${name}=${w}`).join(' ');
     const idle = rule.weights[1]?.[1] ?? 0;
-    const share = (0,src_plan/* shareOf */.tC)({ live: rule.weights[0]?.[1] ?? 0, idle });
-    const text = share ? ` (${rule.weights[1][0]} ${(0,src_plan/* percentText */.fL)(share.tenths)})` : '';
+    const share = (0,engine_plan/* shareOf */.tC)({ live: rule.weights[0]?.[1] ?? 0, idle });
+    const text = share ? ` (${rule.weights[1][0]} ${(0,engine_plan/* percentText */.fL)(share.tenths)})` : '';
     return `${weights}${text}${rule.note ? `; ${rule.note}` : ''}`;
 }
 /** Runs `mode: status`. */
@@ -79912,7 +80716,7 @@ function recordFacts(recorded) {
     return [
         `Phase: ${recorded.phase} (updated ${recorded.updated})`,
         `Plan: ${recorded.plan}`,
-        `Owner: ${(0,src_state/* ownerUrl */.p0)(recorded.owner)}`,
+        `Owner: ${(0,engine_state/* ownerUrl */.p0)(recorded.owner)}`,
         ...(recorded.revision ? [`Revision: ${recorded.revision}`] : []),
         ...(recorded.commit ? [`Commit: ${recorded.commit}`] : []),
         ...(recorded.reason ? [`Reason: ${recorded.reason}`] : [])
@@ -80014,947 +80818,7 @@ function releaseSignals(onSignal, cancelled, graceMs = 200) {
 
 /***/ }),
 
-/***/ 6455:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Uw: () => (/* binding */ State),
-/* harmony export */   k7: () => (/* binding */ Output),
-/* harmony export */   pd: () => (/* binding */ Input),
-/* harmony export */   vw: () => (/* binding */ Tag)
-/* harmony export */ });
-/** Every public name in one place: inputs, outputs, saved state and the tags kept on the rules. */
-const Input = {
-    cluster: 'cluster',
-    services: 'services',
-    listenerRules: 'listener-rules',
-    taskDefinition: 'task-definition',
-    stages: 'stages',
-    bakeTime: 'bake-time',
-    alarms: 'alarms',
-    pollInterval: 'poll-interval',
-    insufficientData: 'insufficient-data',
-    mode: 'mode',
-    canaryCapacity: 'canary-capacity',
-    afterPromotion: 'after-promotion',
-    serviceTimeout: 'service-timeout',
-    allowFamilyChange: 'allow-family-change',
-    analysis: 'analysis',
-    maxErrorRate: 'max-error-rate',
-    maxLatency: 'max-latency',
-    minRequests: 'min-requests',
-    statusContext: 'status-context',
-    githubToken: 'github-token',
-    dryRun: 'dry-run',
-    to: 'to',
-    allowRedeploy: 'allow-redeploy',
-    healthGate: 'health-gate',
-    canaryHeadroom: 'canary-headroom',
-    canaryMinTasks: 'canary-min-tasks',
-    rollbackNow: 'rollback-now',
-    staleAfter: 'stale-after',
-    maxPause: 'max-pause',
-    roleToAssume: 'role-to-assume'
-};
-const Output = {
-    result: 'result',
-    percent: 'percent',
-    liveService: 'live-service',
-    idleService: 'idle-service',
-    taskDefinitionArn: 'task-definition-arn',
-    reason: 'reason'
-};
-/** Keys of `core.saveState`; the post step reads them back as `STATE_<key>`. */
-const State = {
-    /** Set by main at its very start: its presence tells the bundle it runs as the post step. */
-    isPost: 'is-post',
-    /** JSON of `Guard`: what post needs to put traffic back if main dies mid-rollout. */
-    guard: 'guard',
-    /** Set by main once traffic is safe (verified promoted, rolled back or paused). */
-    settled: 'settled'
-};
-/**
- * Tags on every listener rule (or listener) that record the rollout. ELB tag values allow
- * letters, digits, spaces and `_ . : / = + - @`, at most 256 characters.
- */
-const Tag = {
-    live: 'ecs-canary:live',
-    idle: 'ecs-canary:idle',
-    plan: 'ecs-canary:plan',
-    phase: 'ecs-canary:phase',
-    revision: 'ecs-canary:revision',
-    owner: 'ecs-canary:owner',
-    updated: 'ecs-canary:updated',
-    reason: 'ecs-canary:reason',
-    /**
-     * The services whose auto scaling scale-in this action suspended and must resume, separated
-     * by spaces, or `none`. Written before the suspension, cleared after the resume.
-     */
-    scaleIn: 'ecs-canary:scale-in-suspended',
-    /** UTC time the owning run last showed it is alive (refreshed at least once a minute). */
-    heartbeat: 'ecs-canary:heartbeat',
-    /** The commit being deployed, where every later run posts its status. */
-    commit: 'ecs-canary:commit',
-    /** The alarms watching the rollout, recorded at a pause so reconcile can keep watching. */
-    alarms: 'ecs-canary:alarms'
-};
-
-
-/***/ }),
-
-/***/ 2464:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E9: () => (/* binding */ parseDuration),
-/* harmony export */   NK: () => (/* binding */ weightsFor),
-/* harmony export */   a3: () => (/* binding */ formatDuration),
-/* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   fL: () => (/* binding */ percentText),
-/* harmony export */   my: () => (/* binding */ DEFAULT_STAGES),
-/* harmony export */   nT: () => (/* binding */ formatPlan),
-/* harmony export */   qQ: () => (/* binding */ remainingStages),
-/* harmony export */   tC: () => (/* binding */ shareOf),
-/* harmony export */   vS: () => (/* binding */ parsePlan)
-/* harmony export */ });
-/** The ladder used when `stages` is empty in `deploy` mode. */
-const DEFAULT_STAGES = '1,2,5,10,50,100';
-/** An input value that does not parse; the message names the input and the value. */
-class InputError extends Error {
-    input;
-    constructor(input, message) {
-        super(`Input '${input}': ${message}`);
-        this.input = input;
-        this.name = 'InputError';
-    }
-}
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-/**
- * Parses `45s`, `5m`, `1h30m`, `1500ms` into milliseconds. A bare number is refused: `5` could
- * mean seconds or minutes, and guessing wrong bakes for 60 times too long or too short.
- */
-function parseDuration(input, value) {
-    const text = value.trim().toLowerCase();
-    if (!DURATION.test(text)) {
-        throw new InputError(input, `'${value}' is not a duration; write it with a unit, like 45s, 5m or 1h30m`);
-    }
-    let ms = 0;
-    for (const [, amount, unit] of text.matchAll(PART))
-        ms += Number(amount) * UNIT_MS[unit];
-    return Math.round(ms);
-}
-/** Formats milliseconds the way the inputs are written: `1h30m`, `5m`, `45s`, `1.5s`. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms}ms`;
-    // Stryker disable next-line Regex: equivalent, toFixed(1) gives one decimal, so a .0 can only end the text
-    if (ms % 1000 !== 0)
-        return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s`;
-    let s = ms / 1000;
-    const h = Math.floor(s / 3600);
-    s -= h * 3600;
-    const m = Math.floor(s / 60);
-    s -= m * 60;
-    return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
-}
-/** `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100. */
-function parsePercent(input, entry, text) {
-    if (/^\d{1,3}(?:\.\d)?%$/.test(text)) {
-        throw new InputError(input, `'${entry}': drop the % sign; every share is a percentage already (write ${text.slice(0, -1)}, not ${text})`);
-    }
-    if (!/^\d{1,3}(?:\.\d)?$/.test(text)) {
-        throw new InputError(input, `'${entry}': '${text}' is not a percentage with at most one decimal (like 0.5, 5 or 50)`);
-    }
-    const tenths = Math.round(Number(text) * 10);
-    if (tenths < 1 || tenths > 1000) {
-        throw new InputError(input, `'${entry}': ${text}% is outside 0.1–100`);
-    }
-    return tenths;
-}
-/**
- * Parses a plan: `PERCENT[:BAKE]` entries separated by commas, spaces or newlines; BAKE is a
- * duration or `pause`; entries without one bake for `defaultBakeMs`. Shares must rise strictly
- * and the last must be 100.
- */
-function parsePlan(value, defaultBakeMs, input = 'stages') {
-    // Split on every space or comma: filter(Boolean) drops the empty entries between and around.
-    const entries = value.split(/[\s,]/).filter(Boolean);
-    if (entries.length === 0)
-        throw new InputError(input, 'no stages given');
-    const stages = entries.map(entry => {
-        const [percent, bake, extra] = entry.split(':');
-        if (extra !== undefined) {
-            throw new InputError(input, `'${entry}' has more than one ':'; write PERCENT or PERCENT:BAKE`);
-        }
-        const tenths = parsePercent(input, entry, percent);
-        if (bake === undefined || bake === '')
-            return { tenths, bake: { kind: 'bake', ms: defaultBakeMs } };
-        if (bake.toLowerCase() === 'pause')
-            return { tenths, bake: { kind: 'pause' } };
-        return { tenths, bake: { kind: 'bake', ms: parseDuration(input, bake) } };
-    });
-    stages.forEach((stage, i) => {
-        if (i > 0 && stage.tenths <= stages[i - 1].tenths) {
-            throw new InputError(input, `stages must rise strictly: ${percentText(stage.tenths)} comes after ${percentText(stages[i - 1].tenths)}`);
-        }
-    });
-    const last = stages[stages.length - 1];
-    if (last.tenths !== 1000) {
-        throw new InputError(input, `the last stage must be 100, not ${percentText(last.tenths)}`);
-    }
-    if (last.bake.kind === 'pause') {
-        throw new InputError(input, `'100:pause' cannot be resumed to anything; end with 100 or 100:BAKE`);
-    }
-    return stages;
-}
-/** `5` → `0.5%`, `500` → `50%`. */
-function percentText(tenths) {
-    // Stryker disable next-line ConditionalExpression: equivalent for whole tenths (all callers), whose tenths / 10 prints the same one decimal
-    return `${tenths % 10 === 0 ? tenths / 10 : (tenths / 10).toFixed(1)}%`;
-}
-/**
- * The weights that give the idle group exactly `tenths` of the traffic. Whole percentages use a
- * total of 100 (5 % → 5/95) so the rule reads like the plan; others use 1000 (0.5 % → 5/995).
- * Both stay within ELB's 0..999.
- */
-function weightsFor(tenths) {
-    if (!Number.isInteger(tenths) || tenths < 0 || tenths > 1000) {
-        throw new RangeError(`share ${tenths} is outside 0..1000 tenths`);
-    }
-    if (tenths % 10 === 0)
-        return { idle: tenths / 10, live: 100 - tenths / 10 };
-    return { idle: tenths, live: 1000 - tenths };
-}
-/**
- * The idle group's share given the weights on a rule, or `undefined` when no traffic is
- * forwarded at all. Rounded to the nearest tenth; `exact` says whether rounding was needed.
- */
-function shareOf(weights) {
-    const total = weights.idle + weights.live;
-    if (total <= 0)
-        return undefined;
-    const tenths = Math.round((weights.idle * 1000) / total);
-    return { tenths, exact: (weights.idle * 1000) % total === 0 };
-}
-/** The plan in the compact text used in tags and logs: `1:5m 2:5m 25:pause 100:5m`. */
-function formatPlan(plan) {
-    return plan
-        .map(s => {
-        const pct = percentText(s.tenths).slice(0, -1);
-        return `${pct}:${s.bake.kind === 'pause' ? 'pause' : formatDuration(s.bake.ms)}`;
-    })
-        .join(' ');
-}
-/** The stages still ahead of a rollout whose idle group holds `tenths` now. */
-function remainingStages(plan, tenths) {
-    return plan.filter(s => s.tenths > tenths);
-}
-
-
-/***/ }),
-
-/***/ 6661:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   runPost: () => (/* binding */ runPost)
-/* harmony export */ });
-/* unused harmony export readPatiently */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(586);
-/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(6979);
-/* harmony import */ var _aws_retryable_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8835);
-/* harmony import */ var _aws_traffic_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5593);
-/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9373);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5625);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6455);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2464);
-/* harmony import */ var _rollout_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8677);
-/* harmony import */ var _github_endings_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(919);
-/* harmony import */ var _github_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5776);
-/* harmony import */ var _scale_in_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5173);
-/* harmony import */ var _state_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2462);
-/**
- * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
- * on the live service — but only where the rules still carry this run's ownership. Errors that
- * leave traffic safe are warnings; only traffic left unsafe fails the step.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Runs the post step. Never throws. */
-async function runPost() {
-    const saved = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.guard);
-    if (!saved || _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.settled) === 'true') {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('ecs-canary post: nothing to undo.');
-        return;
-    }
-    let traffic;
-    let guard;
-    const found = {};
-    try {
-        guard = JSON.parse(saved);
-        traffic = new _aws_traffic_js__WEBPACK_IMPORTED_MODULE_2__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_12__/* .ElasticLoadBalancingV2Client */ .MlD({
-            ...(0,_aws_config_js__WEBPACK_IMPORTED_MODULE_13__/* .clientConfig */ .y)(guard.region),
-            ...(await roleCredentials(guard))
-        }), guard.rules, {
-            clock: _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m,
-            log: _log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u,
-            region: guard.region
-        });
-        await restoreIfOurs(traffic, guard, found);
-    }
-    catch (error) {
-        const commands = traffic && guard ? traffic.restoreCommands(guard) : [];
-        const reason = `the main step ended mid-rollout and traffic could not be restored: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`;
-        if (guard)
-            await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(postSummary(guard, found, false, reason, commands));
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: ${reason}` +
-            (commands.length
-                ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
-                : ''));
-    }
-}
-/** With `role-to-assume`, main had no credentials in the environment: get them the same way. */
-async function roleCredentials(guard) {
-    if (!guard.roleToAssume)
-        return {};
-    const { webIdentityCredentials } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6963));
-    return {
-        credentials: webIdentityCredentials(guard.roleToAssume, guard.region, audience => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience))
-    };
-}
-/** The post step's summary: names the revision and commit recorded on the rules. */
-function postSummary(guard, found, restored, reason, commands) {
-    const groups = { live: guard.live, idle: guard.idle };
-    const rules = found.views?.map(view => ({
-        arn: view.arn,
-        weights: [guard.liveService, guard.idleService].map((name, i) => [
-            name,
-            view.targets.find(t => t.arn === (i === 0 ? groups.live : groups.idle))?.weight ?? 0
-        ])
-    }));
-    return (0,_github_endings_js__WEBPACK_IMPORTED_MODULE_8__/* .restoreSummary */ .rk)({
-        by: 'the post step',
-        restored,
-        liveService: guard.liveService,
-        idleService: guard.idleService,
-        reason,
-        ...(found.recorded?.revision ? { revision: found.recorded.revision } : {}),
-        ...(found.recorded?.commit ? { commit: found.recorded.commit } : {}),
-        ...(rules && !restored ? { rules } : {}),
-        ...(commands?.length ? { commands } : {})
-    });
-}
-/** How long the post step keeps trying to read the rules: it is the last line of defence. */
-const READ_BUDGET_MS = 20_000;
-/**
- * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one throttled or
- * failing read must not leave traffic split when the next would go through. An error no retry
- * fixes (AccessDenied, a validation error) ends it at once.
- */
-async function readPatiently(traffic, clock, warn, budgetMs = READ_BUDGET_MS) {
-    const deadline = clock.now() + budgetMs;
-    for (let wait = 250;; wait = Math.min(wait * 2, 4_000)) {
-        try {
-            return await traffic.read();
-        }
-        catch (error) {
-            // A denial or a refused request fails the same way every time: print the commands now.
-            if (!(0,_aws_retryable_js__WEBPACK_IMPORTED_MODULE_1__/* .canClearByItself */ .o)(error) || clock.now() + wait > deadline)
-                throw error;
-            warn(`ecs-canary post: could not read the rules (${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}); again in ${(0,_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(wait)}.`);
-            await clock.sleep(wait);
-        }
-    }
-}
-async function restoreIfOurs(traffic, guard, found) {
-    const views = await readPatiently(traffic, _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m, line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line));
-    const recorded = (0,_state_js__WEBPACK_IMPORTED_MODULE_11__/* .recordedState */ .Od)(views);
-    found.views = views;
-    if (recorded)
-        found.recorded = recorded;
-    if (!recorded || recorded.owner !== guard.owner) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_state_js__WEBPACK_IMPORTED_MODULE_11__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
-        return;
-    }
-    if (recorded.phase !== 'in-progress') {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`);
-        // A paused rollout keeps its scale-in suspended on purpose; any other ending puts it back.
-        if (recorded.phase !== 'paused')
-            await resumeScaling(traffic, guard, views);
-        return;
-    }
-    const moved = views.filter(v => (0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .describeShare */ .rm)(v, guard).tenths !== 0);
-    if (moved.length > 0) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`);
-        await traffic.restore(guard, { budgetMs: 60_000 });
-    }
-    const reason = `the job ended mid-rollout; the post step put all traffic back on ${guard.liveService}`;
-    try {
-        await traffic.tag({
-            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.phase]: 'rolled-back',
-            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.reason]: (0,_state_js__WEBPACK_IMPORTED_MODULE_11__/* .tagValue */ .EZ)(reason),
-            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
-        });
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`);
-    }
-    await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(postSummary(guard, found, true, reason));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' });
-    await resumeScaling(traffic, guard, views);
-}
-/**
- * Resumes the auto scaling scale-in the record lists. Loads the Application Auto Scaling client
- * only when there is something to resume, so the usual post step stays ELBv2-only. A failure is a
- * warning: traffic is safe, and the record stays for `mode: reconcile`.
- */
-async function resumeScaling(traffic, guard, views) {
-    const services = (0,_scale_in_js__WEBPACK_IMPORTED_MODULE_10__/* .recordedScaleIn */ .wK)(views);
-    if (services.length === 0 || !guard.cluster)
-        return;
-    try {
-        const { ApplicationAutoScalingClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1491, 19));
-        const { ServiceScaling } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4328));
-        const client = new ApplicationAutoScalingClient((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_13__/* .clientConfig */ .y)(guard.region));
-        await (0,_scale_in_js__WEBPACK_IMPORTED_MODULE_10__/* .restoreScaling */ .oQ)({
-            scaling: new ServiceScaling(client, guard.cluster, _log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u),
-            services,
-            record: tags => traffic.tag(tags),
-            log: _log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u
-        });
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the auto scaling scale-in of ${services.join(' and ')} could not be resumed: ${(0,_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`);
-    }
-}
-
-
-/***/ }),
-
-/***/ 8677:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  rm: () => (/* reexport */ describeShare),
-  bD: () => (/* binding */ rollout_messageOf),
-  p1: () => (/* binding */ runRollout)
-});
-
-// UNUSED EXPORTS: DriftError, expectShare
-
-// EXTERNAL MODULE: ./src/plan.ts
-var plan = __nccwpck_require__(2464);
-;// CONCATENATED MODULE: ./src/bake.ts
-/**
- * The bake loop: polls every gate while a stage bakes, extends once when a gate lacks data,
- * waits (bounded) past the end for data a gate says is late, and throws the engine's verdicts
- * (`GateFailure`, `NotEnoughData`, `Cancelled`) for it to act on.
- */
-
-/** The job was cancelled (SIGINT/SIGTERM): restore traffic. */
-class Cancelled extends Error {
-    name = 'Cancelled';
-}
-/** A gate said no: roll back with this reason. */
-class GateFailure extends Error {
-    name = 'GateFailure';
-}
-/** A gate could not judge in time: hold traffic where it is. */
-class NotEnoughData extends Error {
-    name = 'NotEnoughData';
-}
-/** Bakes one stage: polls every gate each `pollMs` until the bake time has passed. */
-async function bake(spec, deps, stage, bakeMs) {
-    const { clock, log } = deps;
-    const startedAt = stage.startedAt;
-    let endsAt = startedAt + bakeMs;
-    let extended = false;
-    let heldForLate = false;
-    let blind = 0;
-    const heartbeatMs = Math.min(30_000, Math.max(spec.pollMs, Math.floor(bakeMs / 4)));
-    let nextHeartbeat = startedAt + heartbeatMs;
-    for (let poll = 0;; poll++) {
-        throwIfCancelled(deps.signal);
-        deps.heartbeat?.beat();
-        const now = clock.now();
-        const readings = await readGates(deps.gates, { stageStartedAt: startedAt, now, endsAt }, deps.signal);
-        throwIfCancelled(deps.signal);
-        if (readings instanceof Error) {
-            blind++;
-            const which = readings instanceof GateReadError ? readings.gatesText : 'gates';
-            log.warn(`Could not read the ${which} (${blind}/${spec.blindPolls}): ${readings.message}`);
-            if (poll === 0)
-                await deps.reporter.firstReading?.(stage, spec.plan.length);
-            if (blind >= spec.blindPolls) {
-                throw new GateFailure(`the ${which} could not be read for ${blind} polls in a row (${readings.message}); a rollout that cannot be watched is not safe`);
-            }
-        }
-        else {
-            blind = 0;
-            stage.detail = readings
-                .map(r => r.detail)
-                .filter(Boolean)
-                .join(' · ');
-            if (poll === 0)
-                await deps.reporter.firstReading?.(stage, spec.plan.length);
-            // A failure comes alone: readGates answers with it the moment it arrives.
-            const failed = readings.find(r => r.verdict === 'fail');
-            if (failed)
-                throw new GateFailure(failed.reason);
-            const waiting = readings.filter(r => r.verdict === 'wait');
-            if (now >= endsAt) {
-                if (waiting.length === 0)
-                    return;
-                const why = waiting.map(r => r.reason).join('; ');
-                if (waiting.every(r => r.late)) {
-                    // Data on its way, not missing: wait for it, bounded, instead of extending the bake.
-                    const boundMs = spec.lateDataMs ?? 0;
-                    if (now - endsAt >= boundMs) {
-                        log.warn(`Passing ${(0,plan/* percentText */.fL)(stage.tenths)} without the data it waited ${(0,plan/* formatDuration */.a3)(boundMs)} for: ${why}`);
-                        return;
-                    }
-                    if (!heldForLate) {
-                        heldForLate = true;
-                        log.info(`Holding ${(0,plan/* percentText */.fL)(stage.tenths)} for up to ${(0,plan/* formatDuration */.a3)(boundMs)} past the bake: ${why}`);
-                    }
-                }
-                else {
-                    if (extended)
-                        throw new NotEnoughData(`held at ${(0,plan/* percentText */.fL)(stage.tenths)}: ${why}`);
-                    extended = true;
-                    endsAt += bakeMs;
-                    log.info(`Extending the bake by ${(0,plan/* formatDuration */.a3)(bakeMs)} to gather data: ${why}`);
-                }
-            }
-        }
-        if (clock.now() >= nextHeartbeat) {
-            deps.reporter.heartbeat(stage, clock.now() - startedAt, endsAt - startedAt);
-            nextHeartbeat += heartbeatMs;
-        }
-        // Past the end only a failed read keeps us here: retry it at the poll interval.
-        const wake = now >= endsAt ? now + spec.pollMs : Math.min(startedAt + (poll + 1) * spec.pollMs, endsAt);
-        await clock.sleep(Math.max(0, wake - clock.now()), deps.signal);
-    }
-}
-/**
- * Reads every gate at once; an Error when any of them could not be read. A cancel does not
- * wait for a slow read (a stalled API holds one for four attempts × 4 s), and neither does a
- * gate that has already failed: its reading alone is enough to roll back, and the others (the
- * health gate's two reads next to DescribeAlarms) must not add their latency to the reaction.
- */
-async function readGates(gates, window, signal) {
-    // Stryker disable next-line ArrowFunction: equivalent, the placeholder is replaced before any use
-    let onAbort = () => undefined;
-    const cancelled = new Promise(resolve => {
-        onAbort = () => resolve(new Cancelled('the job was cancelled'));
-        // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, abort fires once and the finally removes the listener
-        signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-        const each = gates.map(g => g.read(window));
-        const reads = Promise.allSettled(each).then(results => {
-            const failed = gates.filter((_, i) => results[i].status === 'rejected');
-            if (failed.length === 0) {
-                return results.map(r => r.value);
-            }
-            // Every gate that failed is named with its own error: a denied GetMetricData is the
-            // analysis gate's, not "the alarms".
-            const why = results.flatMap((r, i) => r.status === 'rejected'
-                ? [`${gates[i].name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`]
-                : []);
-            throw new GateReadError(failed.map(g => g.name), why.join('; '));
-        });
-        const firstFailure = new Promise(resolve => {
-            for (const read of each) {
-                read.then(r => r.verdict === 'fail' && resolve([r]), () => undefined);
-            }
-        });
-        return await Promise.race([reads, firstFailure, cancelled]);
-    }
-    catch (error) {
-        return error instanceof Error ? error : new Error(String(error));
-    }
-    finally {
-        signal.removeEventListener('abort', onAbort);
-    }
-}
-/** Some gates could not be read: which ones (`alarms`, `analysis`...), and each one's error. */
-class GateReadError extends Error {
-    /** `alarms gate`, `alarms and analysis gates`: how messages name them. */
-    gatesText;
-    constructor(names, message) {
-        super(message);
-        this.gatesText =
-            names.length === 1
-                ? `${names[0]} gate`
-                : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} gates`;
-    }
-}
-/** Throws `Cancelled` once the run's signal is aborted. */
-function throwIfCancelled(signal) {
-    if (signal.aborted)
-        throw new Cancelled('the job was cancelled');
-}
-
-// EXTERNAL MODULE: ./src/wayout.ts
-var wayout = __nccwpck_require__(8458);
-;// CONCATENATED MODULE: ./src/drift.ts
-/**
- * The drift check: before each shift the weights on every rule must be what this run left there;
- * anything else means another actor, and the engine stops without writing.
- */
-
-
-/** Weights on the rules are not what this run left there: someone else is acting. */
-class DriftError extends Error {
-    found;
-    name = 'DriftError';
-    /** The idle share found on the first rule that moved (-1: not a split of the pair at all). */
-    constructor(message, found = -1) {
-        super(message);
-        this.found = found;
-    }
-}
-/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
-async function expectShare(traffic, groups, tenths, names, signal) {
-    // A cancel cuts the read short, so the restore starts at once.
-    const views = await traffic.read(signal ? { signal } : {});
-    const wrong = views
-        .map(view => ({ view, found: describeShare(view, groups, names) }))
-        .filter(({ found }) => found.tenths !== tenths || !found.ours);
-    if (wrong.length === 0)
-        return;
-    const idle = names ? ` on ${names.idle}` : ' on the new revision';
-    throw new DriftError(`the weights changed under this run: expected ${(0,plan/* percentText */.fL)(tenths)}${idle}, found ` +
-        wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
-        `. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Once you know why, ${(0,wayout/* finishOrUndo */.V6)()}`, wrong[0].found.ours ? wrong[0].found.tenths : -1);
-}
-/** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
-function describeShare(view, groups, names) {
-    const weight = (arn) => view.targets.find(t => t.arn === arn)?.weight ?? 0;
-    const others = view.targets.filter(t => t.arn !== groups.live && t.arn !== groups.idle);
-    const share = (0,plan/* shareOf */.tC)({ live: weight(groups.live), idle: weight(groups.idle) });
-    const ours = others.length === 0 && view.forwardActions === 1;
-    const tenths = share?.tenths ?? -1;
-    const text = !ours
-        ? `a forward to other target groups (${view.targets.map(t => `${t.arn}=${t.weight}`).join(', ')})`
-        : share
-            ? `${(0,plan/* percentText */.fL)(share.tenths)} (weights ${names ? `${names.idle}=` : ''}${weight(groups.idle)}/${names ? `${names.live}=` : ''}${weight(groups.live)})`
-            : 'no traffic at all';
-    return { tenths, ours, text };
-}
-
-;// CONCATENATED MODULE: ./src/prepare-stage.ts
-/**
- * Readying a stage before its weight moves (`beforeShift`: follow's scale-up), with the gates
- * still watched: the canary keeps the previous stage's share while it scales, for as long as
- * `service-timeout`, and an alarm in that time must roll back as it would while baking.
- */
-
-
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-/**
- * Runs `deps.beforeShift(stage)`. While traffic is on the canary (`watchFrom` is the start of the
- * stage that holds it), the gates are read every poll: a failing gate, or as many failed reads
- * in a row as make a bake blind, aborts the preparation and throws `GateFailure`. A failed
- * preparation throws naming the stage it kept from starting.
- */
-async function prepareStage(spec, deps, stage, watchFrom) {
-    if (!deps.beforeShift)
-        return;
-    const stop = new AbortController();
-    const signal = AbortSignal.any([deps.signal, stop.signal]);
-    let settled = false;
-    const work = deps.beforeShift(stage, signal).finally(() => {
-        settled = true;
-    });
-    const at = `stage ${spec.plan.indexOf(stage) + 1}/${spec.plan.length} (${(0,plan/* percentText */.fL)(stage.tenths)})`;
-    try {
-        if (watchFrom !== undefined && deps.gates.length > 0) {
-            await watch(spec, deps, work, () => settled, watchFrom, stop);
-        }
-        await work;
-    }
-    catch (error) {
-        if (error instanceof GateFailure || deps.signal.aborted)
-            throw error;
-        throw new Error(`${at} could not start: ${messageOf(error)}`, { cause: error });
-    }
-}
-async function watch(spec, deps, work, settled, stageStartedAt, stop) {
-    const { clock } = deps;
-    let blind = 0;
-    // A failed preparation surfaces through `await work` in the caller; here it only ends the wait.
-    const done = work.then(() => undefined, () => undefined);
-    for (;;) {
-        await Promise.race([done, clock.sleep(spec.pollMs, deps.signal)]);
-        if (settled() || deps.signal.aborted)
-            return;
-        const readings = await readGates(deps.gates, { stageStartedAt, now: clock.now() }, deps.signal);
-        if (settled() || deps.signal.aborted)
-            return;
-        let failure;
-        if (readings instanceof Error) {
-            blind++;
-            deps.log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
-            if (blind >= spec.blindPolls) {
-                failure = `the gates could not be read for ${blind} polls in a row while the canary scaled (${readings.message})`;
-            }
-        }
-        else {
-            blind = 0;
-            // A failure comes alone: readGates answers with it the moment it arrives.
-            failure = readings.find(r => r.verdict === 'fail')?.reason;
-        }
-        if (failure !== undefined) {
-            stop.abort();
-            await done;
-            throw new GateFailure(failure);
-        }
-    }
-}
-
-// EXTERNAL MODULE: ./src/names.ts
-var names = __nccwpck_require__(6455);
-;// CONCATENATED MODULE: ./src/promotion.ts
-/**
- * Recording a promotion. The release has baked cleanly at 100% by then: a tag write that fails
- * must not roll it back, so the record is retried within a budget and, if it never lands, the
- * run still ends promoted with a warning that says how to fix the record.
- */
-
-
-/** How long a promotion's record may keep trying. */
-const PROMOTION_RECORD_MS = 15_000;
-/** The message of anything thrown, Error or not. */
-function promotion_messageOf(error) {
-    if (error instanceof Error)
-        return error.message;
-    return typeof error === 'string' ? error : JSON.stringify(error);
-}
-/** Records `promoted`, retrying a failed write (1 s doubling to 8 s) for `PROMOTION_RECORD_MS`. */
-async function recordPromotion(spec, deps) {
-    const deadline = deps.clock.now() + PROMOTION_RECORD_MS;
-    for (let wait = 1_000;; wait = Math.min(wait * 2, 8_000)) {
-        try {
-            await deps.recordPhase('promoted', '');
-            return;
-        }
-        catch (error) {
-            if (deps.signal.aborted || deps.clock.now() + wait > deadline) {
-                deps.log.warn(`Promoted: ${spec.idleService} takes 100% and baked cleanly, but the record on the rules could not be written (${promotion_messageOf(error)}). ` +
-                    'Until it is, the rules read as in progress. Fix it on every listener rule: aws elbv2 add-tags --resource-arns RULE_ARN --tags ' +
-                    `Key=${names/* Tag */.vw.phase},Value=promoted Key=${names/* Tag */.vw.live},Value=${spec.idleService} Key=${names/* Tag */.vw.idle},Value=${spec.liveService}`);
-                return;
-            }
-            deps.log.warn(`Could not record the promotion (${promotion_messageOf(error)}); again in ${(0,plan/* formatDuration */.a3)(wait)}.`);
-            await deps.clock.sleep(wait, deps.signal);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout.ts
-/**
- * The engine: walks the stages, bakes each against the gates, and puts traffic back on the live
- * service the moment anything is wrong. It talks only to the small ports of `ports.ts`, so it
- * runs against fakes and a fake clock in milliseconds. The bake loop is in `bake.ts`, the drift
- * check in `drift.ts`.
- */
-
-
-
-
-
-// Kept here so the engine's callers import one module; each lives in its own file.
-
-/** What a record may take under a cancel, after the restore's 6 s, within the runner's 10 s. */
-const CANCEL_RECORD_MS = 1_500;
-/** Runs the stages of `spec.plan` above `spec.fromTenths`. Never throws. */
-async function runRollout(spec, deps) {
-    const { clock, log, traffic } = deps;
-    const record = { startedAt: clock.now(), stages: [], timeline: [] };
-    record.timeline.push({ at: clock.now(), tenths: spec.fromTenths });
-    let current = spec.fromTenths;
-    let wrote = false;
-    const finish = (outcome, failed, restoreCommands) => {
-        record.outcome = outcome;
-        // A safety net: every ending below sets its stage's end before it gets here.
-        // Stryker disable next-line UnaryOperator: equivalent, every stage is ended by then
-        const last = record.stages.at(-1);
-        // Stryker disable next-line ConditionalExpression: equivalent, every stage is ended by then
-        if (last && !last.endedAt)
-            last.endedAt = clock.now();
-        return { outcome, record, failed, ...(restoreCommands ? { restoreCommands } : {}) };
-    };
-    const outcome = (result, tenths, reason) => {
-        const swapped = result === 'promoted';
-        return {
-            result,
-            tenths,
-            reason,
-            liveService: swapped ? spec.idleService : spec.liveService,
-            idleService: swapped ? spec.liveService : spec.idleService
-        };
-    };
-    try {
-        // Before each shift the weights must be what this run left: read here for the first, and
-        // at the end of each bake for the others (the same moment, so not read twice).
-        const names = { live: spec.liveService, idle: spec.idleService };
-        await expectShare(traffic, spec.groups, current, names, deps.signal);
-        for (const stage of spec.plan) {
-            if (stage.tenths <= spec.fromTenths)
-                continue;
-            throwIfCancelled(deps.signal);
-            // Watched from the start of the stage that holds traffic: none before this run's first shift.
-            await prepareStage(spec, deps, stage, record.stages.at(-1)?.startedAt);
-            throwIfCancelled(deps.signal);
-            deps.heartbeat?.beat();
-            wrote = true;
-            await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal });
-            current = stage.tenths;
-            const stageRecord = startStage(record, spec.plan, stage, clock.now());
-            // The reporter first: it opens the stage's log group, which the line below belongs in.
-            await deps.reporter.stageStarted(record, stageRecord, spec.plan.length);
-            log.info(`Stage ${stageRecord.index + 1}/${spec.plan.length}: ${(0,plan/* percentText */.fL)(stage.tenths)} on ${spec.idleService}` +
-                (stage.bake.kind === 'bake'
-                    ? `, baking ${(0,plan/* formatDuration */.a3)(stage.bake.ms)}`
-                    : ', then pause'));
-            if (stage.bake.kind === 'pause') {
-                stageRecord.status = 'paused';
-                stageRecord.endedAt = clock.now();
-                await deps.recordPhase('paused', `paused at ${(0,plan/* percentText */.fL)(current)}`);
-                return finish(outcome('paused', current, `paused at ${(0,plan/* percentText */.fL)(current)} as planned`), false);
-            }
-            await bake(spec, deps, stageRecord, stage.bake.ms);
-            stageRecord.status = 'baked';
-            stageRecord.endedAt = clock.now();
-            await expectShare(traffic, spec.groups, current, names, deps.signal);
-        }
-        await recordPromotion(spec, deps);
-        return finish(outcome('promoted', current, ''), false);
-    }
-    catch (error) {
-        // A cancel can also surface as an ordinary error, from a write or read-back it cut short:
-        // that is still a cancel. The engine's own verdicts (drift, a gate) keep their reasons.
-        const verdict = error instanceof DriftError || error instanceof GateFailure || error instanceof NotEnoughData;
-        const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict);
-        const reason = cancelled ? cancelledReason(spec) : rollout_messageOf(error);
-        const stageRecord = record.stages.at(-1);
-        // Ends the stage the run was in: none when it failed before its first stage began.
-        const endStage = (status) => {
-            if (stageRecord) {
-                stageRecord.status = status;
-                stageRecord.endedAt = clock.now();
-            }
-        };
-        // Nothing of this run reached the weights: free the rules it claimed for the next rollout.
-        const release = async () => {
-            await recordEnd(deps, cancelled, 'rolled-back', reason);
-            return finish(outcome('unchanged', current, reason), true);
-        };
-        if (error instanceof DriftError) {
-            // Never fight another actor: report what was found and write nothing to the weights.
-            log.warn(reason);
-            if (!wrote)
-                return release();
-            // Tell the share actually found, not the one this run last set.
-            const found = error.found >= 0 ? error.found : current;
-            if (found !== current)
-                record.timeline.push({ at: clock.now(), tenths: found });
-            // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, drift is read only before the first shift or once a stage has baked
-            if (stageRecord && stageRecord.status === 'baking')
-                stageRecord.status = 'paused';
-            await deps.recordPhase('paused', reason).catch(() => undefined);
-            return finish(outcome('paused', found, reason), true);
-        }
-        if (error instanceof NotEnoughData) {
-            endStage('paused');
-            await deps.recordPhase('paused', reason).catch(() => undefined);
-            return finish(outcome('paused', current, reason), true);
-        }
-        if (!wrote)
-            return release();
-        endStage('rolled-back');
-        return rollBack(spec, deps, cancelled, reason, current, record, finish, outcome);
-    }
-}
-async function rollBack(spec, deps, cancelled, reason, current, record, finish, outcome) {
-    const { clock, log, traffic } = deps;
-    // A cancel's reason says traffic is restored: true only once it is.
-    const cause = cancelled ? 'the job was cancelled' : reason;
-    log.warn(`Rolling back: ${cause}`);
-    // Under any cancel the runner kills the process 10 s after SIGINT, whatever stopped the run.
-    const budgetMs = cancelled || deps.signal.aborted ? spec.cancelBudgetMs : spec.rollbackBudgetMs;
-    deps.heartbeat?.beat();
-    try {
-        // No abort signal here: the run's own is already aborted under a cancel, and the restore
-        // must still go out. The budget bounds it instead.
-        await traffic.restore(spec.groups, { budgetMs });
-    }
-    catch (error) {
-        const commands = traffic.restoreCommands(spec.groups);
-        const why = `${cause}; and traffic could NOT be restored to ${spec.liveService}: ${rollout_messageOf(error)}`;
-        // `rolled-back` means traffic is back on live; this is not that.
-        return finish(outcome('restore-failed', current, why), true, commands);
-    }
-    record.timeline.push({ at: clock.now(), tenths: 0 });
-    log.info(`Traffic restored: 100% on ${spec.liveService}, verified on every rule.`);
-    // Under a cancel `reason` is already the cancel's: traffic is restored by now.
-    await recordEnd(deps, cancelled || deps.signal.aborted, 'rolled-back', reason);
-    return finish(outcome('rolled-back', 0, reason), true);
-}
-/** Records how the run ended; a failure is a warning (traffic is already safe). */
-async function recordEnd(deps, cancelled, phase, reason) {
-    await deps
-        .recordPhase(phase, reason, cancelled ? { withinMs: CANCEL_RECORD_MS } : undefined)
-        .catch(e => deps.log.warn(`Could not record the ${phase} phase on the rules: ${rollout_messageOf(e)}`));
-}
-function startStage(record, plan, stage, now) {
-    const stageRecord = {
-        index: plan.indexOf(stage),
-        tenths: stage.tenths,
-        startedAt: now,
-        ...(stage.bake.kind === 'bake' ? { bakeMs: stage.bake.ms } : {}),
-        status: 'baking',
-        detail: ''
-    };
-    record.stages.push(stageRecord);
-    record.timeline.push({ at: now, tenths: stage.tenths });
-    return stageRecord;
-}
-function cancelledReason(spec) {
-    return `cancelled: traffic restored to ${spec.liveService}`;
-}
-/** The message of anything thrown, Error or not. */
-function rollout_messageOf(error) {
-    if (error instanceof Error)
-        return error.message;
-    return typeof error === 'string' ? error : JSON.stringify(error);
-}
-
-
-/***/ }),
-
-/***/ 5173:
+/***/ 4916:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -81079,139 +80943,280 @@ async function restoreScaling(deps) {
 
 /***/ }),
 
-/***/ 2462:
+/***/ 6455:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EZ: () => (/* binding */ tagValue),
-/* harmony export */   Md: () => (/* binding */ encodeState),
-/* harmony export */   Od: () => (/* binding */ recordedState),
-/* harmony export */   SB: () => (/* binding */ ALARM_SEPARATOR),
-/* harmony export */   p0: () => (/* binding */ ownerUrl),
-/* harmony export */   zP: () => (/* binding */ runOwner)
+/* harmony export */   Uw: () => (/* binding */ State),
+/* harmony export */   k7: () => (/* binding */ Output),
+/* harmony export */   pd: () => (/* binding */ Input),
+/* harmony export */   vw: () => (/* binding */ Tag)
 /* harmony export */ });
-/* unused harmony export decodeState */
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+/** Every public name in one place: inputs, outputs, saved state and the tags kept on the rules. */
+const Input = {
+    cluster: 'cluster',
+    services: 'services',
+    listenerRules: 'listener-rules',
+    taskDefinition: 'task-definition',
+    stages: 'stages',
+    bakeTime: 'bake-time',
+    alarms: 'alarms',
+    pollInterval: 'poll-interval',
+    insufficientData: 'insufficient-data',
+    mode: 'mode',
+    canaryCapacity: 'canary-capacity',
+    afterPromotion: 'after-promotion',
+    serviceTimeout: 'service-timeout',
+    allowFamilyChange: 'allow-family-change',
+    analysis: 'analysis',
+    maxErrorRate: 'max-error-rate',
+    maxLatency: 'max-latency',
+    minRequests: 'min-requests',
+    statusContext: 'status-context',
+    githubToken: 'github-token',
+    dryRun: 'dry-run',
+    to: 'to',
+    allowRedeploy: 'allow-redeploy',
+    healthGate: 'health-gate',
+    canaryHeadroom: 'canary-headroom',
+    canaryMinTasks: 'canary-min-tasks',
+    rollbackNow: 'rollback-now',
+    staleAfter: 'stale-after',
+    maxPause: 'max-pause',
+    roleToAssume: 'role-to-assume'
+};
+const Output = {
+    result: 'result',
+    percent: 'percent',
+    liveService: 'live-service',
+    idleService: 'idle-service',
+    taskDefinitionArn: 'task-definition-arn',
+    reason: 'reason'
+};
+/** Keys of `core.saveState`; the post step reads them back as `STATE_<key>`. */
+const State = {
+    /** Set by main at its very start: its presence tells the bundle it runs as the post step. */
+    isPost: 'is-post',
+    /** JSON of `Guard`: what post needs to put traffic back if main dies mid-rollout. */
+    guard: 'guard',
+    /** Set by main once traffic is safe (verified promoted, rolled back or paused). */
+    settled: 'settled'
+};
 /**
- * The rollout's record, kept as tags on every listener rule so any later run, from any workflow,
- * can see what is going on. Pure: encoding to and from tag maps.
+ * Tags on every listener rule (or listener) that record the rollout. ELB tag values allow
+ * letters, digits, spaces and `_ . : / = + - @`, at most 256 characters.
  */
-
-/** Separates alarm names in `Tag.alarms` (ELB tag values allow no comma or newline). */
-const ALARM_SEPARATOR = ' / ';
-const PHASES = ['in-progress', 'paused', 'promoted', 'rolled-back'];
-/** Characters ELB refuses in tag values, replaced by a space (`(`, `%`, `,`, quotes...). */
-const NOT_ALLOWED = /[^\p{L}\p{N} _.:/=+\-@]/gu;
-const MAX_VALUE = 256;
-/** Makes any text a valid ELB tag value. */
-function tagValue(text) {
-    const clean = text.replace(NOT_ALLOWED, ' ').replace(/\s+/g, ' ').trim();
-    return clean.length <= MAX_VALUE ? clean : `${clean.slice(0, MAX_VALUE - 3)}...`;
-}
-/** The tag map that records `state`. */
-function encodeState(state) {
-    return {
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live]: tagValue(state.live),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle]: tagValue(state.idle),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan]: tagValue(state.plan),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase]: state.phase,
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision]: tagValue(state.revision),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner]: tagValue(state.owner),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated]: tagValue(state.updated),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason]: tagValue(state.reason),
-        // Always written, '' when unknown, so a deploy never inherits the last rollout's commit.
-        // ELBv2 accepts an empty value (API Reference, "Tag": Value minimum length 0).
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : ''
-    };
-}
-const COMMIT = /^[0-9a-f]{40}$/;
-/** The recorded state, or `undefined` when the rule carries no (or a broken) record. */
-function decodeState(tags) {
-    const phase = tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase];
-    if (!phase || !PHASES.includes(phase) || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live] || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle])
-        return undefined;
-    return {
-        live: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live],
-        idle: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle],
-        plan: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan] ?? '',
-        phase,
-        revision: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision] ?? '',
-        owner: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner] ?? '',
-        updated: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated] ?? '',
-        reason: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason] ?? '',
-        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.heartbeat] ? { heartbeat: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.heartbeat] } : {}),
-        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit] && COMMIT.test(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit]) ? { commit: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit] } : {}),
-        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.alarms] ? { alarms: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.alarms].split(ALARM_SEPARATOR).filter(Boolean) } : {})
-    };
-}
-/** This run's identity, from the runner's environment. */
-function runOwner(env = process.env) {
-    const repo = env.GITHUB_REPOSITORY || 'local';
-    return `${repo}/runs/${env.GITHUB_RUN_ID || '0'}/${env.GITHUB_RUN_ATTEMPT || '1'}`;
-}
-/** A link to the run that owns a rollout, for messages. */
-function ownerUrl(owner, env = process.env) {
-    const m = /^(.+)\/runs\/(\d+)\/(\d+)$/.exec(owner);
-    if (!m)
-        return owner;
-    const server = env.GITHUB_SERVER_URL || 'https://github.com';
-    return `${server}/${m[1]}/actions/runs/${m[2]}/attempts/${m[3]}`;
-}
-/** The state recorded on the rules; the first rule that carries one speaks for all. */
-function recordedState(rules) {
-    for (const rule of rules) {
-        const state = decodeState(rule.tags);
-        if (state)
-            return state;
-    }
-    return undefined;
-}
+const Tag = {
+    live: 'ecs-canary:live',
+    idle: 'ecs-canary:idle',
+    plan: 'ecs-canary:plan',
+    phase: 'ecs-canary:phase',
+    revision: 'ecs-canary:revision',
+    owner: 'ecs-canary:owner',
+    updated: 'ecs-canary:updated',
+    reason: 'ecs-canary:reason',
+    /**
+     * The services whose auto scaling scale-in this action suspended and must resume, separated
+     * by spaces, or `none`. Written before the suspension, cleared after the resume.
+     */
+    scaleIn: 'ecs-canary:scale-in-suspended',
+    /** UTC time the owning run last showed it is alive (refreshed at least once a minute). */
+    heartbeat: 'ecs-canary:heartbeat',
+    /** The commit being deployed, where every later run posts its status. */
+    commit: 'ecs-canary:commit',
+    /** The alarms watching the rollout, recorded at a pause so reconcile can keep watching. */
+    alarms: 'ecs-canary:alarms'
+};
 
 
 /***/ }),
 
-/***/ 8458:
+/***/ 6661:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   S8: () => (/* binding */ rollbackTo),
-/* harmony export */   V6: () => (/* binding */ finishOrUndo),
-/* harmony export */   qd: () => (/* binding */ runWith)
+/* harmony export */   runPost: () => (/* binding */ runPost)
 /* harmony export */ });
-/* unused harmony export suggestedRuns */
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+/* unused harmony export readPatiently */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(586);
+/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(6979);
+/* harmony import */ var _aws_retryable_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8835);
+/* harmony import */ var _aws_elb_traffic_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1933);
+/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9373);
+/* harmony import */ var _github_log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3385);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6455);
+/* harmony import */ var _engine_plan_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(955);
+/* harmony import */ var _engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2957);
+/* harmony import */ var _github_endings_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(919);
+/* harmony import */ var _github_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5776);
+/* harmony import */ var _modes_scale_in_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4916);
+/* harmony import */ var _engine_state_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1599);
 /**
- * Every refusal names a way out that works from the state it found. The way out is written the
- * same everywhere, so a person can follow it and a test can run it: "run with `mode: rollback`
- * and `to: web-blue`", the inputs to change (by their action.yml names) in backticks. Pure.
+ * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
+ * on the live service — but only where the rules still carry this run's ownership. Errors that
+ * leave traffic safe are warnings; only traffic left unsafe fails the step.
  */
 
-/** `run with \`mode: rollback\` and \`to: web-blue\``, then `why` when given. */
-function runWith(next, why = '') {
-    const parts = Object.entries(next).map(([name, value]) => `\`${name}: ${value}\``);
-    const inputs = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0];
-    return `run with ${inputs}${why ? ` ${why}` : ''}`;
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Runs the post step. Never throws. */
+async function runPost() {
+    const saved = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.guard);
+    if (!saved || _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.settled) === 'true') {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('ecs-canary post: nothing to undo.');
+        return;
+    }
+    let traffic;
+    let guard;
+    const found = {};
+    try {
+        guard = JSON.parse(saved);
+        traffic = new _aws_elb_traffic_js__WEBPACK_IMPORTED_MODULE_2__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_12__/* .ElasticLoadBalancingV2Client */ .MlD({
+            ...(0,_aws_config_js__WEBPACK_IMPORTED_MODULE_13__/* .clientConfig */ .y)(guard.region),
+            ...(await roleCredentials(guard))
+        }), guard.rules, {
+            clock: _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m,
+            log: _github_log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u,
+            region: guard.region
+        });
+        await restoreIfOurs(traffic, guard, found);
+    }
+    catch (error) {
+        const commands = traffic && guard ? traffic.restoreCommands(guard) : [];
+        const reason = `the main step ended mid-rollout and traffic could not be restored: ${(0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`;
+        if (guard)
+            await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(postSummary(guard, found, false, reason, commands));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: ${reason}` +
+            (commands.length
+                ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
+                : ''));
+    }
 }
-/** The ways out of a state where nobody knows which service is live: name it. */
-function rollbackTo(services) {
-    return services
-        .map((name, i) => runWith({ [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.mode]: 'rollback', [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.to]: name }, i === 0 ? `to put all traffic on ${name}` : `to put it all on ${name}`))
-        .join(', or ');
+/** With `role-to-assume`, main had no credentials in the environment: get them the same way. */
+async function roleCredentials(guard) {
+    if (!guard.roleToAssume)
+        return {};
+    const { webIdentityCredentials } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6963));
+    return {
+        credentials: webIdentityCredentials(guard.roleToAssume, guard.region, audience => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience))
+    };
 }
-/** The inputs of the run that resolves a recorded rollout: finish it, or undo it. */
-function finishOrUndo() {
-    return `${runWith({ [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.mode]: 'promote' }, 'to finish it')}, or ${runWith({ [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.mode]: 'rollback' }, 'to undo it')}`;
+/** The post step's summary: names the revision and commit recorded on the rules. */
+function postSummary(guard, found, restored, reason, commands) {
+    const groups = { live: guard.live, idle: guard.idle };
+    const rules = found.views?.map(view => ({
+        arn: view.arn,
+        weights: [guard.liveService, guard.idleService].map((name, i) => [
+            name,
+            view.targets.find(t => t.arn === (i === 0 ? groups.live : groups.idle))?.weight ?? 0
+        ])
+    }));
+    return (0,_github_endings_js__WEBPACK_IMPORTED_MODULE_8__/* .restoreSummary */ .rk)({
+        by: 'the post step',
+        restored,
+        liveService: guard.liveService,
+        idleService: guard.idleService,
+        reason,
+        ...(found.recorded?.revision ? { revision: found.recorded.revision } : {}),
+        ...(found.recorded?.commit ? { commit: found.recorded.commit } : {}),
+        ...(rules && !restored ? { rules } : {}),
+        ...(commands?.length ? { commands } : {})
+    });
+}
+/** How long the post step keeps trying to read the rules: it is the last line of defence. */
+const READ_BUDGET_MS = 20_000;
+/**
+ * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one throttled or
+ * failing read must not leave traffic split when the next would go through. An error no retry
+ * fixes (AccessDenied, a validation error) ends it at once.
+ */
+async function readPatiently(traffic, clock, warn, budgetMs = READ_BUDGET_MS) {
+    const deadline = clock.now() + budgetMs;
+    for (let wait = 250;; wait = Math.min(wait * 2, 4_000)) {
+        try {
+            return await traffic.read();
+        }
+        catch (error) {
+            // A denial or a refused request fails the same way every time: print the commands now.
+            if (!(0,_aws_retryable_js__WEBPACK_IMPORTED_MODULE_1__/* .canClearByItself */ .o)(error) || clock.now() + wait > deadline)
+                throw error;
+            warn(`ecs-canary post: could not read the rules (${(0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}); again in ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(wait)}.`);
+            await clock.sleep(wait);
+        }
+    }
+}
+async function restoreIfOurs(traffic, guard, found) {
+    const views = await readPatiently(traffic, _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m, line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line));
+    const recorded = (0,_engine_state_js__WEBPACK_IMPORTED_MODULE_11__/* .recordedState */ .Od)(views);
+    found.views = views;
+    if (recorded)
+        found.recorded = recorded;
+    if (!recorded || recorded.owner !== guard.owner) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_engine_state_js__WEBPACK_IMPORTED_MODULE_11__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
+        return;
+    }
+    if (recorded.phase !== 'in-progress') {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`);
+        // A paused rollout keeps its scale-in suspended on purpose; any other ending puts it back.
+        if (recorded.phase !== 'paused')
+            await resumeScaling(traffic, guard, views);
+        return;
+    }
+    const moved = views.filter(v => (0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .describeShare */ .rm)(v, guard).tenths !== 0);
+    if (moved.length > 0) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`);
+        await traffic.restore(guard, { budgetMs: 60_000 });
+    }
+    const reason = `the job ended mid-rollout; the post step put all traffic back on ${guard.liveService}`;
+    try {
+        await traffic.tag({
+            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.phase]: 'rolled-back',
+            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.reason]: (0,_engine_state_js__WEBPACK_IMPORTED_MODULE_11__/* .tagValue */ .EZ)(reason),
+            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+        });
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`);
+    }
+    await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(postSummary(guard, found, true, reason));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' });
+    await resumeScaling(traffic, guard, views);
 }
 /**
- * The next runs a message suggests, parsed back from its text: each "run with `a: b` and
- * `c: d`" becomes `{ a: 'b', c: 'd' }`. Used by tests that follow every suggestion.
+ * Resumes the auto scaling scale-in the record lists. Loads the Application Auto Scaling client
+ * only when there is something to resume, so the usual post step stays ELBv2-only. A failure is a
+ * warning: traffic is safe, and the record stays for `mode: reconcile`.
  */
-function suggestedRuns(message) {
-    const runs = [];
-    for (const [, list] of message.matchAll(/run with ((?:`[^`]+`(?:, | and )?)+)/g)) {
-        runs.push(Object.fromEntries([...list.matchAll(/`([\w-]+): ([^`]*)`/g)].map(m => [m[1], m[2]])));
+async function resumeScaling(traffic, guard, views) {
+    const services = (0,_modes_scale_in_js__WEBPACK_IMPORTED_MODULE_10__/* .recordedScaleIn */ .wK)(views);
+    if (services.length === 0 || !guard.cluster)
+        return;
+    try {
+        const { ApplicationAutoScalingClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1491, 19));
+        const { ServiceScaling } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7517));
+        const client = new ApplicationAutoScalingClient((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_13__/* .clientConfig */ .y)(guard.region));
+        await (0,_modes_scale_in_js__WEBPACK_IMPORTED_MODULE_10__/* .restoreScaling */ .oQ)({
+            scaling: new ServiceScaling(client, guard.cluster, _github_log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u),
+            services,
+            record: tags => traffic.tag(tags),
+            log: _github_log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u
+        });
     }
-    return runs;
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the auto scaling scale-in of ${services.join(' and ')} could not be resumed: ${(0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`);
+    }
 }
 
 

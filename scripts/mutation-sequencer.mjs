@@ -5,7 +5,7 @@
 // during Stryker's first, full run. A file missing from that list always runs, and without a
 // name pattern (that first run; static mutants) every file runs, so the filter can only skip
 // files whose tests could not have been chosen anyway.
-// It also puts first the test files named after the mutated file (src/plan.ts: plan*.test.ts),
+// It also puts first the test files named after the mutated file (src/engine/plan.ts: plan*.test.ts),
 // which most often kill its mutants: scripts/mutation-runner.mjs stops at the first failure.
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'

@@ -1,5 +1,5 @@
 /** The real clock. Tests pass a fake one instead. */
-import type { Clock } from './types.js'
+import type { Clock } from './engine/types.js'
 
 export const systemClock: Clock = {
   now: () => Date.now(),

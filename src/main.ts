@@ -4,8 +4,8 @@
  */
 import * as core from '@actions/core'
 import { credentialsHint } from './aws/no-credentials.js'
-import { makeContext, safeTarget, type Context } from './context.js'
-import { readSettings } from './inputs.js'
+import { makeContext, safeTarget, type Context } from './modes/context.js'
+import { readSettings } from './inputs/inputs.js'
 import { deploy } from './modes/deploy.js'
 import { promote } from './modes/manage.js'
 import { rollback } from './modes/rollback.js'
@@ -14,9 +14,9 @@ import { status } from './modes/status.js'
 import { refusalSummary } from './github/endings.js'
 import { writeSummary } from './github/summary.js'
 import { Input, Output, State } from './names.js'
-import { flushBudget, publish, type RunEnd } from './report.js'
-import { messageOf } from './rollout.js'
-import type { Mode } from './types.js'
+import { flushBudget, publish, type RunEnd } from './github/report.js'
+import { messageOf } from './engine/rollout.js'
+import type { Mode } from './engine/types.js'
 
 const MODES: Record<Mode, (ctx: Context) => Promise<RunEnd>> = {
   deploy,

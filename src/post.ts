@@ -7,17 +7,23 @@ import * as core from '@actions/core'
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { clientConfig } from './aws/config.js'
 import { canClearByItself } from './aws/retryable.js'
-import { ElbTraffic } from './aws/traffic.js'
+import { ElbTraffic } from './aws/elb/traffic.js'
 import { systemClock } from './clock.js'
-import { coreLog } from './log.js'
+import { coreLog } from './github/log.js'
 import { State, Tag } from './names.js'
-import { formatDuration } from './plan.js'
-import { describeShare, messageOf } from './rollout.js'
+import { formatDuration } from './engine/plan.js'
+import { describeShare, messageOf } from './engine/rollout.js'
 import { restoreSummary } from './github/endings.js'
 import { writeSummary } from './github/summary.js'
-import { recordedScaleIn, restoreScaling } from './scale-in.js'
-import { ownerUrl, recordedState, tagValue, type Guard, type RecordedState } from './state.js'
-import type { Clock, RuleView } from './types.js'
+import { recordedScaleIn, restoreScaling } from './modes/scale-in.js'
+import {
+  ownerUrl,
+  recordedState,
+  tagValue,
+  type Guard,
+  type RecordedState
+} from './engine/state.js'
+import type { Clock, RuleView } from './engine/types.js'
 
 /** Runs the post step. Never throws. */
 export async function runPost(): Promise<void> {
@@ -188,7 +194,9 @@ async function resumeScaling(traffic: ElbTraffic, guard: Guard, views: RuleView[
     const { ApplicationAutoScalingClient } = await import(
       /* webpackMode: "eager" */ '@aws-sdk/client-application-auto-scaling'
     )
-    const { ServiceScaling } = await import(/* webpackMode: "eager" */ './aws/scaling.js')
+    const { ServiceScaling } = await import(
+      /* webpackMode: "eager" */ './aws/autoscaling/scaling.js'
+    )
     const client = new ApplicationAutoScalingClient(clientConfig(guard.region))
     await restoreScaling({
       scaling: new ServiceScaling(client, guard.cluster, coreLog),

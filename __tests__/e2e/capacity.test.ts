@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs'
-import { followCount, DEFAULT_FOLLOW } from '../../src/capacity.js'
+import { followCount, DEFAULT_FOLLOW } from '../../src/engine/capacity.js'
 import type { CapacityTap } from './support/capacity-tap.js'
 import {
   countsBeforeShifts,

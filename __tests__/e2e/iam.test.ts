@@ -79,7 +79,7 @@ async function world(policy: PolicyDocument): Promise<World> {
   e2e.proxy.strict({ off: ['metric-delay'] })
   const built = await provisionStack()
   // Scalable targets on both services, as capacity.test.ts has them: every rollout then holds
-  // their scale-in with RegisterScalableTarget (src/aws/scaling.ts).
+  // their scale-in with RegisterScalableTarget (src/aws/autoscaling/scaling.ts).
   await registerScalable(built, 'blue', { min: 1, max: 20 })
   await registerScalable(built, 'green', { min: 0, max: 20 })
   const admin = await createUser(built.account, 'e2e-admin', ADMIN_POLICY)

@@ -5,7 +5,7 @@
  * state is a dead end. Each case gets its own account; cases run side by side.
  */
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { suggestedRuns } from '../../src/wayout.js'
+import { suggestedRuns } from '../../src/engine/wayout.js'
 import type { Stack } from './support/fixture.js'
 import { useE2e } from './support/harness.js'
 import { pairInputs } from './support/people.js'

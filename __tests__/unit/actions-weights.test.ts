@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { ActionsError, hasWeights, shellQuote } from '../../src/aws/actions.js'
-import type { GroupPair } from '../../src/types.js'
+import { ActionsError, hasWeights, shellQuote } from '../../src/aws/elb/actions.js'
+import type { GroupPair } from '../../src/engine/types.js'
 
 const GROUPS: GroupPair = { live: 'tg-blue', idle: 'tg-green' }
 

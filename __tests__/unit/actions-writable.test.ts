@@ -1,7 +1,7 @@
 // Edges of the action rewriting the mutation run (issue 17) found untested.
 import { describe, expect, it } from '@jest/globals'
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { forwardTargets, writable } from '../../src/aws/actions.js'
+import { forwardTargets, writable } from '../../src/aws/elb/actions.js'
 
 describe('writable', () => {
   it('asks ELB to keep its OIDC secret and never sends one back, even when a read carried it', () => {

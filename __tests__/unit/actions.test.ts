@@ -9,8 +9,8 @@ import {
   shellQuote,
   withWeights,
   writable
-} from '../../src/aws/actions.js'
-import type { GroupPair } from '../../src/types.js'
+} from '../../src/aws/elb/actions.js'
+import type { GroupPair } from '../../src/engine/types.js'
 
 const groups: GroupPair = { live: 'tg-blue', idle: 'tg-green' }
 

@@ -1,10 +1,10 @@
-// The alarm gate (src/gates/alarms.ts) at its edges: its name, an OK alarm under
+// The alarm gate (src/engine/gates/alarms.ts) at its edges: its name, an OK alarm under
 // insufficient-data: alarm, no alarms named at all, and the warning for an alarm without data
 // and without a reason.
 import { describe, expect, it, jest } from '@jest/globals'
-import { AlarmGate } from '../../src/gates/alarms.js'
-import type { AlarmReader } from '../../src/gates/alarms.js'
-import type { AlarmView, Log } from '../../src/types.js'
+import { AlarmGate } from '../../src/engine/gates/alarms.js'
+import type { AlarmReader } from '../../src/engine/gates/alarms.js'
+import type { AlarmView, Log } from '../../src/engine/types.js'
 
 const window = { stageStartedAt: 0, now: 0 }
 

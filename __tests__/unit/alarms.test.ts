@@ -7,10 +7,10 @@ import type {
   DescribeAlarmsCommandOutput,
   MetricAlarm
 } from '@aws-sdk/client-cloudwatch'
-import { CloudWatchAlarms, missingAlarms } from '../../src/aws/alarms.js'
-import { AlarmGate } from '../../src/gates/alarms.js'
-import type { AlarmReader } from '../../src/gates/alarms.js'
-import type { AlarmView, Log } from '../../src/types.js'
+import { CloudWatchAlarms, missingAlarms } from '../../src/aws/cloudwatch/alarms.js'
+import { AlarmGate } from '../../src/engine/gates/alarms.js'
+import type { AlarmReader } from '../../src/engine/gates/alarms.js'
+import type { AlarmView, Log } from '../../src/engine/types.js'
 
 const cloudWatch = mockClient(CloudWatchClient)
 const client = new CloudWatchClient({ region: 'us-east-1' })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { DEFAULT_BOUNDS, judge, type TargetGroupStats } from '../../src/analysis.js'
+import { DEFAULT_BOUNDS, judge, type TargetGroupStats } from '../../src/engine/analysis.js'
 
 // judge at its bounds: exactly at one passes, and a difference of 1e-12 is floating-point noise.
 

@@ -1,8 +1,8 @@
-// The analysis gate (src/gates/analysis.ts) at its edges: its name, a window without an end
+// The analysis gate (src/engine/gates/analysis.ts) at its edges: its name, a window without an end
 // (never held for late data), and a canary with no minute at all once the bake is over.
 import { describe, expect, it } from '@jest/globals'
-import type { TargetGroupStats } from '../../src/analysis.js'
-import { AnalysisGate } from '../../src/gates/analysis.js'
+import type { TargetGroupStats } from '../../src/engine/analysis.js'
+import { AnalysisGate } from '../../src/engine/gates/analysis.js'
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 30)
 const ENDS = T0 + 5 * 60_000

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { parseErrorBound, parseMinRequests, parseRatio } from '../../src/analysis-inputs.js'
+import { parseErrorBound, parseMinRequests, parseRatio } from '../../src/inputs/analysis-inputs.js'
 
 // The analysis inputs at the edges of what their patterns accept.
 

@@ -1,18 +1,15 @@
 import { describe, it, expect, jest } from '@jest/globals'
+import { DEFAULT_BOUNDS, describeStats, failedRequests, judge } from '../../src/engine/analysis.js'
 import {
-  DEFAULT_BOUNDS,
-  describeStats,
-  failedRequests,
-  judge,
   parseAnalysisSwitch,
   parseErrorBound,
   parseMinRequests,
   parseRatio
-} from '../../src/analysis.js'
-import type { AnalysisBounds, TargetGroupStats } from '../../src/analysis.js'
-import { AnalysisGate } from '../../src/gates/analysis.js'
-import type { StatsReader } from '../../src/gates/analysis.js'
-import { InputError } from '../../src/plan.js'
+} from '../../src/inputs/analysis-inputs.js'
+import type { AnalysisBounds, TargetGroupStats } from '../../src/engine/analysis.js'
+import { AnalysisGate } from '../../src/engine/gates/analysis.js'
+import type { StatsReader } from '../../src/engine/gates/analysis.js'
+import { InputError } from '../../src/engine/plan.js'
 
 /** Stats with a mean latency in milliseconds (one sample per request, as the ALB reports). */
 function side(requests: number, errors: number, latencyMs?: number): TargetGroupStats {

@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events'
 import { describe, expect, it } from '@jest/globals'
-import { Cancelled, GateFailure, NotEnoughData, bake, readGates } from '../../src/bake.js'
-import type { Reporter } from '../../src/ports.js'
-import type { Gate, GateReading, StageRecord } from '../../src/types.js'
+import { Cancelled, GateFailure, NotEnoughData, bake, readGates } from '../../src/engine/bake.js'
+import type { Reporter } from '../../src/engine/ports.js'
+import type { Gate, GateReading, StageRecord } from '../../src/engine/types.js'
 import { FakeClock, FakeTraffic, MemoryLog, ScriptedGate, deps, pass, spec } from './fakes.js'
 
 // The bake loop driven on its own: one stage, a fake clock, gates on a script.

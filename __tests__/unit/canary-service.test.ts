@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { mockClient } from 'aws-sdk-client-mock'
 import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs'
-import { EcsCanaryService } from '../../src/aws/canary-service.js'
+import { EcsCanaryService } from '../../src/aws/ecs/canary-service.js'
 
 const ecs = mockClient(ECSClient)
 const client = new ECSClient({ region: 'eu-west-1' })

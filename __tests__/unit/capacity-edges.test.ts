@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { DEFAULT_FOLLOW, followCount } from '../../src/capacity.js'
+import { DEFAULT_FOLLOW, followCount } from '../../src/engine/capacity.js'
 
 describe('followCount at 100%', () => {
   it.each([1, 3, 60, 1000])(

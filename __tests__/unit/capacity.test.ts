@@ -5,8 +5,8 @@ import {
   DEFAULT_FOLLOW,
   followCount,
   type FollowPolicy
-} from '../../src/capacity.js'
-import { parsePlan } from '../../src/plan.js'
+} from '../../src/engine/capacity.js'
+import { parsePlan } from '../../src/engine/plan.js'
 
 const policy = (headroomTenths: number, minTasks: number): FollowPolicy => ({
   headroomTenths,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { elapsedLabel, shareChart } from '../../src/github/chart.js'
-import type { RolloutRecord } from '../../src/types.js'
+import type { RolloutRecord } from '../../src/engine/types.js'
 
 const MIN = 60_000
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0)

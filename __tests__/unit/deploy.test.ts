@@ -26,8 +26,8 @@ import {
 } from '@aws-sdk/client-application-auto-scaling'
 import { mockClient } from 'aws-sdk-client-mock'
 import 'aws-sdk-client-mock-jest'
-import { makeContext } from '../../src/context.js'
-import { readSettings } from '../../src/inputs.js'
+import { makeContext } from '../../src/modes/context.js'
+import { readSettings } from '../../src/inputs/inputs.js'
 import { deploy } from '../../src/modes/deploy.js'
 import { Tag } from '../../src/names.js'
 import {
@@ -43,7 +43,7 @@ import {
 
 const elb = mockClient(ElasticLoadBalancingV2Client)
 const ecs = mockClient(ECSClient)
-// No scalable targets: these services do not auto scale (src/aws/scaling.ts is tested on its own).
+// No scalable targets: these services do not auto scale (src/aws/autoscaling/scaling.ts is tested on its own).
 mockClient(ApplicationAutoScalingClient)
   .on(DescribeScalableTargetsCommand)
   .resolves({ ScalableTargets: [] })

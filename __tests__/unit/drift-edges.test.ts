@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { DriftError, describeShare, expectShare } from '../../src/drift.js'
-import type { TrafficPort } from '../../src/ports.js'
-import type { ForwardTarget, RuleView } from '../../src/types.js'
+import { DriftError, describeShare, expectShare } from '../../src/engine/drift.js'
+import type { TrafficPort } from '../../src/engine/ports.js'
+import type { ForwardTarget, RuleView } from '../../src/engine/types.js'
 import { GROUPS } from './fakes.js'
 
 // What the drift check says when the rules are not as this run left them.

@@ -20,8 +20,8 @@ import type {
   Service,
   UpdateServiceCommandOutput
 } from '@aws-sdk/client-ecs'
-import { EcsServices } from '../../src/aws/ecs.js'
-import { InputError } from '../../src/plan.js'
+import { EcsServices } from '../../src/aws/ecs/ecs.js'
+import { InputError } from '../../src/engine/plan.js'
 import { FakeClock, MemoryLog } from './fakes.js'
 
 const ecs = mockClient(ECSClient)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { refusalSummary, restoreSummary } from '../../src/github/endings.js'
 import { sharesText } from '../../src/modes/status.js'
-import type { PairState, ServiceFacts } from '../../src/preflight.js'
+import type { PairState, ServiceFacts } from '../../src/engine/preflight.js'
 
 const service = (name: string): ServiceFacts => ({
   name,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
-import { DriftError, describeShare, expectShare } from '../../src/drift.js'
-import { parsePlan } from '../../src/plan.js'
-import { runRollout } from '../../src/rollout.js'
-import type { Reporter } from '../../src/ports.js'
-import type { RuleView } from '../../src/types.js'
+import { DriftError, describeShare, expectShare } from '../../src/engine/drift.js'
+import { parsePlan } from '../../src/engine/plan.js'
+import { runRollout } from '../../src/engine/rollout.js'
+import type { Reporter } from '../../src/engine/ports.js'
+import type { RuleView } from '../../src/engine/types.js'
 import {
   deps,
   FakeClock,

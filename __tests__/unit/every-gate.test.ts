@@ -1,7 +1,7 @@
-// EveryGate (src/gates/every.ts): a read taken at the very moment the stage began belongs to it.
+// EveryGate (src/engine/gates/every.ts): a read taken at the very moment the stage began belongs to it.
 import { describe, expect, it } from '@jest/globals'
-import { EveryGate } from '../../src/gates/every.js'
-import type { Gate, GateReading } from '../../src/types.js'
+import { EveryGate } from '../../src/engine/gates/every.js'
+import type { Gate, GateReading } from '../../src/engine/types.js'
 import { FakeClock } from './fakes.js'
 
 describe('EveryGate edges', () => {

@@ -1,6 +1,6 @@
 /** Fakes for the engine's ports: a clock that jumps, rules in memory, gates on a script. */
-import { weightsFor } from '../../src/plan.js'
-import type { Reporter, RolloutDeps, RolloutSpec, TrafficPort } from '../../src/rollout.js'
+import { weightsFor } from '../../src/engine/plan.js'
+import type { Reporter, RolloutDeps, RolloutSpec, TrafficPort } from '../../src/engine/rollout.js'
 import type {
   Clock,
   Gate,
@@ -10,7 +10,7 @@ import type {
   Phase,
   Plan,
   RuleView
-} from '../../src/types.js'
+} from '../../src/engine/types.js'
 
 /** Time moves only when someone sleeps. */
 export class FakeClock implements Clock {
@@ -128,7 +128,7 @@ export function spec(over: Partial<RolloutSpec> = {}): RolloutSpec {
 }
 
 /**
- * A plan of `bake`-kind stages built without src/plan.ts, for fixtures made when a test file
+ * A plan of `bake`-kind stages built without src/engine/plan.ts, for fixtures made when a test file
  * loads: code that runs at load time covers its mutants outside any test, and mutation testing
  * must then run every test for each of them (see stryker.config.mjs).
  */

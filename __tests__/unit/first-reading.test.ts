@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
-import { statusToken } from '../../src/context.js'
-import { parsePlan } from '../../src/plan.js'
-import { runRollout, type Reporter } from '../../src/rollout.js'
-import type { GateReading } from '../../src/types.js'
+import { statusToken } from '../../src/modes/context.js'
+import { parsePlan } from '../../src/engine/plan.js'
+import { runRollout, type Reporter } from '../../src/engine/rollout.js'
+import type { GateReading } from '../../src/engine/types.js'
 import { FakeClock, FakeTraffic, ScriptedGate, deps, pass, spec } from './fakes.js'
 
 /** A reporter that notes each first reading as `percent: detail`. */

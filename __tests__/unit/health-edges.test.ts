@@ -1,9 +1,14 @@
-// The health gate's rules (src/health.ts) at their edges: the heartbeat line for each thing on
+// The health gate's rules (src/engine/health.ts) at their edges: the heartbeat line for each thing on
 // its way in or out, the grace counted from when a shortfall began, several failures at once,
 // baselines of deployments that appear later, and the stopped tasks' text.
 import { describe, expect, it } from '@jest/globals'
-import { HealthJudge, stoppedText } from '../../src/health.js'
-import type { CanaryDeployment, CanaryService, StoppedTask, TargetState } from '../../src/health.js'
+import { HealthJudge, stoppedText } from '../../src/engine/health.js'
+import type {
+  CanaryDeployment,
+  CanaryService,
+  StoppedTask,
+  TargetState
+} from '../../src/engine/health.js'
 
 const GRACE = 120_000
 const TASKDEF = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7'

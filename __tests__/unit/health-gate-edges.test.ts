@@ -1,8 +1,13 @@
-// The health gate (src/gates/health.ts) around its judge: its name, what a pass and a target
+// The health gate (src/engine/gates/health.ts) around its judge: its name, what a pass and a target
 // failure read exactly, and the stop reasons' deadline, which never outlives the read.
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
-import { HealthGate } from '../../src/gates/health.js'
-import type { CanaryService, HealthReader, StoppedTask, TargetState } from '../../src/health.js'
+import { HealthGate } from '../../src/engine/gates/health.js'
+import type {
+  CanaryService,
+  HealthReader,
+  StoppedTask,
+  TargetState
+} from '../../src/engine/health.js'
 import { FakeClock } from './fakes.js'
 
 const TASKDEF = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7'

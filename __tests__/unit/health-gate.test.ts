@@ -1,9 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
-import { EveryGate } from '../../src/gates/every.js'
-import { HealthGate } from '../../src/gates/health.js'
-import { HealthJudge } from '../../src/health.js'
-import type { CanaryService, HealthReader, StoppedTask, TargetState } from '../../src/health.js'
-import type { Gate, GateReading } from '../../src/types.js'
+import { EveryGate } from '../../src/engine/gates/every.js'
+import { HealthGate } from '../../src/engine/gates/health.js'
+import { HealthJudge } from '../../src/engine/health.js'
+import type {
+  CanaryService,
+  HealthReader,
+  StoppedTask,
+  TargetState
+} from '../../src/engine/health.js'
+import type { Gate, GateReading } from '../../src/engine/types.js'
 import { FakeClock } from './fakes.js'
 
 const GRACE = 120_000
@@ -289,7 +294,7 @@ describe('EveryGate', () => {
 
 describe('the engine with several gates', () => {
   it('rolls back on the first gate that fails, without waiting for a slower one', async () => {
-    const { runRollout } = await import('../../src/rollout.js')
+    const { runRollout } = await import('../../src/engine/rollout.js')
     const { FakeTraffic, deps, spec, stagesOf } = await import('./fakes.js')
     const alarms: Gate = {
       name: 'alarms',

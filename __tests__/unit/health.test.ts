@@ -9,8 +9,8 @@ import type {
   DescribeTargetHealthCommandOutput,
   TargetHealthDescription
 } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { requireHealthyTargets, targetGroupName } from '../../src/aws/health.js'
-import type { Log } from '../../src/types.js'
+import { requireHealthyTargets, targetGroupName } from '../../src/aws/elb/health.js'
+import type { Log } from '../../src/engine/types.js'
 import { FakeClock } from './fakes.js'
 
 const elb = mockClient(ElasticLoadBalancingV2Client)

@@ -1,7 +1,7 @@
 /** The run's heartbeat: when it writes, what it writes, and what it says when a write fails. */
 import { describe, expect, it } from '@jest/globals'
-import { Heartbeat, heartbeatValue } from '../../src/heartbeat.js'
-import type { Clock } from '../../src/types.js'
+import { Heartbeat, heartbeatValue } from '../../src/engine/heartbeat.js'
+import type { Clock } from '../../src/engine/types.js'
 import { MemoryLog } from './fakes.js'
 
 const T0 = Date.UTC(2026, 11, 6, 3, 0, 0)

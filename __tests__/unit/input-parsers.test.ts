@@ -8,8 +8,8 @@ import {
   pair,
   roleArn,
   unique
-} from '../../src/input-parsers.js'
-import { InputError } from '../../src/plan.js'
+} from '../../src/inputs/input-parsers.js'
+import { InputError } from '../../src/engine/plan.js'
 
 /** The message of the InputError `run` throws (fails the test when it throws nothing). */
 function refusal(run: () => unknown): string {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals'
-import { alarmNames, atLeast, pollInterval, rollbackTarget } from '../../src/input-rules.js'
-import { InputError } from '../../src/plan.js'
+import { alarmNames, atLeast, pollInterval, rollbackTarget } from '../../src/inputs/input-rules.js'
+import { InputError } from '../../src/engine/plan.js'
 
 /** The InputError `run` throws (fails the test when it throws nothing). */
 function refusal(run: () => unknown): InputError {

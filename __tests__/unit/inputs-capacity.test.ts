@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { readSettings } from '../../src/inputs.js'
+import { readSettings } from '../../src/inputs/inputs.js'
 
 const RULE =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee'

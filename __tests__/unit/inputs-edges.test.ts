@@ -1,9 +1,9 @@
 // The edges of readSettings that mutation testing showed untested: whitespace around values, the
 // late-data environment variable, and a plan whose recorded text is exactly a tag's 256 characters.
 import { describe, expect, it } from '@jest/globals'
-import { LATE_DATA_ENV, readSettings } from '../../src/inputs.js'
-import { formatPlan, parsePlan } from '../../src/plan.js'
-import { parseSwitch } from '../../src/switch.js'
+import { LATE_DATA_ENV, readSettings } from '../../src/inputs/inputs.js'
+import { formatPlan, parsePlan } from '../../src/engine/plan.js'
+import { parseSwitch } from '../../src/inputs/switch.js'
 
 const RULE =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee'

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
-import { DEFAULT_BOUNDS, judge, parseRatio } from '../../src/analysis.js'
-import type { TargetGroupStats } from '../../src/analysis.js'
-import { readSettings } from '../../src/inputs.js'
-import { InputError, parsePlan } from '../../src/plan.js'
+import { DEFAULT_BOUNDS, judge } from '../../src/engine/analysis.js'
+import { parseRatio } from '../../src/inputs/analysis-inputs.js'
+import type { TargetGroupStats } from '../../src/engine/analysis.js'
+import { readSettings } from '../../src/inputs/inputs.js'
+import { InputError, parsePlan } from '../../src/engine/plan.js'
 
 const RULE =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee'

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
-import { lastFullMinute } from '../../src/analysis.js'
-import type { TargetGroupStats } from '../../src/analysis.js'
-import { AnalysisGate } from '../../src/gates/analysis.js'
-import { parsePlan } from '../../src/plan.js'
-import { runRollout } from '../../src/rollout.js'
-import type { Gate, GateReading } from '../../src/types.js'
+import { lastFullMinute } from '../../src/engine/analysis.js'
+import type { TargetGroupStats } from '../../src/engine/analysis.js'
+import { AnalysisGate } from '../../src/engine/gates/analysis.js'
+import { parsePlan } from '../../src/engine/plan.js'
+import { runRollout } from '../../src/engine/rollout.js'
+import type { Gate, GateReading } from '../../src/engine/types.js'
 import { FakeClock, FakeTraffic, MemoryLog, deps, spec } from './fakes.js'
 
 // Issue 13, item 4: a stage passes only once analysis has seen its last full minute, waiting past

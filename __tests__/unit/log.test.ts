@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
-import { StageGroup } from '../../src/log.js'
+import { StageGroup } from '../../src/github/log.js'
 
 afterEach(() => {
   jest.restoreAllMocks()

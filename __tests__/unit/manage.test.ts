@@ -16,16 +16,16 @@ import {
 } from '@aws-sdk/client-application-auto-scaling'
 import { mockClient } from 'aws-sdk-client-mock'
 import 'aws-sdk-client-mock-jest'
-import { makeContext } from '../../src/context.js'
-import { readSettings } from '../../src/inputs.js'
+import { makeContext } from '../../src/modes/context.js'
+import { readSettings } from '../../src/inputs/inputs.js'
 import { rollback } from '../../src/modes/rollback.js'
 import { Tag } from '../../src/names.js'
-import type { Phase } from '../../src/types.js'
+import type { Phase } from '../../src/engine/types.js'
 import { RULE, healthyTargets, noTags, pair, ruleWith } from './aws-fixtures.js'
 
 const elb = mockClient(ElasticLoadBalancingV2Client)
 const ecs = mockClient(ECSClient)
-// No scalable targets: these services do not auto scale (src/aws/scaling.ts is tested on its own).
+// No scalable targets: these services do not auto scale (src/aws/autoscaling/scaling.ts is tested on its own).
 mockClient(ApplicationAutoScalingClient)
   .on(DescribeScalableTargetsCommand)
   .resolves({ ScalableTargets: [] })

@@ -7,7 +7,7 @@ import {
   loadBalancerDimension,
   readTargetGroupStats,
   targetGroupDimension
-} from '../../src/aws/metrics.js'
+} from '../../src/aws/cloudwatch/metrics.js'
 
 const cloudWatch = mockClient(CloudWatchClient)
 const client = new CloudWatchClient({ region: 'us-east-1' })

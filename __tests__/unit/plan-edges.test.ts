@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { formatDuration, parseDuration, parsePlan, weightsFor } from '../../src/plan.js'
+import { formatDuration, parseDuration, parsePlan, weightsFor } from '../../src/engine/plan.js'
 
 // The edges of the plan's small parsers and formatters.
 

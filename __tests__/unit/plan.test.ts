@@ -7,7 +7,7 @@ import {
   remainingStages,
   shareOf,
   weightsFor
-} from '../../src/plan.js'
+} from '../../src/engine/plan.js'
 
 const FIVE_MIN = 300_000
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { readPatiently } from '../../src/post.js'
-import type { RuleView } from '../../src/types.js'
+import type { RuleView } from '../../src/engine/types.js'
 import { FakeClock } from './fakes.js'
 
 const view: RuleView = { arn: 'rule-1', kind: 'rule', forwardActions: 1, targets: [], tags: {} }

@@ -7,8 +7,8 @@ import {
   SplitTraffic,
   type Facts,
   type ServiceFacts
-} from '../../src/preflight.js'
-import type { AlarmView, Plan, RuleView } from '../../src/types.js'
+} from '../../src/engine/preflight.js'
+import type { AlarmView, Plan, RuleView } from '../../src/engine/types.js'
 
 const ELB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012'
 const LISTENER = `${ELB}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`

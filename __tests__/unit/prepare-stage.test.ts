@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { GateFailure } from '../../src/bake.js'
-import { prepareStage } from '../../src/prepare-stage.js'
-import type { Gate, GateReading } from '../../src/types.js'
+import { GateFailure } from '../../src/engine/bake.js'
+import { prepareStage } from '../../src/engine/prepare-stage.js'
+import type { Gate, GateReading } from '../../src/engine/types.js'
 import {
   deps,
   FakeClock,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { recordPromotion } from '../../src/promotion.js'
+import { recordPromotion } from '../../src/engine/promotion.js'
 import { deps, FakeClock, FakeTraffic, MemoryLog, spec } from './fakes.js'
 
 /** recordPromotion against a recorder that fails with `failure` for the first `fails` tries. */

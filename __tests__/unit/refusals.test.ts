@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { PreflightError, RulesDisagree, SplitTraffic } from '../../src/refusals.js'
-import type { RuleView } from '../../src/types.js'
+import { PreflightError, RulesDisagree, SplitTraffic } from '../../src/engine/refusals.js'
+import type { RuleView } from '../../src/engine/types.js'
 
 const ELB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012'
 const RULE1 = `${ELB}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/1`

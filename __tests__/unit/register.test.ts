@@ -13,8 +13,8 @@ import type {
   RegisterTaskDefinitionCommandInput,
   RegisterTaskDefinitionCommandOutput
 } from '@aws-sdk/client-ecs'
-import { EcsServices } from '../../src/aws/ecs.js'
-import type { TaskDefinitionSource } from '../../src/taskdef.js'
+import { EcsServices } from '../../src/aws/ecs/ecs.js'
+import type { TaskDefinitionSource } from '../../src/inputs/taskdef.js'
 import { FakeClock, MemoryLog } from './fakes.js'
 
 const ecs = mockClient(ECSClient)

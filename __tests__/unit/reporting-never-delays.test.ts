@@ -4,13 +4,13 @@
  * the clock is fake, the time measured is real.
  */
 import { describe, expect, it } from '@jest/globals'
-import type { Context } from '../../src/context.js'
+import type { Context } from '../../src/modes/context.js'
 import { CommitStatus, type StatusClient } from '../../src/github/status.js'
-import { StageGroup } from '../../src/log.js'
-import { parsePlan } from '../../src/plan.js'
-import { flushBudget, liveReporter } from '../../src/report.js'
-import { runRollout } from '../../src/rollout.js'
-import type { GateReading } from '../../src/types.js'
+import { StageGroup } from '../../src/github/log.js'
+import { parsePlan } from '../../src/engine/plan.js'
+import { flushBudget, liveReporter } from '../../src/github/report.js'
+import { runRollout } from '../../src/engine/rollout.js'
+import type { GateReading } from '../../src/engine/types.js'
 import { FakeClock, FakeTraffic, MemoryLog, ScriptedGate, deps, pass, spec } from './fakes.js'
 
 const STALL_MS = 30_000

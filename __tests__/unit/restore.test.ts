@@ -3,9 +3,9 @@
 // stalled call is a promise that never settles and the budgets here are short.
 import { describe, expect, it } from '@jest/globals'
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { restore, RestoreError, type RestoreHost } from '../../src/aws/restore.js'
-import type { Entry, Found, RuleReader } from '../../src/aws/rules.js'
-import type { GroupPair } from '../../src/types.js'
+import { restore, RestoreError, type RestoreHost } from '../../src/aws/elb/restore.js'
+import type { Entry, Found, RuleReader } from '../../src/aws/elb/rules.js'
+import type { GroupPair } from '../../src/engine/types.js'
 import { FakeClock, MemoryLog } from './fakes.js'
 
 const ACCOUNT = 'arn:aws:elasticloadbalancing:us-east-1:123456789012'

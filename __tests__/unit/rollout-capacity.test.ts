@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { runRollout } from '../../src/rollout.js'
-import type { Stage } from '../../src/types.js'
+import { runRollout } from '../../src/engine/rollout.js'
+import type { Stage } from '../../src/engine/types.js'
 import {
   deps,
   FakeClock,

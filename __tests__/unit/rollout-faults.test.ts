@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { runRollout } from '../../src/rollout.js'
-import type { PhaseRecorder } from '../../src/rollout.js'
-import type { Gate, GateReading, RuleView } from '../../src/types.js'
+import { runRollout } from '../../src/engine/rollout.js'
+import type { PhaseRecorder } from '../../src/engine/rollout.js'
+import type { Gate, GateReading, RuleView } from '../../src/engine/types.js'
 import { deps, FakeClock, FakeTraffic, pass, ScriptedGate, spec, stagesOf } from './fakes.js'
 
 const plan = stagesOf([10, 50, 100], 60_000)

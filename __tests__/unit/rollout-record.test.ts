@@ -4,9 +4,9 @@
  * and what the engine asked of the traffic and the phase recorder.
  */
 import { describe, expect, it } from '@jest/globals'
-import { messageOf, runRollout } from '../../src/rollout.js'
-import type { Reporter } from '../../src/ports.js'
-import type { GateReading, GroupPair, Phase, Plan, StageRecord } from '../../src/types.js'
+import { messageOf, runRollout } from '../../src/engine/rollout.js'
+import type { Reporter } from '../../src/engine/ports.js'
+import type { GateReading, GroupPair, Phase, Plan, StageRecord } from '../../src/engine/types.js'
 import {
   deps,
   FakeClock,

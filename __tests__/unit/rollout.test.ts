@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { parsePlan } from '../../src/plan.js'
-import { runRollout } from '../../src/rollout.js'
-import type { GroupPair } from '../../src/types.js'
+import { parsePlan } from '../../src/engine/plan.js'
+import { runRollout } from '../../src/engine/rollout.js'
+import type { GroupPair } from '../../src/engine/types.js'
 import {
   deps,
   FakeClock,

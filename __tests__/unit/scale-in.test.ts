@@ -1,13 +1,13 @@
 import { describe, it, expect } from '@jest/globals'
-import type { ScalableTargetView } from '../../src/aws/scaling.js'
+import type { ScalableTargetView } from '../../src/aws/autoscaling/scaling.js'
 import {
   recordedScaleIn,
   restoreScaling,
   ScaleInHold,
   scaleInTag,
   type ScalingPort
-} from '../../src/scale-in.js'
-import type { RuleView } from '../../src/types.js'
+} from '../../src/modes/scale-in.js'
+import type { RuleView } from '../../src/engine/types.js'
 import { MemoryLog } from './fakes.js'
 
 /** Scalable targets in memory; every call in one ordered list with the record writes. */

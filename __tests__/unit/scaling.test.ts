@@ -10,7 +10,7 @@ import type {
   DescribeScalableTargetsCommandOutput,
   ScalableTarget
 } from '@aws-sdk/client-application-auto-scaling'
-import { clusterName, resourceIdOf, ServiceScaling } from '../../src/aws/scaling.js'
+import { clusterName, resourceIdOf, ServiceScaling } from '../../src/aws/autoscaling/scaling.js'
 import { MemoryLog } from './fakes.js'
 
 const aas = mockClient(ApplicationAutoScalingClient)

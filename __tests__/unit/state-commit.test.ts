@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { Tag } from '../../src/names.js'
-import { decodeState, encodeState, type RecordedState } from '../../src/state.js'
+import { decodeState, encodeState, type RecordedState } from '../../src/engine/state.js'
 
 const state: RecordedState = {
   live: 'web-blue',

@@ -2,7 +2,7 @@
 // record decodes to, the run identity outside GitHub, and owner tags that only look like a run.
 import { describe, expect, it } from '@jest/globals'
 import { Tag } from '../../src/names.js'
-import { decodeState, ownerUrl, runOwner, tagValue } from '../../src/state.js'
+import { decodeState, ownerUrl, runOwner, tagValue } from '../../src/engine/state.js'
 
 describe('decodeState of a sparse record', () => {
   it('reads absent fields as empty text, so messages never show invented values', () => {

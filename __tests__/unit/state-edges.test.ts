@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { Tag } from '../../src/names.js'
-import { decodeState, encodeState, ownerUrl, type RecordedState } from '../../src/state.js'
+import { decodeState, encodeState, ownerUrl, type RecordedState } from '../../src/engine/state.js'
 
 // Tag values a record may carry that are not quite what this action writes.
 

@@ -1,8 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
 import { Tag } from '../../src/names.js'
-import { decodeState, encodeState, ownerUrl, recordedState, tagValue } from '../../src/state.js'
-import type { RecordedState } from '../../src/state.js'
-import type { Phase, RuleView } from '../../src/types.js'
+import {
+  decodeState,
+  encodeState,
+  ownerUrl,
+  recordedState,
+  tagValue
+} from '../../src/engine/state.js'
+import type { RecordedState } from '../../src/engine/state.js'
+import type { Phase, RuleView } from '../../src/engine/types.js'
 
 const STATE: RecordedState = {
   live: 'web-blue',

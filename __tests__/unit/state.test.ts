@@ -7,7 +7,7 @@ import {
   runOwner,
   tagValue,
   type RecordedState
-} from '../../src/state.js'
+} from '../../src/engine/state.js'
 
 const ELB_TAG_VALUE = /^[\p{L}\p{N} _.:/=+\-@]{0,256}$/u
 

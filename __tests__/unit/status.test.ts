@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Log, Outcome } from '../../src/types.js'
+import type { Log, Outcome } from '../../src/engine/types.js'
 import type { StatusClient } from '../../src/github/status.js'
 
 // A stand-in for the GitHub API on 127.0.0.1. @actions/github reads GITHUB_API_URL when it is

@@ -2,10 +2,10 @@ import { describe, expect, it } from '@jest/globals'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parsePlan } from '../../src/plan.js'
+import { parsePlan } from '../../src/engine/plan.js'
 import { fitSummary, renderSummary, writeSummary } from '../../src/github/summary.js'
 import type { SummaryInput } from '../../src/github/summary.js'
-import type { RolloutRecord, StageRecord } from '../../src/types.js'
+import type { RolloutRecord, StageRecord } from '../../src/engine/types.js'
 
 const MIN = 60_000
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0)

@@ -6,8 +6,8 @@ import {
   familyOf,
   parseTaskDefinitionFile,
   READ_ONLY_FIELDS
-} from '../../src/taskdef.js'
-import { InputError } from '../../src/plan.js'
+} from '../../src/inputs/taskdef.js'
+import { InputError } from '../../src/engine/plan.js'
 
 const ARN = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:42'
 

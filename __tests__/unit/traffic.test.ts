@@ -25,8 +25,8 @@ import type {
   ModifyRuleCommandInput,
   Rule
 } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { ElbTraffic, RestoreError } from '../../src/aws/traffic.js'
-import type { GroupPair } from '../../src/types.js'
+import { ElbTraffic, RestoreError } from '../../src/aws/elb/traffic.js'
+import type { GroupPair } from '../../src/engine/types.js'
 import { FakeClock, MemoryLog } from './fakes.js'
 
 const elb = mockClient(ElasticLoadBalancingV2Client)

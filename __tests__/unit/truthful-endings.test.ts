@@ -1,6 +1,6 @@
 /** Issue 15, item 3: the engine's endings tell the truth about where traffic is. */
 import { describe, expect, it } from '@jest/globals'
-import { runRollout } from '../../src/rollout.js'
+import { runRollout } from '../../src/engine/rollout.js'
 import {
   deps,
   FakeClock,

@@ -1,6 +1,6 @@
 /** The ways out, word for word: people follow them, and suggestedRuns parses them back. */
 import { describe, expect, it } from '@jest/globals'
-import { finishOrUndo, rollbackTo, runWith, suggestedRuns } from '../../src/wayout.js'
+import { finishOrUndo, rollbackTo, runWith, suggestedRuns } from '../../src/engine/wayout.js'
 
 describe('runWith', () => {
   it('names one input alone, with nothing after it when no reason is given', () => {

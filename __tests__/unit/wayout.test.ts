@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { credentialsHint } from '../../src/aws/no-credentials.js'
-import { forwardTargets } from '../../src/aws/actions.js'
-import { checkFacts, type Facts, type ServiceFacts } from '../../src/preflight.js'
-import type { RuleView } from '../../src/types.js'
-import { rollbackTo, runWith, suggestedRuns } from '../../src/wayout.js'
+import { forwardTargets } from '../../src/aws/elb/actions.js'
+import { checkFacts, type Facts, type ServiceFacts } from '../../src/engine/preflight.js'
+import type { RuleView } from '../../src/engine/types.js'
+import { rollbackTo, runWith, suggestedRuns } from '../../src/engine/wayout.js'
 
 const ELB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012'
 const LISTENER = `${ELB}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`

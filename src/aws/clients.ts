@@ -9,7 +9,7 @@ import { ECSClient } from '@aws-sdk/client-ecs'
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { clientConfig } from './config.js'
 import type { CredentialProvider } from './credentials.js'
-import { throttlingOnlyRetries } from './register.js'
+import { throttlingOnlyRetries } from './ecs/register.js'
 
 export { USER_AGENT } from './config.js'
 

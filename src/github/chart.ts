@@ -4,8 +4,8 @@
  * are then unique and their spacing is true to time. Labels avoid `<` and `&`, which Mermaid
  * escapes into visible `&lt;` text.
  */
-import { formatDuration } from '../plan.js'
-import type { RolloutRecord, Tenths } from '../types.js'
+import { formatDuration } from '../engine/plan.js'
+import type { RolloutRecord, Tenths } from '../engine/types.js'
 
 /** Enough points to show a short stage, few enough for the labels to stay readable. */
 const SAMPLES = 25

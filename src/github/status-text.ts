@@ -4,8 +4,8 @@
  */
 import type { context as githubContext } from '@actions/github'
 import { parseArn } from '../arn.js'
-import { percentText } from '../plan.js'
-import type { Outcome, Result, Tenths } from '../types.js'
+import { percentText } from '../engine/plan.js'
+import type { Outcome, Result, Tenths } from '../engine/types.js'
 
 /** The states GitHub accepts for a commit status. */
 export type StatusState = 'pending' | 'success' | 'failure' | 'error'

@@ -5,7 +5,7 @@
  * returns at once, each request has its own timeout, and only the newest state waits to be sent.
  */
 import { getOctokit } from '@actions/github'
-import type { Log } from '../types.js'
+import type { Log } from '../engine/types.js'
 import { fitDescription, type StatusState } from './status-text.js'
 
 export * from './status-text.js'

@@ -3,8 +3,16 @@
  * time. Rendering is pure; only `writeSummary` touches the runner.
  */
 import * as core from '@actions/core'
-import { formatDuration, percentText, weightsFor } from '../plan.js'
-import type { Log, Mode, Outcome, Plan, RolloutRecord, StageRecord, Tenths } from '../types.js'
+import { formatDuration, percentText, weightsFor } from '../engine/plan.js'
+import type {
+  Log,
+  Mode,
+  Outcome,
+  Plan,
+  RolloutRecord,
+  StageRecord,
+  Tenths
+} from '../engine/types.js'
 import { shareChart } from './chart.js'
 
 /** Everything the summary shows. */

@@ -3,15 +3,15 @@
  * follow's scale-up before each shift, and the pair's auto scaling scale-in held suspended while
  * traffic moves.
  */
-import { requireHealthyTargets } from '../aws/health.js'
-import { capacityPlan, capacityText, followCount } from '../capacity.js'
-import type { Context } from '../context.js'
-import type { Heartbeat } from '../heartbeat.js'
+import { requireHealthyTargets } from '../aws/elb/health.js'
+import { capacityPlan, capacityText, followCount } from '../engine/capacity.js'
+import type { Context } from './context.js'
+import type { Heartbeat } from '../engine/heartbeat.js'
 import { Input } from '../names.js'
-import { percentText } from '../plan.js'
-import { PreflightError, type PairState } from '../preflight.js'
-import { ScaleInHold } from '../scale-in.js'
-import type { Plan, Stage } from '../types.js'
+import { percentText } from '../engine/plan.js'
+import { PreflightError, type PairState } from '../engine/preflight.js'
+import { ScaleInHold } from './scale-in.js'
+import type { Plan, Stage } from '../engine/types.js'
 
 /** How the idle service runs before any traffic moves: `match`, the first stage's need, or as is. */
 export function initialIdleCount(ctx: Context, pair: PairState, plan: Plan): number | undefined {

@@ -3,13 +3,13 @@
  * walk the stages.
  */
 import * as core from '@actions/core'
-import type { Context } from '../context.js'
-import { formatPlan, weightsFor, percentText, formatDuration } from '../plan.js'
-import { planWarnings, PreflightError, type PairState } from '../preflight.js'
-import { liveReporter, type RunEnd } from '../report.js'
-import { runRollout, messageOf } from '../rollout.js'
-import { checkFamily, type TaskDefinitionSource } from '../taskdef.js'
-import type { Plan } from '../types.js'
+import type { Context } from './context.js'
+import { formatPlan, weightsFor, percentText, formatDuration } from '../engine/plan.js'
+import { planWarnings, PreflightError, type PairState } from '../engine/preflight.js'
+import { liveReporter, type RunEnd } from '../github/report.js'
+import { runRollout, messageOf } from '../engine/rollout.js'
+import { checkFamily, type TaskDefinitionSource } from '../inputs/taskdef.js'
+import type { Plan } from '../engine/types.js'
 import {
   checkScaling,
   endHold,

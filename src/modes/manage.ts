@@ -3,15 +3,15 @@
  * `rollback` lives in rollback.ts, `status` in status.ts.
  */
 import * as core from '@actions/core'
-import type { Context } from '../context.js'
+import type { Context } from './context.js'
 import { Input } from '../names.js'
-import { formatPlan, parsePlan, percentText, remainingStages } from '../plan.js'
-import { PreflightError, type PairState } from '../preflight.js'
-import { liveReporter, type RunEnd } from '../report.js'
-import { messageOf, runRollout } from '../rollout.js'
-import { recordedScaleIn } from '../scale-in.js'
-import { ownerUrl, type RecordedState } from '../state.js'
-import type { Outcome } from '../types.js'
+import { formatPlan, parsePlan, percentText, remainingStages } from '../engine/plan.js'
+import { PreflightError, type PairState } from '../engine/preflight.js'
+import { liveReporter, type RunEnd } from '../github/report.js'
+import { messageOf, runRollout } from '../engine/rollout.js'
+import { recordedScaleIn } from './scale-in.js'
+import { ownerUrl, type RecordedState } from '../engine/state.js'
+import type { Outcome } from '../engine/types.js'
 import { checkScaling, endHold, followBeforeShift, scaleInHold } from './capacity.js'
 import { outcome, readPair, startOver, type PairRead } from './pair.js'
 import {

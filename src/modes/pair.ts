@@ -1,14 +1,14 @@
 /**
  * Reading the pair: services, rules (with their recorded state) and alarms, in parallel, once.
  */
-import { CloudWatchAlarms } from '../aws/alarms.js'
-import type { Context } from '../context.js'
+import { CloudWatchAlarms } from '../aws/cloudwatch/alarms.js'
+import type { Context } from './context.js'
 import { Input } from '../names.js'
-import { checkFacts, PreflightError, SplitTraffic, type PairState } from '../preflight.js'
-import { ownerUrl, recordedState, type RecordedState } from '../state.js'
-import { parsePlan } from '../plan.js'
-import type { AlarmView, Outcome, Plan, RuleView } from '../types.js'
-import { finishOrUndo, runWith } from '../wayout.js'
+import { checkFacts, PreflightError, SplitTraffic, type PairState } from '../engine/preflight.js'
+import { ownerUrl, recordedState, type RecordedState } from '../engine/state.js'
+import { parsePlan } from '../engine/plan.js'
+import type { AlarmView, Outcome, Plan, RuleView } from '../engine/types.js'
+import { finishOrUndo, runWith } from '../engine/wayout.js'
 
 // Lives in state.ts so the post step can use it without loading the modes.
 export { recordedState }

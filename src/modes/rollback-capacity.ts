@@ -4,11 +4,11 @@
  * 0%). It must carry the load first: as many healthy targets as the service taking the traffic
  * now runs tasks.
  */
-import { countHealthyTargets } from '../aws/healthy-count.js'
-import type { Context } from '../context.js'
+import { countHealthyTargets } from '../aws/elb/healthy-count.js'
+import type { Context } from './context.js'
 import { Input } from '../names.js'
-import type { PairState } from '../preflight.js'
-import type { ScaleInHold } from '../scale-in.js'
+import type { PairState } from '../engine/preflight.js'
+import type { ScaleInHold } from './scale-in.js'
 import * as core from '@actions/core'
 import { endHold, scaleAndWait } from './capacity.js'
 

@@ -2,12 +2,12 @@
  * `mode: rollback`: all traffic to the live service (or the `to` service when nothing is
  * recorded), after making sure it can carry the load.
  */
-import type { Context } from '../context.js'
-import { percentText } from '../plan.js'
-import type { RunEnd } from '../report.js'
-import { messageOf } from '../rollout.js'
-import { recordedScaleIn } from '../scale-in.js'
-import { ownerUrl } from '../state.js'
+import type { Context } from './context.js'
+import { percentText } from '../engine/plan.js'
+import type { RunEnd } from '../github/report.js'
+import { messageOf } from '../engine/rollout.js'
+import { recordedScaleIn } from './scale-in.js'
+import { ownerUrl } from '../engine/state.js'
 import { endHold, scaleInHold } from './capacity.js'
 import { holdsRules, outcome, readPair, recordedPlan, recordedTarget, settledLive } from './pair.js'
 import { beforeRollback, rollbackNeed, scaleUpAfterwards } from './rollback-capacity.js'

@@ -2,14 +2,14 @@
  * `mode: status`: prints the pair, the weights on every rule (labelled with the services) and
  * the record, and writes the same as a job summary. Writes nothing anywhere else.
  */
-import type { Context } from '../context.js'
+import type { Context } from './context.js'
 import { renderEnding, type RuleWeights } from '../github/endings.js'
-import { percentText, shareOf } from '../plan.js'
-import { RulesDisagree, SplitTraffic, type PairState } from '../preflight.js'
-import type { RunEnd } from '../report.js'
-import { describeShare, messageOf } from '../rollout.js'
-import { ownerUrl, type RecordedState } from '../state.js'
-import type { RuleView } from '../types.js'
+import { percentText, shareOf } from '../engine/plan.js'
+import { RulesDisagree, SplitTraffic, type PairState } from '../engine/preflight.js'
+import type { RunEnd } from '../github/report.js'
+import { describeShare, messageOf } from '../engine/rollout.js'
+import { ownerUrl, type RecordedState } from '../engine/state.js'
+import type { RuleView } from '../engine/types.js'
 import { readPair } from './pair.js'
 
 /** `web-green takes 100%` or `web-green takes 5%, web-blue 95%`: shares by service name. */

@@ -30,7 +30,8 @@ export const Input = {
   rollbackNow: 'rollback-now',
   staleAfter: 'stale-after',
   maxPause: 'max-pause',
-  roleToAssume: 'role-to-assume'
+  roleToAssume: 'role-to-assume',
+  testListenerRules: 'test-listener-rules'
 } as const
 
 export const Output = {
@@ -39,7 +40,9 @@ export const Output = {
   liveService: 'live-service',
   idleService: 'idle-service',
   taskDefinitionArn: 'task-definition-arn',
-  reason: 'reason'
+  reason: 'reason',
+  /** The service the test rules send test traffic to at the end; '' without test rules. */
+  testService: 'test-service'
 } as const
 
 /** Keys of `core.saveState`; the post step reads them back as `STATE_<key>`. */

@@ -47,7 +47,8 @@ export async function runPost(): Promise<void> {
         clock: systemClock,
         log: coreLog,
         region: guard.region
-      }
+      },
+      guard.testRules ?? []
     )
     await restoreIfOurs(traffic, guard, found)
   } catch (error) {

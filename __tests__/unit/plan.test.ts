@@ -38,7 +38,10 @@ describe('parsePlan', () => {
     ['1,2,5', "Input 'stages': the last stage must be 100, not 5%"],
     ['5,2,100', "Input 'stages': stages must rise strictly: 2% comes after 5%"],
     ['5,5,100', "Input 'stages': stages must rise strictly: 5% comes after 5%"],
-    ['0,100', "Input 'stages': '0': 0% is outside 0.1–100"],
+    [
+      '1,0,100',
+      "Input 'stages': '0': a 0 stage (test traffic only, production at 0%) can only be the first stage"
+    ],
     ['0.05,100', "'0.05': '0.05' is not a percentage with at most one decimal"],
     ['150', "'150': 150% is outside 0.1–100"],
     ['-1,100', "'-1': '-1' is not a percentage"],

@@ -25,26 +25,38 @@ export interface ServiceNames {
   readonly idle: string
 }
 
-/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
+/**
+ * Reads the rules and throws `DriftError` unless every production rule carries exactly `tenths`
+ * on idle, and every test rule `testTenths` (0 before the test route opens, 1000 after).
+ */
 export async function expectShare(
   traffic: TrafficPort,
   groups: GroupPair,
   tenths: Tenths,
   names?: ServiceNames,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  testTenths: Tenths = 0
 ) {
   // A cancel cuts the read short, so the restore starts at once.
   const views = await traffic.read(signal ? { signal } : {})
   const wrong = views
     .map(view => ({ view, found: describeShare(view, groups, names) }))
-    .filter(({ found }) => found.tenths !== tenths || !found.ours)
+    .filter(({ view, found }) => found.tenths !== (view.test ? testTenths : tenths) || !found.ours)
   if (wrong.length === 0) return
+  // The share production is found at: a moved test rule leaves production where it was.
+  const first = wrong.find(w => !w.view.test)?.found ?? { ours: true, tenths }
   const idle = names ? ` on ${names.idle}` : ' on the new revision'
   throw new DriftError(
     `the weights changed under this run: expected ${percentText(tenths)}${idle}, found ` +
-      wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
+      wrong
+        .map(({ view, found }) =>
+          view.test
+            ? `${found.text} on test rule ${view.arn} (expected ${percentText(testTenths)})`
+            : `${found.text} on ${view.arn}`
+        )
+        .join('; ') +
       `. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Once you know why, ${finishOrUndo()}`,
-    wrong[0].found.ours ? wrong[0].found.tenths : -1
+    first.ours ? first.tenths : -1
   )
 }
 

@@ -52,8 +52,11 @@ export function formatDuration(ms: number): string {
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`
 }
 
-/** `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100. */
-function parsePercent(input: string, entry: string, text: string): Tenths {
+/**
+ * `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100; `0` only where `zeroOk` (the
+ * first stage: production holds at 0 while test traffic reaches the canary).
+ */
+function parsePercent(input: string, entry: string, text: string, zeroOk: boolean): Tenths {
   if (/^\d{1,3}(?:\.\d)?%$/.test(text)) {
     throw new InputError(
       input,
@@ -67,6 +70,13 @@ function parsePercent(input: string, entry: string, text: string): Tenths {
     )
   }
   const tenths = Math.round(Number(text) * 10)
+  if (tenths === 0 && zeroOk) return 0
+  if (tenths === 0) {
+    throw new InputError(
+      input,
+      `'${entry}': a 0 stage (test traffic only, production at 0%) can only be the first stage`
+    )
+  }
   if (tenths < 1 || tenths > 1000) {
     throw new InputError(input, `'${entry}': ${text}% is outside 0.1–100`)
   }
@@ -76,18 +86,19 @@ function parsePercent(input: string, entry: string, text: string): Tenths {
 /**
  * Parses a plan: `PERCENT[:BAKE]` entries separated by commas, spaces or newlines; BAKE is a
  * duration or `pause`; entries without one bake for `defaultBakeMs`. Shares must rise strictly
- * and the last must be 100.
+ * and the last must be 100. The first may be `0`: production stays at 0% while the test rules
+ * (`test-listener-rules`) send test traffic to the canary.
  */
 export function parsePlan(value: string, defaultBakeMs: number, input = 'stages'): Plan {
   // Split on every space or comma: filter(Boolean) drops the empty entries between and around.
   const entries = value.split(/[\s,]/).filter(Boolean)
   if (entries.length === 0) throw new InputError(input, 'no stages given')
-  const stages: Stage[] = entries.map(entry => {
+  const stages: Stage[] = entries.map((entry, i) => {
     const [percent, bake, extra] = entry.split(':')
     if (extra !== undefined) {
       throw new InputError(input, `'${entry}' has more than one ':'; write PERCENT or PERCENT:BAKE`)
     }
-    const tenths = parsePercent(input, entry, percent)
+    const tenths = parsePercent(input, entry, percent, i === 0)
     if (bake === undefined || bake === '')
       return { tenths, bake: { kind: 'bake', ms: defaultBakeMs } }
     if (bake.toLowerCase() === 'pause') return { tenths, bake: { kind: 'pause' } }

@@ -22,6 +22,11 @@ import type {
 export interface TrafficPort {
   read(opts?: { signal?: AbortSignal }): Promise<RuleView[]>
   shift(groups: GroupPair, tenths: Tenths, opts?: { signal?: AbortSignal }): Promise<void>
+  /**
+   * Points every test rule 100 % at the idle group, verified; before any production weight
+   * moves. Absent, or a no-op, when there are no test rules. `restore` puts them back on live.
+   */
+  routeTests?(groups: GroupPair, opts?: { signal?: AbortSignal }): Promise<void>
   restore(groups: GroupPair, opts: { budgetMs: number; signal?: AbortSignal }): Promise<void>
   restoreCommands(groups: GroupPair): string[]
 }
@@ -55,6 +60,11 @@ export interface RolloutSpec {
   readonly plan: Plan
   /** The idle group's share now (0 for a fresh deploy; the paused share when promoting). */
   readonly fromTenths: Tenths
+  /**
+   * Where the test rules stand: 0 (on live, a fresh deploy) or 1000 (already on the canary, a
+   * promote). Unset: 0.
+   */
+  readonly testTenths?: Tenths
   readonly pollMs: number
   /** Consecutive failed gate reads that make the run blind, and so roll back. */
   readonly blindPolls: number

@@ -3,6 +3,7 @@
  * collects every problem at once (a user fixing one thing per run is a slow loop) and works out
  * which service is live.
  */
+import { Input } from '../names.js'
 import { formatDuration } from './plan.js'
 import { describeShare } from './rollout.js'
 import { PreflightError, RulesDisagree, SplitTraffic } from './refusals.js'
@@ -38,8 +39,13 @@ export interface PairState {
   readonly live: ServiceFacts
   readonly idle: ServiceFacts
   readonly groups: GroupPair
-  /** The idle group's share, the same on every rule. */
+  /** The idle group's share, the same on every production rule. */
   readonly tenths: Tenths
+  /**
+   * Where the test rules (`test-listener-rules`) send traffic: 1000 when any is off live (the
+   * test route to the canary is open), 0 (or unset) when all are on live or there are none.
+   */
+  readonly testTenths?: Tenths
 }
 
 /**
@@ -52,10 +58,27 @@ export function checkFacts(facts: Facts, recordedLive?: string, lenient = false)
   const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)]
   const groups = attachedGroups(facts.services, problems)
   if (!groups) throw new PreflightError(problems)
-  problems.push(...ruleProblems(facts.rules, groups))
+  problems.push(...ruleProblems(facts.rules, groups), ...testRuleProblems(facts.rules))
   if (problems.length > 0) throw new PreflightError(problems)
+  // Before a rollout the test rules are on live like the others: all of them settle the roles.
   if (recordedLive === undefined) return rolesFromWeights(facts.services, facts.rules, groups)
-  return recordedRoles(facts.services, facts.rules, recordedLive, lenient)
+  const production = facts.rules.filter(r => !r.test)
+  const pair = recordedRoles(facts.services, production, recordedLive, lenient)
+  const tests = facts.rules.filter(r => r.test).map(r => describeShare(r, pair.groups))
+  // A test rule forwarding anything to the canary, or nothing at all, needs the restore.
+  if (tests.length === 0) return pair
+  return { ...pair, testTenths: tests.some(t => t.tenths !== 0) ? 1000 : 0 }
+}
+
+/** A test rule must be a rule of its own: one that production traffic also takes is refused. */
+function testRuleProblems(rules: readonly RuleView[]): string[] {
+  const production = new Set(rules.filter(r => !r.test).map(r => r.arn))
+  return rules
+    .filter(r => r.test && production.has(r.arn))
+    .map(
+      r =>
+        `${r.arn} is in both '${Input.listenerRules}' and '${Input.testListenerRules}': a test rule sends all of its traffic to the canary before any production weight moves, so it must be a rule of its own that only test requests match (a header such as X-Canary: 1, a host, or a test port). Remove it from one of the two inputs`
+    )
 }
 
 function recordedRoles(
@@ -63,7 +86,7 @@ function recordedRoles(
   rules: readonly RuleView[],
   recordedLive: string,
   lenient: boolean
-): PairState {
+): Omit<PairState, 'testTenths'> {
   const live = services.find(s => s.name === recordedLive)
   const idle = services.find(s => s.name !== recordedLive)
   if (!live || !idle) {
@@ -132,22 +155,24 @@ function attachedGroups(
 function ruleProblems(rules: readonly RuleView[], groups: [string, string]): string[] {
   const problems: string[] = []
   for (const rule of rules) {
+    // A test rule is named as one, with its input, so the fix is found in the right list.
+    const name = rule.test ? `test rule ${rule.arn} ('${Input.testListenerRules}')` : rule.arn
     if (rule.forwardActions === 0 && rule.kind === 'listener') {
       problems.push(
-        `the default action of listener ${rule.arn} is not a forward; pass the ARN of the listener rule that forwards to the pair instead (list them with: aws elbv2 describe-rules --listener-arn ${rule.arn})`
+        `the default action of listener ${name} is not a forward; pass the ARN of the listener rule that forwards to the pair instead (list them with: aws elbv2 describe-rules --listener-arn ${rule.arn})`
       )
       continue
     }
     if (rule.forwardActions !== 1) {
       problems.push(
-        `${rule.arn} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`
+        `${name} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`
       )
       continue
     }
     const strangers = rule.targets.filter(t => !groups.includes(t.arn))
     if (strangers.length > 0) {
       problems.push(
-        `${rule.arn} forwards to ${strangers.map(t => t.arn).join(', ')}, which is not the target group of either service; it must forward only to ${groups.join(' and ')}`
+        `${name} forwards to ${strangers.map(t => t.arn).join(', ')}, which is not the target group of either service; it must forward only to ${groups.join(' and ')}`
       )
     }
   }

@@ -66,16 +66,29 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     // Before each shift the weights must be what this run left: read here for the first, and
     // at the end of each bake for the others (the same moment, so not read twice).
     const names = { live: spec.liveService, idle: spec.idleService }
-    await expectShare(traffic, spec.groups, current, names, deps.signal)
+    // Where the test rules stand: on live until this run opens the test route.
+    let testAt = spec.testTenths ?? 0
+    await expectShare(traffic, spec.groups, current, names, deps.signal, testAt)
     for (const stage of spec.plan) {
-      if (stage.tenths <= spec.fromTenths) continue
+      // A 0% stage runs once, to open the test route; a promote from it goes on above.
+      const zeroToOpen = stage.tenths === 0 && testAt === 0
+      if (stage.tenths < spec.fromTenths) continue
+      if (stage.tenths === spec.fromTenths && !zeroToOpen) continue
       throwIfCancelled(deps.signal)
       // Watched from the start of the stage that holds traffic: none before this run's first shift.
       await prepareStage(spec, deps, stage, record.stages.at(-1)?.startedAt)
       throwIfCancelled(deps.signal)
       deps.heartbeat?.beat()
       wrote = true
-      await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
+      // Test traffic reaches the revision under test before any production traffic does.
+      if (testAt === 0 && traffic.routeTests) {
+        await traffic.routeTests(spec.groups, { signal: deps.signal })
+      }
+      testAt = 1000
+      // A 0% stage moves no production weight: nothing to write there.
+      if (stage.tenths !== current) {
+        await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal })
+      }
       current = stage.tenths
       const stageRecord = startStage(record, spec.plan, stage, clock.now())
       // The reporter first: it opens the stage's log group, which the line below belongs in.
@@ -98,7 +111,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
       await bake(spec, deps, stageRecord, stage.bake.ms)
       stageRecord.status = 'baked'
       stageRecord.endedAt = clock.now()
-      await expectShare(traffic, spec.groups, current, names, deps.signal)
+      await expectShare(traffic, spec.groups, current, names, deps.signal, testAt)
     }
     await recordPromotion(spec, deps)
     return finish(outcome('promoted', current, ''), false)

@@ -108,6 +108,8 @@ export interface Guard {
   readonly cluster?: string
   /** `role-to-assume`, so the post step gets credentials the same way. */
   readonly roleToAssume?: string
+  /** `test-listener-rules`: restored to live with the others. */
+  readonly testRules?: readonly string[]
 }
 
 /** The state recorded on the rules; the first rule that carries one speaks for all. */

@@ -62,6 +62,11 @@ export interface RuleView {
   readonly stickySeconds?: number
   /** The rule's tags (the recorded rollout state lives here). */
   readonly tags: Readonly<Record<string, string>>
+  /**
+   * A test rule (`test-listener-rules`): all on the canary while a rollout runs, whatever the
+   * production share, all on live otherwise.
+   */
+  readonly test?: boolean
 }
 
 /** A CloudWatch alarm as the gate sees it. */

@@ -59,6 +59,8 @@ export interface RunEnd {
   readonly summary?: SummaryInput
   /** A summary already rendered, for endings that ran no stages (`mode: status`). */
   readonly summaryMarkdown?: string
+  /** An ending that moved nothing, with the test rules found on the canary (`test-service`). */
+  readonly testOpen?: boolean
 }
 
 /** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
@@ -71,6 +73,7 @@ export async function publish(ctx: Context, end: RunEnd): Promise<string | undef
   core.setOutput(Output.idleService, outcome.idleService)
   core.setOutput(Output.taskDefinitionArn, end.taskDefinitionArn ?? '')
   core.setOutput(Output.reason, outcome.reason)
+  core.setOutput(Output.testService, testService(ctx.settings.testListenerRules, end))
   if (end.settled) core.saveState(State.settled, 'true')
   const reached = end.record?.stages.at(-1)?.tenths
   // Queued first, so the request is out while the summary is written; it never blocks.
@@ -115,4 +118,16 @@ function summaryLine(outcome: Outcome): string {
     default:
       return `Nothing changed. ${outcome.reason}`
   }
+}
+
+/**
+ * Where the test rules send test traffic once the run is over: the canary while a rollout is
+ * paused (or left where it stood), the live service otherwise (after a promotion that is the new
+ * revision); '' without test rules, or when traffic could not be restored.
+ */
+export function testService(testRules: readonly string[], end: RunEnd): string {
+  const { outcome } = end
+  if (testRules.length === 0 || outcome.result === 'restore-failed') return ''
+  const held = outcome.result === 'paused' || (outcome.result === 'unchanged' && end.testOpen)
+  return held ? outcome.idleService : outcome.liveService
 }

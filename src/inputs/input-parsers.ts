@@ -41,13 +41,13 @@ export function pair(value: string): [string, string] {
   return [names[0], names[1]]
 }
 
-export function listenerRules(value: string): string[] {
-  const arns = unique(Input.listenerRules, list(value))
+export function listenerRules(value: string, input: string = Input.listenerRules): string[] {
+  const arns = unique(input, list(value))
   for (const arn of arns) {
     const parsed = parseArnOf(arn, ['listener', 'listener-rule'])
     if (!parsed || !isApplication(parsed)) {
       throw new InputError(
-        Input.listenerRules,
+        input,
         `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`
       )
     }

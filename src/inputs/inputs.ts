@@ -35,6 +35,8 @@ export interface Settings {
   /** The pair, in the order given. */
   readonly services: readonly [string, string]
   readonly listenerRules: readonly string[]
+  /** `test-listener-rules`: all on the canary while a rollout runs; empty when none. */
+  readonly testListenerRules: readonly string[]
   readonly taskDefinition?: string
   /** The plan from `stages`; `undefined` in promote mode when empty (use the recorded plan). */
   readonly plan?: Plan
@@ -110,10 +112,19 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
   const to = rollbackTarget(text(Input.to), mode, services)
   const maxPause = text(Input.maxPause)
   const roleToAssume = roleArn(text(Input.roleToAssume))
+  const testRules = text(Input.testListenerRules)
+  const testListenerRules = testRules ? listenerRules(testRules, Input.testListenerRules) : []
+  if (plan?.[0].tenths === 0 && testListenerRules.length === 0) {
+    throw new InputError(
+      Input.stages,
+      `'${stagesText}' starts with a 0 stage, which sends no production traffic and is for test traffic only: name the rules that carry it in '${Input.testListenerRules}' (a rule matching a header, a host or a test port, forwarding to the pair), or start at 0.1 or more`
+    )
+  }
   return {
     cluster: required(text, Input.cluster),
     services,
     listenerRules: listenerRules(required(text, Input.listenerRules)),
+    testListenerRules,
     ...(taskDefinition ? { taskDefinition } : {}),
     ...(plan ? { plan } : {}),
     bakeMs,

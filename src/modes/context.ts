@@ -52,11 +52,12 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
   return {
     settings,
     clients,
-    traffic: new ElbTraffic(clients.elb, settings.listenerRules, {
-      clock,
-      log,
-      region: settings.region
-    }),
+    traffic: new ElbTraffic(
+      clients.elb,
+      settings.listenerRules,
+      { clock, log, region: settings.region },
+      settings.testListenerRules
+    ),
     ecs: new EcsServices(clients.ecs, settings.cluster, {
       clock,
       log,

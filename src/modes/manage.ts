@@ -57,6 +57,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
       outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
       failed: false,
       settled: true,
+      testOpen: (pair.testTenths ?? 0) > 0,
       summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
     }
   }

@@ -32,7 +32,9 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   }
   // Rules that disagree are what a rollback is for: it puts them back in step.
   const pair = read.check(target, true)
-  if (pair.tenths === 0 && !(recorded && holdsRules(recorded))) {
+  // Test rules still on the canary (a `0:pause`) need the restore as much as production weight.
+  const testOpen = (pair.testTenths ?? 0) > 0
+  if (pair.tenths === 0 && !testOpen && !(recorded && holdsRules(recorded))) {
     log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`)
     return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false)
   }
@@ -43,7 +45,7 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   const short = load !== undefined && load.healthy < load.need
   if (ctx.settings.dryRun) {
     log.info(
-      `Dry run: would put 100% back on ${pair.live.name} (now ${percentText(1000 - pair.tenths)})` +
+      `Dry run: would put 100% back on ${pair.live.name} (now ${percentText(1000 - pair.tenths)}${testOpen ? ', the test rules on the canary' : ''})` +
         (short
           ? `, after scaling it up: ${load.healthy} healthy target(s), ${load.need} needed.`
           : '.')
@@ -54,7 +56,7 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   // With `to` or no record, the revision taken off traffic is the one the other service runs.
   const revision = recorded && !ctx.settings.to ? recorded.revision : pair.idle.taskDefinition
   const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), revision)
-  if (pair.tenths === 0) {
+  if (pair.tenths === 0 && !testOpen) {
     // Traffic is safe already, but an in-progress or paused record would refuse every later
     // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
     const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${ownerUrl(ctx.owner)})`
@@ -84,7 +86,9 @@ export async function rollback(ctx: Context): Promise<RunEnd> {
   }
   const reason = `rolled back by hand from ${percentText(pair.tenths)} (${ownerUrl(ctx.owner)})`
   await recordPhase('rolled-back', reason)
-  log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`)
+  log.info(
+    `All traffic is back on ${pair.live.name}, verified on every rule${testOpen ? ', the test rules included' : ''}.`
+  )
   if (short && ctx.settings.rollbackNow) await scaleUpAfterwards(ctx, pair, load)
   await endHold(ctx, hold, { paused: false, trafficSafe: true })
   const end = outcome(pair, 'rolled-back', 0, reason)

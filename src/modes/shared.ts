@@ -92,6 +92,7 @@ export function rolloutSpec(ctx: Context, pair: PairState, plan: Plan, from: Ten
     idleService: pair.idle.name,
     plan,
     fromTenths: from,
+    testTenths: pair.testTenths ?? 0,
     pollMs: enginePollMs(ctx),
     lateDataMs: ctx.settings.lateDataMs,
     blindPolls: 3,
@@ -106,6 +107,9 @@ export function saveGuard(ctx: Context, pair: PairState): void {
   const guard: Guard = {
     region: ctx.settings.region,
     rules: ctx.settings.listenerRules,
+    ...(ctx.settings.testListenerRules.length > 0
+      ? { testRules: ctx.settings.testListenerRules }
+      : {}),
     live: pair.groups.live,
     idle: pair.groups.idle,
     liveService: pair.live.name,

@@ -40,9 +40,11 @@ export async function awaitWeights(
     before: Found
     confirmed: boolean
     signal?: AbortSignal
+    /** The rules that must show `weights` (read alone); unset: every rule of the reader. */
+    arns?: readonly string[]
   }
 ): Promise<Found> {
-  const { groups, weights, before, confirmed, signal } = opts
+  const { groups, weights, before, confirmed, signal, arns } = opts
   const started = clock.now()
   const deadline = started + READBACK_BUDGET_MS
   let problem = ''
@@ -59,7 +61,7 @@ export async function awaitWeights(
       const found = await within(
         deadline - clock.now(),
         RULE_READS,
-        abort => reader.describe(undefined, abort),
+        abort => reader.describe(arns, abort),
         signal
       )
       const wrong = [...found.values()].filter(

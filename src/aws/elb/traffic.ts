@@ -33,17 +33,25 @@ const TAG_CONCURRENCY = 3
 export class ElbTraffic {
   private readonly reader: RuleReader
   private cache: Found | undefined
+  /** The production rules, deduplicated, in input order: the ones `shift` moves. */
+  private readonly production: readonly string[]
+  /** The test rules (`test-listener-rules`): all on idle from `routeTests`, all on live after. */
+  private readonly tests: readonly string[]
 
   /**
-   * `arns`: listener-rule ARNs, or listener ARNs meaning the listener's default actions.
+   * `arns`: listener-rule ARNs, or listener ARNs meaning the listener's default actions;
+   * `testArns` the same for the test rules. Tags, reads and `restore` cover both sets.
    * Throws for an ARN that is neither, or lies outside `deps.region`.
    */
   constructor(
     private readonly client: ElasticLoadBalancingV2Client,
     arns: readonly string[],
-    private readonly deps: TrafficDeps
+    private readonly deps: TrafficDeps,
+    testArns: readonly string[] = []
   ) {
-    this.reader = new RuleReader(client, arns, deps.region)
+    this.reader = new RuleReader(client, [...arns, ...testArns], deps.region)
+    this.production = [...new Set(arns)]
+    this.tests = [...new Set(testArns)]
   }
 
   /** Reads every rule's targets and tags, in order, caching the actions; `signal` cuts it short. */
@@ -56,12 +64,58 @@ export class ElbTraffic {
     if (found.status === 'rejected') throw found.reason
     if (tags.status === 'rejected') throw tags.reason
     this.cache = found.value
-    return [...found.value.values()].map(e => ({
-      arn: e.arn,
-      kind: e.kind,
-      ...forwardTargets(e.actions),
-      tags: tags.value.get(e.arn) ?? {}
-    }))
+    const view = (arn: string, test: boolean): RuleView => {
+      const e = found.value.get(arn) as Entry
+      return {
+        arn: e.arn,
+        kind: e.kind,
+        ...forwardTargets(e.actions),
+        tags: tags.value.get(e.arn) ?? {},
+        ...(test ? { test } : {})
+      }
+    }
+    // An ARN in both lists shows twice, once as a test rule: pre-flight refuses it by that.
+    return [...this.production.map(a => view(a, false)), ...this.tests.map(a => view(a, true))]
+  }
+
+  /**
+   * Points every test rule 100 % at the idle group, all at once, and resolves once each reads
+   * back so: the test route to the revision under test, opened before any production weight
+   * moves. A failed write is not put back here: the caller rolls back, and `restore` puts the
+   * test rules on live with the others.
+   */
+  async routeTests(groups: GroupPair, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.tests.length === 0) return
+    const before = this.cache
+    if (!before)
+      throw new Error('ElbTraffic.routeTests was called before read(); read the rules first')
+    const weights = weightsFor(1000)
+    const planned = this.tests.map(arn => {
+      const entry = before.get(arn) as Entry
+      return { entry, actions: withWeights(entry.actions, groups, weights, entry.label) }
+    })
+    if (opts.signal?.aborted) {
+      throw new Error('Opening the test route was cancelled before any test rule was written')
+    }
+    const answers = await Promise.all(planned.map(p => this.write(p.entry, p.actions)))
+    this.cache = new Map([
+      ...before,
+      ...planned.map(({ entry }, i): [string, Entry] => [
+        entry.arn,
+        { ...entry, actions: answers[i] ?? entry.actions }
+      ])
+    ])
+    const found = await awaitWeights(this.reader, this.deps.clock, {
+      groups,
+      weights,
+      before,
+      confirmed: answers.every(
+        a => a !== undefined && hasWeights(forwardTargets(a).targets, groups, weights)
+      ),
+      signal: opts.signal,
+      arns: this.tests
+    })
+    this.cache = new Map([...this.cache, ...found])
   }
 
   /**
@@ -78,10 +132,13 @@ export class ElbTraffic {
     if (!before) throw new Error('ElbTraffic.shift was called before read(); read the rules first')
     const weights = weightsFor(tenths)
     // Rewrite every list before writing any, so a rule that cannot carry the pair moves nothing.
-    const planned = [...before.values()].map(entry => ({
-      entry,
-      actions: withWeights(entry.actions, groups, weights, entry.label)
-    }))
+    // Only production rules: the test rules stay all on the canary.
+    const planned = this.production
+      .map(arn => before.get(arn) as Entry)
+      .map(entry => ({
+        entry,
+        actions: withWeights(entry.actions, groups, weights, entry.label)
+      }))
     if (opts.signal?.aborted) {
       throw new Error(`Moving to ${percentText(tenths)} was cancelled before any rule was written`)
     }
@@ -113,20 +170,23 @@ export class ElbTraffic {
       return r.status === 'fulfilled' && r.value !== undefined
     })
     // What ELB answered is what the rules now carry, whatever a lagging read says.
-    this.cache = new Map(
-      planned.map(({ entry }, i) => {
+    this.cache = new Map([
+      ...before,
+      ...planned.map(({ entry }, i): [string, Entry] => {
         const r = results[i]
         const actions = r.status === 'fulfilled' && r.value ? r.value : entry.actions
         return [entry.arn, { ...entry, actions }]
       })
-    )
-    this.cache = await awaitWeights(this.reader, this.deps.clock, {
+    ])
+    const found = await awaitWeights(this.reader, this.deps.clock, {
       groups,
       weights,
       before,
       confirmed,
-      signal: opts.signal
+      signal: opts.signal,
+      arns: this.production
     })
+    this.cache = new Map([...this.cache, ...found])
   }
 
   /**

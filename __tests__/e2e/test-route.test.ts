@@ -4,13 +4,15 @@
  * follows it to promotion or back to live, and is restored like every other rule. Run as the
  * runner runs the bundle, through the strict stand-in.
  */
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { describe, expect, it } from '@jest/globals'
+import { parse } from 'yaml'
 import { forward } from './support/fixture-elb.js'
 import { provisionStack, readTags, type Stack } from './support/fixture.js'
-import { workflowDispatchEvent } from './support/github-events.js'
 import { useE2e } from './support/harness.js'
-import { otherRun } from './support/people.js'
 import { deployInputs, pairWeights } from './support/rollout-helpers.js'
 import { runAction, runPost, startAction } from './support/runner.js'
 
@@ -65,13 +67,68 @@ async function expectProductionOn(s: Stack, blue: number) {
   }
 }
 
-describe('the smoke-test example as a sequence: deploy 0:pause, a test request, promote', () => {
-  it('sends the test route to the canary first, holds production at 100/0, then promotes both', async () => {
+/** The steps of docs/examples/smoke-test.yml's deploy job, by name (or `canary` for the deploy). */
+interface ExampleStep {
+  name?: string
+  id?: string
+  uses?: string
+  run?: string
+  if?: string
+  with?: Record<string, string>
+}
+
+function exampleSteps(): ExampleStep[] {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '../../docs/examples/smoke-test.yml')
+  const workflow = parse(readFileSync(file, 'utf8')) as {
+    jobs: { deploy: { steps: ExampleStep[] } }
+  }
+  return workflow.jobs.deploy.steps
+}
+
+/**
+ * An ecs-canary step's inputs against the stack: `${{ env.X }}` filled in with the stack's
+ * cluster, pair, rules and alarms, bakes shortened to a second (the plan's shape kept), and
+ * the task definition file left out (the stack's services already run revision 1).
+ */
+function stepInputs(step: ExampleStep, s: Stack, testRule: string): Record<string, string> {
+  const env: Record<string, string> = {
+    CLUSTER: s.clusterName,
+    SERVICES: `${s.services.blue.name} ${s.services.green.name}`,
+    LISTENER_RULES: `${s.listenerArn}\n${s.rules.api}`,
+    TEST_RULES: testRule,
+    ALARMS: s.alarmNames.join(' ')
+  }
+  const inputs = Object.fromEntries(
+    Object.entries(step.with ?? {})
+      .filter(([name]) => name !== 'task-definition')
+      .map(([name, value]) => [
+        name,
+        String(value).replace(/\$\{\{ env\.(\w+) \}\}/g, (_, key: string) => env[key])
+      ])
+  )
+  if (inputs.stages) inputs.stages = inputs.stages.replace(/:\d+[smh]/g, ':1s')
+  return { ...inputs, 'poll-interval': '250ms' }
+}
+
+function step(steps: ExampleStep[], match: (step: ExampleStep) => boolean): ExampleStep {
+  const found = steps.find(match)
+  if (!found) throw new Error('docs/examples/smoke-test.yml lost a step this test runs')
+  return found
+}
+
+describe('docs/examples/smoke-test.yml, run as a sequence against the emulator', () => {
+  const steps = exampleSteps()
+  const deployStep = step(steps, st => st.id === 'canary')
+  const smoke = step(steps, st => /curl/.test(st.run ?? ''))
+  const promoteStep = step(steps, st => st.with?.mode === 'promote')
+  const rollbackStep = step(steps, st => st.with?.mode === 'rollback')
+
+  it('deploy: the test route on the canary, production 100/0; the request reaches the canary; promote', async () => {
     const s = await provisionStack()
     const rule = await testRule(s)
-    const inputs = deployInputs(s, { stages: '0:pause,50:1s,100:1s', 'test-listener-rules': rule })
+    expect(deployStep.with?.stages).toMatch(/^0:pause /)
 
-    const deploy = await runAction(e2e.context(s), { inputs })
+    const deploy = await runAction(e2e.context(s), { inputs: stepInputs(deployStep, s, rule) })
 
     expect(deploy.code).toBe(0)
     expect(deploy.outputs).toMatchObject({
@@ -83,23 +140,19 @@ describe('the smoke-test example as a sequence: deploy 0:pause, a test request, 
     // The only weight write of the deploy is the test rule's: production never moved.
     expect(writesInOrder()).toEqual([rule])
     await expectProductionOn(s, 100)
-    // The smoke test's request, with the header: it reaches the canary's target group.
+    // The smoke step runs on a paused deploy and sends the header the test rule matches.
+    expect(smoke.if).toContain("steps.canary.outputs.result == 'paused'")
+    expect(smoke.run).toContain("-H 'X-Canary: 1'")
+    // Its request, modelled by reading the rule's forward: it reaches the canary's target group.
     expect(await testRequestReaches(s, rule)).toBe(s.targetGroups.green.arn)
     // Claimed and recorded like the production rules.
     expect(await readTags(s.aws, rule)).toMatchObject({
       'ecs-canary:phase': 'paused',
-      'ecs-canary:plan': '0:pause 50:1s 100:1s'
+      'ecs-canary:plan': '0:pause 1:1s 10:1s 50:1s 100:1s'
     })
 
     e2e.proxy.reset()
-    const promote = await runAction(e2e.context(s), {
-      inputs: {
-        ...deployInputs(s, { mode: 'promote', 'test-listener-rules': rule }),
-        stages: ''
-      },
-      event: workflowDispatchEvent(),
-      env: otherRun('5151515151')
-    })
+    const promote = await runAction(e2e.context(s), { inputs: stepInputs(promoteStep, s, rule) })
 
     expect(promote.code).toBe(0)
     expect(promote.outputs).toMatchObject({
@@ -110,8 +163,26 @@ describe('the smoke-test example as a sequence: deploy 0:pause, a test request, 
     // The promote moved production only: the test rule was already on the canary.
     expect(writesInOrder()).not.toContain(rule)
     await expectProductionOn(s, 0)
+    // After the promotion the test rule points at the new live service.
     expect(await testRequestReaches(s, rule)).toBe(s.targetGroups.green.arn)
     expect(await readTags(s.aws, rule)).toMatchObject({ 'ecs-canary:phase': 'promoted' })
+  })
+
+  it('a failing smoke test runs the rollback step: the test rule back on live', async () => {
+    const s = await provisionStack()
+    const rule = await testRule(s)
+    expect(rollbackStep.if).toContain('failure()')
+    const deploy = await runAction(e2e.context(s), { inputs: stepInputs(deployStep, s, rule) })
+    expect(deploy.outputs.result).toBe('paused')
+    expect(await testRequestReaches(s, rule)).toBe(s.targetGroups.green.arn)
+
+    const rollback = await runAction(e2e.context(s), { inputs: stepInputs(rollbackStep, s, rule) })
+
+    expect(rollback.code).toBe(0)
+    expect(rollback.outputs).toMatchObject({ result: 'rolled-back', 'test-service': 'web-blue' })
+    expect(await testRequestReaches(s, rule)).toBe(s.targetGroups.blue.arn)
+    await expectProductionOn(s, 100)
+    expect(await readTags(s.aws, rule)).toMatchObject({ 'ecs-canary:phase': 'rolled-back' })
   })
 })
 
@@ -152,28 +223,6 @@ describe('order on the wire', () => {
 })
 
 describe('back to live', () => {
-  it('mode: rollback after 0:pause puts the test rule back on live', async () => {
-    const s = await provisionStack()
-    const rule = await testRule(s)
-    const deploy = await runAction(e2e.context(s), {
-      inputs: deployInputs(s, { stages: '0:pause,100:1s', 'test-listener-rules': rule })
-    })
-    expect(deploy.outputs.result).toBe('paused')
-    expect(await testRequestReaches(s, rule)).toBe(s.targetGroups.green.arn)
-
-    const rollback = await runAction(e2e.context(s), {
-      inputs: deployInputs(s, { mode: 'rollback', stages: '', 'test-listener-rules': rule }),
-      event: workflowDispatchEvent(),
-      env: otherRun('5252525252')
-    })
-
-    expect(rollback.code).toBe(0)
-    expect(rollback.outputs).toMatchObject({ result: 'rolled-back', 'test-service': 'web-blue' })
-    expect(await testRequestReaches(s, rule)).toBe(s.targetGroups.blue.arn)
-    await expectProductionOn(s, 100)
-    expect(await readTags(s.aws, rule)).toMatchObject({ 'ecs-canary:phase': 'rolled-back' })
-  })
-
   it('a cancel (SIGINT) while a stage bakes puts the test rule back on live', async () => {
     const s = await provisionStack()
     const rule = await testRule(s)

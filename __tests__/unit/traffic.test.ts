@@ -1025,3 +1025,83 @@ describe('ElbTraffic.shift when DescribeRules lags the write', () => {
     expect(elb).toHaveReceivedCommandTimes(ModifyRuleCommand, 1)
   })
 })
+
+describe('ElbTraffic with test rules', () => {
+  const routed = () => new ElbTraffic(client, [API], { clock, log, region: 'us-east-1' }, [ADMIN])
+  const weightsOf = (actions: Action[]) =>
+    actions.find(a => a.Type === 'forward')?.ForwardConfig?.TargetGroups
+
+  it('reads the test rules after the production ones, marked as test rules', async () => {
+    fakeElb([adminRule, apiRule])
+    const views = await routed().read()
+    expect(views.map(v => [v.arn, v.test ?? false])).toEqual([
+      [API, false],
+      [ADMIN, true]
+    ])
+  })
+
+  it('routeTests puts every test rule all on idle and writes no production rule; shift the reverse', async () => {
+    fakeElb([adminRule, apiRule])
+    const t = routed()
+    await t.read()
+
+    await t.routeTests(groups)
+
+    expect(modifyRuleBodies(API)).toEqual([])
+    expect(modifyRuleBodies(ADMIN).map(weightsOf)).toEqual([
+      [
+        { TargetGroupArn: GREEN, Weight: 100 },
+        { TargetGroupArn: BLUE, Weight: 0 }
+      ]
+    ])
+    // The authenticate action ahead of the forward is kept on a test rule too.
+    expect(modifyRuleBodies(ADMIN)[0][0].Type).toBe('authenticate-oidc')
+
+    await t.shift(groups, 500)
+
+    expect(modifyRuleBodies(ADMIN)).toHaveLength(1)
+    expect(modifyRuleBodies(API).map(weightsOf)).toEqual([
+      [
+        { TargetGroupArn: BLUE, Weight: 50 },
+        { TargetGroupArn: GREEN, Weight: 50 }
+      ]
+    ])
+  })
+
+  it('restore puts the test rules back on live with the others; the commands and tags cover them', async () => {
+    fakeElb([adminRule, apiRule])
+    const t = routed()
+    await t.read()
+    await t.routeTests(groups)
+    await t.shift(groups, 10)
+
+    await t.restore(groups, { budgetMs: 10_000 })
+
+    expect(weightsOf(modifyRuleBodies(ADMIN).at(-1) ?? [])).toEqual([
+      { TargetGroupArn: GREEN, Weight: 0 },
+      { TargetGroupArn: BLUE, Weight: 100 }
+    ])
+    expect(weightsOf(modifyRuleBodies(API).at(-1) ?? [])).toEqual([
+      { TargetGroupArn: BLUE, Weight: 100 },
+      { TargetGroupArn: GREEN, Weight: 0 }
+    ])
+    const commands = t.restoreCommands(groups)
+    expect(commands.filter(c => c.includes(ADMIN))).toHaveLength(1)
+    expect(commands.filter(c => c.includes(API))).toHaveLength(1)
+
+    elb.on(AddTagsCommand).resolves({})
+    await t.tag({ 'ecs-canary:phase': 'rolled-back' })
+    expect(elb.commandCalls(AddTagsCommand).map(c => c.args[0].input.ResourceArns)).toEqual([
+      [API],
+      [ADMIN]
+    ])
+  })
+
+  it('routeTests writes nothing when there are no test rules', async () => {
+    fakeElb([apiRule])
+    const t = traffic([API])
+    await t.read()
+    await t.routeTests(groups)
+    expect(elb.commandCalls(ModifyRuleCommand)).toHaveLength(0)
+  })
+})

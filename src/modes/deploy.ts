@@ -234,6 +234,12 @@ function dryRun(
   ctx.log.info(
     `Dry run: nothing will be written. ${idlePlan(ctx, pair, plan, source)} The plan for ${ctx.settings.listenerRules.length} rule(s):`
   )
+  const tests = ctx.settings.testListenerRules.length
+  if (tests > 0) {
+    ctx.log.info(
+      `  first: the ${tests} test rule(s) — weights ${pair.idle.name}=100 ${pair.live.name}=0, before any production weight`
+    )
+  }
   plan.forEach((stage, i) => {
     const w = weightsFor(stage.tenths)
     const bake =

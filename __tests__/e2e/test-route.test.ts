@@ -11,7 +11,7 @@ import { CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { describe, expect, it } from '@jest/globals'
 import { parse } from 'yaml'
 import { forward } from './support/fixture-elb.js'
-import { provisionStack, readTags, type Stack } from './support/fixture.js'
+import { provisionStack, readTags, setAlarm, type Stack } from './support/fixture.js'
 import { useE2e } from './support/harness.js'
 import { deployInputs, pairWeights } from './support/rollout-helpers.js'
 import { runAction, runPost, startAction } from './support/runner.js'
@@ -258,6 +258,35 @@ describe('back to live', () => {
     const post = await runPost(context, main)
 
     expect(post.code).toBe(0)
+    expect(await testRequestReaches(s, rule)).toBe(s.targetGroups.blue.arn)
+    await expectProductionOn(s, 100)
+    expect(await readTags(s.aws, rule)).toMatchObject({ 'ecs-canary:phase': 'rolled-back' })
+  })
+})
+
+describe('reconcile', () => {
+  it('rolls back a 0:pause whose alarm fires: the test rule back on live', async () => {
+    const s = await provisionStack()
+    const rule = await testRule(s)
+    const deploy = await runAction(e2e.context(s), {
+      inputs: deployInputs(s, { stages: '0:pause,100:1s', 'test-listener-rules': rule })
+    })
+    expect(deploy.outputs.result).toBe('paused')
+    await setAlarm(s.aws, s.alarmNames[0], 'ALARM', 'Threshold Crossed: 12 errors')
+
+    const watchdog = await runAction(e2e.context(s), {
+      inputs: {
+        cluster: s.clusterName,
+        services: `${s.services.blue.name} ${s.services.green.name}`,
+        'listener-rules': production(s).join('\n'),
+        'test-listener-rules': rule,
+        mode: 'reconcile'
+      },
+      env: { GITHUB_RUN_ID: '5151515151', GITHUB_WORKFLOW: 'watchdog' }
+    })
+
+    expect(watchdog.code).toBe(1)
+    expect(watchdog.outputs.reason).toMatch(/alarm while paused at 0%/)
     expect(await testRequestReaches(s, rule)).toBe(s.targetGroups.blue.arn)
     await expectProductionOn(s, 100)
     expect(await readTags(s.aws, rule)).toMatchObject({ 'ecs-canary:phase': 'rolled-back' })

@@ -1105,3 +1105,15 @@ describe('ElbTraffic with test rules', () => {
     expect(elb.commandCalls(ModifyRuleCommand)).toHaveLength(0)
   })
 })
+
+describe('ElbTraffic: a test rule that does not exist', () => {
+  it("names the 'test-listener-rules' input, and 'listener-rules' for a production rule", async () => {
+    fakeElb([apiRule])
+    const missingTest = new ElbTraffic(client, [API], { clock, log, region: 'us-east-1' }, [ADMIN])
+    expect((await failure(missingTest.read())).message).toMatch(
+      new RegExp(`${ADMIN} does not exist in us-east-1.*check the 'test-listener-rules' input`)
+    )
+    const missing = new ElbTraffic(client, [ADMIN], { clock, log, region: 'us-east-1' }, [API])
+    expect((await failure(missing.read())).message).toMatch(/check the 'listener-rules' input/)
+  })
+})

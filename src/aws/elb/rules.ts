@@ -10,6 +10,7 @@ import {
   type ElasticLoadBalancingV2Client
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { isApplication, parseArn, parseArnOf } from '../../arn.js'
+import { Input } from '../../names.js'
 
 /** DescribeTags takes at most 20 ARNs; the other batched calls use the same size. */
 const BATCH = 20
@@ -49,7 +50,9 @@ export class RuleReader {
   constructor(
     private readonly client: ElasticLoadBalancingV2Client,
     arns: readonly string[],
-    private readonly region: string
+    private readonly region: string,
+    /** The ARNs given in `test-listener-rules`, so errors name the input they came from. */
+    private readonly testArns: readonly string[] = []
   ) {
     this.arns = [...new Set(arns)]
     for (const arn of this.arns) {
@@ -201,7 +204,7 @@ export class RuleReader {
     const what = arns.length > 1 ? `${arns.join(', ')} do not exist` : `${arns[0]} does not exist`
     const why = cause ? ` (${errorText(cause)})` : ''
     return new Error(
-      `${what} in ${this.region}${why}; check the 'listener-rules' input against 'aws elbv2 describe-rules --listener-arn ...'`,
+      `${what} in ${this.region}${why}; check the '${arns.every(a => this.testArns.includes(a)) ? Input.testListenerRules : Input.listenerRules}' input against 'aws elbv2 describe-rules --listener-arn ...'`,
       { cause }
     )
   }

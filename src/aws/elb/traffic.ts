@@ -49,7 +49,7 @@ export class ElbTraffic {
     private readonly deps: TrafficDeps,
     testArns: readonly string[] = []
   ) {
-    this.reader = new RuleReader(client, [...arns, ...testArns], deps.region)
+    this.reader = new RuleReader(client, [...arns, ...testArns], deps.region, testArns)
     this.production = [...new Set(arns)]
     this.tests = [...new Set(testArns)]
   }

@@ -216,7 +216,9 @@ describe('order on the wire', () => {
     expect(productionAt).toBeGreaterThan(readBack)
     // The 0% stage baked with its gates read, as any other stage.
     expect(result.stdout).toMatch(/Stage 1\/3: 0% on web-green, baking 1s/)
-    expect(result.stdout).toMatch(/0% on web-green · 1s\/1s · web-5xx OK/)
+    expect(result.stdout).toMatch(
+      /0% on web-green · 1s\/1s · web-5xx OK · web-latency OK · health OK/
+    )
     expect(await testRequestReaches(s, rule)).toBe(s.targetGroups.green.arn)
     await expectProductionOn(s, 0)
   })

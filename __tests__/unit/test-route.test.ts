@@ -9,6 +9,7 @@ import { runRollout } from '../../src/engine/rollout.js'
 import type { GroupPair, RuleView } from '../../src/engine/types.js'
 import { readSettings } from '../../src/inputs/inputs.js'
 import { testService, type RunEnd } from '../../src/github/report.js'
+import { ruleWeights } from '../../src/modes/status.js'
 import { FakeClock, FakeTraffic, GROUPS, deps, pass, spec, ScriptedGate } from './fakes.js'
 
 const MIN = 60_000
@@ -243,5 +244,24 @@ describe('testService: the test-service output', () => {
     expect(testService([TEST_RULE], end('unchanged', true))).toBe('web-green')
     expect(testService([TEST_RULE], end('restore-failed'))).toBe('')
     expect(testService([], end('paused'))).toBe('')
+  })
+})
+
+describe('mode: status over test rules', () => {
+  it('labels a test rule as one, so all on the canary does not read as a split', () => {
+    const rules = [
+      view(RULE, { [BLUE_TG]: 100, [GREEN_TG]: 0 }),
+      view(TEST_RULE, { [BLUE_TG]: 0, [GREEN_TG]: 100 }, true)
+    ]
+    const pair = check(rules, 'web-blue')
+    expect(ruleWeights(rules[0], pair)).not.toHaveProperty('note')
+    expect(ruleWeights(rules[1], pair)).toEqual({
+      arn: TEST_RULE,
+      weights: [
+        ['web-blue', 0],
+        ['web-green', 100]
+      ],
+      note: 'test rule'
+    })
   })
 })

@@ -30,7 +30,10 @@ export function ruleWeights(rule: RuleView, pair: PairState): RuleWeights {
       [pair.live.name, weight(pair.groups.live)],
       [pair.idle.name, weight(pair.groups.idle)]
     ],
-    ...(found.ours ? {} : { note: found.text })
+    // A test rule is all on the canary during a rollout: say which it is, or it reads as a split.
+    ...(found.ours && !rule.test
+      ? {}
+      : { note: [rule.test && 'test rule', !found.ours && found.text].filter(Boolean).join('; ') })
   }
 }
 

@@ -30,7 +30,8 @@ export const Input = {
   rollbackNow: 'rollback-now',
   staleAfter: 'stale-after',
   maxPause: 'max-pause',
-  roleToAssume: 'role-to-assume'
+  roleToAssume: 'role-to-assume',
+  audience: 'audience'
 } as const
 
 export const Output = {

@@ -108,6 +108,8 @@ export interface Guard {
   readonly cluster?: string
   /** `role-to-assume`, so the post step gets credentials the same way. */
   readonly roleToAssume?: string
+  /** `audience` of the OIDC token for `roleToAssume`. */
+  readonly audience?: string
 }
 
 /** The state recorded on the rules; the first rule that carries one speaks for all. */

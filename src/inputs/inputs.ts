@@ -70,6 +70,8 @@ export interface Settings {
   readonly maxPauseMs?: number
   /** An IAM role the action assumes itself with the runner's OIDC token. */
   readonly roleToAssume?: string
+  /** `audience`: the OIDC token's audience for `role-to-assume` (set with it only). */
+  readonly audience?: string
 }
 
 /** The environment variable that shortens the late-data wait in tests. */
@@ -110,6 +112,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
   const to = rollbackTarget(text(Input.to), mode, services)
   const maxPause = text(Input.maxPause)
   const roleToAssume = roleArn(text(Input.roleToAssume))
+  const audience = text(Input.audience) || defaultAudience(roleToAssume)
   return {
     cluster: required(text, Input.cluster),
     services,
@@ -164,8 +167,17 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     rollbackNow: bool(Input.rollbackNow, text(Input.rollbackNow)),
     staleAfterMs: atLeast(Input.staleAfter, duration(text, Input.staleAfter, '3m'), 120_000),
     ...(maxPause ? { maxPauseMs: parseDuration(Input.maxPause, maxPause) } : {}),
-    ...(roleToAssume ? { roleToAssume } : {})
+    ...(roleToAssume ? { roleToAssume, audience } : {})
   }
+}
+
+/**
+ * The audience STS expects in the OIDC token: `sts.amazonaws.com`, and `sts.amazonaws.com.cn`
+ * for a role in the China partition (configure-aws-credentials' `audience` input documents the
+ * same default and the China value).
+ */
+export function defaultAudience(roleArn: string): string {
+  return roleArn.startsWith('arn:aws-cn:') ? 'sts.amazonaws.com.cn' : 'sts.amazonaws.com'
 }
 
 /**

@@ -11,6 +11,7 @@ import { Input } from '../names.js'
 import { percentText } from '../engine/plan.js'
 import { PreflightError, type PairState } from '../engine/preflight.js'
 import { ScaleInHold } from './scale-in.js'
+import { afterRegister, DIMENSION, type ScalableTargetView } from '../aws/autoscaling/scaling.js'
 import type { Plan, Stage } from '../engine/types.js'
 
 /** How the idle service runs before any traffic moves: `match`, the first stage's need, or as is. */
@@ -38,9 +39,13 @@ export async function checkScaling(ctx: Context, pair: PairState, plan: Plan): P
         (t.scaleInSuspended ? ', scale-in already suspended (left as it is)' : '')
     )
   }
+  const refusals = [...clampRefusals(ctx, pair, targets)]
+  if (refusals.length > 0) throw new PreflightError(refusals)
   const idle = targets.get(pair.idle.name)
   const need = ctx.settings.canaryCapacity === 'keep' ? 0 : pair.live.desiredCount
   if (idle && idle.maxCapacity < need) {
+    // Under follow (and match) the final resume re-registers the new live service's target and
+    // AWS moves its count inside Min..Max (see `afterRegister`): it would be cut to MaxCapacity.
     throw new PreflightError([
       `${pair.idle.name} must run ${need} tasks at 100% (${Input.canaryCapacity}: ${ctx.settings.canaryCapacity}, ` +
         `${pair.live.name} runs ${need}), but its auto scaling MaxCapacity is ${idle.maxCapacity}. Raise it ` +
@@ -55,12 +60,85 @@ export async function checkScaling(ctx: Context, pair: PairState, plan: Plan): P
   }
 }
 
+/** The command that sets a scalable target's Min or Max, for refusals that name the fix. */
+function capacityCommand(t: ScalableTargetView, flag: string, value: number): string {
+  return (
+    `aws application-autoscaling register-scalable-target --service-namespace ecs ` +
+    `--scalable-dimension ${DIMENSION} --resource-id ${t.resourceId} --${flag} ${value}`
+  )
+}
+
+/**
+ * What RegisterScalableTarget would undo (AWS moves the desired count inside Min..Max on every
+ * call, `afterRegister`), refused before any write:
+ * - the live service runs outside its range: the suspend at the start would resize the service
+ *   that takes the traffic;
+ * - `after-promotion: scale-down` with the live service's MinCapacity above 0: the resume after
+ *   the promotion would put it straight back up, and nothing would be scaled down.
+ */
+function* clampRefusals(
+  ctx: Context,
+  pair: PairState,
+  targets: ReadonlyMap<string, ScalableTargetView>
+): Generator<string> {
+  const live = targets.get(pair.live.name)
+  if (!live) return
+  const count = pair.live.desiredCount
+  const moved = afterRegister(live, count)
+  // A scale-in someone else suspended is left alone: no call of ours touches that target.
+  if (!live.scaleInSuspended && moved !== count) {
+    const [flag, value] =
+      count > live.maxCapacity ? ['max-capacity', count] : ['min-capacity', count]
+    yield (
+      `${pair.live.name} runs ${count} task(s), outside its auto scaling range ` +
+      `${live.minCapacity}..${live.maxCapacity}: suspending its scale-in (RegisterScalableTarget) ` +
+      `would make Application Auto Scaling set it to ${moved} while it takes the traffic. Bring ` +
+      `the range over its count (${capacityCommand(live, flag, value)}) or scale it into the range first`
+    )
+  }
+  if (ctx.settings.afterPromotion === 'scale-down' && live.minCapacity > 0) {
+    yield (
+      `${Input.afterPromotion}: scale-down would set ${pair.live.name} to 0 tasks, but its auto ` +
+      `scaling MinCapacity is ${live.minCapacity}: resuming its scale-in (RegisterScalableTarget) ` +
+      `after the promotion would put it back to ${live.minCapacity}. Set MinCapacity 0 ` +
+      `(${capacityCommand(live, 'min-capacity', 0)}) or use ${Input.afterPromotion}: keep`
+    )
+  }
+}
+
+/** The pair's desired counts as read, for the hold to say where a call moves one. */
+export function pairCounts(pair: PairState): Map<string, number> {
+  return new Map([
+    [pair.live.name, pair.live.desiredCount],
+    [pair.idle.name, pair.idle.desiredCount]
+  ])
+}
+
+/**
+ * Resumes the scale-in a record lists (`mode: reconcile` once the rollout has ended or been
+ * taken over). A failure is a warning naming the services and the commands that mend it.
+ */
+export async function resumeRecorded(ctx: Context, services: readonly string[]): Promise<void> {
+  if (services.length === 0) return
+  try {
+    await scaleInHold(ctx, services).resume()
+  } catch (error) {
+    ctx.log.warn(error instanceof Error ? error.message : String(error))
+  }
+}
+
 /**
  * The hold on the pair's scale-in for a rollout (`suspend` it, recorded first); `recorded` is what
  * a paused or interrupted rollout's record already lists.
  */
 export function scaleInHold(ctx: Context, recorded: readonly string[]): ScaleInHold {
-  return new ScaleInHold(ctx.scaling, tags => ctx.traffic.tag(tags), recorded, ctx.log)
+  return new ScaleInHold(
+    ctx.scaling,
+    tags => ctx.traffic.tag(tags),
+    recorded,
+    ctx.log,
+    async services => new Map((await ctx.ecs.describe(services)).map(s => [s.name, s.desiredCount]))
+  )
 }
 
 /**

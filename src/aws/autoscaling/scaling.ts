@@ -175,7 +175,9 @@ export class ServiceScaling {
       throw new Error(
         `Could not ${suspended ? 'suspend' : 'resume'} the scale-in of '${target.service}' ` +
           `(${target.resourceId}): RegisterScalableTarget failed: ${errorText(error)}. The ` +
-          `credentials need application-autoscaling:RegisterScalableTarget.`,
+          `credentials need application-autoscaling:RegisterScalableTarget, and ` +
+          `ecs:DescribeServices and ecs:UpdateService on the service: Application Auto Scaling ` +
+          `checks the caller's own permissions on the target.`,
         { cause: error }
       )
     }

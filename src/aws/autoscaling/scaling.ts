@@ -15,7 +15,8 @@
  * (the pinned emulator) replaces the whole SuspendedState on an update
  * (moto/applicationautoscaling/models.py, FakeScalableTarget.update), and sending all three is
  * right under either reading. moto does not move the capacity into MinCapacity..MaxCapacity on
- * RegisterScalableTarget as AWS does (below), so the MaxCapacity check is what the tests see.
+ * RegisterScalableTarget as AWS does (below); the e2e tests' strict stand-in does (rule
+ * `aas-capacity`, __tests__/e2e/support/README.md).
  *
  * Every RegisterScalableTarget call, an update included, makes Application Auto Scaling compare
  * the current capacity with MinCapacity..MaxCapacity and move it inside (Application Auto

@@ -31,7 +31,8 @@ export const Input = {
   staleAfter: 'stale-after',
   maxPause: 'max-pause',
   roleToAssume: 'role-to-assume',
-  testListenerRules: 'test-listener-rules'
+  testListenerRules: 'test-listener-rules',
+  audience: 'audience'
 } as const
 
 export const Output = {

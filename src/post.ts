@@ -37,11 +37,10 @@ export async function runPost(): Promise<void> {
   const found: Found = {}
   try {
     guard = JSON.parse(saved) as Guard
+    // One provider for every client of the post step, as in main (src/modes/context.ts).
+    const credentials = await roleCredentials(guard)
     traffic = new ElbTraffic(
-      new ElasticLoadBalancingV2Client({
-        ...clientConfig(guard.region),
-        ...(await roleCredentials(guard))
-      }),
+      new ElasticLoadBalancingV2Client({ ...clientConfig(guard.region), ...credentials }),
       guard.rules,
       {
         clock: systemClock,
@@ -50,7 +49,7 @@ export async function runPost(): Promise<void> {
       },
       guard.testRules ?? []
     )
-    await restoreIfOurs(traffic, guard, found)
+    await restoreIfOurs(traffic, guard, found, credentials)
   } catch (error) {
     const commands = traffic && guard ? traffic.restoreCommands(guard) : []
     const reason = `the main step ended mid-rollout and traffic could not be restored: ${messageOf(error)}`
@@ -69,11 +68,18 @@ async function roleCredentials(guard: Guard) {
   if (!guard.roleToAssume) return {}
   const { webIdentityCredentials } = await import(/* webpackMode: "eager" */ './aws/credentials.js')
   return {
-    credentials: webIdentityCredentials(guard.roleToAssume, guard.region, audience =>
-      core.getIDToken(audience)
+    credentials: webIdentityCredentials(
+      guard.roleToAssume,
+      guard.region,
+      audience => core.getIDToken(audience),
+      process.env,
+      guard.audience
     )
   }
 }
+
+/** The credentials of the post step's clients: `{}` for the SDK's usual chain. */
+type PostCredentials = Awaited<ReturnType<typeof roleCredentials>>
 
 /** What the post step learnt from the rules, for its summary. */
 interface Found {
@@ -142,7 +148,12 @@ export async function readPatiently(
   }
 }
 
-async function restoreIfOurs(traffic: ElbTraffic, guard: Guard, found: Found): Promise<void> {
+async function restoreIfOurs(
+  traffic: ElbTraffic,
+  guard: Guard,
+  found: Found,
+  credentials: PostCredentials
+): Promise<void> {
   const views = await readPatiently(traffic, systemClock, line => core.warning(line))
   const recorded = recordedState(views)
   found.views = views
@@ -156,7 +167,7 @@ async function restoreIfOurs(traffic: ElbTraffic, guard: Guard, found: Found): P
   if (recorded.phase !== 'in-progress') {
     core.info(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`)
     // A paused rollout keeps its scale-in suspended on purpose; any other ending puts it back.
-    if (recorded.phase !== 'paused') await resumeScaling(traffic, guard, views)
+    if (recorded.phase !== 'paused') await resumeScaling(traffic, guard, views, credentials)
     return
   }
   const moved = views.filter(v => describeShare(v, guard).tenths !== 0)
@@ -180,17 +191,25 @@ async function restoreIfOurs(traffic: ElbTraffic, guard: Guard, found: Found): P
   }
   await writeSummary(postSummary(guard, found, true, reason))
   core.error(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' })
-  await resumeScaling(traffic, guard, views)
+  await resumeScaling(traffic, guard, views, credentials)
 }
 
 /**
- * Resumes the auto scaling scale-in the record lists. Loads the Application Auto Scaling client
+ * Resumes the auto scaling scale-in the record lists, with the same credentials as the rest of
+ * the post step (`role-to-assume` included). Loads the Application Auto Scaling and ECS clients
  * only when there is something to resume, so the usual post step stays ELBv2-only. A failure is a
- * warning: traffic is safe, and the record stays for `mode: reconcile`.
+ * warning naming the services and the commands that mend it: traffic is safe, and the record
+ * stays for `mode: reconcile`.
  */
-async function resumeScaling(traffic: ElbTraffic, guard: Guard, views: RuleView[]) {
+async function resumeScaling(
+  traffic: ElbTraffic,
+  guard: Guard,
+  views: RuleView[],
+  credentials: PostCredentials
+) {
   const services = recordedScaleIn(views)
-  if (services.length === 0 || !guard.cluster) return
+  const cluster = guard.cluster
+  if (services.length === 0 || !cluster) return
   try {
     const { ApplicationAutoScalingClient } = await import(
       /* webpackMode: "eager" */ '@aws-sdk/client-application-auto-scaling'
@@ -198,12 +217,19 @@ async function resumeScaling(traffic: ElbTraffic, guard: Guard, views: RuleView[
     const { ServiceScaling } = await import(
       /* webpackMode: "eager" */ './aws/autoscaling/scaling.js'
     )
-    const client = new ApplicationAutoScalingClient(clientConfig(guard.region))
+    const { desiredCounts } = await import(/* webpackMode: "eager" */ './aws/ecs/counts.js')
+    const config = { ...clientConfig(guard.region), ...credentials }
     await restoreScaling({
-      scaling: new ServiceScaling(client, guard.cluster, coreLog),
+      scaling: new ServiceScaling(
+        new ApplicationAutoScalingClient(config),
+        cluster,
+        coreLog,
+        guard.region
+      ),
       services,
       record: tags => traffic.tag(tags),
-      log: coreLog
+      log: coreLog,
+      counts: desiredCounts(config, cluster)
     })
   } catch (error) {
     core.warning(

@@ -324,3 +324,76 @@ describe('each permission of the README policy', () => {
     }
   )
 })
+
+/** The README policy cut to the statements named (its "which feature needs which statement"). */
+function statements(policy: PolicyDocument, sids: readonly string[]): PolicyDocument {
+  return { ...policy, Statement: policy.Statement.filter(s => sids.includes(s.Sid ?? '')) }
+}
+
+/** A deploy to a pause that moves no capacity (`keep`, no revision), then its promote. */
+const PROMOTE_ONLY_STEPS: Step[] = [
+  {
+    name: 'deploy to a pause, canary-capacity: keep',
+    live: 'blue',
+    inputs: s => ({
+      ...stringInputs(deployInputs(s)),
+      analysis: 'off',
+      'canary-capacity': 'keep',
+      stages: '10:pause,100:1s'
+    }),
+    result: 'paused',
+    says: () => /Suspended the auto scaling scale-in of web-blue/,
+    after: { blue: 90, green: 10 }
+  },
+  {
+    name: 'promote',
+    live: 'blue',
+    inputs: s => ({
+      ...stringInputs(deployInputs(s)),
+      analysis: 'off',
+      mode: 'promote',
+      stages: ''
+    }),
+    result: 'promoted',
+    says: () => /Resumed the auto scaling scale-in of web-green/,
+    after: { blue: 0, green: 100 }
+  }
+]
+
+describe('a promote-only policy per the README guide (ReadPair, MoveTraffic, HoldScaleIn)', () => {
+  const PROMOTE_ONLY = statements(POLICY, ['ReadPair', 'MoveTraffic', 'HoldScaleIn'])
+
+  it('deploys to a pause and promotes with scalable targets on both services', async () => {
+    const w = await world(PROMOTE_ONLY)
+    for (const step of PROMOTE_ONLY_STEPS) {
+      const result = await runStep(w, step)
+      expect({ step: step.name, code: result.code, result: result.outputs.result }).toEqual({
+        step: step.name,
+        code: 0,
+        result: step.result
+      })
+      expect(said(result)).toMatch(step.says!(w.stack))
+      expect(await rulesWeights(w.stack)).toEqual([step.after, step.after])
+    }
+  })
+
+  it('fails the suspend, before traffic moves, when HoldScaleIn lacks the ECS actions AWS checks', async () => {
+    const cut = ['ecs:DescribeServices', 'ecs:UpdateService']
+    const policy = {
+      ...PROMOTE_ONLY,
+      Statement: PROMOTE_ONLY.Statement.map(s =>
+        s.Sid === 'HoldScaleIn'
+          ? { ...s, Action: [s.Action].flat().filter(a => !cut.includes(a)) }
+          : s
+      )
+    }
+    const w = await world(policy)
+    const result = await runStep(w, PROMOTE_ONLY_STEPS[0])
+    expect(result.code).toBe(1)
+    expect(said(result)).toMatch(
+      /RegisterScalableTarget failed: ValidationException: .*not authorized to perform: ecs:UpdateService/
+    )
+    const untouched = { blue: 100, green: 0 }
+    expect(await rulesWeights(w.stack)).toEqual([untouched, untouched])
+  })
+})

@@ -16,6 +16,12 @@ import {
   ModifyRuleCommand,
   RemoveTagsCommand
 } from '@aws-sdk/client-elastic-load-balancing-v2'
+import {
+  ApplicationAutoScalingClient,
+  RegisterScalableTargetCommand
+} from '@aws-sdk/client-application-auto-scaling'
+import { REGION } from './support/accounts.js'
+import { registerScalable } from './support/capacity-helpers.js'
 import { testAws } from './support/clients.js'
 import { startFaultProxy } from './support/fault-proxy.js'
 import type { TestAws } from './support/clients.js'
@@ -329,5 +335,62 @@ describe('denials', () => {
       await plainProxy.close()
       upstream.close()
     }
+  })
+})
+
+describe('Application Auto Scaling (aas-capacity)', () => {
+  /** blue at `count` tasks with a scalable target in 1..3, registered straight on moto. */
+  async function scalable(count: number) {
+    const s = await stack({ services: { blue: { desiredCount: count } } })
+    await registerScalable(s, 'blue', { min: 1, max: 3 })
+    return s
+  }
+
+  async function register(s: Stack) {
+    const aas = new ApplicationAutoScalingClient({
+      region: REGION,
+      endpoint: e2e.proxy.url,
+      credentials: s.account.credentials
+    })
+    await aas.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: `service/${s.clusterName}/web-blue`,
+        SuspendedState: { DynamicScalingInSuspended: true }
+      })
+    )
+    aas.destroy()
+  }
+
+  async function desired(s: Stack) {
+    const { services } = await s.aws.ecs.send(
+      new DescribeServicesCommand({ cluster: s.clusterName, services: ['web-blue'] })
+    )
+    return services?.[0]?.desiredCount
+  }
+
+  it('moves the desired count inside Min..Max on a RegisterScalableTarget that names only SuspendedState, as AWS does', async () => {
+    const s = await scalable(0)
+    await register(s)
+    expect(await desired(s)).toBe(1)
+    expect(e2e.proxy.calls().find(c => c.operation === 'RegisterScalableTarget')?.strict).toEqual([
+      'aas-capacity'
+    ])
+  })
+
+  it('cuts a count above MaxCapacity, and leaves the count alone with the rule off (moto)', async () => {
+    const s = await scalable(2)
+    await s.aws.ecs.send(
+      new UpdateServiceCommand({ cluster: s.clusterName, service: 'web-blue', desiredCount: 5 })
+    )
+    await register(s)
+    expect(await desired(s)).toBe(3)
+    await s.aws.ecs.send(
+      new UpdateServiceCommand({ cluster: s.clusterName, service: 'web-blue', desiredCount: 5 })
+    )
+    e2e.proxy.strict({ off: ['aas-capacity'] })
+    await register(s)
+    expect(await desired(s)).toBe(5)
   })
 })

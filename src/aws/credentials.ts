@@ -31,13 +31,14 @@ export function webIdentityCredentials(
   roleArn: string,
   region: string,
   idToken: IdTokenSource,
-  env: NodeJS.ProcessEnv = process.env
+  env: NodeJS.ProcessEnv = process.env,
+  audience: string = STS_AUDIENCE
 ): CredentialProvider {
   const sessionName = `ecs-canary-${env.GITHUB_RUN_ID || 'local'}-${env.GITHUB_RUN_ATTEMPT || '1'}`
   const assume = async (): Promise<Identity> => {
     let token: string
     try {
-      token = await idToken(STS_AUDIENCE)
+      token = await idToken(audience)
     } catch (error) {
       throw new Error(
         `${Input.roleToAssume}: could not get the runner's OIDC token (${error instanceof Error ? error.message : String(error)}); give the job 'permissions: id-token: write'`,

@@ -110,6 +110,8 @@ export interface Guard {
   readonly roleToAssume?: string
   /** `test-listener-rules`: restored to live with the others. */
   readonly testRules?: readonly string[]
+  /** `audience` of the OIDC token for `roleToAssume`. */
+  readonly audience?: string
 }
 
 /** The state recorded on the rules; the first rule that carries one speaks for all. */

@@ -72,6 +72,8 @@ export interface Settings {
   readonly maxPauseMs?: number
   /** An IAM role the action assumes itself with the runner's OIDC token. */
   readonly roleToAssume?: string
+  /** `audience`: the OIDC token's audience for `role-to-assume` (set with it only). */
+  readonly audience?: string
 }
 
 /** The environment variable that shortens the late-data wait in tests. */
@@ -120,6 +122,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
       `'${stagesText}' starts with a 0 stage, which sends no production traffic and is for test traffic only: name the rules that carry it in '${Input.testListenerRules}' (a rule matching a header, a host or a test port, forwarding to the pair), or start at 0.1 or more`
     )
   }
+  const audience = text(Input.audience) || defaultAudience(roleToAssume)
   return {
     cluster: required(text, Input.cluster),
     services,
@@ -175,8 +178,17 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     rollbackNow: bool(Input.rollbackNow, text(Input.rollbackNow)),
     staleAfterMs: atLeast(Input.staleAfter, duration(text, Input.staleAfter, '3m'), 120_000),
     ...(maxPause ? { maxPauseMs: parseDuration(Input.maxPause, maxPause) } : {}),
-    ...(roleToAssume ? { roleToAssume } : {})
+    ...(roleToAssume ? { roleToAssume, audience } : {})
   }
+}
+
+/**
+ * The audience STS expects in the OIDC token: `sts.amazonaws.com`, and `sts.amazonaws.com.cn`
+ * for a role in the China partition (configure-aws-credentials' `audience` input documents the
+ * same default and the China value).
+ */
+export function defaultAudience(roleArn: string): string {
+  return roleArn.startsWith('arn:aws-cn:') ? 'sts.amazonaws.com.cn' : 'sts.amazonaws.com'
 }
 
 /**

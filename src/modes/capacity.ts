@@ -11,6 +11,7 @@ import { Input } from '../names.js'
 import { percentText } from '../engine/plan.js'
 import { PreflightError, type PairState } from '../engine/preflight.js'
 import { ScaleInHold } from './scale-in.js'
+import { clampRefusals } from './clamp.js'
 import type { Plan, Stage } from '../engine/types.js'
 
 /** How the idle service runs before any traffic moves: `match`, the first stage's need, or as is. */
@@ -38,9 +39,13 @@ export async function checkScaling(ctx: Context, pair: PairState, plan: Plan): P
         (t.scaleInSuspended ? ', scale-in already suspended (left as it is)' : '')
     )
   }
+  const refusals = [...clampRefusals(ctx, pair, targets)]
+  if (refusals.length > 0) throw new PreflightError(refusals)
   const idle = targets.get(pair.idle.name)
   const need = ctx.settings.canaryCapacity === 'keep' ? 0 : pair.live.desiredCount
   if (idle && idle.maxCapacity < need) {
+    // Under follow (and match) the final resume re-registers the new live service's target and
+    // AWS moves its count inside Min..Max (see `afterRegister`): it would be cut to MaxCapacity.
     throw new PreflightError([
       `${pair.idle.name} must run ${need} tasks at 100% (${Input.canaryCapacity}: ${ctx.settings.canaryCapacity}, ` +
         `${pair.live.name} runs ${need}), but its auto scaling MaxCapacity is ${idle.maxCapacity}. Raise it ` +
@@ -55,12 +60,39 @@ export async function checkScaling(ctx: Context, pair: PairState, plan: Plan): P
   }
 }
 
+/** The pair's desired counts as read, for the hold to say where a call moves one. */
+export function pairCounts(pair: PairState): Map<string, number> {
+  return new Map([
+    [pair.live.name, pair.live.desiredCount],
+    [pair.idle.name, pair.idle.desiredCount]
+  ])
+}
+
+/**
+ * Resumes the scale-in a record lists (`mode: reconcile` once the rollout has ended or been
+ * taken over). A failure is a warning naming the services and the commands that mend it.
+ */
+export async function resumeRecorded(ctx: Context, services: readonly string[]): Promise<void> {
+  if (services.length === 0) return
+  try {
+    await scaleInHold(ctx, services).resume()
+  } catch (error) {
+    ctx.log.warn(error instanceof Error ? error.message : String(error))
+  }
+}
+
 /**
  * The hold on the pair's scale-in for a rollout (`suspend` it, recorded first); `recorded` is what
  * a paused or interrupted rollout's record already lists.
  */
 export function scaleInHold(ctx: Context, recorded: readonly string[]): ScaleInHold {
-  return new ScaleInHold(ctx.scaling, tags => ctx.traffic.tag(tags), recorded, ctx.log)
+  return new ScaleInHold(
+    ctx.scaling,
+    tags => ctx.traffic.tag(tags),
+    recorded,
+    ctx.log,
+    async services => new Map((await ctx.ecs.describe(services)).map(s => [s.name, s.desiredCount]))
+  )
 }
 
 /**

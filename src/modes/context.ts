@@ -42,8 +42,12 @@ export interface Context {
 /** Builds the context; constructing adapters makes no AWS call. */
 export function makeContext(settings: Settings, signal: AbortSignal): Context {
   const credentials = settings.roleToAssume
-    ? webIdentityCredentials(settings.roleToAssume, settings.region, audience =>
-        core.getIDToken(audience)
+    ? webIdentityCredentials(
+        settings.roleToAssume,
+        settings.region,
+        audience => core.getIDToken(audience),
+        process.env,
+        settings.audience
       )
     : undefined
   const clients = makeClients(settings.region, credentials)
@@ -63,7 +67,7 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
       log,
       registerClient: clients.ecsRegister
     }),
-    scaling: new ServiceScaling(clients.autoscaling, settings.cluster, log),
+    scaling: new ServiceScaling(clients.autoscaling, settings.cluster, log, settings.region),
     clock,
     log,
     status: makeStatus(settings, log),

@@ -15,6 +15,7 @@ import {
   endHold,
   followBeforeShift,
   initialIdleCount,
+  pairCounts,
   scaleAndWait,
   scaleInHold
 } from './capacity.js'
@@ -86,7 +87,7 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
   const prepared = { revision: pair.idle.taskDefinition }
   let taskDefinitionArn: string
   try {
-    await hold.suspend([pair.live.name, pair.idle.name])
+    await hold.suspend([pair.live.name, pair.idle.name], pairCounts(pair))
     taskDefinitionArn = await core.group(`Preparing ${pair.idle.name}`, () =>
       beat.during(prepareIdle(ctx, pair, source, plan))
     )

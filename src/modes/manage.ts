@@ -12,7 +12,7 @@ import { messageOf, runRollout } from '../engine/rollout.js'
 import { recordedScaleIn } from './scale-in.js'
 import { ownerUrl, type RecordedState } from '../engine/state.js'
 import type { Outcome } from '../engine/types.js'
-import { checkScaling, endHold, followBeforeShift, scaleInHold } from './capacity.js'
+import { checkScaling, endHold, followBeforeShift, pairCounts, scaleInHold } from './capacity.js'
 import { outcome, readPair, startOver, type PairRead } from './pair.js'
 import {
   afterPromotion,
@@ -71,7 +71,7 @@ export async function promote(ctx: Context): Promise<RunEnd> {
   const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision)
   const hold = scaleInHold(ctx, recordedScaleIn(rules))
   try {
-    await hold.suspend([pair.live.name, pair.idle.name])
+    await hold.suspend([pair.live.name, pair.idle.name], pairCounts(pair))
   } catch (error) {
     // Traffic has not moved: hold it where it is, paused, as the record said before.
     const reason = `held at ${percentText(pair.tenths)}: auto scaling could not be held: ${messageOf(error)}`

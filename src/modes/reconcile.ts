@@ -20,6 +20,8 @@ import { isStale, judgeInProgress, pauseTooLong, sameRecord, type Verdict } from
 import { outcome, recordedPlan } from './pair.js'
 import { readPair, type PairRead } from './pair.js'
 import { phaseRecorder, saveGuard } from './shared.js'
+import { resumeRecorded } from './capacity.js'
+import { recordedScaleIn } from './scale-in.js'
 
 /** How long a claim is left before it is read back: a second watchdog's write lands by then. */
 const CLAIM_SETTLE_MS = 1_500
@@ -33,7 +35,10 @@ export async function reconcile(ctx: Context): Promise<RunEnd> {
   const recorded = read.recorded
   if (!recorded || (recorded.phase !== 'in-progress' && recorded.phase !== 'paused')) {
     const what = recorded ? `${recorded.phase} (${recorded.updated})` : 'no rollout recorded'
-    return leave(ctx, read, `${what}: nothing to watch.`)
+    const end = leave(ctx, read, `${what}: nothing to watch.`)
+    // An ended rollout whose post step could not resume the scale-in: this run finishes it.
+    if (recorded && !ctx.settings.dryRun) await resumeRecorded(ctx, recordedScaleIn(read.rules))
+    return end
   }
   const verdict =
     recorded.phase === 'in-progress'
@@ -166,6 +171,8 @@ async function takeOver(
   await record('rolled-back', reason).catch(e =>
     log.warn(`Traffic is safe, but the rollback could not be recorded: ${messageOf(e)}`)
   )
+  // Every ending resumes what the lost run suspended (the record lists it).
+  await resumeRecorded(ctx, recordedScaleIn(read.rules))
   const end = outcome(pair, 'rolled-back', 0, reason)
   core.error(`ecs-canary reconcile: ${reason}`, { title: 'ecs-canary watchdog rolled back' })
   if (recorded.commit) {

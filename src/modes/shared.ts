@@ -116,7 +116,8 @@ export function saveGuard(ctx: Context, pair: PairState): void {
     idleService: pair.idle.name,
     owner: ctx.owner,
     cluster: ctx.settings.cluster,
-    ...(ctx.settings.roleToAssume ? { roleToAssume: ctx.settings.roleToAssume } : {})
+    ...(ctx.settings.roleToAssume ? { roleToAssume: ctx.settings.roleToAssume } : {}),
+    ...(ctx.settings.audience ? { audience: ctx.settings.audience } : {})
   }
   core.saveState(State.guard, JSON.stringify(guard))
 }
@@ -193,6 +194,17 @@ export function phaseRecorder(
 export async function afterPromotion(ctx: Context, pair: PairState): Promise<void> {
   if (ctx.settings.afterPromotion !== 'scale-down') return
   try {
+    // The pre-flight refused a MinCapacity above 0; one raised since would undo the scale-down
+    // at the resume (RegisterScalableTarget moves the count inside Min..Max): say so instead.
+    const target = (await ctx.scaling.describe([pair.live.name])).get(pair.live.name)
+    if (target && target.minCapacity > 0) {
+      ctx.log.warn(
+        `Promoted, but ${pair.live.name} was not scaled down: its auto scaling MinCapacity is ` +
+          `now ${target.minCapacity}, and resuming its scale-in would put it back to that. Set ` +
+          `MinCapacity 0 to let ${Input.afterPromotion}: scale-down work.`
+      )
+      return
+    }
     await ctx.ecs.scaleDown(pair.live.name)
     ctx.log.info(`Scaled ${pair.live.name} down to 0 (${Input.afterPromotion}: scale-down).`)
   } catch (error) {

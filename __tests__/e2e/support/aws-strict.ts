@@ -18,7 +18,8 @@ export const STRICT_RULES = [
   'target-lifecycle',
   'rule-read-lag',
   'metric-delay',
-  'error-format'
+  'error-format',
+  'aas-capacity'
 ] as const
 export type StrictRule = (typeof STRICT_RULES)[number]
 

@@ -6,6 +6,8 @@ import type { AwsRequest, Fault } from './aws-wire.js'
 import { StrictStandIn } from './aws-strict.js'
 import type { StrictOptions, StrictRule } from './aws-strict.js'
 import { motoUrl } from './moto-url.js'
+import { clampAfterRegister, TARGET_PREFIX } from './strict-scaling.js'
+import type { MotoCall } from './strict-scaling.js'
 
 export type { Fault } from './aws-wire.js'
 export type { StrictOptions, StrictRule } from './aws-strict.js'
@@ -124,13 +126,27 @@ export async function startFaultProxy(
         const chunks: Buffer[] = []
         answer.on('data', (chunk: Buffer) => chunks.push(chunk))
         answer.on('error', () => res.destroy())
-        answer.on('end', () => {
+        answer.on('end', async () => {
           const status = answer.statusCode ?? 502
+          // `aas-capacity` (strict-scaling.ts): AWS moves the ECS count inside Min..Max before
+          // it answers; the answer waits for the stand-in's UpdateService.
+          if (
+            status < 300 &&
+            call.service === 'application-autoscaling' &&
+            call.operation === 'RegisterScalableTarget' &&
+            strict.on('aas-capacity')
+          ) {
+            const moved = await clampAfterRegister(
+              JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>,
+              motoCall(req.headers)
+            ).catch(() => undefined)
+            if (moved) call.strict = ['aas-capacity']
+          }
           let text = Buffer.concat(chunks).toString('utf8')
           let headers: OutgoingHttpHeaders = { ...answer.headers }
           const strictAnswer = strict.rewrite(call, body, { status, body: text }, Date.now())
           if (strictAnswer) {
-            call.strict = strictAnswer.rules
+            call.strict = [...(call.strict ?? []), ...strictAnswer.rules]
             headers = strictAnswer.headers ?? headers
             call.status = strictAnswer.status
             text = strictAnswer.body
@@ -150,6 +166,52 @@ export async function startFaultProxy(
       res.end(`e2e fault proxy: moto unreachable: ${error.message}`)
     })
     out.end(body)
+  }
+
+  /**
+   * A JSON call to moto as the caller of the request in hand: its Authorization header with the
+   * credential scope's service changed (moto routes by it, and checks no signature unless IAM is
+   * enforced, when the stand-in's calls fail and it leaves the service alone).
+   */
+  function motoCall(headers: IncomingMessage['headers']): MotoCall {
+    return (target, operation, input) =>
+      new Promise(resolve => {
+        const payload = Buffer.from(JSON.stringify(input), 'utf8')
+        const scope = target === 'ecs' ? 'ecs' : 'application-autoscaling'
+        const authorization = String(headers.authorization ?? '').replace(
+          /(Credential=[^/]+\/[^/]+\/[^/]+\/)[^/]+\//,
+          `$1${scope}/`
+        )
+        const out = httpRequest(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: 'POST',
+            path: '/',
+            headers: {
+              authorization,
+              'x-amz-date': String(headers['x-amz-date'] ?? ''),
+              'x-amz-target': `${TARGET_PREFIX[target]}.${operation}`,
+              'content-type': 'application/x-amz-json-1.1',
+              'content-length': String(payload.length)
+            }
+          },
+          answer => {
+            const parts: Buffer[] = []
+            answer.on('data', (chunk: Buffer) => parts.push(chunk))
+            answer.on('end', () => {
+              if ((answer.statusCode ?? 500) >= 300) return resolve(undefined)
+              try {
+                resolve(JSON.parse(Buffer.concat(parts).toString('utf8')))
+              } catch {
+                resolve(undefined)
+              }
+            })
+          }
+        )
+        out.on('error', () => resolve(undefined))
+        out.end(payload)
+      })
   }
 
   function stall(

@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { faultResponse, identify } from './aws-wire.js'
+import { clientError, faultResponse, identify } from './aws-wire.js'
 import type { AwsRequest } from './aws-wire.js'
 import { startEmulator } from './emulator.js'
 import type { MotoServer } from './emulator.js'
@@ -43,12 +43,35 @@ export interface IamMoto {
   stop(): Promise<void>
 }
 
-/** Checks AWS makes inside an operation besides the operation's own permission. */
-const IMPLICIT: {
+/** Checks AWS makes inside an operation besides the operation's own permission (exported for its unit test). */
+export const IMPLICIT: {
   operation: string
   action: string
   applies: (body: Record<string, unknown>) => boolean
+  /** The action calls this itself before it ever reaches `operation`: its own call fails first. */
+  calledFirst?: true
+  /** The error the service answers with (AccessDenied unless said). */
+  error?: 'ValidationException'
 }[] = [
+  // Application Auto Scaling checks the caller's own permissions on the target before it
+  // registers it ("Permissions validation for Application Auto Scaling API calls on target
+  // resources", Application Auto Scaling user guide: it "fails the request and returns an error
+  // to the user containing information about the missing permission", a ValidationException);
+  // for ECS services those are ecs:DescribeServices and ecs:UpdateService (ECS developer guide,
+  // "IAM permissions required for Amazon ECS service auto scaling").
+  {
+    operation: 'RegisterScalableTarget',
+    action: 'ecs:DescribeServices',
+    applies: body => body.ServiceNamespace === 'ecs',
+    calledFirst: true,
+    error: 'ValidationException'
+  },
+  {
+    operation: 'RegisterScalableTarget',
+    action: 'ecs:UpdateService',
+    applies: body => body.ServiceNamespace === 'ecs',
+    error: 'ValidationException'
+  },
   {
     operation: 'RegisterTaskDefinition',
     action: 'ecs:TagResource',
@@ -66,7 +89,8 @@ const IMPLICIT: {
  * ones, the action's own name otherwise (`elasticloadbalancing:ModifyRule` → `ModifyRule`).
  */
 export function callChecking(action: string): string {
-  return IMPLICIT.find(check => check.action === action)?.operation ?? action.split(':')[1]
+  const implicit = IMPLICIT.find(check => check.action === action && !check.calledFirst)
+  return implicit?.operation ?? action.split(':')[1]
 }
 
 /** Starts the server (off) and its rewriter. */
@@ -91,13 +115,12 @@ export async function startIamMoto(): Promise<IamMoto> {
       return undefined
     }
     const parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>
-    const missing = IMPLICIT.find(
+    return IMPLICIT.find(
       check =>
         check.operation === request.operation &&
         check.applies(parsed) &&
         !user!.allowed.has(check.action)
     )
-    return missing?.action
   }
 
   const rewriter = createServer((req, res) => {
@@ -108,11 +131,9 @@ export async function startIamMoto(): Promise<IamMoto> {
       const request = identify(req.url ?? '/', req.headers, body)
       const implicit = implicitDenial(request, req.headers, body)
       if (implicit) {
-        return deny(
-          res,
-          request,
-          `User: ${user!.accessKeyId} is not authorized to perform: ${implicit}`
-        )
+        const message = `User: ${user!.accessKeyId} is not authorized to perform: ${implicit.action}`
+        if (implicit.error) return refuse(res, request, implicit.error, message)
+        return deny(res, request, message)
       }
       forward(req, body, res, request)
     })
@@ -180,6 +201,13 @@ export async function startIamMoto(): Promise<IamMoto> {
       await server.stop()
     }
   }
+}
+
+/** A client error (JSON protocol) with `type`: how Application Auto Scaling reports a check. */
+function refuse(res: ServerResponse, request: AwsRequest, type: string, message: string) {
+  const answer = clientError(request, type, message)
+  res.writeHead(answer.status, answer.headers)
+  res.end(answer.body)
 }
 
 /** AWS's denial in the request's own wire format, with `message` in AWS's IAM prefixes. */

@@ -15,7 +15,8 @@
  * (the pinned emulator) replaces the whole SuspendedState on an update
  * (moto/applicationautoscaling/models.py, FakeScalableTarget.update), and sending all three is
  * right under either reading. moto does not move the capacity into MinCapacity..MaxCapacity on
- * RegisterScalableTarget as AWS does (below), so the MaxCapacity check is what the tests see.
+ * RegisterScalableTarget as AWS does (below); the e2e tests' strict stand-in does (rule
+ * `aas-capacity`, __tests__/e2e/support/README.md).
  *
  * Every RegisterScalableTarget call, an update included, makes Application Auto Scaling compare
  * the current capacity with MinCapacity..MaxCapacity and move it inside (Application Auto
@@ -66,6 +67,47 @@ export function resourceIdOf(cluster: string, service: string): string {
   return `service/${clusterName(cluster)}/${service}`
 }
 
+/**
+ * The desired count Application Auto Scaling leaves after a RegisterScalableTarget on `target`:
+ * "If the specified resource is not active in the target service, this operation does not change
+ * the resource's current capacity. Otherwise, it changes the resource's current capacity to a
+ * value that is inside of this range" (RegisterScalableTarget, Application Auto Scaling API
+ * Reference). Every call does it, an update that names only SuspendedState included.
+ */
+export function afterRegister(
+  target: Pick<ScalableTargetView, 'minCapacity' | 'maxCapacity'>,
+  desiredCount: number
+): number {
+  return Math.min(target.maxCapacity, Math.max(target.minCapacity, desiredCount))
+}
+
+/**
+ * The AWS CLI command that resumes the scale-in of `service` by hand: the other two flags as
+ * read when known. Without them only DynamicScalingInSuspended is named ("Setting it to false
+ * (default) resumes the specified scaling activities", RegisterScalableTargetRequest.SuspendedState).
+ */
+export function resumeCommand(
+  cluster: string,
+  service: string,
+  region?: string,
+  state?: SuspendedState
+): string {
+  const flags = [
+    'DynamicScalingInSuspended=false',
+    ...(state
+      ? [
+          `DynamicScalingOutSuspended=${state.DynamicScalingOutSuspended === true}`,
+          `ScheduledScalingSuspended=${state.ScheduledScalingSuspended === true}`
+        ]
+      : [])
+  ]
+  return (
+    `aws application-autoscaling register-scalable-target${region ? ` --region ${region}` : ''} ` +
+    `--service-namespace ecs --scalable-dimension ${DIMENSION} ` +
+    `--resource-id ${resourceIdOf(cluster, service)} --suspended-state ${flags.join(',')}`
+  )
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }
@@ -75,8 +117,14 @@ export class ServiceScaling {
   constructor(
     private readonly client: ApplicationAutoScalingClient,
     private readonly cluster: string,
-    private readonly log: Log
+    private readonly log: Log,
+    private readonly region?: string
   ) {}
+
+  /** The CLI command that resumes the scale-in of `service` by hand (see `resumeCommand`). */
+  resumeCommand(service: string, target?: ScalableTargetView): string {
+    return resumeCommand(this.cluster, service, this.region, target?.suspendedState)
+  }
 
   /**
    * Reads the scalable targets of `services` in one call; a service without one is absent from
@@ -128,7 +176,9 @@ export class ServiceScaling {
       throw new Error(
         `Could not ${suspended ? 'suspend' : 'resume'} the scale-in of '${target.service}' ` +
           `(${target.resourceId}): RegisterScalableTarget failed: ${errorText(error)}. The ` +
-          `credentials need application-autoscaling:RegisterScalableTarget.`,
+          `credentials need application-autoscaling:RegisterScalableTarget, and ` +
+          `ecs:DescribeServices and ecs:UpdateService on the service: Application Auto Scaling ` +
+          `checks the caller's own permissions on the target.`,
         { cause: error }
       )
     }

@@ -4,6 +4,7 @@
  * `renderSummary`; each names the revision and the commit, and stays under GitHub's limit.
  */
 import { cell, fenced, fitSummary, identityLine } from './summary.js'
+import { quoted, whySection } from './why.js'
 
 /** The weights one rule carries, labelled with the service behind each target group. */
 export interface RuleWeights {
@@ -26,6 +27,8 @@ export interface EndingInput {
   readonly facts?: readonly string[]
   /** The whole reason, quoted as a block. */
   readonly reason?: string
+  /** Set on a restore: the reason is told as "Why it rolled back". */
+  readonly why?: boolean
   readonly rules?: readonly RuleWeights[]
   /** Commands a person must run (traffic not restored, a record to fix). */
   readonly commands?: readonly string[]
@@ -56,7 +59,9 @@ export function renderEnding(input: EndingInput): string {
     identityLine(input.revision, input.commit)
   ]
   if (input.facts?.length) parts.push(input.facts.join('  \n'))
-  if (input.reason) parts.push(`Reason:\n\n${fenced(input.reason)}`)
+  // A blockquote wraps; a code block would run the suggested fix off the right edge.
+  if (input.reason && input.why) parts.push(whySection({ reason: input.reason }))
+  else if (input.reason) parts.push(`Reason:\n\n${quoted(input.reason)}`)
   if (input.rules?.length) parts.push(weightsTable(input.rules))
   if (input.commands?.length) parts.push(fenced(input.commands.join('\n')))
   return fitSummary(`${parts.join('\n\n')}\n`)
@@ -103,6 +108,7 @@ export function restoreSummary(input: {
     subject: `${input.liveService} ⇄ ${input.idleService}${input.cluster ? ` on ${input.cluster}` : ''}`,
     headline,
     reason: input.reason,
+    why: true,
     ...(input.revision ? { revision: input.revision } : {}),
     ...(input.commit ? { commit: input.commit } : {}),
     ...(input.rules ? { rules: input.rules } : {}),

@@ -92,6 +92,7 @@ function metricView(alarm: MetricAlarm): AlarmView {
     type: 'metric',
     state: state(alarm.StateValue),
     reason: alarm.StateReason ?? '',
+    ...changed(alarm.StateTransitionedTimestamp),
     ...(windowMs === undefined ? {} : { windowMs })
   }
 }
@@ -101,8 +102,17 @@ function compositeView(alarm: CompositeAlarm): AlarmView {
     name: alarm.AlarmName ?? '',
     type: 'composite',
     state: state(alarm.StateValue),
-    reason: alarm.StateReason ?? ''
+    reason: alarm.StateReason ?? '',
+    ...changed(alarm.StateTransitionedTimestamp)
   }
+}
+
+/**
+ * When the alarm last changed state, already in the DescribeAlarms answer: "The date and time
+ * that the alarm's `StateValue` most recently changed." (MetricAlarm.StateTransitionedTimestamp)
+ */
+function changed(at: Date | undefined): { changedAt?: number } {
+  return at ? { changedAt: at.getTime() } : {}
 }
 
 /**

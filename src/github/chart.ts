@@ -89,9 +89,11 @@ export function rollbackCaption(record: RolloutRecord): string {
   const last = record.stages.at(-1)
   const from = last?.tenths ?? Math.max(0, ...record.timeline.map(t => t.tenths))
   if (from <= 0) return ''
-  const at = last?.endedAt ?? Math.max(record.startedAt, ...record.timeline.map(t => t.at))
-  const into = last ? `, ${seconds(at - last.startedAt)} into the stage` : ''
   const verb = outcome.result === 'rolled-back' ? 'Rolled back' : 'Tried to roll back'
+  // A restore of a share another run left has no stage of its own to time.
+  if (!last) return `${verb} from ${percentText(from)}.`
+  const at = last.endedAt ?? last.startedAt
+  const into = `, ${seconds(at - last.startedAt)} into the stage`
   return `${verb} from ${percentText(from)} after ${seconds(at - record.startedAt)}${into}.`
 }
 

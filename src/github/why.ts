@@ -36,8 +36,16 @@ function when(at: number | string): string {
 export function quoted(text: string): string {
   return text
     .split(/\r?\n/)
-    .map(line => `> ${line.replace(/([\\`*_[\]<>#|~])/g, '\\$1')}`)
+    .map(line => `> ${escapeOutsideCode(line)}`)
     .join('\\\n')
+}
+
+/** Escapes Markdown's characters, except inside `code spans`, which show text as it is. */
+function escapeOutsideCode(line: string): string {
+  return line
+    .split(/(`[^`]+`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/([\\*_[\]<>#|~])/g, '\\$1')))
+    .join('')
 }
 
 function sides(c: SideNumbers, l: SideNumbers): string {

@@ -19,10 +19,20 @@ export const THEMES = {
   dark: { page: '#0d1117', mermaid: 'dark' }
 } as const
 
-/** Installs Debian's chromium when it is missing, the way the set-up provides `.venv`. */
+/**
+ * Debian's chromium (or `CHROMIUM=/path`), installed with apt-get when missing, the way the
+ * set-up provides `.venv`: as root here, through sudo on a hosted runner.
+ */
 export function ensureChromium(): string {
+  const given = process.env.CHROMIUM
+  if (given) return given
   if (!existsSync(CHROMIUM)) {
-    const run = (args: string[]) => execFileSync('apt-get', args, { stdio: 'ignore' })
+    const root = process.getuid?.() === 0
+    const run = (args: string[]) =>
+      root
+        ? execFileSync('apt-get', args, { stdio: 'ignore' })
+        : execFileSync('sudo', ['-n', 'apt-get', ...args], { stdio: 'ignore' })
+    console.error("e2e: installing Debian's chromium with apt-get (one-time)")
     run(['update'])
     run(['install', '-y', '--no-install-recommends', 'chromium'])
   }

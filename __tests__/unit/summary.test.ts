@@ -157,9 +157,7 @@ describe('renderSummary', () => {
   it('quotes the alarm reason in a blockquote that wraps, under "Why it rolled back"', () => {
     const markdown = renderSummary(input(rolledBackRecord))
     expect(markdown).toContain('#### Why it rolled back\n\n> alarm web-5xx: Threshold Crossed')
-    expect(markdown).toContain(
-      '\\[12.0 (01/05/24 12:07:00)\\] was greater than the threshold (5.0)'
-    )
+    expect(markdown).toContain('[12.0 (01/05/24 12:07:00)] was greater than the threshold (5.0)')
     expect(markdown).not.toContain('```text')
   })
 

@@ -54,7 +54,7 @@ describe('why it rolled back, per gate', () => {
     expect(markdown).toContain('#### Why it rolled back')
     expect(markdown).toContain('Stopped by the alarms gate.')
     expect(markdown).toContain('Alarm **web-5xx** went to ALARM, since 12:01:30 UTC:')
-    expect(markdown).toContain('> Threshold Crossed: 1 datapoint \\[12.0\\] was greater')
+    expect(markdown).toContain('> Threshold Crossed: 1 datapoint [12.0] was greater')
     expect(markdown).toContain("**Next:** give a fixed revision in 'task-definition'")
   })
 

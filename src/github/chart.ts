@@ -58,6 +58,11 @@ export function bars(record: RolloutRecord): Bar[] {
   }
   const outcome = record.outcome
   const back = outcome?.result === 'rolled-back' || outcome?.result === 'restore-failed'
+  // A run that ended on a share no stage set (someone moved the weights): where it ended.
+  const last = reached.at(-1)?.tenths
+  if (!back && outcome && outcome.tenths > 0 && last !== undefined && outcome.tenths !== last) {
+    reached.push({ label: `${percentText(outcome.tenths)} found`, tenths: outcome.tenths })
+  }
   if (back && reached.length > 0) {
     reached.push({
       label: outcome.result === 'rolled-back' ? 'rolled back' : 'NOT restored',

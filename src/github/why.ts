@@ -40,11 +40,22 @@ export function quoted(text: string): string {
     .join('\\\n')
 }
 
-/** Escapes Markdown's characters, except inside `code spans`, which show text as it is. */
+/**
+ * Escapes what Markdown would act on, except inside `code spans`, which show text as it is:
+ * emphasis, HTML, strike-through, a link's `](`, a heading's leading `#`. Plain brackets stay, so
+ * a reason reads (and greps) as CloudWatch wrote it.
+ */
 function escapeOutsideCode(line: string): string {
   return line
     .split(/(`[^`]+`)/)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/([\\*_[\]<>#|~])/g, '\\$1')))
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part
+            .replace(/([\\*_<>~])/g, '\\$1')
+            .replace(/\](?=[([])/g, '\\]')
+            .replace(/^#/, '\\#')
+    )
     .join('')
 }
 

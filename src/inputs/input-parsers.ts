@@ -49,6 +49,8 @@ export function listenerRules(value: string): string[] {
       throw new InputError(
         Input.listenerRules,
         `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)` +
+          // DescribeRules takes the listener ("ListenerArn: The Amazon Resource Name (ARN) of the
+          // listener") and answers each rule with its RuleArn.
           (parseArn(arn)?.kind === 'target-group'
             ? ". That is a target group: find the rule that forwards to it with `aws elbv2 describe-rules --listener-arn LISTENER_ARN` and give the rule's RuleArn"
             : '')

@@ -18,7 +18,9 @@ export function factsOf(arn: string, def: TaskDefinition | undefined): RevisionF
     containers: (def?.containerDefinitions ?? []).map(c => ({
       name: c.name ?? '',
       image: c.image ?? '',
-      // Names only: a value may be a secret, and the summary is readable by anyone with the repo.
+      // Names only. AWS: "We don't recommend that you use plaintext environment variables for
+      // sensitive information, such as credential data" (ContainerDefinition.environment), which
+      // says people do; and the summary is readable by anyone with the repository.
       environment: [
         ...(c.environment ?? []).map(e => e.name ?? ''),
         ...(c.secrets ?? []).map(s => s.name ?? '')

@@ -41,7 +41,8 @@ export class HealthGate implements Gate {
     if (!verdict.failure) return { verdict: 'pass', reason: '', detail: verdict.detail }
     const tasks: StoppedTask[] = []
     const stopped = verdict.failure.kind === 'tasks' ? await this.stopReasons(tasks) : ''
-    // The service's events were in the DescribeServices answer already: those of this stage.
+    // The service's events were in the DescribeServices answer already ("A maximum of 100 of the
+    // latest events are displayed", Service.events): those of this stage, by createdAt.
     const since = window?.stageStartedAt ?? -Infinity
     const events = canary.events.filter(e => !(Date.parse(e.at) < since))
     return {

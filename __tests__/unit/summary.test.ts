@@ -161,6 +161,29 @@ describe('renderSummary', () => {
     expect(markdown).not.toContain('```text')
   })
 
+  it('says in one line that a run moved nothing, with no chart and no table', () => {
+    const markdown = renderSummary(
+      input({
+        startedAt: T0,
+        stages: [],
+        timeline: [],
+        outcome: {
+          result: 'unchanged',
+          tenths: 0,
+          reason: 'web-green is not ready for traffic, so none was moved',
+          liveService: 'web-blue',
+          idleService: 'web-green'
+        }
+      })
+    )
+    expect(markdown).toContain('### ecs-canary: web-blue ⇄ web-green on prod')
+    expect(markdown).toContain(
+      '**Unchanged**: no traffic moved; web-green is not ready for traffic, so none was moved'
+    )
+    expect(mermaidBlock(markdown)).toBeUndefined()
+    expect(markdown).not.toContain('| Stage |')
+  })
+
   it('says in its header which way traffic moved', () => {
     expect(renderSummary(input(rolledBackRecord))).toContain(
       '### ecs-canary: traffic web-blue → web-green, then back to web-blue on prod'

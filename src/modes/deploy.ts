@@ -146,15 +146,17 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
       : {})
   })
   if (result.outcome.result === 'promoted') await afterPromotion(ctx, pair)
-  // Traffic is safe by now: one bounded read says what the shipped revision changed.
-  const revisions =
-    result.outcome.result === 'rolled-back' && typeof ctx.ecs.revisions === 'function'
-      ? await ctx.ecs.revisions(pair.live.taskDefinition, taskDefinitionArn).catch(() => undefined)
-      : undefined
   await endHold(ctx, hold, {
     paused: result.outcome.result === 'paused',
     trafficSafe: !result.restoreCommands
   })
+  // Traffic is safe and the hold ended: one bounded read says what the shipped revision changed.
+  const revisions =
+    result.outcome.result === 'rolled-back' &&
+    !ctx.signal.aborted &&
+    typeof ctx.ecs.revisions === 'function'
+      ? await ctx.ecs.revisions(pair.live.taskDefinition, taskDefinitionArn).catch(() => undefined)
+      : undefined
   return {
     outcome: result.outcome,
     failed: result.failed,

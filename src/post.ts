@@ -85,6 +85,8 @@ type PostCredentials = Awaited<ReturnType<typeof roleCredentials>>
 interface Found {
   views?: RuleView[]
   recorded?: RecordedState
+  /** The new revision's largest share on any rule before the restore, in tenths. */
+  tenths?: number
 }
 
 /** The post step's summary: names the revision and commit recorded on the rules. */
@@ -115,7 +117,8 @@ function postSummary(
     ...(found.recorded?.revision ? { revision: found.recorded.revision } : {}),
     ...(found.recorded?.commit ? { commit: found.recorded.commit } : {}),
     ...(rules && !restored ? { rules } : {}),
-    ...(commands?.length ? { commands } : {})
+    ...(commands?.length ? { commands } : {}),
+    ...(found.tenths !== undefined ? { foundTenths: found.tenths } : {})
   })
 }
 
@@ -171,6 +174,8 @@ async function restoreIfOurs(
     return
   }
   const moved = views.filter(v => describeShare(v, guard).tenths !== 0)
+  // For the summary's chart: the share found, from what was just read.
+  found.tenths = Math.max(0, ...views.map(v => describeShare(v, guard).tenths))
   if (moved.length > 0) {
     core.warning(
       `ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`

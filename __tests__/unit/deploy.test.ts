@@ -255,6 +255,9 @@ describe('deploy pre-flight', () => {
     expect(printed.join('')).toContain(
       `web-green would run ${TASK_DEF_8} (now ${TASK_DEF}), set its desired count from 0 to 2 (canary-capacity: match)`
     )
+    // The first stage of the plan, not a fixed 1%.
+    expect(printed.join('')).toContain('and need healthy targets before 50%.')
+    expect(printed.join('')).not.toContain('before 1%.')
     expectNoWrite()
   })
 

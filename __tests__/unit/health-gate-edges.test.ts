@@ -64,7 +64,8 @@ describe('HealthGate readings', () => {
       verdict: 'fail',
       reason:
         'health gate: 1 of 1 canary target(s) unhealthy on two reads in a row: a:80 unhealthy Target.Timeout',
-      detail: 'health: 0/1 targets healthy · 1/1 tasks running'
+      detail: 'health: 0/1 targets healthy · 1/1 tasks running',
+      evidence: { gate: 'health' }
     })
   })
 

@@ -77,6 +77,13 @@ describe('readSettings', () => {
       { 'listener-rules': 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/x/y' },
       "Input 'listener-rules': 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/x/y' is not an Application Load Balancer listener"
     ],
+    [
+      {
+        'listener-rules':
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-green/0123abcd'
+      },
+      "That is a target group: find the rule that forwards to it with `aws elbv2 describe-rules --listener-arn LISTENER_ARN` and give the rule's RuleArn"
+    ],
     [{ 'listener-rules': `${RULE} ${RULE}` }, `Input 'listener-rules': '${RULE}' is listed twice`],
     [
       { mode: 'yolo' },

@@ -39,9 +39,9 @@ describe('a stage written with a % sign', () => {
 
   it('is not read as a share when something comes before the number', () => {
     expect(() => parsePlan('-5%,100', 60_000)).toThrow(
-      "Input 'stages': '-5%': '-5%' is not a percentage with at most one decimal (like 0.5, 5 or 50)"
+      "Input 'stages': '-5%' is not a percentage with at most one decimal (like 0.5, 5 or 50)"
     )
-    expect(() => parsePlan('x5%,100', 60_000)).toThrow("'x5%': 'x5%' is not a percentage")
+    expect(() => parsePlan('x5%,100', 60_000)).toThrow("Input 'stages': 'x5%' is not a percentage")
   })
 })
 

@@ -96,8 +96,8 @@ function mermaidBlock(markdown: string): string | undefined {
 
 /** The x labels and y values of the chart's line. */
 function chartSeries(block: string): { labels: string[]; values: number[] } {
-  const labels = /x-axis "elapsed" \[(.*)\]/.exec(block)?.[1] ?? ''
-  const values = /line \[(.*)\]/.exec(block)?.[1] ?? ''
+  const labels = /x-axis \[(.*)\]/.exec(block)?.[1] ?? ''
+  const values = /bar \[(.*)\]/.exec(block)?.[1] ?? ''
   return {
     labels: labels.split(', ').map(l => JSON.parse(l) as string),
     values: values.split(', ').map(Number)
@@ -154,9 +154,43 @@ describe('renderSummary', () => {
     expect(renderSummary(input(record))).toContain('| canary 5xx 0.1% \\| live 0.0% |')
   })
 
-  it('quotes the alarm reason in a block on rollback', () => {
+  it('quotes the alarm reason in a blockquote that wraps, under "Why it rolled back"', () => {
     const markdown = renderSummary(input(rolledBackRecord))
-    expect(markdown).toContain('```text\n' + ALARM_REASON + '\n```')
+    expect(markdown).toContain('#### Why it rolled back\n\n> alarm web-5xx: Threshold Crossed')
+    expect(markdown).toContain('[12.0 (01/05/24 12:07:00)] was greater than the threshold (5.0)')
+    expect(markdown).not.toContain('```text')
+  })
+
+  it('says in one line that a run moved nothing, with no chart and no table', () => {
+    const markdown = renderSummary(
+      input({
+        startedAt: T0,
+        stages: [],
+        timeline: [],
+        outcome: {
+          result: 'unchanged',
+          tenths: 0,
+          reason: 'web-green is not ready for traffic, so none was moved',
+          liveService: 'web-blue',
+          idleService: 'web-green'
+        }
+      })
+    )
+    expect(markdown).toContain('### ecs-canary: web-blue ⇄ web-green on prod')
+    expect(markdown).toContain(
+      '**Unchanged**: no traffic moved; web-green is not ready for traffic, so none was moved'
+    )
+    expect(mermaidBlock(markdown)).toBeUndefined()
+    expect(markdown).not.toContain('| Stage |')
+  })
+
+  it('says in its header which way traffic moved', () => {
+    expect(renderSummary(input(rolledBackRecord))).toContain(
+      '### ecs-canary: traffic web-blue → web-green, then back to web-blue on prod'
+    )
+    expect(renderSummary(input(promotedRecord))).toContain(
+      '### ecs-canary: traffic web-blue → web-green on prod'
+    )
   })
 
   it('shows no reason block after a promotion', () => {
@@ -167,10 +201,11 @@ describe('renderSummary', () => {
     const block = mermaidBlock(renderSummary(input(rolledBackRecord)))
     expect(block).toBeDefined()
     const lines = (block ?? '').split('\n').map(l => l.trim())
-    expect(lines[0]).toBe('xychart-beta')
-    expect(lines).toContain('y-axis "%" 0 --> 100')
+    expect(lines[0]).toMatch(/^%%\{init: /)
+    expect(lines[1]).toBe('xychart-beta')
     const { labels, values } = chartSeries(block ?? '')
-    expect(labels).toHaveLength(values.length)
+    expect(labels).toEqual(['1%', '10%', 'rolled back'])
+    expect(values).toHaveLength(labels.length)
     expect(values.every(v => v >= 0 && v <= 100)).toBe(true)
   })
 

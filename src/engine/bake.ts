@@ -5,7 +5,7 @@
  */
 import { formatDuration, percentText } from './plan.js'
 import type { RolloutDeps, RolloutSpec } from './ports.js'
-import type { Gate, GateReading, StageRecord } from './types.js'
+import type { Evidence, Gate, GateReading, StageRecord } from './types.js'
 
 /** The job was cancelled (SIGINT/SIGTERM): restore traffic. */
 export class Cancelled extends Error {
@@ -15,6 +15,13 @@ export class Cancelled extends Error {
 /** A gate said no: roll back with this reason. */
 export class GateFailure extends Error {
   override name = 'GateFailure'
+  constructor(
+    message: string,
+    /** What the failing gate saw, for the summary. */
+    readonly evidence?: Evidence
+  ) {
+    super(message)
+  }
 }
 
 /** A gate could not judge in time: hold traffic where it is. */
@@ -66,7 +73,7 @@ export async function bake(
       if (poll === 0) await deps.reporter.firstReading?.(stage, spec.plan.length)
       // A failure comes alone: readGates answers with it the moment it arrives.
       const failed = readings.find(r => r.verdict === 'fail')
-      if (failed) throw new GateFailure(failed.reason)
+      if (failed) throw new GateFailure(failed.reason, failed.evidence)
       const waiting = readings.filter(r => r.verdict === 'wait')
       if (now >= endsAt) {
         if (waiting.length === 0) return

@@ -64,10 +64,12 @@ function parsePercent(input: string, entry: string, text: string, zeroOk: boolea
     )
   }
   if (!/^\d{1,3}(?:\.\d)?$/.test(text)) {
-    throw new InputError(
-      input,
-      `'${entry}': '${text}' is not a percentage with at most one decimal (like 0.5, 5 or 50)`
-    )
+    // `0.05` alone as an entry: name it once, not as `'0.05': '0.05'`.
+    const what = entry === text ? `'${text}'` : `'${entry}': '${text}'`
+    const why = /^\d+\.\d{2,}$/.test(text)
+      ? ' has more than one decimal: shares go in steps of 0.1%, the smallest is 0.1'
+      : ' is not a percentage with at most one decimal (like 0.5, 5 or 50)'
+    throw new InputError(input, `${what}${why}`)
   }
   const tenths = Math.round(Number(text) * 10)
   if (tenths === 0 && zeroOk) return 0

@@ -6,7 +6,7 @@
 import { GateFailure, readGates } from './bake.js'
 import { percentText } from './plan.js'
 import type { RolloutDeps, RolloutSpec } from './ports.js'
-import type { Stage } from './types.js'
+import type { GateReading, Stage } from './types.js'
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
@@ -64,6 +64,7 @@ async function watch(
     const readings = await readGates(deps.gates, { stageStartedAt, now: clock.now() }, deps.signal)
     if (settled() || deps.signal.aborted) return
     let failure: string | undefined
+    let evidence: GateReading['evidence']
     if (readings instanceof Error) {
       blind++
       deps.log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`)
@@ -73,12 +74,14 @@ async function watch(
     } else {
       blind = 0
       // A failure comes alone: readGates answers with it the moment it arrives.
-      failure = readings.find(r => r.verdict === 'fail')?.reason
+      const failed = readings.find(r => r.verdict === 'fail')
+      failure = failed?.reason
+      evidence = failed?.evidence
     }
     if (failure !== undefined) {
       stop.abort()
       await done
-      throw new GateFailure(failure)
+      throw new GateFailure(failure, evidence)
     }
   }
 }

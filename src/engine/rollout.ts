@@ -123,6 +123,7 @@ export async function runRollout(spec: RolloutSpec, deps: RolloutDeps): Promise<
     const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict)
     const reason = cancelled ? cancelledReason(spec) : messageOf(error)
     const stageRecord = record.stages.at(-1)
+    if (error instanceof GateFailure && error.evidence) record.evidence = error.evidence
     // Ends the stage the run was in: none when it failed before its first stage began.
     const endStage = (status: StageRecord['status']) => {
       if (stageRecord) {

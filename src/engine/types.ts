@@ -77,6 +77,45 @@ export interface AlarmView {
   readonly reason: string
   /** Period × evaluation periods, for metric alarms: how long it needs to notice anything. */
   readonly windowMs?: number
+  /** When the state last changed (StateTransitionedTimestamp), epoch ms. */
+  readonly changedAt?: number
+}
+
+/** One side of an analysis: what its target group served over the stage so far. */
+export interface SideNumbers {
+  readonly requests: number
+  /** Target 5xx answers. */
+  readonly errors: number
+  /** Mean target response time in ms; unset without responses. */
+  readonly latencyMs?: number
+}
+
+/** A task of the canary that stopped, as DescribeTasks told it. */
+export interface StoppedEvidence {
+  readonly id: string
+  readonly stoppedReason: string
+  readonly stopCode?: string
+  readonly containers: readonly {
+    readonly name: string
+    readonly exitCode?: number
+    readonly reason?: string
+  }[]
+}
+
+/**
+ * What a gate saw when it failed, for the summary's "why" section: every part is optional, and
+ * each gate fills what it already read (nothing is read for it).
+ */
+export interface Evidence {
+  /** The gate that failed: `alarms`, `analysis`, `health`. */
+  readonly gate: string
+  /** The alarms that failed the stage, with CloudWatch's reason. */
+  readonly alarms?: readonly AlarmView[]
+  /** The canary and live side by side over the stage. */
+  readonly comparison?: { readonly canary: SideNumbers; readonly live: SideNumbers }
+  readonly stoppedTasks?: readonly StoppedEvidence[]
+  /** The canary service's ECS events since the stage began, newest first. */
+  readonly events?: readonly { readonly at: string; readonly message: string }[]
 }
 
 /** A gate's opinion of the canary right now. `wait`: not enough data to judge yet. */
@@ -92,6 +131,8 @@ export interface GateReading {
    * extending the bake.
    */
   readonly late?: boolean
+  /** On a `fail`: what the gate saw, for the summary. */
+  readonly evidence?: Evidence
 }
 
 /** Something the engine consults while a stage bakes (alarms, per-target-group analysis). */
@@ -149,6 +190,21 @@ export interface Outcome {
   readonly idleService: string
 }
 
+/** What a task definition revision is made of, for the "what changed" list. No values of env. */
+export interface RevisionFacts {
+  readonly arn: string
+  readonly cpu?: string
+  readonly memory?: string
+  readonly containers: readonly {
+    readonly name: string
+    readonly image: string
+    /** Environment variable and secret names only: their values are never kept. */
+    readonly environment: readonly string[]
+    /** `8080/tcp` per port mapping. */
+    readonly ports: readonly string[]
+  }[]
+}
+
 /** The story of one run, told by the engine to the reporters. */
 export interface RolloutRecord {
   readonly startedAt: number
@@ -156,4 +212,6 @@ export interface RolloutRecord {
   /** Every change of the new revision's share, for the chart. */
   readonly timeline: { at: number; tenths: Tenths }[]
   outcome?: Outcome
+  /** What the failing gate saw, when a gate ended the run. */
+  evidence?: Evidence
 }

@@ -4,6 +4,8 @@
  * `renderSummary`; each names the revision and the commit, and stays under GitHub's limit.
  */
 import { cell, fenced, fitSummary, identityLine } from './summary.js'
+import { quoted, whySection } from './why.js'
+import { shareChart } from './chart.js'
 
 /** The weights one rule carries, labelled with the service behind each target group. */
 export interface RuleWeights {
@@ -26,6 +28,10 @@ export interface EndingInput {
   readonly facts?: readonly string[]
   /** The whole reason, quoted as a block. */
   readonly reason?: string
+  /** Set on a restore: the reason is told as "Why it rolled back". */
+  readonly why?: boolean
+  /** A chart of the share, already rendered. */
+  readonly chart?: string
   readonly rules?: readonly RuleWeights[]
   /** Commands a person must run (traffic not restored, a record to fix). */
   readonly commands?: readonly string[]
@@ -56,9 +62,12 @@ export function renderEnding(input: EndingInput): string {
     identityLine(input.revision, input.commit)
   ]
   if (input.facts?.length) parts.push(input.facts.join('  \n'))
-  if (input.reason) parts.push(`Reason:\n\n${fenced(input.reason)}`)
+  // A blockquote wraps; a code block would run the suggested fix off the right edge.
+  if (input.reason && input.why) parts.push(whySection({ reason: input.reason }))
+  else if (input.reason) parts.push(`Reason:\n\n${quoted(input.reason)}`)
   if (input.rules?.length) parts.push(weightsTable(input.rules))
   if (input.commands?.length) parts.push(fenced(input.commands.join('\n')))
+  if (input.chart) parts.push(input.chart)
   return fitSummary(`${parts.join('\n\n')}\n`)
 }
 
@@ -95,17 +104,45 @@ export function restoreSummary(input: {
   readonly commit?: string
   readonly rules?: readonly RuleWeights[]
   readonly commands?: readonly string[]
+  /** The new revision's share the restore found, for the chart. */
+  readonly foundTenths?: number
 }): string {
+  const found = input.foundTenths ?? 0
+  const chart =
+    found > 0
+      ? shareChart({
+          record: {
+            startedAt: 0,
+            stages: [],
+            timeline: [
+              { at: 0, tenths: found },
+              { at: 0, tenths: input.restored ? 0 : found }
+            ],
+            outcome: {
+              result: input.restored ? 'rolled-back' : 'restore-failed',
+              tenths: input.restored ? 0 : found,
+              reason: input.reason,
+              liveService: input.liveService,
+              idleService: input.idleService
+            }
+          },
+          newService: input.idleService,
+          fromZero: false
+        })
+      : ''
   const headline = input.restored
     ? `**Rolled back** by ${input.by}: all traffic is back on ${input.liveService}.`
     : `**Traffic NOT restored** by ${input.by}: ${input.idleService} still takes a share. Run the commands below to put all of it back on ${input.liveService}.`
   return renderEnding({
-    subject: `${input.liveService} ⇄ ${input.idleService}${input.cluster ? ` on ${input.cluster}` : ''}`,
+    // Which way traffic moved: back to live, when the restore found any on the new revision.
+    subject: `${found > 0 && input.restored ? `traffic ${input.idleService} → ${input.liveService}` : `${input.liveService} ⇄ ${input.idleService}`}${input.cluster ? ` on ${input.cluster}` : ''}`,
     headline,
     reason: input.reason,
+    why: true,
     ...(input.revision ? { revision: input.revision } : {}),
     ...(input.commit ? { commit: input.commit } : {}),
     ...(input.rules ? { rules: input.rules } : {}),
-    ...(input.commands ? { commands: input.commands } : {})
+    ...(input.commands ? { commands: input.commands } : {}),
+    ...(chart ? { chart } : {})
   })
 }

@@ -10,6 +10,7 @@ import { formatDuration, percentText } from '../engine/plan.js'
 import type { Context } from '../modes/context.js'
 import type { Reporter } from '../engine/rollout.js'
 import type { Outcome, RolloutRecord, StageRecord } from '../engine/types.js'
+import { pauseWhy } from './pause-why.js'
 
 /**
  * The reporter the engine talks to while it runs. Each stage gets a collapsible log group, closed
@@ -91,7 +92,9 @@ export async function publish(ctx: Context, end: RunEnd): Promise<string | undef
   }
   await ctx.status.flush(flushBudget(ctx.signal))
   if (!end.failed) {
-    ctx.log.info(summaryLine(outcome))
+    // A watchdog run that left things alone has said so in its own line already.
+    const said = ctx.settings.mode === 'reconcile' && outcome.result === 'unchanged'
+    if (!said) ctx.log.info(summaryLine(outcome))
     return undefined
   }
   return outcome.reason || summaryLine(outcome)
@@ -110,13 +113,13 @@ function summaryLine(outcome: Outcome): string {
     case 'promoted':
       return `Promoted ${outcome.liveService} to 100%.`
     case 'paused':
-      return `Paused at ${percentText(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`
+      return `Paused at ${percentText(outcome.tenths)} on ${outcome.idleService}${pauseWhy(outcome.reason)}.`
     case 'rolled-back':
       return `Rolled back to ${outcome.liveService}: ${outcome.reason}`
     case 'restore-failed':
       return `Traffic could NOT be restored to ${outcome.liveService}: ${outcome.reason}`
     default:
-      return `Nothing changed. ${outcome.reason}`
+      return `Nothing changed: ${outcome.reason || 'no traffic moved'}`
   }
 }
 

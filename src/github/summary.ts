@@ -9,11 +9,13 @@ import type {
   Mode,
   Outcome,
   Plan,
+  RevisionFacts,
   RolloutRecord,
   StageRecord,
   Tenths
 } from '../engine/types.js'
 import { shareChart } from './chart.js'
+import { pauseWhy } from './pause-why.js'
 
 /** Everything the summary shows. */
 export interface SummaryInput {
@@ -35,6 +37,10 @@ export interface SummaryInput {
   readonly commit?: string
   /** When traffic could not be restored: the commands that put it back. */
   readonly restoreCommands?: readonly string[]
+  /** After a rollback: the live and the shipped revision, read once traffic was safe. */
+  readonly revisions?: { readonly live: RevisionFacts; readonly shipped: RevisionFacts }
+  /** After a rollback: the next step that works, in the refusals' words. */
+  readonly next?: string
 }
 
 /** `12:03:04` in UTC. */
@@ -49,10 +55,9 @@ function elapsedText(ms: number): string {
   return formatDuration(Math.round(ms / 1000) * 1000)
 }
 
-/** A table cell: no pipes or newlines may escape it. */
-export function cell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || '—'
-}
+import { cell, quoted, whySection } from './why.js'
+
+export { cell }
 
 /** A fenced block that survives backticks inside the text. */
 export function fenced(text: string): string {
@@ -94,11 +99,11 @@ function outcomeLine(input: SummaryInput, outcome: Outcome | undefined): string 
     case 'paused':
       return (
         `**Paused** at ${percentText(outcome.tenths)} on ${newService}` +
-        `${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : ''}. Continue with ` +
+        `${pauseWhy(outcome.reason)}. Continue with ` +
         '`mode: promote`, or undo with `mode: rollback`.'
       )
     case 'unchanged':
-      return `**Unchanged**${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : '.'}`
+      return `**Unchanged**: no traffic moved${outcome.reason ? `; ${outcome.reason.split('\n')[0]}` : '.'}`
   }
 }
 
@@ -142,20 +147,29 @@ function plannedTable(input: SummaryInput, planned: Plan): string {
 
 /** Renders the job summary as Markdown. Pure. */
 export function renderSummary(input: SummaryInput): string {
-  const { cluster, newService, oldService, plan, record, mode } = input
+  const { cluster, newService, plan, record, mode } = input
   const outcome = record.outcome
   const lastEnd = Math.max(record.startedAt, ...record.stages.map(s => s.endedAt ?? s.startedAt))
   const started = new Date(record.startedAt).toISOString().slice(0, 19).replace('T', ' ')
   const parts = [
-    `### ecs-canary: ${oldService} → ${newService} on ${cluster}`,
+    `### ecs-canary: ${direction(input)} on ${cluster}`,
     outcomeLine(input, outcome),
     `Mode \`${mode}\` · plan \`${plan}\` · started ${started} UTC` +
       (record.stages.length > 0 ? ` · ran ${elapsedText(lastEnd - record.startedAt)}` : ''),
     identityLine(input.revision, input.commit)
   ]
   const failed = outcome?.result === 'rolled-back' || outcome?.result === 'restore-failed'
-  if ((failed || outcome?.result === 'unchanged') && outcome.reason) {
-    parts.push(`Reason:\n\n${fenced(outcome.reason)}`)
+  if (failed) {
+    parts.push(
+      whySection({
+        reason: outcome.reason,
+        ...(record.evidence ? { evidence: record.evidence } : {}),
+        ...(input.revisions ? { revisions: input.revisions } : {}),
+        ...(input.next ? { next: input.next } : {})
+      })
+    )
+  } else if (outcome?.result === 'unchanged' && outcome.reason.includes('\n')) {
+    parts.push(`Reason:\n\n${quoted(outcome.reason)}`)
   }
   if (input.restoreCommands?.length) parts.push(fenced(input.restoreCommands.join('\n')))
   if (input.dryRun && input.planned) parts.push(plannedTable(input, input.planned))
@@ -166,6 +180,23 @@ export function renderSummary(input: SummaryInput): string {
   const chart = shareChart({ record, newService, fromZero: mode === 'deploy' })
   if (chart) parts.push(chart)
   return fitSummary(`${parts.join('\n\n')}\n`)
+}
+
+/**
+ * Which way traffic moved, for the header: toward the new revision, back to live, or not at all
+ * (`a ⇄ b`).
+ */
+function direction(input: SummaryInput): string {
+  const { oldService: live, newService: idle, record } = input
+  const moved = record.timeline.some(t => t.tenths > 0) || record.stages.some(s => s.tenths > 0)
+  const back =
+    record.outcome?.result === 'rolled-back' || record.outcome?.result === 'restore-failed'
+  if (input.dryRun || !moved) return `${live} ⇄ ${idle}`
+  if (!back) return `traffic ${live} → ${idle}`
+  // A run that reached its own stages moved toward the new revision first.
+  return record.stages.length > 0
+    ? `traffic ${live} → ${idle}, then back to ${live}`
+    : `traffic ${idle} → ${live}`
 }
 
 /** `Revision \`…\` · commit \`…\``: which task definition and which commit a summary is about. */

@@ -1,7 +1,7 @@
 /**
  * Small parsers of single inputs for `inputs.ts`: each names the input and the bad value.
  */
-import { isApplication, parseArnOf } from '../arn.js'
+import { isApplication, parseArn, parseArnOf } from '../arn.js'
 import { Input } from '../names.js'
 import { InputError, parseDuration } from '../engine/plan.js'
 import { parseSwitch } from './switch.js'
@@ -48,7 +48,12 @@ export function listenerRules(value: string, input: string = Input.listenerRules
     if (!parsed || !isApplication(parsed)) {
       throw new InputError(
         input,
-        `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`
+        `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)` +
+          // DescribeRules takes the listener ("ListenerArn: The Amazon Resource Name (ARN) of the
+          // listener") and answers each rule with its RuleArn.
+          (parseArn(arn)?.kind === 'target-group'
+            ? ". That is a target group: find the rule that forwards to it with `aws elbv2 describe-rules --listener-arn LISTENER_ARN` and give the rule's RuleArn"
+            : '')
       )
     }
   }

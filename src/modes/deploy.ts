@@ -10,6 +10,8 @@ import { liveReporter, type RunEnd } from '../github/report.js'
 import { runRollout, messageOf } from '../engine/rollout.js'
 import { checkFamily, type TaskDefinitionSource } from '../inputs/taskdef.js'
 import type { Plan } from '../engine/types.js'
+import { Input } from '../names.js'
+import { runWith } from '../engine/wayout.js'
 import {
   checkScaling,
   endHold,
@@ -149,6 +151,13 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     paused: result.outcome.result === 'paused',
     trafficSafe: !result.restoreCommands
   })
+  // Traffic is safe and the hold ended: one bounded read says what the shipped revision changed.
+  const revisions =
+    result.outcome.result === 'rolled-back' &&
+    !ctx.signal.aborted &&
+    typeof ctx.ecs.revisions === 'function'
+      ? await ctx.ecs.revisions(pair.live.taskDefinition, taskDefinitionArn).catch(() => undefined)
+      : undefined
   return {
     outcome: result.outcome,
     failed: result.failed,
@@ -160,6 +169,8 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
       ...summaryBase,
       record: result.record,
       revision: taskDefinitionArn,
+      ...(revisions ? { revisions } : {}),
+      ...(result.failed ? { next: nextAfterRollback(taskDefinitionArn) } : {}),
       ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
     }
   }
@@ -222,7 +233,7 @@ function idlePlan(
     count === undefined
       ? `keep its desired count of ${pair.idle.desiredCount}`
       : `set its desired count from ${pair.idle.desiredCount} to ${count} (canary-capacity: ${ctx.settings.canaryCapacity})`
-  return `${pair.idle.name} would ${revision}, ${tasks}, and need healthy targets before 1%.`
+  return `${pair.idle.name} would ${revision}, ${tasks}, and need healthy targets before ${percentText(plan[0]?.tenths ?? 0)}.`
 }
 
 function dryRun(
@@ -261,4 +272,9 @@ function dryRun(
     settled: true,
     summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: plan }
   }
+}
+
+/** After a rollback, the way forward in the words of the redeploy refusal. */
+function nextAfterRollback(revision: string): string {
+  return `give a fixed revision in '${Input.taskDefinition}', or ${runWith({ [Input.mode]: 'deploy', [Input.allowRedeploy]: 'true' }, `to ship ${revision} again`)}.`
 }

@@ -92,6 +92,7 @@ function metricView(alarm: MetricAlarm): AlarmView {
     type: 'metric',
     state: state(alarm.StateValue),
     reason: alarm.StateReason ?? '',
+    ...changed(alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp),
     ...(windowMs === undefined ? {} : { windowMs })
   }
 }
@@ -101,8 +102,19 @@ function compositeView(alarm: CompositeAlarm): AlarmView {
     name: alarm.AlarmName ?? '',
     type: 'composite',
     state: state(alarm.StateValue),
-    reason: alarm.StateReason ?? ''
+    reason: alarm.StateReason ?? '',
+    ...changed(alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp)
   }
+}
+
+/**
+ * When the alarm last changed state, already in the DescribeAlarms answer: "The date and time
+ * that the alarm's `StateValue` most recently changed." (MetricAlarm.StateTransitionedTimestamp)
+ * Without it, StateUpdatedTimestamp: "The time stamp of the last update to the value of either
+ * the `StateValue` or `EvaluationState` parameters."
+ */
+function changed(at: Date | undefined): { changedAt?: number } {
+  return at ? { changedAt: at.getTime() } : {}
 }
 
 /**

@@ -18,6 +18,7 @@ import type { TaskDefinitionSource } from '../../inputs/taskdef.js'
 import type { Clock, Log } from '../../engine/types.js'
 import { registerOnce } from './register.js'
 import { waitStable, type WaitOptions } from './stability.js'
+import { readRevisions } from './revision-facts.js'
 
 export type { WaitOptions } from './stability.js'
 
@@ -75,6 +76,14 @@ export class EcsServices {
     private readonly cluster: string,
     private readonly deps: EcsDeps
   ) {}
+
+  /**
+   * The live and the shipped revision, for the summary after a rollback: one bounded read, made
+   * only once traffic is safe. Undefined when not read within `withinMs`.
+   */
+  revisions(live: string, shipped: string, withinMs = 3_000) {
+    return readRevisions(this.client, live, shipped, withinMs)
+  }
 
   /** Describes the services in one call, in the order asked; a missing one throws, named. */
   async describe(names: readonly string[]): Promise<ServiceView[]> {

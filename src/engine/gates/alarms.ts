@@ -38,6 +38,7 @@ export class AlarmGate implements Gate {
     const views = new Map((await this.reader.describe()).map(v => [v.name, v]))
     const failures: string[] = []
     const states: string[] = []
+    const failing: AlarmView[] = []
     for (const name of this.reader.names) {
       const view = views.get(name)
       if (!view) {
@@ -49,11 +50,13 @@ export class AlarmGate implements Gate {
       states.push(`${name} ${view.state}`)
       if (view.state === 'ALARM') {
         failures.push(`alarm ${name} is in ALARM: ${view.reason}`)
+        failing.push(view)
       } else if (view.state === 'INSUFFICIENT_DATA') {
         if (this.policy === 'alarm') {
           failures.push(
             `alarm ${name} is INSUFFICIENT_DATA, which counts as ALARM (insufficient-data: alarm): ${view.reason}`
           )
+          failing.push(view)
         } else {
           this.warnOnce(view)
         }
@@ -62,7 +65,8 @@ export class AlarmGate implements Gate {
     return {
       verdict: failures.length > 0 ? 'fail' : 'pass',
       reason: failures.join('; '),
-      detail: states.length > 0 ? states.join(' · ') : 'no alarms'
+      detail: states.length > 0 ? states.join(' · ') : 'no alarms',
+      ...(failures.length > 0 ? { evidence: { gate: 'alarms', alarms: failing } } : {})
     }
   }
 

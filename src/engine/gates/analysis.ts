@@ -3,7 +3,7 @@
  */
 import { judge, lastFullMinute } from '../analysis.js'
 import type { AnalysisBounds, TargetGroupArns, TargetGroupStats } from '../analysis.js'
-import type { Gate, GateReading } from '../types.js'
+import type { Gate, GateReading, SideNumbers } from '../types.js'
 
 /** Reads both sides' stats over a window; `readTargetGroupStats` with its client bound. */
 export type StatsReader = (
@@ -31,7 +31,14 @@ export class AnalysisGate implements Gate {
     readonly endsAt?: number
   }): Promise<GateReading> {
     const { canary, live } = await this.stats(this.arns, window.stageStartedAt, window.now)
-    const reading = judge(canary, live, this.bounds)
+    const judged = judge(canary, live, this.bounds)
+    const reading: GateReading =
+      judged.verdict === 'fail'
+        ? {
+            ...judged,
+            evidence: { gate: 'analysis', comparison: { canary: side(canary), live: side(live) } }
+          }
+        : judged
     // A stage passes only once its last full minute has been seen: ALB metrics arrive one to
     // two minutes late, and the final minutes of a rollout must not go unjudged.
     const { endsAt } = window
@@ -44,6 +51,17 @@ export class AnalysisGate implements Gate {
       reason: `waiting for the canary's ALB metrics of the minute from ${clockTime(due)} UTC (they are published one to two minutes late)`,
       detail: reading.detail
     }
+  }
+}
+
+/** One side's numbers for the summary: requests, 5xx, mean latency. */
+function side(stats: TargetGroupStats): SideNumbers {
+  return {
+    requests: stats.requests,
+    errors: stats.errors,
+    ...(stats.latencyCount > 0
+      ? { latencyMs: Math.round((stats.latencySum / stats.latencyCount) * 1000) }
+      : {})
   }
 }
 

@@ -2,7 +2,7 @@
  * The health gate: the canary's target health and ECS service, read while a stage bakes. It
  * sees a crashing or failing canary within seconds, where ALB metrics and alarms take minutes.
  */
-import { HealthJudge, stoppedText, type HealthReader } from '../health.js'
+import { HealthJudge, stoppedText, type HealthReader, type StoppedTask } from '../health.js'
 import type { Clock, Gate, GateReading } from '../types.js'
 
 /** How the gate judges. */
@@ -35,15 +35,25 @@ export class HealthGate implements Gate {
     this.judge = new HealthJudge(options.startGraceMs)
   }
 
-  async read(): Promise<GateReading> {
+  async read(window?: { readonly stageStartedAt: number }): Promise<GateReading> {
     const [targets, canary] = await Promise.all([this.reader.targets(), this.reader.canary()])
     const verdict = this.judge.judge(targets, canary, this.clock.now())
     if (!verdict.failure) return { verdict: 'pass', reason: '', detail: verdict.detail }
-    const stopped = verdict.failure.kind === 'tasks' ? await this.stopReasons() : ''
+    const tasks: StoppedTask[] = []
+    const stopped = verdict.failure.kind === 'tasks' ? await this.stopReasons(tasks) : ''
+    // The service's events were in the DescribeServices answer already ("A maximum of 100 of the
+    // latest events are displayed", Service.events): those of this stage, by createdAt.
+    const since = window?.stageStartedAt ?? -Infinity
+    const events = canary.events.filter(e => !(Date.parse(e.at) < since))
     return {
       verdict: 'fail',
       reason: `health gate: ${verdict.failure.reason}${stopped}`,
-      detail: verdict.detail
+      detail: verdict.detail,
+      evidence: {
+        gate: 'health',
+        ...(tasks.length > 0 ? { stoppedTasks: tasks } : {}),
+        ...(events.length > 0 ? { events } : {})
+      }
     }
   }
 
@@ -52,18 +62,19 @@ export class HealthGate implements Gate {
    * read that fails (ListTasks or DescribeTasks denied, say) never holds the rollback back, but
    * is said in the reason, so a reader knows why no exit codes are shown.
    */
-  private async stopReasons(): Promise<string> {
+  private async stopReasons(into: StoppedTask[]): Promise<string> {
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<string>(resolve => {
       timer = setTimeout(() => resolve(''), this.options.stopReasonsMs)
     })
     try {
-      const found = this.reader
-        .stoppedTasks()
-        .then(
-          stoppedText,
-          error => `. ${messageOf(error)}; the stopped tasks' reasons are not shown`
-        )
+      const found = this.reader.stoppedTasks().then(
+        tasks => {
+          into.push(...tasks)
+          return stoppedText(tasks)
+        },
+        error => `. ${messageOf(error)}; the stopped tasks' reasons are not shown`
+      )
       return await Promise.race([found, late])
     } finally {
       clearTimeout(timer)

@@ -40,6 +40,11 @@ export interface Settings {
   readonly plan?: Plan
   readonly bakeMs: number
   readonly alarms: readonly string[]
+  /**
+   * The `alarms` input when it was one line read as several names: preflight asks whether the
+   * whole line names an alarm, to say so in the refusal.
+   */
+  readonly alarmsLine?: string
   readonly pollMs: number
   readonly insufficientData: 'ok' | 'alarm'
   readonly mode: Mode
@@ -118,6 +123,9 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     ...(plan ? { plan } : {}),
     bakeMs,
     alarms: unique(Input.alarms, alarms),
+    ...(alarms.length > 1 && !text(Input.alarms).includes('\n')
+      ? { alarmsLine: text(Input.alarms).trim() }
+      : {}),
     pollMs: pollInterval(duration(text, Input.pollInterval, '5s'), env),
     insufficientData: oneOf(Input.insufficientData, text(Input.insufficientData) || 'ok', [
       'ok',

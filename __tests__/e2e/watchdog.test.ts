@@ -182,7 +182,10 @@ describe('a paused rollout', () => {
       inputs: deployInputs(s, { stages: '1:1s,5:pause,100:1s' })
     })
     expect(result.outputs).toMatchObject({ result: 'paused', reason: 'paused at 5% as planned' })
-    expect((await readTags(s.aws, s.rules.api))['ecs-canary:alarms']).toBe(s.alarmNames.join(' / '))
+    // One name a line, encoded (`=0A`), ending in a newline that marks the format.
+    expect((await readTags(s.aws, s.rules.api))['ecs-canary:alarms']).toBe(
+      s.alarmNames.map(n => `${n}=0A`).join('')
+    )
     return s
   }
 

@@ -99,7 +99,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     stagesText || mode === 'deploy'
       ? recordable(parsePlan(stagesText || DEFAULT_STAGES, bakeMs, Input.stages))
       : undefined
-  const alarms = alarmNames(text(Input.alarms))
+  // Raw: a newline anywhere (a YAML block scalar keeps the last one) means one name a line.
+  const alarms = alarmNames(get(Input.alarms))
   const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim()
   if (!region) {
     throw new InputError(
@@ -123,7 +124,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     ...(plan ? { plan } : {}),
     bakeMs,
     alarms: unique(Input.alarms, alarms),
-    ...(alarms.length > 1 && !text(Input.alarms).includes('\n')
+    ...(alarms.length > 1 && !get(Input.alarms).includes('\n')
       ? { alarmsLine: text(Input.alarms).trim() }
       : {}),
     pollMs: pollInterval(duration(text, Input.pollInterval, '5s'), env),
@@ -156,7 +157,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
       }
     },
     ...(statusContext ? { statusContext } : {}),
-    githubToken: get(Input.githubToken),
+    githubToken: text(Input.githubToken),
     dryRun: bool(Input.dryRun, text(Input.dryRun)),
     region,
     ...(to ? { to } : {}),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch'
 import { DescribeServicesCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { provisionStack, readTags, setAlarm, writeTags } from './support/fixture.js'
 import type { Stack } from './support/fixture.js'
@@ -93,6 +94,26 @@ describe('an alarm name with spaces and brackets', () => {
   })
 })
 
+describe('a recorded alarm that cannot be found', () => {
+  it('is never counted OK: reconcile of the paused canary writes nothing and fails, naming it', async () => {
+    const s = await provisionStack()
+    const context = e2e.context(s)
+    const paused = await runAction(context, {
+      inputs: deployInputs(s, { stages: '1:1s,5:pause,100:1s' })
+    })
+    expect(paused.outputs.result).toBe('paused')
+    await s.aws.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [s.alarmNames[0]] }))
+    e2e.proxy.reset()
+
+    const result = await reconcile(context, s)
+
+    expect(result.code).toBe(1)
+    expect(e2e.proxy.writes()).toBe(0)
+    expect(result.stdout).toContain(`the alarm '${s.alarmNames[0]}' was not found`)
+    expect(result.stdout).not.toMatch(/alarms OK/)
+  })
+})
+
 describe('a reason with %, (, > and letters beyond ASCII', () => {
   it('reads back exactly in mode: status', async () => {
     const s = await provisionStack()
@@ -119,8 +140,8 @@ describe('a reason with %, (, > and letters beyond ASCII', () => {
   })
 })
 
-describe('the owner is a job', () => {
-  it('a deploy job that completed while another job of its run still runs is restored', async () => {
+describe('the owner is a job; the ending "reconcile restored traffic"', () => {
+  it('a deploy job that completed while another job of its run still runs is restored: traffic verified, record, summary, failure status', async () => {
     const s = await provisionStack()
     const context = e2e.context(s)
     e2e.github.setJobs(DEPLOY_RUN, 1, [
@@ -155,11 +176,17 @@ describe('the owner is a job', () => {
     expect(e2e.github.requests().map(r => r.path)).toContain(
       `/repos/acme/web/actions/runs/${DEPLOY_RUN}/attempts/1/jobs`
     )
+    expect(result.stdout).toMatch(/verified on every rule/)
+    expect(await readTags(s.aws, s.rules.api)).toMatchObject({ 'ecs-canary:phase': 'rolled-back' })
+    expect(result.summary).toContain('**Rolled back**')
+    expect(e2e.github.statuses()).toEqual([
+      expect.objectContaining({ sha: DEFAULT_SHA, state: 'failure' })
+    ])
   })
 })
 
-describe('the post step', () => {
-  it('restores after main is killed mid-bake, and posts failure on the deployed commit', async () => {
+describe('the ending "post step restored traffic"', () => {
+  it('restores after main is killed mid-bake: traffic verified, record, summary with the next step, failure on the deployed commit', async () => {
     const s = await provisionStack()
     const context = e2e.context(s)
     const main = startAction(context, { inputs: deployInputs(s, { stages: '1:1s,10:60s,100:1s' }) })
@@ -182,6 +209,8 @@ describe('the post step', () => {
       })
     ])
     expect(await readTags(s.aws, s.rules.api)).toMatchObject({ 'ecs-canary:phase': 'rolled-back' })
+    expect(post.summary).toContain('**Rolled back** by the post step')
+    expect(post.summary).toContain('Next: web-green keeps the new revision at 0%')
   })
 })
 

@@ -103,6 +103,14 @@ export function restoreSummary(input: {
     subject: `${input.liveService} ⇄ ${input.idleService}${input.cluster ? ` on ${input.cluster}` : ''}`,
     headline,
     reason: input.reason,
+    // The next step: the revision is still on the idle service, at 0%.
+    ...(input.restored
+      ? {
+          facts: [
+            `Next: ${input.idleService} keeps the new revision at 0%. Fix what the reason names, then run the deploy again.`
+          ]
+        }
+      : {}),
     ...(input.revision ? { revision: input.revision } : {}),
     ...(input.commit ? { commit: input.commit } : {}),
     ...(input.rules ? { rules: input.rules } : {}),

@@ -86,6 +86,10 @@ describe('a runner lost mid-bake', () => {
       `/repos/acme/web/actions/runs/${DEPLOY_RUN}/attempts/1`
     )
     expect(result.summary).toContain('runner lost')
+    // No job list for that run: judged by the run, and the log says so.
+    expect(result.stdout).toMatch(
+      /the owner's job 'deploy' could not be found \(listing the run's jobs failed \(HTTP 404\)\): judged by its whole run attempt instead/
+    )
   })
 
   it('without GitHub, waits for three times stale-after before acting', async () => {

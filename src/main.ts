@@ -43,7 +43,10 @@ export async function runMain(): Promise<void> {
   process.on('SIGTERM', onSignal)
   let ctx: Context | undefined
   try {
-    const settings = readSettings(name => core.getInput(name))
+    const settings = readSettings(name =>
+      // Untrimmed: a block scalar's last newline tells one alarm name with spaces from a list.
+      core.getInput(name, { trimWhitespace: false })
+    )
     ctx = makeContext(settings, controller.signal)
     const end = await MODES[settings.mode](ctx)
     const failure = await publish(ctx, end)

@@ -58,7 +58,9 @@ export const State = {
 
 /**
  * Tags on every listener rule (or listener) that record the rollout. ELB tag values allow
- * letters, digits, spaces and `_ . : / = + - @`, at most 256 characters.
+ * letters, digits, spaces and `_ . : / = + - @`, at most 255 characters (the ALB guide): free
+ * text is encoded to fit (`engine/tag-text.ts`), and a long reason or alarm list continues in
+ * `KEY:2`, `KEY:3`, `KEY:4`.
  */
 export const Tag = {
   live: 'ecs-canary:live',
@@ -79,5 +81,9 @@ export const Tag = {
   /** The commit being deployed, where every later run posts its status. */
   commit: 'ecs-canary:commit',
   /** The alarms watching the rollout, recorded at a pause so reconcile can keep watching. */
-  alarms: 'ecs-canary:alarms'
+  alarms: 'ecs-canary:alarms',
+  /** The owning job's name in its workflow (`GITHUB_JOB`): the owner is a job, not a run. */
+  job: 'ecs-canary:job',
+  /** The owning job's id, where GitHub could be asked for it ('' when not). */
+  jobId: 'ecs-canary:job-id'
 } as const

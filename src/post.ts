@@ -14,12 +14,14 @@ import { State, Tag } from './names.js'
 import { formatDuration } from './engine/plan.js'
 import { describeShare, messageOf } from './engine/rollout.js'
 import { restoreSummary } from './github/endings.js'
+import { postFailure } from './github/post-status.js'
+import { outcomeText } from './github/status-text.js'
 import { writeSummary } from './github/summary.js'
 import { recordedScaleIn, restoreScaling } from './modes/scale-in.js'
 import {
   ownerUrl,
+  reasonTags,
   recordedState,
-  tagValue,
   type Guard,
   type RecordedState
 } from './engine/state.js'
@@ -176,6 +178,7 @@ async function restoreIfOurs(
   const moved = views.filter(v => describeShare(v, guard).tenths !== 0)
   // For the summary's chart: the share found, from what was just read.
   found.tenths = Math.max(0, ...views.map(v => describeShare(v, guard).tenths))
+  const reached = found.tenths
   if (moved.length > 0) {
     core.warning(
       `ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`
@@ -186,7 +189,7 @@ async function restoreIfOurs(
   try {
     await traffic.tag({
       [Tag.phase]: 'rolled-back',
-      [Tag.reason]: tagValue(reason),
+      ...reasonTags(reason),
       [Tag.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
     })
   } catch (error) {
@@ -196,6 +199,21 @@ async function restoreIfOurs(
   }
   await writeSummary(postSummary(guard, found, true, reason))
   core.error(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' })
+  // Traffic is safe and recorded: now the deployed commit stops reading `pending`.
+  const outcome = {
+    result: 'rolled-back',
+    tenths: 0,
+    reason,
+    liveService: guard.liveService,
+    idleService: guard.idleService
+  } as const
+  await postFailure(
+    {
+      ...(guard.statusContext ? { context: guard.statusContext } : {}),
+      ...(recorded.commit ? { commit: recorded.commit } : {})
+    },
+    outcomeText(outcome, reached)
+  )
   await resumeScaling(traffic, guard, views, credentials)
 }
 

@@ -88,9 +88,9 @@ describe('ELB tagging', () => {
       name: 'ValidationError'
     })
     await expect(tag('k'.repeat(129), 'v')).rejects.toMatchObject({ name: 'ValidationError' })
-    await expect(tag('k', 'v'.repeat(257))).rejects.toMatchObject({ name: 'ValidationError' })
+    await expect(tag('k', 'v'.repeat(256))).rejects.toMatchObject({ name: 'ValidationError' })
     await tag('ecs-canary:reason', 'rolled back: web-5xx is ALARM @ 12:00 +1 = ok/_')
-    await tag('k'.repeat(128), 'v'.repeat(256))
+    await tag('k'.repeat(128), 'v'.repeat(255))
   })
 
   it('refuses DescribeTags for more than 20 resources', async () => {

@@ -86,6 +86,10 @@ describe('a runner lost mid-bake', () => {
       `/repos/acme/web/actions/runs/${DEPLOY_RUN}/attempts/1`
     )
     expect(result.summary).toContain('runner lost')
+    // No job list for that run: judged by the run, and the log says so.
+    expect(result.stdout).toMatch(
+      /the owner's job 'deploy' could not be found \(listing the run's jobs failed \(HTTP 404\)\): judged by its whole run attempt instead/
+    )
   })
 
   it('without GitHub, waits for three times stale-after before acting', async () => {
@@ -182,7 +186,10 @@ describe('a paused rollout', () => {
       inputs: deployInputs(s, { stages: '1:1s,5:pause,100:1s' })
     })
     expect(result.outputs).toMatchObject({ result: 'paused', reason: 'paused at 5% as planned' })
-    expect((await readTags(s.aws, s.rules.api))['ecs-canary:alarms']).toBe(s.alarmNames.join(' / '))
+    // One name a line, encoded (`=0A`), ending in a newline that marks the format.
+    expect((await readTags(s.aws, s.rules.api))['ecs-canary:alarms']).toBe(
+      s.alarmNames.map(n => `${n}=0A`).join('')
+    )
     return s
   }
 

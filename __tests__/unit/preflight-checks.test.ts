@@ -212,6 +212,17 @@ describe('checkFacts: the alarms', () => {
     ])
   })
 
+  it('says when one line read as several names is the name of an alarm that exists, with the fix', () => {
+    const line = 'web 5xx (prod) [p99]'
+    const words = ['web', '5xx', '(prod)', '[p99]']
+    const f = facts([at(100, 0)], { alarmNames: words, alarms: [], alarmsLine: line })
+    expect(problemsOf(f)).toEqual([
+      `input 'alarms' is one line, so it was read as 4 names separated by spaces or commas ('web', '5xx', '(prod)', '[p99]'), and 'web', '5xx', '(prod)', '[p99]' do not exist; but an alarm named '${line}' does. Put each alarm name on a line of its own:\nalarms: |\n  ${line}`
+    ])
+    // Without such an alarm, each word is its own problem, as before.
+    expect(problemsOf(facts([at(100, 0)], { alarmNames: words }))).toHaveLength(4)
+  })
+
   it('refuses INSUFFICIENT_DATA only with insufficient-data: alarm, with the reason when there is one', () => {
     const alarms = [
       alarm('web-5xx', 'INSUFFICIENT_DATA', 'no datapoints'),

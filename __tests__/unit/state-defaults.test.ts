@@ -21,9 +21,10 @@ describe('decodeState of a sparse record', () => {
 })
 
 describe('tagValue', () => {
-  it('turns a refused character into a space, keeping the words apart', () => {
-    expect(tagValue('rolled back (alarm)')).toBe('rolled back alarm')
-    expect(tagValue('a,b')).toBe('a b')
+  it('writes a refused character as =XX (UTF-8), and keeps allowed ones as they are', () => {
+    expect(tagValue('rolled back (alarm)')).toBe('rolled back =28alarm=29')
+    expect(tagValue('a,b=c')).toBe('a=2Cb=3Dc')
+    expect(tagValue('ok: web-1 @ 5.0/s + 2')).toBe('ok: web-1 @ 5.0/s + 2')
   })
 })
 

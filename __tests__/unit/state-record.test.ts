@@ -1,3 +1,4 @@
+import { decodeText } from '../../src/engine/tag-text.js'
 import { describe, expect, it } from '@jest/globals'
 import { Tag } from '../../src/names.js'
 import {
@@ -66,11 +67,11 @@ describe('ownerUrl', () => {
 })
 
 describe('tagValue', () => {
-  it('keeps a value of exactly 256 characters whole, and cuts one of 257 to 256', () => {
-    const exact = 'a'.repeat(256)
+  it('keeps a value of exactly 255 characters whole, and cuts one of 256 to 255 ending in …', () => {
+    const exact = 'a'.repeat(255)
     expect(tagValue(exact)).toBe(exact)
-    const cut = tagValue('b'.repeat(257))
-    expect(cut).toHaveLength(256)
-    expect(cut.endsWith('...')).toBe(true)
+    const cut = tagValue('b'.repeat(256))
+    expect(cut).toHaveLength(255)
+    expect(decodeText(cut).endsWith('b…')).toBe(true)
   })
 })

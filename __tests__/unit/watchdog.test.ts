@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { checkCredentials, planLength } from '../../src/modes/credentials.js'
-import { ownerRun, parseOwner, type RunsClient } from '../../src/github/runs.js'
+import { lookUpJobId, ownerRun, parseOwner, type RunsClient } from '../../src/github/runs.js'
 import { Heartbeat } from '../../src/engine/heartbeat.js'
 import { readSettings } from '../../src/inputs/inputs.js'
 import { parsePlan } from '../../src/engine/plan.js'
@@ -236,8 +236,9 @@ describe('ownerRun', () => {
   const client = (
     answer: () => Promise<{ data: { status?: string; conclusion?: string } }>
   ): RunsClient => ({
-    rest: { actions: { getWorkflowRunAttempt: answer } }
+    rest: { actions: { getWorkflowRunAttempt: answer, listJobsForWorkflowRunAttempt: noJobs } }
   })
+  const noJobs = async () => ({ data: { jobs: [] } })
   it('asks for the recorded attempt of the recorded run', async () => {
     const asked: unknown[] = []
     const found = await ownerRun('acme/web/runs/42/2', 'token', {
@@ -246,14 +247,84 @@ describe('ownerRun', () => {
           getWorkflowRunAttempt: async params => {
             asked.push(params)
             return { data: { status: 'completed', conclusion: 'cancelled' } }
-          }
+          },
+          listJobsForWorkflowRunAttempt: noJobs
         }
       }
     })
     expect(asked).toEqual([
       expect.objectContaining({ owner: 'acme', repo: 'web', run_id: 42, attempt_number: 2 })
     ])
-    expect(found).toEqual({ state: 'completed', conclusion: 'cancelled' })
+    expect(found).toMatchObject({ state: 'completed', conclusion: 'cancelled' })
+  })
+
+  const jobs = [
+    { id: 7, name: 'build', status: 'in_progress' },
+    { id: 9, name: 'deploy', status: 'completed', conclusion: 'failure' }
+  ]
+  const runStillGoing = (asked: string[]): RunsClient => ({
+    rest: {
+      actions: {
+        getWorkflowRunAttempt: async () => {
+          asked.push('run')
+          return { data: { status: 'in_progress' } }
+        },
+        listJobsForWorkflowRunAttempt: async params => {
+          asked.push(`jobs ${params.run_id}/${params.attempt_number}`)
+          return { data: { jobs } }
+        }
+      }
+    }
+  })
+
+  it('judges the owner by its job: completed while another job of the run still runs', async () => {
+    const asked: string[] = []
+    const byId = await ownerRun('acme/web/runs/42/2', 't', runStillGoing(asked), { id: 9 })
+    expect(byId).toEqual({ state: 'completed', conclusion: 'failure' })
+    const byName = await ownerRun('acme/web/runs/42/2', 't', runStillGoing(asked), {
+      name: 'deploy'
+    })
+    expect(byName).toEqual({ state: 'completed', conclusion: 'failure' })
+    // The run itself (still in progress) was never asked.
+    expect(asked).toEqual(['jobs 42/2', 'jobs 42/2'])
+  })
+
+  it('falls back to the run only when the job cannot be found, and says so', async () => {
+    const asked: string[] = []
+    const found = await ownerRun('acme/web/runs/42/2', 't', runStillGoing(asked), {
+      name: 'release'
+    })
+    expect(found).toMatchObject({
+      state: 'running',
+      note: expect.stringMatching(
+        /job 'release' could not be found \(no job of that name\).*whole run/
+      )
+    })
+    expect(asked).toEqual(['jobs 42/2', 'run'])
+  })
+
+  it('looks up its own job id by the runner it runs on', async () => {
+    const client: RunsClient = {
+      rest: {
+        actions: {
+          getWorkflowRunAttempt: async () => ({ data: {} }),
+          listJobsForWorkflowRunAttempt: async () => ({
+            data: {
+              jobs: [
+                { id: 5, name: 'deploy', status: 'completed', runner_name: 'r1' },
+                { id: 6, name: 'deploy', status: 'in_progress', runner_name: 'r1' },
+                { id: 8, name: 'test', status: 'in_progress', runner_name: 'r2' }
+              ]
+            }
+          })
+        }
+      }
+    }
+    const env = { GITHUB_REPOSITORY: 'acme/web', GITHUB_RUN_ID: '42', RUNNER_NAME: 'r1' }
+    expect(await lookUpJobId('t', { debug: () => undefined }, env, client)).toBe(6)
+    expect(
+      await lookUpJobId('t', { debug: () => undefined }, { ...env, RUNNER_NAME: '' }, client)
+    ).toBeUndefined()
   })
 
   it('says running for anything not completed, and unknown when GitHub cannot answer', async () => {

@@ -30,6 +30,8 @@ export interface Facts {
   readonly rules: readonly RuleView[]
   readonly alarmNames: readonly string[]
   readonly alarms: readonly AlarmView[]
+  /** The `alarms` input's one line, read as several names, when an alarm has it as its name. */
+  readonly alarmsLine?: string
   /** `insufficient-data`: with `alarm`, an alarm without data is refused like one in ALARM. */
   readonly insufficientData?: 'ok' | 'alarm'
 }
@@ -197,11 +199,23 @@ function rolesFromWeights(
   throw new SplitTraffic(services, rules, groups)
 }
 
+/** The words of one line failed, but the whole line names an alarm: say so, and the fix. */
+function oneLineProblem(line: string, words: readonly string[], missing: readonly string[]) {
+  const quoted = (names: readonly string[]) => names.map(n => `'${n}'`).join(', ')
+  return (
+    `input 'alarms' is one line, so it was read as ${words.length} names separated by spaces or commas (${quoted(words)}), and ${quoted(missing)} ${missing.length > 1 ? 'do' : 'does'} not exist; ` +
+    `but an alarm named '${line}' does. Put each alarm name on a line of its own:\n` +
+    `alarms: |\n  ${line}`
+  )
+}
+
 function alarmProblems(facts: Facts): string[] {
   const found = new Set(facts.alarms.map(a => a.name))
-  const problems = facts.alarmNames
-    .filter(n => !found.has(n))
-    .map(n => `alarm '${n}' does not exist in this account and region (input 'alarms')`)
+  const missing = facts.alarmNames.filter(n => !found.has(n))
+  const problems =
+    facts.alarmsLine && missing.length > 0
+      ? [oneLineProblem(facts.alarmsLine, facts.alarmNames, missing)]
+      : missing.map(n => `alarm '${n}' does not exist in this account and region (input 'alarms')`)
   for (const alarm of facts.alarms) {
     if (alarm.state === 'ALARM') {
       problems.push(

@@ -3,6 +3,7 @@
  * can see what is going on. Pure: encoding to and from tag maps.
  */
 import { Tag } from '../names.js'
+import { decodeText, encodeText, encodeParts, readTextTags, textTags } from './tag-text.js'
 import type { Phase, RuleView } from './types.js'
 
 /** What the tags say about the pair. */
@@ -23,21 +24,59 @@ export interface RecordedState {
   readonly commit?: string
   /** The alarm names recorded at a pause (`Tag.alarms`). */
   readonly alarms?: readonly string[]
+  /** The owning job's name in its workflow (`GITHUB_JOB`, `Tag.job`), when recorded. */
+  readonly job?: string
+  /** The owning job's id, where GitHub could be asked for it (`Tag.jobId`). */
+  readonly jobId?: number
 }
 
-/** Separates alarm names in `Tag.alarms` (ELB tag values allow no comma or newline). */
+/** Separates alarm names in records written before version 25's encoding (read only). */
 export const ALARM_SEPARATOR = ' / '
 
 const PHASES: readonly Phase[] = ['in-progress', 'paused', 'promoted', 'rolled-back']
 
-/** Characters ELB refuses in tag values, replaced by a space (`(`, `%`, `,`, quotes...). */
-const NOT_ALLOWED = /[^\p{L}\p{N} _.:/=+\-@]/gu
-const MAX_VALUE = 256
+/** Tags a long free text may take (`key`, `key:2`...): a reason, the alarm list. */
+export const TEXT_PARTS = 4
 
-/** Makes any text a valid ELB tag value. */
+/**
+ * Makes any text one valid ELB tag value that reads back exactly (`tag-text.ts`), cut with `…`
+ * only past 255 characters.
+ */
 export function tagValue(text: string): string {
-  const clean = text.replace(NOT_ALLOWED, ' ').replace(/\s+/g, ' ').trim()
-  return clean.length <= MAX_VALUE ? clean : `${clean.slice(0, MAX_VALUE - 3)}...`
+  return encodeParts(text, 1)[0]
+}
+
+/** The reason's tags (`Tag.reason` and its continuation parts), lossless up to 4 × 255. */
+export function reasonTags(reason: string): Record<string, string> {
+  return textTags(Tag.reason, reason, TEXT_PARTS)
+}
+
+/**
+ * The alarm list's tags: names one per line (a newline is `=0A` once encoded, and no alarm name
+ * holds one), ending in a newline that marks the format. Names that do not fit are left out and
+ * returned, so the caller can say so.
+ */
+export function alarmTags(names: readonly string[]): {
+  tags: Record<string, string>
+  left: string[]
+} {
+  const kept = [...names]
+  const left: string[] = []
+  // A part boundary may leave up to 11 characters unused (one encoded 4-byte character).
+  const room = TEXT_PARTS * (255 - 11)
+  while (kept.length > 0 && encodeText(kept.map(n => `${n}\n`).join('')).length > room) {
+    left.unshift(kept.pop() as string)
+  }
+  return { tags: textTags(Tag.alarms, kept.map(n => `${n}\n`).join(''), TEXT_PARTS), left }
+}
+
+function decodeAlarms(tags: Readonly<Record<string, string>>): string[] | undefined {
+  const text = readTextTags(tags, Tag.alarms, TEXT_PARTS)
+  if (!text) return undefined
+  // Written before the encoding: names joined by ' / ' (and garbled by the old cleaning).
+  const names = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split(ALARM_SEPARATOR)
+  const found = names.filter(Boolean)
+  return found.length > 0 ? found : undefined
 }
 
 /** The tag map that records `state`. */
@@ -50,10 +89,13 @@ export function encodeState(state: RecordedState): Record<string, string> {
     [Tag.revision]: tagValue(state.revision),
     [Tag.owner]: tagValue(state.owner),
     [Tag.updated]: tagValue(state.updated),
-    [Tag.reason]: tagValue(state.reason),
+    ...reasonTags(state.reason),
     // Always written, '' when unknown, so a deploy never inherits the last rollout's commit.
     // ELBv2 accepts an empty value (API Reference, "Tag": Value minimum length 0).
-    [Tag.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : ''
+    [Tag.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : '',
+    // Always written too: a record never names the job of an earlier rollout.
+    [Tag.job]: tagValue(state.job ?? ''),
+    [Tag.jobId]: state.jobId ? String(state.jobId) : ''
   }
 }
 
@@ -63,18 +105,23 @@ const COMMIT = /^[0-9a-f]{40}$/
 export function decodeState(tags: Readonly<Record<string, string>>): RecordedState | undefined {
   const phase = tags[Tag.phase] as Phase | undefined
   if (!phase || !PHASES.includes(phase) || !tags[Tag.live] || !tags[Tag.idle]) return undefined
+  const text = (key: string) => decodeText(tags[key] ?? '')
+  const alarms = decodeAlarms(tags)
+  const jobId = Number(tags[Tag.jobId])
   return {
-    live: tags[Tag.live],
-    idle: tags[Tag.idle],
-    plan: tags[Tag.plan] ?? '',
+    live: text(Tag.live),
+    idle: text(Tag.idle),
+    plan: text(Tag.plan),
     phase,
-    revision: tags[Tag.revision] ?? '',
-    owner: tags[Tag.owner] ?? '',
-    updated: tags[Tag.updated] ?? '',
-    reason: tags[Tag.reason] ?? '',
+    revision: text(Tag.revision),
+    owner: text(Tag.owner),
+    updated: text(Tag.updated),
+    reason: readTextTags(tags, Tag.reason, TEXT_PARTS) ?? '',
     ...(tags[Tag.heartbeat] ? { heartbeat: tags[Tag.heartbeat] } : {}),
     ...(tags[Tag.commit] && COMMIT.test(tags[Tag.commit]) ? { commit: tags[Tag.commit] } : {}),
-    ...(tags[Tag.alarms] ? { alarms: tags[Tag.alarms].split(ALARM_SEPARATOR).filter(Boolean) } : {})
+    ...(alarms ? { alarms } : {}),
+    ...(tags[Tag.job] ? { job: text(Tag.job) } : {}),
+    ...(Number.isSafeInteger(jobId) && jobId > 0 ? { jobId } : {})
   }
 }
 
@@ -112,6 +159,8 @@ export interface Guard {
   readonly testRules?: readonly string[]
   /** `audience` of the OIDC token for `roleToAssume`. */
   readonly audience?: string
+  /** The commit status context main posts under: the post step posts its ending there too. */
+  readonly statusContext?: string
 }
 
 /** The state recorded on the rules; the first rule that carries one speaks for all. */

@@ -139,6 +139,14 @@ export function restoreSummary(input: {
     headline,
     reason: input.reason,
     why: true,
+    // The next step: the revision is still on the idle service, at 0%.
+    ...(input.restored
+      ? {
+          facts: [
+            `Next: ${input.idleService} keeps the new revision at 0%. Fix what the reason names, then run the deploy again.`
+          ]
+        }
+      : {}),
     ...(input.revision ? { revision: input.revision } : {}),
     ...(input.commit ? { commit: input.commit } : {}),
     ...(input.rules ? { rules: input.rules } : {}),

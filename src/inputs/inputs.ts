@@ -42,6 +42,11 @@ export interface Settings {
   readonly plan?: Plan
   readonly bakeMs: number
   readonly alarms: readonly string[]
+  /**
+   * The `alarms` input when it was one line read as several names: preflight asks whether the
+   * whole line names an alarm, to say so in the refusal.
+   */
+  readonly alarmsLine?: string
   readonly pollMs: number
   readonly insufficientData: 'ok' | 'alarm'
   readonly mode: Mode
@@ -98,7 +103,8 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     stagesText || mode === 'deploy'
       ? recordable(parsePlan(stagesText || DEFAULT_STAGES, bakeMs, Input.stages))
       : undefined
-  const alarms = alarmNames(text(Input.alarms))
+  // Raw: a newline anywhere (a YAML block scalar keeps the last one) means one name a line.
+  const alarms = alarmNames(get(Input.alarms))
   const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim()
   if (!region) {
     throw new InputError(
@@ -132,6 +138,9 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
     ...(plan ? { plan } : {}),
     bakeMs,
     alarms: unique(Input.alarms, alarms),
+    ...(alarms.length > 1 && !get(Input.alarms).includes('\n')
+      ? { alarmsLine: text(Input.alarms).trim() }
+      : {}),
     pollMs: pollInterval(duration(text, Input.pollInterval, '5s'), env),
     insufficientData: oneOf(Input.insufficientData, text(Input.insufficientData) || 'ok', [
       'ok',
@@ -162,7 +171,7 @@ export function readSettings(get: InputReader, env: NodeJS.ProcessEnv = process.
       }
     },
     ...(statusContext ? { statusContext } : {}),
-    githubToken: get(Input.githubToken),
+    githubToken: text(Input.githubToken),
     dryRun: bool(Input.dryRun, text(Input.dryRun)),
     region,
     ...(to ? { to } : {}),

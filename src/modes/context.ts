@@ -31,6 +31,11 @@ export interface Context {
   readonly status: CommitStatus
   /** This run's identity, recorded as the owner of a rollout it starts. */
   readonly owner: string
+  /**
+   * This job, recorded with the owner: its name (`GITHUB_JOB`), and its id once looked up (0:
+   * GitHub could not say). The watchdog asks whether this job, not the whole run, is over.
+   */
+  readonly job: { readonly name: string; id?: number }
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal
   /** The log group of the stage being reported (opened by the reporter, closed by `publish`). */
@@ -72,6 +77,7 @@ export function makeContext(settings: Settings, signal: AbortSignal): Context {
     log,
     status: makeStatus(settings, log),
     owner: runOwner(),
+    job: { name: process.env.GITHUB_JOB ?? '' },
     signal,
     stageGroup: new StageGroup(),
     commit: safeTarget()

@@ -8,6 +8,7 @@ import { formatPlan, weightsFor, percentText, formatDuration } from '../engine/p
 import { planWarnings, PreflightError, type PairState } from '../engine/preflight.js'
 import { liveReporter, type RunEnd } from '../github/report.js'
 import { runRollout, messageOf } from '../engine/rollout.js'
+import { within } from '../aws/within.js'
 import { checkFamily, type TaskDefinitionSource } from '../inputs/taskdef.js'
 import type { Plan } from '../engine/types.js'
 import { Input } from '../names.js'
@@ -106,9 +107,10 @@ export async function deploy(ctx: Context): Promise<RunEnd> {
     // Under a cancel the runner's kill is seconds away: the release must not wait for long.
     const opts = ctx.signal.aborted ? { withinMs: 1_500 } : undefined
     // Ask ECS what the idle service runs now: the new revision if the update was accepted.
-    const [idleNow] = ctx.signal.aborted
-      ? []
-      : await ctx.ecs.describe([pair.idle.name]).catch(() => [])
+    // Under a cancel too, bounded: the output and the record must name what really runs.
+    const [idleNow] = await within(opts?.withinMs ?? 10_000, 'DescribeServices', signal =>
+      ctx.ecs.describe([pair.idle.name], signal)
+    ).catch(() => [])
     if (idleNow?.taskDefinition) prepared.revision = idleNow.taskDefinition
     if (prepared.revision !== revision)
       recordPhase = phaseRecorder(ctx, pair, plan, prepared.revision)

@@ -38,6 +38,7 @@ export async function readPair(ctx: Context, withAlarms = true): Promise<PairRea
     ctx.traffic.read(),
     names.length > 0 ? alarmReader.describe() : Promise.resolve([])
   ])
+  const alarmsLine = await wholeLine(ctx, names, alarms, withAlarms)
   const [a, b] = ctx.settings.services.map(name => {
     const found = services.find(s => s.name === name || s.arn === name)
     if (!found) throw new PreflightError([`service '${name}' was not found`])
@@ -54,12 +55,31 @@ export async function readPair(ctx: Context, withAlarms = true): Promise<PairRea
           rules,
           alarmNames: names,
           alarms,
+          ...(alarmsLine ? { alarmsLine } : {}),
           insufficientData: ctx.settings.insufficientData
         },
         recordedLive,
         lenient
       )
   }
+}
+
+/**
+ * One line read as several names, some of which do not exist: whether the whole line is an
+ * alarm's name (one more DescribeAlarms, only then), so the refusal can say so.
+ */
+async function wholeLine(
+  ctx: Context,
+  names: readonly string[],
+  found: readonly AlarmView[],
+  withAlarms: boolean
+): Promise<string | undefined> {
+  const line = withAlarms ? ctx.settings.alarmsLine : undefined
+  if (!line || names.every(n => found.some(a => a.name === n))) return undefined
+  const whole = await new CloudWatchAlarms(ctx.clients.cloudwatch, [line])
+    .describe()
+    .catch(() => [])
+  return whole.some(a => a.name === line) ? line : undefined
 }
 
 /** A deploy while another rollout is in progress or paused on these rules is refused. */

@@ -53,9 +53,15 @@ async function judgeOwner(ctx: Context, recorded: RecordedState): Promise<Verdic
   const now = ctx.clock.now()
   const url = ownerUrl(recorded.owner)
   // A fresh heartbeat is enough: GitHub is asked only about owners that went quiet.
+  // The owner is a job: asked by its id or name; the run only when the job cannot be found.
+  const job = {
+    ...(recorded.job ? { name: recorded.job } : {}),
+    ...(recorded.jobId ? { id: recorded.jobId } : {})
+  }
   const owner = isStale(recorded, now, staleAfterMs)
-    ? await ownerRun(recorded.owner, githubToken)
+    ? await ownerRun(recorded.owner, githubToken, undefined, job)
     : ({ state: 'unknown', why: '' } as const)
+  if (owner.note) ctx.log.warn(`ecs-canary reconcile: ${owner.note}.`)
   return judgeInProgress(recorded, owner, now, staleAfterMs, url)
 }
 
@@ -79,7 +85,6 @@ async function judgePause(ctx: Context, read: PairRead, recorded: RecordedState)
       }
     }
     const missing = names.filter(n => !alarms.some(a => a.name === n))
-    if (missing.length) log.warn(`These alarms do not exist (any more): ${missing.join(', ')}`)
     const firing = alarms.filter(
       a =>
         a.state === 'ALARM' ||
@@ -88,6 +93,14 @@ async function judgePause(ctx: Context, read: PairRead, recorded: RecordedState)
     if (firing.length > 0) {
       const which = firing.map(a => `${a.name} ${a.state} (${a.reason})`).join('; ')
       return { act: true, reason: `alarm while ${at}: ${which}` }
+    }
+    // An alarm that cannot be found watches nothing: never counted OK, like one not read.
+    if (missing.length > 0) {
+      return {
+        act: false,
+        blind: true,
+        line: `${at}, but ${missingText(missing)} not found, so the canary is not watched: create ${missing.length > 1 ? 'them' : 'it'} again, or end the pause (mode: promote or mode: rollback).`
+      }
     }
   }
   try {
@@ -187,7 +200,11 @@ async function takeOver(
     outcome: end,
     failed: true,
     settled: true,
+    // The record says what was rolled out, and where its statuses go.
+    ...(recorded.revision ? { taskDefinitionArn: recorded.revision } : {}),
     summary: {
+      ...(recorded.revision ? { revision: recorded.revision } : {}),
+      ...(recorded.commit ? { commit: recorded.commit } : {}),
       cluster: ctx.settings.cluster,
       newService: pair.idle.name,
       oldService: pair.live.name,
@@ -231,6 +248,11 @@ function safePair(read: PairRead): PairState | undefined {
   } catch {
     return undefined
   }
+}
+
+function missingText(names: readonly string[]): string {
+  const quoted = names.map(n => `'${n}'`).join(', ')
+  return names.length > 1 ? `the alarms ${quoted} were` : `the alarm ${quoted} was`
 }
 
 function describe(state: RecordedState | undefined): string {

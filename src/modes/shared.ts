@@ -20,7 +20,9 @@ import { Input, State, Tag } from '../names.js'
 import { formatPlan } from '../engine/plan.js'
 import { PreflightError, type PairState } from '../engine/preflight.js'
 import { messageOf, type PhaseRecorder, type RolloutSpec } from '../engine/rollout.js'
-import { ALARM_SEPARATOR, encodeState, tagValue, type Guard } from '../engine/state.js'
+import { alarmTags, encodeState, tagValue, type Guard } from '../engine/state.js'
+import { lookUpJobId } from '../github/runs.js'
+import { defaultStatusContext } from '../github/status-text.js'
 import type { Gate, Phase, Plan, RolloutRecord, Tenths } from '../engine/types.js'
 
 /** The health gate is read at least this often, whatever `poll-interval` says. */
@@ -116,6 +118,9 @@ export function saveGuard(ctx: Context, pair: PairState): void {
     idleService: pair.idle.name,
     owner: ctx.owner,
     cluster: ctx.settings.cluster,
+    statusContext:
+      ctx.settings.statusContext ??
+      defaultStatusContext(ctx.settings.cluster, ctx.settings.services),
     ...(ctx.settings.roleToAssume ? { roleToAssume: ctx.settings.roleToAssume } : {}),
     ...(ctx.settings.audience ? { audience: ctx.settings.audience } : {})
   }
@@ -133,10 +138,16 @@ function stateTags(
 ): Record<string, string> {
   const swapped = phase === 'promoted'
   // A pause leaves the rollout to the watchdog: it needs the alarms that watched it.
-  const alarms: Record<string, string> =
-    phase === 'paused' && ctx.settings.alarms.length > 0
-      ? { [Tag.alarms]: tagValue(ctx.settings.alarms.join(ALARM_SEPARATOR)) }
-      : {}
+  const alarms: Record<string, string> = {}
+  if (phase === 'paused' && ctx.settings.alarms.length > 0) {
+    const written = alarmTags(ctx.settings.alarms)
+    Object.assign(alarms, written.tags)
+    if (written.left.length > 0) {
+      ctx.log.warn(
+        `The record has room for ${ctx.settings.alarms.length - written.left.length} alarm names: mode: reconcile watches ${written.left.join(', ')} only when named in its own '${Input.alarms}' input.`
+      )
+    }
+  }
   const tags = encodeState({
     live: swapped ? pair.idle.name : pair.live.name,
     idle: swapped ? pair.live.name : pair.idle.name,
@@ -147,7 +158,9 @@ function stateTags(
     updated: heartbeatValue(ctx.clock.now()),
     reason,
     // The statuses' target: this run's commit for a deploy, the recorded one once retargeted.
-    commit: ctx.status.target
+    commit: ctx.status.target,
+    job: ctx.job.name,
+    ...(ctx.job.id ? { jobId: ctx.job.id } : {})
   })
   return { ...tags, [Tag.heartbeat]: heartbeatValue(ctx.clock.now()), ...alarms }
 }
@@ -165,6 +178,10 @@ export async function claimRules(
   commit?: string
 ) {
   const extra: Record<string, string> = commit ? { [Tag.commit]: tagValue(commit) } : {}
+  // The owner is this job: its id, looked up once (bounded), lets reconcile ask about the job.
+  if (ctx.job.id === undefined && ctx.job.name) {
+    ctx.job.id = (await lookUpJobId(ctx.settings.githubToken, ctx.log)) ?? 0
+  }
   await ctx.traffic.tag({ ...stateTags(ctx, pair, plan, revision, 'in-progress', ''), ...extra })
 }
 

@@ -57,7 +57,15 @@ export interface StrictAnswer {
   body: string
 }
 
+/**
+ * ELB API reference, `Tag` data type, Key and Value: "Pattern: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$".
+ * Lengths: Key "Maximum length of 128"; Value "Maximum length of 256" there, but the ALB guide's
+ * "Tags for your listeners and rules" says "Maximum value length—255 Unicode characters": the
+ * stand-in holds the stricter 255.
+ */
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u
+/** The longest tag value the stand-in accepts (the ALB guide's 255). */
+export const MAX_TAG_VALUE = 255
 
 /** The strict stand-in's state for one proxy: what it saw, and what it must still hide. */
 export class StrictStandIn {
@@ -304,7 +312,7 @@ function badTag(form: URLSearchParams, operation: string): string | undefined {
   if (operation === 'AddTags') {
     for (let i = 1; form.has(`Tags.member.${i}.Key`); i++) {
       checks.push(['key', form.get(`Tags.member.${i}.Key`), 128])
-      checks.push(['value', form.get(`Tags.member.${i}.Value`), 256])
+      checks.push(['value', form.get(`Tags.member.${i}.Value`), MAX_TAG_VALUE])
     }
   } else {
     for (const key of formList(form, 'TagKeys')) checks.push(['key', key, 128])

@@ -43,6 +43,12 @@ export interface GitHubStandin {
    */
   setRun(runId: string, attempt: number, answer: RunAnswer | 'deny'): void
   /**
+   * What "List jobs for a workflow run attempt" (`GET .../runs/{id}/attempts/{n}/jobs`) answers:
+   * `{ total_count, jobs }`, each job with `id`, `name`, `status`, `conclusion`, `runner_name`
+   * as GitHub reports them. A run attempt without jobs set answers 404.
+   */
+  setJobs(runId: string, attempt: number, jobs: JobAnswer[]): void
+  /**
    * The runner's OIDC endpoint: give `oidcUrl` as ACTIONS_ID_TOKEN_REQUEST_URL (and any bearer
    * as ACTIONS_ID_TOKEN_REQUEST_TOKEN). Each request gets a fresh token for its `audience`.
    */
@@ -60,6 +66,16 @@ export interface RunAnswer {
 }
 
 const RUN_PATH = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/attempts\/(\d+)$/
+const JOBS_PATH = /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)\/attempts\/(\d+)\/jobs$/
+
+/** One job of a run attempt as the stand-in reports it. */
+export interface JobAnswer {
+  id: number
+  name: string
+  status: 'queued' | 'in_progress' | 'completed'
+  conclusion?: 'success' | 'failure' | 'cancelled' | null
+  runner_name?: string
+}
 const OIDC_PATH = '/_apis/oidc/token'
 
 const STATUS_PATH = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([0-9a-f]{7,40})$/i
@@ -71,6 +87,7 @@ export async function startGitHubStandin(): Promise<GitHubStandin> {
   let mode: 'accept' | 'deny' = 'accept'
   let nextId = 1
   let runs = new Map<string, RunAnswer | 'deny'>()
+  let jobs = new Map<string, JobAnswer[]>()
   let oidc: string[] = []
 
   const server = createServer((req, res) => {
@@ -88,6 +105,18 @@ export async function startGitHubStandin(): Promise<GitHubStandin> {
       }
       const run = RUN_PATH.exec(path)
       if (req.method === 'GET' && run) return answerRun(run, reply)
+      const listed = JOBS_PATH.exec(path)
+      if (req.method === 'GET' && listed) {
+        const found = jobs.get(`${listed[1]}/${listed[2]}`)
+        if (!found) return reply(404, { message: 'Not Found', status: '404' })
+        const shown = found.map(j => ({
+          ...j,
+          run_id: Number(listed[1]),
+          run_attempt: Number(listed[2]),
+          conclusion: j.status === 'completed' ? (j.conclusion ?? 'success') : null
+        }))
+        return reply(200, { total_count: shown.length, jobs: shown })
+      }
       if (req.method === 'GET' && path === OIDC_PATH) {
         const audience = new URL(req.url ?? '/', serverUrl).searchParams.get('audience') ?? ''
         oidc.push(audience)
@@ -166,6 +195,9 @@ export async function startGitHubStandin(): Promise<GitHubStandin> {
     setRun(runId, attempt, answer) {
       runs.set(`${runId}/${attempt}`, answer)
     },
+    setJobs(runId, attempt, list) {
+      jobs.set(`${runId}/${attempt}`, list)
+    },
     oidcUrl: `${serverUrl}${OIDC_PATH}?api-version=2.0`,
     oidcRequests: () => [...oidc],
     reset() {
@@ -173,6 +205,7 @@ export async function startGitHubStandin(): Promise<GitHubStandin> {
       statuses = []
       mode = 'accept'
       runs = new Map()
+      jobs = new Map()
       oidc = []
     },
     async close() {

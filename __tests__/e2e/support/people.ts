@@ -67,7 +67,8 @@ export function otherRun(runId: string): Record<string, string> {
   return { GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1' }
 }
 
-// ELB: letters, digits, spaces and _ . : / = + - @; keys up to 128, values up to 256 characters.
+// ELB: letters, digits, spaces and _ . : / = + - @; keys up to 128, values up to 255 characters
+// (ALB guide, "Tags for your listeners and rules": "Maximum value length—255 Unicode characters").
 const ELB_TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u
 
 /** The tags that break ELB's rules (moto accepts anything), as `key=value` lines. */
@@ -79,7 +80,7 @@ export function invalidElbTags(tags: Record<string, string>): string[] {
         key.length < 1 ||
         key.length > 128 ||
         !ELB_TAG_TEXT.test(value) ||
-        value.length > 256
+        value.length > 255
     )
     .map(([key, value]) => `${key}=${value}`)
 }

@@ -86,8 +86,8 @@ export class EcsServices {
   }
 
   /** Describes the services in one call, in the order asked; a missing one throws, named. */
-  async describe(names: readonly string[]): Promise<ServiceView[]> {
-    const services = await this.describeRaw(names)
+  async describe(names: readonly string[], signal?: AbortSignal): Promise<ServiceView[]> {
+    const services = await this.describeRaw(names, signal)
     return services.map(toView)
   }
 
@@ -209,13 +209,14 @@ export class EcsServices {
     await this.updateIdle(service, { desiredCount: 0 })
   }
 
-  private async describeRaw(names: readonly string[]): Promise<Service[]> {
+  private async describeRaw(names: readonly string[], signal?: AbortSignal): Promise<Service[]> {
     const out = await attempt(
       `Could not read service${names.length > 1 ? 's' : ''} ${names.map(n => `'${n}'`).join(', ')} in cluster '${this.cluster}'`,
       'DescribeServices',
       () =>
         this.client.send(
-          new DescribeServicesCommand({ cluster: this.cluster, services: [...names] })
+          new DescribeServicesCommand({ cluster: this.cluster, services: [...names] }),
+          signal ? { abortSignal: signal } : {}
         )
     )
     return names.map(name => {

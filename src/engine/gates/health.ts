@@ -2,16 +2,18 @@
  * The health gate: the canary's target health and ECS service, read while a stage bakes. It
  * sees a crashing or failing canary within seconds, where ALB metrics and alarms take minutes.
  */
-import { HealthJudge, stoppedText, type HealthReader } from '../health.js'
+import { HealthJudge, stoppedText, type HealthReader, type StoppedTask } from '../health.js'
 import type { Clock, Gate, GateReading } from '../types.js'
 
 /** How the gate judges. */
 export interface HealthGateOptions {
   /**
    * How long a task or target may be missing before it counts (a task start: placement, image
-   * pull, container start). Crashes are seen sooner, through the deployment's failedTasks.
+   * pull, container start). Crashes are seen sooner, through the stopped tasks.
    */
   readonly startGraceMs: number
+  /** The same while the desired count has risen (a `canary-capacity: follow` scale-up). */
+  readonly scaleUpGraceMs?: number
   /** How long the stop reasons may delay a failure that is already certain. */
   readonly stopReasonsMs: number
 }
@@ -20,8 +22,11 @@ export interface HealthGateOptions {
 export const HEALTH_DEFAULTS: HealthGateOptions = { startGraceMs: 120_000, stopReasonsMs: 1_000 }
 
 /**
- * One DescribeTargetHealth and one DescribeServices per `read()`, side by side. Read errors
- * propagate: the engine counts consecutive failed reads and rolls back when blind too long.
+ * One DescribeTargetHealth and one DescribeServices per `read()`, side by side; a ListTasks and
+ * a DescribeTasks of the stopped tasks after them only when the service shows a stop (a running
+ * count below desired, a new "has stopped" event). Read errors of the first two propagate: the
+ * engine counts consecutive failed reads and rolls back when blind too long. A stopped-task read
+ * that fails (ListTasks denied, say) is said in the heartbeat line; the other signals still hold.
  */
 export class HealthGate implements Gate {
   readonly name = 'health'
@@ -32,17 +37,35 @@ export class HealthGate implements Gate {
     private readonly clock: Clock,
     private readonly options: HealthGateOptions = HEALTH_DEFAULTS
   ) {
-    this.judge = new HealthJudge(options.startGraceMs)
+    this.judge = new HealthJudge(options.startGraceMs, options.scaleUpGraceMs)
   }
 
   async read(): Promise<GateReading> {
     const [targets, canary] = await Promise.all([this.reader.targets(), this.reader.canary()])
-    const verdict = this.judge.judge(targets, canary, this.clock.now())
-    if (!verdict.failure) return { verdict: 'pass', reason: '', detail: verdict.detail }
-    const stopped = verdict.failure.kind === 'tasks' ? await this.stopReasons() : ''
+    const now = this.clock.now()
+    let stopped: StoppedTask[] | undefined
+    let unread: string | undefined
+    if (this.judge.wantsStops(canary, now)) {
+      try {
+        stopped = await this.reader.stoppedTasks()
+      } catch (error) {
+        unread = messageOf(error)
+      }
+    }
+    const verdict = this.judge.judge(targets, canary, now, stopped)
+    if (!verdict.failure) {
+      const detail = unread ? `${verdict.detail} · stopped tasks unread: ${unread}` : verdict.detail
+      return { verdict: 'pass', reason: '', detail }
+    }
+    let why = ''
+    if (verdict.failure.kind === 'tasks') {
+      if (stopped) why = stoppedText(stopped)
+      else if (unread) why = `. ${unread}; the stopped tasks' reasons are not shown`
+      else why = await this.stopReasons()
+    }
     return {
       verdict: 'fail',
-      reason: `health gate: ${verdict.failure.reason}${stopped}`,
+      reason: `health gate: ${verdict.failure.reason}${why}`,
       detail: verdict.detail
     }
   }

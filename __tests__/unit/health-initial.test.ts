@@ -7,7 +7,11 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client
 } from '@aws-sdk/client-elastic-load-balancing-v2'
-import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2'
+import type {
+  TargetHealthDescription,
+  TargetHealthReasonEnum,
+  TargetHealthStateEnum
+} from '@aws-sdk/client-elastic-load-balancing-v2'
 import { requireHealthyTargets, TargetsStarting } from '../../src/aws/elb/health.js'
 import type { Log } from '../../src/engine/types.js'
 import { FakeClock } from './fakes.js'
@@ -17,7 +21,11 @@ const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1' })
 const GREEN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web-green/0a1b2c3d'
 const log: Log = { info: () => {}, warn: () => {}, debug: () => {} }
 
-const target = (id: string, State: string, Reason?: string): TargetHealthDescription => ({
+const target = (
+  id: string,
+  State: TargetHealthStateEnum,
+  Reason?: TargetHealthReasonEnum
+): TargetHealthDescription => ({
   Target: { Id: id, Port: 8080 },
   TargetHealth: { State, ...(Reason ? { Reason } : {}) }
 })
@@ -26,7 +34,9 @@ const answer = (...list: TargetHealthDescription[]) => ({
   $metadata: {}
 })
 
-beforeEach(() => elb.reset())
+beforeEach(() => {
+  elb.reset()
+})
 
 describe('requireHealthyTargets and initial targets', () => {
   it('passes enough healthy targets beside a replacement still initial, in one read', async () => {
@@ -54,7 +64,10 @@ describe('requireHealthyTargets and initial targets', () => {
           target('10.0.1.5', 'draining', 'Target.DeregistrationInProgress')
         )
       )
-    const error = await requireHealthyTargets(client, GREEN, 1, log).catch(e => e as Error)
+    const error = await requireHealthyTargets(client, GREEN, 1, log).then(
+      () => new Error('no error'),
+      (e: unknown) => e as Error
+    )
     expect(error).toBeInstanceOf(TargetsStarting)
     expect(error.message).toContain('10.0.1.6:8080 initial Elb.RegistrationInProgress')
   })
@@ -68,7 +81,10 @@ describe('requireHealthyTargets and initial targets', () => {
           target('10.0.1.6', 'initial', 'Elb.InitialHealthChecking')
         )
       )
-    const error = await requireHealthyTargets(client, GREEN, 1, log).catch(e => e as Error)
+    const error = await requireHealthyTargets(client, GREEN, 1, log).then(
+      () => new Error('no error'),
+      (e: unknown) => e as Error
+    )
     expect(error).toBeInstanceOf(Error)
     expect(error).not.toBeInstanceOf(TargetsStarting)
     expect(error.message).toContain('10.0.1.5:8080 unhealthy Target.FailedHealthChecks')

@@ -24,7 +24,9 @@
  * tasks" events, never as either of them.
  */
 import { parseArnOf } from '../arn.js'
-import { isCanaryFault, STOPPED_EVENT, stopLine } from './stops.js'
+import { isCanaryFault, STOPPED_EVENT, stopLine, type StoppedTask } from './stops.js'
+
+export type { StoppedTask } from './stops.js'
 
 /** One registered target as DescribeTargetHealth reports it. */
 export interface TargetState {
@@ -55,21 +57,6 @@ export interface CanaryService {
   readonly deployments: readonly CanaryDeployment[]
   /** The latest events, newest first. */
   readonly events: readonly { readonly at: string; readonly message: string }[]
-}
-
-/** A stopped task and why it stopped (DescribeTasks). */
-export interface StoppedTask {
-  readonly id: string
-  readonly taskDefinition: string
-  readonly stoppedReason: string
-  readonly stopCode?: string
-  /** Epoch ms: "the time when the task transitioned from the `RUNNING` state to the `STOPPED` state" (Task.stoppedAt). */
-  readonly stoppedAt?: number
-  readonly containers: readonly {
-    readonly name: string
-    readonly exitCode?: number
-    readonly reason?: string
-  }[]
 }
 
 /** What the health gate reads; each call is one AWS request. */

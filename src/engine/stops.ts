@@ -5,7 +5,20 @@
  * EssentialContainerExited, TaskFailedToStart, ServiceSchedulerInitiated, SpotInterruption,
  * TerminationNotice, UserInitiated, InfrastructureHealth.
  */
-import type { StoppedTask } from './health.js'
+/** A stopped task and why it stopped (DescribeTasks). */
+export interface StoppedTask {
+  readonly id: string
+  readonly taskDefinition: string
+  readonly stoppedReason: string
+  readonly stopCode?: string
+  /** Epoch ms: "the time when the task transitioned from the `RUNNING` state to the `STOPPED` state" (Task.stoppedAt). */
+  readonly stoppedAt?: number
+  readonly containers: readonly {
+    readonly name: string
+    readonly exitCode?: number
+    readonly reason?: string
+  }[]
+}
 
 /**
  * Codes that say the task itself failed:

@@ -44,7 +44,6 @@ beforeEach(() => {
   timeline = new EcsTimeline({
     clusterArn: CLUSTER,
     serviceName: 'web-green',
-    taskDefinitionArn: TASKDEF,
     ips: ['10.0.1.5', '10.0.1.6']
   })
 })

@@ -44,7 +44,8 @@ interface Task {
 export interface EcsTimelineOptions {
   clusterArn: string
   serviceName: string
-  taskDefinitionArn: string
+  /** The canary's revision; by default the PRIMARY deployment's, as DescribeServices shows it. */
+  taskDefinitionArn?: string
   /** The canary's tasks running at the start, by their target IP. */
   ips: string[]
   port?: number
@@ -60,11 +61,13 @@ export class EcsTimeline {
   private readonly events: { id: string; createdAt: number; message: string }[] = []
   private desiredDelta = 0
   private next = 100
+  private revision: string | undefined
   private readonly timers = new Set<NodeJS.Timeout>()
   /** Date.now() of each stop, in order. */
   readonly stops: { at: number; taskId: string; spec: StopSpec }[] = []
 
   constructor(private readonly o: EcsTimelineOptions) {
+    this.revision = o.taskDefinitionArn
     this.tasks = o.ips.map(ip => ({ id: taskId(), ip, runningAt: 0 }))
   }
 
@@ -116,9 +119,15 @@ export class EcsTimeline {
     this.timers.clear()
   }
 
-  /** Tasks RUNNING at `now`: started and not yet stopped. */
-  running(now = Date.now()): number {
-    return this.tasks.filter(t => t.runningAt <= now && (t.stoppedAt ?? Infinity) > now).length
+  /**
+   * How many more (or fewer) tasks run at `now` than moto says: fewer between a crash and its
+   * replacement, more between a maintenance replacement's start and the old task's stop.
+   */
+  runningDelta(now = Date.now()): number {
+    const running = this.tasks.filter(
+      t => t.runningAt <= now && (t.stoppedAt ?? Infinity) > now
+    ).length
+    return running - (this.o.ips.length + this.desiredDelta)
   }
 
   /** The targets DescribeTargetHealth shows at `now`. */
@@ -161,12 +170,17 @@ export class EcsTimeline {
     const svc = out.services?.find(s => s.serviceName === this.o.serviceName)
     if (!svc) return undefined
     const now = Date.now()
+    // moto's counts (its tasks never stop) moved by what this timeline did to them.
     const desired = Math.max(0, Number(svc.desiredCount ?? 0) + this.desiredDelta)
-    const running = this.running(now)
+    const running = Math.max(
+      0,
+      Number(svc.runningCount ?? 0) + this.desiredDelta + this.runningDelta(now)
+    )
     svc.desiredCount = desired
     svc.runningCount = running
     for (const d of (svc.deployments ?? []) as Record<string, unknown>[]) {
       if (d.status !== 'PRIMARY') continue
+      this.revision ??= typeof d.taskDefinition === 'string' ? d.taskDefinition : undefined
       d.desiredCount = desired
       d.runningCount = running
       // The deployment is COMPLETED: "Once a service deployment has one or more successfully
@@ -215,7 +229,7 @@ export class EcsTimeline {
       tasks: found.map(t => ({
         taskArn: this.arn(t),
         clusterArn: this.o.clusterArn,
-        taskDefinitionArn: this.o.taskDefinitionArn,
+        taskDefinitionArn: this.revision ?? '',
         group: `service:${this.o.serviceName}`,
         lastStatus: 'STOPPED',
         desiredStatus: 'STOPPED',

@@ -29,9 +29,12 @@ afterEach(() => {
   for (const op of HOOKED) health?.on(op, undefined)
   timelines.splice(0).forEach(t => t.close())
   stacks.splice(0).forEach(s => s.aws.destroy())
-  // Every answer the action got modelled ECS as documented.
-  expect(health?.violations()).toEqual([])
 })
+
+/** Every ECS answer the action got modelled ECS as documented (support/ecs-rules.ts). */
+function expectNoViolations(): void {
+  expect(health!.violations()).toEqual([])
+}
 afterAll(async () => {
   await health?.close()
   if (figures.length > 0) console.log(`crash loop → traffic restored:\n${figures.join('\n')}`)
@@ -102,6 +105,7 @@ describe('a canary that crashes every ~8 s (exit code 1, replaced in ~4 s), alar
       const ms = restoredAt - first.at
       figures.push(`poll ${pollMs} ms: all traffic on live ${ms} ms after the first stop`)
       expect(ms).toBeLessThanOrEqual(pollMs + 2_000)
+      expectNoViolations()
     }
   )
 })
@@ -163,6 +167,7 @@ describe('stops that are not the canary’s fault, during a bake', () => {
       .map(r => r.operation)
     expect(read).toContain('DescribeTasks')
     expect(seen.has('draining')).toBe(true)
+    expectNoViolations()
   })
 })
 
@@ -198,5 +203,6 @@ describe('reconcile on a paused canary whose task is being replaced', () => {
     expect(e2e.proxy.writes()).toBe(0)
     expect(result.stdout).toMatch(/targets not ready yet/)
     expect(await pairWeights(s, s.rules.api)).toEqual({ blue: 95, green: 5 })
+    expectNoViolations()
   })
 })

@@ -112,6 +112,9 @@ export async function crashTrials(
         }
       })
       const result = await run.done
+      // The strict stand-in's `rule-read-lag` shows the rules as they were for `ruleLagMs` (1 s)
+      // after the rollback's writes: the next trial's rollout would read them split.
+      await sleep(1_500)
       timeline.close()
       for (const op of ['DescribeTargetHealth', ...ECS]) proxy.on(op, undefined)
       if (result.outputs.result !== 'rolled-back') {

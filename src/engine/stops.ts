@@ -35,10 +35,12 @@ const CANARY_FAULT = new Set(['EssentialContainerExited', 'TaskFailedToStart'])
 
 /**
  * Codes that say someone else stopped a healthy task: the scheduler (scale-in, a deployment, a
- * replacement for maintenance: `ServiceSchedulerInitiated`), a Spot interruption
- * (`SpotInterruption`: "tasks using the FARGATE_SPOT capacity provider … stopped due to a Spot
- * interruption", ECS task state change events), the host going away (`TerminationNotice`,
- * `InfrastructureHealth`), or whoever called StopTask or scaled the service (`UserInitiated`).
+ * replacement for maintenance: `ServiceSchedulerInitiated`; the scheduler "replace[s] unhealthy
+ * tasks by starting replacement tasks first and then stopping the unhealthy tasks",
+ * DeploymentConfiguration.maximumPercent), a Spot interruption (`SpotInterruption`: the ECS
+ * guide's task state change events name a FARGATE_SPOT task stopped by a Spot interruption), the
+ * host going away (`TerminationNotice`, `InfrastructureHealth`: the SDK's `TaskStopCode` enum,
+ * no more said), or whoever called StopTask or scaled the service (`UserInitiated`).
  */
 const NOT_CANARY_FAULT = new Set([
   'ServiceSchedulerInitiated',

@@ -144,16 +144,20 @@ describe('HealthGate and stopped tasks', () => {
     expect(judge.judge(TARGETS, dip, START + 8_000, [stop()]).failure).toBeUndefined()
   })
 
-  it('keeps judging the other signals when the stopped tasks cannot be read, and says so', async () => {
+  it('is blind, not passing, at a stop whose tasks cannot be read: the error goes to the engine', async () => {
     const reader = new Reader()
-    reader.failStopped = new Error('ListTasks failed for service web-green: AccessDeniedException')
-    const gate = new HealthGate(reader, new FakeClock(START))
-    reader.svc = service({ runningCount: 0 })
-    const reading = await gate.read()
-    expect(reading.verdict).toBe('pass')
-    expect(reading.detail).toContain(
-      'stopped tasks unread: ListTasks failed for service web-green: AccessDeniedException'
+    reader.failStopped = new Error(
+      'ListTasks failed for service web-green: AccessDeniedException: not authorized to perform: ecs:ListTasks'
     )
+    const gate = new HealthGate(reader, new FakeClock(START))
+    expect((await gate.read()).verdict).toBe('pass')
+    reader.svc = service({ runningCount: 0 })
+    await expect(gate.read()).rejects.toThrow(
+      'ListTasks failed for service web-green: AccessDeniedException'
+    )
+    // The stop stays unjudged: the next read asks again.
+    await expect(gate.read()).rejects.toThrow('ListTasks failed')
+    expect(reader.stoppedCalls).toBe(2)
   })
 })
 

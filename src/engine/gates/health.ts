@@ -2,7 +2,7 @@
  * The health gate: the canary's target health and ECS service, read while a stage bakes. It
  * sees a crashing or failing canary within seconds, where ALB metrics and alarms take minutes.
  */
-import { HealthJudge, stoppedText, type HealthReader, type StoppedTask } from '../health.js'
+import { HealthJudge, stoppedText, type HealthReader } from '../health.js'
 import type { Clock, Gate, GateReading } from '../types.js'
 
 /** How the gate judges. */
@@ -24,9 +24,8 @@ export const HEALTH_DEFAULTS: HealthGateOptions = { startGraceMs: 120_000, stopR
 /**
  * One DescribeTargetHealth and one DescribeServices per `read()`, side by side; a ListTasks and
  * a DescribeTasks of the stopped tasks after them only when the service shows a stop (a running
- * count below desired, a new "has stopped" event). Read errors of the first two propagate: the
- * engine counts consecutive failed reads and rolls back when blind too long. A stopped-task read
- * that fails (ListTasks denied, say) is said in the heartbeat line; the other signals still hold.
+ * count below desired, a new "has stopped" event). Read errors propagate: the engine counts
+ * consecutive failed reads and rolls back when blind too long.
  */
 export class HealthGate implements Gate {
   readonly name = 'health'
@@ -43,25 +42,16 @@ export class HealthGate implements Gate {
   async read(): Promise<GateReading> {
     const [targets, canary] = await Promise.all([this.reader.targets(), this.reader.canary()])
     const now = this.clock.now()
-    let stopped: StoppedTask[] | undefined
-    let unread: string | undefined
-    if (this.judge.wantsStops(canary, now)) {
-      try {
-        stopped = await this.reader.stoppedTasks()
-      } catch (error) {
-        unread = messageOf(error)
-      }
-    }
+    // A stop the gate cannot look at (ListTasks or DescribeTasks failing, denied say) leaves it
+    // blind to a crash: the error propagates as a failed read, for the engine to count.
+    const stopped = this.judge.wantsStops(canary, now)
+      ? await this.reader.stoppedTasks()
+      : undefined
     const verdict = this.judge.judge(targets, canary, now, stopped)
-    if (!verdict.failure) {
-      const detail = unread ? `${verdict.detail} · stopped tasks unread: ${unread}` : verdict.detail
-      return { verdict: 'pass', reason: '', detail }
-    }
+    if (!verdict.failure) return { verdict: 'pass', reason: '', detail: verdict.detail }
     let why = ''
     if (verdict.failure.kind === 'tasks') {
-      if (stopped) why = stoppedText(stopped)
-      else if (unread) why = `. ${unread}; the stopped tasks' reasons are not shown`
-      else why = await this.stopReasons()
+      why = stopped ? stoppedText(stopped) : await this.stopReasons()
     }
     return {
       verdict: 'fail',

@@ -160,11 +160,12 @@ function judge(all: TargetHealthDescription[], name: string, minCount: number, b
   }
   if (healthy < need) {
     const problem =
-      `Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
-      `(${because})` +
-      (starting > 0
-        ? `; ${starting} more still registering or in their first health checks:\n${notHealthy.map(targetLine).join('\n')}`
-        : '')
+      starting > 0
+        ? `Target group '${name}' is not ready for traffic yet: ${healthy} healthy target(s), ` +
+          `needs at least ${need} (${because}); ${starting} more still registering or in ` +
+          `their first health checks:\n${notHealthy.map(targetLine).join('\n')}`
+        : `Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
+          `(${because})`
     return { summary, problem, starting: starting > 0 }
   }
   return { summary, problem: undefined, starting: false }

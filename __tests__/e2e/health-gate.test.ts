@@ -116,7 +116,6 @@ describe('the health gate while a stage bakes (poll-interval 1s, alarms OK, no m
       'DescribeServices',
       serviceChange(canary, () => ({
         runningCount: 1,
-        failedTasks: 1,
         event: `(service ${canary}) has stopped 1 running tasks: (task 0f1e2d).`
       }))
     )
@@ -129,13 +128,14 @@ describe('the health gate while a stage bakes (poll-interval 1s, alarms OK, no m
     const first = health!.rewritten().find(r => r.operation === 'DescribeServices')
     expect(first).toBeDefined()
     expect(result.outputs.result).toBe('rolled-back')
-    expect(result.outputs.reason).toContain(`the canary service ${canary} is losing tasks`)
-    expect(result.outputs.reason).toContain('failed (failedTasks 0 → 1)')
+    expect(result.outputs.reason).toContain(
+      `the canary service ${canary} stopped 1 task(s) of its own fault`
+    )
     expect(result.outputs.reason).toMatch(
-      /Stopped tasks: task \w+ \(web:1\) stopped: Essential container in task exited, web exit code 1/
+      /task \w+ \(web:1\) stopped: EssentialContainerExited, Essential container in task exited, web exit code 1/
     )
     for (const arn of rules) expect(await pairWeights(s, arn)).toEqual({ blue: 100, green: 0 })
-    // One read sees failedTasks rise: the restore follows that read.
+    // One read sees the dip and the stopped task: the restore follows that read.
     const ms = restoredAt - first!.at
     figures.push(`tasks stopped: rules 100% live ${ms} ms after the read that saw them`)
     expect(ms).toBeLessThanOrEqual(POLL_MS + 1_000)

@@ -200,8 +200,8 @@ const STEPS: Step[] = [
     after: { blue: 0, green: 100 }
   },
   {
-    // The health gate reads why the canary's tasks stopped (ListTasks, DescribeTasks) only once
-    // it has failed on them, so the canary here loses a task while 50% bakes.
+    // The health gate reads the canary's stopped tasks (ListTasks, DescribeTasks) when its
+    // running count dips, so the canary here loses a task while 50% bakes.
     name: 'deploy a canary whose task stops, rolled back by the health gate',
     live: 'green',
     // Strict mode's `rule-read-lag`: DescribeRules may show the weights from before the
@@ -214,7 +214,7 @@ const STEPS: Step[] = [
       stages: '10:1s,50:30s,100:1s'
     }),
     during: async (s, action) => {
-      // Stage 1 gives the gate its baseline (failedTasks 0); the rise comes while 50% bakes.
+      // The task stops while 50% bakes.
       const baking = await action.waitForOutput(/^Stage 2\/3: /).catch(() => undefined)
       if (!baking) return
       const canary = s.services.blue.name
@@ -222,7 +222,6 @@ const STEPS: Step[] = [
         'DescribeServices',
         serviceChange(canary, () => ({
           runningCount: 1,
-          failedTasks: 1,
           event: `(service ${canary}) has stopped 1 running tasks: (task 0f1e2d).`
         }))
       )
@@ -232,7 +231,7 @@ const STEPS: Step[] = [
     },
     result: 'rolled-back',
     code: 1,
-    says: () => /Stopped tasks: task \w+ \(web:1\) stopped: .*web exit code 1/,
+    says: () => /task \w+ \(web:1\) stopped: EssentialContainerExited, .*web exit code 1/,
     after: { blue: 0, green: 100 }
   }
 ]

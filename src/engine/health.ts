@@ -3,15 +3,30 @@
  * now". Pure: it remembers earlier reads (streaks, baselines, since-when) but does no I/O.
  *
  * What trips it, precisely:
+ * - a task of the canary's revision that stopped, after the gate began, for a reason of its own
+ *   (`isCanaryFault`: an essential container exited, the task failed to start or its health
+ *   checks, it ran out of memory), at the read that first sees it;
  * - a target `unhealthy` on two reads in a row (one read can catch a single failed check);
  * - fewer healthy-or-`initial` targets than the canary service's desired count (at least 1)
  *   for longer than a task start takes (`startGraceMs`): `initial` is a replacement on its way,
  *   `draining` a target on its way out (ECS replacing a task, a scale-in), neither a failure;
- * - the service's running count below its desired count for longer than `startGraceMs`;
+ * - the service's running count below its desired count for longer than `startGraceMs`
+ *   (`scaleUpGraceMs` while the desired count has risen and the tasks are not all there yet);
  * - a deployment's `failedTasks` rising above what it was when the gate first saw it;
  * - a deployment whose `rolloutState` is `FAILED` (the circuit breaker gave up on it).
+ *
+ * The last two only happen before a deployment is COMPLETED: "Once a service deployment has one
+ * or more successfully running tasks, the failed task count resets to zero and stops being
+ * evaluated" (Deployment.failedTasks), and "If the service fails to reach a steady state and
+ * circuit breaker is turned on, the deployment transitions to a `FAILED` state"
+ * (Deployment.rolloutState). A stage bakes only after its deployment is COMPLETED, so a canary
+ * that crashes while baking shows as stopped tasks, running-count dips and "has stopped N running
+ * tasks" events, never as either of them.
  */
 import { parseArnOf } from '../arn.js'
+import { isCanaryFault, STOPPED_EVENT, stopLine, type StoppedTask } from './stops.js'
+
+export type { StoppedTask } from './stops.js'
 
 /** One registered target as DescribeTargetHealth reports it. */
 export interface TargetState {
@@ -44,30 +59,24 @@ export interface CanaryService {
   readonly events: readonly { readonly at: string; readonly message: string }[]
 }
 
-/** A stopped task and why it stopped (DescribeTasks). */
-export interface StoppedTask {
-  readonly id: string
-  readonly taskDefinition: string
-  readonly stoppedReason: string
-  readonly stopCode?: string
-  readonly containers: readonly {
-    readonly name: string
-    readonly exitCode?: number
-    readonly reason?: string
-  }[]
-}
-
 /** What the health gate reads; each call is one AWS request. */
 export interface HealthReader {
   targets(): Promise<TargetState[]>
   canary(): Promise<CanaryService>
-  /** Only called once the gate has failed on the service, to say why its tasks stopped. */
+  /**
+   * The service's latest stopped tasks (ListTasks `desiredStatus: STOPPED`, DescribeTasks): read
+   * when the service shows a stop (`HealthJudge.wantsStops`), and to say why tasks went missing.
+   */
   stoppedTasks(): Promise<StoppedTask[]>
 }
 
 /** One judgement: a failure (targets or tasks) or none, and the heartbeat line. */
 export interface HealthVerdict {
-  readonly failure?: { readonly kind: 'targets' | 'tasks'; readonly reason: string }
+  readonly failure?: {
+    /** `stopped`: a task stopped for its own fault (the reason already names it). */
+    readonly kind: 'targets' | 'tasks' | 'stopped'
+    readonly reason: string
+  }
   readonly detail: string
 }
 
@@ -81,12 +90,56 @@ export class HealthJudge {
   private seenOnce = false
   private targetsShortSince: number | undefined
   private tasksShortSince: number | undefined
+  private since: number | undefined
+  private lastDesired: number | undefined
+  private scalingUp = false
+  private readonly seenEvents = new Set<string>()
+  private readonly seenStops = new Set<string>()
 
-  /** `startGraceMs`: how long a missing task or target may take to come (a task start). */
-  constructor(private readonly startGraceMs: number) {}
+  /**
+   * `startGraceMs`: how long a missing task or target may take to come (a task start).
+   * `scaleUpGraceMs`: the same while the desired count has risen (a `follow` scale-up).
+   */
+  constructor(
+    private readonly startGraceMs: number,
+    private readonly scaleUpGraceMs: number = startGraceMs
+  ) {}
 
-  /** Judges one pair of reads taken at `now` (epoch ms). */
-  judge(targets: readonly TargetState[], svc: CanaryService, now: number): HealthVerdict {
+  /**
+   * Whether this DescribeServices answer points at a stop, so the stopped tasks are worth a
+   * ListTasks and a DescribeTasks: fewer tasks running than desired, or an event "has stopped N
+   * running tasks" the gate has not seen before (at the first read: one from after `now - 60 s`).
+   * Reading them only then keeps a rollout at one ECS read per poll while nothing stops.
+   */
+  wantsStops(svc: CanaryService, now: number): boolean {
+    if (svc.runningCount < svc.desiredCount) return true
+    const first = this.since === undefined
+    return svc.events.some(
+      e =>
+        STOPPED_EVENT.test(e.message) &&
+        !this.seenEvents.has(eventKey(e)) &&
+        (!first || Date.parse(e.at) >= now - 60_000)
+    )
+  }
+
+  /**
+   * Judges one pair of reads taken at `now` (epoch ms), and the stopped tasks when they were
+   * read with them.
+   */
+  judge(
+    targets: readonly TargetState[],
+    svc: CanaryService,
+    now: number,
+    stopped?: readonly StoppedTask[]
+  ): HealthVerdict {
+    this.since ??= now
+    for (const e of svc.events) this.seenEvents.add(eventKey(e))
+    if (this.lastDesired !== undefined && svc.desiredCount > this.lastDesired) {
+      this.scalingUp = true
+    }
+    if (svc.runningCount >= svc.desiredCount) this.scalingUp = false
+    this.lastDesired = svc.desiredCount
+    const crashed = stopped ? this.crashes(svc, stopped) : undefined
     const need = Math.max(svc.desiredCount, 1)
     const present = targets.filter(t => !LEAVING.has(t.state))
     const healthy = present.filter(t => t.state === 'healthy').length
@@ -105,9 +158,39 @@ export class HealthJudge {
 
     const tasks = this.taskFailure(svc, now)
     const target = this.targetFailure(present, healthy + initial, need, svc.name, now)
+    if (crashed) {
+      const reason = [crashed, target, tasks].filter(Boolean).join('; ')
+      return { failure: { kind: 'stopped', reason }, detail }
+    }
     if (!tasks && !target) return { detail }
     const reason = [target, tasks].filter(Boolean).join('; ')
     return { failure: { kind: tasks ? 'tasks' : 'targets', reason }, detail }
+  }
+
+  /**
+   * The canary's own failures among stopped tasks not judged before: of a revision the service
+   * deploys, stopped since the gate's first read (a crash from before the bake is not this
+   * stage's), for a reason of their own.
+   */
+  private crashes(svc: CanaryService, stopped: readonly StoppedTask[]): string | undefined {
+    const revisions = new Set(svc.deployments.map(d => d.taskDefinition))
+    const since = (this.since ?? 0) - CLOCK_SLACK_MS
+    const fresh = stopped.filter(
+      t =>
+        !this.seenStops.has(t.id) &&
+        revisions.has(t.taskDefinition) &&
+        (t.stoppedAt === undefined || t.stoppedAt >= since)
+    )
+    for (const t of stopped) this.seenStops.add(t.id)
+    const failed = fresh.filter(isCanaryFault)
+    if (failed.length === 0) return undefined
+    const running = `${svc.runningCount}/${svc.desiredCount} tasks running`
+    return `the canary service ${svc.name} stopped ${failed.length} task(s) of its own fault (${running}): ${failed.map(t => stopLine(t, revision)).join('; ')}${eventsText(svc)}`
+  }
+
+  /** A slow scale-up is not a broken canary: it gets `scaleUpGraceMs`. */
+  private grace(): number {
+    return this.scalingUp ? Math.max(this.scaleUpGraceMs, this.startGraceMs) : this.startGraceMs
   }
 
   private taskFailure(svc: CanaryService, now: number): string | undefined {
@@ -128,9 +211,10 @@ export class HealthJudge {
     this.tasksShortSince =
       svc.runningCount < svc.desiredCount ? (this.tasksShortSince ?? now) : undefined
     const shortMs = now - (this.tasksShortSince ?? now)
+    const grace = this.grace()
     const short =
-      shortMs > this.startGraceMs
-        ? `only ${svc.runningCount} of ${svc.desiredCount} tasks running for ${seconds(shortMs)}, longer than a task start may take (${seconds(this.startGraceMs)})`
+      shortMs > grace
+        ? `only ${svc.runningCount} of ${svc.desiredCount} tasks running for ${seconds(shortMs)}, longer than ${this.scalingUp ? 'a scale-up may take' : 'a task start may take'} (${seconds(grace)})`
         : undefined
     const what = [
       failedRollout &&
@@ -162,12 +246,19 @@ export class HealthJudge {
     }
     this.targetsShortSince = coming < need ? (this.targetsShortSince ?? now) : undefined
     const shortMs = now - (this.targetsShortSince ?? now)
-    if (shortMs > this.startGraceMs) {
+    if (shortMs > this.grace()) {
       const states = present.map(targetText).join('; ') || 'none registered'
       return `the canary's target group has ${coming} healthy or starting target(s), fewer than the ${need} ${service} needs, for ${seconds(shortMs)}: ${states}`
     }
     return undefined
   }
+}
+
+/** How far ECS's clock (stoppedAt) may run behind the runner's before a stop is missed. */
+const CLOCK_SLACK_MS = 5_000
+
+function eventKey(e: { readonly at: string; readonly message: string }): string {
+  return `${e.at} ${e.message}`
 }
 
 /** Appends why the latest tasks stopped, for the reason of a `tasks` failure. */

@@ -6,7 +6,7 @@
  */
 import * as core from '@actions/core'
 import { CloudWatchAlarms } from '../aws/cloudwatch/alarms.js'
-import { requireHealthyTargets } from '../aws/elb/health.js'
+import { requireHealthyTargets, TargetsStarting } from '../aws/elb/health.js'
 import { commitStatus, type Context } from './context.js'
 import { ownerRun } from '../github/runs.js'
 import { outcomeText } from '../github/status.js'
@@ -113,6 +113,13 @@ async function judgePause(ctx: Context, read: PairRead, recorded: RecordedState)
         act: false,
         blind: true,
         line: `${at}, but its targets could not be read: ${message}`
+      }
+    }
+    // A target still `initial` (ECS replacing a task) is on its way, not broken: left alone.
+    if (error instanceof TargetsStarting) {
+      return {
+        act: false,
+        line: `${at} since ${recorded.updated}; alarms OK (${names.length}), targets not ready yet (a task being replaced?): ${message.split('\n')[0]}. Nothing written.`
       }
     }
     return { act: true, reason: `unhealthy canary while ${at}: ${message.split('\n')[0]}` }

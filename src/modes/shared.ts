@@ -13,7 +13,7 @@ import { checkCredentials, planLength } from './credentials.js'
 import { AlarmGate } from '../engine/gates/alarms.js'
 import { AnalysisGate } from '../engine/gates/analysis.js'
 import { EveryGate } from '../engine/gates/every.js'
-import { HealthGate } from '../engine/gates/health.js'
+import { HEALTH_DEFAULTS, HealthGate, type HealthGateOptions } from '../engine/gates/health.js'
 import type { HealthReader } from '../engine/health.js'
 import { Heartbeat, heartbeatValue } from '../engine/heartbeat.js'
 import { Input, State, Tag } from '../names.js'
@@ -59,7 +59,15 @@ export function buildGates(ctx: Context, pair: PairState): Gate[] {
     canary: () => service.canary(),
     stoppedTasks: () => service.stoppedTasks()
   }
-  return [...paced, new HealthGate(reader, ctx.clock)]
+  // A `follow` scale-up changes the desired count and starts no deployment: a slow one is not a
+  // broken canary, so a shortage while the count rises gets `service-timeout`, not 2 minutes.
+  const options: HealthGateOptions = {
+    ...HEALTH_DEFAULTS,
+    ...(ctx.settings.canaryCapacity === 'follow'
+      ? { scaleUpGraceMs: ctx.settings.serviceTimeoutMs }
+      : {})
+  }
+  return [...paced, new HealthGate(reader, ctx.clock, options)]
 }
 
 function metricGates(ctx: Context, pair: PairState): Gate[] {

@@ -6,13 +6,17 @@
  *
  * The rewritten answers follow the documented shapes: DescribeTargetHealth's states and reason
  * codes (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html),
- * ECS's Deployment.failedTasks / Service.runningCount and Task.stoppedReason / Container.exitCode
- * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Deployment.html).
+ * ECS's Service.runningCount and Task.stopCode / stoppedReason / Container.exitCode. Every
+ * DescribeServices and DescribeTasks answer is checked against ECS's documented rules
+ * (`ecs-rules.ts`, support/README.md's health proxy table): a rewrite that breaks one (say
+ * `failedTasks` on a COMPLETED deployment) is recorded in `violations()`. Crash loops and other
+ * stops are modelled whole by `EcsTimeline` (`ecs-standin.ts`).
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { identify } from './aws-wire.js'
+import { EcsRules, stoppedTaskViolations } from './ecs-rules.js'
 
 /** One target as the rewritten DescribeTargetHealth reports it. */
 export interface FakeTarget {
@@ -48,6 +52,8 @@ export interface HealthProxy {
   on(operation: string, hook: Hook | undefined): void
   /** Answers rewritten so far, in order. */
   rewritten(): Rewritten[]
+  /** Answers that broke a documented ECS rule (`ecs-rules.ts`), for the test to expect none. */
+  violations(): string[]
   close(): Promise<void>
 }
 
@@ -56,6 +62,8 @@ export async function startHealthProxy(upstream: string): Promise<HealthProxy> {
   const target = new URL(upstream)
   const hooks = new Map<string, Hook>()
   const log: Rewritten[] = []
+  const rules = new EcsRules()
+  const broken: string[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -91,6 +99,10 @@ export async function startHealthProxy(upstream: string): Promise<HealthProxy> {
             })
             res.end(sent)
             if (changed !== undefined) log.push({ operation, at: Date.now(), body: changed })
+            if (ok && operation === 'DescribeServices')
+              broken.push(...rules.services(sent.toString('utf8')))
+            if (ok && operation === 'DescribeTasks')
+              broken.push(...stoppedTaskViolations(sent.toString('utf8')))
           })
         }
       )
@@ -110,6 +122,7 @@ export async function startHealthProxy(upstream: string): Promise<HealthProxy> {
       else hooks.delete(operation)
     },
     rewritten: () => [...log],
+    violations: () => [...broken],
     async close() {
       server.closeAllConnections()
       await new Promise<void>(resolve => server.close(() => resolve()))
@@ -143,11 +156,13 @@ export function targetHealth(targetGroupArn: string, targets: () => FakeTarget[]
   }
 }
 
-/** What a DescribeServices hook changes on one service. */
+/**
+ * What a DescribeServices hook changes on one service. No `failedTasks`: while a stage bakes the
+ * deployment is COMPLETED, and "Once a service deployment has one or more successfully running
+ * tasks, the failed task count resets to zero and stops being evaluated" (Deployment.failedTasks).
+ */
 export interface ServiceChange {
   runningCount?: number
-  /** Set on the PRIMARY deployment. */
-  failedTasks?: number
   /** Put first in `events` (newest first, as ECS lists them). */
   event?: string
 }
@@ -162,7 +177,6 @@ export function serviceChange(name: string, change: () => ServiceChange): Hook {
     if (c.runningCount !== undefined) svc.runningCount = c.runningCount
     const deployments = (svc.deployments ?? []) as Record<string, unknown>[]
     const primary = deployments.find(d => d.status === 'PRIMARY')
-    if (primary && c.failedTasks !== undefined) primary.failedTasks = c.failedTasks
     if (primary && c.runningCount !== undefined) primary.runningCount = c.runningCount
     if (c.event) {
       const events = (svc.events ?? []) as Record<string, unknown>[]
@@ -172,34 +186,41 @@ export function serviceChange(name: string, change: () => ServiceChange): Hook {
   }
 }
 
-/** ListTasks (desiredStatus STOPPED) and DescribeTasks hooks answering one stopped task. */
+/**
+ * ListTasks (desiredStatus STOPPED) and DescribeTasks hooks answering one stopped task of the
+ * canary's revision, stopped now with `EssentialContainerExited` and `exitCode`.
+ */
 export function stoppedTask(
   clusterArn: string,
   taskDefinitionArn: string,
   exitCode: number
 ): { list: Hook; describe: Hook } {
   const arn = `${clusterArn.replace(':cluster/', ':task/')}/${randomUUID().replace(/-/g, '')}`
+  const stoppedAt = Date.now()
   return {
     list: ({ request }) =>
       (JSON.parse(request) as { desiredStatus?: string }).desiredStatus === 'STOPPED'
         ? JSON.stringify({ taskArns: [arn] })
         : undefined,
-    describe: () =>
-      JSON.stringify({
-        tasks: [
-          {
-            taskArn: arn,
-            clusterArn,
-            taskDefinitionArn,
-            lastStatus: 'STOPPED',
-            desiredStatus: 'STOPPED',
-            stopCode: 'EssentialContainerExited',
-            stoppedReason: 'Essential container in task exited',
-            containers: [{ name: 'web', lastStatus: 'STOPPED', exitCode }]
-          }
-        ],
-        failures: []
-      })
+    describe: ({ request }) =>
+      !((JSON.parse(request) as { tasks?: string[] }).tasks ?? []).includes(arn)
+        ? undefined
+        : JSON.stringify({
+            tasks: [
+              {
+                taskArn: arn,
+                clusterArn,
+                taskDefinitionArn,
+                lastStatus: 'STOPPED',
+                desiredStatus: 'STOPPED',
+                stopCode: 'EssentialContainerExited',
+                stoppedReason: 'Essential container in task exited',
+                stoppedAt: stoppedAt / 1000,
+                containers: [{ name: 'web', lastStatus: 'STOPPED', exitCode }]
+              }
+            ],
+            failures: []
+          })
   }
 }
 

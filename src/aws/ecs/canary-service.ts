@@ -1,6 +1,6 @@
 /**
  * The health gate's read of the canary's ECS service: counts, deployments and latest events, and,
- * only once the gate has already failed, why its tasks stopped.
+ * when those point at a stop, its stopped tasks with their stop codes and exit codes.
  */
 import {
   DescribeServicesCommand,
@@ -62,8 +62,10 @@ export class EcsCanaryService {
   }
 
   /**
-   * The service's most recently stopped tasks with their stop reasons and exit codes: a
-   * ListTasks and a DescribeTasks, only once the gate has already failed.
+   * The service's most recently stopped tasks with their stop codes, reasons and exit codes: a
+   * ListTasks and a DescribeTasks. "Specifying a `desiredStatus` of `STOPPED` limits the results
+   * to tasks that Amazon ECS has set the desired status to `STOPPED`" and "Specifying a
+   * `serviceName` limits the results to tasks that belong to that service" (ListTasksRequest).
    */
   async stoppedTasks(): Promise<StoppedTask[]> {
     const where = `service ${this.service}`
@@ -93,6 +95,7 @@ export class EcsCanaryService {
       taskDefinition: t.taskDefinitionArn ?? '',
       stoppedReason: t.stoppedReason ?? '',
       ...(t.stopCode ? { stopCode: t.stopCode } : {}),
+      ...(t.stoppedAt ? { stoppedAt: t.stoppedAt.getTime() } : {}),
       containers: (t.containers ?? []).map(c => ({
         name: c.name ?? '?',
         ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),

@@ -17,6 +17,23 @@ export { targetGroupName }
 /** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
 const LEAVING = new Set(['draining', 'unhealthy.draining'])
 
+/**
+ * Targets on their way in, not failing: "`initial`: The load balancer is registering the target
+ * or performing the initial health checks on the target" (TargetHealth.State, reason codes
+ * `Elb.RegistrationInProgress`, `Elb.InitialHealthChecking`). ECS replacing a task (maintenance, a
+ * crash) registers the replacement this way; the bake gate counts it as on its way, and so does
+ * this check: not ready yet, never a failure.
+ */
+const STARTING = 'initial'
+
+/**
+ * Thrown, without `wait`, when the group is short of healthy targets only because some are still
+ * `initial`: not ready yet, not broken (a paused canary whose task is being replaced).
+ */
+export class TargetsStarting extends Error {
+  override readonly name = 'TargetsStarting'
+}
+
 /** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
 function stateOf(d: TargetHealthDescription): string {
   return d.TargetHealth?.State ?? 'unknown'
@@ -75,6 +92,7 @@ export async function requireHealthyTargets(
       return
     }
     const elapsed = wait ? wait.clock.now() - started : 0
+    if (!wait && verdict.starting) throw new TargetsStarting(verdict.problem)
     if (!wait || elapsed >= wait.timeoutMs) {
       const waited = wait
         ? `Waited ${formatDuration(elapsed)} ('${Input.serviceTimeout}'); if the targets only need longer, raise it. `
@@ -120,6 +138,8 @@ function judge(all: TargetHealthDescription[], name: string, minCount: number, b
   const leaving = all.filter(d => LEAVING.has(stateOf(d)))
   const present = all.filter(d => !LEAVING.has(stateOf(d)))
   const notHealthy = present.filter(d => stateOf(d) !== 'healthy')
+  const failing = notHealthy.filter(d => stateOf(d) !== STARTING)
+  const starting = notHealthy.length - failing.length
   const healthy = present.length - notHealthy.length
   const need = Math.max(minCount, 1)
   const drainingNote = leaving.length > 0 ? `; ${leaving.length} draining, not counted` : ''
@@ -132,17 +152,21 @@ function judge(all: TargetHealthDescription[], name: string, minCount: number, b
   ]
   const others = states.length > 0 ? ` (others: ${states.join(', ')})` : ''
   const summary = `Target group ${name}: ${healthy} healthy target(s)${others}${drainingNote}`
-  if (notHealthy.length > 0) {
+  if (failing.length > 0) {
     const problem =
       `Target group '${name}' is not ready for traffic: ${notHealthy.length} of ` +
       `${present.length} targets are not healthy:\n${notHealthy.map(targetLine).join('\n')}`
-    return { summary, problem }
+    return { summary, problem, starting: false }
   }
   if (healthy < need) {
     const problem =
-      `Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
-      `(${because})`
-    return { summary, problem }
+      starting > 0
+        ? `Target group '${name}' is not ready for traffic yet: ${healthy} healthy target(s), ` +
+          `needs at least ${need} (${because}); ${starting} more still registering or in ` +
+          `their first health checks:\n${notHealthy.map(targetLine).join('\n')}`
+        : `Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
+          `(${because})`
+    return { summary, problem, starting: starting > 0 }
   }
-  return { summary, problem: undefined }
+  return { summary, problem: undefined, starting: false }
 }

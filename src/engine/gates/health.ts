@@ -9,9 +9,11 @@ import type { Clock, Gate, GateReading } from '../types.js'
 export interface HealthGateOptions {
   /**
    * How long a task or target may be missing before it counts (a task start: placement, image
-   * pull, container start). Crashes are seen sooner, through the deployment's failedTasks.
+   * pull, container start). Crashes are seen sooner, through the stopped tasks.
    */
   readonly startGraceMs: number
+  /** The same while the desired count has risen (a `canary-capacity: follow` scale-up). */
+  readonly scaleUpGraceMs?: number
   /** How long the stop reasons may delay a failure that is already certain. */
   readonly stopReasonsMs: number
 }
@@ -20,8 +22,10 @@ export interface HealthGateOptions {
 export const HEALTH_DEFAULTS: HealthGateOptions = { startGraceMs: 120_000, stopReasonsMs: 1_000 }
 
 /**
- * One DescribeTargetHealth and one DescribeServices per `read()`, side by side. Read errors
- * propagate: the engine counts consecutive failed reads and rolls back when blind too long.
+ * One DescribeTargetHealth and one DescribeServices per `read()`, side by side; a ListTasks and
+ * a DescribeTasks of the stopped tasks after them only when the service shows a stop (a running
+ * count below desired, a new "has stopped" event). Read errors propagate: the engine counts
+ * consecutive failed reads and rolls back when blind too long.
  */
 export class HealthGate implements Gate {
   readonly name = 'health'
@@ -32,22 +36,32 @@ export class HealthGate implements Gate {
     private readonly clock: Clock,
     private readonly options: HealthGateOptions = HEALTH_DEFAULTS
   ) {
-    this.judge = new HealthJudge(options.startGraceMs)
+    this.judge = new HealthJudge(options.startGraceMs, options.scaleUpGraceMs)
   }
 
   async read(window?: { readonly stageStartedAt: number }): Promise<GateReading> {
     const [targets, canary] = await Promise.all([this.reader.targets(), this.reader.canary()])
-    const verdict = this.judge.judge(targets, canary, this.clock.now())
+    const now = this.clock.now()
+    // A stop the gate cannot look at (ListTasks or DescribeTasks failing, denied say) leaves it
+    // blind to a crash: the error propagates as a failed read, for the engine to count.
+    const stopped = this.judge.wantsStops(canary, now)
+      ? await this.reader.stoppedTasks()
+      : undefined
+    const verdict = this.judge.judge(targets, canary, now, stopped)
     if (!verdict.failure) return { verdict: 'pass', reason: '', detail: verdict.detail }
     const tasks: StoppedTask[] = []
-    const stopped = verdict.failure.kind === 'tasks' ? await this.stopReasons(tasks) : ''
+    let why = ''
+    if (verdict.failure.kind === 'tasks') {
+      if (stopped) tasks.push(...stopped)
+      why = stopped ? stoppedText(stopped) : await this.stopReasons(tasks)
+    }
     // The service's events were in the DescribeServices answer already ("A maximum of 100 of the
     // latest events are displayed", Service.events): those of this stage, by createdAt.
     const since = window?.stageStartedAt ?? -Infinity
     const events = canary.events.filter(e => !(Date.parse(e.at) < since))
     return {
       verdict: 'fail',
-      reason: `health gate: ${verdict.failure.reason}${stopped}`,
+      reason: `health gate: ${verdict.failure.reason}${why}`,
       detail: verdict.detail,
       evidence: {
         gate: 'health',

@@ -5,6 +5,7 @@
  * flip and from the second unhealthy read the action got (the gate's rule: two in a row).
  */
 import { randomInt } from 'node:crypto'
+import { loadavg } from 'node:os'
 import { readWeights } from '../__tests__/e2e/support/fixture.js'
 import { startHealthProxy, targetHealth } from '../__tests__/e2e/support/health-proxy.js'
 import { startAction } from '../__tests__/e2e/support/runner.js'
@@ -20,6 +21,8 @@ export interface HealthSample {
   /** The second unhealthy DescribeTargetHealth answer sent → the same midpoint. */
   fromSecondReadMs: number
   errorMs: number
+  /** The machine's 1-minute load average at the flip. */
+  load: number
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -37,6 +40,8 @@ export async function healthTrials(
   const proxy = await startHealthProxy(lane.proxy.url)
   try {
     for (let i = 0; i < trials; i++) {
+      // As in reaction.ts: the previous rollout's writes must have stopped lagging.
+      await lane.proxy.readLagOver()
       await calmAlarms(stack)
       const before = await readWeights(stack.aws, rules[0])
       const idleGroup = Object.entries(before.weights).find(([, weight]) => weight === 0)?.[0]
@@ -93,11 +98,12 @@ export async function healthTrials(
               pollMs,
               fromFlipMs: middle - sent,
               fromSecondReadMs: middle - second,
-              errorMs: (seen - lastMiss) / 2
+              errorMs: (seen - lastMiss) / 2,
+              load: loadavg()[0]
             }
           }
           lastMiss = readAt
-          if (readAt - sent > 4 * pollMs + 10_000) throw new Error('bench: traffic never came back')
+          if (readAt - sent > 4 * pollMs + 60_000) throw new Error('bench: traffic never came back')
           await sleep(Math.max(0, READ_EVERY_MS - (Date.now() - readAt)))
         }
       })

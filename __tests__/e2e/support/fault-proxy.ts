@@ -64,6 +64,12 @@ export interface FaultProxy {
   /** Ends any read lag of earlier writes (the rules were reset behind the proxy's back). */
   forgetWrites(): void
   /**
+   * Resolves once no rule or listener reads back as it was before a write (the strict
+   * `rule-read-lag` of the writes seen so far has run out), as a person starting the next run
+   * would find it. Waits for that moment, however long the writes took to land.
+   */
+  readLagOver(): Promise<void>
+  /**
    * Rewrites the body of requests before they reach moto (`undefined`: stop). Only for calls
    * AWS does not sign, such as AssumeRoleWithWebIdentity, e.g. to ask for a short session.
    */
@@ -233,6 +239,12 @@ export async function startFaultProxy(
     },
     forgetWrites() {
       strict.forgetWrites()
+    },
+    async readLagOver() {
+      for (let left = strict.lagEndsAt() - Date.now(); left >= 0;) {
+        await new Promise(resolve => setTimeout(resolve, left + 1))
+        left = strict.lagEndsAt() - Date.now()
+      }
     },
     rewriteRequests(next) {
       rewrite = next

@@ -44,33 +44,37 @@ afterAll(async () => {
 })
 
 describe('the fault matrix', () => {
-  it('ends every case safe, with outputs that tell the truth', async () => {
-    const started = Date.now()
-    const opened = Array.from({ length: LANES }, () => openLane(e2e.github.url, e2e.github))
-    lanes.push(...(await Promise.all(opened)))
-    const ready = Date.now() - started
-    const promote = await baseline(lanes[0], 'promote')
-    const pause = await baseline(lanes[1], 'pause')
-    const cases = matrixCases(placements(promote, pause)).filter(c => only.test(c.name))
+  it(
+    'ends every case safe, with outputs that tell the truth',
+    async () => {
+      const started = Date.now()
+      const opened = Array.from({ length: LANES }, () => openLane(e2e.github.url, e2e.github))
+      lanes.push(...(await Promise.all(opened)))
+      const ready = Date.now() - started
+      const promote = await baseline(lanes[0], 'promote')
+      const pause = await baseline(lanes[1], 'pause')
+      const cases = matrixCases(placements(promote, pause)).filter(c => only.test(c.name))
 
-    const results = await runAll(cases, lanes)
+      const results = await runAll(cases, lanes)
 
-    const unsafe = results.filter(r => !r.verdict.safe)
-    const unexercised = results.filter(r => r.verdict.end === 'not exercised')
-    report(results, Date.now() - started, ready)
-    // The logs of the first few unsafe cases, to start from when one appears.
-    unsafe.slice(0, 3).forEach(r => printCase(r.observation))
-    if (unexercised.length > 0) {
-      const names = unexercised.map(r => `  ${r.observation.kase.name}`).join('\n')
-      console.log(`fault matrix: not exercised after ${TRIES} runs each:\n${names}`)
-    }
-    const reruns = results.reduce((n, r) => n + r.tries - 1, 0)
-    const safe = results.length - unsafe.length - unexercised.length
-    console.log(
-      `fault matrix: ${results.length} cases, ${safe} safe, ${unexercised.length} not exercised, ${unsafe.length} unsafe (${reruns} reruns of cases whose fault did not fire)`
-    )
-    expect(unsafe.map(describeUnsafe)).toEqual([])
-  }, MATRIX_TIMEOUT_MS)
+      const unsafe = results.filter(r => !r.verdict.safe)
+      const unexercised = results.filter(r => r.verdict.end === 'not exercised')
+      report(results, Date.now() - started, ready)
+      // The logs of the first few unsafe cases, to start from when one appears.
+      unsafe.slice(0, 3).forEach(r => printCase(r.observation))
+      if (unexercised.length > 0) {
+        const names = unexercised.map(r => `  ${r.observation.kase.name}`).join('\n')
+        console.log(`fault matrix: not exercised after ${TRIES} runs each:\n${names}`)
+      }
+      const reruns = results.reduce((n, r) => n + r.tries - 1, 0)
+      const safe = results.length - unsafe.length - unexercised.length
+      console.log(
+        `fault matrix: ${results.length} cases, ${safe} safe, ${unexercised.length} not exercised, ${unsafe.length} unsafe (${reruns} reruns of cases whose fault did not fire)`
+      )
+      expect(unsafe.map(describeUnsafe)).toEqual([])
+    },
+    MATRIX_TIMEOUT_MS
+  )
 })
 
 interface Judged {

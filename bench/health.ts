@@ -9,7 +9,7 @@ import { loadavg } from 'node:os'
 import { readWeights } from '../__tests__/e2e/support/fixture.js'
 import { startHealthProxy, targetHealth } from '../__tests__/e2e/support/health-proxy.js'
 import { startAction } from '../__tests__/e2e/support/runner.js'
-import { allOnLive, calmAlarms, deployInputs, rulesOf } from './lane.js'
+import { allOnLive, calmAlarms, deployInputs, rulesOf, stageStarted } from './lane.js'
 import type { Lane, Mutex } from './lane.js'
 import { READ_EVERY_MS } from './reaction.js'
 
@@ -39,7 +39,7 @@ export async function healthTrials(
   const rules = rulesOf(stack, 2)
   const proxy = await startHealthProxy(lane.proxy.url)
   try {
-    for (let i = 0; i < trials; i++) {
+    for (let i = 0, refused = 0; i < trials; i++) {
       // As in reaction.ts: the previous rollout's writes must have stopped lagging.
       await lane.proxy.readLagOver()
       await calmAlarms(stack)
@@ -75,7 +75,12 @@ export async function healthTrials(
           env: { NODE_NO_WARNINGS: '1' }
         }
       )
-      await run.waitForOutput(/^Stage 1\/2: /)
+      if (!(await stageStarted(run, refused++))) {
+        proxy.on('DescribeTargetHealth', undefined)
+        i--
+        continue
+      }
+      refused = 0
       await sleep(randomInt(200, 200 + 3 * pollMs))
       const queued = Date.now()
       const sample = await window.run(async () => {

@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { readWeights, setAlarm } from '../__tests__/e2e/support/fixture.js'
 import { startAction } from '../__tests__/e2e/support/runner.js'
-import { allOnLive, calmAlarms, deployInputs, rulesOf } from './lane.js'
+import { allOnLive, calmAlarms, deployInputs, rulesOf, stageStarted } from './lane.js'
 import type { Lane, Mutex } from './lane.js'
 
 /** One trial. */
@@ -43,7 +43,7 @@ export async function reactionTrials(
   const samples: ReactionSample[] = []
   const { stack } = lane
   const rules = rulesOf(stack, 2)
-  for (let i = 0; i < trials; i++) {
+  for (let i = 0, refused = 0; i < trials; i++) {
     // The previous rollout's last writes still read back for a moment (ELB's read lag, which
     // the strict stand-in models): a run started now would rightly refuse the split it reads.
     await lane.proxy.readLagOver()
@@ -58,7 +58,11 @@ export async function reactionTrials(
       }),
       env: { NODE_NO_WARNINGS: '1' }
     })
-    await run.waitForOutput(/^Stage 1\/2: /)
+    if (!(await stageStarted(run, refused++))) {
+      i--
+      continue
+    }
+    refused = 0
     const stageAt = Date.now()
     const atMs = randomInt(200, 200 + 3 * pollMs)
     await sleep(atMs)

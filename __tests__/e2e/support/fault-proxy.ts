@@ -34,6 +34,11 @@ export interface ProxyCall extends AwsRequest {
   fault?: FaultSpec['fault']
   /** The HTTP status the client got (undefined while stalled or if it hung up). */
   status?: number
+  /**
+   * The client hung up before its answer was sent: its own timeout, a budget that ran out, or
+   * the process was killed. On a loaded machine moto can answer after that; the client never saw it.
+   */
+  abandoned?: boolean
   /** The strict rules that refused or rewrote this call's answer, if any. */
   strict?: StrictRule[]
   /** The request body as sent (form or JSON text). */
@@ -194,6 +199,9 @@ export async function startFaultProxy(
         at: Date.now()
       }
       calls.push(call)
+      res.on('close', () => {
+        if (!res.writableFinished) call.abandoned = true
+      })
       const spec = pickFault(request.operation)
       call.fault = spec?.fault
       if (!spec) {

@@ -73,13 +73,10 @@ export function judge(o: Observation): Verdict {
   // A cancel that finds a write hanging waits for it (abandoned, it could land after the
   // rollback read the rule back as restored); the runner's kill then leaves the restore to
   // the post step. Main must not have reported anything it did not do.
-  const killedAwaitingWrite =
-    kase.scenario === 'cancel' &&
-    main.signal === 'SIGKILL' &&
-    !out.result &&
-    /^Modify(Rule|Listener)$/.test(kase.operation) &&
-    kase.fault === 'stall'
-  if (killedAwaitingWrite) return judgeKilledByRunner(o, problems)
+  // On a loaded machine any cancel's restore can outlast the runner's 10 s the same way: the
+  // post step is then the way back, and is judged so.
+  const killedByRunner = kase.scenario === 'cancel' && main.signal === 'SIGKILL' && !out.result
+  if (killedByRunner) return judgeKilledByRunner(o, problems)
   // The runner's SIGTERM or SIGKILL may meet a step that has reported and is exiting.
   if (!out.result) {
     problems.push(`main set no result output${main.signal ? ` (killed by ${main.signal})` : ''}`)
@@ -156,7 +153,7 @@ export function judge(o: Observation): Verdict {
       ? !!out.result && main.code !== 0
       : !settled
   const failing = new Set(
-    o.calls.filter(c => c.fault || c.status === undefined).map(c => c.operation)
+    o.calls.filter(c => c.fault || c.status === undefined || c.abandoned).map(c => c.operation)
   )
   if (exercised && failed && ![...failing].some(op => said.includes(op))) {
     problems.push(`failed without naming ${[...failing].join(' or ')}: ${firstLine(out.reason)}`)

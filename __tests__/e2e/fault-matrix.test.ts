@@ -36,8 +36,11 @@ const lanes: Lane[] = []
  * average of 30 (six engineers' suites at once).
  */
 const MATRIX_TIMEOUT_MS = 30 * 60_000
-/** Runs of a case whose fault never fired, in all. */
-const TRIES = 3
+/**
+ * Runs of a case whose fault never fired, in all. Two: at a load average of 40 a third of the
+ * faults did not fire, and three runs each took the matrix past its limit.
+ */
+const TRIES = 2
 
 afterAll(async () => {
   await Promise.all(lanes.splice(0).map(closeLane))

@@ -20,6 +20,7 @@ export interface BakeCalls {
 
 /** Bakes one 60 s stage on two rules at `pollMs` and counts what the action asked for. */
 export async function bakeCalls(lane: Lane, pollMs: number): Promise<BakeCalls> {
+  await lane.proxy.readLagOver()
   lane.proxy.reset()
   const result = await runAction(lane.context, {
     inputs: deployInputs(lane.stack, rulesOf(lane.stack, 2), {

@@ -5,10 +5,11 @@
  * flip and from the second unhealthy read the action got (the gate's rule: two in a row).
  */
 import { randomInt } from 'node:crypto'
+import { loadavg } from 'node:os'
 import { readWeights } from '../__tests__/e2e/support/fixture.js'
 import { startHealthProxy, targetHealth } from '../__tests__/e2e/support/health-proxy.js'
 import { startAction } from '../__tests__/e2e/support/runner.js'
-import { allOnLive, calmAlarms, deployInputs, rulesOf } from './lane.js'
+import { allOnLive, calmAlarms, deployInputs, rulesOf, stageStarted } from './lane.js'
 import type { Lane, Mutex } from './lane.js'
 import { READ_EVERY_MS } from './reaction.js'
 
@@ -20,6 +21,8 @@ export interface HealthSample {
   /** The second unhealthy DescribeTargetHealth answer sent → the same midpoint. */
   fromSecondReadMs: number
   errorMs: number
+  /** The machine's 1-minute load average at the flip. */
+  load: number
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -36,7 +39,9 @@ export async function healthTrials(
   const rules = rulesOf(stack, 2)
   const proxy = await startHealthProxy(lane.proxy.url)
   try {
-    for (let i = 0; i < trials; i++) {
+    for (let i = 0, refused = 0; i < trials; i++) {
+      // As in reaction.ts: the previous rollout's writes must have stopped lagging.
+      await lane.proxy.readLagOver()
       await calmAlarms(stack)
       const before = await readWeights(stack.aws, rules[0])
       const idleGroup = Object.entries(before.weights).find(([, weight]) => weight === 0)?.[0]
@@ -70,7 +75,12 @@ export async function healthTrials(
           env: { NODE_NO_WARNINGS: '1' }
         }
       )
-      await run.waitForOutput(/^Stage 1\/2: /)
+      if (!(await stageStarted(run, refused++))) {
+        proxy.on('DescribeTargetHealth', undefined)
+        i--
+        continue
+      }
+      refused = 0
       await sleep(randomInt(200, 200 + 3 * pollMs))
       const queued = Date.now()
       const sample = await window.run(async () => {
@@ -93,11 +103,12 @@ export async function healthTrials(
               pollMs,
               fromFlipMs: middle - sent,
               fromSecondReadMs: middle - second,
-              errorMs: (seen - lastMiss) / 2
+              errorMs: (seen - lastMiss) / 2,
+              load: loadavg()[0]
             }
           }
           lastMiss = readAt
-          if (readAt - sent > 4 * pollMs + 10_000) throw new Error('bench: traffic never came back')
+          if (readAt - sent > 4 * pollMs + 60_000) throw new Error('bench: traffic never came back')
           await sleep(Math.max(0, READ_EVERY_MS - (Date.now() - readAt)))
         }
       })

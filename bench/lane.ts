@@ -7,7 +7,7 @@ import type { FaultProxy } from '../__tests__/e2e/support/fault-proxy.js'
 import { provisionStack, readWeights, setAlarm } from '../__tests__/e2e/support/fixture.js'
 import type { Stack } from '../__tests__/e2e/support/fixture.js'
 import type { GitHubStandin } from '../__tests__/e2e/support/github-standin.js'
-import type { RunContext } from '../__tests__/e2e/support/runner.js'
+import type { ActionHandle, RunContext } from '../__tests__/e2e/support/runner.js'
 
 /** A provisioned stack and the way to run the action against it. */
 export interface Lane {
@@ -68,6 +68,32 @@ export async function allOnLive(stack: Stack, rules: readonly string[], idleGrou
     const total = Object.values(view.weights).reduce((a, b) => a + b, 0)
     return total > 0 && (view.weights[idleGroup] ?? 0) === 0
   })
+}
+
+/** How many runs in a row a lane lets end before their first stage, refused, before it gives up. */
+const REFUSALS_IN_A_ROW = 5
+
+/**
+ * Waits until `run` has started its first stage. On a loaded machine a pre-flight read can
+ * outlast the SDK's request timeout and the run rightly refuses, moving nothing: that is no
+ * trial, so it answers false (the caller starts another), up to REFUSALS_IN_A_ROW in a row.
+ * Anything else that ends the run first throws.
+ */
+export async function stageStarted(run: ActionHandle, refusedSoFar: number): Promise<boolean> {
+  const started = await run.waitForOutput(/^Stage 1\/\d+: /, 120_000).then(
+    () => true,
+    () => false
+  )
+  if (started) return true
+  const result = await run.done
+  if (result.outputs.result !== 'unchanged' || refusedSoFar + 1 >= REFUSALS_IN_A_ROW) {
+    throw new Error(
+      `bench: the run never reached stage 1 (${result.outputs.result}): ${result.stdout}`
+    )
+  }
+  const reason = (result.outputs.reason ?? '').split('\n')[0].slice(0, 200)
+  console.error(`bench: a run was refused before any write, trying again: ${reason}`)
+  return false
 }
 
 /** Lets one lane at a time into a critical section, in arrival order. */

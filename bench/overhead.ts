@@ -29,6 +29,8 @@ export interface OverheadSample {
 
 /** Runs one six-stage rollout on `rules` rules of the lane's stack and times it. */
 export async function overheadRun(lane: Lane, rules: 1 | 2): Promise<OverheadSample> {
+  // The previous run's last writes must have stopped lagging (see reaction.ts).
+  await lane.proxy.readLagOver()
   lane.proxy.reset()
   const started = Date.now()
   const result = await runAction(lane.context, {

@@ -88,12 +88,13 @@ export function sideBySide(
 
 /** The row of alarm reaction times at one poll interval. */
 export function reactionRow(samples: ReactionSample[], pollMs: number): string {
-  const ms = samples.filter(s => s.pollMs === pollMs).map(s => s.ms)
+  const mine = samples.filter(s => s.pollMs === pollMs)
+  const ms = mine.map(s => s.ms)
   const p95 = percentile(ms, 95)
   const max = Math.max(...ms)
   const met = p95 <= pollMs + 1_000 && max < 2 * pollMs
   return (
-    `| Reaction, poll-interval ${pollMs / 1000}s (${ms.length} trials) | p50 ${seconds(percentile(ms, 50))} · ` +
+    `| Reaction, poll-interval ${pollMs / 1000}s (${ms.length} trials, ${loadText(mine)}) | p50 ${seconds(percentile(ms, 50))} · ` +
     `p95 ${seconds(p95)} · max ${seconds(max)} | p95 ≤ ${seconds(pollMs + 1_000)}, max < ${seconds(2 * pollMs)} | ${ok(met)} |`
   )
 }
@@ -105,11 +106,17 @@ export function healthRow(samples: HealthSample[], pollMs: number): string {
   const fromFlip = mine.map(s => s.fromFlipMs)
   const p95 = percentile(fromRead, 95)
   return (
-    `| Canary unhealthy → traffic restored, health gate, poll-interval ${pollMs / 1000}s (${mine.length} trials) | ` +
+    `| Canary unhealthy → traffic restored, health gate, poll-interval ${pollMs / 1000}s (${mine.length} trials, ${loadText(mine)}) | ` +
     `from the second unhealthy read: p50 ${seconds(percentile(fromRead, 50))} · p95 ${seconds(p95)} · max ${seconds(Math.max(...fromRead))}; ` +
     `from the targets turning unhealthy: p50 ${seconds(percentile(fromFlip, 50))} · p95 ${seconds(percentile(fromFlip, 95))} · max ${seconds(Math.max(...fromFlip))} | ` +
     `p95 ≤ ${seconds(pollMs + 1_000)} from the second read | ${ok(p95 <= pollMs + 1_000)} |`
   )
+}
+
+/** The range of the 1-minute load average over the trials: a busy machine slows every figure. */
+function loadText(samples: readonly { load: number }[]): string {
+  const loads = samples.map(s => s.load)
+  return `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`
 }
 
 function overheadRow(samples: OverheadSample[], rules: 1 | 2, targetMs: number): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { provisionStack, readTags, setAlarm } from './support/fixture.js'
+import { provisionStack, readTags, readWeights, setAlarm, setWeights } from './support/fixture.js'
+import { testAws } from './support/clients.js'
 import type { Stack } from './support/fixture.js'
 import { useE2e } from './support/harness.js'
 import { deployInputs, pairWeights, reportFileTiming } from './support/rollout-helpers.js'
@@ -176,5 +177,25 @@ describe('D8: DescribeRules that lags the write', () => {
     expect(result.outputs.result).toBe('rolled-back')
     expect(result.outputs.reason).toContain('still shows the previous weights')
     expect(await pairWeights(s, s.rules.api)).toEqual({ blue: 100, green: 0 })
+  })
+
+  it('ends when the proxy says it does (readLagOver, what the bench waits on between trials)', async () => {
+    const s = await provisionStack()
+    // The test before left a minute of lag on its own stack's rules: not this one's to wait out.
+    e2e.proxy.forgetWrites()
+    e2e.proxy.strict({ ruleLagMs: 5_000 })
+    const viaProxy = testAws(s.account, e2e.proxy.url)
+    const { blue, green } = s.targetGroups
+    try {
+      // Within 5 s of the write a read would show the rule as it was.
+      await setWeights(viaProxy, s.rules.api, { [blue.arn]: 0, [green.arn]: 100 })
+
+      await e2e.proxy.readLagOver()
+
+      const { weights } = await readWeights(viaProxy, s.rules.api)
+      expect(weights).toEqual({ [blue.arn]: 0, [green.arn]: 100 })
+    } finally {
+      viaProxy.destroy()
+    }
   })
 })

@@ -45,7 +45,9 @@ describe('the client that registers task definitions', () => {
     server.on('request', count)
     const { ecs, ecsRegister } = makeClients('us-east-1')
     const register = new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [] })
-    const options = { requestTimeout: 50 }
+    // Long enough for the server to see each attempt on a loaded machine (at 50 ms the last
+    // attempt could time out before its request reached the server: 3 counted, not 4).
+    const options = { requestTimeout: 500 }
 
     await expect(ecsRegister.send(register, options)).rejects.toMatchObject({
       name: 'TimeoutError'

@@ -992,6 +992,27 @@ describe('ElbTraffic.shift when DescribeRules lags the write', () => {
     expect(clock.now() - started).toBeLessThan(11_000)
   })
 
+  it('still says the previous weights persist when the last read is cut short by the end of the wait', async () => {
+    // Issue 28: on a loaded machine the read in flight at the end of the 10 s was cut off
+    // ("OutOfTime ... did not answer"), and that erased what every read before it had shown.
+    laggingElb(Infinity)
+    const t = traffic([ADMIN])
+    await t.read()
+    const started = clock.now()
+    const lagging = elb.commandCalls(DescribeRulesCommand).length
+    elb.on(DescribeRulesCommand).callsFake(async () => {
+      // Near the end of the wait, a read that never answers: within() cuts it at the deadline.
+      if (clock.now() - started >= 9_800) return new Promise(() => undefined)
+      return { Rules: [structuredClone(adminRule)] }
+    })
+
+    const error = await failure(t.shift(groups, 100))
+
+    expect(elb.commandCalls(DescribeRulesCommand).length).toBeGreaterThan(lagging + 2)
+    expect(error.message).toContain('still shows the previous weights')
+    expect(error.message).toContain('did not answer within')
+  })
+
   it('still writes a rule on restore when a lagging read shows it back on live', async () => {
     laggingElb(Infinity)
     const t = traffic([ADMIN])

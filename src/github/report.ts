@@ -76,6 +76,14 @@ export async function publish(ctx: Context, end: RunEnd): Promise<string | undef
   core.setOutput(Output.reason, outcome.reason)
   core.setOutput(Output.testService, testService(ctx.settings.testListenerRules, end))
   if (end.settled) core.saveState(State.settled, 'true')
+  // The commands a human needs come before anything slower: under a cancel the runner kills the
+  // step 10 s after SIGINT, and a restore that failed has used most of that already.
+  if (end.restoreCommands?.length) {
+    core.error(
+      `Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`,
+      { title: 'ecs-canary: restore traffic by hand' }
+    )
+  }
   const reached = end.record?.stages.at(-1)?.tenths
   // Queued first, so the request is out while the summary is written; it never blocks.
   ctx.status.post(
@@ -84,12 +92,6 @@ export async function publish(ctx: Context, end: RunEnd): Promise<string | undef
   )
   const markdown = end.summary ? renderSummary(end.summary) : end.summaryMarkdown
   if (markdown) await writeSummary(markdown, ctx.log)
-  if (end.restoreCommands?.length) {
-    core.error(
-      `Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`,
-      { title: 'ecs-canary: restore traffic by hand' }
-    )
-  }
   await ctx.status.flush(flushBudget(ctx.signal))
   if (!end.failed) {
     // A watchdog run that left things alone has said so in its own line already.

@@ -95,6 +95,11 @@ export class StrictStandIn {
     this.shown.clear()
   }
 
+  /** When the read lag of the last write seen ends (ms since the epoch; 0: none). */
+  lagEndsAt(): number {
+    return Math.max(0, ...[...this.lag.values()].map(lag => lag.until))
+  }
+
   /** Whether `rule` is on. */
   on(rule: StrictRule): boolean {
     return !(this.options.off ?? []).includes(rule)

@@ -36,6 +36,11 @@ export interface ProxyCall extends AwsRequest {
   fault?: FaultSpec['fault']
   /** The HTTP status the client got (undefined while stalled or if it hung up). */
   status?: number
+  /**
+   * The client hung up before its answer was sent: its own timeout, a budget that ran out, or
+   * the process was killed. On a loaded machine moto can answer after that; the client never saw it.
+   */
+  abandoned?: boolean
   /** The strict rules that refused or rewrote this call's answer, if any. */
   strict?: StrictRule[]
   /** The request body as sent (form or JSON text). */
@@ -65,6 +70,12 @@ export interface FaultProxy {
   strict(options?: StrictOptions | false): void
   /** Ends any read lag of earlier writes (the rules were reset behind the proxy's back). */
   forgetWrites(): void
+  /**
+   * Resolves once no rule or listener reads back as it was before a write (the strict
+   * `rule-read-lag` of the writes seen so far has run out), as a person starting the next run
+   * would find it. Waits for that moment, however long the writes took to land.
+   */
+  readLagOver(): Promise<void>
   /**
    * Rewrites the body of requests before they reach moto (`undefined`: stop). Only for calls
    * AWS does not sign, such as AssumeRoleWithWebIdentity, e.g. to ask for a short session.
@@ -250,6 +261,9 @@ export async function startFaultProxy(
         at: Date.now()
       }
       calls.push(call)
+      res.on('close', () => {
+        if (!res.writableFinished) call.abandoned = true
+      })
       const spec = pickFault(request.operation)
       call.fault = spec?.fault
       if (!spec) {
@@ -295,6 +309,12 @@ export async function startFaultProxy(
     },
     forgetWrites() {
       strict.forgetWrites()
+    },
+    async readLagOver() {
+      for (let left = strict.lagEndsAt() - Date.now(); left >= 0;) {
+        await new Promise(resolve => setTimeout(resolve, left + 1))
+        left = strict.lagEndsAt() - Date.now()
+      }
     },
     rewriteRequests(next) {
       rewrite = next

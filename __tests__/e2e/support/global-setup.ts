@@ -117,6 +117,12 @@ export interface MotoServer {
 }
 
 /**
+ * How long moto may take to start and answer: a bound, not a budget. Importing moto takes a
+ * few seconds on a quiet machine and more than 30 s at a load average of 40 (issue 28).
+ */
+const MOTO_START_MS = 180_000
+
+/**
  * Starts moto on a free port of 127.0.0.1. By default it is tied to this process: it exits
  * when this process dies, and neither it nor its pipes keep the event loop alive. `detached`
  * makes it outlive this process (a CI step that provisions a stack for later steps), logging to
@@ -143,13 +149,13 @@ export async function startMoto(
     })
     closeSync(fd)
     child.unref()
-    const url = await waitForLoggedUrl(child, logFile, 30_000)
-    await waitUntilAnswering(url, 30_000)
+    const url = await waitForLoggedUrl(child, logFile, MOTO_START_MS)
+    await waitUntilAnswering(url, MOTO_START_MS)
     return { url, pid: child.pid ?? -1, stop: () => stopProcess(child) }
   }
   const child = spawn(python, ['-c', WRAPPER, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
-  const url = await waitForUrl(child, 30_000)
-  await waitUntilAnswering(url, 30_000)
+  const url = await waitForUrl(child, MOTO_START_MS)
+  await waitUntilAnswering(url, MOTO_START_MS)
   // Neither the child nor its pipes may keep the event loop (jest's, a script's) alive.
   child.unref()
   for (const stream of [child.stdin, child.stdout, child.stderr]) {

@@ -65,6 +65,12 @@ export interface Observation {
   readonly ms: number
 }
 
+/**
+ * The runner's kill for a matrix step: a bound, not a budget. A rollback that can never write
+ * waits out its 60 s; on a loaded machine the run around it can take minutes.
+ */
+export const MATRIX_RUN_MS = 300_000
+
 /** Provisions a stack and starts its proxy. */
 export async function openLane(githubApiUrl: string, github?: GitHubStandin): Promise<Lane> {
   const [stack, proxy] = await Promise.all([provisionStack(), startFaultProxy()])
@@ -102,7 +108,10 @@ export function matrixInputs(lane: Lane, scenario: Scenario): Record<string, str
 /** Runs a clean `scenario` and returns the operations in the order the proxy saw them. */
 export async function baseline(lane: Lane, scenario: Scenario): Promise<string[]> {
   await resetLane(lane)
-  const run = await startAction(lane.context, { inputs: matrixInputs(lane, scenario) }).done
+  const run = await startAction(lane.context, {
+    inputs: matrixInputs(lane, scenario),
+    timeoutMs: MATRIX_RUN_MS
+  }).done
   const expected = scenario === 'pause' ? 'paused' : 'promoted'
   if (run.outputs.result !== expected) {
     throw new Error(
@@ -136,7 +145,10 @@ async function runArmed(lane: Lane, kase: MatrixCase, started: number): Promise<
     fault: kase.fault
   }
   if (!kase.afterStage) lane.proxy.inject(spec)
-  const handle = startAction(lane.context, { inputs: matrixInputs(lane, kase.scenario) })
+  const handle = startAction(lane.context, {
+    inputs: matrixInputs(lane, kase.scenario),
+    timeoutMs: MATRIX_RUN_MS
+  })
   if (kase.scenario === 'killed') return killedCase(lane, kase, spec, handle, started)
   if (kase.scenario === 'reconcile') {
     return reconcileCase(lane, kase, spec, handle, started, readRules, runCommands)

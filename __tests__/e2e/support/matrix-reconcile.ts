@@ -1,5 +1,6 @@
 import { writeTags } from './fixture.js'
 import type { FaultSpec } from './fault-proxy.js'
+import { MATRIX_RUN_MS } from './matrix-lane.js'
 import type { Lane, Observation, RuleState } from './matrix-lane.js'
 import type { MatrixCase } from './matrix-cases.js'
 import { runAction } from './runner.js'
@@ -70,6 +71,7 @@ function reconcile(lane: Lane, runId: string): Promise<RunResult> {
       mode: 'reconcile'
     },
     sha: '1111111111111111111111111111111111111111',
+    timeoutMs: MATRIX_RUN_MS,
     env: { GITHUB_RUN_ID: runId }
   })
 }

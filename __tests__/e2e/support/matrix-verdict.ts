@@ -16,10 +16,15 @@ export type EndState =
   /** The watchdog met the fault, wrote no traffic and failed naming it; the next run restored. */
   | 'restored by the next reconcile'
 
-/** SAFE: traffic verified on live, or at a reached stage recorded as paused, or never moved; and every output true. */
+/**
+ * SAFE: traffic verified on live, or at a reached stage recorded as paused, or never moved; and
+ * every output true. NOT EXERCISED: the fault never fired (on a loaded machine an earlier call
+ * ran out of time first, or the run never reached the phase the fault was placed in), and
+ * nothing unsafe happened meanwhile; the matrix runs such a case again.
+ */
 export interface Verdict {
   readonly safe: boolean
-  readonly end: EndState | 'unsafe'
+  readonly end: EndState | 'unsafe' | 'not exercised'
   /** What made it unsafe, one line each. */
   readonly problems: string[]
 }
@@ -32,8 +37,11 @@ const PHASE = 'ecs-canary:phase'
  * saw, and the post step when main left traffic unsettled.
  */
 export function judge(o: Observation): Verdict {
-  if (o.kase.scenario === 'killed') return judgePost(o)
-  if (o.kase.scenario === 'reconcile') return judgeReconcile(o)
+  if (o.kase.scenario === 'killed' || o.kase.scenario === 'reconcile') {
+    const missed = setupMissed(o)
+    if (missed) return missed
+    return o.kase.scenario === 'killed' ? judgePost(o) : judgeReconcile(o)
+  }
   const problems: string[] = []
   const { main, kase } = o
   const out = main.outputs
@@ -60,17 +68,15 @@ export function judge(o: Observation): Verdict {
   // A record is written only after a restore that worked: one that ran out of time (on a
   // loaded machine) never gets there.
   const unreached = kase.operation === 'AddTags' && !settled && kase.afterStage !== undefined
-  if (!fired && !unreached) problems.push(`the ${kase.fault} of ${kase.operation} never fired`)
+  // Not fired: what the run did is still judged, all but naming a failure it never met.
+  const exercised = fired || unreached
   // A cancel that finds a write hanging waits for it (abandoned, it could land after the
   // rollback read the rule back as restored); the runner's kill then leaves the restore to
   // the post step. Main must not have reported anything it did not do.
-  const killedAwaitingWrite =
-    kase.scenario === 'cancel' &&
-    main.signal === 'SIGKILL' &&
-    !out.result &&
-    /^Modify(Rule|Listener)$/.test(kase.operation) &&
-    kase.fault === 'stall'
-  if (killedAwaitingWrite) return judgeKilledByRunner(o, problems)
+  // On a loaded machine any cancel's restore can outlast the runner's 10 s the same way: the
+  // post step is then the way back, and is judged so.
+  const killedByRunner = kase.scenario === 'cancel' && main.signal === 'SIGKILL' && !out.result
+  if (killedByRunner) return judgeKilledByRunner(o, problems)
   // The runner's SIGTERM or SIGKILL may meet a step that has reported and is exiting.
   if (!out.result) {
     problems.push(`main set no result output${main.signal ? ` (killed by ${main.signal})` : ''}`)
@@ -147,9 +153,9 @@ export function judge(o: Observation): Verdict {
       ? !!out.result && main.code !== 0
       : !settled
   const failing = new Set(
-    o.calls.filter(c => c.fault || c.status === undefined).map(c => c.operation)
+    o.calls.filter(c => c.fault || c.status === undefined || c.abandoned).map(c => c.operation)
   )
-  if (failed && ![...failing].some(op => said.includes(op))) {
+  if (exercised && failed && ![...failing].some(op => said.includes(op))) {
     problems.push(`failed without naming ${[...failing].join(' or ')}: ${firstLine(out.reason)}`)
   }
 
@@ -166,6 +172,7 @@ export function judge(o: Observation): Verdict {
       )
     }
   }
+  if (problems.length === 0 && !exercised) return { safe: true, end: 'not exercised', problems }
   return {
     safe: problems.length === 0,
     end: problems.length === 0 && end ? end : 'unsafe',
@@ -198,10 +205,10 @@ function judgePost(o: Observation): Verdict {
   const expect = (ok: boolean, problem: string) => void (ok || problems.push(problem))
   const all = (rules: readonly RuleState[] | undefined, value: number) =>
     (rules ?? []).every(r => r.greenTenths === value)
-  expect(
-    o.calls.some(c => c.operation === kase.operation && c.fault),
-    'the fault never fired'
-  )
+  const fired = o.calls.some(c => c.operation === kase.operation && c.fault)
+  // What the fault itself should have led to; a fault that never fired led to nothing.
+  const expectFired = (ok: boolean, problem: string) =>
+    void (ok || !fired || problems.push(problem))
   expect(
     o.afterMain.every(r => r.greenTenths === 500),
     'main was not killed at 50%'
@@ -221,16 +228,17 @@ function judgePost(o: Observation): Verdict {
   } else {
     end = 'handed over'
     // A denial is never retried (issue 12, D5): the commands are printed at once.
-    expect(
+    expectFired(
       kase.times === 'always' || kase.fault === 'denied',
       `the post step gave up on a single ${kase.fault}`
     )
-    expect(
+    expectFired(
       errors.some(e => e.includes(kase.operation)),
       `the post step failed without naming ${kase.operation}`
     )
     expect(all(o.afterCommands, 0), 'the printed commands do not put all traffic on web-blue')
   }
+  if (problems.length === 0 && !fired) return { safe: true, end: 'not exercised', problems }
   return { safe: problems.length === 0, end: problems.length === 0 ? end : 'unsafe', problems }
 }
 
@@ -245,10 +253,10 @@ function judgeReconcile(o: Observation): Verdict {
   const expect = (ok: boolean, problem: string) => void (ok || problems.push(problem))
   const all = (rules: readonly RuleState[] | undefined, value: number) =>
     rules !== undefined && rules.every(r => r.greenTenths === value)
-  expect(
-    o.calls.some(c => c.operation === kase.operation && c.fault),
-    'the fault never fired'
-  )
+  const fired = o.calls.some(c => c.operation === kase.operation && c.fault)
+  // What the fault itself should have led to; a fault that never fired led to nothing.
+  const expectFired = (ok: boolean, problem: string) =>
+    void (ok || !fired || problems.push(problem))
   expect(all(o.afterMain, 500), 'main was not killed at 50%')
   if (!post) return { safe: false, end: 'unsafe', problems: [...problems, 'no reconcile run'] }
   const said = [post.outputs.reason ?? '', ...post.commands.map(c => c.message)].join('\n')
@@ -268,25 +276,47 @@ function judgeReconcile(o: Observation): Verdict {
     )
   } else if (o.afterCommands) {
     end = 'handed over'
-    expect(
+    expectFired(
       kase.times === 'always' || kase.fault === 'denied',
       `reconcile gave up on a single ${kase.fault}`
     )
-    expect(said.includes(kase.operation), `reconcile failed without naming ${kase.operation}`)
+    expectFired(said.includes(kase.operation), `reconcile failed without naming ${kase.operation}`)
     expect(all(o.afterCommands, 0), 'the printed commands do not put all traffic on web-blue')
   } else {
     end = 'restored by the next reconcile'
     expect(post.code !== 0, 'traffic left split, yet the watchdog job passed')
     expect(all(o.afterPost, 500), 'reconcile moved some rules and not others')
-    expect(said.includes(kase.operation), `reconcile failed without naming ${kase.operation}`)
-    expect(
+    expectFired(said.includes(kase.operation), `reconcile failed without naming ${kase.operation}`)
+    expectFired(
       kase.times === 'always' || kase.fault === 'denied',
       `reconcile gave up on a single ${kase.fault}`
     )
     expect(all(o.afterRetry, 0), 'the next reconcile did not restore traffic either')
     expect(phases(o.afterRetry).has('rolled-back'), 'the next reconcile did not record it')
   }
+  if (problems.length === 0 && !fired) return { safe: true, end: 'not exercised', problems }
   return { safe: problems.length === 0, end: problems.length === 0 ? end : 'unsafe', problems }
+}
+
+/**
+ * Killed and reconcile cases set the scene first: main reaches stage 1 (50%) and is killed
+ * there. On a loaded machine main may end before that, refused by a pre-flight read that ran
+ * out of time, with nothing moved: the fault then met a different scene, and the case is not
+ * exercised, as long as traffic is on web-blue at the end.
+ */
+function setupMissed(o: Observation): Verdict | undefined {
+  const onBlue = (rules: readonly RuleState[] | undefined) =>
+    rules !== undefined && rules.every(r => r.greenTenths === 0)
+  if (!onBlue(o.afterMain)) return undefined
+  const last = o.afterRetry ?? o.afterCommands ?? o.afterPost
+  if (last && !onBlue(last)) {
+    return {
+      safe: false,
+      end: 'unsafe',
+      problems: ['main never moved traffic, yet it ended split']
+    }
+  }
+  return { safe: true, end: 'not exercised', problems: [] }
 }
 
 /** A rollback that could not be verified must hand over commands that do restore every rule. */

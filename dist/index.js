@@ -69019,9 +69019,11 @@ function targetGroupName(arn) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   ServiceScaling: () => (/* binding */ ServiceScaling)
+/* harmony export */   E9: () => (/* binding */ afterRegister),
+/* harmony export */   ServiceScaling: () => (/* binding */ ServiceScaling),
+/* harmony export */   XK: () => (/* binding */ DIMENSION)
 /* harmony export */ });
-/* unused harmony exports DIMENSION, clusterName, resourceIdOf */
+/* unused harmony exports clusterName, resourceIdOf, resumeCommand */
 /* harmony import */ var _aws_sdk_client_application_auto_scaling__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1491);
 /* harmony import */ var _arn_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8564);
 /**
@@ -69041,7 +69043,8 @@ function targetGroupName(arn) {
  * (the pinned emulator) replaces the whole SuspendedState on an update
  * (moto/applicationautoscaling/models.py, FakeScalableTarget.update), and sending all three is
  * right under either reading. moto does not move the capacity into MinCapacity..MaxCapacity on
- * RegisterScalableTarget as AWS does (below), so the MaxCapacity check is what the tests see.
+ * RegisterScalableTarget as AWS does (below); the e2e tests' strict stand-in does (rule
+ * `aas-capacity`, __tests__/e2e/support/README.md).
  *
  * Every RegisterScalableTarget call, an update included, makes Application Auto Scaling compare
  * the current capacity with MinCapacity..MaxCapacity and move it inside (Application Auto
@@ -69067,6 +69070,35 @@ function clusterName(cluster) {
 function resourceIdOf(cluster, service) {
     return `service/${clusterName(cluster)}/${service}`;
 }
+/**
+ * The desired count Application Auto Scaling leaves after a RegisterScalableTarget on `target`:
+ * "If the specified resource is not active in the target service, this operation does not change
+ * the resource's current capacity. Otherwise, it changes the resource's current capacity to a
+ * value that is inside of this range" (RegisterScalableTarget, Application Auto Scaling API
+ * Reference). Every call does it, an update that names only SuspendedState included.
+ */
+function afterRegister(target, desiredCount) {
+    return Math.min(target.maxCapacity, Math.max(target.minCapacity, desiredCount));
+}
+/**
+ * The AWS CLI command that resumes the scale-in of `service` by hand: the other two flags as
+ * read when known. Without them only DynamicScalingInSuspended is named ("Setting it to false
+ * (default) resumes the specified scaling activities", RegisterScalableTargetRequest.SuspendedState).
+ */
+function resumeCommand(cluster, service, region, state) {
+    const flags = [
+        'DynamicScalingInSuspended=false',
+        ...(state
+            ? [
+                `DynamicScalingOutSuspended=${state.DynamicScalingOutSuspended === true}`,
+                `ScheduledScalingSuspended=${state.ScheduledScalingSuspended === true}`
+            ]
+            : [])
+    ];
+    return (`aws application-autoscaling register-scalable-target${region ? ` --region ${region}` : ''} ` +
+        `--service-namespace ecs --scalable-dimension ${DIMENSION} ` +
+        `--resource-id ${resourceIdOf(cluster, service)} --suspended-state ${flags.join(',')}`);
+}
 function errorText(error) {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -69075,10 +69107,16 @@ class ServiceScaling {
     client;
     cluster;
     log;
-    constructor(client, cluster, log) {
+    region;
+    constructor(client, cluster, log, region) {
         this.client = client;
         this.cluster = cluster;
         this.log = log;
+        this.region = region;
+    }
+    /** The CLI command that resumes the scale-in of `service` by hand (see `resumeCommand`). */
+    resumeCommand(service, target) {
+        return resumeCommand(this.cluster, service, this.region, target?.suspendedState);
     }
     /**
      * Reads the scalable targets of `services` in one call; a service without one is absent from
@@ -69122,7 +69160,9 @@ class ServiceScaling {
         catch (error) {
             throw new Error(`Could not ${suspended ? 'suspend' : 'resume'} the scale-in of '${target.service}' ` +
                 `(${target.resourceId}): RegisterScalableTarget failed: ${errorText(error)}. The ` +
-                `credentials need application-autoscaling:RegisterScalableTarget.`, { cause: error });
+                `credentials need application-autoscaling:RegisterScalableTarget, and ` +
+                `ecs:DescribeServices and ecs:UpdateService on the service: Application Auto Scaling ` +
+                `checks the caller's own permissions on the target.`, { cause: error });
         }
         this.log.info(`${suspended ? 'Suspended' : 'Resumed'} the auto scaling scale-in of ${target.service}` +
             ` (min ${target.minCapacity}, max ${target.maxCapacity}).`);
@@ -69206,12 +69246,12 @@ const STS_AUDIENCE = 'sts.amazonaws.com';
  * again. A token is fetched per refresh: GitHub's ID tokens are short-lived, so the one from the
  * start of a six-hour plan cannot be used at its end.
  */
-function webIdentityCredentials(roleArn, region, idToken, env = process.env) {
+function webIdentityCredentials(roleArn, region, idToken, env = process.env, audience = STS_AUDIENCE) {
     const sessionName = `ecs-canary-${env.GITHUB_RUN_ID || 'local'}-${env.GITHUB_RUN_ATTEMPT || '1'}`;
     const assume = async () => {
         let token;
         try {
-            token = await idToken(STS_AUDIENCE);
+            token = await idToken(audience);
         }
         catch (error) {
             throw new Error(`${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Input */ .pd.roleToAssume}: could not get the runner's OIDC token (${error instanceof Error ? error.message : String(error)}); give the job 'permissions: id-token: write'`, { cause: error });
@@ -69241,6 +69281,35 @@ function canGetIdToken(env = process.env) {
 
 /***/ }),
 
+/***/ 271:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   desiredCounts: () => (/* binding */ desiredCounts)
+/* harmony export */ });
+/* harmony import */ var _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(212);
+/**
+ * The desired counts of a cluster's services, read with a client of its own: the post step
+ * reads them before it resumes a scale-in, to say where AWS moves a service (src/modes/scale-in.ts).
+ */
+
+/** Reads `services`' desired counts in one DescribeServices (a pair: under its limit of 10). */
+function desiredCounts(config, cluster) {
+    return async (services) => {
+        const client = new _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_0__/* .ECSClient */ .Zgc(config);
+        try {
+            const out = await client.send(new _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_0__/* .DescribeServicesCommand */ .H7c({ cluster, services: [...services] }));
+            return new Map((out.services ?? []).map(s => [s.serviceName ?? '', s.desiredCount ?? 0]));
+        }
+        finally {
+            client.destroy();
+        }
+    };
+}
+
+
+/***/ }),
+
 /***/ 3720:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -69253,12 +69322,14 @@ function canGetIdToken(env = process.env) {
 /* harmony export */   kc: () => (/* binding */ errorText)
 /* harmony export */ });
 /* unused harmony export batches */
-/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(586);
+/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(586);
 /* harmony import */ var _arn_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8564);
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6455);
 /**
  * Reading listener rules and listener default actions for the traffic adapter: batched
  * DescribeRules / DescribeListeners / DescribeTags, and errors that name the ARN at fault.
  */
+
 
 
 /** DescribeTags takes at most 20 ARNs; the other batched calls use the same size. */
@@ -69272,12 +69343,16 @@ const RULE_READS = 'DescribeRules/DescribeListeners';
 class RuleReader {
     client;
     region;
+    testArns;
     /** The ARNs, deduplicated, in input order. */
     arns;
     /** Throws for an ARN that is not a listener rule or listener, or is outside `region`. */
-    constructor(client, arns, region) {
+    constructor(client, arns, region, 
+    /** The ARNs given in `test-listener-rules`, so errors name the input they came from. */
+    testArns = []) {
         this.client = client;
         this.region = region;
+        this.testArns = testArns;
         this.arns = [...new Set(arns)];
         for (const arn of this.arns) {
             const parsed = (0,_arn_js__WEBPACK_IMPORTED_MODULE_0__/* .parseArnOf */ .GZ)(arn, ['listener', 'listener-rule']);
@@ -69301,11 +69376,11 @@ class RuleReader {
         const options = signal ? { abortSignal: signal } : {};
         const [rules, listeners] = await Promise.all([
             this.fetch('DescribeRules', arns.filter(a => !this.isListener(a)), async (RuleArns, Marker) => {
-                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__/* .DescribeRulesCommand */ .Ggo({ RuleArns, Marker }), options);
+                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_2__/* .DescribeRulesCommand */ .Ggo({ RuleArns, Marker }), options);
                 return [(out.Rules ?? []).map(r => [r.RuleArn, r]), out.NextMarker];
             }),
             this.fetch('DescribeListeners', arns.filter(a => this.isListener(a)), async (ListenerArns, Marker) => {
-                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__/* .DescribeListenersCommand */ .AKE({ ListenerArns, Marker }), options);
+                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_2__/* .DescribeListenersCommand */ .AKE({ ListenerArns, Marker }), options);
                 return [(out.Listeners ?? []).map(l => [l.ListenerArn, l]), out.NextMarker];
             })
         ]);
@@ -69349,7 +69424,7 @@ class RuleReader {
         const options = signal ? { abortSignal: signal } : {};
         const pages = await Promise.all(batches(this.arns).map(async (ResourceArns) => {
             try {
-                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_1__/* .DescribeTagsCommand */ .yRM({ ResourceArns }), options);
+                const out = await this.client.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_2__/* .DescribeTagsCommand */ .yRM({ ResourceArns }), options);
                 return out.TagDescriptions ?? [];
             }
             catch (err) {
@@ -69400,7 +69475,7 @@ class RuleReader {
     notFound(arns, cause) {
         const what = arns.length > 1 ? `${arns.join(', ')} do not exist` : `${arns[0]} does not exist`;
         const why = cause ? ` (${errorText(cause)})` : '';
-        return new Error(`${what} in ${this.region}${why}; check the 'listener-rules' input against 'aws elbv2 describe-rules --listener-arn ...'`, { cause });
+        return new Error(`${what} in ${this.region}${why}; check the '${arns.every(a => this.testArns.includes(a)) ? _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Input */ .pd.testListenerRules : _names_js__WEBPACK_IMPORTED_MODULE_1__/* .Input */ .pd.listenerRules}' input against 'aws elbv2 describe-rules --listener-arn ...'`, { cause });
     }
 }
 /** `arns` in groups of at most 20, the limit of DescribeTags and AddTags. */
@@ -69602,7 +69677,7 @@ const READBACK_BUDGET_MS = 10_000;
  * already showed the new weights.
  */
 async function awaitWeights(reader, clock, opts) {
-    const { groups, weights, before, confirmed, signal } = opts;
+    const { groups, weights, before, confirmed, signal, arns } = opts;
     const started = clock.now();
     const deadline = started + READBACK_BUDGET_MS;
     let problem = '';
@@ -69620,7 +69695,7 @@ async function awaitWeights(reader, clock, opts) {
             break;
         tries++;
         try {
-            const found = await (0,within/* within */.u)(deadline - clock.now(), rules/* RULE_READS */.fv, abort => reader.describe(undefined, abort), signal);
+            const found = await (0,within/* within */.u)(deadline - clock.now(), rules/* RULE_READS */.fv, abort => reader.describe(arns, abort), signal);
             const wrong = [...found.values()].filter(e => !hasWeights(forwardTargets(e.actions).targets, groups, weights));
             if (wrong.length === 0)
                 return found;
@@ -69631,6 +69706,12 @@ async function awaitWeights(reader, clock, opts) {
             problem = wrong.map(e => `${e.label} shows ${targetsText(e.actions)}`).join('; ');
         }
         catch (err) {
+            // A read cut short by the end of the wait itself (on a slow API or a loaded runner) says
+            // nothing new about the rules: what the reads before it showed stands.
+            if (err instanceof within/* OutOfTime */.f && lagging) {
+                problem = `${problem} (the last read, cut short: ${(0,rules/* errorText */.kc)(err)})`;
+                break;
+            }
             otherTries++;
             lagging = false;
             problem = (0,rules/* errorText */.kc)(err);
@@ -69934,14 +70015,21 @@ class ElbTraffic {
     deps;
     reader;
     cache;
+    /** The production rules, deduplicated, in input order: the ones `shift` moves. */
+    production;
+    /** The test rules (`test-listener-rules`): all on idle from `routeTests`, all on live after. */
+    tests;
     /**
-     * `arns`: listener-rule ARNs, or listener ARNs meaning the listener's default actions.
+     * `arns`: listener-rule ARNs, or listener ARNs meaning the listener's default actions;
+     * `testArns` the same for the test rules. Tags, reads and `restore` cover both sets.
      * Throws for an ARN that is neither, or lies outside `deps.region`.
      */
-    constructor(client, arns, deps) {
+    constructor(client, arns, deps, testArns = []) {
         this.client = client;
         this.deps = deps;
-        this.reader = new rules/* RuleReader */.AF(client, arns, deps.region);
+        this.reader = new rules/* RuleReader */.AF(client, [...arns, ...testArns], deps.region, testArns);
+        this.production = [...new Set(arns)];
+        this.tests = [...new Set(testArns)];
     }
     /** Reads every rule's targets and tags, in order, caching the actions; `signal` cuts it short. */
     async read(opts = {}) {
@@ -69955,12 +70043,56 @@ class ElbTraffic {
         if (tags.status === 'rejected')
             throw tags.reason;
         this.cache = found.value;
-        return [...found.value.values()].map(e => ({
-            arn: e.arn,
-            kind: e.kind,
-            ...forwardTargets(e.actions),
-            tags: tags.value.get(e.arn) ?? {}
-        }));
+        const view = (arn, test) => {
+            const e = found.value.get(arn);
+            return {
+                arn: e.arn,
+                kind: e.kind,
+                ...forwardTargets(e.actions),
+                tags: tags.value.get(e.arn) ?? {},
+                ...(test ? { test } : {})
+            };
+        };
+        // An ARN in both lists shows twice, once as a test rule: pre-flight refuses it by that.
+        return [...this.production.map(a => view(a, false)), ...this.tests.map(a => view(a, true))];
+    }
+    /**
+     * Points every test rule 100 % at the idle group, all at once, and resolves once each reads
+     * back so: the test route to the revision under test, opened before any production weight
+     * moves. A failed write is not put back here: the caller rolls back, and `restore` puts the
+     * test rules on live with the others.
+     */
+    async routeTests(groups, opts = {}) {
+        if (this.tests.length === 0)
+            return;
+        const before = this.cache;
+        if (!before)
+            throw new Error('ElbTraffic.routeTests was called before read(); read the rules first');
+        const weights = (0,plan/* weightsFor */.NK)(1000);
+        const planned = this.tests.map(arn => {
+            const entry = before.get(arn);
+            return { entry, actions: withWeights(entry.actions, groups, weights, entry.label) };
+        });
+        if (opts.signal?.aborted) {
+            throw new Error('Opening the test route was cancelled before any test rule was written');
+        }
+        const answers = await Promise.all(planned.map(p => this.write(p.entry, p.actions)));
+        this.cache = new Map([
+            ...before,
+            ...planned.map(({ entry }, i) => [
+                entry.arn,
+                { ...entry, actions: answers[i] ?? entry.actions }
+            ])
+        ]);
+        const found = await awaitWeights(this.reader, this.deps.clock, {
+            groups,
+            weights,
+            before,
+            confirmed: answers.every(a => a !== undefined && hasWeights(forwardTargets(a).targets, groups, weights)),
+            signal: opts.signal,
+            arns: this.tests
+        });
+        this.cache = new Map([...this.cache, ...found]);
     }
     /**
      * Gives the idle group exactly `tenths` on every rule, all written at once. If any write
@@ -69973,7 +70105,10 @@ class ElbTraffic {
             throw new Error('ElbTraffic.shift was called before read(); read the rules first');
         const weights = (0,plan/* weightsFor */.NK)(tenths);
         // Rewrite every list before writing any, so a rule that cannot carry the pair moves nothing.
-        const planned = [...before.values()].map(entry => ({
+        // Only production rules: the test rules stay all on the canary.
+        const planned = this.production
+            .map(arn => before.get(arn))
+            .map(entry => ({
             entry,
             actions: withWeights(entry.actions, groups, weights, entry.label)
         }));
@@ -70000,18 +70135,23 @@ class ElbTraffic {
             return r.status === 'fulfilled' && r.value !== undefined;
         });
         // What ELB answered is what the rules now carry, whatever a lagging read says.
-        this.cache = new Map(planned.map(({ entry }, i) => {
-            const r = results[i];
-            const actions = r.status === 'fulfilled' && r.value ? r.value : entry.actions;
-            return [entry.arn, { ...entry, actions }];
-        }));
-        this.cache = await awaitWeights(this.reader, this.deps.clock, {
+        this.cache = new Map([
+            ...before,
+            ...planned.map(({ entry }, i) => {
+                const r = results[i];
+                const actions = r.status === 'fulfilled' && r.value ? r.value : entry.actions;
+                return [entry.arn, { ...entry, actions }];
+            })
+        ]);
+        const found = await awaitWeights(this.reader, this.deps.clock, {
             groups,
             weights,
             before,
             confirmed,
-            signal: opts.signal
+            signal: opts.signal,
+            arns: this.production
         });
+        this.cache = new Map([...this.cache, ...found]);
     }
     /**
      * Puts 100 % on live on every rule, all at once, each rule retrying failed writes with
@@ -70323,15 +70463,28 @@ function formatDuration(ms) {
     s -= m * 60;
     return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
 }
-/** `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100. */
-function parsePercent(input, entry, text) {
+/**
+ * `50` → 500 tenths; `0.5` → 5. At most one decimal, 0.1 to 100; `0` only where `zeroOk` (the
+ * first stage: production holds at 0 while test traffic reaches the canary).
+ */
+function parsePercent(input, entry, text, zeroOk) {
     if (/^\d{1,3}(?:\.\d)?%$/.test(text)) {
         throw new InputError(input, `'${entry}': drop the % sign; every share is a percentage already (write ${text.slice(0, -1)}, not ${text})`);
     }
     if (!/^\d{1,3}(?:\.\d)?$/.test(text)) {
-        throw new InputError(input, `'${entry}': '${text}' is not a percentage with at most one decimal (like 0.5, 5 or 50)`);
+        // `0.05` alone as an entry: name it once, not as `'0.05': '0.05'`.
+        const what = entry === text ? `'${text}'` : `'${entry}': '${text}'`;
+        const why = /^\d+\.\d{2,}$/.test(text)
+            ? ' has more than one decimal: shares go in steps of 0.1%, the smallest is 0.1'
+            : ' is not a percentage with at most one decimal (like 0.5, 5 or 50)';
+        throw new InputError(input, `${what}${why}`);
     }
     const tenths = Math.round(Number(text) * 10);
+    if (tenths === 0 && zeroOk)
+        return 0;
+    if (tenths === 0) {
+        throw new InputError(input, `'${entry}': a 0 stage (test traffic only, production at 0%) can only be the first stage`);
+    }
     if (tenths < 1 || tenths > 1000) {
         throw new InputError(input, `'${entry}': ${text}% is outside 0.1–100`);
     }
@@ -70340,19 +70493,20 @@ function parsePercent(input, entry, text) {
 /**
  * Parses a plan: `PERCENT[:BAKE]` entries separated by commas, spaces or newlines; BAKE is a
  * duration or `pause`; entries without one bake for `defaultBakeMs`. Shares must rise strictly
- * and the last must be 100.
+ * and the last must be 100. The first may be `0`: production stays at 0% while the test rules
+ * (`test-listener-rules`) send test traffic to the canary.
  */
 function parsePlan(value, defaultBakeMs, input = 'stages') {
     // Split on every space or comma: filter(Boolean) drops the empty entries between and around.
     const entries = value.split(/[\s,]/).filter(Boolean);
     if (entries.length === 0)
         throw new InputError(input, 'no stages given');
-    const stages = entries.map(entry => {
+    const stages = entries.map((entry, i) => {
         const [percent, bake, extra] = entry.split(':');
         if (extra !== undefined) {
             throw new InputError(input, `'${entry}' has more than one ':'; write PERCENT or PERCENT:BAKE`);
         }
-        const tenths = parsePercent(input, entry, percent);
+        const tenths = parsePercent(input, entry, percent, i === 0);
         if (bake === undefined || bake === '')
             return { tenths, bake: { kind: 'bake', ms: defaultBakeMs } };
         if (bake.toLowerCase() === 'pause')
@@ -70447,7 +70601,14 @@ class Cancelled extends Error {
 }
 /** A gate said no: roll back with this reason. */
 class GateFailure extends Error {
+    evidence;
     name = 'GateFailure';
+    constructor(message, 
+    /** What the failing gate saw, for the summary. */
+    evidence) {
+        super(message);
+        this.evidence = evidence;
+    }
 }
 /** A gate could not judge in time: hold traffic where it is. */
 class NotEnoughData extends Error {
@@ -70490,7 +70651,7 @@ async function bake(spec, deps, stage, bakeMs) {
             // A failure comes alone: readGates answers with it the moment it arrives.
             const failed = readings.find(r => r.verdict === 'fail');
             if (failed)
-                throw new GateFailure(failed.reason);
+                throw new GateFailure(failed.reason, failed.evidence);
             const waiting = readings.filter(r => r.verdict === 'wait');
             if (now >= endsAt) {
                 if (waiting.length === 0)
@@ -70605,19 +70766,28 @@ class DriftError extends Error {
         this.found = found;
     }
 }
-/** Reads the rules and throws `DriftError` unless every one carries exactly `tenths` on idle. */
-async function expectShare(traffic, groups, tenths, names, signal) {
+/**
+ * Reads the rules and throws `DriftError` unless every production rule carries exactly `tenths`
+ * on idle, and every test rule `testTenths` (0 before the test route opens, 1000 after).
+ */
+async function expectShare(traffic, groups, tenths, names, signal, testTenths = 0) {
     // A cancel cuts the read short, so the restore starts at once.
     const views = await traffic.read(signal ? { signal } : {});
     const wrong = views
         .map(view => ({ view, found: describeShare(view, groups, names) }))
-        .filter(({ found }) => found.tenths !== tenths || !found.ours);
+        .filter(({ view, found }) => found.tenths !== (view.test ? testTenths : tenths) || !found.ours);
     if (wrong.length === 0)
         return;
+    // The share production is found at: a moved test rule leaves production where it was.
+    const first = wrong.find(w => !w.view.test)?.found ?? { ours: true, tenths };
     const idle = names ? ` on ${names.idle}` : ' on the new revision';
     throw new DriftError(`the weights changed under this run: expected ${(0,plan/* percentText */.fL)(tenths)}${idle}, found ` +
-        wrong.map(({ view, found }) => `${found.text} on ${view.arn}`).join('; ') +
-        `. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Once you know why, ${(0,wayout/* finishOrUndo */.V6)()}`, wrong[0].found.ours ? wrong[0].found.tenths : -1);
+        wrong
+            .map(({ view, found }) => view.test
+            ? `${found.text} on test rule ${view.arn} (expected ${(0,plan/* percentText */.fL)(testTenths)})`
+            : `${found.text} on ${view.arn}`)
+            .join('; ') +
+        `. Someone else is acting on these rules (a manual change or another tool); this run stops without writing. Once you know why, ${(0,wayout/* finishOrUndo */.V6)()}`, first.ours ? first.tenths : -1);
 }
 /** The idle share on one rule, and whether the rule still forwards to exactly our two groups. */
 function describeShare(view, groups, names) {
@@ -70686,6 +70856,7 @@ async function watch(spec, deps, work, settled, stageStartedAt, stop) {
         if (settled() || deps.signal.aborted)
             return;
         let failure;
+        let evidence;
         if (readings instanceof Error) {
             blind++;
             deps.log.warn(`Could not read the gates (${blind}/${spec.blindPolls}): ${readings.message}`);
@@ -70696,12 +70867,14 @@ async function watch(spec, deps, work, settled, stageStartedAt, stop) {
         else {
             blind = 0;
             // A failure comes alone: readGates answers with it the moment it arrives.
-            failure = readings.find(r => r.verdict === 'fail')?.reason;
+            const failed = readings.find(r => r.verdict === 'fail');
+            failure = failed?.reason;
+            evidence = failed?.evidence;
         }
         if (failure !== undefined) {
             stop.abort();
             await done;
-            throw new GateFailure(failure);
+            throw new GateFailure(failure, evidence);
         }
     }
 }
@@ -70792,9 +70965,15 @@ async function runRollout(spec, deps) {
         // Before each shift the weights must be what this run left: read here for the first, and
         // at the end of each bake for the others (the same moment, so not read twice).
         const names = { live: spec.liveService, idle: spec.idleService };
-        await expectShare(traffic, spec.groups, current, names, deps.signal);
+        // Where the test rules stand: on live until this run opens the test route.
+        let testAt = spec.testTenths ?? 0;
+        await expectShare(traffic, spec.groups, current, names, deps.signal, testAt);
         for (const stage of spec.plan) {
-            if (stage.tenths <= spec.fromTenths)
+            // A 0% stage runs once, to open the test route; a promote from it goes on above.
+            const zeroToOpen = stage.tenths === 0 && testAt === 0;
+            if (stage.tenths < spec.fromTenths)
+                continue;
+            if (stage.tenths === spec.fromTenths && !zeroToOpen)
                 continue;
             throwIfCancelled(deps.signal);
             // Watched from the start of the stage that holds traffic: none before this run's first shift.
@@ -70802,7 +70981,15 @@ async function runRollout(spec, deps) {
             throwIfCancelled(deps.signal);
             deps.heartbeat?.beat();
             wrote = true;
-            await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal });
+            // Test traffic reaches the revision under test before any production traffic does.
+            if (testAt === 0 && traffic.routeTests) {
+                await traffic.routeTests(spec.groups, { signal: deps.signal });
+            }
+            testAt = 1000;
+            // A 0% stage moves no production weight: nothing to write there.
+            if (stage.tenths !== current) {
+                await traffic.shift(spec.groups, stage.tenths, { signal: deps.signal });
+            }
             current = stage.tenths;
             const stageRecord = startStage(record, spec.plan, stage, clock.now());
             // The reporter first: it opens the stage's log group, which the line below belongs in.
@@ -70820,7 +71007,7 @@ async function runRollout(spec, deps) {
             await bake(spec, deps, stageRecord, stage.bake.ms);
             stageRecord.status = 'baked';
             stageRecord.endedAt = clock.now();
-            await expectShare(traffic, spec.groups, current, names, deps.signal);
+            await expectShare(traffic, spec.groups, current, names, deps.signal, testAt);
         }
         await recordPromotion(spec, deps);
         return finish(outcome('promoted', current, ''), false);
@@ -70832,6 +71019,8 @@ async function runRollout(spec, deps) {
         const cancelled = error instanceof Cancelled || (deps.signal.aborted && !verdict);
         const reason = cancelled ? cancelledReason(spec) : rollout_messageOf(error);
         const stageRecord = record.stages.at(-1);
+        if (error instanceof GateFailure && error.evidence)
+            record.evidence = error.evidence;
         // Ends the stage the run was in: none when it failed before its first stage began.
         const endStage = (status) => {
             if (stageRecord) {
@@ -70927,69 +71116,222 @@ function rollout_messageOf(error) {
 
 /***/ }),
 
-/***/ 1599:
+/***/ 5875:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EZ: () => (/* binding */ tagValue),
-/* harmony export */   Md: () => (/* binding */ encodeState),
-/* harmony export */   Od: () => (/* binding */ recordedState),
-/* harmony export */   SB: () => (/* binding */ ALARM_SEPARATOR),
-/* harmony export */   p0: () => (/* binding */ ownerUrl),
-/* harmony export */   zP: () => (/* binding */ runOwner)
-/* harmony export */ });
-/* unused harmony export decodeState */
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  DI: () => (/* binding */ alarmTags),
+  Md: () => (/* binding */ encodeState),
+  p0: () => (/* binding */ ownerUrl),
+  ak: () => (/* binding */ reasonTags),
+  Od: () => (/* binding */ recordedState),
+  zP: () => (/* binding */ runOwner),
+  EZ: () => (/* binding */ tagValue)
+});
+
+// UNUSED EXPORTS: ALARM_SEPARATOR, TEXT_PARTS, decodeState
+
+// EXTERNAL MODULE: ./src/names.ts
+var src_names = __nccwpck_require__(6455);
+;// CONCATENATED MODULE: ./src/engine/tag-text.ts
+/**
+ * Free text in ELB tag values, written so it reads back exactly. ELB's API reference, `Tag`
+ * data type, Value: "Length Constraints: Minimum length of 0. Maximum length of 256. Pattern:
+ * ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"; the ALB guide, "Tags for your listeners and rules": "Maximum
+ * value length—255 Unicode characters ... Allowed characters are letters, spaces, and numbers
+ * representable in UTF-8, plus the following special characters: + - = . _ : / @. Do not use
+ * leading or trailing spaces." The stricter of the two holds: 255, no leading or trailing space.
+ *
+ * Encoding: letters, digits (of the Basic Multilingual Plane), inner spaces and `_ . : / + - @`
+ * stay as they are, so a record stays readable in the console; every other character, `=`
+ * itself included, becomes `=XX` per UTF-8 byte (as quoted-printable does). `=` is allowed, and
+ * hex digits are letters and digits, so every encoded value is inside the pattern.
+ */
+/** ELB's (ALB guide's) longest tag value. */
+const MAX_TAG_VALUE = 255;
+/** What ELB accepts in a value, as its API reference's pattern says. */
+const ELB_TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/** Kept as written: letters and digits of the BMP (one UTF-16 unit each), space and `_.:/+-@`. */
+const PLAIN = /^[\p{L}\p{N} _.:/+\-@]$/u;
+/** One code point of `text` as it goes into a tag. */
+function encodePoint(point, edge) {
+    if (point.length === 1 && PLAIN.test(point) && !(edge && point === ' '))
+        return point;
+    return [...new TextEncoder().encode(point)]
+        .map(b => `=${b.toString(16).toUpperCase().padStart(2, '0')}`)
+        .join('');
+}
+/** `text` as tag-safe pieces, one per code point, so no split ever cuts an `=XX` sequence. */
+function encodePieces(text) {
+    const points = [...text];
+    return points.map((p, i) => encodePoint(p, i === 0 || i === points.length - 1));
+}
+/** `text` encoded for one tag value (no length limit applied). */
+function encodeText(text) {
+    return encodePieces(text).join('');
+}
+const ESCAPES = /(?:=[0-9A-F]{2})+/g;
+/**
+ * The text a value encodes. A run of `=XX` that is not UTF-8 stays as it is, so a record an
+ * earlier version wrote (plain text, `=` included) still reads as it was written.
+ */
+function decodeText(value) {
+    return value.replace(ESCAPES, run => {
+        const bytes = Uint8Array.from(run.slice(1).split('='), h => parseInt(h, 16));
+        try {
+            return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        }
+        catch {
+            return run;
+        }
+    });
+}
+/** Marks text cut short because it did not fit (`…`, encoded). */
+const CUT = encodeText('…');
+const SPACE = '=20';
+/**
+ * `text` encoded into at most `parts` values of at most `MAX_TAG_VALUE` characters each;
+ * anything past that is cut, at a character, and ends with `…`. Always `parts` values long
+ * (unused ones empty), so a shorter text never leaves a stale part behind.
+ */
+function encodeParts(text, parts) {
+    const values = [[]];
+    const length = (value) => value.reduce((n, piece) => n + piece.length, 0);
+    let cut = false;
+    for (const piece of encodePieces(text)) {
+        if (length(values[values.length - 1]) + piece.length > MAX_TAG_VALUE) {
+            if (values.length === parts) {
+                cut = true;
+                break;
+            }
+            // No value may end or start with a space: one at a split moves on, written as `=20`.
+            const carried = values[values.length - 1].at(-1) === ' ';
+            if (carried)
+                values[values.length - 1].pop();
+            values.push(carried ? [SPACE] : []);
+        }
+        const current = values[values.length - 1];
+        current.push(current.length === 0 && piece === ' ' ? SPACE : piece);
+    }
+    if (cut) {
+        const last = values[values.length - 1];
+        while (length(last) + CUT.length > MAX_TAG_VALUE)
+            last.pop();
+        last.push(CUT);
+    }
+    while (values.length < parts)
+        values.push([]);
+    return values.map(value => value.join(''));
+}
+/** The tag keys of a text kept in `parts` tags: `key`, `key:2`, `key:3`... */
+function partKeys(key, parts) {
+    return Array.from({ length: parts }, (_, i) => (i === 0 ? key : `${key}:${i + 1}`));
+}
+/** The tags that hold `text` under `key` (see `encodeParts`). */
+function textTags(key, text, parts = 1) {
+    const values = encodeParts(text, parts);
+    return Object.fromEntries(partKeys(key, parts).map((k, i) => [k, values[i]]));
+}
+/** The text kept under `key` in up to `parts` tags; `undefined` when no tag holds it. */
+function readTextTags(tags, key, parts = 1) {
+    if (tags[key] === undefined)
+        return undefined;
+    return decodeText(partKeys(key, parts)
+        .map(k => tags[k] ?? '')
+        .join(''));
+}
+
+;// CONCATENATED MODULE: ./src/engine/state.ts
 /**
  * The rollout's record, kept as tags on every listener rule so any later run, from any workflow,
  * can see what is going on. Pure: encoding to and from tag maps.
  */
 
-/** Separates alarm names in `Tag.alarms` (ELB tag values allow no comma or newline). */
+
+/** Separates alarm names in records written before version 25's encoding (read only). */
 const ALARM_SEPARATOR = ' / ';
 const PHASES = ['in-progress', 'paused', 'promoted', 'rolled-back'];
-/** Characters ELB refuses in tag values, replaced by a space (`(`, `%`, `,`, quotes...). */
-const NOT_ALLOWED = /[^\p{L}\p{N} _.:/=+\-@]/gu;
-const MAX_VALUE = 256;
-/** Makes any text a valid ELB tag value. */
+/** Tags a long free text may take (`key`, `key:2`...): a reason, the alarm list. */
+const TEXT_PARTS = 4;
+/**
+ * Makes any text one valid ELB tag value that reads back exactly (`tag-text.ts`), cut with `…`
+ * only past 255 characters.
+ */
 function tagValue(text) {
-    const clean = text.replace(NOT_ALLOWED, ' ').replace(/\s+/g, ' ').trim();
-    return clean.length <= MAX_VALUE ? clean : `${clean.slice(0, MAX_VALUE - 3)}...`;
+    return encodeParts(text, 1)[0];
+}
+/** The reason's tags (`Tag.reason` and its continuation parts), lossless up to 4 × 255. */
+function reasonTags(reason) {
+    return textTags(src_names/* Tag */.vw.reason, reason, TEXT_PARTS);
+}
+/**
+ * The alarm list's tags: names one per line (a newline is `=0A` once encoded, and no alarm name
+ * holds one), ending in a newline that marks the format. Names that do not fit are left out and
+ * returned, so the caller can say so.
+ */
+function alarmTags(names) {
+    const kept = [...names];
+    const left = [];
+    // A part boundary may leave up to 11 characters unused (one encoded 4-byte character).
+    const room = TEXT_PARTS * (255 - 11);
+    while (kept.length > 0 && encodeText(kept.map(n => `${n}\n`).join('')).length > room) {
+        left.unshift(kept.pop());
+    }
+    return { tags: textTags(src_names/* Tag */.vw.alarms, kept.map(n => `${n}\n`).join(''), TEXT_PARTS), left };
+}
+function decodeAlarms(tags) {
+    const text = readTextTags(tags, src_names/* Tag */.vw.alarms, TEXT_PARTS);
+    if (!text)
+        return undefined;
+    // Written before the encoding: names joined by ' / ' (and garbled by the old cleaning).
+    const names = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split(ALARM_SEPARATOR);
+    const found = names.filter(Boolean);
+    return found.length > 0 ? found : undefined;
 }
 /** The tag map that records `state`. */
 function encodeState(state) {
     return {
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live]: tagValue(state.live),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle]: tagValue(state.idle),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan]: tagValue(state.plan),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase]: state.phase,
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision]: tagValue(state.revision),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner]: tagValue(state.owner),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated]: tagValue(state.updated),
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason]: tagValue(state.reason),
+        [src_names/* Tag */.vw.live]: tagValue(state.live),
+        [src_names/* Tag */.vw.idle]: tagValue(state.idle),
+        [src_names/* Tag */.vw.plan]: tagValue(state.plan),
+        [src_names/* Tag */.vw.phase]: state.phase,
+        [src_names/* Tag */.vw.revision]: tagValue(state.revision),
+        [src_names/* Tag */.vw.owner]: tagValue(state.owner),
+        [src_names/* Tag */.vw.updated]: tagValue(state.updated),
+        ...reasonTags(state.reason),
         // Always written, '' when unknown, so a deploy never inherits the last rollout's commit.
         // ELBv2 accepts an empty value (API Reference, "Tag": Value minimum length 0).
-        [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : ''
+        [src_names/* Tag */.vw.commit]: state.commit && COMMIT.test(state.commit) ? state.commit : '',
+        // Always written too: a record never names the job of an earlier rollout.
+        [src_names/* Tag */.vw.job]: tagValue(state.job ?? ''),
+        [src_names/* Tag */.vw.jobId]: state.jobId ? String(state.jobId) : ''
     };
 }
 const COMMIT = /^[0-9a-f]{40}$/;
 /** The recorded state, or `undefined` when the rule carries no (or a broken) record. */
 function decodeState(tags) {
-    const phase = tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.phase];
-    if (!phase || !PHASES.includes(phase) || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live] || !tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle])
+    const phase = tags[src_names/* Tag */.vw.phase];
+    if (!phase || !PHASES.includes(phase) || !tags[src_names/* Tag */.vw.live] || !tags[src_names/* Tag */.vw.idle])
         return undefined;
+    const text = (key) => decodeText(tags[key] ?? '');
+    const alarms = decodeAlarms(tags);
+    const jobId = Number(tags[src_names/* Tag */.vw.jobId]);
     return {
-        live: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.live],
-        idle: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.idle],
-        plan: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.plan] ?? '',
+        live: text(src_names/* Tag */.vw.live),
+        idle: text(src_names/* Tag */.vw.idle),
+        plan: text(src_names/* Tag */.vw.plan),
         phase,
-        revision: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.revision] ?? '',
-        owner: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.owner] ?? '',
-        updated: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.updated] ?? '',
-        reason: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.reason] ?? '',
-        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.heartbeat] ? { heartbeat: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.heartbeat] } : {}),
-        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit] && COMMIT.test(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit]) ? { commit: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.commit] } : {}),
-        ...(tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.alarms] ? { alarms: tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.alarms].split(ALARM_SEPARATOR).filter(Boolean) } : {})
+        revision: text(src_names/* Tag */.vw.revision),
+        owner: text(src_names/* Tag */.vw.owner),
+        updated: text(src_names/* Tag */.vw.updated),
+        reason: readTextTags(tags, src_names/* Tag */.vw.reason, TEXT_PARTS) ?? '',
+        ...(tags[src_names/* Tag */.vw.heartbeat] ? { heartbeat: tags[src_names/* Tag */.vw.heartbeat] } : {}),
+        ...(tags[src_names/* Tag */.vw.commit] && COMMIT.test(tags[src_names/* Tag */.vw.commit]) ? { commit: tags[src_names/* Tag */.vw.commit] } : {}),
+        ...(alarms ? { alarms } : {}),
+        ...(tags[src_names/* Tag */.vw.job] ? { job: text(src_names/* Tag */.vw.job) } : {}),
+        ...(Number.isSafeInteger(jobId) && jobId > 0 ? { jobId } : {})
     };
 }
 /** This run's identity, from the runner's environment. */
@@ -71065,6 +71407,151 @@ function suggestedRuns(message) {
 
 /***/ }),
 
+/***/ 2415:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   uI: () => (/* binding */ shareChart)
+/* harmony export */ });
+/* unused harmony exports CHART_COLOURS, height, bars, rollbackCaption */
+/* harmony import */ var _engine_plan_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(955);
+/**
+ * The new revision's share, one bar per stage reached, as a Mermaid `xychart-beta`. A line over
+ * the bars ends on the share the run ended with, so a rollback shows as a drop from the stage it
+ * fell from. Heights use a square-root scale: 1% stands a tenth of the full height instead of
+ * vanishing into 0, and the labels under the bars carry the exact shares.
+ *
+ * Every colour is set in the diagram itself (an init directive with theme variables), on a
+ * background of its own: GitHub draws the same diagram on a white page and on a dark one, and
+ * Mermaid's default xychart line (`#ECECFF`) is nearly invisible on white.
+ */
+
+/**
+ * GitHub's own palette (Primer): blue bars, a red line, dark text on a white card. Each has a
+ * contrast of at least 4.5:1 against the white background, in either page theme.
+ */
+const CHART_COLOURS = {
+    background: '#ffffff',
+    text: '#1f2328',
+    bar: '#0969da',
+    line: '#cf222e'
+};
+/** A bar's height on the square-root scale, 0..100. */
+function height(tenths) {
+    return Math.round(Math.sqrt(Math.max(0, tenths) / 1000) * 1000) / 10;
+}
+/** The bars of a run: the stages it reached, then where it ended if it went back. */
+function bars(record) {
+    const reached = record.stages.map(stage => ({
+        label: (0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(stage.tenths),
+        tenths: stage.tenths
+    }));
+    // A run that moved traffic without reaching a stage (a reconcile, a failed first shift):
+    // each share the timeline held is a bar.
+    if (reached.length === 0) {
+        for (const entry of [...record.timeline].sort((a, b) => a.at - b.at)) {
+            if (entry.tenths > 0 && entry.tenths !== reached.at(-1)?.tenths) {
+                reached.push({ label: `${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(entry.tenths)} found`, tenths: entry.tenths });
+            }
+        }
+    }
+    const outcome = record.outcome;
+    const back = outcome?.result === 'rolled-back' || outcome?.result === 'restore-failed';
+    // A run that ended on a share no stage set (someone moved the weights): where it ended.
+    const last = reached.at(-1)?.tenths;
+    if (!back && outcome && outcome.tenths > 0 && last !== undefined && outcome.tenths !== last) {
+        reached.push({ label: `${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(outcome.tenths)} found`, tenths: outcome.tenths });
+    }
+    if (back && reached.length > 0) {
+        reached.push({
+            label: outcome.result === 'rolled-back' ? 'rolled back' : 'NOT restored',
+            tenths: outcome.tenths
+        });
+    }
+    return unique(reached);
+}
+/** Mermaid's band axis merges equal labels into one place: number repeats. */
+function unique(list) {
+    const seen = new Map();
+    return list.map(bar => {
+        const count = (seen.get(bar.label) ?? 0) + 1;
+        seen.set(bar.label, count);
+        return count === 1 ? bar : { ...bar, label: `${bar.label} (${count})` };
+    });
+}
+/** Whether any traffic reached the new revision during the run. */
+function moved(record) {
+    return record.stages.some(s => s.tenths > 0) || record.timeline.some(t => t.tenths > 0);
+}
+/** When the run went back, and from which share: `rolled back from 50% after 9m20s`. */
+function rollbackCaption(record) {
+    const outcome = record.outcome;
+    if (outcome?.result !== 'rolled-back' && outcome?.result !== 'restore-failed')
+        return '';
+    const last = record.stages.at(-1);
+    const from = last?.tenths ?? Math.max(0, ...record.timeline.map(t => t.tenths));
+    if (from <= 0)
+        return '';
+    const verb = outcome.result === 'rolled-back' ? 'Rolled back' : 'Tried to roll back';
+    // A restore of a share another run left has no stage of its own to time.
+    if (!last)
+        return `${verb} from ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(from)}.`;
+    const at = last.endedAt ?? last.startedAt;
+    const into = `, ${seconds(at - last.startedAt)} into the stage`;
+    return `${verb} from ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .percentText */ .fL)(from)} after ${seconds(at - record.startedAt)}${into}.`;
+}
+function seconds(ms) {
+    return ms < 1000 ? 'under 1s' : (0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(Math.round(ms / 1000) * 1000);
+}
+/** The chart as a fenced Mermaid block, or '' when no traffic moved. */
+function shareChart(input) {
+    const { record } = input;
+    if (!moved(record))
+        return '';
+    const list = bars(record);
+    if (list.length === 0)
+        return '';
+    const init = {
+        theme: 'base',
+        themeVariables: {
+            xyChart: {
+                backgroundColor: CHART_COLOURS.background,
+                titleColor: CHART_COLOURS.text,
+                xAxisLabelColor: CHART_COLOURS.text,
+                xAxisTitleColor: CHART_COLOURS.text,
+                xAxisLineColor: CHART_COLOURS.text,
+                xAxisTickColor: CHART_COLOURS.text,
+                yAxisTitleColor: CHART_COLOURS.text,
+                yAxisLineColor: CHART_COLOURS.text,
+                plotColorPalette: `${CHART_COLOURS.bar}, ${CHART_COLOURS.line}`
+            }
+        },
+        xyChart: {
+            width: 640,
+            height: 360,
+            yAxis: { showLabel: false, showTick: false }
+        }
+    };
+    const heights = list.map(b => String(height(b.tenths)));
+    const title = `${input.newService} share of traffic per stage`.replace(/["<>&]/g, ' ');
+    const caption = rollbackCaption(record);
+    return [
+        '```mermaid',
+        `%%{init: ${JSON.stringify(init)}}%%`,
+        'xychart-beta',
+        `  title "${title}"`,
+        `  x-axis [${list.map(b => `"${b.label.replace(/["<>&]/g, ' ')}"`).join(', ')}]`,
+        '  y-axis "share (square-root scale)" 0 --> 100',
+        `  bar [${heights.join(', ')}]`,
+        `  line [${heights.join(', ')}]`,
+        '```',
+        ...(caption ? ['', caption] : [])
+    ].join('\n');
+}
+
+
+/***/ }),
+
 /***/ 919:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -71074,12 +71561,16 @@ function suggestedRuns(message) {
 /* harmony export */   rk: () => (/* binding */ restoreSummary)
 /* harmony export */ });
 /* unused harmony export weightsTable */
-/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5776);
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2935);
+/* harmony import */ var _why_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4933);
+/* harmony import */ var _chart_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2415);
 /**
  * Job summaries for the endings that run no stages: a refusal before any write, `mode: status`,
  * and a restore by the post step or by the watchdog (`reconcile`). Pure renderers, like
  * `renderSummary`; each names the revision and the commit, and stays under GitHub's limit.
  */
+
+
 
 /** The weights per rule as a table, a column per service. */
 function weightsTable(rules) {
@@ -71106,12 +71597,17 @@ function renderEnding(input) {
     ];
     if (input.facts?.length)
         parts.push(input.facts.join('  \n'));
-    if (input.reason)
-        parts.push(`Reason:\n\n${(0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .fenced */ .OF)(input.reason)}`);
+    // A blockquote wraps; a code block would run the suggested fix off the right edge.
+    if (input.reason && input.why)
+        parts.push((0,_why_js__WEBPACK_IMPORTED_MODULE_1__/* .whySection */ .cb)({ reason: input.reason }));
+    else if (input.reason)
+        parts.push(`Reason:\n\n${(0,_why_js__WEBPACK_IMPORTED_MODULE_1__/* .quoted */ .TL)(input.reason)}`);
     if (input.rules?.length)
         parts.push(weightsTable(input.rules));
     if (input.commands?.length)
         parts.push((0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .fenced */ .OF)(input.commands.join('\n')));
+    if (input.chart)
+        parts.push(input.chart);
     return (0,_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .fitSummary */ .mW)(`${parts.join('\n\n')}\n`);
 }
 /** A run refused before it wrote anything. */
@@ -71129,17 +71625,50 @@ function refusalSummary(input) {
  * runner is gone). `restored: false` means traffic is still on the new revision.
  */
 function restoreSummary(input) {
+    const found = input.foundTenths ?? 0;
+    const chart = found > 0
+        ? (0,_chart_js__WEBPACK_IMPORTED_MODULE_2__/* .shareChart */ .uI)({
+            record: {
+                startedAt: 0,
+                stages: [],
+                timeline: [
+                    { at: 0, tenths: found },
+                    { at: 0, tenths: input.restored ? 0 : found }
+                ],
+                outcome: {
+                    result: input.restored ? 'rolled-back' : 'restore-failed',
+                    tenths: input.restored ? 0 : found,
+                    reason: input.reason,
+                    liveService: input.liveService,
+                    idleService: input.idleService
+                }
+            },
+            newService: input.idleService,
+            fromZero: false
+        })
+        : '';
     const headline = input.restored
         ? `**Rolled back** by ${input.by}: all traffic is back on ${input.liveService}.`
         : `**Traffic NOT restored** by ${input.by}: ${input.idleService} still takes a share. Run the commands below to put all of it back on ${input.liveService}.`;
     return renderEnding({
-        subject: `${input.liveService} ⇄ ${input.idleService}${input.cluster ? ` on ${input.cluster}` : ''}`,
+        // Which way traffic moved: back to live, when the restore found any on the new revision.
+        subject: `${found > 0 && input.restored ? `traffic ${input.idleService} → ${input.liveService}` : `${input.liveService} ⇄ ${input.idleService}`}${input.cluster ? ` on ${input.cluster}` : ''}`,
         headline,
         reason: input.reason,
+        why: true,
+        // The next step: the revision is still on the idle service, at 0%.
+        ...(input.restored
+            ? {
+                facts: [
+                    `Next: ${input.idleService} keeps the new revision at 0%. Fix what the reason names, then run the deploy again.`
+                ]
+            }
+            : {}),
         ...(input.revision ? { revision: input.revision } : {}),
         ...(input.commit ? { commit: input.commit } : {}),
         ...(input.rules ? { rules: input.rules } : {}),
-        ...(input.commands ? { commands: input.commands } : {})
+        ...(input.commands ? { commands: input.commands } : {}),
+        ...(chart ? { chart } : {})
     });
 }
 
@@ -71185,121 +71714,367 @@ class StageGroup {
 
 /***/ }),
 
-/***/ 5776:
+/***/ 7310:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Hn: () => (/* binding */ cell),
-  OF: () => (/* binding */ fenced),
-  mW: () => (/* binding */ fitSummary),
-  fL: () => (/* binding */ identityLine),
-  Br: () => (/* binding */ renderSummary),
-  Sy: () => (/* binding */ writeSummary)
-});
-
-// UNUSED EXPORTS: SUMMARY_LIMIT_BYTES
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./src/engine/plan.ts
-var plan = __nccwpck_require__(955);
-;// CONCATENATED MODULE: ./src/github/chart.ts
-/**
- * The share over time as a Mermaid `xychart-beta` line. Mermaid places the points of a line
- * evenly along a band axis, so the chart samples the share at evenly spaced times: the labels
- * are then unique and their spacing is true to time. Labels avoid `<` and `&`, which Mermaid
- * escapes into visible `&lt;` text.
- */
-
-/** Enough points to show a short stage, few enough for the labels to stay readable. */
-const SAMPLES = 25;
-/** The share steps as (time, share) pairs, sorted, starting at the run's start. */
-function steps(input) {
-    const { record } = input;
-    const timeline = [...record.timeline].sort((a, b) => a.at - b.at);
-    if (input.fromZero && (timeline[0]?.tenths ?? 0) !== 0) {
-        timeline.unshift({ at: record.startedAt, tenths: 0 });
-    }
-    const final = record.outcome?.tenths;
-    const end = endOf(record, timeline);
-    // End on the outcome's share even if the engine recorded no entry for the last move.
-    if (final !== undefined && final >= 0 && timeline.at(-1)?.tenths !== final) {
-        timeline.push({ at: end, tenths: final });
-    }
-    return timeline;
-}
-function endOf(record, timeline) {
-    const ends = record.stages.map(s => s.endedAt ?? s.startedAt);
-    return Math.max(record.startedAt, ...ends, ...timeline.map(t => t.at));
-}
-/** The share in force at `at`. */
-function shareAt(timeline, at) {
-    let share = timeline[0]?.tenths ?? 0;
-    for (const entry of timeline)
-        if (entry.at <= at)
-            share = entry.tenths;
-    return share;
-}
-/** The highest share in force at any moment of (from, to]: a short stage still shows. */
-function peakIn(timeline, from, to) {
-    let peak = shareAt(timeline, to);
-    for (const entry of timeline)
-        if (entry.at > from && entry.at <= to)
-            peak = Math.max(peak, entry.tenths);
-    return peak;
-}
-/**
- * An elapsed-time label at the resolution of `step`: whole seconds (`1m30s`) when points are a
- * second or more apart, tenths (`2.5s`) or milliseconds below. Labels of points `step` apart
- * never collide at their own resolution.
- */
-function elapsedLabel(ms, step) {
-    if (ms <= 0)
-        return '0s';
-    if (step >= 1000)
-        return (0,plan/* formatDuration */.a3)(Math.round(ms / 1000) * 1000);
-    if (step >= 100)
-        return `${(Math.round(ms / 100) / 10).toFixed(1)}s`;
-    return `${Math.round(ms)}ms`;
-}
-/** The chart as a fenced Mermaid block, or '' when there is nothing to draw. */
-function shareChart(input) {
-    const timeline = steps(input);
-    if (timeline.length === 0)
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ pauseWhy)
+/* harmony export */ });
+/** The pause's wording, shared by the summary and the job log. */
+/** Why a run paused, as a tail: nothing for a planned pause, which the share already says. */
+function pauseWhy(reason) {
+    const first = reason.split('\n')[0].trim();
+    if (!first)
         return '';
-    const origin = Math.min(input.record.startedAt, timeline[0].at);
-    const span = Math.max(0, endOf(input.record, timeline) - origin);
-    const count = span === 0 ? 1 : SAMPLES;
-    const step = span === 0 ? 1000 : span / (count - 1);
-    const labels = [];
-    const values = [];
-    for (let i = 0; i < count; i++) {
-        const at = origin + i * step;
-        const last = i === count - 1;
-        // The last point is the share the run ended on; the others the peak since the point before.
-        const tenths = i === 0 || last ? shareAt(timeline, last ? Infinity : at) : peakIn(timeline, at - step, at);
-        labels.push(`"${elapsedLabel(at - origin, step)}"`);
-        values.push(String(tenths / 10));
-    }
-    const title = `${input.newService} share of traffic (%)`.replace(/["<>&]/g, ' ');
-    return [
-        '```mermaid',
-        'xychart-beta',
-        `  title "${title}"`,
-        `  x-axis "elapsed" [${labels.join(', ')}]`,
-        '  y-axis "%" 0 --> 100',
-        `  line [${values.join(', ')}]`,
-        '```'
-    ].join('\n');
+    return /as planned$/.test(first) ? ', as the plan says' : `: ${first.replace(/\.$/, '')}`;
 }
 
-;// CONCATENATED MODULE: ./src/github/summary.ts
+
+/***/ }),
+
+/***/ 4466:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Am: () => (/* binding */ fitDescription),
+/* harmony export */   EL: () => (/* binding */ outcomeText),
+/* harmony export */   J1: () => (/* binding */ pendingText),
+/* harmony export */   Vp: () => (/* binding */ runUrl),
+/* harmony export */   Wr: () => (/* binding */ statusTarget),
+/* harmony export */   lf: () => (/* binding */ defaultStatusContext),
+/* harmony export */   u8: () => (/* binding */ outcomeState)
+/* harmony export */ });
+/* unused harmony exports DESCRIPTION_LIMIT, COMMIT_SHA, gatesText */
+/* harmony import */ var _arn_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8564);
+/* harmony import */ var _engine_plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(955);
+
+
+/** GitHub refuses longer descriptions with a 422. */
+const DESCRIPTION_LIMIT = 140;
+// On these events GITHUB_SHA is the merge commit GitHub made for the pull request (or the base
+// branch's head, for pull_request_target): a status there is invisible on the pull request.
+const PULL_REQUEST_EVENTS = new Set([
+    'pull_request',
+    'pull_request_target',
+    'pull_request_review',
+    'pull_request_review_comment'
+]);
+/** A full commit sha, the only form worth recording (a short one may stop being unique). */
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
+/**
+ * The commit this run is about: the pull request's head for pull request events, the triggering
+ * run's head for `workflow_run` (GITHUB_SHA is the default branch's head there), else GITHUB_SHA.
+ */
+function statusTarget(ctx) {
+    const payload = ctx.payload ?? {};
+    const prHead = payload.pull_request?.head?.sha;
+    if (PULL_REQUEST_EVENTS.has(ctx.eventName) && typeof prHead === 'string' && prHead)
+        return prHead;
+    const runHead = payload.workflow_run?.head_sha;
+    if (ctx.eventName === 'workflow_run' && typeof runHead === 'string' && runHead)
+        return runHead;
+    return ctx.sha ?? '';
+}
+/** The last segment of an ARN (`arn:aws:ecs:…:cluster/prod` → `prod`), or the name as given. */
+function nameOf(nameOrArn) {
+    const text = nameOrArn.trim();
+    return (0,_arn_js__WEBPACK_IMPORTED_MODULE_0__/* .parseArn */ .Lw)(text)?.name ?? text.split('/').pop() ?? text;
+}
+/**
+ * `ecs-canary/<cluster>/<first>-<second>`. The services keep their input order rather than
+ * live/idle, so the check keeps one name across deploys while the roles ping-pong.
+ */
+function defaultStatusContext(cluster, services) {
+    return `ecs-canary/${nameOf(cluster)}/${services.map(nameOf).join('-')}`;
+}
+/** The link from the status to this workflow run. */
+function runUrl(serverUrl, owner, repo, runId) {
+    return `${serverUrl}/${owner}/${repo}/actions/runs/${runId}`;
+}
+/** Cuts `text` to GitHub's 140 characters, ending in an ellipsis when something was cut. */
+function fitDescription(text) {
+    const chars = Array.from(text.replace(/\s+/g, ' ').trim());
+    if (chars.length <= DESCRIPTION_LIMIT)
+        return chars.join('');
+    return `${chars.slice(0, DESCRIPTION_LIMIT - 1).join('')}…`;
+}
+/**
+ * Shortens a gate detail line for the description: `alarms OK` when every entry reads OK,
+ * otherwise only the entries that do not (`web-5xx INSUFFICIENT_DATA`).
+ */
+function gatesText(detail) {
+    const parts = detail
+        .split(/\s*[,;·]\s*/)
+        .map(p => p.trim())
+        .filter(Boolean);
+    if (parts.length === 0)
+        return '';
+    const notOk = parts.filter(p => !/\sOK$/.test(p));
+    return notOk.length === 0 ? 'alarms OK' : notOk.join(', ');
+}
+/** `stage 3/6 · 5% on web-green · alarms OK`; `stageIndex` is 0-based, as in `StageRecord`. */
+function pendingText(stageIndex, stageCount, tenths, service, gatesDetail) {
+    const gates = gatesText(gatesDetail);
+    const base = `stage ${stageIndex + 1}/${stageCount} · ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(tenths)} on ${service}`;
+    return gates ? `${base} · ${gates}` : base;
+}
+/**
+ * The final description. `reached` is the share the new revision had when a rollback began
+ * (the outcome's own share is 0 by then); without it the text leaves the share out.
+ */
+function outcomeText(outcome, reached) {
+    const reason = outcome.reason.split('\n')[0].trim();
+    switch (outcome.result) {
+        case 'promoted':
+            // Roles have swapped by now: the new revision is the live service.
+            return `promoted ${outcome.liveService} to ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)}`;
+        case 'rolled-back': {
+            // A manual rollback's reason tells the whole story already ("rolled back by hand from…").
+            if (reached === undefined && /^rolled back\b/.test(reason))
+                return reason;
+            const at = reached === undefined ? 'rolled back' : `rolled back at ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(reached)}`;
+            return reason ? `${at}: ${reason}` : at;
+        }
+        case 'restore-failed':
+            return `traffic NOT restored: ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)} still on ${outcome.idleService}; run the commands in the job log`;
+        case 'paused':
+            return `paused at ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)} on ${outcome.idleService}`;
+        case 'unchanged': {
+            const where = outcome.tenths > 0
+                ? `${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)} on ${outcome.idleService}`
+                : `all traffic on ${outcome.liveService}`;
+            return `unchanged: ${reason || where}`;
+        }
+    }
+}
+/** The state that goes with a result: a rollback, or a restore that failed, is a failure. */
+function outcomeState(result) {
+    return result === 'rolled-back' || result === 'restore-failed' ? 'failure' : 'success';
+}
+
+
+/***/ }),
+
+/***/ 957:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EL: () => (/* reexport safe */ _status_text_js__WEBPACK_IMPORTED_MODULE_1__.EL),
+/* harmony export */   J1: () => (/* reexport safe */ _status_text_js__WEBPACK_IMPORTED_MODULE_1__.J1),
+/* harmony export */   O8: () => (/* binding */ POST_TIMEOUT_MS),
+/* harmony export */   Vp: () => (/* reexport safe */ _status_text_js__WEBPACK_IMPORTED_MODULE_1__.Vp),
+/* harmony export */   Wr: () => (/* reexport safe */ _status_text_js__WEBPACK_IMPORTED_MODULE_1__.Wr),
+/* harmony export */   lf: () => (/* reexport safe */ _status_text_js__WEBPACK_IMPORTED_MODULE_1__.lf),
+/* harmony export */   sy: () => (/* binding */ CommitStatus),
+/* harmony export */   u8: () => (/* reexport safe */ _status_text_js__WEBPACK_IMPORTED_MODULE_1__.u8)
+/* harmony export */ });
+/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2413);
+/* harmony import */ var _status_text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4466);
+/**
+ * The commit status: the rollout stage as a check on the commit being deployed. Best effort by
+ * design: a token without `statuses: write` (or a fork's read-only token) must never fail a
+ * deploy, so every failure here becomes one warning. And reporting never delays safety: `post`
+ * returns at once, each request has its own timeout, and only the newest state waits to be sent.
+ */
+
+
+
+/**
+ * How long one post may take. Undici's own default is 300 s; a stalled API must not hold a
+ * status that long, nor keep the process alive after the run ended.
+ */
+const POST_TIMEOUT_MS = 5_000;
+/**
+ * Posts commit statuses one at a time, latest state wins: while one request is out, newer posts
+ * replace each other and only the newest is sent next, so a late `pending` can never land after
+ * the final `success`. Never throws, never blocks its caller, and goes quiet after a permanent
+ * refusal.
+ */
+class CommitStatus {
+    options;
+    client;
+    token;
+    refused = false;
+    warned = false;
+    last = '';
+    sha;
+    next;
+    sending;
+    /** Aborts every request still out once `flush` has waited long enough. */
+    stop = new AbortController();
+    constructor(options) {
+        this.options = options;
+        const { token, sha, owner, repo, log } = options;
+        this.sha = sha;
+        this.token = Boolean(token && owner && repo);
+        if (!token)
+            log.debug('No github-token given: commit statuses are off.');
+        else if (!this.token)
+            log.debug('No repository known: commit statuses are off.');
+        if (this.token)
+            this.client = options.octokit ?? (0,_actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q)(token);
+    }
+    /** The commit the statuses go to. */
+    get target() {
+        return this.sha;
+    }
+    /**
+     * Sends later statuses to `sha` instead: `promote` and `rollback` report on the commit the
+     * rollout deployed (recorded in the rules' tags), not on the one the run was started from.
+     */
+    retarget(sha) {
+        if (!sha || sha === this.sha)
+            return;
+        this.options.log.debug(`Commit statuses go to the deployed commit ${sha}.`);
+        this.sha = sha;
+        this.last = '';
+    }
+    /** Queues the status and returns at once; a repeat of the last one is skipped. */
+    post(state, description) {
+        const text = (0,_status_text_js__WEBPACK_IMPORTED_MODULE_1__/* .fitDescription */ .Am)(description);
+        const key = `${this.sha}\n${state}\n${text}`;
+        if (!this.enabled || key === this.last)
+            return;
+        this.last = key;
+        this.next = { state, description: text };
+        if (!this.sending)
+            this.sending = this.pump();
+    }
+    /**
+     * Waits for the queued statuses, for at most `withinMs`; then gives up on them (a status is
+     * never worth holding the job). Never rejects.
+     */
+    async flush(withinMs) {
+        if (!this.sending)
+            return;
+        let timer;
+        const late = new Promise(resolve => {
+            timer = setTimeout(() => resolve('late'), withinMs);
+        });
+        const ended = await Promise.race([this.sending.then(() => 'sent'), late]);
+        clearTimeout(timer);
+        if (ended === 'late') {
+            this.next = undefined;
+            this.stop.abort();
+            this.options.log.warn(`GitHub did not take the commit status within ${Math.round(withinMs / 1000)}s; the run ends without waiting for it.`);
+        }
+    }
+    get enabled() {
+        return this.token && !this.refused && Boolean(this.sha);
+    }
+    async pump() {
+        try {
+            for (let post = this.next; post && this.enabled; post = this.next) {
+                this.next = undefined;
+                await this.send(post);
+            }
+        }
+        finally {
+            this.sending = undefined;
+        }
+    }
+    async send({ state, description }) {
+        if (!this.client || this.stop.signal.aborted)
+            return;
+        const { context, owner, repo, targetUrl, log } = this.options;
+        const sha = this.sha;
+        const timeoutMs = this.options.timeoutMs ?? POST_TIMEOUT_MS;
+        log.debug(`Commit status ${context} on ${sha}: ${state} "${description}"`);
+        const signal = AbortSignal.any([this.stop.signal, AbortSignal.timeout(timeoutMs)]);
+        let timer;
+        // Also stop waiting on a client that ignores the signal: the queue must move on.
+        const timedOut = new Promise((_, reject) => {
+            const fail = () => reject(new Error(`no answer within ${timeoutMs / 1000}s`));
+            timer = setTimeout(fail, timeoutMs);
+            signal.addEventListener('abort', fail, { once: true });
+        });
+        try {
+            const request = this.client.rest.repos.createCommitStatus({
+                owner,
+                repo,
+                sha,
+                state,
+                description,
+                context,
+                target_url: targetUrl,
+                request: { signal }
+            });
+            request.catch(() => undefined);
+            await Promise.race([request, timedOut]);
+        }
+        catch (error) {
+            this.handle(error, sha);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+    handle(error, sha) {
+        const { context, owner, repo, log } = this.options;
+        const status = error?.status;
+        const message = error instanceof Error ? error.message : String(error);
+        const where = `commit status '${context}' on ${owner}/${repo}@${sha.slice(0, 7)}`;
+        const rateLimited = /rate limit/i.test(message);
+        if ((status === 403 || status === 404) && !rateLimited) {
+            // Permanent for this run: asking again would only repeat the warning.
+            this.refused = true;
+            log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Give the job ` +
+                '`permissions: statuses: write`; pull requests from forks get a read-only token and ' +
+                'cannot carry statuses. The rollout goes on without commit statuses.');
+            return;
+        }
+        if (status === 422 && /maximum number of statuses/i.test(message)) {
+            // GitHub keeps at most 1000 statuses per commit and context ("Create a commit status",
+            // docs.github.com/rest/commits/statuses); it answers this validation error beyond that.
+            this.refused = true;
+            log.warn(`Could not set the ${where}: this commit already carries GitHub's maximum of 1000 ` +
+                `statuses for the context '${context}'. Give the input status-context a new name ` +
+                '(for example with a suffix) or deploy from a new commit. The rollout goes on ' +
+                'without commit statuses.');
+            return;
+        }
+        if (status === 401 || status === 422) {
+            this.refused = true;
+            log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Check that ` +
+                'github-token is valid and the commit is in this repository. The rollout goes on ' +
+                'without commit statuses.');
+            return;
+        }
+        // Transient (5xx, network, rate limit, timeout): say so once, keep trying at later stages.
+        if (this.warned) {
+            log.debug(`Could not set the ${where}: ${message}`);
+            return;
+        }
+        this.warned = true;
+        log.warn(`Could not set the ${where}: ${message}. The rollout goes on; later stages will try again.`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 2935:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Br: () => (/* binding */ renderSummary),
+/* harmony export */   Hn: () => (/* reexport safe */ _why_js__WEBPACK_IMPORTED_MODULE_3__.Hn),
+/* harmony export */   OF: () => (/* binding */ fenced),
+/* harmony export */   Sy: () => (/* binding */ writeSummary),
+/* harmony export */   fL: () => (/* binding */ identityLine),
+/* harmony export */   mW: () => (/* binding */ fitSummary)
+/* harmony export */ });
+/* unused harmony export SUMMARY_LIMIT_BYTES */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var _engine_plan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(955);
+/* harmony import */ var _chart_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2415);
+/* harmony import */ var _pause_why_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7310);
+/* harmony import */ var _why_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4933);
 /**
  * The job summary: what happened, stage by stage, with a chart of the new revision's share over
  * time. Rendering is pure; only `writeSummary` touches the runner.
  */
+
 
 
 
@@ -71313,12 +72088,10 @@ function elapsedText(ms) {
         return '0s';
     if (ms < 1000)
         return 'under 1s';
-    return (0,plan/* formatDuration */.a3)(Math.round(ms / 1000) * 1000);
+    return (0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(Math.round(ms / 1000) * 1000);
 }
-/** A table cell: no pipes or newlines may escape it. */
-function cell(text) {
-    return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || '—';
-}
+
+
 /** A fenced block that survives backticks inside the text. */
 function fenced(text) {
     const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), m => m[0].length));
@@ -71344,21 +72117,21 @@ function outcomeLine(input, outcome) {
         return `**In progress**: ${newService} has not finished its rollout.`;
     switch (outcome.result) {
         case 'promoted':
-            return `**Promoted**: ${newService} takes ${(0,plan/* percentText */.fL)(outcome.tenths)} of the traffic.`;
+            return `**Promoted**: ${newService} takes ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)} of the traffic.`;
         case 'rolled-back': {
             const reached = reachedShare(record);
-            const at = reached === undefined ? '' : ` at ${(0,plan/* percentText */.fL)(reached)}`;
+            const at = reached === undefined ? '' : ` at ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(reached)}`;
             return `**Rolled back**${at}: all traffic is back on ${oldService}.`;
         }
         case 'restore-failed':
-            return (`**Traffic NOT restored**: ${(0,plan/* percentText */.fL)(outcome.tenths)} is still on ${newService}. ` +
+            return (`**Traffic NOT restored**: ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)} is still on ${newService}. ` +
                 `Run the commands below (also in the job log) to put all of it back on ${oldService}.`);
         case 'paused':
-            return (`**Paused** at ${(0,plan/* percentText */.fL)(outcome.tenths)} on ${newService}` +
-                `${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : ''}. Continue with ` +
+            return (`**Paused** at ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(outcome.tenths)} on ${newService}` +
+                `${(0,_pause_why_js__WEBPACK_IMPORTED_MODULE_4__/* .pauseWhy */ .b)(outcome.reason)}. Continue with ` +
                 '`mode: promote`, or undo with `mode: rollback`.');
         case 'unchanged':
-            return `**Unchanged**${outcome.reason ? `: ${outcome.reason.split('\n')[0]}` : '.'}`;
+            return `**Unchanged**: no traffic moved${outcome.reason ? `; ${outcome.reason.split('\n')[0]}` : '.'}`;
     }
 }
 function stageTable(record, stageCount) {
@@ -71366,14 +72139,14 @@ function stageTable(record, stageCount) {
         const baked = stage.bakeMs === undefined
             ? 'pause'
             : stage.endedAt === undefined
-                ? `… of ${(0,plan/* formatDuration */.a3)(stage.bakeMs)}`
-                : `${elapsedText(stage.endedAt - stage.startedAt)} of ${(0,plan/* formatDuration */.a3)(stage.bakeMs)}`;
+                ? `… of ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(stage.bakeMs)}`
+                : `${elapsedText(stage.endedAt - stage.startedAt)} of ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(stage.bakeMs)}`;
         return [
             `${stage.index + 1}/${stageCount}`,
-            (0,plan/* percentText */.fL)(stage.tenths),
+            (0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(stage.tenths),
             clockText(stage.startedAt),
             baked,
-            cell(stage.detail),
+            (0,_why_js__WEBPACK_IMPORTED_MODULE_3__/* .cell */ .Hn)(stage.detail),
             RESULT_TEXT[stage.status]
         ];
     });
@@ -71386,32 +72159,40 @@ function stageTable(record, stageCount) {
 function plannedTable(input, planned) {
     const { oldService, newService } = input;
     const rows = planned.map((stage, i) => {
-        const w = (0,plan/* weightsFor */.NK)(stage.tenths);
-        const bake = stage.bake.kind === 'pause' ? 'pause' : (0,plan/* formatDuration */.a3)(stage.bake.ms);
-        return `| ${i + 1}/${planned.length} | ${(0,plan/* percentText */.fL)(stage.tenths)} | ${bake} | ${w.live} | ${w.idle} |`;
+        const w = (0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .weightsFor */ .NK)(stage.tenths);
+        const bake = stage.bake.kind === 'pause' ? 'pause' : (0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(stage.bake.ms);
+        return `| ${i + 1}/${planned.length} | ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_1__/* .percentText */ .fL)(stage.tenths)} | ${bake} | ${w.live} | ${w.idle} |`;
     });
     return [
-        `| Stage | Share | Bake | ${cell(oldService)} weight | ${cell(newService)} weight |`,
+        `| Stage | Share | Bake | ${(0,_why_js__WEBPACK_IMPORTED_MODULE_3__/* .cell */ .Hn)(oldService)} weight | ${(0,_why_js__WEBPACK_IMPORTED_MODULE_3__/* .cell */ .Hn)(newService)} weight |`,
         '|---|--:|---|--:|--:|',
         ...rows
     ].join('\n');
 }
 /** Renders the job summary as Markdown. Pure. */
 function renderSummary(input) {
-    const { cluster, newService, oldService, plan, record, mode } = input;
+    const { cluster, newService, plan, record, mode } = input;
     const outcome = record.outcome;
     const lastEnd = Math.max(record.startedAt, ...record.stages.map(s => s.endedAt ?? s.startedAt));
     const started = new Date(record.startedAt).toISOString().slice(0, 19).replace('T', ' ');
     const parts = [
-        `### ecs-canary: ${oldService} → ${newService} on ${cluster}`,
+        `### ecs-canary: ${direction(input)} on ${cluster}`,
         outcomeLine(input, outcome),
         `Mode \`${mode}\` · plan \`${plan}\` · started ${started} UTC` +
             (record.stages.length > 0 ? ` · ran ${elapsedText(lastEnd - record.startedAt)}` : ''),
         identityLine(input.revision, input.commit)
     ];
     const failed = outcome?.result === 'rolled-back' || outcome?.result === 'restore-failed';
-    if ((failed || outcome?.result === 'unchanged') && outcome.reason) {
-        parts.push(`Reason:\n\n${fenced(outcome.reason)}`);
+    if (failed) {
+        parts.push((0,_why_js__WEBPACK_IMPORTED_MODULE_3__/* .whySection */ .cb)({
+            reason: outcome.reason,
+            ...(record.evidence ? { evidence: record.evidence } : {}),
+            ...(input.revisions ? { revisions: input.revisions } : {}),
+            ...(input.next ? { next: input.next } : {})
+        }));
+    }
+    else if (outcome?.result === 'unchanged' && outcome.reason.includes('\n')) {
+        parts.push(`Reason:\n\n${(0,_why_js__WEBPACK_IMPORTED_MODULE_3__/* .quoted */ .TL)(outcome.reason)}`);
     }
     if (input.restoreCommands?.length)
         parts.push(fenced(input.restoreCommands.join('\n')));
@@ -71421,10 +72202,27 @@ function renderSummary(input) {
         const count = input.planned?.length ?? plan.split(/\s+/).filter(Boolean).length;
         parts.push(stageTable(record, Math.max(count, record.stages.length)));
     }
-    const chart = shareChart({ record, newService, fromZero: mode === 'deploy' });
+    const chart = (0,_chart_js__WEBPACK_IMPORTED_MODULE_2__/* .shareChart */ .uI)({ record, newService, fromZero: mode === 'deploy' });
     if (chart)
         parts.push(chart);
     return fitSummary(`${parts.join('\n\n')}\n`);
+}
+/**
+ * Which way traffic moved, for the header: toward the new revision, back to live, or not at all
+ * (`a ⇄ b`).
+ */
+function direction(input) {
+    const { oldService: live, newService: idle, record } = input;
+    const moved = record.timeline.some(t => t.tenths > 0) || record.stages.some(s => s.tenths > 0);
+    const back = record.outcome?.result === 'rolled-back' || record.outcome?.result === 'restore-failed';
+    if (input.dryRun || !moved)
+        return `${live} ⇄ ${idle}`;
+    if (!back)
+        return `traffic ${live} → ${idle}`;
+    // A run that reached its own stages moved toward the new revision first.
+    return record.stages.length > 0
+        ? `traffic ${live} → ${idle}, then back to ${live}`
+        : `traffic ${idle} → ${live}`;
 }
 /** `Revision \`…\` · commit \`…\``: which task definition and which commit a summary is about. */
 function identityLine(revision, commit) {
@@ -71452,16 +72250,150 @@ function fitSummary(markdown, limit = SUMMARY_LIMIT_BYTES) {
     return `${cut}${open}${note}`;
 }
 /** Appends `markdown` to the job summary; a failure is a warning, never a failed step. */
-async function writeSummary(markdown, log = { warn: line => core/* warning */.$e(line) }) {
+async function writeSummary(markdown, log = { warn: line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line) }) {
     try {
-        await core/* summary */.z.addRaw(markdown).write();
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(markdown).write();
     }
     catch (error) {
         // The buffer keeps unwritten text; drop it so a later write does not repeat it.
-        core/* summary */.z.emptyBuffer();
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer();
         const message = error instanceof Error ? error.message : String(error);
         log.warn(`Could not write the job summary: ${message}`);
     }
+}
+
+
+/***/ }),
+
+/***/ 4933:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hn: () => (/* binding */ cell),
+/* harmony export */   TL: () => (/* binding */ quoted),
+/* harmony export */   cb: () => (/* binding */ whySection)
+/* harmony export */ });
+/* unused harmony export revisionChanges */
+/** A table cell: no pipes or newlines may escape it. */
+function cell(text) {
+    return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || '—';
+}
+const GATE_NAMES = {
+    alarms: 'the alarms gate',
+    analysis: 'the analysis gate (canary against live)',
+    health: 'the health gate (the canary service and its targets)'
+};
+/** `12:03:04 UTC` from epoch ms or an ISO time. */
+function when(at) {
+    const ms = typeof at === 'number' ? at : Date.parse(at);
+    return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(11, 19)} UTC` : String(at);
+}
+/** Text quoted as Markdown that wraps: a blockquote, with Markdown's own characters escaped. */
+function quoted(text) {
+    return text
+        .split(/\r?\n/)
+        .map(line => `> ${escapeOutsideCode(line)}`)
+        .join('\\\n');
+}
+/**
+ * Escapes what Markdown would act on, except inside `code spans`, which show text as it is:
+ * emphasis, HTML, strike-through, a link's `](`, a heading's leading `#`. Plain brackets stay, so
+ * a reason reads (and greps) as CloudWatch wrote it.
+ */
+function escapeOutsideCode(line) {
+    return line
+        .split(/(`[^`]+`)/)
+        .map((part, i) => i % 2 === 1
+        ? part
+        : part
+            .replace(/([\\*_<>~])/g, '\\$1')
+            .replace(/\](?=[([])/g, '\\]')
+            .replace(/^#/, '\\#'))
+        .join('');
+}
+function sides(c, l) {
+    const rate = (s) => s.requests > 0 ? `${((100 * s.errors) / s.requests).toFixed(2)}%` : '—';
+    const latency = (s) => (s.latencyMs === undefined ? '—' : `${s.latencyMs} ms`);
+    return [
+        '| Metric | canary | live |',
+        '|---|--:|--:|',
+        `| Requests | ${c.requests} | ${l.requests} |`,
+        `| 5xx errors | ${c.errors} | ${l.errors} |`,
+        `| Error rate | ${rate(c)} | ${rate(l)} |`,
+        `| Mean latency | ${latency(c)} | ${latency(l)} |`
+    ].join('\n');
+}
+/** The evidence, as Markdown lines and tables. */
+function evidenceParts(evidence) {
+    const parts = [`Stopped by ${GATE_NAMES[evidence.gate] ?? evidence.gate}.`];
+    for (const alarm of evidence.alarms ?? []) {
+        const at = alarm.changedAt === undefined ? '' : `, since ${when(alarm.changedAt)}`;
+        parts.push(`Alarm **${cell(alarm.name)}** went to ${alarm.state}${at}:\n\n${quoted(alarm.reason || 'no reason given')}`);
+    }
+    if (evidence.comparison)
+        parts.push(sides(evidence.comparison.canary, evidence.comparison.live));
+    if (evidence.stoppedTasks?.length) {
+        parts.push([
+            '| Stopped task | Stop code | Reason | Containers (exit code) |',
+            '|---|---|---|---|',
+            ...evidence.stoppedTasks.map(t => {
+                const exits = t.containers
+                    .map(c => `${c.name} ${c.exitCode ?? '?'}${c.reason ? ` (${c.reason})` : ''}`)
+                    .join(', ');
+                return `| ${cell(t.id)} | ${cell(t.stopCode ?? '')} | ${cell(t.stoppedReason)} | ${cell(exits)} |`;
+            })
+        ].join('\n'));
+    }
+    if (evidence.events?.length) {
+        parts.push('ECS events of the canary service since the stage began:\n\n' +
+            evidence.events.map(e => `- ${when(e.at)}: ${cell(e.message)}`).join('\n'));
+    }
+    return parts;
+}
+/** The lines that differ between two revisions: images, env names (never values), cpu, memory, ports. */
+function revisionChanges(live, shipped) {
+    const lines = [];
+    const changed = (what, a, b) => {
+        if ((a ?? '') !== (b ?? ''))
+            lines.push(`${what}: \`${a || 'unset'}\` → \`${b || 'unset'}\``);
+    };
+    changed('cpu', live.cpu, shipped.cpu);
+    changed('memory', live.memory, shipped.memory);
+    const names = [...new Set([...live.containers, ...shipped.containers].map(c => c.name))];
+    for (const name of names) {
+        const a = live.containers.find(c => c.name === name);
+        const b = shipped.containers.find(c => c.name === name);
+        if (!a || !b) {
+            lines.push(`container \`${name}\` ${a ? 'removed' : 'added'}`);
+            continue;
+        }
+        changed(`\`${name}\` image`, a.image, b.image);
+        const added = b.environment.filter(n => !a.environment.includes(n));
+        const removed = a.environment.filter(n => !b.environment.includes(n));
+        if (added.length)
+            lines.push(`\`${name}\` new environment variables: ${added.map(n => `\`${n}\``).join(', ')}`);
+        if (removed.length)
+            lines.push(`\`${name}\` environment variables removed: ${removed.map(n => `\`${n}\``).join(', ')}`);
+        changed(`\`${name}\` ports`, a.ports.join(', '), b.ports.join(', '));
+    }
+    return lines;
+}
+/** The section, or '' when there is nothing to say. */
+function whySection(input) {
+    const parts = ['#### Why it rolled back', quoted(input.reason || 'no reason was recorded')];
+    if (input.evidence)
+        parts.push(...evidenceParts(input.evidence));
+    if (input.revisions) {
+        const { live, shipped } = input.revisions;
+        const lines = revisionChanges(live, shipped);
+        parts.push(`What changed from the live revision \`${live.arn}\` to \`${shipped.arn}\`:\n\n` +
+            (lines.length
+                ? lines.map(l => `- ${l}`).join('\n')
+                : '- nothing in images, environment names, cpu, memory or ports'));
+    }
+    if (input.next)
+        parts.push(`**Next:** ${input.next}`);
+    return parts.join('\n\n');
 }
 
 
@@ -71489,11 +72421,11 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(`Running on Node ${process.version}`);
 try {
     if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_1__/* .State */ .Uw.isPost)) {
-        const { runPost } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6661));
+        const { runPost } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9279));
         await runPost();
     }
     else {
-        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4134));
+        const { runMain } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6840));
         await runMain();
     }
 }
@@ -71507,7 +72439,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4134:
+/***/ 6840:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -71548,6 +72480,8386 @@ function credentialsHint(error) {
         `id-token: write) before this one: it puts the role's temporary credentials in the standard ` +
         `AWS_* variables, where this step looks for them. Nothing was changed`);
 }
+
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
+var github = __nccwpck_require__(2413);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-application-auto-scaling/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(1491);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
+var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var client_ecs_dist_cjs = __nccwpck_require__(212);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
+var client_elastic_load_balancing_v2_dist_cjs = __nccwpck_require__(586);
+// EXTERNAL MODULE: ./src/aws/config.ts
+var aws_config = __nccwpck_require__(6979);
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
+var retry = __nccwpck_require__(3609);
+// EXTERNAL MODULE: ./src/arn.ts
+var src_arn = __nccwpck_require__(8564);
+// EXTERNAL MODULE: ./src/names.ts
+var src_names = __nccwpck_require__(6455);
+// EXTERNAL MODULE: ./src/engine/plan.ts
+var engine_plan = __nccwpck_require__(955);
+;// CONCATENATED MODULE: ./src/inputs/taskdef.ts
+
+
+
+const INPUT = src_names/* Input */.pd.taskDefinition;
+const FAMILY_REVISION = new RegExp(`^(${src_arn/* FAMILY */.Ju}):\\d+$`);
+/**
+ * Every field RegisterTaskDefinition accepts. A Record rather than a list so that tsc fails here
+ * when an SDK upgrade adds one, instead of this module dropping it without a word.
+ */
+const REGISTER_FIELDS = {
+    family: true,
+    taskRoleArn: true,
+    executionRoleArn: true,
+    networkMode: true,
+    containerDefinitions: true,
+    volumes: true,
+    placementConstraints: true,
+    requiresCompatibilities: true,
+    cpu: true,
+    memory: true,
+    tags: true,
+    pidMode: true,
+    ipcMode: true,
+    proxyConfiguration: true,
+    inferenceAccelerators: true,
+    ephemeralStorage: true,
+    runtimePlatform: true,
+    enableFaultInjection: true
+};
+/** Fields `describe-task-definition` prints that ECS sets itself; registering refuses them. */
+const READ_ONLY_FIELDS = [
+    'taskDefinitionArn',
+    'revision',
+    'status',
+    'requiresAttributes',
+    'compatibilities',
+    'registeredAt',
+    'registeredBy',
+    'deregisteredAt',
+    'deleteRequestedAt'
+];
+/**
+ * Tells an ARN or `family:revision` (used as registered) from a file path. A bare family name is
+ * treated as a path: "latest revision" would deploy whatever was registered last, by anyone.
+ */
+function classifyTaskDefinition(value) {
+    const text = value.trim();
+    const arn = (0,src_arn/* parseArnOf */.GZ)(text, ['task-definition']);
+    if (arn)
+        return { kind: 'registered', value: text, family: arn.name };
+    const match = FAMILY_REVISION.exec(text);
+    if (match)
+        return { kind: 'registered', value: text, family: match[1] };
+    return { kind: 'file', path: text };
+}
+/** The family of a task definition ARN or `family:revision`; the value itself otherwise. */
+function familyOf(taskDefinition) {
+    const arn = (0,src_arn/* parseArn */.Lw)(taskDefinition);
+    if (arn?.kind === 'task-definition')
+        return arn.name;
+    const afterSlash = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
+    const colon = afterSlash.lastIndexOf(':');
+    return colon < 0 ? afterSlash : afterSlash.slice(0, colon);
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** JSON `null` means "not set"; the SDK would send it as a value some fields refuse. */
+function withoutNulls(value) {
+    if (Array.isArray(value))
+        return value.map(withoutNulls);
+    if (!isObject(value))
+        return value;
+    const out = {};
+    for (const [key, item] of Object.entries(value))
+        if (item !== null)
+            out[key] = withoutNulls(item);
+    return out;
+}
+/**
+ * Splits off the tags whose key or value starts with `aws:` in any case. AWS sets those itself
+ * (CloudFormation's stack tags, for one, show up in `describe-task-definition --include TAGS`)
+ * and ECS refuses them on create: "Do not use aws:, AWS:, or any upper or lowercase combination
+ * of such as a prefix for either keys or values" (Amazon ECS API Reference, data type `Tag`).
+ */
+function withoutReservedTags(tags) {
+    if (!Array.isArray(tags))
+        return { kept: tags, reserved: [] };
+    const reserved = (tag) => isObject(tag) &&
+        [tag.key, tag.value].some(text => typeof text === 'string' && /^aws:/i.test(text));
+    return {
+        kept: tags.filter(tag => !reserved(tag)),
+        reserved: tags.filter(reserved).map(tag => String(tag.key))
+    };
+}
+/**
+ * Parses a task definition file as `aws ecs describe-task-definition` prints it (optionally
+ * wrapped in `{"taskDefinition": …, "tags": […]}`) or as `amazon-ecs-render-task-definition`
+ * writes it, dropping the read-only fields ECS would refuse. `path` is only for messages.
+ */
+function parseTaskDefinitionFile(text, path) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' is not valid JSON (${why})`);
+    }
+    if (!isObject(json)) {
+        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' must hold a JSON object with a task definition`);
+    }
+    // describe-task-definition wraps the definition and prints the tags beside it.
+    const wrapped = isObject(json.taskDefinition);
+    const body = withoutNulls(wrapped ? json.taskDefinition : json);
+    if (wrapped && Array.isArray(json.tags) && body.tags === undefined)
+        body.tags = json.tags;
+    const { kept, reserved: reservedTags } = withoutReservedTags(body.tags);
+    if (body.tags !== undefined)
+        body.tags = kept;
+    const input = {};
+    const ignored = [];
+    for (const [key, value] of Object.entries(body)) {
+        if (READ_ONLY_FIELDS.includes(key))
+            continue;
+        if (!Object.hasOwn(REGISTER_FIELDS, key))
+            ignored.push(key);
+        // An empty tag list is what describe prints for "no tags"; sending it gains nothing.
+        else if (!(key === 'tags' && Array.isArray(value) && value.length === 0))
+            input[key] = value;
+    }
+    const family = input.family;
+    if (typeof family !== 'string' || !new RegExp(`^${src_arn/* FAMILY */.Ju}$`).test(family)) {
+        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' has no valid "family" (letters, digits, '_' and '-', up to 255 characters)`);
+    }
+    const containers = input.containerDefinitions;
+    if (!Array.isArray(containers) || containers.length === 0) {
+        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' has no "containerDefinitions"; ECS needs at least one`);
+    }
+    return { input: input, ignored, reservedTags };
+}
+/**
+ * Refuses a task definition of another family than the pair runs: one wrong path in a workflow
+ * would otherwise put a different application behind the load balancer. A pair whose services
+ * already run different families has no single family to compare with, so it passes.
+ */
+function checkFamily(newFamily, idle, live, allowChange) {
+    if (newFamily === idle.family || idle.family !== live.family || allowChange)
+        return;
+    throw new engine_plan/* InputError */.dz(INPUT, `its family '${newFamily}' differs from '${idle.family}', which both '${idle.name}' and ` +
+        `'${live.name}' run. If this change of family is intended, set '${src_names/* Input */.pd.allowFamilyChange}: true'`);
+}
+
+;// CONCATENATED MODULE: ./src/aws/ecs/register.ts
+/**
+ * Registering a task definition without registering it twice. RegisterTaskDefinition is not
+ * idempotent (it has no client token): a call that timed out on our side may still have created
+ * a revision, and sending it again creates another one. So the SDK retries it only when AWS
+ * throttled it (then nothing was registered), and after an answer that never came this module
+ * looks for the revision that call may have made before it sends the request once more.
+ */
+
+
+
+/** How far back a revision counts as the timed-out call's (server and runner clocks differ). */
+const RECENT_MS = 5 * 60_000;
+/** How many of the family's newest revisions are compared; a few minutes hold no more. */
+const NEWEST = 5;
+/**
+ * The SDK's standard retries, but only for throttling: a timeout, a reset connection or a 5xx
+ * may have reached ECS, and a blind retry would register a duplicate revision.
+ */
+function throttlingOnlyRetries(maxAttempts) {
+    const standard = new retry.StandardRetryStrategy(maxAttempts);
+    return {
+        acquireInitialRetryToken: scope => standard.acquireInitialRetryToken(scope),
+        refreshRetryTokenForRetry: (token, info) => info.errorType === 'THROTTLING'
+            ? standard.refreshRetryTokenForRetry(token, info)
+            : Promise.reject(info.error),
+        recordSuccess: token => standard.recordSuccess(token)
+    };
+}
+/**
+ * Registers `input` and returns the new revision's ARN. When the call ended without an answer
+ * from ECS, a revision of the family registered in the last minutes with the same content is
+ * taken as that call's; only when there is none is the request sent once more.
+ */
+async function registerOnce(client, input, deps) {
+    const sentAt = deps.clock.now();
+    try {
+        return await register(client, input);
+    }
+    catch (error) {
+        if (!unanswered(error))
+            throw error;
+        const family = input.family ?? '';
+        const found = await findIdentical(client, input, sentAt - RECENT_MS).catch(lookup => {
+            deps.log.warn(`Could not look for a revision of ${family} the call may have registered: ${register_text(lookup)}`);
+            return undefined;
+        });
+        if (found) {
+            deps.log.warn(`RegisterTaskDefinition got no answer (${register_text(error)}), but timed out after ECS took it: ` +
+                `${found.slice(found.lastIndexOf('/') + 1)} was registered moments ago with identical content; using it.`);
+            return found;
+        }
+        deps.log.warn(`RegisterTaskDefinition got no answer (${register_text(error)}) and no revision of ${family} from the ` +
+            `last minutes has the same content: registering once more.`);
+        return await register(client, input);
+    }
+}
+async function register(client, input) {
+    const out = await client.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(input));
+    const arn = out.taskDefinition?.taskDefinitionArn;
+    if (!arn)
+        throw new Error('RegisterTaskDefinition returned no ARN');
+    return arn;
+}
+/**
+ * Whether ECS may have acted on a call that failed: no HTTP answer at all (a timeout, a reset
+ * connection) or a 5xx. A 4xx is a refusal: nothing was registered.
+ */
+function unanswered(error) {
+    const { $fault, $metadata } = error;
+    const status = $metadata?.httpStatusCode;
+    return $fault !== 'client' && (status === undefined || status >= 500);
+}
+/** The newest revision of the family registered since `sinceMs` whose content is `input`'s. */
+async function findIdentical(client, input, sinceMs) {
+    const listed = await named('ListTaskDefinitions', `family ${input.family}`, () => client.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({
+        familyPrefix: input.family,
+        sort: 'DESC',
+        maxResults: NEWEST
+    })));
+    for (const arn of listed.taskDefinitionArns ?? []) {
+        const out = await named('DescribeTaskDefinition', arn, () => client.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn, include: ['TAGS'] })));
+        const found = out.taskDefinition;
+        if (!found)
+            return undefined;
+        // Newest first: once one is older than the window, so are the rest. AWS always says when a
+        // revision was registered; without a date (an emulator), content alone decides, and an
+        // identical revision serves as well as a new one would.
+        if (found.registeredAt && found.registeredAt.getTime() < sinceMs)
+            return undefined;
+        if (found.family === input.family && sameContent(input, found, out.tags))
+            return arn;
+    }
+    return undefined;
+}
+/**
+ * Whether a described revision holds what `input` registers. ECS fills in defaults (`cpu: 0`,
+ * empty lists, `protocol: tcp`, the host port), so what the input leaves out may be there as a
+ * default, but anything it sets must be the same, and tags must match exactly.
+ */
+function sameContent(input, found, tags) {
+    const { tags: wanted, ...fields } = input;
+    const key = (t) => `${t.key}=${t.value}`;
+    const tagsMatch = JSON.stringify((wanted ?? []).map(key).sort()) === JSON.stringify((tags ?? []).map(key).sort());
+    return tagsMatch && covers(fields, found);
+}
+/** `wanted` ⊆ `found`: every value set in `wanted` is in `found`; what only `found` has is a default. */
+function covers(wanted, found) {
+    // An empty list or object sent reads back as nothing at all.
+    if (found === undefined || found === null)
+        return isDefault('', wanted);
+    if (Array.isArray(wanted)) {
+        return (Array.isArray(found) &&
+            wanted.length === found.length &&
+            wanted.every((w, i) => covers(w, found[i])));
+    }
+    if (isRecord(wanted)) {
+        if (!isRecord(found))
+            return false;
+        const extra = Object.keys(found).filter(k => !(k in wanted) && !READ_ONLY_FIELDS.includes(k));
+        return (Object.entries(wanted).every(([k, v]) => v === undefined || covers(v, found[k])) &&
+            extra.every(k => isDefault(k, found[k])));
+    }
+    return wanted === found;
+}
+/** What ECS puts where a request says nothing. */
+function isDefault(key, value) {
+    if (value === undefined || value === null || value === 0 || value === false || value === '') {
+        return true;
+    }
+    if (Array.isArray(value))
+        return value.length === 0;
+    if (isRecord(value))
+        return Object.keys(value).length === 0;
+    return ((key === 'protocol' && value === 'tcp') ||
+        (key === 'essential' && value === true) ||
+        key === 'hostPort' ||
+        (key === 'networkMode' && value === 'bridge'));
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Runs one call; its error names the call and what it was about. */
+async function named(call, what, run) {
+    try {
+        return await run();
+    }
+    catch (error) {
+        throw new Error(`${call} failed for ${what}: ${register_text(error)}`, { cause: error });
+    }
+}
+function register_text(error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/aws/clients.ts
+/**
+ * Builds the SDK clients. Region comes from the settings; endpoints follow the SDK's standard
+ * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
+ * from the usual chain, or from one shared `role-to-assume` provider.
+ */
+
+
+
+
+
+
+
+/**
+ * The clients, configured alike (see `clientConfig`). `credentials`, when given, is one
+ * provider for all of them, so a refresh is made once and seen by every client.
+ */
+function makeClients(region, credentials) {
+    const config = { ...(0,aws_config/* clientConfig */.y)(region), ...(credentials ? { credentials } : {}) };
+    return {
+        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
+        elb: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(config),
+        cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
+        autoscaling: new dist_cjs.ApplicationAutoScalingClient(config),
+        ecsRegister: new client_ecs_dist_cjs/* ECSClient */.Zgc({
+            ...config,
+            retryStrategy: throttlingOnlyRetries(config.maxAttempts)
+        })
+    };
+}
+/** Reads the credentials once (no AWS call for environment credentials) to learn their expiry. */
+async function credentialFacts(client) {
+    try {
+        const credentials = await client.config.credentials();
+        return {
+            ...(credentials.expiration ? { expiry: credentials.expiration } : {}),
+            temporary: Boolean(credentials.sessionToken)
+        };
+    }
+    catch {
+        return { temporary: false };
+    }
+}
+
+// EXTERNAL MODULE: ./src/aws/credentials.ts
+var aws_credentials = __nccwpck_require__(6963);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/aws/ecs/stability.ts
+
+
+/**
+ * Polls the service every `intervalMs` until its deployment is complete and every task runs.
+ * A rollout ECS marks FAILED (the circuit breaker gave up) throws with ECS's reason; so does a
+ * deployment replaced by another, and the cap. Each message carries the latest events.
+ */
+async function waitStable(describe, deps, service, opts) {
+    const { clock, log } = deps;
+    const started = clock.now();
+    for (;;) {
+        if (opts.signal?.aborted)
+            throw cancelled(service);
+        const svc = await describe(service);
+        const elapsed = clock.now() - started;
+        const verdict = judge(svc, opts.deploymentId);
+        log.info(`${service}: ${verdict.progress} (${clockText(elapsed)} of ${clockText(opts.timeoutMs)})`);
+        if (verdict.failure) {
+            throw new Error(`${verdict.failure}\n${eventsText(svc)}`);
+        }
+        if (verdict.stable)
+            return;
+        if (elapsed >= opts.timeoutMs) {
+            throw new Error(`Service '${service}' did not become stable within ${clockText(opts.timeoutMs)} ` +
+                `(${verdict.progress}). If it only needs longer, raise '${src_names/* Input */.pd.serviceTimeout}'.\n` +
+                eventsText(svc));
+        }
+        await clock.sleep(Math.min(opts.intervalMs, opts.timeoutMs - elapsed), opts.signal);
+    }
+}
+/** Where the followed deployment stands. Pure, so the wait loop stays a loop. */
+function judge(svc, deploymentId) {
+    const name = svc.serviceName ?? '';
+    const deployments = svc.deployments ?? [];
+    const primary = deployments.find(d => d.status === 'PRIMARY');
+    const followed = deploymentId ? deployments.find(d => d.id === deploymentId) : primary;
+    const progress = progressText(svc, followed ?? primary);
+    if (followed?.rolloutState === 'FAILED') {
+        const reason = followed.rolloutStateReason ?? 'ECS gave no reason';
+        return {
+            stable: false,
+            progress,
+            failure: `Deployment ${followed.id} of service '${name}' failed: ${reason}`
+        };
+    }
+    // No primary at all yet: nothing to judge, keep polling until the cap.
+    if (!followed && !deploymentId)
+        return { stable: false, progress };
+    if (!followed || followed.status !== 'PRIMARY') {
+        const now = primary ? `${primary.id} (${primary.taskDefinition})` : 'none';
+        return {
+            stable: false,
+            progress,
+            failure: `Deployment ${deploymentId} of service '${name}' is no longer the primary one ` +
+                `(primary now: ${now}): it was rolled back or replaced by another deployment.`
+        };
+    }
+    // Without rolloutState (older APIs, emulators), fall back to what the SDK waiter checks.
+    const settled = followed.rolloutState === undefined || followed.rolloutState === 'COMPLETED';
+    const stable = settled && deployments.length === 1 && svc.runningCount === svc.desiredCount;
+    return { stable, progress };
+}
+function progressText(svc, d) {
+    const running = d?.runningCount ?? svc.runningCount ?? 0;
+    const desired = d?.desiredCount ?? svc.desiredCount ?? 0;
+    const rollout = d?.rolloutState
+        ? `rollout ${d.rolloutState}`
+        : `${svc.deployments?.length ?? 0} deployment(s)`;
+    const failed = d?.failedTasks ? `, ${d.failedTasks} failed task(s)` : '';
+    return `${running}/${desired} running, ${rollout}${failed}`;
+}
+/** The latest five events, newest first: where ECS says why tasks do not start. */
+function eventsText(svc) {
+    const events = [...(svc.events ?? [])]
+        .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+        .slice(0, 5);
+    // Still point at where the answer will appear: a new service's first events can lag the wait.
+    if (events.length === 0) {
+        return (`Service '${svc.serviceName}' has no events yet: look at the service's events and its ` +
+            `stopped tasks' reasons in the ECS console.`);
+    }
+    const lines = events.map(e => `  ${e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?'} ${e.message}`);
+    return `Latest events of service '${svc.serviceName}' (see also its stopped tasks' reasons):\n${lines.join('\n')}`;
+}
+function clockText(ms) {
+    return ms < 1000 ? '0s' : (0,engine_plan/* formatDuration */.a3)(Math.floor(ms / 1000) * 1000);
+}
+function cancelled(service) {
+    const error = new Error(`Stopped waiting for service '${service}' to become stable: the run was cancelled.`);
+    error.name = 'AbortError';
+    return error;
+}
+
+;// CONCATENATED MODULE: ./src/aws/ecs/revision-facts.ts
+/**
+ * What a task definition revision is made of, for the "what changed" list after a rollback:
+ * images, environment variable names (never their values), cpu, memory and ports.
+ */
+
+/** The facts of one revision as DescribeTaskDefinition tells them. Values of env are dropped here. */
+function factsOf(arn, def) {
+    return {
+        arn: def?.taskDefinitionArn ?? arn,
+        ...(def?.cpu ? { cpu: def.cpu } : {}),
+        ...(def?.memory ? { memory: def.memory } : {}),
+        containers: (def?.containerDefinitions ?? []).map(c => ({
+            name: c.name ?? '',
+            image: c.image ?? '',
+            // Names only. AWS: "We don't recommend that you use plaintext environment variables for
+            // sensitive information, such as credential data" (ContainerDefinition.environment), which
+            // says people do; and the summary is readable by anyone with the repository.
+            environment: [
+                ...(c.environment ?? []).map(e => e.name ?? ''),
+                ...(c.secrets ?? []).map(s => s.name ?? '')
+            ].sort(),
+            ports: (c.portMappings ?? []).map(p => `${p.containerPort ?? '?'}/${p.protocol ?? 'tcp'}`)
+        }))
+    };
+}
+/** Reads both revisions, side by side, within `withinMs`; undefined when either is not read in time. */
+async function readRevisions(client, live, shipped, withinMs) {
+    const read = async (arn) => factsOf(arn, (await client.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn }))).taskDefinition);
+    let timer;
+    const late = new Promise(resolve => {
+        timer = setTimeout(() => resolve(undefined), withinMs);
+    });
+    try {
+        const both = Promise.all([read(live), read(shipped)]).then(([a, b]) => ({ live: a, shipped: b }), () => undefined);
+        return await Promise.race([both, late]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/ecs/ecs.ts
+/**
+ * ECS: the pair's services, the task definition to ship, and the wait until the idle service
+ * runs it (the wait and its verdict are in `stability.ts`). Reads and writes are separate calls so
+ * the engine can check everything first.
+ */
+
+
+
+
+
+
+
+
+
+const ecs_INPUT = src_names/* Input */.pd.taskDefinition;
+function errorText(error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+/**
+ * Runs an SDK call, turning its error into a sentence that says what was being done and which
+ * call failed (an operator looks that call up in CloudTrail or the IAM policy).
+ */
+async function attempt(what, call, run) {
+    try {
+        return await run();
+    }
+    catch (error) {
+        throw new Error(`${what}: ${call} failed: ${errorText(error)}`, { cause: error });
+    }
+}
+/** The ECS calls of one cluster. */
+class EcsServices {
+    client;
+    cluster;
+    deps;
+    constructor(client, cluster, deps) {
+        this.client = client;
+        this.cluster = cluster;
+        this.deps = deps;
+    }
+    /**
+     * The live and the shipped revision, for the summary after a rollback: one bounded read, made
+     * only once traffic is safe. Undefined when not read within `withinMs`.
+     */
+    revisions(live, shipped, withinMs = 3_000) {
+        return readRevisions(this.client, live, shipped, withinMs);
+    }
+    /** Describes the services in one call, in the order asked; a missing one throws, named. */
+    async describe(names, signal) {
+        const services = await this.describeRaw(names, signal);
+        return services.map(toView);
+    }
+    /**
+     * Reads `task-definition` without writing anything: a file is parsed and cleaned (registered
+     * later by `register`); an ARN or `family:revision` must exist and be ACTIVE.
+     */
+    async loadTaskDefinition(value) {
+        const ref = classifyTaskDefinition(value);
+        if (ref.kind === 'file') {
+            const path = (0,external_node_path_.resolve)(this.deps.workspace ?? process.cwd(), ref.path);
+            let text;
+            try {
+                text = await (0,promises_.readFile)(path, 'utf8');
+            }
+            catch (error) {
+                const missing = error.code === 'ENOENT';
+                throw new engine_plan/* InputError */.dz(ecs_INPUT, missing
+                    ? `'${value}' is no file (nothing at ${path}), nor a task definition ARN or ` +
+                        `family:revision such as 'web:42'`
+                    : `cannot read '${path}': ${errorText(error)}`);
+            }
+            const { input, ignored, reservedTags } = parseTaskDefinitionFile(text, ref.path);
+            if (ignored.length > 0) {
+                this.deps.log.warn(`Ignoring ${ignored.join(', ')} in ${ref.path}: RegisterTaskDefinition has no such field.`);
+            }
+            if (reservedTags.length > 0) {
+                this.deps.log.warn(`Leaving out tags ${reservedTags.join(', ')} from ${ref.path}: keys and values ` +
+                    `starting with aws: are reserved for AWS, and RegisterTaskDefinition refuses them.`);
+            }
+            return { kind: 'file', path: ref.path, family: input.family, input };
+        }
+        let found;
+        try {
+            const out = await this.client.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref.value }));
+            found = out.taskDefinition;
+        }
+        catch (error) {
+            if (error.name !== 'ClientException') {
+                throw new Error(`DescribeTaskDefinition failed for task definition '${value}' (input '${ecs_INPUT}'): ` +
+                    errorText(error), { cause: error });
+            }
+            throw new engine_plan/* InputError */.dz(ecs_INPUT, `'${value}' is not a task definition registered in this account and region ` +
+                `(DescribeTaskDefinition: ${error.message})`);
+        }
+        if (!found?.taskDefinitionArn) {
+            throw new engine_plan/* InputError */.dz(ecs_INPUT, `ECS returned nothing for '${value}'`);
+        }
+        if (found.status !== 'ACTIVE') {
+            throw new engine_plan/* InputError */.dz(ecs_INPUT, `'${value}' is ${found.status}: ECS does not update services to it. ` +
+                `Name an ACTIVE revision or register it again`);
+        }
+        const arn = found.taskDefinitionArn;
+        return { kind: 'registered', arn, family: found.family ?? familyOf(arn) };
+    }
+    /** Registers a file's task definition and returns its ARN; a registered one is returned as is. */
+    async register(source) {
+        if (source.kind === 'registered')
+            return source.arn;
+        const arn = await attempt(`ECS refused to register the task definition in ${source.path} (input '${ecs_INPUT}')`, 'RegisterTaskDefinition', () => registerOnce(this.deps.registerClient ?? this.client, source.input, this.deps));
+        this.deps.log.info(`Registered ${arn.slice(arn.lastIndexOf('/') + 1)} from ${source.path}`);
+        return arn;
+    }
+    /**
+     * Puts a task definition and/or desired count on a service. Returns the id of the deployment
+     * ECS started (to pass to `waitStable`), or `undefined` when there was nothing to change.
+     */
+    async updateIdle(service, change) {
+        if (change.taskDefinition === undefined && change.desiredCount === undefined)
+            return undefined;
+        const parts = [
+            change.taskDefinition && `task definition ${change.taskDefinition}`,
+            change.desiredCount !== undefined && `desired count ${change.desiredCount}`
+        ].filter(Boolean);
+        const out = await attempt(`Could not update service '${service}' in cluster '${this.cluster}' to ${parts.join(' and ')}`, 'UpdateService', () => this.client.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: this.cluster, service, ...change })));
+        this.deps.log.info(`Updated ${service}: ${parts.join(', ')}`);
+        return out.service?.deployments?.find(d => d.status === 'PRIMARY')?.id;
+    }
+    /**
+     * Polls the service every `intervalMs` until its deployment is complete and every task runs
+     * (see `stability.ts`).
+     */
+    async waitStable(service, opts) {
+        const describe = async (name) => (await this.describeRaw([name]))[0];
+        await waitStable(describe, this.deps, service, opts);
+    }
+    /** Sets a service's desired count to 0 (`after-promotion: scale-down`). */
+    async scaleDown(service) {
+        await this.updateIdle(service, { desiredCount: 0 });
+    }
+    async describeRaw(names, signal) {
+        const out = await attempt(`Could not read service${names.length > 1 ? 's' : ''} ${names.map(n => `'${n}'`).join(', ')} in cluster '${this.cluster}'`, 'DescribeServices', () => this.client.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.cluster, services: [...names] }), signal ? { abortSignal: signal } : {}));
+        return names.map(name => {
+            const found = out.services?.find(s => s.serviceName === name || s.serviceArn === name);
+            if (found)
+                return found;
+            const failure = out.failures?.find(f => f.arn === name || f.arn?.endsWith(`/${name}`));
+            const why = failure?.reason ? ` (${failure.reason})` : '';
+            throw new Error(`ECS service '${name}' was not found in cluster '${this.cluster}'${why}. Check the ` +
+                `'${src_names/* Input */.pd.services}' and '${src_names/* Input */.pd.cluster}' inputs and that the credentials are for the right account ` +
+                `and region.`);
+        });
+    }
+}
+function toView(s) {
+    const taskDefinition = s.taskDefinition ?? '';
+    const groups = (s.loadBalancers ?? []).flatMap(lb => lb.targetGroupArn ?? []);
+    return {
+        name: s.serviceName ?? '',
+        arn: s.serviceArn ?? '',
+        status: s.status ?? 'UNKNOWN',
+        controller: s.deploymentController?.type ?? 'ECS',
+        strategy: s.deploymentConfiguration?.strategy ?? 'ROLLING',
+        targetGroups: [...new Set(groups)],
+        desiredCount: s.desiredCount ?? 0,
+        runningCount: s.runningCount ?? 0,
+        taskDefinition,
+        family: familyOf(taskDefinition)
+    };
+}
+
+// EXTERNAL MODULE: ./src/aws/autoscaling/scaling.ts
+var scaling = __nccwpck_require__(7517);
+// EXTERNAL MODULE: ./src/aws/elb/traffic.ts + 5 modules
+var traffic = __nccwpck_require__(1933);
+// EXTERNAL MODULE: ./src/clock.ts
+var src_clock = __nccwpck_require__(9373);
+// EXTERNAL MODULE: ./src/github/log.ts
+var github_log = __nccwpck_require__(3385);
+// EXTERNAL MODULE: ./src/github/status.ts
+var github_status = __nccwpck_require__(957);
+// EXTERNAL MODULE: ./src/engine/state.ts + 1 modules
+var engine_state = __nccwpck_require__(5875);
+;// CONCATENATED MODULE: ./src/modes/context.ts
+/**
+ * Everything a mode needs, built once from the settings: the adapters, the clock, the log, the
+ * commit status. The only place that wires concrete adapters together.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+/** Builds the context; constructing adapters makes no AWS call. */
+function makeContext(settings, signal) {
+    const credentials = settings.roleToAssume
+        ? (0,aws_credentials.webIdentityCredentials)(settings.roleToAssume, settings.region, audience => core/* getIDToken */.V9(audience), process.env, settings.audience)
+        : undefined;
+    const clients = makeClients(settings.region, credentials);
+    const clock = src_clock/* systemClock */.m;
+    const log = github_log/* coreLog */.u;
+    return {
+        settings,
+        clients,
+        traffic: new traffic/* ElbTraffic */.T(clients.elb, settings.listenerRules, { clock, log, region: settings.region }, settings.testListenerRules),
+        ecs: new EcsServices(clients.ecs, settings.cluster, {
+            clock,
+            log,
+            registerClient: clients.ecsRegister
+        }),
+        scaling: new scaling.ServiceScaling(clients.autoscaling, settings.cluster, log, settings.region),
+        clock,
+        log,
+        status: makeStatus(settings, log),
+        owner: (0,engine_state/* runOwner */.zP)(),
+        job: { name: process.env.GITHUB_JOB ?? '' },
+        signal,
+        stageGroup: new github_log/* StageGroup */.Q(),
+        commit: safeTarget()
+    };
+}
+/**
+ * The token for commit statuses, or '' for none: a dry run and `mode: status` write nothing
+ * anywhere, GitHub included (a status run would overwrite the rollout's own commit status).
+ */
+function statusToken(settings) {
+    // Reconcile runs every few minutes on the default branch: it posts only on the rollout's own
+    // recorded commit (`commitStatus`), never a routine status on its own.
+    return settings.dryRun || settings.mode === 'status' || settings.mode === 'reconcile'
+        ? ''
+        : settings.githubToken;
+}
+/** The commit status for `sha` (the recorded commit of a rollout), in the rollout's context. */
+function commitStatus(settings, log, sha) {
+    return makeStatus(settings, log, sha, settings.dryRun ? '' : settings.githubToken);
+}
+function makeStatus(settings, log, sha = safeTarget(), token = statusToken(settings)) {
+    const { owner, repo } = repository();
+    return new github_status/* CommitStatus */.sy({
+        token,
+        context: settings.statusContext ?? (0,github_status/* defaultStatusContext */.lf)(settings.cluster, settings.services),
+        sha,
+        owner,
+        repo,
+        targetUrl: (0,github_status/* runUrl */.Vp)(github/* context */._.serverUrl, owner, repo, github/* context */._.runId),
+        log
+    });
+}
+function repository() {
+    const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
+    return { owner, repo };
+}
+/** The commit this run is about, or '' when the runner's context cannot be read. */
+function safeTarget() {
+    try {
+        return (0,github_status/* statusTarget */.Wr)(github/* context */._);
+    }
+    catch {
+        return '';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/analysis.ts
+/** The defaults of `max-error-rate`, `max-latency` and `min-requests`. */
+const DEFAULT_BOUNDS = {
+    errorRatio: 2,
+    errorPoints: 1,
+    latencyRatio: 1.5,
+    minRequests: 50
+};
+/** Absorbs floating-point noise so that "exactly at the bound" passes. */
+const EPSILON = 1e-12;
+/** The canary's verdict against live under `bounds`, with both sides' numbers. */
+function analysis_judge(canary, live, bounds) {
+    const detail = describeStats(canary, live);
+    const liveRate = rate(live);
+    const allowedRate = Math.max(liveRate * bounds.errorRatio, liveRate + bounds.errorPoints / 100);
+    if (canary.requests < bounds.minRequests) {
+        // The best the canary can still do: every request missing to reach min-requests succeeds.
+        const best = failedRequests(canary) / bounds.minRequests;
+        if (best > allowedRate + EPSILON) {
+            return {
+                verdict: 'fail',
+                reason: `canary 5xx ${counts5xx(canary)} before min-requests: even if the ${bounds.minRequests - canary.requests} request(s) still missing to reach ${bounds.minRequests} all succeed, its rate would be ${pct(best)}, above the ${pct(allowedRate)} allowed (max-error-rate; live ${pct(liveRate)})`,
+                detail
+            };
+        }
+        return {
+            verdict: 'wait',
+            reason: `the canary got too little traffic to judge: ${canary.requests} of the ${bounds.minRequests} requests needed (min-requests)`,
+            detail
+        };
+    }
+    const failures = [];
+    const canaryRate = rate(canary);
+    if (canaryRate > allowedRate + EPSILON) {
+        failures.push(`canary 5xx ${pct(canaryRate)} ${counts5xx(canary)} vs live ${pct(liveRate)} ${counts5xx(live)}, above the ${pct(allowedRate)} allowed (max-error-rate)`);
+    }
+    const canaryMean = meanLatency(canary);
+    const liveMean = meanLatency(live);
+    if (canaryMean !== undefined && liveMean !== undefined && live.requests >= bounds.minRequests) {
+        const allowedMean = liveMean * bounds.latencyRatio;
+        if (canaryMean > allowedMean + EPSILON) {
+            failures.push(`canary latency ${ms(canaryMean)} vs live ${ms(liveMean)}, above the ${ms(allowedMean)} allowed (max-latency ${bounds.latencyRatio}x)`);
+        }
+    }
+    return failures.length > 0
+        ? { verdict: 'fail', reason: failures.join('; '), detail }
+        : { verdict: 'pass', reason: '', detail };
+}
+/**
+ * The minute analysis must have seen before a stage passes: the last whole minute that ended
+ * within the stage, or, for a stage shorter than that, the minute it began in. Epoch ms.
+ */
+function lastFullMinute(stageStartedAt, endsAt) {
+    const minute = 60_000;
+    const first = Math.floor(stageStartedAt / minute) * minute;
+    const lastEnded = Math.floor(endsAt / minute) * minute - minute;
+    return Math.max(first, lastEnded);
+}
+/** The heartbeat line: `canary 0.0% 5xx (0/120), 41 ms · live 0.4% (80/20000), 39 ms`. */
+function describeStats(canary, live) {
+    return `canary ${pct(rate(canary))} 5xx ${counts(canary)} · live ${pct(rate(live))} ${counts(live)}`;
+}
+function counts(s) {
+    const mean = meanLatency(s);
+    return `${counts5xx(s)}, ${mean === undefined ? 'no latency data' : ms(mean)}`;
+}
+/** `(20/200)`, or `(30/30, 30 without a target response)` when the load balancer answered. */
+function counts5xx(s) {
+    const failed = failedRequests(s);
+    const unanswered = failed - s.errors;
+    return `(${failed}/${s.requests}${unanswered > 0 ? `, ${unanswered} without a target response` : ''})`;
+}
+/**
+ * Requests that failed: the targets' 5xx, plus those no target answered. A request whose
+ * connection failed shows up both as a connection error and as a request without a response
+ * (and the load balancer may count a retried connection twice), so the larger of the two
+ * counts, not their sum. Never more than the requests.
+ */
+function failedRequests(s) {
+    const unanswered = s.responses === undefined ? 0 : Math.max(0, s.requests - s.responses);
+    return Math.min(s.requests, s.errors + Math.max(unanswered, s.connectionErrors ?? 0));
+}
+function rate(s) {
+    return s.requests > 0 ? failedRequests(s) / s.requests : 0;
+}
+function meanLatency(s) {
+    return s.latencyCount > 0 ? s.latencySum / s.latencyCount : undefined;
+}
+function pct(fraction) {
+    return `${(fraction * 100).toFixed(1)}%`;
+}
+function ms(seconds) {
+    return `${Math.round(seconds * 1000)} ms`;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/switch.ts
+/**
+ * The one parser for yes/no inputs (`dry-run`, `allow-redeploy`, `analysis`...), so every such
+ * input accepts the same words. Pure.
+ */
+
+const YES = ['true', 'yes', 'on'];
+const NO = ['false', 'no', 'off'];
+/** The words every yes/no input accepts, for messages and the README. */
+const SWITCH_WORDS = 'true/false, yes/no or on/off';
+/**
+ * `true`, `yes`, `on` → true; `false`, `no`, `off` → false (any case); empty → `fallback`.
+ * Anything else is refused, naming the input: a typo must not silently mean "no".
+ */
+function parseSwitch(input, value, fallback) {
+    const text = value.trim().toLowerCase();
+    if (text === '')
+        return fallback;
+    if (YES.includes(text))
+        return true;
+    if (NO.includes(text))
+        return false;
+    throw new engine_plan/* InputError */.dz(input, `'${value}' is not one of ${SWITCH_WORDS}`);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/analysis-inputs.ts
+/**
+ * Parsing the analysis inputs (`max-error-rate`, `max-latency`, `min-requests`, `analysis`) into
+ * the bounds `judge` applies. Pure.
+ */
+
+
+
+const RATIO = /^(\d+(?:\.\d+)?)x$/;
+const POINTS = /^\+(\d+(?:\.\d+)?)%$/;
+/**
+ * Parses `max-error-rate`: `2x`, `+1%`, `2x +1%` or `2x,+1%`, either part optional (the
+ * default fills in the other). The ratio must be at least 1: a canary is not required to be
+ * better than live.
+ */
+function parseErrorBound(value, input = 'max-error-rate') {
+    let errorRatio;
+    let errorPoints;
+    // Split on every space or comma: filter(Boolean) drops the empty parts between and around.
+    for (const part of value.toLowerCase().split(/[\s,]/).filter(Boolean)) {
+        const ratio = RATIO.exec(part);
+        const points = POINTS.exec(part);
+        if (ratio && errorRatio === undefined) {
+            errorRatio = atLeastOne(input, value, Number(ratio[1]));
+        }
+        else if (points && errorPoints === undefined) {
+            errorPoints = Number(points[1]);
+        }
+        else if (ratio || points) {
+            throw new engine_plan/* InputError */.dz(input, `'${value}' gives the ${ratio ? 'ratio' : 'points'} twice`);
+        }
+        else if (/^\d+(?:\.\d+)?%$/.test(part)) {
+            throw new engine_plan/* InputError */.dz(input, `'${part}' could be read as an absolute rate; write +${part} for percentage points above live's rate`);
+        }
+        else {
+            throw new engine_plan/* InputError */.dz(input, `'${part}' in '${value}' is neither a ratio (2x) nor percentage points above live (+1%); write for example '2x +1%'`);
+        }
+    }
+    return {
+        errorRatio: errorRatio ?? DEFAULT_BOUNDS.errorRatio,
+        errorPoints: errorPoints ?? DEFAULT_BOUNDS.errorPoints
+    };
+}
+/**
+ * Parses a ratio like `1.5x` (for `max-latency`). A bare number is refused: `200` could be
+ * meant as milliseconds. Empty gives `fallback` when there is one.
+ */
+function parseRatio(input, value, fallback) {
+    const text = value.trim().toLowerCase();
+    if (text === '' && fallback !== undefined)
+        return fallback;
+    const match = RATIO.exec(text);
+    if (!match) {
+        throw new engine_plan/* InputError */.dz(input, `'${value}' is not a ratio to live; write it with an x, like 1.5x`);
+    }
+    return atLeastOne(input, value, Number(match[1]));
+}
+/** Parses `min-requests`: a whole number, at least 1; empty gives the default (50). */
+function parseMinRequests(value, input = 'min-requests') {
+    const text = value.trim();
+    if (text === '')
+        return DEFAULT_BOUNDS.minRequests;
+    if (!/^\d+$/.test(text) || Number(text) < 1) {
+        throw new engine_plan/* InputError */.dz(input, `'${value}' is not a whole number of requests of at least 1`);
+    }
+    return Number(text);
+}
+/**
+ * Parses `analysis` (`on`/`off`). Empty means on when no alarms are given, since then nothing
+ * else would watch the canary, and off when alarms are.
+ */
+function parseAnalysisSwitch(value, alarmsGiven, input = 'analysis') {
+    return parseSwitch(input, value, !alarmsGiven);
+}
+function atLeastOne(input, value, ratio) {
+    if (ratio < 1) {
+        throw new engine_plan/* InputError */.dz(input, `'${value}' would require the canary to do better than live; use a ratio of at least 1x`);
+    }
+    return ratio;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
+/**
+ * Rules for single inputs that need more than a parse: the floor of `poll-interval`, alarm names
+ * (spaces, ARNs) and `to`. Pure; each refusal names the input, the value and the fix.
+ */
+
+
+
+/**
+ * Every poll is one DescribeAlarms call, and the account shares a quota of 9 per second for it
+ * (CloudWatch service quotas,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html): a
+ * 100 ms poll alone would exceed it, throttling every other rollout and dashboard in the account.
+ * A local emulator (every endpoint on loopback) has no such quota, which keeps tests fast.
+ */
+function pollInterval(ms, env) {
+    const min = onLoopback(env) ? 100 : 1000;
+    if (ms < min) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.pollInterval, `must be at least ${(0,engine_plan/* formatDuration */.a3)(min)}, got ${(0,engine_plan/* formatDuration */.a3)(ms)}: every poll is a DescribeAlarms call, and the account's quota for it (9 per second, shared by every rollout and dashboard) would be used up`);
+    }
+    return ms;
+}
+function onLoopback(env) {
+    const url = env.AWS_ENDPOINT_URL_CLOUDWATCH || env.AWS_ENDPOINT_URL;
+    // Stryker disable next-line ConditionalExpression: equivalent, new URL(undefined) throws: false below too
+    if (!url)
+        return false;
+    try {
+        return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+    }
+    catch {
+        // Not a URL: not a local emulator either.
+    }
+    return false;
+}
+/**
+ * Alarm names may contain spaces and commas. With a newline in the input, each line is one
+ * name, kept whole; without one, names are separated by commas or spaces as for other lists.
+ * An ARN is refused: DescribeAlarms looks alarms up by name only.
+ */
+function alarmNames(value) {
+    const names = value.includes('\n')
+        ? value
+            .split('\n')
+            .map(line => line.trim())
+            .filter(Boolean)
+        : list(value);
+    for (const name of names) {
+        const arn = (0,src_arn/* parseArnOf */.GZ)(name, ['alarm']);
+        if (arn) {
+            throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.alarms, `'${name}' is an alarm ARN; give the alarm's name instead ('${arn.name}')`);
+        }
+    }
+    return names;
+}
+/** `to` is for `mode: rollback` only, and must name one of the pair. */
+function rollbackTarget(value, mode, services) {
+    if (!value)
+        return undefined;
+    if (mode !== 'rollback') {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.to, `only mode: rollback takes it (mode is ${mode}); leave it empty`);
+    }
+    if (!services.includes(value)) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.to, `'${value}' is not one of the pair (${services.join(', ')})`);
+    }
+    return value;
+}
+/** Splits on commas, spaces and newlines (the filter drops the empty strings between them). */
+function list(value) {
+    return value.split(/[\s,]/).filter(Boolean);
+}
+/** A duration input with a floor, e.g. `stale-after` (at least `2m`). */
+function atLeast(name, ms, min) {
+    if (ms < min)
+        throw new engine_plan/* InputError */.dz(name, `must be at least ${min}ms, got ${ms}ms`);
+    return ms;
+}
+
+;// CONCATENATED MODULE: ./src/engine/capacity.ts
+/**
+ * `canary-capacity: follow`: how many tasks the idle service runs for a share of traffic. Pure.
+ *
+ * The canary gets ceil(live desired × share × (1 + headroom)) tasks, at least `minTasks`, never
+ * more than the live service runs; at 100% it gets the live count exactly, since it is about to
+ * carry everything.
+ */
+
+/** The defaults of `canary-headroom` (25 %) and `canary-min-tasks` (1). */
+const DEFAULT_FOLLOW = { headroomTenths: 250, minTasks: 1 };
+/** The idle service's desired count while it takes `tenths` of the traffic. */
+function followCount(liveDesired, tenths, policy) {
+    // At 100% the need is liveDesired plus headroom, so the cap below gives liveDesired exactly.
+    // Integers throughout: 60 × 10 % × 1.25 is 7.5, and floating point would make it 7.500…01 → 8
+    // one day and 7.49…9 → 8 the next; here it is always exactly 7.5 before the ceiling.
+    const numerator = liveDesired * tenths * (1000 + policy.headroomTenths);
+    const need = Math.ceil(numerator / 1_000_000);
+    return Math.min(liveDesired, Math.max(policy.minTasks, need));
+}
+/** The desired count for every stage of `plan` above `fromTenths`, in order. */
+function capacityPlan(liveDesired, plan, fromTenths, policy) {
+    return plan
+        .filter(stage => stage.tenths > fromTenths)
+        .map(stage => ({
+        tenths: stage.tenths,
+        desiredCount: followCount(liveDesired, stage.tenths, policy)
+    }));
+}
+/** `1% → 1 task, 2% → 2 tasks, …` for the plan printed before a rollout. */
+function capacityText(stages) {
+    return stages
+        .map(s => `${(0,engine_plan/* percentText */.fL)(s.tenths)} → ${s.desiredCount} task${s.desiredCount === 1 ? '' : 's'}`)
+        .join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/inputs/input-parsers.ts
+/**
+ * Small parsers of single inputs for `inputs.ts`: each names the input and the bad value.
+ */
+
+
+
+
+
+function required(text, name) {
+    const value = text(name);
+    if (!value)
+        throw new engine_plan/* InputError */.dz(name, 'is required and was not given');
+    return value;
+}
+/** Splits on commas, spaces and newlines (the filter drops the empty strings between them). */
+function input_parsers_list(value) {
+    return value.split(/[\s,]/).filter(Boolean);
+}
+function unique(name, values) {
+    const seen = new Set();
+    for (const v of values) {
+        if (seen.has(v))
+            throw new engine_plan/* InputError */.dz(name, `'${v}' is listed twice`);
+        seen.add(v);
+    }
+    return values;
+}
+function pair(value) {
+    const names = input_parsers_list(value);
+    if (names.length !== 2) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.services, `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`);
+    }
+    if (names[0] === names[1]) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.services, `the two services must differ, got '${names[0]}' twice`);
+    }
+    return [names[0], names[1]];
+}
+function listenerRules(value, input = src_names/* Input */.pd.listenerRules) {
+    const arns = unique(input, input_parsers_list(value));
+    for (const arn of arns) {
+        const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['listener', 'listener-rule']);
+        if (!parsed || !(0,src_arn/* isApplication */.zz)(parsed)) {
+            throw new engine_plan/* InputError */.dz(input, `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)` +
+                // DescribeRules takes the listener ("ListenerArn: The Amazon Resource Name (ARN) of the
+                // listener") and answers each rule with its RuleArn.
+                ((0,src_arn/* parseArn */.Lw)(arn)?.kind === 'target-group'
+                    ? ". That is a target group: find the rule that forwards to it with `aws elbv2 describe-rules --listener-arn LISTENER_ARN` and give the rule's RuleArn"
+                    : ''));
+        }
+    }
+    return arns;
+}
+/** An IAM role ARN, or '' when none is given. */
+function roleArn(value) {
+    if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.roleToAssume, `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
+    }
+    return value;
+}
+function duration(text, name, fallback) {
+    return (0,engine_plan/* parseDuration */.E9)(name, text(name) || fallback);
+}
+function oneOf(name, value, allowed) {
+    const found = allowed.find(a => a === value.toLowerCase());
+    if (!found) {
+        throw new engine_plan/* InputError */.dz(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`);
+    }
+    return found;
+}
+/** `on`/`off` switches read the same words as booleans (`true`/`false`, `yes`/`no`). */
+function onOff(name, value) {
+    if (/^(on|true|yes)$/i.test(value))
+        return true;
+    if (/^(off|false|no)$/i.test(value))
+        return false;
+    throw new engine_plan/* InputError */.dz(name, `'${value}' is neither on nor off`);
+}
+/** `25%` or `25` → 250 tenths; 0 to 1000 %, at most one decimal. */
+function headroom(value) {
+    if (value === '')
+        return DEFAULT_FOLLOW.headroomTenths;
+    const m = /^(\d{1,4}(?:\.\d)?)\s*%?$/.exec(value);
+    const tenths = m ? Math.round(Number(m[1]) * 10) : NaN;
+    if (!(tenths <= 10_000)) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.canaryHeadroom, `'${value}' is not a percentage from 0% to 1000% with at most one decimal, such as '25%'`);
+    }
+    return tenths;
+}
+/** A whole number of tasks, at least 1: a canary with no task answers its share with 503. */
+function minTasks(value) {
+    if (value === '')
+        return DEFAULT_FOLLOW.minTasks;
+    if (!/^\d+$/.test(value) || Number(value) < 1) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.canaryMinTasks, `'${value}' is not a whole number of tasks, 1 or more`);
+    }
+    return Number(value);
+}
+function bool(name, value) {
+    return parseSwitch(name, value, false);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
+/**
+ * The only reader of the action's inputs. Parses everything at the edge into one typed, validated
+ * settings object; a bad value throws an `InputError` naming the input and the value, before any
+ * AWS call is made.
+ */
+
+
+
+
+
+
+/** The environment variable that shortens the late-data wait in tests. */
+const LATE_DATA_ENV = 'ECS_CANARY_LATE_DATA_WAIT';
+/** Parses and validates every input. `env` supplies the region. */
+function readSettings(get, env = process.env) {
+    const text = (name) => get(name).trim();
+    const mode = oneOf(src_names/* Input */.pd.mode, text(src_names/* Input */.pd.mode) || 'deploy', [
+        'deploy',
+        'promote',
+        'rollback',
+        'status',
+        'reconcile'
+    ]);
+    const bakeMs = duration(text, src_names/* Input */.pd.bakeTime, '5m');
+    const stagesText = text(src_names/* Input */.pd.stages);
+    const plan = stagesText || mode === 'deploy'
+        ? recordable((0,engine_plan/* parsePlan */.vS)(stagesText || engine_plan/* DEFAULT_STAGES */.my, bakeMs, src_names/* Input */.pd.stages))
+        : undefined;
+    // Raw: a newline anywhere (a YAML block scalar keeps the last one) means one name a line.
+    const alarms = alarmNames(get(src_names/* Input */.pd.alarms));
+    const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim();
+    if (!region) {
+        throw new engine_plan/* InputError */.dz('AWS_REGION', 'no region: set AWS_REGION (aws-actions/configure-aws-credentials does this with aws-region)');
+    }
+    const taskDefinition = text(src_names/* Input */.pd.taskDefinition);
+    const analysisOn = parseAnalysisSwitch(text(src_names/* Input */.pd.analysis), alarms.length > 0, src_names/* Input */.pd.analysis);
+    const healthGate = onOff(src_names/* Input */.pd.healthGate, text(src_names/* Input */.pd.healthGate) || 'on');
+    const statusContext = text(src_names/* Input */.pd.statusContext);
+    const services = pair(required(text, src_names/* Input */.pd.services));
+    const to = rollbackTarget(text(src_names/* Input */.pd.to), mode, services);
+    const maxPause = text(src_names/* Input */.pd.maxPause);
+    const roleToAssume = roleArn(text(src_names/* Input */.pd.roleToAssume));
+    const testRules = text(src_names/* Input */.pd.testListenerRules);
+    const testListenerRules = testRules ? listenerRules(testRules, src_names/* Input */.pd.testListenerRules) : [];
+    if (plan?.[0].tenths === 0 && testListenerRules.length === 0) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.stages, `'${stagesText}' starts with a 0 stage, which sends no production traffic and is for test traffic only: name the rules that carry it in '${src_names/* Input */.pd.testListenerRules}' (a rule matching a header, a host or a test port, forwarding to the pair), or start at 0.1 or more`);
+    }
+    const audience = text(src_names/* Input */.pd.audience) || defaultAudience(roleToAssume);
+    return {
+        cluster: required(text, src_names/* Input */.pd.cluster),
+        services,
+        listenerRules: listenerRules(required(text, src_names/* Input */.pd.listenerRules)),
+        testListenerRules,
+        ...(taskDefinition ? { taskDefinition } : {}),
+        ...(plan ? { plan } : {}),
+        bakeMs,
+        alarms: unique(src_names/* Input */.pd.alarms, alarms),
+        ...(alarms.length > 1 && !get(src_names/* Input */.pd.alarms).includes('\n')
+            ? { alarmsLine: text(src_names/* Input */.pd.alarms).trim() }
+            : {}),
+        pollMs: pollInterval(duration(text, src_names/* Input */.pd.pollInterval, '5s'), env),
+        insufficientData: oneOf(src_names/* Input */.pd.insufficientData, text(src_names/* Input */.pd.insufficientData) || 'ok', [
+            'ok',
+            'alarm'
+        ]),
+        mode,
+        canaryCapacity: oneOf(src_names/* Input */.pd.canaryCapacity, text(src_names/* Input */.pd.canaryCapacity) || 'match', [
+            'match',
+            'keep',
+            'follow'
+        ]),
+        afterPromotion: oneOf(src_names/* Input */.pd.afterPromotion, text(src_names/* Input */.pd.afterPromotion) || 'keep', [
+            'keep',
+            'scale-down'
+        ]),
+        serviceTimeoutMs: duration(text, src_names/* Input */.pd.serviceTimeout, '15m'),
+        allowFamilyChange: bool(src_names/* Input */.pd.allowFamilyChange, text(src_names/* Input */.pd.allowFamilyChange)),
+        analysis: {
+            enabled: analysisOn,
+            bounds: {
+                ...parseErrorBound(text(src_names/* Input */.pd.maxErrorRate), src_names/* Input */.pd.maxErrorRate),
+                latencyRatio: parseRatio(src_names/* Input */.pd.maxLatency, text(src_names/* Input */.pd.maxLatency), DEFAULT_BOUNDS.latencyRatio),
+                minRequests: parseMinRequests(text(src_names/* Input */.pd.minRequests), src_names/* Input */.pd.minRequests)
+            }
+        },
+        ...(statusContext ? { statusContext } : {}),
+        githubToken: text(src_names/* Input */.pd.githubToken),
+        dryRun: bool(src_names/* Input */.pd.dryRun, text(src_names/* Input */.pd.dryRun)),
+        region,
+        ...(to ? { to } : {}),
+        allowRedeploy: bool(src_names/* Input */.pd.allowRedeploy, text(src_names/* Input */.pd.allowRedeploy)),
+        healthGate: watched(mode, alarms, analysisOn, healthGate),
+        // Not an input: ALB metrics are 1-2 minutes late everywhere, so 3 minutes fits every user.
+        // Tests, whose stand-in delays metrics by its own rule, shorten it through the environment.
+        lateDataMs: (0,engine_plan/* parseDuration */.E9)(LATE_DATA_ENV, (env[LATE_DATA_ENV] ?? '').trim() || '3m'),
+        follow: {
+            headroomTenths: headroom(text(src_names/* Input */.pd.canaryHeadroom)),
+            minTasks: minTasks(text(src_names/* Input */.pd.canaryMinTasks))
+        },
+        rollbackNow: bool(src_names/* Input */.pd.rollbackNow, text(src_names/* Input */.pd.rollbackNow)),
+        staleAfterMs: atLeast(src_names/* Input */.pd.staleAfter, duration(text, src_names/* Input */.pd.staleAfter, '3m'), 120_000),
+        ...(maxPause ? { maxPauseMs: (0,engine_plan/* parseDuration */.E9)(src_names/* Input */.pd.maxPause, maxPause) } : {}),
+        ...(roleToAssume ? { roleToAssume, audience } : {})
+    };
+}
+/**
+ * The audience STS expects in the OIDC token: `sts.amazonaws.com`, and `sts.amazonaws.com.cn`
+ * for a role in the China partition (configure-aws-credentials' `audience` input documents the
+ * same default and the China value).
+ */
+function defaultAudience(roleArn) {
+    return roleArn.startsWith('arn:aws-cn:') ? 'sts.amazonaws.com.cn' : 'sts.amazonaws.com';
+}
+/**
+ * A rollout nobody watches is refused before anything is read or written: with no alarms,
+ * analysis off and the health gate off, nothing could ever roll it back. Only the modes that
+ * move traffic forward need a gate.
+ */
+function watched(mode, alarms, analysis, health) {
+    if ((mode === 'deploy' || mode === 'promote') && alarms.length === 0 && !analysis && !health) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.healthGate, `'off', with no '${src_names/* Input */.pd.alarms}' and '${src_names/* Input */.pd.analysis}: off', leaves the rollout unwatched: nothing would roll it back. Name CloudWatch alarms in '${src_names/* Input */.pd.alarms}', set '${src_names/* Input */.pd.analysis}: on', or set '${src_names/* Input */.pd.healthGate}: on'`);
+    }
+    return health;
+}
+/** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
+function recordable(plan) {
+    const text = (0,engine_plan/* formatPlan */.nT)(plan);
+    if (text.length > 256) {
+        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.stages, `the plan is too long to record on the rules (${text.length} characters as '${text.slice(0, 40)}…', at most 256): use fewer stages`);
+    }
+    return plan;
+}
+
+// EXTERNAL MODULE: ./src/engine/rollout.ts + 4 modules
+var rollout = __nccwpck_require__(2957);
+// EXTERNAL MODULE: ./src/engine/wayout.ts
+var wayout = __nccwpck_require__(6633);
+;// CONCATENATED MODULE: ./src/engine/refusals.ts
+/**
+ * The refusals of the pre-flight checks, as types the modes can tell apart: a split or rules out
+ * of step are states with a way out, not configuration errors.
+ */
+
+
+/** One or more checks failed; the message lists them all. Nothing was written. */
+class PreflightError extends Error {
+    problems;
+    name = 'PreflightError';
+    constructor(problems) {
+        super(problems.length === 1
+            ? problems[0]
+            : `${problems.length} problems:\n${problems.map(p => `  - ${p}`).join('\n')}`);
+        this.problems = problems;
+    }
+}
+/** The rules of a recorded rollout give the new revision different shares. */
+class RulesDisagree extends PreflightError {
+    name = 'RulesDisagree';
+}
+/** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
+class SplitTraffic extends Error {
+    services;
+    rules;
+    groups;
+    name = 'SplitTraffic';
+    constructor(services, rules, groups) {
+        const pair = { live: groups[0], idle: groups[1] };
+        const shares = rules
+            .map(r => `${r.arn}: ${(0,rollout/* describeShare */.rm)(r, pair).text} on ${services[1].name}`)
+            .join('; ');
+        // A forward listing both groups without weights reads back with weight 1 on each, a 50/50
+        // split: TargetGroupTuple.Weight is optional, 0-999 (ELB API reference, API_TargetGroupTuple);
+        // weights 1 and 1 split evenly (CloudFormation ListenerRule ForwardConfig, weighted example);
+        // the default of 1 was checked against AWS for moto (getmoto/moto#9174). Common at first.
+        const evenSplit = rules.some(r => r.targets.length === 2 && r.targets.every(t => t.weight === 1))
+            ? ' Weights 1/1 are what ELB sets when a forward lists both groups without weights: write 100 and 0 explicitly, or let the rollback below do it.'
+            : '';
+        super(`traffic is split between ${services[0].name} and ${services[1].name} (${shares}), so which one is live is not clear and no rollout can start.${evenSplit} Choose the live one: ${(0,wayout/* rollbackTo */.S8)(services.map(s => s.name))}`);
+        this.services = services;
+        this.rules = rules;
+        this.groups = groups;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/preflight.ts
+/**
+ * Behaviour 1: every check before the first write, over what the adapters read. Pure: it
+ * collects every problem at once (a user fixing one thing per run is a slow loop) and works out
+ * which service is live.
+ */
+
+
+
+
+
+
+/**
+ * Checks the services, the rules and the alarms; returns the pair's roles or throws. Without
+ * `recordedLive` the live service is the one holding all traffic (deploy); with it, the roles
+ * are the recorded ones and the idle share is read off the rules (promote, rollback). `lenient`
+ * (rollback, status) accepts rules that disagree: the share is then the largest one found.
+ */
+function checkFacts(facts, recordedLive, lenient = false) {
+    const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)];
+    const groups = attachedGroups(facts.services, problems);
+    if (!groups)
+        throw new PreflightError(problems);
+    problems.push(...ruleProblems(facts.rules, groups), ...testRuleProblems(facts.rules));
+    if (problems.length > 0)
+        throw new PreflightError(problems);
+    // Before a rollout the test rules are on live like the others: all of them settle the roles.
+    if (recordedLive === undefined)
+        return rolesFromWeights(facts.services, facts.rules, groups);
+    const production = facts.rules.filter(r => !r.test);
+    const pair = recordedRoles(facts.services, production, recordedLive, lenient);
+    const tests = facts.rules.filter(r => r.test).map(r => (0,rollout/* describeShare */.rm)(r, pair.groups));
+    // A test rule forwarding anything to the canary, or nothing at all, needs the restore.
+    if (tests.length === 0)
+        return pair;
+    return { ...pair, testTenths: tests.some(t => t.tenths !== 0) ? 1000 : 0 };
+}
+/** A test rule must be a rule of its own: one that production traffic also takes is refused. */
+function testRuleProblems(rules) {
+    const production = new Set(rules.filter(r => !r.test).map(r => r.arn));
+    return rules
+        .filter(r => r.test && production.has(r.arn))
+        .map(r => `${r.arn} is in both '${src_names/* Input */.pd.listenerRules}' and '${src_names/* Input */.pd.testListenerRules}': a test rule sends all of its traffic to the canary before any production weight moves, so it must be a rule of its own that only test requests match (a header such as X-Canary: 1, a host, or a test port). Remove it from one of the two inputs`);
+}
+function recordedRoles(services, rules, recordedLive, lenient) {
+    const live = services.find(s => s.name === recordedLive);
+    const idle = services.find(s => s.name !== recordedLive);
+    if (!live || !idle) {
+        throw new PreflightError([
+            `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services'); ${(0,wayout/* rollbackTo */.S8)(services.map(s => s.name))}`
+        ]);
+    }
+    const groups = { live: live.targetGroups[0], idle: idle.targetGroups[0] };
+    const shares = rules.map(r => ({ rule: r, share: (0,rollout/* describeShare */.rm)(r, groups) }));
+    const first = shares[0].share.tenths;
+    if (lenient) {
+        // A rule that forwards nothing at all needs the restore as much as one at 100%.
+        const most = Math.max(...shares.map(s => (s.share.tenths < 0 ? 1000 : s.share.tenths)));
+        return { live, idle, groups, tenths: most };
+    }
+    if (shares.some(s => s.share.tenths !== first || s.share.tenths < 0)) {
+        throw new RulesDisagree([
+            `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); ${(0,wayout/* runWith */.qd)({ mode: 'rollback' }, `to put them back in step, all on ${live.name}`)}`
+        ]);
+    }
+    return { live, idle, groups, tenths: first };
+}
+function serviceProblems(services) {
+    const problems = [];
+    for (const s of services) {
+        if (s.status !== 'ACTIVE')
+            problems.push(`service ${s.name} is ${s.status}, not ACTIVE`);
+        if (s.controller !== 'ECS') {
+            problems.push(`service ${s.name} uses the ${s.controller} deployment controller; its traffic is managed by ${s.controller === 'CODE_DEPLOY' ? 'CodeDeploy' : 'another tool'}, and two tools moving the same weights fight. Use a service with the ECS (rolling) deployment controller`);
+        }
+        else if (s.strategy !== 'ROLLING') {
+            problems.push(`service ${s.name} uses ECS's own ${s.strategy} deployment strategy, which moves the listener weights itself; switch it to ROLLING so only ecs-canary moves them`);
+        }
+        if (s.targetGroups.length !== 1) {
+            problems.push(`service ${s.name} is attached to ${s.targetGroups.length} target groups (${s.targetGroups.join(', ') || 'none'}); each service of the pair needs exactly one`);
+        }
+    }
+    return problems;
+}
+/** The pair's two groups; undefined, with the reason in `problems`, when there are not two. */
+function attachedGroups(services, problems) {
+    // Already a problem of serviceProblems.
+    if (services.some(s => s.targetGroups.length !== 1))
+        return undefined;
+    const [a, b] = services.map(s => s.targetGroups[0]);
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent for real data: with exactly one group each, only an empty ARN is falsy, and ECS reports none
+    if (!a || !b)
+        return undefined;
+    if (a === b) {
+        const [live, idle] = services.map(s => s.name);
+        problems.push(`services ${live} and ${idle} are both attached to target group ${a}; the weights move traffic between two target groups, so each service of the pair needs its own: attach ${idle} to a second target group and list both in the rules' forward`);
+        return undefined;
+    }
+    return [a, b];
+}
+function ruleProblems(rules, groups) {
+    const problems = [];
+    for (const rule of rules) {
+        // A test rule is named as one, with its input, so the fix is found in the right list.
+        const name = rule.test ? `test rule ${rule.arn} ('${src_names/* Input */.pd.testListenerRules}')` : rule.arn;
+        if (rule.forwardActions === 0 && rule.kind === 'listener') {
+            problems.push(`the default action of listener ${name} is not a forward; pass the ARN of the listener rule that forwards to the pair instead (list them with: aws elbv2 describe-rules --listener-arn ${rule.arn})`);
+            continue;
+        }
+        if (rule.forwardActions !== 1) {
+            problems.push(`${name} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`);
+            continue;
+        }
+        const strangers = rule.targets.filter(t => !groups.includes(t.arn));
+        if (strangers.length > 0) {
+            problems.push(`${name} forwards to ${strangers.map(t => t.arn).join(', ')}, which is not the target group of either service; it must forward only to ${groups.join(' and ')}`);
+        }
+    }
+    return problems;
+}
+/** Live is the group holding all traffic on every rule; a split or a disagreement is refused. */
+function rolesFromWeights(services, rules, groups) {
+    const weightOn = (rule, arn) => rule.targets.find(t => t.arn === arn)?.weight ?? 0;
+    const live0 = rules.every(r => weightOn(r, groups[0]) > 0 && weightOn(r, groups[1]) === 0);
+    const live1 = rules.every(r => weightOn(r, groups[1]) > 0 && weightOn(r, groups[0]) === 0);
+    if (live0 || live1) {
+        const [live, idle] = live0 ? [services[0], services[1]] : [services[1], services[0]];
+        const pair = { live: live.targetGroups[0], idle: idle.targetGroups[0] };
+        return { live, idle, groups: pair, tenths: 0 };
+    }
+    throw new SplitTraffic(services, rules, groups);
+}
+/** The words of one line failed, but the whole line names an alarm: say so, and the fix. */
+function oneLineProblem(line, words, missing) {
+    const quoted = (names) => names.map(n => `'${n}'`).join(', ');
+    return (`input 'alarms' is one line, so it was read as ${words.length} names separated by spaces or commas (${quoted(words)}), and ${quoted(missing)} ${missing.length > 1 ? 'do' : 'does'} not exist; ` +
+        `but an alarm named '${line}' does. Put each alarm name on a line of its own:\n` +
+        `alarms: |\n  ${line}`);
+}
+function alarmProblems(facts) {
+    const found = new Set(facts.alarms.map(a => a.name));
+    const missing = facts.alarmNames.filter(n => !found.has(n));
+    const problems = facts.alarmsLine && missing.length > 0
+        ? [oneLineProblem(facts.alarmsLine, facts.alarmNames, missing)]
+        : missing.map(n => `alarm '${n}' does not exist in this account and region (input 'alarms')`);
+    for (const alarm of facts.alarms) {
+        if (alarm.state === 'ALARM') {
+            problems.push(`alarm '${alarm.name}' is already in ALARM (${alarm.reason}); a rollout would roll back at once. Fix what it reports first`);
+        }
+        else if (alarm.state === 'INSUFFICIENT_DATA' && facts.insufficientData === 'alarm') {
+            // The same policy the gate applies while baking: refused now rather than rolled back
+            // the moment the first stage is read.
+            problems.push(`alarm '${alarm.name}' is INSUFFICIENT_DATA${alarm.reason ? ` (${alarm.reason})` : ''}, which counts as ALARM with insufficient-data: alarm; a rollout would roll back at once. Wait until the alarm has data (OK), or set insufficient-data: ok to count missing data as OK`);
+        }
+    }
+    return problems;
+}
+/** Warnings that do not stop a rollout but deserve a look. */
+function planWarnings(plan, alarms, rules) {
+    const warnings = [];
+    for (const rule of rules) {
+        if (rule.stickySeconds) {
+            warnings.push(`${rule.arn} has target-group stickiness for ${(0,engine_plan/* formatDuration */.a3)(rule.stickySeconds * 1000)}: clients that reached the canary stay on it for up to that long after a rollback, whatever the weights say`);
+        }
+    }
+    const shortest = Math.min(...plan.map(s => (s.bake.kind === 'bake' ? s.bake.ms : Infinity)), Infinity);
+    for (const alarm of alarms) {
+        if (alarm.windowMs && shortest < alarm.windowMs) {
+            warnings.push(`alarm '${alarm.name}' needs ${(0,engine_plan/* formatDuration */.a3)(alarm.windowMs)} (period × evaluation periods) to go off, longer than the shortest bake (${(0,engine_plan/* formatDuration */.a3)(shortest)}): a stage can pass before it could see anything`);
+        }
+    }
+    return warnings;
+}
+
+// EXTERNAL MODULE: ./src/github/summary.ts
+var summary = __nccwpck_require__(2935);
+// EXTERNAL MODULE: ./src/github/pause-why.ts
+var pause_why = __nccwpck_require__(7310);
+;// CONCATENATED MODULE: ./src/github/report.ts
+/**
+ * Telling people: heartbeat lines and commit statuses while the rollout runs, then the outputs,
+ * the final status, the job summary and the error annotation when it ends.
+ */
+
+
+
+
+
+
+/**
+ * The reporter the engine talks to while it runs. Each stage gets a collapsible log group, closed
+ * when the next opens or when the run is published.
+ */
+function liveReporter(ctx, newService) {
+    const postPending = (stage, stageCount) => ctx.status.post('pending', (0,github_status/* pendingText */.J1)(stage.index, stageCount, stage.tenths, newService, stage.detail));
+    return {
+        async stageStarted(_record, stage, stageCount) {
+            ctx.stageGroup.start(`Stage ${stage.index + 1}/${stageCount}: ${(0,engine_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
+            // A baking stage waits for its first gate reading, so its status can say how the alarms
+            // read (`· alarms OK`); a pause stage has none to wait for.
+            // Never awaited: the status queue returns at once, so GitHub never holds a verdict.
+            if (stage.bakeMs === undefined)
+                postPending(stage, stageCount);
+        },
+        async firstReading(stage, stageCount) {
+            postPending(stage, stageCount);
+        },
+        heartbeat(stage, elapsedMs, totalMs) {
+            ctx.log.info(`  ${(0,engine_plan/* percentText */.fL)(stage.tenths)} on ${newService} · ${(0,engine_plan/* formatDuration */.a3)(roundSeconds(elapsedMs))}/${(0,engine_plan/* formatDuration */.a3)(roundSeconds(totalMs))} · ${stage.detail || 'no readings yet'}`);
+        }
+    };
+}
+function roundSeconds(ms) {
+    return Math.max(1000, Math.round(ms / 1000) * 1000);
+}
+/** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
+async function publish(ctx, end) {
+    ctx.stageGroup.end();
+    const { outcome } = end;
+    core/* setOutput */.uH(src_names/* Output */.k7.result, outcome.result);
+    core/* setOutput */.uH(src_names/* Output */.k7.percent, (0,engine_plan/* percentText */.fL)(Math.max(0, outcome.tenths)).slice(0, -1));
+    core/* setOutput */.uH(src_names/* Output */.k7.liveService, outcome.liveService);
+    core/* setOutput */.uH(src_names/* Output */.k7.idleService, outcome.idleService);
+    core/* setOutput */.uH(src_names/* Output */.k7.taskDefinitionArn, end.taskDefinitionArn ?? '');
+    core/* setOutput */.uH(src_names/* Output */.k7.reason, outcome.reason);
+    core/* setOutput */.uH(src_names/* Output */.k7.testService, testService(ctx.settings.testListenerRules, end));
+    if (end.settled)
+        core/* saveState */.LZ(src_names/* State */.Uw.settled, 'true');
+    // The commands a human needs come before anything slower: under a cancel the runner kills the
+    // step 10 s after SIGINT, and a restore that failed has used most of that already.
+    if (end.restoreCommands?.length) {
+        core/* error */.z3(`Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`, { title: 'ecs-canary: restore traffic by hand' });
+    }
+    const reached = end.record?.stages.at(-1)?.tenths;
+    // Queued first, so the request is out while the summary is written; it never blocks.
+    ctx.status.post(end.failed ? 'failure' : (0,github_status/* outcomeState */.u8)(outcome.result), (0,github_status/* outcomeText */.EL)(outcome, reached));
+    const markdown = end.summary ? (0,summary/* renderSummary */.Br)(end.summary) : end.summaryMarkdown;
+    if (markdown)
+        await (0,summary/* writeSummary */.Sy)(markdown, ctx.log);
+    await ctx.status.flush(flushBudget(ctx.signal));
+    if (!end.failed) {
+        // A watchdog run that left things alone has said so in its own line already.
+        const said = ctx.settings.mode === 'reconcile' && outcome.result === 'unchanged';
+        if (!said)
+            ctx.log.info(summaryLine(outcome));
+        return undefined;
+    }
+    return outcome.reason || summaryLine(outcome);
+}
+/**
+ * How long the end of a run waits for GitHub to take its last status: long enough for a slow
+ * API, and under a cancel short enough to stay inside the runner's 10 s before its kill.
+ */
+function flushBudget(signal) {
+    return signal.aborted ? 1_000 : 10_000;
+}
+function summaryLine(outcome) {
+    switch (outcome.result) {
+        case 'promoted':
+            return `Promoted ${outcome.liveService} to 100%.`;
+        case 'paused':
+            return `Paused at ${(0,engine_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}${(0,pause_why/* pauseWhy */.b)(outcome.reason)}.`;
+        case 'rolled-back':
+            return `Rolled back to ${outcome.liveService}: ${outcome.reason}`;
+        case 'restore-failed':
+            return `Traffic could NOT be restored to ${outcome.liveService}: ${outcome.reason}`;
+        default:
+            return `Nothing changed: ${outcome.reason || 'no traffic moved'}`;
+    }
+}
+/**
+ * Where the test rules send test traffic once the run is over: the canary while a rollout is
+ * paused (or left where it stood), the live service otherwise (after a promotion that is the new
+ * revision); '' without test rules, or when traffic could not be restored.
+ */
+function testService(testRules, end) {
+    const { outcome } = end;
+    if (testRules.length === 0 || outcome.result === 'restore-failed')
+        return '';
+    const held = outcome.result === 'paused' || (outcome.result === 'unchanged' && end.testOpen);
+    return held ? outcome.idleService : outcome.liveService;
+}
+
+// EXTERNAL MODULE: ./src/aws/within.ts
+var within = __nccwpck_require__(8002);
+// EXTERNAL MODULE: ./src/aws/elb/rules.ts
+var rules = __nccwpck_require__(3720);
+;// CONCATENATED MODULE: ./src/aws/elb/health.ts
+/**
+ * Target health of the idle target group: the last check before its first share of traffic.
+ */
+
+
+
+
+
+
+/** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
+const LEAVING = new Set(['draining', 'unhealthy.draining']);
+/**
+ * Targets on their way in, not failing: "`initial`: The load balancer is registering the target
+ * or performing the initial health checks on the target" (TargetHealth.State, reason codes
+ * `Elb.RegistrationInProgress`, `Elb.InitialHealthChecking`). ECS replacing a task (maintenance, a
+ * crash) registers the replacement this way; the bake gate counts it as on its way, and so does
+ * this check: not ready yet, never a failure.
+ */
+const STARTING = 'initial';
+/**
+ * Thrown, without `wait`, when the group is short of healthy targets only because some are still
+ * `initial`: not ready yet, not broken (a paused canary whose task is being replaced).
+ */
+class TargetsStarting extends Error {
+    name = 'TargetsStarting';
+}
+/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
+function stateOf(d) {
+    return d.TargetHealth?.State ?? 'unknown';
+}
+function targetLine(d) {
+    const id = `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`;
+    const reason = d.TargetHealth?.Reason ? ` ${d.TargetHealth.Reason}` : '';
+    const description = d.TargetHealth?.Description ? ` (${d.TargetHealth.Description})` : '';
+    return `  ${id} ${stateOf(d)}${reason}${description}`;
+}
+/**
+ * Reads between polls: ELB health checks run every 5 s at the shortest (30 s by default), so
+ * reading faster than that at first catches a fast warm-up and then costs little.
+ */
+const FAST_POLL_MS = 1_000;
+const FAST_FOR_MS = 10_000;
+const SLOW_POLL_MS = 5_000;
+/** A progress line at least this often, and whenever the targets' states change. */
+const PROGRESS_EVERY_MS = 30_000;
+/**
+ * Requires every registered target of the group to be healthy, and at least `minCount` of them
+ * (at least one: an empty group would answer its share of requests with 503). New targets are
+ * `initial` for health-check interval × healthy threshold (about 150 s with ALB defaults, see
+ * the TargetHealth API reference), so with `wait` it polls, printing progress, until they are
+ * or `wait.timeoutMs` has passed; only then does it throw, listing the targets that are not
+ * healthy with ELB's reason codes. Without `wait` it reads once. `because` says where
+ * `minCount` comes from, for the message (the idle service's desired count by default).
+ */
+async function requireHealthyTargets(client, targetGroupArn, minCount, log, because = `the idle service's desired count is ${minCount}`, wait) {
+    const name = (0,src_arn/* targetGroupName */.IT)(targetGroupArn);
+    const started = wait?.clock.now() ?? 0;
+    let lastLine = '';
+    let lastPrinted = started;
+    for (;;) {
+        const verdict = health_judge(await readHealth(client, targetGroupArn), name, minCount, because);
+        if (!verdict.problem) {
+            log.info(verdict.summary);
+            return;
+        }
+        const elapsed = wait ? wait.clock.now() - started : 0;
+        if (!wait && verdict.starting)
+            throw new TargetsStarting(verdict.problem);
+        if (!wait || elapsed >= wait.timeoutMs) {
+            const waited = wait
+                ? `Waited ${(0,engine_plan/* formatDuration */.a3)(elapsed)} ('${src_names/* Input */.pd.serviceTimeout}'); if the targets only need longer, raise it. `
+                : '';
+            throw new Error(`${verdict.problem}\n${waited}${ADVICE}`);
+        }
+        if (wait.signal?.aborted) {
+            throw new Error(`Cancelled while waiting for target group '${name}' to turn healthy`);
+        }
+        const now = wait.clock.now();
+        if (verdict.summary !== lastLine || now - lastPrinted >= PROGRESS_EVERY_MS) {
+            log.info(`${verdict.summary}; waiting for healthy targets (${Math.round(elapsed / 1000)}s of ${(0,engine_plan/* formatDuration */.a3)(wait.timeoutMs)})`);
+            lastLine = verdict.summary;
+            lastPrinted = now;
+        }
+        const pause = elapsed < FAST_FOR_MS ? FAST_POLL_MS : SLOW_POLL_MS;
+        await wait.clock.sleep(Math.min(pause, wait.timeoutMs - elapsed), wait.signal);
+    }
+}
+const ADVICE = `Look at the idle service's latest events and its tasks' logs, and at the target group's ` +
+    `health check settings.`;
+async function readHealth(client, targetGroupArn) {
+    try {
+        const out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+        return out.TargetHealthDescriptions ?? [];
+    }
+    catch (error) {
+        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
+    }
+}
+/** What one read says: a one-line summary, and why the group is not ready (if it is not). */
+function health_judge(all, name, minCount, because) {
+    const leaving = all.filter(d => LEAVING.has(stateOf(d)));
+    const present = all.filter(d => !LEAVING.has(stateOf(d)));
+    const notHealthy = present.filter(d => stateOf(d) !== 'healthy');
+    const failing = notHealthy.filter(d => stateOf(d) !== STARTING);
+    const starting = notHealthy.length - failing.length;
+    const healthy = present.length - notHealthy.length;
+    const need = Math.max(minCount, 1);
+    const drainingNote = leaving.length > 0 ? `; ${leaving.length} draining, not counted` : '';
+    const states = [
+        ...new Set(notHealthy.map(d => `${stateOf(d)}${d.TargetHealth?.Reason ? ` ${d.TargetHealth.Reason}` : ''}`))
+    ];
+    const others = states.length > 0 ? ` (others: ${states.join(', ')})` : '';
+    const summary = `Target group ${name}: ${healthy} healthy target(s)${others}${drainingNote}`;
+    if (failing.length > 0) {
+        const problem = `Target group '${name}' is not ready for traffic: ${notHealthy.length} of ` +
+            `${present.length} targets are not healthy:\n${notHealthy.map(targetLine).join('\n')}`;
+        return { summary, problem, starting: false };
+    }
+    if (healthy < need) {
+        const problem = starting > 0
+            ? `Target group '${name}' is not ready for traffic yet: ${healthy} healthy target(s), ` +
+                `needs at least ${need} (${because}); ${starting} more still registering or in ` +
+                `their first health checks:\n${notHealthy.map(targetLine).join('\n')}`
+            : `Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
+                `(${because})`;
+        return { summary, problem, starting: starting > 0 };
+    }
+    return { summary, problem: undefined, starting: false };
+}
+
+// EXTERNAL MODULE: ./src/modes/scale-in.ts
+var scale_in = __nccwpck_require__(4916);
+;// CONCATENATED MODULE: ./src/modes/clamp.ts
+/**
+ * What a RegisterScalableTarget would undo, found before the first write: Application Auto
+ * Scaling moves the desired count inside MinCapacity..MaxCapacity on every call (see
+ * `afterRegister`), the calls that only suspend or resume scale-in included.
+ */
+
+
+/** The command that sets a scalable target's Min or Max, for refusals that name the fix. */
+function capacityCommand(t, flag, value) {
+    return (`aws application-autoscaling register-scalable-target --service-namespace ecs ` +
+        `--scalable-dimension ${scaling/* DIMENSION */.XK} --resource-id ${t.resourceId} --${flag} ${value}`);
+}
+/**
+ * What RegisterScalableTarget would undo (AWS moves the desired count inside Min..Max on every
+ * call, `afterRegister`), refused before any write:
+ * - the live service runs outside its range: the suspend at the start would resize the service
+ *   that takes the traffic;
+ * - `after-promotion: scale-down` with the live service's MinCapacity above 0: the resume after
+ *   the promotion would put it straight back up, and nothing would be scaled down.
+ */
+function* clampRefusals(ctx, pair, targets) {
+    const live = targets.get(pair.live.name);
+    if (!live)
+        return;
+    const count = pair.live.desiredCount;
+    const moved = (0,scaling/* afterRegister */.E9)(live, count);
+    // A scale-in someone else suspended is left alone: no call of ours touches that target.
+    if (!live.scaleInSuspended && moved !== count) {
+        const [flag, value] = count > live.maxCapacity ? ['max-capacity', count] : ['min-capacity', count];
+        yield (`${pair.live.name} runs ${count} task(s), outside its auto scaling range ` +
+            `${live.minCapacity}..${live.maxCapacity}: suspending its scale-in (RegisterScalableTarget) ` +
+            `would make Application Auto Scaling set it to ${moved} while it takes the traffic. Bring ` +
+            `the range over its count (${capacityCommand(live, flag, value)}) or scale it into the range first`);
+    }
+    if (ctx.settings.afterPromotion === 'scale-down' && live.minCapacity > 0) {
+        yield (`${src_names/* Input */.pd.afterPromotion}: scale-down would set ${pair.live.name} to 0 tasks, but its auto ` +
+            `scaling MinCapacity is ${live.minCapacity}: resuming its scale-in (RegisterScalableTarget) ` +
+            `after the promotion would put it back to ${live.minCapacity}. Set MinCapacity 0 ` +
+            `(${capacityCommand(live, 'min-capacity', 0)}) or use ${src_names/* Input */.pd.afterPromotion}: keep`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/modes/capacity.ts
+/**
+ * Capacity around a rollout: the idle service's size before traffic moves (`canary-capacity`),
+ * follow's scale-up before each shift, and the pair's auto scaling scale-in held suspended while
+ * traffic moves.
+ */
+
+
+
+
+
+
+
+/** How the idle service runs before any traffic moves: `match`, the first stage's need, or as is. */
+function initialIdleCount(ctx, pair, plan) {
+    const { canaryCapacity, follow } = ctx.settings;
+    if (canaryCapacity === 'keep')
+        return undefined;
+    const first = plan.find(stage => stage.tenths > pair.tenths);
+    const want = canaryCapacity === 'match'
+        ? pair.live.desiredCount
+        : followCount(pair.live.desiredCount, first?.tenths ?? 1000, follow);
+    return want === pair.idle.desiredCount ? undefined : want;
+}
+/**
+ * Reads both scalable targets before the first write and refuses what cannot work: the idle
+ * service must be allowed to run what the plan asks of it at 100%, or the call that suspends its
+ * scale-in would cut it back to its MaxCapacity (see src/aws/scaling.ts).
+ */
+async function checkScaling(ctx, pair, plan) {
+    const targets = await ctx.scaling.describe([pair.live.name, pair.idle.name]);
+    for (const t of targets.values()) {
+        ctx.log.info(`${t.service} auto scales: min ${t.minCapacity}, max ${t.maxCapacity}` +
+            (t.scaleInSuspended ? ', scale-in already suspended (left as it is)' : ''));
+    }
+    const refusals = [...clampRefusals(ctx, pair, targets)];
+    if (refusals.length > 0)
+        throw new PreflightError(refusals);
+    const idle = targets.get(pair.idle.name);
+    const need = ctx.settings.canaryCapacity === 'keep' ? 0 : pair.live.desiredCount;
+    if (idle && idle.maxCapacity < need) {
+        // Under follow (and match) the final resume re-registers the new live service's target and
+        // AWS moves its count inside Min..Max (see `afterRegister`): it would be cut to MaxCapacity.
+        throw new PreflightError([
+            `${pair.idle.name} must run ${need} tasks at 100% (${src_names/* Input */.pd.canaryCapacity}: ${ctx.settings.canaryCapacity}, ` +
+                `${pair.live.name} runs ${need}), but its auto scaling MaxCapacity is ${idle.maxCapacity}. Raise it ` +
+                `(aws application-autoscaling register-scalable-target --service-namespace ecs --scalable-dimension ` +
+                `ecs:service:DesiredCount --resource-id ${idle.resourceId} --max-capacity ${need}) or use ` +
+                `${src_names/* Input */.pd.canaryCapacity}: keep`
+        ]);
+    }
+    if (ctx.settings.canaryCapacity === 'follow') {
+        const stages = capacityPlan(pair.live.desiredCount, plan, pair.tenths, ctx.settings.follow);
+        ctx.log.info(`${pair.idle.name} follows its share: ${capacityText(stages)}`);
+    }
+}
+/** The pair's desired counts as read, for the hold to say where a call moves one. */
+function pairCounts(pair) {
+    return new Map([
+        [pair.live.name, pair.live.desiredCount],
+        [pair.idle.name, pair.idle.desiredCount]
+    ]);
+}
+/**
+ * Resumes the scale-in a record lists (`mode: reconcile` once the rollout has ended or been
+ * taken over). A failure is a warning naming the services and the commands that mend it.
+ */
+async function resumeRecorded(ctx, services) {
+    if (services.length === 0)
+        return;
+    try {
+        await scaleInHold(ctx, services).resume();
+    }
+    catch (error) {
+        ctx.log.warn(error instanceof Error ? error.message : String(error));
+    }
+}
+/**
+ * The hold on the pair's scale-in for a rollout (`suspend` it, recorded first); `recorded` is what
+ * a paused or interrupted rollout's record already lists.
+ */
+function scaleInHold(ctx, recorded) {
+    return new scale_in/* ScaleInHold */.t1(ctx.scaling, tags => ctx.traffic.tag(tags), recorded, ctx.log, async (services) => new Map((await ctx.ecs.describe(services)).map(s => [s.name, s.desiredCount])));
+}
+/**
+ * Puts a desired count (and a revision) on a service, waits until it is stable, and requires
+ * `need` healthy targets in its group: the same wait whether preparing the idle service, scaling
+ * it up before a stage, or readying the old service for a rollback.
+ */
+async function scaleAndWait(ctx, service, targetGroupArn, change, need, because, signal = ctx.signal) {
+    const { ecs, settings } = ctx;
+    const deploymentId = await ecs.updateIdle(service, change);
+    if (change.taskDefinition !== undefined || change.desiredCount !== undefined) {
+        await ecs.waitStable(service, {
+            intervalMs: 10_000,
+            timeoutMs: settings.serviceTimeoutMs,
+            signal,
+            ...(deploymentId ? { deploymentId } : {})
+        });
+    }
+    // New tasks' targets are `initial` for a while after the service is stable: wait for them.
+    await requireHealthyTargets(ctx.clients.elb, targetGroupArn, need, ctx.log, because, {
+        clock: ctx.clock,
+        timeoutMs: settings.serviceTimeoutMs,
+        signal
+    });
+}
+/**
+ * `canary-capacity: follow`: before the shift to `stage`, the idle service runs what the stage
+ * needs (read against the live service's desired count now: auto scaling may have grown it).
+ * Never scales down mid-rollout. Throws when the scale-up fails or is not healthy in time.
+ */
+function followBeforeShift(ctx, pair, beat) {
+    // The rules stay claimed while the canary scales (up to service-timeout): keep the
+    // heartbeat fresh meanwhile, or the watchdog could take this run for a lost one.
+    const ready = readyFor(ctx, pair);
+    return (stage, signal) => beat ? beat.during(ready(stage, signal)) : ready(stage, signal);
+}
+function readyFor(ctx, pair) {
+    return async (stage, signal) => {
+        const [live, idle] = await ctx.ecs.describe([pair.live.name, pair.idle.name]);
+        const need = followCount(live.desiredCount, stage.tenths, ctx.settings.follow);
+        if (idle.desiredCount >= need)
+            return;
+        ctx.log.info(`Scaling ${idle.name} from ${idle.desiredCount} to ${need} task(s) for ${(0,engine_plan/* percentText */.fL)(stage.tenths)} ` +
+            `(${live.name} runs ${live.desiredCount}); traffic moves once it is stable and healthy.`);
+        await scaleAndWait(ctx, idle.name, pair.groups.idle, { desiredCount: need }, need, `${(0,engine_plan/* percentText */.fL)(stage.tenths)} of ${live.desiredCount} tasks with ${src_names/* Input */.pd.canaryHeadroom} needs ${need}`, signal);
+    };
+}
+/**
+ * Ends the hold: a pause (or traffic not verified safe) keeps scale-in suspended and says so;
+ * every other ending resumes it. A failure to resume is a warning: traffic is already safe, and
+ * the record lets the post step or `mode: reconcile` finish it.
+ */
+async function endHold(ctx, hold, end) {
+    if (end.paused) {
+        hold.explainPause();
+        return;
+    }
+    if (!end.trafficSafe) {
+        if (hold.services.length > 0) {
+            ctx.log.warn(`Auto scaling scale-in of ${hold.services.join(' and ')} stays suspended: traffic is not verified safe.`);
+        }
+        return;
+    }
+    try {
+        await hold.resume();
+    }
+    catch (error) {
+        ctx.log.warn(error instanceof Error ? error.message : String(error));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/cloudwatch/alarms.ts
+/**
+ * CloudWatch adapter: reads the named alarms, metric and composite, as `AlarmView`s.
+ */
+
+/** DescribeAlarms accepts at most this many names per call. */
+const NAMES_PER_CALL = 100;
+/**
+ * Reads a fixed set of alarms with one DescribeAlarms call per poll (one per 100 names).
+ * Names that do not exist are silently absent from the result: see `missingAlarms`.
+ */
+class CloudWatchAlarms {
+    client;
+    /** The alarm names this reader asks for, as given. */
+    names;
+    constructor(client, names) {
+        this.client = client;
+        this.names = [...new Set(names)];
+    }
+    /** The current state of every named alarm that exists, metric alarms first. */
+    async describe() {
+        // With no AlarmNames, DescribeAlarms returns every alarm in the account.
+        if (this.names.length === 0)
+            return [];
+        const views = [];
+        for (let i = 0; i < this.names.length; i += NAMES_PER_CALL) {
+            views.push(...(await this.describeChunk(this.names.slice(i, i + NAMES_PER_CALL))));
+        }
+        return views;
+    }
+    async describeChunk(names) {
+        const views = [];
+        let nextToken;
+        do {
+            const input = {
+                AlarmNames: names,
+                // Without AlarmTypes, composite alarms are silently left out.
+                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                // Ask for the whole chunk at once so one call is enough; NextToken is followed anyway.
+                MaxRecords: NAMES_PER_CALL,
+                NextToken: nextToken
+            };
+            const page = await this.send(input);
+            views.push(...(page.MetricAlarms ?? []).map(metricView));
+            views.push(...(page.CompositeAlarms ?? []).map(compositeView));
+            nextToken = page.NextToken;
+        } while (nextToken);
+        return views;
+    }
+    /**
+     * One DescribeAlarms call; its error names the call and the alarms asked for (the gate
+     * reports it as the reason, and an operator looks both up in the IAM policy or CloudTrail).
+     */
+    async send(input) {
+        try {
+            return await this.client.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD(input));
+        }
+        catch (error) {
+            const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+            const names = (input.AlarmNames ?? []).join(', ');
+            throw new Error(`DescribeAlarms failed for alarms ${names}: ${text}`, { cause: error });
+        }
+    }
+}
+/** The names in `names` that DescribeAlarms did not return, in the order given. */
+function missingAlarms(names, views) {
+    const found = new Set(views.map(v => v.name));
+    return names.filter(name => !found.has(name));
+}
+function state(value) {
+    // An alarm whose state we cannot read has, for our purposes, no data.
+    return value === 'OK' || value === 'ALARM' ? value : 'INSUFFICIENT_DATA';
+}
+function metricView(alarm) {
+    const windowMs = evaluationWindowMs(alarm);
+    return {
+        name: alarm.AlarmName ?? '',
+        type: 'metric',
+        state: state(alarm.StateValue),
+        reason: alarm.StateReason ?? '',
+        ...changed(alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp),
+        ...(windowMs === undefined ? {} : { windowMs })
+    };
+}
+function compositeView(alarm) {
+    return {
+        name: alarm.AlarmName ?? '',
+        type: 'composite',
+        state: state(alarm.StateValue),
+        reason: alarm.StateReason ?? '',
+        ...changed(alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp)
+    };
+}
+/**
+ * When the alarm last changed state, already in the DescribeAlarms answer: "The date and time
+ * that the alarm's `StateValue` most recently changed." (MetricAlarm.StateTransitionedTimestamp)
+ * Without it, StateUpdatedTimestamp: "The time stamp of the last update to the value of either
+ * the `StateValue` or `EvaluationState` parameters."
+ */
+function changed(at) {
+    return at ? { changedAt: at.getTime() } : {};
+}
+/**
+ * Period × evaluation periods. A metric-math alarm has no Period of its own; its queries carry
+ * one each, and the longest is the one that decides how late the alarm can notice anything.
+ */
+function evaluationWindowMs(alarm) {
+    const periods = (alarm.Metrics ?? [])
+        .map(q => q.MetricStat?.Period ?? q.Period)
+        .filter((p) => typeof p === 'number' && p > 0);
+    const period = alarm.Period ?? (periods.length > 0 ? Math.max(...periods) : undefined);
+    if (!period || !alarm.EvaluationPeriods)
+        return undefined;
+    return period * alarm.EvaluationPeriods * 1000;
+}
+
+;// CONCATENATED MODULE: ./src/modes/pair.ts
+/**
+ * Reading the pair: services, rules (with their recorded state) and alarms, in parallel, once.
+ */
+
+
+
+
+
+
+// Lives in state.ts so the post step can use it without loading the modes.
+
+/**
+ * Reads everything the checks need. `withAlarms: false` skips the alarms: a rollback must never
+ * be blocked by the very alarm that asks for it.
+ */
+async function readPair(ctx, withAlarms = true) {
+    const names = withAlarms ? ctx.settings.alarms : [];
+    const alarmReader = new CloudWatchAlarms(ctx.clients.cloudwatch, names);
+    const [services, rules, alarms] = await Promise.all([
+        ctx.ecs.describe(ctx.settings.services),
+        ctx.traffic.read(),
+        names.length > 0 ? alarmReader.describe() : Promise.resolve([])
+    ]);
+    const alarmsLine = await wholeLine(ctx, names, alarms, withAlarms);
+    const [a, b] = ctx.settings.services.map(name => {
+        const found = services.find(s => s.name === name || s.arn === name);
+        if (!found)
+            throw new PreflightError([`service '${name}' was not found`]);
+        return found;
+    });
+    return {
+        rules,
+        alarms,
+        recorded: (0,engine_state/* recordedState */.Od)(rules),
+        check: (recordedLive, lenient = false) => checkFacts({
+            services: [a, b],
+            rules,
+            alarmNames: names,
+            alarms,
+            ...(alarmsLine ? { alarmsLine } : {}),
+            insufficientData: ctx.settings.insufficientData
+        }, recordedLive, lenient)
+    };
+}
+/**
+ * One line read as several names, some of which do not exist: whether the whole line is an
+ * alarm's name (one more DescribeAlarms, only then), so the refusal can say so.
+ */
+async function wholeLine(ctx, names, found, withAlarms) {
+    const line = withAlarms ? ctx.settings.alarmsLine : undefined;
+    if (!line || names.every(n => found.some(a => a.name === n)))
+        return undefined;
+    const whole = await new CloudWatchAlarms(ctx.clients.cloudwatch, [line])
+        .describe()
+        .catch(() => []);
+    return whole.some(a => a.name === line) ? line : undefined;
+}
+/** A deploy while another rollout is in progress or paused on these rules is refused. */
+function refuseActiveRollout(rules) {
+    const state = (0,engine_state/* recordedState */.Od)(rules);
+    if (!state || (state.phase !== 'in-progress' && state.phase !== 'paused'))
+        return;
+    throw new PreflightError([
+        `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${(0,engine_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}). Before deploying again, ${(0,wayout/* finishOrUndo */.V6)()}`
+    ]);
+}
+/**
+ * Never re-promote what was just rolled back: a deploy without `task-definition` would put the
+ * idle service's current revision on traffic, and when that is the revision the record says was
+ * rolled back, it is refused unless `allow-redeploy` says it is meant.
+ */
+function refuseRedeploy(read, pair, given) {
+    const recorded = read.recorded;
+    if (given || !recorded || recorded.phase !== 'rolled-back' || !recorded.revision)
+        return;
+    if (pair.idle.taskDefinition !== recorded.revision)
+        return;
+    // The live service runs it too: putting traffic on it again changes nothing about the code
+    // that serves users, so there is nothing to protect them from.
+    if (pair.live.taskDefinition === recorded.revision)
+        return;
+    throw new PreflightError([
+        `${pair.idle.name} still runs ${recorded.revision}, which these rules record as rolled back (${recorded.reason || 'no reason recorded'}, ${recorded.updated}); a deploy without '${src_names/* Input */.pd.taskDefinition}' would put it on traffic again. Give a fixed revision in '${src_names/* Input */.pd.taskDefinition}', or ${(0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy', [src_names/* Input */.pd.allowRedeploy]: 'true' }, 'to ship it again on purpose')}`
+    ]);
+}
+/**
+ * How to start a new rollout from what was read: a plain deploy, a deploy that re-ships the
+ * revision just rolled back on purpose, or, when traffic is split with no rollout to finish,
+ * first a rollback naming the live service (a deploy would be refused).
+ */
+function startOver(read) {
+    let pair;
+    try {
+        pair = read.check(undefined);
+    }
+    catch (error) {
+        if (error instanceof SplitTraffic)
+            return error.message;
+        // Other problems (an alarm in ALARM...) are the deploy's to report, with their own fix.
+        return (0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy' }, 'to start one');
+    }
+    try {
+        refuseRedeploy(read, pair, false);
+    }
+    catch {
+        return `give a fixed revision in '${src_names/* Input */.pd.taskDefinition}', or ${(0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy', [src_names/* Input */.pd.allowRedeploy]: 'true' }, `to ship ${pair.idle.taskDefinition} again`)}`;
+    }
+    return (0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy' }, 'to start one');
+}
+/** Where a rollback goes by the record: the live service, or the old one after a promotion. */
+function recordedTarget(recorded) {
+    if (!recorded)
+        return undefined;
+    return recorded.phase === 'promoted' ? recorded.idle : recorded.live;
+}
+/**
+ * With no record and no `to`: `undefined` when all traffic is on one service (nothing to roll
+ * back); refused when it is split, since nothing says which service is live.
+ */
+function settledLive(read) {
+    try {
+        read.check(undefined);
+        return undefined;
+    }
+    catch (error) {
+        if (!(error instanceof SplitTraffic))
+            throw error;
+        throw new PreflightError([
+            `no rollout is recorded on these rules, so nothing says which service to roll back to. ${error.message}`
+        ]);
+    }
+}
+/** Whether the record keeps a new deploy off these rules. */
+function holdsRules(recorded) {
+    return recorded.phase === 'in-progress' || recorded.phase === 'paused';
+}
+/**
+ * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
+ * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
+ */
+function recordedPlan(ctx, recorded) {
+    try {
+        return (0,engine_plan/* parsePlan */.vS)(recorded?.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+    }
+    catch {
+        ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`);
+        return (0,engine_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
+    }
+}
+/** An outcome for the pair as read: the services named as they stand. */
+function outcome(pair, result, tenths, reason) {
+    return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
+}
+
+;// CONCATENATED MODULE: ./src/aws/cloudwatch/metrics.ts
+/**
+ * CloudWatch adapter for canary analysis: the ALB's per-target-group metrics, both groups in one
+ * GetMetricData call.
+ */
+
+
+
+/** ALB metrics are published per minute; a finer period only finds nothing. */
+const PERIOD_S = 60;
+const PERIOD_MS = PERIOD_S * 1000;
+/**
+ * One query per statistic per side; ids are how the results are told apart. Every metric here is
+ * published per target group with the dimensions (LoadBalancer, TargetGroup), per AWS's
+ * "CloudWatch metrics for your Application Load Balancer"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
+ * RequestCount, HTTPCode_Target_2XX/3XX/4XX/5XX_Count, TargetConnectionErrorCount,
+ * TargetTLSNegotiationErrorCount and TargetResponseTime all list "TargetGroup, LoadBalancer".
+ * The load balancer's own HTTPCode_ELB_5XX_Count (the 502/503/504 a crashing canary causes) has
+ * no TargetGroup dimension, so the canary's share of it is read the other way round: requests
+ * routed to the group (RequestCount counts only requests for which a target was chosen) that no
+ * target answered, and connection errors. 9 series × 2 sides = 18 queries, one call (≤ 500).
+ */
+const SERIES = [
+    { key: 'requests', metric: 'RequestCount', stat: 'Sum' },
+    { key: 'errors', metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
+    { key: 'latencySum', metric: 'TargetResponseTime', stat: 'Sum' },
+    { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' },
+    { key: 'connect', metric: 'TargetConnectionErrorCount', stat: 'Sum' },
+    { key: 'tls', metric: 'TargetTLSNegotiationErrorCount', stat: 'Sum' },
+    { key: 'code2', metric: 'HTTPCode_Target_2XX_Count', stat: 'Sum' },
+    { key: 'code3', metric: 'HTTPCode_Target_3XX_Count', stat: 'Sum' },
+    { key: 'code4', metric: 'HTTPCode_Target_4XX_Count', stat: 'Sum' }
+];
+/**
+ * Sums each side's requests, target responses by class, connection errors and response times
+ * over [startMs, endMs]. The start
+ * is aligned down and the end up to the minute, so the minutes the window touches count whole.
+ * Missing data sums to zero: no request count means no requests, so the verdict waits rather
+ * than passing a canary nobody has called.
+ */
+async function readTargetGroupStats(client, arns, startMs, endMs) {
+    const loadBalancer = loadBalancerDimension(arns.loadBalancerArn);
+    const groups = {
+        canary: targetGroupDimension(arns.canaryTargetGroupArn),
+        live: targetGroupDimension(arns.liveTargetGroupArn)
+    };
+    const queries = ['canary', 'live'].flatMap(side => SERIES.map(s => ({
+        Id: `${side}_${s.key}`,
+        ReturnData: true,
+        MetricStat: {
+            Metric: {
+                Namespace: 'AWS/ApplicationELB',
+                MetricName: s.metric,
+                Dimensions: [
+                    { Name: 'LoadBalancer', Value: loadBalancer },
+                    { Name: 'TargetGroup', Value: groups[side] }
+                ]
+            },
+            Period: PERIOD_S,
+            Stat: s.stat
+        }
+    })));
+    const start = Math.floor(startMs / PERIOD_MS) * PERIOD_MS;
+    const end = Math.max(Math.ceil(endMs / PERIOD_MS) * PERIOD_MS, start + PERIOD_MS);
+    const sums = new Map();
+    const newest = new Map();
+    let nextToken;
+    do {
+        const input = {
+            MetricDataQueries: queries,
+            StartTime: new Date(start),
+            EndTime: new Date(end),
+            NextToken: nextToken
+        };
+        const page = await send(client, input, arns);
+        for (const result of page.MetricDataResults ?? []) {
+            if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
+                const why = (result.Messages ?? []).map(m => m.Value).join('; ');
+                throw new Error(`CloudWatch could not return ${result.Id} for the canary analysis (${result.StatusCode}${why ? `: ${why}` : ''}); check that the role may call cloudwatch:GetMetricData.`);
+            }
+            const id = result.Id ?? '';
+            const sum = (result.Values ?? []).reduce((a, b) => a + b, 0);
+            sums.set(id, (sums.get(id) ?? 0) + sum);
+            if (id.endsWith('_requests')) {
+                // The ALB publishes RequestCount only for minutes with requests: the newest minute it
+                // has published so far tells how far the (1-2 minutes late) data has come.
+                const times = (result.Timestamps ?? []).map(t => new Date(t).getTime());
+                newest.set(id, Math.max(newest.get(id) ?? -Infinity, ...times));
+            }
+        }
+        nextToken = page.NextToken;
+    } while (nextToken);
+    const sum = (side, key) => sums.get(`${side}_${key}`) ?? 0;
+    const stats = (side) => ({
+        requests: sum(side, 'requests'),
+        errors: sum(side, 'errors'),
+        latencySum: sum(side, 'latencySum'),
+        latencyCount: sum(side, 'latencyCount'),
+        connectionErrors: sum(side, 'connect') + sum(side, 'tls'),
+        responses: sum(side, 'code2') + sum(side, 'code3') + sum(side, 'code4') + sum(side, 'errors'),
+        ...(Number.isFinite(newest.get(`${side}_requests`))
+            ? { newestMinute: newest.get(`${side}_requests`) }
+            : {})
+    });
+    return { canary: stats('canary'), live: stats('live') };
+}
+/** One GetMetricData call; its error names the call and both target groups. */
+async function send(client, input, arns) {
+    try {
+        return await client.send(new client_cloudwatch_dist_cjs/* GetMetricDataCommand */.Soe(input));
+    }
+    catch (error) {
+        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw new Error(`GetMetricData failed for target groups ${(0,src_arn/* targetGroupName */.IT)(arns.canaryTargetGroupArn)} (canary) and ` +
+            `${(0,src_arn/* targetGroupName */.IT)(arns.liveTargetGroupArn)} (live): ${text}`, { cause: error });
+    }
+}
+/**
+ * `app/<name>/<id>` from an ALB, listener or listener-rule ARN. Network load balancers are
+ * refused: they publish no HTTP status counts to compare.
+ */
+function loadBalancerDimension(arn) {
+    const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['load-balancer', 'listener', 'listener-rule']);
+    if (!parsed?.loadBalancer || !(0,src_arn/* isApplication */.zz)(parsed)) {
+        throw new Error(`'${arn}' is not the ARN of an Application Load Balancer or one of its listeners or rules; canary analysis reads the ALB's per-target-group metrics and needs one.`);
+    }
+    return parsed.loadBalancer;
+}
+/** `targetgroup/<name>/<id>` from a target group ARN. */
+function targetGroupDimension(arn) {
+    const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['target-group']);
+    if (!parsed) {
+        throw new Error(`'${arn}' is not a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>).`);
+    }
+    return parsed.resource;
+}
+
+;// CONCATENATED MODULE: ./src/aws/ecs/canary-service.ts
+/**
+ * The health gate's read of the canary's ECS service: counts, deployments and latest events, and,
+ * when those point at a stop, its stopped tasks with their stop codes and exit codes.
+ */
+
+/** Stopped tasks looked at for their reasons: ECS lists the newest first, a few say enough. */
+const STOPPED_TASKS = 5;
+/** The canary service, read with the action's ECS client. */
+class EcsCanaryService {
+    ecs;
+    cluster;
+    service;
+    constructor(ecs, cluster, service) {
+        this.ecs = ecs;
+        this.cluster = cluster;
+        this.service = service;
+    }
+    /** One DescribeServices of the canary service: counts, deployments and latest events. */
+    async canary() {
+        let out;
+        try {
+            out = await this.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.cluster, services: [this.service] }));
+        }
+        catch (error) {
+            throw failed('DescribeServices', `service ${this.service}`, error);
+        }
+        const svc = out.services?.find(s => s.serviceName === this.service || s.serviceArn === this.service);
+        if (!svc) {
+            throw new Error(`DescribeServices found no service '${this.service}' in cluster '${this.cluster}' while baking: was it deleted?`);
+        }
+        return {
+            name: svc.serviceName ?? this.service,
+            desiredCount: svc.desiredCount ?? 0,
+            runningCount: svc.runningCount ?? 0,
+            deployments: (svc.deployments ?? []).map(d => ({
+                id: d.id ?? '?',
+                status: d.status ?? '?',
+                taskDefinition: d.taskDefinition ?? '',
+                failedTasks: d.failedTasks ?? 0,
+                ...(d.rolloutState ? { rolloutState: d.rolloutState } : {}),
+                ...(d.rolloutStateReason ? { rolloutStateReason: d.rolloutStateReason } : {})
+            })),
+            events: [...(svc.events ?? [])]
+                .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+                .slice(0, 5)
+                .map(e => ({
+                at: e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?',
+                message: e.message ?? ''
+            }))
+        };
+    }
+    /**
+     * The service's most recently stopped tasks with their stop codes, reasons and exit codes: a
+     * ListTasks and a DescribeTasks. "Specifying a `desiredStatus` of `STOPPED` limits the results
+     * to tasks that Amazon ECS has set the desired status to `STOPPED`" and "Specifying a
+     * `serviceName` limits the results to tasks that belong to that service" (ListTasksRequest).
+     */
+    async stoppedTasks() {
+        const where = `service ${this.service}`;
+        let listed;
+        try {
+            listed = await this.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({
+                cluster: this.cluster,
+                serviceName: this.service,
+                desiredStatus: 'STOPPED',
+                maxResults: STOPPED_TASKS
+            }));
+        }
+        catch (error) {
+            throw stopReadFailed('ListTasks', where, error);
+        }
+        const arns = listed.taskArns ?? [];
+        if (arns.length === 0)
+            return [];
+        let out;
+        try {
+            out = await this.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster: this.cluster, tasks: arns }));
+        }
+        catch (error) {
+            throw stopReadFailed('DescribeTasks', where, error);
+        }
+        return (out.tasks ?? []).map(t => ({
+            id: (t.taskArn ?? '?').split('/').at(-1) ?? '?',
+            taskDefinition: t.taskDefinitionArn ?? '',
+            stoppedReason: t.stoppedReason ?? '',
+            ...(t.stopCode ? { stopCode: t.stopCode } : {}),
+            ...(t.stoppedAt ? { stoppedAt: t.stoppedAt.getTime() } : {}),
+            containers: (t.containers ?? []).map(c => ({
+                name: c.name ?? '?',
+                ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+                ...(c.reason ? { reason: c.reason } : {})
+            }))
+        }));
+    }
+}
+function failed(call, what, error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new Error(`health gate: ${call} of ${what} failed: ${text}`, { cause: error });
+}
+/** `ListTasks failed for service web-green: AccessDeniedException: …`: the call comes first. */
+function stopReadFailed(call, what, error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new Error(`${call} failed for ${what}: ${text}`, { cause: error });
+}
+
+;// CONCATENATED MODULE: ./src/aws/elb/canary-targets.ts
+/**
+ * The health gate's read of the canary's target group (ELBv2): every registered target with its
+ * state and reason code.
+ */
+
+
+/** One DescribeTargetHealth of the canary's group (every registered target, one page). */
+async function canaryTargets(elb, targetGroupArn) {
+    let out;
+    try {
+        out = await elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+    }
+    catch (error) {
+        throw canary_targets_failed('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
+    }
+    return (out.TargetHealthDescriptions ?? []).map(d => ({
+        id: `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`,
+        state: d.TargetHealth?.State ?? 'unknown',
+        ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
+        ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {})
+    }));
+}
+function canary_targets_failed(call, what, error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new Error(`health gate: ${call} of ${what} failed: ${text}`, { cause: error });
+}
+
+;// CONCATENATED MODULE: ./src/modes/credentials.ts
+
+
+/**
+ * configure-aws-credentials asks STS for one hour unless `role-duration-seconds` says otherwise
+ * (`DEFAULT_ROLE_DURATION = 3600` in aws-actions/configure-aws-credentials src/index.ts), and
+ * exports no expiry, so the SDK cannot tell: temporary credentials of unknown expiry are
+ * assumed to last that long.
+ */
+const ASSUMED_SESSION_MS = 3_600_000;
+/** Room left to ship, to roll back and to record, after the last bake. */
+const MARGIN_MS = 5 * 60_000;
+/** How long a plan can take: every bake, plus `service-timeout` when a revision is shipped. */
+function planLength(plan, serviceTimeoutMs = 0) {
+    return plan.reduce((sum, s) => sum + (s.bake.kind === 'bake' ? s.bake.ms : 0), serviceTimeoutMs);
+}
+/**
+ * Refuses a plan longer than a known expiry; warns when temporary credentials of unknown expiry
+ * may not last (the one-hour default). With `role-to-assume` the action refreshes its own
+ * credentials, so nothing is in the way.
+ */
+function checkCredentials(planMs, facts, now, roleToAssume) {
+    if (roleToAssume)
+        return {};
+    const need = (0,engine_plan/* formatDuration */.a3)(planMs);
+    if (facts.expiry) {
+        if (now + planMs + MARGIN_MS <= facts.expiry.getTime())
+            return {};
+        const left = (0,engine_plan/* formatDuration */.a3)(Math.max(0, Math.round((facts.expiry.getTime() - now) / 1000) * 1000));
+        return {
+            refuse: `the plan can take ${need}, but the AWS credentials expire at ${facts.expiry.toISOString()} (in ${left}), too soon to finish or to roll back safely; give ${src_names/* Input */.pd.roleToAssume} so the action refreshes its own credentials, or raise role-duration-seconds in aws-actions/configure-aws-credentials, or shorten the plan`
+        };
+    }
+    if (facts.temporary && planMs + MARGIN_MS > ASSUMED_SESSION_MS) {
+        return {
+            warn: `the plan can take ${need}, and the AWS credentials are temporary with no known expiry: aws-actions/configure-aws-credentials issues them for one hour by default. If they expire mid-rollout every call fails, the rollback included. Give ${src_names/* Input */.pd.roleToAssume} so the action assumes the role itself and refreshes the credentials`
+        };
+    }
+    return {};
+}
+
+;// CONCATENATED MODULE: ./src/engine/gates/alarms.ts
+/**
+ * Reads the alarms once per `read()`. Errors from CloudWatch propagate: the engine counts
+ * consecutive failures and decides when being blind is reason enough to roll back.
+ */
+class AlarmGate {
+    reader;
+    policy;
+    log;
+    name = 'alarms';
+    /** Alarms already warned about as INSUFFICIENT_DATA: one warning per run, not per poll. */
+    warned = new Set();
+    /** Alarms seen in an earlier read, to tell "deleted meanwhile" from "never existed". */
+    seen = new Set();
+    constructor(reader, policy, log) {
+        this.reader = reader;
+        this.policy = policy;
+        this.log = log;
+    }
+    /** The window does not matter: an alarm's state already covers its own evaluation period. */
+    async read(_window) {
+        const views = new Map((await this.reader.describe()).map(v => [v.name, v]));
+        const failures = [];
+        const states = [];
+        const failing = [];
+        for (const name of this.reader.names) {
+            const view = views.get(name);
+            if (!view) {
+                failures.push(this.missingReason(name));
+                states.push(`${name} MISSING`);
+                continue;
+            }
+            this.seen.add(name);
+            states.push(`${name} ${view.state}`);
+            if (view.state === 'ALARM') {
+                failures.push(`alarm ${name} is in ALARM: ${view.reason}`);
+                failing.push(view);
+            }
+            else if (view.state === 'INSUFFICIENT_DATA') {
+                if (this.policy === 'alarm') {
+                    failures.push(`alarm ${name} is INSUFFICIENT_DATA, which counts as ALARM (insufficient-data: alarm): ${view.reason}`);
+                    failing.push(view);
+                }
+                else {
+                    this.warnOnce(view);
+                }
+            }
+        }
+        return {
+            verdict: failures.length > 0 ? 'fail' : 'pass',
+            reason: failures.join('; '),
+            detail: states.length > 0 ? states.join(' · ') : 'no alarms',
+            ...(failures.length > 0 ? { evidence: { gate: 'alarms', alarms: failing } } : {})
+        };
+    }
+    missingReason(name) {
+        return this.seen.has(name)
+            ? `alarm ${name} no longer exists: it was deleted or renamed during the rollout, so it can no longer be watched`
+            : `alarm ${name} does not exist in this account and region: check the name in the alarms input`;
+    }
+    warnOnce(view) {
+        if (this.warned.has(view.name))
+            return;
+        this.warned.add(view.name);
+        const why = view.reason ? ` (${view.reason})` : '';
+        this.log.warn(`Alarm ${view.name} is INSUFFICIENT_DATA${why}; counting it as OK because insufficient-data is 'ok'. Set insufficient-data: alarm to stop on missing data instead.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/gates/analysis.ts
+/**
+ * The analysis gate: the canary's target group against live's, over the stage so far.
+ */
+
+/**
+ * One GetMetricData read per `read()`, judged by `judge`. The window starts when the stage's
+ * weights were verified, so each stage is judged on its own traffic. Read errors propagate.
+ */
+class AnalysisGate {
+    stats;
+    arns;
+    bounds;
+    name = 'analysis';
+    constructor(stats, arns, bounds) {
+        this.stats = stats;
+        this.arns = arns;
+        this.bounds = bounds;
+    }
+    async read(window) {
+        const { canary, live } = await this.stats(this.arns, window.stageStartedAt, window.now);
+        const judged = analysis_judge(canary, live, this.bounds);
+        const reading = judged.verdict === 'fail'
+            ? {
+                ...judged,
+                evidence: { gate: 'analysis', comparison: { canary: side(canary), live: side(live) } }
+            }
+            : judged;
+        // A stage passes only once its last full minute has been seen: ALB metrics arrive one to
+        // two minutes late, and the final minutes of a rollout must not go unjudged.
+        const { endsAt } = window;
+        if (reading.verdict !== 'pass' || endsAt === undefined || window.now < endsAt)
+            return reading;
+        const due = lastFullMinute(window.stageStartedAt, endsAt);
+        if ((canary.newestMinute ?? -Infinity) >= due)
+            return reading;
+        return {
+            verdict: 'wait',
+            late: true,
+            reason: `waiting for the canary's ALB metrics of the minute from ${clockTime(due)} UTC (they are published one to two minutes late)`,
+            detail: reading.detail
+        };
+    }
+}
+/** One side's numbers for the summary: requests, 5xx, mean latency. */
+function side(stats) {
+    return {
+        requests: stats.requests,
+        errors: stats.errors,
+        ...(stats.latencyCount > 0
+            ? { latencyMs: Math.round((stats.latencySum / stats.latencyCount) * 1000) }
+            : {})
+    };
+}
+function clockTime(ms) {
+    return new Date(ms).toISOString().slice(11, 16);
+}
+
+;// CONCATENATED MODULE: ./src/engine/gates/every.ts
+/** Reads `gate` when `everyMs` has passed since its last good read; else answers that read. */
+class EveryGate {
+    gate;
+    everyMs;
+    clock;
+    last;
+    constructor(gate, everyMs, clock) {
+        this.gate = gate;
+        this.everyMs = everyMs;
+        this.clock = clock;
+    }
+    get name() {
+        return this.gate.name;
+    }
+    async read(window) {
+        const now = this.clock.now();
+        // A new stage is judged on its own reads, never on one taken before it began.
+        const fresh = this.last && this.last.at >= window.stageStartedAt && now - this.last.at < this.everyMs;
+        if (fresh && this.last)
+            return this.last.reading;
+        const reading = await this.gate.read(window);
+        this.last = { at: now, reading };
+        return reading;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/stops.ts
+/**
+ * Codes that say the task itself failed:
+ * - `EssentialContainerExited`: "If the essential parameter of a container is marked as true and
+ *   that container fails or stops for any reason, then all other containers that are part of that
+ *   task are stopped" (ECS knowledge center, "Why is my Amazon ECS task stopped?"); a container
+ *   killed for running out of memory stops its task the same way (container reason
+ *   `OutOfMemoryError`).
+ * - `TaskFailedToStart`: the task never reached RUNNING (image pull, secrets, ENI); ECS counts
+ *   such a task as failed: "A task is considered a failure if the service scheduler can't launch
+ *   the task, the task doesn't transition to a `RUNNING` state, …" (Deployment.failedTasks).
+ */
+const CANARY_FAULT = new Set(['EssentialContainerExited', 'TaskFailedToStart']);
+/**
+ * Codes that say someone else stopped a healthy task: the scheduler (scale-in, a deployment, a
+ * replacement for maintenance: `ServiceSchedulerInitiated`; the scheduler "replace[s] unhealthy
+ * tasks by starting replacement tasks first and then stopping the unhealthy tasks",
+ * DeploymentConfiguration.maximumPercent), a Spot interruption (`SpotInterruption`: the ECS
+ * guide's task state change events name a FARGATE_SPOT task stopped by a Spot interruption), the
+ * host going away (`TerminationNotice`, `InfrastructureHealth`: the SDK's `TaskStopCode` enum,
+ * no more said), or whoever called StopTask or scaled the service (`UserInitiated`).
+ */
+const NOT_CANARY_FAULT = new Set([
+    'ServiceSchedulerInitiated',
+    'SpotInterruption',
+    'TerminationNotice',
+    'InfrastructureHealth',
+    'UserInitiated'
+]);
+/**
+ * The scheduler also stops a task that fails its health checks, with `ServiceSchedulerInitiated`:
+ * "Task failed ELB health checks", "Task failed container health checks" (knowledge center, the
+ * stopped reasons). Those are the canary's fault.
+ */
+const FAILED_CHECKS = /failed (container|ELB|elb|load balancer) health checks/i;
+/** Stopped reasons that name a failure when the stop code is missing or new to this action. */
+const FAILURE_REASON = /Essential container in task exited|health checks|OutOfMemory|CannotPull/i;
+/** Whether a stopped task is the canary's own failure. */
+function isCanaryFault(task) {
+    const code = task.stopCode ?? '';
+    if (CANARY_FAULT.has(code))
+        return true;
+    if (code === 'ServiceSchedulerInitiated')
+        return FAILED_CHECKS.test(task.stoppedReason);
+    if (NOT_CANARY_FAULT.has(code))
+        return false;
+    return FAILURE_REASON.test(task.stoppedReason);
+}
+/** `task 0f1e (web:7) stopped: EssentialContainerExited, Essential container … exited, app exit code 1`. */
+function stopLine(task, revision) {
+    const exits = task.containers
+        .filter(c => c.exitCode !== undefined || c.reason)
+        .map(c => `${c.name} exit code ${c.exitCode ?? '?'}${c.reason ? ` (${c.reason})` : ''}`);
+    const why = [task.stopCode, task.stoppedReason].filter(Boolean).join(', ') || 'no reason given';
+    return `task ${task.id} (${revision(task.taskDefinition)}) stopped: ${why}${exits.length > 0 ? `, ${exits.join(', ')}` : ''}`;
+}
+/** The event ECS posts when it stops a running task of a service. */
+const STOPPED_EVENT = /has stopped \d+ running tasks?/;
+
+;// CONCATENATED MODULE: ./src/engine/health.ts
+/**
+ * The health gate's rules: what in the canary's target health and ECS service means "broken
+ * now". Pure: it remembers earlier reads (streaks, baselines, since-when) but does no I/O.
+ *
+ * What trips it, precisely:
+ * - a task of the canary's revision that stopped, after the gate began, for a reason of its own
+ *   (`isCanaryFault`: an essential container exited, the task failed to start or its health
+ *   checks, it ran out of memory), at the read that first sees it;
+ * - a target `unhealthy` on two reads in a row (one read can catch a single failed check);
+ * - fewer healthy-or-`initial` targets than the canary service's desired count (at least 1)
+ *   for longer than a task start takes (`startGraceMs`): `initial` is a replacement on its way,
+ *   `draining` a target on its way out (ECS replacing a task, a scale-in), neither a failure;
+ * - the service's running count below its desired count for longer than `startGraceMs`
+ *   (`scaleUpGraceMs` while the desired count has risen and the tasks are not all there yet);
+ * - a deployment's `failedTasks` rising above what it was when the gate first saw it;
+ * - a deployment whose `rolloutState` is `FAILED` (the circuit breaker gave up on it).
+ *
+ * The last two only happen before a deployment is COMPLETED: "Once a service deployment has one
+ * or more successfully running tasks, the failed task count resets to zero and stops being
+ * evaluated" (Deployment.failedTasks), and "If the service fails to reach a steady state and
+ * circuit breaker is turned on, the deployment transitions to a `FAILED` state"
+ * (Deployment.rolloutState). A stage bakes only after its deployment is COMPLETED, so a canary
+ * that crashes while baking shows as stopped tasks, running-count dips and "has stopped N running
+ * tasks" events, never as either of them.
+ */
+
+
+/** Targets on their way out: the load balancer sends them no new requests. */
+const health_LEAVING = new Set(['draining', 'unhealthy.draining']);
+/** Remembers what it needs across reads of one canary service. */
+class HealthJudge {
+    startGraceMs;
+    scaleUpGraceMs;
+    streaks = new Map();
+    baselines = new Map();
+    seenOnce = false;
+    targetsShortSince;
+    tasksShortSince;
+    since;
+    lastDesired;
+    scalingUp = false;
+    seenEvents = new Set();
+    seenStops = new Set();
+    /**
+     * `startGraceMs`: how long a missing task or target may take to come (a task start).
+     * `scaleUpGraceMs`: the same while the desired count has risen (a `follow` scale-up).
+     */
+    constructor(startGraceMs, scaleUpGraceMs = startGraceMs) {
+        this.startGraceMs = startGraceMs;
+        this.scaleUpGraceMs = scaleUpGraceMs;
+    }
+    /**
+     * Whether this DescribeServices answer points at a stop, so the stopped tasks are worth a
+     * ListTasks and a DescribeTasks: fewer tasks running than desired, or an event "has stopped N
+     * running tasks" the gate has not seen before (at the first read: one from after `now - 60 s`).
+     * Reading them only then keeps a rollout at one ECS read per poll while nothing stops.
+     */
+    wantsStops(svc, now) {
+        if (svc.runningCount < svc.desiredCount)
+            return true;
+        const first = this.since === undefined;
+        return svc.events.some(e => STOPPED_EVENT.test(e.message) &&
+            !this.seenEvents.has(eventKey(e)) &&
+            (!first || Date.parse(e.at) >= now - 60_000));
+    }
+    /**
+     * Judges one pair of reads taken at `now` (epoch ms), and the stopped tasks when they were
+     * read with them.
+     */
+    judge(targets, svc, now, stopped) {
+        this.since ??= now;
+        for (const e of svc.events)
+            this.seenEvents.add(eventKey(e));
+        if (this.lastDesired !== undefined && svc.desiredCount > this.lastDesired) {
+            this.scalingUp = true;
+        }
+        if (svc.runningCount >= svc.desiredCount)
+            this.scalingUp = false;
+        this.lastDesired = svc.desiredCount;
+        const crashed = stopped ? this.crashes(svc, stopped) : undefined;
+        const need = Math.max(svc.desiredCount, 1);
+        const present = targets.filter(t => !health_LEAVING.has(t.state));
+        const healthy = present.filter(t => t.state === 'healthy').length;
+        const initial = present.filter(t => t.state === 'initial').length;
+        const leaving = targets.length - present.length;
+        // `health OK` when nothing is moving, so the status and the summary stay short (an entry
+        // ending in OK reads as fine there); the counts whenever anything is on its way in or out.
+        const settled = healthy >= need && initial === 0 && leaving === 0 && svc.runningCount >= svc.desiredCount;
+        const detail = settled
+            ? 'health OK'
+            : `health: ${healthy}/${need} targets healthy` +
+                (initial > 0 ? `, ${initial} initial` : '') +
+                (leaving > 0 ? `, ${leaving} draining` : '') +
+                ` · ${svc.runningCount}/${svc.desiredCount} tasks running`;
+        const tasks = this.taskFailure(svc, now);
+        const target = this.targetFailure(present, healthy + initial, need, svc.name, now);
+        if (crashed) {
+            const reason = [crashed, target, tasks].filter(Boolean).join('; ');
+            return { failure: { kind: 'stopped', reason }, detail };
+        }
+        if (!tasks && !target)
+            return { detail };
+        const reason = [target, tasks].filter(Boolean).join('; ');
+        return { failure: { kind: tasks ? 'tasks' : 'targets', reason }, detail };
+    }
+    /**
+     * The canary's own failures among stopped tasks not judged before: of a revision the service
+     * deploys, stopped since the gate's first read (a crash from before the bake is not this
+     * stage's), for a reason of their own.
+     */
+    crashes(svc, stopped) {
+        const revisions = new Set(svc.deployments.map(d => d.taskDefinition));
+        const since = (this.since ?? 0) - CLOCK_SLACK_MS;
+        const fresh = stopped.filter(t => !this.seenStops.has(t.id) &&
+            revisions.has(t.taskDefinition) &&
+            (t.stoppedAt === undefined || t.stoppedAt >= since));
+        for (const t of stopped)
+            this.seenStops.add(t.id);
+        const failed = fresh.filter(isCanaryFault);
+        if (failed.length === 0)
+            return undefined;
+        const running = `${svc.runningCount}/${svc.desiredCount} tasks running`;
+        return `the canary service ${svc.name} stopped ${failed.length} task(s) of its own fault (${running}): ${failed.map(t => stopLine(t, revision)).join('; ')}${health_eventsText(svc)}`;
+    }
+    /** A slow scale-up is not a broken canary: it gets `scaleUpGraceMs`. */
+    grace() {
+        return this.scalingUp ? Math.max(this.scaleUpGraceMs, this.startGraceMs) : this.startGraceMs;
+    }
+    taskFailure(svc, now) {
+        const failedRollout = svc.deployments.find(d => d.rolloutState === 'FAILED');
+        const rising = [];
+        for (const d of svc.deployments) {
+            // A deployment already there at the first read starts from what it had; one that appears
+            // later started from nothing.
+            const base = this.baselines.get(d.id) ?? (this.seenOnce ? 0 : d.failedTasks);
+            this.baselines.set(d.id, base);
+            if (d.failedTasks > base) {
+                rising.push(`${d.failedTasks - base} task(s) of deployment ${d.id} (${revision(d.taskDefinition)}) failed (failedTasks ${base} → ${d.failedTasks})`);
+            }
+        }
+        this.seenOnce = true;
+        this.tasksShortSince =
+            svc.runningCount < svc.desiredCount ? (this.tasksShortSince ?? now) : undefined;
+        const shortMs = now - (this.tasksShortSince ?? now);
+        const grace = this.grace();
+        const short = shortMs > grace
+            ? `only ${svc.runningCount} of ${svc.desiredCount} tasks running for ${seconds(shortMs)}, longer than ${this.scalingUp ? 'a scale-up may take' : 'a task start may take'} (${seconds(grace)})`
+            : undefined;
+        const what = [
+            failedRollout &&
+                `ECS marked deployment ${failedRollout.id} (${revision(failedRollout.taskDefinition)}) FAILED: ${failedRollout.rolloutStateReason ?? 'no reason given'}`,
+            ...rising,
+            short
+        ].filter(Boolean);
+        if (what.length === 0)
+            return undefined;
+        return `the canary service ${svc.name} is losing tasks: ${what.join('; ')}${health_eventsText(svc)}`;
+    }
+    targetFailure(present, coming, need, service, now) {
+        const ids = new Set(present.map(t => t.id));
+        for (const id of [...this.streaks.keys()])
+            if (!ids.has(id))
+                this.streaks.delete(id);
+        const failing = [];
+        for (const t of present) {
+            const streak = t.state === 'unhealthy' ? (this.streaks.get(t.id) ?? 0) + 1 : 0;
+            this.streaks.set(t.id, streak);
+            if (streak >= 2)
+                failing.push(t);
+        }
+        if (failing.length > 0) {
+            return `${failing.length} of ${present.length} canary target(s) unhealthy on two reads in a row: ${failing.map(targetText).join('; ')}`;
+        }
+        this.targetsShortSince = coming < need ? (this.targetsShortSince ?? now) : undefined;
+        const shortMs = now - (this.targetsShortSince ?? now);
+        if (shortMs > this.grace()) {
+            const states = present.map(targetText).join('; ') || 'none registered';
+            return `the canary's target group has ${coming} healthy or starting target(s), fewer than the ${need} ${service} needs, for ${seconds(shortMs)}: ${states}`;
+        }
+        return undefined;
+    }
+}
+/** How far ECS's clock (stoppedAt) may run behind the runner's before a stop is missed. */
+const CLOCK_SLACK_MS = 5_000;
+function eventKey(e) {
+    return `${e.at} ${e.message}`;
+}
+/** Appends why the latest tasks stopped, for the reason of a `tasks` failure. */
+function stoppedText(tasks) {
+    if (tasks.length === 0)
+        return '';
+    const lines = tasks.map(t => {
+        const exits = t.containers
+            .filter(c => c.exitCode !== undefined || c.reason)
+            .map(c => `${c.name} exit code ${c.exitCode ?? '?'}${c.reason ? ` (${c.reason})` : ''}`);
+        return `task ${t.id} (${revision(t.taskDefinition)}) stopped: ${t.stoppedReason || t.stopCode || 'no reason given'}${exits.length > 0 ? `, ${exits.join(', ')}` : ''}`;
+    });
+    return `. Stopped tasks: ${lines.join('; ')}`;
+}
+function targetText(t) {
+    return `${t.id} ${t.state}${t.reason ? ` ${t.reason}` : ''}${t.description ? ` (${t.description})` : ''}`;
+}
+function health_eventsText(svc) {
+    const events = svc.events.slice(0, 3);
+    if (events.length === 0)
+        return '';
+    return `. Latest events of ${svc.name}: ${events.map(e => `${e.at} ${e.message}`).join(' | ')}`;
+}
+/** `arn:…:task-definition/web:7` → `web:7`. */
+function revision(arn) {
+    const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['task-definition']);
+    return parsed ? `${parsed.name}:${parsed.revision}` : arn || 'unknown revision';
+}
+function seconds(ms) {
+    return `${Math.round(ms / 1000)}s`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/gates/health.ts
+/**
+ * The health gate: the canary's target health and ECS service, read while a stage bakes. It
+ * sees a crashing or failing canary within seconds, where ALB metrics and alarms take minutes.
+ */
+
+/** The defaults: two minutes for a task to start, one second for the stop reasons. */
+const HEALTH_DEFAULTS = { startGraceMs: 120_000, stopReasonsMs: 1_000 };
+/**
+ * One DescribeTargetHealth and one DescribeServices per `read()`, side by side; a ListTasks and
+ * a DescribeTasks of the stopped tasks after them only when the service shows a stop (a running
+ * count below desired, a new "has stopped" event). Read errors propagate: the engine counts
+ * consecutive failed reads and rolls back when blind too long.
+ */
+class HealthGate {
+    reader;
+    clock;
+    options;
+    name = 'health';
+    judge;
+    constructor(reader, clock, options = HEALTH_DEFAULTS) {
+        this.reader = reader;
+        this.clock = clock;
+        this.options = options;
+        this.judge = new HealthJudge(options.startGraceMs, options.scaleUpGraceMs);
+    }
+    async read(window) {
+        const [targets, canary] = await Promise.all([this.reader.targets(), this.reader.canary()]);
+        const now = this.clock.now();
+        // A stop the gate cannot look at (ListTasks or DescribeTasks failing, denied say) leaves it
+        // blind to a crash: the error propagates as a failed read, for the engine to count.
+        const stopped = this.judge.wantsStops(canary, now)
+            ? await this.reader.stoppedTasks()
+            : undefined;
+        const verdict = this.judge.judge(targets, canary, now, stopped);
+        if (!verdict.failure)
+            return { verdict: 'pass', reason: '', detail: verdict.detail };
+        const tasks = [];
+        let why = '';
+        if (verdict.failure.kind === 'tasks') {
+            if (stopped)
+                tasks.push(...stopped);
+            why = stopped ? stoppedText(stopped) : await this.stopReasons(tasks);
+        }
+        // The service's events were in the DescribeServices answer already ("A maximum of 100 of the
+        // latest events are displayed", Service.events): those of this stage, by createdAt.
+        const since = window?.stageStartedAt ?? -Infinity;
+        const events = canary.events.filter(e => !(Date.parse(e.at) < since));
+        return {
+            verdict: 'fail',
+            reason: `health gate: ${verdict.failure.reason}${why}`,
+            detail: verdict.detail,
+            evidence: {
+                gate: 'health',
+                ...(tasks.length > 0 ? { stoppedTasks: tasks } : {}),
+                ...(events.length > 0 ? { events } : {})
+            }
+        };
+    }
+    /**
+     * Why the latest tasks stopped, if ECS answers quickly; the rollback does not wait longer. A
+     * read that fails (ListTasks or DescribeTasks denied, say) never holds the rollback back, but
+     * is said in the reason, so a reader knows why no exit codes are shown.
+     */
+    async stopReasons(into) {
+        let timer;
+        const late = new Promise(resolve => {
+            timer = setTimeout(() => resolve(''), this.options.stopReasonsMs);
+        });
+        try {
+            const found = this.reader.stoppedTasks().then(tasks => {
+                into.push(...tasks);
+                return stoppedText(tasks);
+            }, error => `. ${messageOf(error)}; the stopped tasks' reasons are not shown`);
+            return await Promise.race([found, late]);
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/engine/heartbeat.ts
+/** How often the heartbeat is written: twice a minute keeps it "at least once a minute". */
+const HEARTBEAT_MS = 30_000;
+/** The heartbeat tag's value: UTC, to the second (ELB tag values allow `:`). */
+function heartbeatValue(now) {
+    // Without the milliseconds, the one `.` in an ISO time.
+    return new Date(now).toISOString().replace(/\.\d+/, '');
+}
+/**
+ * Throttled heartbeat writes. `beat()` may be called as often as wanted: it writes when the
+ * last write is `everyMs` old and none is in flight. Made right after the rules are claimed,
+ * whose record carries a heartbeat already, so the first write is due `everyMs` later.
+ */
+class Heartbeat {
+    write;
+    clock;
+    log;
+    everyMs;
+    last;
+    inFlight = false;
+    warned = false;
+    constructor(write, clock, log, everyMs = HEARTBEAT_MS) {
+        this.write = write;
+        this.clock = clock;
+        this.log = log;
+        this.everyMs = everyMs;
+        this.last = clock.now();
+    }
+    beat() {
+        const now = this.clock.now();
+        if (this.inFlight || now - this.last < this.everyMs)
+            return;
+        this.inFlight = true;
+        this.last = now;
+        this.write(heartbeatValue(now))
+            .then(() => {
+            this.warned = false;
+        })
+            .catch((error) => {
+            // Say it once per run of failures: a throttled tag API must not flood the log.
+            if (!this.warned) {
+                this.log.warn(`Could not refresh the heartbeat on the rules (the watchdog may think this run is lost): ${error instanceof Error ? error.message : String(error)}`);
+            }
+            this.warned = true;
+        })
+            .finally(() => {
+            this.inFlight = false;
+        });
+    }
+    /**
+     * Beats every `everyMs` while `work` runs (the idle service's preparation can take as long as
+     * `service-timeout`, with the rules claimed), and once at the start.
+     */
+    async during(work) {
+        const stop = new AbortController();
+        const loop = (async () => {
+            while (!stop.signal.aborted) {
+                this.beat();
+                await this.clock.sleep(this.everyMs, stop.signal);
+            }
+        })();
+        try {
+            return await work;
+        }
+        finally {
+            stop.abort();
+            await loop;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/runs.ts
+/**
+ * Is the job that owns a rollout still running? Asked of GitHub's "List jobs for a workflow run
+ * attempt" (`GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs`:
+ * "Lists jobs for a specific workflow run attempt", with `actions: read`): a lost deploy job in a
+ * run whose other jobs still run is over. Only when the job cannot be found is the run attempt
+ * asked (`GET .../attempts/{attempt_number}`). The watchdog never fights a live owner, so
+ * "cannot tell" is an answer of its own, not "gone".
+ */
+
+/** `acme/web/runs/42/1` → its parts, or undefined for any other shape. */
+function parseOwner(owner) {
+    const m = /^([^/\s]+)\/([^/\s]+)\/runs\/(\d+)\/(\d+)$/.exec(owner);
+    if (!m)
+        return undefined;
+    return { owner: m[1], repo: m[2], runId: Number(m[3]), attempt: Number(m[4]) };
+}
+/** How long GitHub gets to answer: the watchdog must not hang on it. */
+const ASK_MS = 10_000;
+/** Asks GitHub about the owner's run attempt; never throws. */
+async function ownerRun(owner, token, client, job = {}) {
+    const parts = parseOwner(owner);
+    if (!parts)
+        return { state: 'unknown', why: `the owner '${owner}' names no workflow run` };
+    if (!token && !client)
+        return { state: 'unknown', why: 'no github-token was given' };
+    try {
+        const octokit = client ?? (0,github/* getOctokit */.Q)(token);
+        const found = await findJob(octokit, parts, job);
+        if (found.job) {
+            const { status, conclusion } = found.job;
+            return status === 'completed'
+                ? { state: 'completed', conclusion: conclusion ?? 'unknown' }
+                : { state: 'running', status };
+        }
+        const note = `the owner's job ${jobText(job)} could not be found (${found.why ?? 'unknown'}): judged by its whole run attempt instead`;
+        const { data } = await octokit.rest.actions.getWorkflowRunAttempt({
+            owner: parts.owner,
+            repo: parts.repo,
+            run_id: parts.runId,
+            attempt_number: parts.attempt,
+            request: { signal: AbortSignal.timeout(ASK_MS) }
+        });
+        if (data.status === 'completed') {
+            return { state: 'completed', conclusion: data.conclusion ?? 'unknown', note };
+        }
+        return { state: 'running', status: data.status ?? 'unknown', note };
+    }
+    catch (error) {
+        const status = error?.status;
+        const message = error instanceof Error ? error.message : String(error);
+        const hint = status === 403 || status === 404
+            ? ' (give the job `permissions: actions: read`; a run of another repository needs a token that can read it)'
+            : '';
+        return {
+            state: 'unknown',
+            why: `GitHub could not be asked about the run${status ? ` (HTTP ${String(status)})` : ''}: ${message}${hint}`
+        };
+    }
+}
+function jobText(job) {
+    if (job.id)
+        return `'${job.name ?? ''}' (id ${String(job.id)})`;
+    return job.name ? `'${job.name}'` : '(none recorded)';
+}
+/** At most this many jobs are listed (one page: GitHub's `per_page` maximum). */
+const JOBS_PER_PAGE = 100;
+/**
+ * The owner's job in its run attempt: by id when recorded, else the one job of that name.
+ * Throws what GitHub throws (the caller words it).
+ */
+async function findJob(octokit, parts, job) {
+    if (!job.id && !job.name)
+        return { why: 'the record names no job' };
+    let jobs;
+    try {
+        const { data } = await octokit.rest.actions.listJobsForWorkflowRunAttempt({
+            owner: parts.owner,
+            repo: parts.repo,
+            run_id: parts.runId,
+            attempt_number: parts.attempt,
+            per_page: JOBS_PER_PAGE,
+            request: { signal: AbortSignal.timeout(ASK_MS) }
+        });
+        jobs = data.jobs;
+    }
+    catch (error) {
+        const status = error?.status;
+        return { why: `listing the run's jobs failed${status ? ` (HTTP ${String(status)})` : ''}` };
+    }
+    const byId = job.id ? jobs.find(j => j.id === job.id) : undefined;
+    if (byId)
+        return { job: byId };
+    // GitHub names a job by its `name:` (or its key); a matrix adds ` (values)`: one match only.
+    const named = jobs.filter(j => j.name === job.name);
+    if (named.length === 1)
+        return { job: named[0] };
+    return {
+        why: named.length > 1 ? `${named.length} jobs share that name` : 'no job of that name'
+    };
+}
+/**
+ * This job's id, looked up by the runner it runs on (`RUNNER_NAME`: one runner runs one job at
+ * a time), bounded; `undefined` when GitHub cannot say (no token, no `actions: read`). Never
+ * throws.
+ */
+async function lookUpJobId(token, log, env = process.env, client) {
+    const parts = parseOwner(`${env.GITHUB_REPOSITORY ?? ''}/runs/${env.GITHUB_RUN_ID ?? ''}/${env.GITHUB_RUN_ATTEMPT || '1'}`);
+    if (!parts || !env.RUNNER_NAME || (!token && !client))
+        return undefined;
+    try {
+        const octokit = client ?? (0,github/* getOctokit */.Q)(token);
+        const { data } = await octokit.rest.actions.listJobsForWorkflowRunAttempt({
+            owner: parts.owner,
+            repo: parts.repo,
+            run_id: parts.runId,
+            attempt_number: parts.attempt,
+            per_page: JOBS_PER_PAGE,
+            request: { signal: AbortSignal.timeout(LOOKUP_MS) }
+        });
+        const mine = data.jobs.filter(j => j.runner_name === env.RUNNER_NAME && j.status === 'in_progress');
+        return mine.length === 1 ? mine[0].id : undefined;
+    }
+    catch (error) {
+        log.debug(`This job's id could not be looked up (${error instanceof Error ? error.message : String(error)}): the record names the job by name only.`);
+        return undefined;
+    }
+}
+/** How long the job id lookup may take: it comes before the first write. */
+const LOOKUP_MS = 3_000;
+
+// EXTERNAL MODULE: ./src/github/status-text.ts
+var status_text = __nccwpck_require__(4466);
+;// CONCATENATED MODULE: ./src/modes/shared.ts
+/**
+ * Pieces every traffic-moving mode shares: the gates, the recorded state, the guard for the post
+ * step, and the engine's settings.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The health gate is read at least this often, whatever `poll-interval` says. */
+const HEALTH_EVERY_MS = 10_000;
+/** How often the engine reads the gates: `poll-interval`, or faster for the health gate. */
+function enginePollMs(ctx) {
+    const { pollMs, healthGate } = ctx.settings;
+    return healthGate ? Math.min(pollMs, HEALTH_EVERY_MS) : pollMs;
+}
+/**
+ * The alarm gate (when alarms are named), the analysis gate (when on) and the health gate (when
+ * on). Alarms and analysis keep to `poll-interval` even when the health gate makes the engine
+ * poll faster.
+ */
+function buildGates(ctx, pair) {
+    const gates = metricGates(ctx, pair);
+    const pollMs = enginePollMs(ctx);
+    const paced = pollMs < ctx.settings.pollMs
+        ? gates.map(g => new EveryGate(g, ctx.settings.pollMs, ctx.clock))
+        : gates;
+    if (!ctx.settings.healthGate)
+        return paced;
+    if (gates.length === 0) {
+        ctx.log.warn(`Only the health gate watches this rollout: it rolls back on unhealthy targets and stopped tasks, but nothing watches error rates or latency. Name CloudWatch alarms in '${src_names/* Input */.pd.alarms}' or set '${src_names/* Input */.pd.analysis}: on'.`);
+    }
+    // Two adapters, one per service: the canary's targets (ELBv2) and its tasks (ECS).
+    const service = new EcsCanaryService(ctx.clients.ecs, ctx.settings.cluster, pair.idle.name);
+    const reader = {
+        targets: () => canaryTargets(ctx.clients.elb, pair.groups.idle),
+        canary: () => service.canary(),
+        stoppedTasks: () => service.stoppedTasks()
+    };
+    // A `follow` scale-up changes the desired count and starts no deployment: a slow one is not a
+    // broken canary, so a shortage while the count rises gets `service-timeout`, not 2 minutes.
+    const options = {
+        ...HEALTH_DEFAULTS,
+        ...(ctx.settings.canaryCapacity === 'follow'
+            ? { scaleUpGraceMs: ctx.settings.serviceTimeoutMs }
+            : {})
+    };
+    return [...paced, new HealthGate(reader, ctx.clock, options)];
+}
+function metricGates(ctx, pair) {
+    const { settings, clients } = ctx;
+    const gates = [];
+    if (settings.alarms.length > 0) {
+        const reader = new CloudWatchAlarms(clients.cloudwatch, settings.alarms);
+        gates.push(new AlarmGate(reader, settings.insufficientData, ctx.log));
+    }
+    if (settings.analysis.enabled) {
+        gates.push(new AnalysisGate((arns, start, end) => readTargetGroupStats(clients.cloudwatch, arns, start, end), {
+            // A listener(-rule) ARN embeds the ALB's `app/<name>/<id>`: no lookup needed.
+            loadBalancerArn: settings.listenerRules[0],
+            canaryTargetGroupArn: pair.groups.idle,
+            liveTargetGroupArn: pair.groups.live
+        }, settings.analysis.bounds));
+    }
+    return gates;
+}
+/** The engine's settings for this pair. */
+function rolloutSpec(ctx, pair, plan, from) {
+    return {
+        groups: pair.groups,
+        liveService: pair.live.name,
+        idleService: pair.idle.name,
+        plan,
+        fromTenths: from,
+        testTenths: pair.testTenths ?? 0,
+        pollMs: enginePollMs(ctx),
+        lateDataMs: ctx.settings.lateDataMs,
+        blindPolls: 3,
+        rollbackBudgetMs: 60_000,
+        // SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after: finish well inside the 10 s.
+        cancelBudgetMs: 6_000
+    };
+}
+/** Saves what the post step needs to put traffic back, before the first write. */
+function saveGuard(ctx, pair) {
+    const guard = {
+        region: ctx.settings.region,
+        rules: ctx.settings.listenerRules,
+        ...(ctx.settings.testListenerRules.length > 0
+            ? { testRules: ctx.settings.testListenerRules }
+            : {}),
+        live: pair.groups.live,
+        idle: pair.groups.idle,
+        liveService: pair.live.name,
+        idleService: pair.idle.name,
+        owner: ctx.owner,
+        cluster: ctx.settings.cluster,
+        statusContext: ctx.settings.statusContext ??
+            (0,status_text/* defaultStatusContext */.lf)(ctx.settings.cluster, ctx.settings.services),
+        ...(ctx.settings.roleToAssume ? { roleToAssume: ctx.settings.roleToAssume } : {}),
+        ...(ctx.settings.audience ? { audience: ctx.settings.audience } : {})
+    };
+    core/* saveState */.LZ(src_names/* State */.Uw.guard, JSON.stringify(guard));
+}
+/** Tags for `phase`, with roles swapped once promoted (the new revision is live from then on). */
+function stateTags(ctx, pair, plan, revision, phase, reason) {
+    const swapped = phase === 'promoted';
+    // A pause leaves the rollout to the watchdog: it needs the alarms that watched it.
+    const alarms = {};
+    if (phase === 'paused' && ctx.settings.alarms.length > 0) {
+        const written = (0,engine_state/* alarmTags */.DI)(ctx.settings.alarms);
+        Object.assign(alarms, written.tags);
+        if (written.left.length > 0) {
+            ctx.log.warn(`The record has room for ${ctx.settings.alarms.length - written.left.length} alarm names: mode: reconcile watches ${written.left.join(', ')} only when named in its own '${src_names/* Input */.pd.alarms}' input.`);
+        }
+    }
+    const tags = (0,engine_state/* encodeState */.Md)({
+        live: swapped ? pair.idle.name : pair.live.name,
+        idle: swapped ? pair.live.name : pair.idle.name,
+        plan: (0,engine_plan/* formatPlan */.nT)(plan),
+        phase,
+        revision,
+        owner: ctx.owner,
+        updated: heartbeatValue(ctx.clock.now()),
+        reason,
+        // The statuses' target: this run's commit for a deploy, the recorded one once retargeted.
+        commit: ctx.status.target,
+        job: ctx.job.name,
+        ...(ctx.job.id ? { jobId: ctx.job.id } : {})
+    });
+    return { ...tags, [src_names/* Tag */.vw.heartbeat]: heartbeatValue(ctx.clock.now()), ...alarms };
+}
+/**
+ * Records `in-progress` with this run as the owner: the rules are taken. `commit`: the commit
+ * being deployed, recorded once at the start so later runs (promote, rollback, reconcile)
+ * report on it.
+ */
+async function claimRules(ctx, pair, plan, revision, commit) {
+    const extra = commit ? { [src_names/* Tag */.vw.commit]: (0,engine_state/* tagValue */.EZ)(commit) } : {};
+    // The owner is this job: its id, looked up once (bounded), lets reconcile ask about the job.
+    if (ctx.job.id === undefined && ctx.job.name) {
+        ctx.job.id = (await lookUpJobId(ctx.settings.githubToken, ctx.log)) ?? 0;
+    }
+    await ctx.traffic.tag({ ...stateTags(ctx, pair, plan, revision, 'in-progress', ''), ...extra });
+}
+/** The run's heartbeat on its rules: one AddTags per rule, each bounded, never awaited. */
+function heartbeat(ctx) {
+    return new Heartbeat(value => 
+    // One AddTags per rule, as every record write; each bounded so a stall never piles up.
+    ctx.traffic.tag({ [src_names/* Tag */.vw.heartbeat]: value }, { withinMs: 5_000 }), ctx.clock, ctx.log);
+}
+/** The engine's phase recorder for this rollout. */
+function phaseRecorder(ctx, pair, plan, revision) {
+    return (phase, reason, opts) => ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason), opts);
+}
+/** `after-promotion: scale-down`: the old service goes to 0 once the new one has baked at 100%. */
+async function afterPromotion(ctx, pair) {
+    if (ctx.settings.afterPromotion !== 'scale-down')
+        return;
+    try {
+        // The pre-flight refused a MinCapacity above 0; one raised since would undo the scale-down
+        // at the resume (RegisterScalableTarget moves the count inside Min..Max): say so instead.
+        const target = (await ctx.scaling.describe([pair.live.name])).get(pair.live.name);
+        if (target && target.minCapacity > 0) {
+            ctx.log.warn(`Promoted, but ${pair.live.name} was not scaled down: its auto scaling MinCapacity is ` +
+                `now ${target.minCapacity}, and resuming its scale-in would put it back to that. Set ` +
+                `MinCapacity 0 to let ${src_names/* Input */.pd.afterPromotion}: scale-down work.`);
+            return;
+        }
+        await ctx.ecs.scaleDown(pair.live.name);
+        ctx.log.info(`Scaled ${pair.live.name} down to 0 (${src_names/* Input */.pd.afterPromotion}: scale-down).`);
+    }
+    catch (error) {
+        ctx.log.warn(`Promoted, but could not scale ${pair.live.name} down: ${(0,rollout/* messageOf */.bD)(error)}`);
+    }
+}
+/** A record with no stages, for runs that move nothing (dry runs). */
+function emptyRecord(ctx) {
+    return { startedAt: ctx.clock.now(), stages: [], timeline: [] };
+}
+/**
+ * Refuses (before any write) a plan that outlasts credentials of known expiry, and warns when
+ * temporary credentials of unknown expiry may not last it; `extraMs`: `service-timeout` when a
+ * revision is shipped first.
+ */
+async function requireCredentials(ctx, plan, extraMs) {
+    const verdict = checkCredentials(planLength(plan, extraMs), await credentialFacts(ctx.clients.ecs), ctx.clock.now(), ctx.settings.roleToAssume);
+    if (verdict.warn)
+        ctx.log.warn(verdict.warn);
+    if (verdict.refuse)
+        throw new PreflightError([verdict.refuse]);
+}
+
+;// CONCATENATED MODULE: ./src/modes/deploy.ts
+/**
+ * `mode: deploy`: check everything, claim the rules, ship the revision to the idle service, then
+ * walk the stages.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+const CANCELLED_BEFORE_WRITES = 'the job was cancelled during the pre-flight checks; nothing was written';
+/** Runs a whole deploy. Throws only before the first write. */
+async function deploy(ctx) {
+    const { settings, log } = ctx;
+    const plan = settings.plan;
+    const pair = await core/* group */.Os('Pre-flight checks', async () => {
+        const read = await readPair(ctx);
+        refuseActiveRollout(read.rules);
+        const state = read.check(undefined);
+        refuseRedeploy(read, state, Boolean(settings.taskDefinition) || settings.allowRedeploy);
+        for (const warning of planWarnings(plan, read.alarms, read.rules))
+            log.warn(warning);
+        await requireCredentials(ctx, plan, settings.taskDefinition ? settings.serviceTimeoutMs : 0);
+        log.info(`Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
+            `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`);
+        await checkScaling(ctx, state, plan);
+        return state;
+    });
+    const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined;
+    // A cancel during the checks stops here, before the first write.
+    if (ctx.signal.aborted)
+        throw new PreflightError([CANCELLED_BEFORE_WRITES]);
+    const gates = buildGates(ctx, pair);
+    const summaryBase = {
+        cluster: settings.cluster,
+        newService: pair.idle.name,
+        oldService: pair.live.name,
+        plan: (0,engine_plan/* formatPlan */.nT)(plan),
+        mode: settings.mode,
+        commit: ctx.status.target
+    };
+    if (settings.dryRun) {
+        const revision = source?.kind === 'registered'
+            ? source.arn
+            : source
+                ? `${settings.taskDefinition} (registered on a real run)`
+                : pair.idle.taskDefinition;
+        return dryRun(ctx, pair, plan, { ...summaryBase, revision }, source);
+    }
+    saveGuard(ctx, pair);
+    const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition;
+    await claimRules(ctx, pair, plan, revision, ctx.commit);
+    let recordPhase = phaseRecorder(ctx, pair, plan, revision);
+    const hold = scaleInHold(ctx, []);
+    const beat = heartbeat(ctx);
+    // What the idle service really runs: its own revision until an update of it is accepted.
+    const prepared = { revision: pair.idle.taskDefinition };
+    let taskDefinitionArn;
+    try {
+        await hold.suspend([pair.live.name, pair.idle.name], pairCounts(pair));
+        taskDefinitionArn = await core/* group */.Os(`Preparing ${pair.idle.name}`, () => beat.during(prepareIdle(ctx, pair, source, plan)));
+        // A file's ARN exists only once registered: record the revision actually rolled out.
+        if (taskDefinitionArn !== revision) {
+            await claimRules(ctx, pair, plan, taskDefinitionArn, ctx.commit);
+            recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn);
+        }
+    }
+    catch (error) {
+        const reason = ctx.signal.aborted
+            ? `cancelled while ${pair.idle.name} was prepared; no traffic was moved`
+            : `${pair.idle.name} is not ready for traffic, so none was moved: ${(0,rollout/* messageOf */.bD)(error)}`;
+        await endHold(ctx, hold, { paused: false, trafficSafe: true });
+        // Under a cancel the runner's kill is seconds away: the release must not wait for long.
+        const opts = ctx.signal.aborted ? { withinMs: 1_500 } : undefined;
+        // Ask ECS what the idle service runs now: the new revision if the update was accepted.
+        // Under a cancel too, bounded: the output and the record must name what really runs.
+        const [idleNow] = await (0,within/* within */.u)(opts?.withinMs ?? 10_000, 'DescribeServices', signal => ctx.ecs.describe([pair.idle.name], signal)).catch(() => []);
+        if (idleNow?.taskDefinition)
+            prepared.revision = idleNow.taskDefinition;
+        if (prepared.revision !== revision)
+            recordPhase = phaseRecorder(ctx, pair, plan, prepared.revision);
+        await recordPhase('rolled-back', reason, opts).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
+        const outcome = {
+            result: 'unchanged',
+            tenths: 0,
+            reason,
+            liveService: pair.live.name,
+            idleService: pair.idle.name
+        };
+        return {
+            outcome,
+            failed: true,
+            settled: true,
+            taskDefinitionArn: prepared.revision,
+            summary: {
+                ...summaryBase,
+                record: { ...emptyRecord(ctx), outcome },
+                revision: prepared.revision
+            }
+        };
+    }
+    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, 0), {
+        traffic: ctx.traffic,
+        gates,
+        clock: ctx.clock,
+        log,
+        reporter: liveReporter(ctx, pair.idle.name),
+        recordPhase,
+        signal: ctx.signal,
+        heartbeat: beat,
+        ...(settings.canaryCapacity === 'follow'
+            ? { beforeShift: followBeforeShift(ctx, pair, beat) }
+            : {})
+    });
+    if (result.outcome.result === 'promoted')
+        await afterPromotion(ctx, pair);
+    await endHold(ctx, hold, {
+        paused: result.outcome.result === 'paused',
+        trafficSafe: !result.restoreCommands
+    });
+    // Traffic is safe and the hold ended: one bounded read says what the shipped revision changed.
+    const revisions = result.outcome.result === 'rolled-back' &&
+        !ctx.signal.aborted &&
+        typeof ctx.ecs.revisions === 'function'
+        ? await ctx.ecs.revisions(pair.live.taskDefinition, taskDefinitionArn).catch(() => undefined)
+        : undefined;
+    return {
+        outcome: result.outcome,
+        failed: result.failed,
+        record: result.record,
+        settled: !result.restoreCommands,
+        taskDefinitionArn,
+        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
+        summary: {
+            ...summaryBase,
+            record: result.record,
+            revision: taskDefinitionArn,
+            ...(revisions ? { revisions } : {}),
+            ...(result.failed ? { next: nextAfterRollback(taskDefinitionArn) } : {}),
+            ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+        }
+    };
+}
+async function loadRevision(ctx, pair) {
+    const source = await ctx.ecs.loadTaskDefinition(ctx.settings.taskDefinition);
+    checkFamily(source.family, pair.idle, pair.live, ctx.settings.allowFamilyChange);
+    return source;
+}
+/**
+ * Puts the revision and the capacity on the idle service, waits until it is stable, and requires
+ * healthy targets: a canary with nothing healthy behind it would fail its 1% on arrival.
+ */
+async function prepareIdle(ctx, pair, source, plan) {
+    // Each write here waits for the one before: a cancel stops before the next.
+    const stopIfCancelled = () => {
+        if (ctx.signal.aborted)
+            throw new Error('the job was cancelled');
+    };
+    stopIfCancelled();
+    const taskDefinition = source ? await ctx.ecs.register(source) : undefined;
+    stopIfCancelled();
+    const desiredCount = initialIdleCount(ctx, pair, plan);
+    const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition;
+    await scaleAndWait(ctx, pair.idle.name, pair.groups.idle, {
+        ...(changeTask ? { taskDefinition } : {}),
+        ...(desiredCount !== undefined ? { desiredCount } : {})
+    }, desiredCount ?? pair.idle.desiredCount);
+    return changeTask ? taskDefinition : pair.idle.taskDefinition;
+}
+/** What preparing the idle service would do, in words, for the dry run. */
+function idlePlan(ctx, pair, plan, source) {
+    const revision = !source
+        ? `keep its revision ${pair.idle.taskDefinition}`
+        : source.kind === 'file'
+            ? `register ${source.path} as a new revision of ${source.family} and run it`
+            : source.arn === pair.idle.taskDefinition
+                ? `keep its revision ${source.arn} (the one given)`
+                : `run ${source.arn} (now ${pair.idle.taskDefinition})`;
+    const count = initialIdleCount(ctx, pair, plan);
+    const tasks = count === undefined
+        ? `keep its desired count of ${pair.idle.desiredCount}`
+        : `set its desired count from ${pair.idle.desiredCount} to ${count} (canary-capacity: ${ctx.settings.canaryCapacity})`;
+    return `${pair.idle.name} would ${revision}, ${tasks}, and need healthy targets before ${(0,engine_plan/* percentText */.fL)(plan[0]?.tenths ?? 0)}.`;
+}
+function dryRun(ctx, pair, plan, base, source) {
+    ctx.log.info(`Dry run: nothing will be written. ${idlePlan(ctx, pair, plan, source)} The plan for ${ctx.settings.listenerRules.length} rule(s):`);
+    const tests = ctx.settings.testListenerRules.length;
+    if (tests > 0) {
+        ctx.log.info(`  first: the ${tests} test rule(s) — weights ${pair.idle.name}=100 ${pair.live.name}=0, before any production weight`);
+    }
+    plan.forEach((stage, i) => {
+        const w = (0,engine_plan/* weightsFor */.NK)(stage.tenths);
+        const bake = stage.bake.kind === 'pause' ? 'then pause' : `bake ${(0,engine_plan/* formatDuration */.a3)(stage.bake.ms)}`;
+        ctx.log.info(`  stage ${i + 1}/${plan.length}: ${(0,engine_plan/* percentText */.fL)(stage.tenths)} on ${pair.idle.name} — weights ${pair.idle.name}=${w.idle} ${pair.live.name}=${w.live}, ${bake}`);
+    });
+    return {
+        outcome: {
+            result: 'unchanged',
+            tenths: 0,
+            reason: 'dry run: nothing was written',
+            liveService: pair.live.name,
+            idleService: pair.idle.name
+        },
+        failed: false,
+        settled: true,
+        summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: plan }
+    };
+}
+/** After a rollback, the way forward in the words of the redeploy refusal. */
+function nextAfterRollback(revision) {
+    return `give a fixed revision in '${src_names/* Input */.pd.taskDefinition}', or ${(0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy', [src_names/* Input */.pd.allowRedeploy]: 'true' }, `to ship ${revision} again`)}.`;
+}
+
+;// CONCATENATED MODULE: ./src/modes/manage.ts
+/**
+ * `mode: promote`: continue a paused or interrupted rollout, and what the hand-run modes share.
+ * `rollback` lives in rollback.ts, `status` in status.ts.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
+async function promote(ctx) {
+    const { settings, log } = ctx;
+    const { recorded, pair, rules } = await core/* group */.Os('Pre-flight checks', async () => {
+        const read = await readPair(ctx);
+        const recorded = requireRecord(read, 'promote', ctx);
+        if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
+            throw new PreflightError([
+                `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}); ${startOver(read)}`
+            ]);
+        }
+        if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
+            log.warn(`Taking over an interrupted rollout owned by ${(0,engine_state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
+        }
+        return { recorded, pair: read.check(recorded.live), rules: read.rules };
+    });
+    const plan = settings.plan ?? (0,engine_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
+    await checkScaling(ctx, pair, plan);
+    const ahead = (0,engine_plan/* remainingStages */.qQ)(plan, pair.tenths);
+    await requireCredentials(ctx, ahead, 0);
+    log.info(`${pair.idle.name} holds ${(0,engine_plan/* percentText */.fL)(pair.tenths)}; stages ahead: ${(0,engine_plan/* formatPlan */.nT)(ahead) || 'none (finish now)'}`);
+    const base = { ...summaryBase(ctx, pair, (0,engine_plan/* formatPlan */.nT)(plan)), revision: recorded.revision };
+    if (settings.dryRun) {
+        return {
+            outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
+            failed: false,
+            settled: true,
+            testOpen: (pair.testTenths ?? 0) > 0,
+            summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
+        };
+    }
+    if (ctx.signal.aborted) {
+        throw new PreflightError([
+            'the job was cancelled during the pre-flight checks; nothing was written'
+        ]);
+    }
+    saveGuard(ctx, pair);
+    await claimRules(ctx, pair, plan, recorded.revision);
+    const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision);
+    const hold = scaleInHold(ctx, (0,scale_in/* recordedScaleIn */.wK)(rules));
+    try {
+        await hold.suspend([pair.live.name, pair.idle.name], pairCounts(pair));
+    }
+    catch (error) {
+        // Traffic has not moved: hold it where it is, paused, as the record said before.
+        const reason = `held at ${(0,engine_plan/* percentText */.fL)(pair.tenths)}: auto scaling could not be held: ${(0,rollout/* messageOf */.bD)(error)}`;
+        await recordPhase('paused', reason).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
+        return {
+            outcome: outcome(pair, 'paused', pair.tenths, reason),
+            failed: true,
+            settled: true
+        };
+    }
+    const beat = heartbeat(ctx);
+    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, pair.tenths), {
+        traffic: ctx.traffic,
+        gates: buildGates(ctx, pair),
+        clock: ctx.clock,
+        log,
+        reporter: liveReporter(ctx, pair.idle.name),
+        recordPhase,
+        signal: ctx.signal,
+        heartbeat: beat,
+        ...(settings.canaryCapacity === 'follow'
+            ? { beforeShift: followBeforeShift(ctx, pair, beat) }
+            : {})
+    });
+    if (result.outcome.result === 'promoted')
+        await afterPromotion(ctx, pair);
+    await endHold(ctx, hold, {
+        paused: result.outcome.result === 'paused',
+        trafficSafe: !result.restoreCommands
+    });
+    return {
+        outcome: result.outcome,
+        failed: result.failed,
+        record: result.record,
+        settled: !result.restoreCommands,
+        taskDefinitionArn: recorded.revision,
+        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
+        summary: {
+            ...base,
+            record: result.record,
+            ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
+        }
+    };
+}
+function requireRecord(read, mode, ctx) {
+    // Usually started by hand on another commit: report on the one the rollout deployed.
+    if (read.recorded?.commit)
+        ctx?.status.retarget(read.recorded.commit);
+    if (read.recorded)
+        return read.recorded;
+    throw new PreflightError([
+        `no rollout is recorded on these rules, so there is nothing to ${mode}; ${startOver(read)}`
+    ]);
+}
+/** An ending of `rollback` that moved nothing (or could not): its summary has no stages. */
+function noStages(ctx, pair, recorded, end, failed, restoreCommands) {
+    const now = ctx.clock.now();
+    // Without a record, the revision in question is the one on the service losing traffic.
+    const revision = recorded?.revision || pair.idle.taskDefinition;
+    const timeline = [{ at: now, tenths: pair.tenths }];
+    return {
+        outcome: end,
+        failed,
+        settled: !restoreCommands,
+        taskDefinitionArn: revision,
+        summary: {
+            ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
+            revision,
+            record: { startedAt: now, stages: [], timeline, outcome: end },
+            ...(restoreCommands ? { restoreCommands } : {})
+        }
+    };
+}
+function summaryBase(ctx, pair, plan) {
+    return {
+        commit: ctx.status.target,
+        cluster: ctx.settings.cluster,
+        newService: pair.idle.name,
+        oldService: pair.live.name,
+        plan,
+        mode: ctx.settings.mode
+    };
+}
+
+;// CONCATENATED MODULE: ./src/aws/elb/healthy-count.ts
+/**
+ * How many targets of a group are healthy right now: what `mode: rollback` compares with the
+ * load it is about to send there.
+ */
+
+
+
+/** The number of `healthy` targets in the group (draining and initial ones do not count). */
+async function countHealthyTargets(client, targetGroupArn) {
+    try {
+        const out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
+        return (out.TargetHealthDescriptions ?? []).filter(d => d.TargetHealth?.State === 'healthy')
+            .length;
+    }
+    catch (error) {
+        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/modes/rollback-capacity.ts
+/**
+ * `mode: rollback` after a promotion sends all traffic to the old service, which may have been
+ * scaled down since (by `after-promotion: scale-down`, a person, or auto scaling while it took
+ * 0%). It must carry the load first: as many healthy targets as the service taking the traffic
+ * now runs tasks.
+ */
+
+
+
+
+/**
+ * Reads how many healthy targets the old service (`pair.live`: the one traffic goes back to)
+ * has, against the desired count of the service that takes traffic now (`pair.idle`).
+ */
+async function rollbackNeed(ctx, pair) {
+    const healthy = await countHealthyTargets(ctx.clients.elb, pair.groups.live);
+    return { need: Math.max(pair.idle.desiredCount, 1), healthy };
+}
+/**
+ * The old service is short of healthy targets: ready it (and throw, traffic unmoved, when that
+ * fails), or with `rollback-now: true` only warn that traffic moves at once.
+ */
+async function beforeRollback(ctx, pair, hold, load) {
+    if (ctx.settings.rollbackNow) {
+        ctx.log.warn(`${src_names/* Input */.pd.rollbackNow}: moving all traffic to ${pair.live.name} now, with ${load.healthy} ` +
+            `healthy target(s) for the load of ${load.need} task(s) ${pair.idle.name} carries.`);
+        return;
+    }
+    try {
+        await core/* group */.Os(`Readying ${pair.live.name}`, () => readyOldService(ctx, pair, hold, load));
+    }
+    catch (error) {
+        await endHold(ctx, hold, { paused: false, trafficSafe: true });
+        throw error;
+    }
+}
+/**
+ * Scales the old service up to the load (at most its scalable target's MaxCapacity), its
+ * scale-in suspended meanwhile (recorded in `hold`), and waits until it is stable and healthy.
+ * Throws, with the numbers, when it cannot: traffic has not moved then.
+ */
+async function readyOldService(ctx, pair, hold, { need, healthy }) {
+    const old = pair.live.name;
+    const targets = await hold.suspend([old]);
+    const max = targets.get(old)?.maxCapacity;
+    const count = max === undefined ? need : Math.min(need, max);
+    if (count < need) {
+        ctx.log.warn(`${old} may run at most ${max} tasks (its auto scaling MaxCapacity), fewer than the ${need} ` +
+            `${pair.idle.name} runs: scaling it to ${max}.`);
+    }
+    const desired = Math.max(count, pair.live.desiredCount);
+    const minutes = Math.round(ctx.settings.serviceTimeoutMs / 60_000);
+    ctx.log.info(`${old} has ${healthy} healthy target(s) but ${pair.idle.name} runs ${need} task(s): scaling ` +
+        `${old} from ${pair.live.desiredCount} to ${desired} and waiting up to ${minutes} min ` +
+        `('${src_names/* Input */.pd.serviceTimeout}') until it is stable and healthy before moving traffic. ` +
+        `'${src_names/* Input */.pd.rollbackNow}: true' moves traffic at once.`);
+    try {
+        await scaleAndWait(ctx, old, pair.groups.live, desired === pair.live.desiredCount ? {} : { desiredCount: desired }, count, `${pair.idle.name}, which takes the traffic now, runs ${need} task(s)`);
+    }
+    catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new Error(`Traffic stays on ${pair.idle.name}: ${old} could not be readied to take it back ` +
+            `(${healthy} healthy target(s) before, ${count} needed). ${why}\nIf ${pair.idle.name} ` +
+            `must lose its traffic now anyway, run again with '${src_names/* Input */.pd.rollbackNow}: true'.`, { cause: error });
+    }
+}
+/**
+ * `rollback-now: true`: traffic has moved to an old service that is short of tasks; start its
+ * scale-up (at most MaxCapacity) without waiting, and say so.
+ */
+async function scaleUpAfterwards(ctx, pair, { need }) {
+    const old = pair.live.name;
+    try {
+        const targets = await ctx.scaling.describe([old]);
+        const max = targets.get(old)?.maxCapacity;
+        const count = max === undefined ? need : Math.min(need, max);
+        if (count > pair.live.desiredCount) {
+            await ctx.ecs.updateIdle(old, { desiredCount: count });
+        }
+        ctx.log.info(`${old} is scaling to ${count} task(s) now; nobody waits for it.`);
+    }
+    catch (error) {
+        ctx.log.warn(`Traffic is on ${old}, but it could not be scaled up: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/modes/rollback.ts
+
+
+
+
+
+
+
+
+
+/**
+ * `mode: rollback`: all traffic to the live service. After a promotion, the service that was
+ * live before it (kept running at 0% with `after-promotion: keep`) takes it back.
+ */
+async function rollback(ctx) {
+    const { log } = ctx;
+    const read = await readPair(ctx, false);
+    const recorded = read.recorded;
+    // Usually started by hand on another commit: report on the one the rollout deployed.
+    if (recorded?.commit)
+        ctx.status.retarget(recorded.commit);
+    const target = ctx.settings.to ?? recordedTarget(recorded) ?? settledLive(read);
+    if (!target) {
+        const pair = read.check(undefined);
+        log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
+        return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false);
+    }
+    // Rules that disagree are what a rollback is for: it puts them back in step.
+    const pair = read.check(target, true);
+    // Test rules still on the canary (a `0:pause`) need the restore as much as production weight.
+    const testOpen = (pair.testTenths ?? 0) > 0;
+    if (pair.tenths === 0 && !testOpen && !(recorded && holdsRules(recorded))) {
+        log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
+        return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false);
+    }
+    // Undoing a promotion, or sending everything where no record says traffic was (`to`, no
+    // record), may send it to a service that was scaled down: it must carry the load first.
+    const unsure = !recorded || recorded.phase === 'promoted' || Boolean(ctx.settings.to);
+    const load = unsure ? await rollbackNeed(ctx, pair) : undefined;
+    const short = load !== undefined && load.healthy < load.need;
+    if (ctx.settings.dryRun) {
+        log.info(`Dry run: would put 100% back on ${pair.live.name} (now ${(0,engine_plan/* percentText */.fL)(1000 - pair.tenths)}${testOpen ? ', the test rules on the canary' : ''})` +
+            (short
+                ? `, after scaling it up: ${load.healthy} healthy target(s), ${load.need} needed.`
+                : '.'));
+        const dry = outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written');
+        return noStages(ctx, pair, recorded, dry, false);
+    }
+    // With `to` or no record, the revision taken off traffic is the one the other service runs.
+    const revision = recorded && !ctx.settings.to ? recorded.revision : pair.idle.taskDefinition;
+    const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), revision);
+    if (pair.tenths === 0 && !testOpen) {
+        // Traffic is safe already, but an in-progress or paused record would refuse every later
+        // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
+        const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${(0,engine_state/* ownerUrl */.p0)(ctx.owner)})`;
+        await recordPhase('rolled-back', reason);
+        log.info(`All traffic is already on ${pair.live.name}; the ${recorded?.phase ?? 'earlier'} record is now rolled-back.`);
+        return noStages(ctx, pair, recorded, outcome(pair, 'rolled-back', 0, reason), false);
+    }
+    saveGuard(ctx, pair);
+    // Owning the rules while restoring lets the post step finish the job if this run dies.
+    await recordPhase('in-progress', `rolling back by hand (${(0,engine_state/* ownerUrl */.p0)(ctx.owner)})`);
+    const hold = scaleInHold(ctx, (0,scale_in/* recordedScaleIn */.wK)(read.rules));
+    if (short)
+        await beforeRollback(ctx, pair, hold, load);
+    const startedAt = ctx.clock.now();
+    try {
+        await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 });
+    }
+    catch (error) {
+        const failed = outcome(pair, 'restore-failed', pair.tenths, `rollback failed: ${(0,rollout/* messageOf */.bD)(error)}`);
+        const restoreCommands = ctx.traffic.restoreCommands(pair.groups);
+        return { ...noStages(ctx, pair, recorded, failed, true, restoreCommands), restoreCommands };
+    }
+    const reason = `rolled back by hand from ${(0,engine_plan/* percentText */.fL)(pair.tenths)} (${(0,engine_state/* ownerUrl */.p0)(ctx.owner)})`;
+    await recordPhase('rolled-back', reason);
+    log.info(`All traffic is back on ${pair.live.name}, verified on every rule${testOpen ? ', the test rules included' : ''}.`);
+    if (short && ctx.settings.rollbackNow)
+        await scaleUpAfterwards(ctx, pair, load);
+    await endHold(ctx, hold, { paused: false, trafficSafe: true });
+    const end = outcome(pair, 'rolled-back', 0, reason);
+    // No stages ran; the summary still tells the outcome, the reason and the drop to 0%.
+    const timeline = [
+        { at: startedAt, tenths: pair.tenths },
+        { at: ctx.clock.now(), tenths: 0 }
+    ];
+    return {
+        outcome: end,
+        failed: false,
+        settled: true,
+        taskDefinitionArn: revision,
+        summary: {
+            ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
+            revision,
+            record: { startedAt, stages: [], timeline, outcome: end }
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes/watchdog.ts
+
+
+/** Without GitHub's word, a heartbeat must be this many times `stale-after` old to act on. */
+const BLIND_FACTOR = 3;
+/** Epoch ms of an ISO time written by the action, or undefined when it does not parse. */
+function timeOf(iso) {
+    if (!iso)
+        return undefined;
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? undefined : ms;
+}
+/** When the owner last showed life: its heartbeat, or the record's last change. */
+function lastSign(recorded) {
+    return recorded.heartbeat ?? recorded.updated;
+}
+/** Whether an in-progress rollout's heartbeat is older than `stale-after` (so: ask GitHub). */
+function isStale(recorded, now, staleAfterMs) {
+    const at = timeOf(lastSign(recorded));
+    return at === undefined || now - at > staleAfterMs;
+}
+/**
+ * An in-progress rollout whose heartbeat is stale: restore when its run is over, or, when
+ * GitHub cannot say, when the heartbeat is `BLIND_FACTOR` × `stale-after` old.
+ */
+function judgeInProgress(recorded, owner, now, staleAfterMs, runUrl) {
+    const sign = lastSign(recorded);
+    const at = timeOf(sign);
+    const age = at === undefined ? Infinity : now - at;
+    const ageText = at === undefined ? 'never' : `${(0,engine_plan/* formatDuration */.a3)(roundSecond(age))} ago`;
+    const lost = {
+        act: true,
+        reason: `runner lost: ${runUrl} last heartbeat ${sign || 'never'}`
+    };
+    if (age <= staleAfterMs) {
+        return { act: false, line: `in progress, heartbeat ${ageText}: the owner ${runUrl} is alive.` };
+    }
+    if (owner.state === 'running') {
+        return {
+            act: false,
+            line: `in progress, heartbeat ${ageText} (older than ${src_names/* Input */.pd.staleAfter}), but GitHub says ${runUrl} is ${owner.status}: leaving it to its owner.`
+        };
+    }
+    if (owner.state === 'completed')
+        return lost;
+    if (age > BLIND_FACTOR * staleAfterMs)
+        return lost;
+    return {
+        act: false,
+        line: `in progress, heartbeat ${ageText}; ${owner.why}. Without GitHub's word the watchdog acts only once the heartbeat is ${(0,engine_plan/* formatDuration */.a3)(BLIND_FACTOR * staleAfterMs)} old.`
+    };
+}
+/** A pause older than `max-pause` is rolled back; `undefined` when it may go on. */
+function pauseTooLong(recorded, now, maxPauseMs) {
+    const at = timeOf(recorded.updated);
+    if (maxPauseMs === undefined || at === undefined || now - at <= maxPauseMs)
+        return undefined;
+    return `paused since ${recorded.updated}, longer than ${src_names/* Input */.pd.maxPause} (${(0,engine_plan/* formatDuration */.a3)(maxPauseMs)})`;
+}
+/** The same rollout, in the same hands, with no sign of life since it was judged. */
+function sameRecord(a, b) {
+    return (b !== undefined &&
+        a.phase === b.phase &&
+        a.owner === b.owner &&
+        a.updated === b.updated &&
+        a.heartbeat === b.heartbeat);
+}
+function roundSecond(ms) {
+    return Math.max(1000, Math.round(ms / 1000) * 1000);
+}
+
+;// CONCATENATED MODULE: ./src/modes/reconcile.ts
+/**
+ * `mode: reconcile`, the watchdog, run on a schedule: puts traffic back when a rollout's runner
+ * is gone (stale heartbeat, owner run over), and rolls back a paused canary whose alarms fire,
+ * whose targets are unhealthy, or whose pause outlasted `max-pause`. Anything else: writes
+ * nothing and says so in one line. Never fights a live owner or another watchdog run.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** How long a claim is left before it is read back: a second watchdog's write lands by then. */
+const CLAIM_SETTLE_MS = 1_500;
+/** Runs the watchdog over the rules given. Throws only before any write. */
+async function reconcile(ctx) {
+    const read = await readPair(ctx, false);
+    const recorded = read.recorded;
+    if (!recorded || (recorded.phase !== 'in-progress' && recorded.phase !== 'paused')) {
+        const what = recorded ? `${recorded.phase} (${recorded.updated})` : 'no rollout recorded';
+        const end = leave(ctx, read, `${what}: nothing to watch.`);
+        // An ended rollout whose post step could not resume the scale-in: this run finishes it.
+        if (recorded && !ctx.settings.dryRun)
+            await resumeRecorded(ctx, (0,scale_in/* recordedScaleIn */.wK)(read.rules));
+        return end;
+    }
+    const verdict = recorded.phase === 'in-progress'
+        ? await judgeOwner(ctx, recorded)
+        : await judgePause(ctx, read, recorded);
+    if (!verdict.act)
+        return leave(ctx, read, verdict.line, 'blind' in verdict);
+    return takeOver(ctx, read, recorded, verdict.reason);
+}
+async function judgeOwner(ctx, recorded) {
+    const { staleAfterMs, githubToken } = ctx.settings;
+    const now = ctx.clock.now();
+    const url = (0,engine_state/* ownerUrl */.p0)(recorded.owner);
+    // A fresh heartbeat is enough: GitHub is asked only about owners that went quiet.
+    // The owner is a job: asked by its id or name; the run only when the job cannot be found.
+    const job = {
+        ...(recorded.job ? { name: recorded.job } : {}),
+        ...(recorded.jobId ? { id: recorded.jobId } : {})
+    };
+    const owner = isStale(recorded, now, staleAfterMs)
+        ? await ownerRun(recorded.owner, githubToken, undefined, job)
+        : { state: 'unknown', why: '' };
+    if (owner.note)
+        ctx.log.warn(`ecs-canary reconcile: ${owner.note}.`);
+    return judgeInProgress(recorded, owner, now, staleAfterMs, url);
+}
+/** A paused canary: its age, its alarms (recorded at the pause, and given), its targets. */
+async function judgePause(ctx, read, recorded) {
+    const { settings, log } = ctx;
+    const tooLong = pauseTooLong(recorded, ctx.clock.now(), settings.maxPauseMs);
+    if (tooLong)
+        return { act: true, reason: tooLong };
+    const pair = read.check(recorded.live);
+    const at = `paused at ${(0,engine_plan/* percentText */.fL)(pair.tenths)}`;
+    const names = [...new Set([...(recorded.alarms ?? []), ...settings.alarms])];
+    if (names.length > 0) {
+        let alarms;
+        try {
+            alarms = await new CloudWatchAlarms(ctx.clients.cloudwatch, names).describe();
+        }
+        catch (error) {
+            return {
+                act: false,
+                blind: true,
+                line: `${at}, but the alarms could not be read: ${(0,rollout/* messageOf */.bD)(error)}`
+            };
+        }
+        const missing = names.filter(n => !alarms.some(a => a.name === n));
+        const firing = alarms.filter(a => a.state === 'ALARM' ||
+            (a.state === 'INSUFFICIENT_DATA' && settings.insufficientData === 'alarm'));
+        if (firing.length > 0) {
+            const which = firing.map(a => `${a.name} ${a.state} (${a.reason})`).join('; ');
+            return { act: true, reason: `alarm while ${at}: ${which}` };
+        }
+        // An alarm that cannot be found watches nothing: never counted OK, like one not read.
+        if (missing.length > 0) {
+            return {
+                act: false,
+                blind: true,
+                line: `${at}, but ${missingText(missing)} not found, so the canary is not watched: create ${missing.length > 1 ? 'them' : 'it'} again, or end the pause (mode: promote or mode: rollback).`
+            };
+        }
+    }
+    try {
+        await requireHealthyTargets(ctx.clients.elb, pair.groups.idle, 1, log);
+    }
+    catch (error) {
+        const message = (0,rollout/* messageOf */.bD)(error);
+        // The call failing says nothing about the canary; its answer does.
+        if (/^DescribeTargetHealth failed/.test(message)) {
+            return {
+                act: false,
+                blind: true,
+                line: `${at}, but its targets could not be read: ${message}`
+            };
+        }
+        // A target still `initial` (ECS replacing a task) is on its way, not broken: left alone.
+        if (error instanceof TargetsStarting) {
+            return {
+                act: false,
+                line: `${at} since ${recorded.updated}; alarms OK (${names.length}), targets not ready yet (a task being replaced?): ${message.split('\n')[0]}. Nothing written.`
+            };
+        }
+        return { act: true, reason: `unhealthy canary while ${at}: ${message.split('\n')[0]}` };
+    }
+    const left = settings.maxPauseMs === undefined ? '' : `, ${src_names/* Input */.pd.maxPause} ${settings.maxPauseMs / 1000}s`;
+    return {
+        act: false,
+        line: `${at} since ${recorded.updated}; alarms OK (${names.length}), targets healthy${left}.`
+    };
+}
+/**
+ * Puts all traffic back on live as a rollback does (lockstep, verified), after making sure the
+ * record is still what was judged and claiming it for this run, so neither a live owner nor a
+ * second watchdog run is fought.
+ */
+async function takeOver(ctx, read, recorded, reason) {
+    const { log } = ctx;
+    const pair = read.check(recorded.live);
+    const now = (0,engine_state/* recordedState */.Od)(await ctx.traffic.read());
+    if (!sameRecord(recorded, now)) {
+        return leave(ctx, read, `the record changed while it was judged (${describe(now)}): another run is acting; leaving it.`);
+    }
+    if (ctx.settings.dryRun) {
+        return leave(ctx, read, `dry run: would put 100% back on ${pair.live.name}: ${reason}`);
+    }
+    saveGuard(ctx, pair);
+    // The record keeps the deployed commit: this run's own commit is not the rollout's.
+    if (recorded.commit)
+        ctx.status.retarget(recorded.commit);
+    const record = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision);
+    await record('in-progress', `reconcile is restoring traffic: ${reason}`);
+    await ctx.clock.sleep(CLAIM_SETTLE_MS);
+    const claimed = (0,engine_state/* recordedState */.Od)(await ctx.traffic.read());
+    if (claimed?.owner !== ctx.owner) {
+        return leave(ctx, read, `another run claimed the rollout first (${describe(claimed)}); leaving it.`);
+    }
+    log.warn(`Restoring all traffic to ${pair.live.name}: ${reason}`);
+    const startedAt = ctx.clock.now();
+    try {
+        await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 });
+    }
+    catch (error) {
+        return {
+            outcome: outcome(pair, 'rolled-back', pair.tenths, `${reason}; and traffic could NOT be restored: ${(0,rollout/* messageOf */.bD)(error)}`),
+            failed: true,
+            settled: false,
+            restoreCommands: ctx.traffic.restoreCommands(pair.groups)
+        };
+    }
+    log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
+    await record('rolled-back', reason).catch(e => log.warn(`Traffic is safe, but the rollback could not be recorded: ${(0,rollout/* messageOf */.bD)(e)}`));
+    // Every ending resumes what the lost run suspended (the record lists it).
+    await resumeRecorded(ctx, (0,scale_in/* recordedScaleIn */.wK)(read.rules));
+    const end = outcome(pair, 'rolled-back', 0, reason);
+    core/* error */.z3(`ecs-canary reconcile: ${reason}`, { title: 'ecs-canary watchdog rolled back' });
+    if (recorded.commit) {
+        await commitStatus(ctx.settings, log, recorded.commit).post('failure', (0,github_status/* outcomeText */.EL)(end, pair.tenths));
+    }
+    else {
+        log.warn('No commit is recorded on the rules: no commit status was posted.');
+    }
+    return {
+        outcome: end,
+        failed: true,
+        settled: true,
+        // The record says what was rolled out, and where its statuses go.
+        ...(recorded.revision ? { taskDefinitionArn: recorded.revision } : {}),
+        summary: {
+            ...(recorded.revision ? { revision: recorded.revision } : {}),
+            ...(recorded.commit ? { commit: recorded.commit } : {}),
+            cluster: ctx.settings.cluster,
+            newService: pair.idle.name,
+            oldService: pair.live.name,
+            plan: recorded.plan || (0,engine_plan/* formatPlan */.nT)(recordedPlan(ctx, recorded)),
+            mode: ctx.settings.mode,
+            record: {
+                startedAt,
+                stages: [],
+                timeline: [
+                    { at: startedAt, tenths: pair.tenths },
+                    { at: ctx.clock.now(), tenths: 0 }
+                ],
+                outcome: end
+            }
+        }
+    };
+}
+/** Writes nothing; one line; fails the job only when the rollout could not be watched. */
+function leave(ctx, read, line, blind = false) {
+    const text = `ecs-canary reconcile: ${line}`;
+    if (blind)
+        ctx.log.warn(text);
+    else
+        ctx.log.info(text);
+    const pair = safePair(read);
+    return {
+        outcome: {
+            result: 'unchanged',
+            tenths: Math.max(0, pair?.tenths ?? 0),
+            reason: line,
+            liveService: pair?.live.name ?? ctx.settings.services[0],
+            idleService: pair?.idle.name ?? ctx.settings.services[1]
+        },
+        failed: blind,
+        settled: true
+    };
+}
+function safePair(read) {
+    try {
+        return read.check(read.recorded?.live);
+    }
+    catch {
+        return undefined;
+    }
+}
+function missingText(names) {
+    const quoted = names.map(n => `'${n}'`).join(', ');
+    return names.length > 1 ? `the alarms ${quoted} were` : `the alarm ${quoted} was`;
+}
+function describe(state) {
+    return state
+        ? `${state.phase} by ${(0,engine_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}`
+        : 'no record';
+}
+
+// EXTERNAL MODULE: ./src/github/endings.ts
+var endings = __nccwpck_require__(919);
+;// CONCATENATED MODULE: ./src/modes/status.ts
+
+
+
+
+
+
+/** `web-green takes 100%` or `web-green takes 5%, web-blue 95%`: shares by service name. */
+function sharesText(pair) {
+    const idle = pair.tenths;
+    if (idle <= 0)
+        return `${pair.live.name} takes 100%`;
+    if (idle >= 1000)
+        return `${pair.idle.name} takes 100%`;
+    return `${pair.idle.name} takes ${(0,engine_plan/* percentText */.fL)(idle)}, ${pair.live.name} ${(0,engine_plan/* percentText */.fL)(1000 - idle)}`;
+}
+/** One rule's weights labelled with the services, for the log and the summary. */
+function ruleWeights(rule, pair) {
+    const weight = (arn) => rule.targets.find(t => t.arn === arn)?.weight ?? 0;
+    const found = (0,rollout/* describeShare */.rm)(rule, pair.groups);
+    return {
+        arn: rule.arn,
+        weights: [
+            [pair.live.name, weight(pair.groups.live)],
+            [pair.idle.name, weight(pair.groups.idle)]
+        ],
+        // A test rule is all on the canary during a rollout: say which it is, or it reads as a split.
+        ...(found.ours && !rule.test
+            ? {}
+            : { note: [rule.test && 'test rule', !found.ours && found.text].filter(Boolean).join('; ') })
+    };
+}
+function weightsLine(rule) {
+    const weights = rule.weights.map(([name, w]) => `${name}=${w}`).join(' ');
+    const idle = rule.weights[1]?.[1] ?? 0;
+    const share = (0,engine_plan/* shareOf */.tC)({ live: rule.weights[0]?.[1] ?? 0, idle });
+    const text = share ? ` (${rule.weights[1][0]} ${(0,engine_plan/* percentText */.fL)(share.tenths)})` : '';
+    return `${weights}${text}${rule.note ? `; ${rule.note}` : ''}`;
+}
+/** Runs `mode: status`. */
+async function status_status(ctx) {
+    const { log } = ctx;
+    const read = await readPair(ctx, false);
+    const recorded = read.recorded;
+    let pair;
+    try {
+        pair = read.check(recorded?.live);
+    }
+    catch (error) {
+        log.warn((0,rollout/* messageOf */.bD)(error));
+        // Status reports any state, split or out of step included: it is where people look first.
+        if (!(error instanceof SplitTraffic) && !(error instanceof RulesDisagree))
+            throw error;
+        pair = read.check(recorded?.live ?? ctx.settings.services[0], true);
+    }
+    const rules = read.rules.map(rule => ruleWeights(rule, pair));
+    const shares = sharesText(pair);
+    log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}: ${shares}`);
+    for (const rule of rules)
+        log.info(`  ${rule.arn}: ${weightsLine(rule)}`);
+    const facts = recorded ? recordFacts(recorded) : ['No rollout is recorded on these rules yet.'];
+    for (const line of facts)
+        log.info(line);
+    const reason = recorded ? `${recorded.phase}: ${shares}` : `no rollout recorded: ${shares}`;
+    const markdown = (0,endings/* renderEnding */.il)({
+        subject: `${pair.live.name} ⇄ ${pair.idle.name} on ${ctx.settings.cluster}`,
+        headline: `**Status** (nothing was changed): ${reason}.`,
+        revision: recorded?.revision || pair.idle.taskDefinition,
+        commit: recorded?.commit ?? 'none recorded',
+        facts,
+        rules
+    });
+    return {
+        outcome: {
+            result: 'unchanged',
+            tenths: pair.tenths,
+            reason,
+            liveService: pair.live.name,
+            idleService: pair.idle.name
+        },
+        failed: false,
+        settled: true,
+        taskDefinitionArn: recorded?.revision || pair.idle.taskDefinition,
+        summaryMarkdown: markdown
+    };
+}
+function recordFacts(recorded) {
+    return [
+        `Phase: ${recorded.phase} (updated ${recorded.updated})`,
+        `Plan: ${recorded.plan}`,
+        `Owner: ${(0,engine_state/* ownerUrl */.p0)(recorded.owner)}`,
+        ...(recorded.revision ? [`Revision: ${recorded.revision}`] : []),
+        ...(recorded.commit ? [`Commit: ${recorded.commit}`] : []),
+        ...(recorded.reason ? [`Reason: ${recorded.reason}`] : [])
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+/**
+ * The main step: read the settings, run the mode, report. With `post.ts`, the only caller of
+ * `core.setFailed`.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const MODES = {
+    deploy: deploy,
+    promote: promote,
+    rollback: rollback,
+    status: status_status,
+    reconcile: reconcile
+};
+/** Runs the main step. Never throws: every failure ends in `core.setFailed`. */
+async function runMain() {
+    // First of all: from now on the same bundle, run again by the runner, is the post step.
+    core/* saveState */.LZ(src_names/* State */.Uw.isPost, 'true');
+    const controller = new AbortController();
+    const onSignal = (signal) => {
+        if (!controller.signal.aborted) {
+            core/* warning */.$e(`Received ${signal}: the job is being cancelled; stopping and restoring traffic.`);
+        }
+        controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let ctx;
+    try {
+        const settings = readSettings(name => 
+        // Untrimmed: a block scalar's last newline tells one alarm name with spaces from a list.
+        core/* getInput */.V4(name, { trimWhitespace: false }));
+        ctx = makeContext(settings, controller.signal);
+        const end = await MODES[settings.mode](ctx);
+        const failure = await publish(ctx, end);
+        if (failure)
+            core/* setFailed */.C1(failure);
+    }
+    catch (error) {
+        // Only checks and reads throw out of a mode: nothing was moved.
+        const message = credentialsHint(error) ?? (0,rollout/* messageOf */.bD)(error);
+        core/* setOutput */.uH(src_names/* Output */.k7.result, 'unchanged');
+        core/* setOutput */.uH(src_names/* Output */.k7.reason, message);
+        ctx?.status.post('failure', `refused: ${message}`);
+        await (0,summary/* writeSummary */.Sy)(refusal(ctx, message));
+        await ctx?.status.flush(flushBudget(controller.signal));
+        core/* setFailed */.C1(message);
+    }
+    finally {
+        releaseSignals(onSignal, controller.signal.aborted);
+    }
+}
+/** The summary of a run refused before any write; the inputs as given when they did not parse. */
+function refusal(ctx, reason) {
+    const settings = ctx?.settings;
+    return (0,endings/* refusalSummary */.Ze)({
+        cluster: settings?.cluster ?? core/* getInput */.V4(src_names/* Input */.pd.cluster),
+        services: settings?.services ??
+            core/* getInput */.V4(src_names/* Input */.pd.services)
+                .split(/[\s,]+/)
+                .filter(Boolean),
+        mode: settings?.mode ?? (core/* getInput */.V4(src_names/* Input */.pd.mode) || 'deploy'),
+        reason,
+        revision: settings?.taskDefinition ?? 'none given: the idle service keeps its own',
+        commit: ctx?.status.target ?? safeTarget()
+    });
+}
+/**
+ * Ends main's signal handling. After a cancel, calls abandoned to meet the runner's deadline
+ * may still be retrying: they must not hold the process until the runner kills it, nor may a
+ * late SIGTERM kill a step that has already reported. So the handlers stay, and the process
+ * exits (with the exit code already set) once its output has had `graceMs` to drain.
+ */
+function releaseSignals(onSignal, cancelled, graceMs = 200) {
+    if (cancelled) {
+        setTimeout(() => process.exit(), graceMs).unref();
+        return;
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+}
+
+
+/***/ }),
+
+/***/ 4916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   oQ: () => (/* binding */ restoreScaling),
+/* harmony export */   t1: () => (/* binding */ ScaleInHold),
+/* harmony export */   wK: () => (/* binding */ recordedScaleIn)
+/* harmony export */ });
+/* unused harmony exports scaleInTag, sayMoved */
+/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
+/* harmony import */ var _aws_autoscaling_scaling_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7517);
+/**
+ * The scale-in this action suspends on the pair while traffic moves, recorded on the rules before
+ * it is written and cleared after it is put back, so a run that dies never leaves auto scaling
+ * suspended without a record saying so. Every ending calls `resume`, except a pause (and an
+ * unverified restore), which keep it suspended and say so; the post step and `mode: reconcile`
+ * call `restoreScaling` from the record.
+ */
+
+
+const NONE = 'none';
+/** The tag that records `services` (`none` for none). */
+function scaleInTag(services) {
+    return { [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn]: services.length > 0 ? services.join(' ') : NONE };
+}
+/** The services the record on `rules` says this action suspended; the first record speaks. */
+function recordedScaleIn(rules) {
+    for (const rule of rules) {
+        const value = rule.tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn];
+        if (value !== undefined)
+            return value.split(/\s+/).filter(s => s && s !== NONE);
+    }
+    return [];
+}
+/** Holds the pair's scale-in suspended for as long as a run moves traffic. */
+class ScaleInHold {
+    scaling;
+    record;
+    log;
+    counts;
+    held;
+    constructor(scaling, record, recorded, log, counts) {
+        this.scaling = scaling;
+        this.record = record;
+        this.log = log;
+        this.counts = counts;
+        // A paused rollout's record carries over to the run that continues or undoes it.
+        this.held = [...recorded];
+    }
+    /** The services whose scale-in this action holds suspended. */
+    get services() {
+        return this.held;
+    }
+    /**
+     * Suspends the scale-in of every service in `services` that has a scalable target and is not
+     * suspended already (by someone else: that one is left alone, and never resumed by us). The
+     * record is written first. Returns the targets read, for their MaxCapacity. `desired`: the
+     * services' desired counts as read, to say truthfully where the call moves one (see
+     * `afterRegister`); the pre-flight refuses a live service the call would move.
+     */
+    async suspend(services, desired) {
+        const targets = await this.scaling.describe(services);
+        const due = services.filter(s => {
+            const t = targets.get(s);
+            return t !== undefined && !t.scaleInSuspended;
+        });
+        const next = [...new Set([...this.held, ...due])];
+        if (next.length !== this.held.length) {
+            await this.record(scaleInTag(next));
+            this.held = next;
+        }
+        for (const service of due) {
+            const target = targets.get(service);
+            await this.scaling.setScaleIn(target, true);
+            const count = desired?.get(service);
+            if (count !== undefined)
+                sayMoved(this.log, target, count, 'Suspending');
+        }
+        return targets;
+    }
+    /** Resumes everything held, then clears the record. See `restoreScaling`. */
+    async resume() {
+        this.held = await restoreScaling({
+            scaling: this.scaling,
+            services: this.held,
+            record: this.record,
+            log: this.log,
+            ...(this.counts ? { counts: this.counts } : {})
+        });
+    }
+    /** Says, at a pause, what stays suspended and what puts it back. */
+    explainPause() {
+        if (this.held.length === 0)
+            return;
+        this.log.info(`Auto scaling scale-in of ${this.held.join(' and ')} stays suspended while the rollout is ` +
+            `paused (recorded in the ${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn} tag); mode: promote or mode: rollback resumes it.`);
+    }
+}
+/**
+ * Says where a RegisterScalableTarget moved a service's desired count, if it did (see
+ * `afterRegister`): the log never claims a count AWS has just undone.
+ */
+function sayMoved(log, target, desired, doing) {
+    const after = (0,_aws_autoscaling_scaling_js__WEBPACK_IMPORTED_MODULE_1__/* .afterRegister */ .E9)(target, desired);
+    if (after === desired)
+        return;
+    log.warn(`${doing} the scale-in of ${target.service} re-registered its scalable target, so ` +
+        `Application Auto Scaling moved its desired count from ${desired} to ${after}, inside its ` +
+        `MinCapacity ${target.minCapacity}..MaxCapacity ${target.maxCapacity}.`);
+}
+/** The command that resumes `service` by hand, from the port when it knows the cluster. */
+function commandFor(scaling, service, target) {
+    return (scaling.resumeCommand?.(service, target) ??
+        `aws application-autoscaling register-scalable-target --service-namespace ecs ` +
+            `--scalable-dimension ${_aws_autoscaling_scaling_js__WEBPACK_IMPORTED_MODULE_1__/* .DIMENSION */ .XK} --resource-id service/<cluster>/${service} ` +
+            `--suspended-state DynamicScalingInSuspended=false`);
+}
+/** The sentence that ends every failure to resume: what stays, and the commands that mend it. */
+function stillSuspended(scaling, left) {
+    return (` Auto scaling does not scale in ${left.map(l => l.service).join(' or ')} until it is ` +
+        `resumed; the record (tag ${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn}) still lists ${left.length > 1 ? 'them' : 'it'}: ` +
+        `the post step or mode: reconcile retries, or resume it by hand:\n` +
+        left.map(l => commandFor(scaling, l.service, l.target)).join('\n'));
+}
+/**
+ * Resumes the scale-in of the recorded services and rewrites the record with what is left (none
+ * when all went well). A target deregistered meanwhile, or resumed by someone already, needs
+ * nothing. Tries every service before it throws, naming the ones still suspended. Returns the
+ * services still held. Used by every ending, the post step and `mode: reconcile`.
+ */
+async function restoreScaling(deps) {
+    const { scaling, services, record, log } = deps;
+    if (services.length === 0)
+        return [];
+    let targets;
+    try {
+        targets = await scaling.describe(services);
+    }
+    catch (error) {
+        throw new Error(`Could not resume the scale-in of ${services.join(' and ')}: ${textOf(error)}` +
+            stillSuspended(scaling, services.map(service => ({ service }))), { cause: error });
+    }
+    // A count that cannot be read only loses the warning about a move, never the resume.
+    const counts = deps.counts ? await deps.counts(services).catch(() => undefined) : undefined;
+    const failed = [];
+    for (const service of services) {
+        const target = targets.get(service);
+        if (!target?.scaleInSuspended)
+            continue;
+        try {
+            await scaling.setScaleIn(target, false);
+            const count = counts?.get(service);
+            if (count !== undefined)
+                sayMoved(log, target, count, 'Resuming');
+        }
+        catch (error) {
+            failed.push({ service, target, error });
+        }
+    }
+    const left = failed.map(f => f.service);
+    await record(scaleInTag(left));
+    if (failed.length > 0) {
+        throw new Error(failed.map(f => textOf(f.error)).join('; ') + stillSuspended(scaling, failed));
+    }
+    log.info(`Auto scaling scale-in is back as it was on ${services.join(' and ')}.`);
+    return [];
+}
+function textOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 6455:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Uw: () => (/* binding */ State),
+/* harmony export */   k7: () => (/* binding */ Output),
+/* harmony export */   pd: () => (/* binding */ Input),
+/* harmony export */   vw: () => (/* binding */ Tag)
+/* harmony export */ });
+/** Every public name in one place: inputs, outputs, saved state and the tags kept on the rules. */
+const Input = {
+    cluster: 'cluster',
+    services: 'services',
+    listenerRules: 'listener-rules',
+    taskDefinition: 'task-definition',
+    stages: 'stages',
+    bakeTime: 'bake-time',
+    alarms: 'alarms',
+    pollInterval: 'poll-interval',
+    insufficientData: 'insufficient-data',
+    mode: 'mode',
+    canaryCapacity: 'canary-capacity',
+    afterPromotion: 'after-promotion',
+    serviceTimeout: 'service-timeout',
+    allowFamilyChange: 'allow-family-change',
+    analysis: 'analysis',
+    maxErrorRate: 'max-error-rate',
+    maxLatency: 'max-latency',
+    minRequests: 'min-requests',
+    statusContext: 'status-context',
+    githubToken: 'github-token',
+    dryRun: 'dry-run',
+    to: 'to',
+    allowRedeploy: 'allow-redeploy',
+    healthGate: 'health-gate',
+    canaryHeadroom: 'canary-headroom',
+    canaryMinTasks: 'canary-min-tasks',
+    rollbackNow: 'rollback-now',
+    staleAfter: 'stale-after',
+    maxPause: 'max-pause',
+    roleToAssume: 'role-to-assume',
+    testListenerRules: 'test-listener-rules',
+    audience: 'audience'
+};
+const Output = {
+    result: 'result',
+    percent: 'percent',
+    liveService: 'live-service',
+    idleService: 'idle-service',
+    taskDefinitionArn: 'task-definition-arn',
+    reason: 'reason',
+    /** The service the test rules send test traffic to at the end; '' without test rules. */
+    testService: 'test-service'
+};
+/** Keys of `core.saveState`; the post step reads them back as `STATE_<key>`. */
+const State = {
+    /** Set by main at its very start: its presence tells the bundle it runs as the post step. */
+    isPost: 'is-post',
+    /** JSON of `Guard`: what post needs to put traffic back if main dies mid-rollout. */
+    guard: 'guard',
+    /** Set by main once traffic is safe (verified promoted, rolled back or paused). */
+    settled: 'settled'
+};
+/**
+ * Tags on every listener rule (or listener) that record the rollout. ELB tag values allow
+ * letters, digits, spaces and `_ . : / = + - @`, at most 255 characters (the ALB guide): free
+ * text is encoded to fit (`engine/tag-text.ts`), and a long reason or alarm list continues in
+ * `KEY:2`, `KEY:3`, `KEY:4`.
+ */
+const Tag = {
+    live: 'ecs-canary:live',
+    idle: 'ecs-canary:idle',
+    plan: 'ecs-canary:plan',
+    phase: 'ecs-canary:phase',
+    revision: 'ecs-canary:revision',
+    owner: 'ecs-canary:owner',
+    updated: 'ecs-canary:updated',
+    reason: 'ecs-canary:reason',
+    /**
+     * The services whose auto scaling scale-in this action suspended and must resume, separated
+     * by spaces, or `none`. Written before the suspension, cleared after the resume.
+     */
+    scaleIn: 'ecs-canary:scale-in-suspended',
+    /** UTC time the owning run last showed it is alive (refreshed at least once a minute). */
+    heartbeat: 'ecs-canary:heartbeat',
+    /** The commit being deployed, where every later run posts its status. */
+    commit: 'ecs-canary:commit',
+    /** The alarms watching the rollout, recorded at a pause so reconcile can keep watching. */
+    alarms: 'ecs-canary:alarms',
+    /** The owning job's name in its workflow (`GITHUB_JOB`): the owner is a job, not a run. */
+    job: 'ecs-canary:job',
+    /** The owning job's id, where GitHub could be asked for it ('' when not). */
+    jobId: 'ecs-canary:job-id'
+};
+
+
+/***/ }),
+
+/***/ 9279:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  runPost: () => (/* binding */ runPost)
+});
+
+// UNUSED EXPORTS: readPatiently
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(586);
+// EXTERNAL MODULE: ./src/aws/config.ts
+var aws_config = __nccwpck_require__(6979);
+// EXTERNAL MODULE: ./src/aws/retryable.ts
+var retryable = __nccwpck_require__(8835);
+// EXTERNAL MODULE: ./src/aws/elb/traffic.ts + 5 modules
+var elb_traffic = __nccwpck_require__(1933);
+// EXTERNAL MODULE: ./src/clock.ts
+var clock = __nccwpck_require__(9373);
+// EXTERNAL MODULE: ./src/github/log.ts
+var log = __nccwpck_require__(3385);
+// EXTERNAL MODULE: ./src/names.ts
+var names = __nccwpck_require__(6455);
+// EXTERNAL MODULE: ./src/engine/plan.ts
+var plan = __nccwpck_require__(955);
+// EXTERNAL MODULE: ./src/engine/rollout.ts + 4 modules
+var rollout = __nccwpck_require__(2957);
+// EXTERNAL MODULE: ./src/github/endings.ts
+var endings = __nccwpck_require__(919);
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
+var github = __nccwpck_require__(2413);
+// EXTERNAL MODULE: ./src/github/status.ts
+var github_status = __nccwpck_require__(957);
+;// CONCATENATED MODULE: ./src/github/post-status.ts
+/**
+ * The post step's commit status: after it put traffic back, the deployed commit reads `failure`
+ * with the reason, not the `pending` main left behind. Bounded: it runs only once traffic is
+ * safe, and never holds the step longer than one status request may take.
+ */
+
+
+
+
+
+/**
+ * Posts `failure: description` on the recorded commit and waits for it at most
+ * `POST_TIMEOUT_MS` (plus a margin). Never throws; without a commit or a context it says why.
+ */
+async function postFailure(target, description) {
+    if (!target.commit || !target.context) {
+        log/* coreLog */.u.warn(`ecs-canary post: no ${target.commit ? 'status context' : 'commit'} is recorded, so no commit status was posted.`);
+        return;
+    }
+    const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
+    const status = new github_status/* CommitStatus */.sy({
+        // Post steps see the step's inputs as main did.
+        token: core/* getInput */.V4(names/* Input */.pd.githubToken),
+        context: target.context,
+        sha: target.commit,
+        owner,
+        repo,
+        targetUrl: (0,github_status/* runUrl */.Vp)(github/* context */._.serverUrl, owner, repo, github/* context */._.runId),
+        log: log/* coreLog */.u
+    });
+    status.post('failure', description);
+    await status.flush(github_status/* POST_TIMEOUT_MS */.O8 + 1_000);
+}
+
+// EXTERNAL MODULE: ./src/github/status-text.ts
+var status_text = __nccwpck_require__(4466);
+// EXTERNAL MODULE: ./src/github/summary.ts
+var summary = __nccwpck_require__(2935);
+// EXTERNAL MODULE: ./src/modes/scale-in.ts
+var scale_in = __nccwpck_require__(4916);
+// EXTERNAL MODULE: ./src/engine/state.ts + 1 modules
+var state = __nccwpck_require__(5875);
+;// CONCATENATED MODULE: ./src/post.ts
+/**
+ * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
+ * on the live service — but only where the rules still carry this run's ownership. Errors that
+ * leave traffic safe are warnings; only traffic left unsafe fails the step.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Runs the post step. Never throws. */
+async function runPost() {
+    const saved = core/* getState */.Gu(names/* State */.Uw.guard);
+    if (!saved || core/* getState */.Gu(names/* State */.Uw.settled) === 'true') {
+        core/* info */.pq('ecs-canary post: nothing to undo.');
+        return;
+    }
+    let traffic;
+    let guard;
+    const found = {};
+    try {
+        guard = JSON.parse(saved);
+        // One provider for every client of the post step, as in main (src/modes/context.ts).
+        const credentials = await roleCredentials(guard);
+        traffic = new elb_traffic/* ElbTraffic */.T(new dist_cjs/* ElasticLoadBalancingV2Client */.MlD({ ...(0,aws_config/* clientConfig */.y)(guard.region), ...credentials }), guard.rules, {
+            clock: clock/* systemClock */.m,
+            log: log/* coreLog */.u,
+            region: guard.region
+        }, guard.testRules ?? []);
+        await restoreIfOurs(traffic, guard, found, credentials);
+    }
+    catch (error) {
+        const commands = traffic && guard ? traffic.restoreCommands(guard) : [];
+        const reason = `the main step ended mid-rollout and traffic could not be restored: ${(0,rollout/* messageOf */.bD)(error)}`;
+        if (guard)
+            await (0,summary/* writeSummary */.Sy)(postSummary(guard, found, false, reason, commands));
+        core/* setFailed */.C1(`ecs-canary post: ${reason}` +
+            (commands.length
+                ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
+                : ''));
+    }
+}
+/** With `role-to-assume`, main had no credentials in the environment: get them the same way. */
+async function roleCredentials(guard) {
+    if (!guard.roleToAssume)
+        return {};
+    const { webIdentityCredentials } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6963));
+    return {
+        credentials: webIdentityCredentials(guard.roleToAssume, guard.region, audience => core/* getIDToken */.V9(audience), process.env, guard.audience)
+    };
+}
+/** The post step's summary: names the revision and commit recorded on the rules. */
+function postSummary(guard, found, restored, reason, commands) {
+    const groups = { live: guard.live, idle: guard.idle };
+    const rules = found.views?.map(view => ({
+        arn: view.arn,
+        weights: [guard.liveService, guard.idleService].map((name, i) => [
+            name,
+            view.targets.find(t => t.arn === (i === 0 ? groups.live : groups.idle))?.weight ?? 0
+        ])
+    }));
+    return (0,endings/* restoreSummary */.rk)({
+        by: 'the post step',
+        restored,
+        liveService: guard.liveService,
+        idleService: guard.idleService,
+        reason,
+        ...(found.recorded?.revision ? { revision: found.recorded.revision } : {}),
+        ...(found.recorded?.commit ? { commit: found.recorded.commit } : {}),
+        ...(rules && !restored ? { rules } : {}),
+        ...(commands?.length ? { commands } : {}),
+        ...(found.tenths !== undefined ? { foundTenths: found.tenths } : {})
+    });
+}
+/** How long the post step keeps trying to read the rules: it is the last line of defence. */
+const READ_BUDGET_MS = 20_000;
+/**
+ * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one throttled or
+ * failing read must not leave traffic split when the next would go through. An error no retry
+ * fixes (AccessDenied, a validation error) ends it at once.
+ */
+async function readPatiently(traffic, clock, warn, budgetMs = READ_BUDGET_MS) {
+    const deadline = clock.now() + budgetMs;
+    for (let wait = 250;; wait = Math.min(wait * 2, 4_000)) {
+        try {
+            return await traffic.read();
+        }
+        catch (error) {
+            // A denial or a refused request fails the same way every time: print the commands now.
+            if (!(0,retryable/* canClearByItself */.o)(error) || clock.now() + wait > deadline)
+                throw error;
+            warn(`ecs-canary post: could not read the rules (${(0,rollout/* messageOf */.bD)(error)}); again in ${(0,plan/* formatDuration */.a3)(wait)}.`);
+            await clock.sleep(wait);
+        }
+    }
+}
+async function restoreIfOurs(traffic, guard, found, credentials) {
+    const views = await readPatiently(traffic, clock/* systemClock */.m, line => core/* warning */.$e(line));
+    const recorded = (0,state/* recordedState */.Od)(views);
+    found.views = views;
+    if (recorded)
+        found.recorded = recorded;
+    if (!recorded || recorded.owner !== guard.owner) {
+        core/* warning */.$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,state/* ownerUrl */.p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
+        return;
+    }
+    if (recorded.phase !== 'in-progress') {
+        core/* info */.pq(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`);
+        // A paused rollout keeps its scale-in suspended on purpose; any other ending puts it back.
+        if (recorded.phase !== 'paused')
+            await resumeScaling(traffic, guard, views, credentials);
+        return;
+    }
+    const moved = views.filter(v => (0,rollout/* describeShare */.rm)(v, guard).tenths !== 0);
+    // For the summary's chart: the share found, from what was just read.
+    found.tenths = Math.max(0, ...views.map(v => (0,rollout/* describeShare */.rm)(v, guard).tenths));
+    const reached = found.tenths;
+    if (moved.length > 0) {
+        core/* warning */.$e(`ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`);
+        await traffic.restore(guard, { budgetMs: 60_000 });
+    }
+    const reason = `the job ended mid-rollout; the post step put all traffic back on ${guard.liveService}`;
+    try {
+        await traffic.tag({
+            [names/* Tag */.vw.phase]: 'rolled-back',
+            ...(0,state/* reasonTags */.ak)(reason),
+            [names/* Tag */.vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+        });
+    }
+    catch (error) {
+        core/* warning */.$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,rollout/* messageOf */.bD)(error)}`);
+    }
+    await (0,summary/* writeSummary */.Sy)(postSummary(guard, found, true, reason));
+    core/* error */.z3(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' });
+    // Traffic is safe and recorded: now the deployed commit stops reading `pending`.
+    const outcome = {
+        result: 'rolled-back',
+        tenths: 0,
+        reason,
+        liveService: guard.liveService,
+        idleService: guard.idleService
+    };
+    await postFailure({
+        ...(guard.statusContext ? { context: guard.statusContext } : {}),
+        ...(recorded.commit ? { commit: recorded.commit } : {})
+    }, (0,status_text/* outcomeText */.EL)(outcome, reached));
+    await resumeScaling(traffic, guard, views, credentials);
+}
+/**
+ * Resumes the auto scaling scale-in the record lists, with the same credentials as the rest of
+ * the post step (`role-to-assume` included). Loads the Application Auto Scaling and ECS clients
+ * only when there is something to resume, so the usual post step stays ELBv2-only. A failure is a
+ * warning naming the services and the commands that mend it: traffic is safe, and the record
+ * stays for `mode: reconcile`.
+ */
+async function resumeScaling(traffic, guard, views, credentials) {
+    const services = (0,scale_in/* recordedScaleIn */.wK)(views);
+    const cluster = guard.cluster;
+    if (services.length === 0 || !cluster)
+        return;
+    try {
+        const { ApplicationAutoScalingClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1491, 19));
+        const { ServiceScaling } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7517));
+        const { desiredCounts } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 271));
+        const config = { ...(0,aws_config/* clientConfig */.y)(guard.region), ...credentials };
+        await (0,scale_in/* restoreScaling */.oQ)({
+            scaling: new ServiceScaling(new ApplicationAutoScalingClient(config), cluster, log/* coreLog */.u, guard.region),
+            services,
+            record: tags => traffic.tag(tags),
+            log: log/* coreLog */.u,
+            counts: desiredCounts(config, cluster)
+        });
+    }
+    catch (error) {
+        core/* warning */.$e(`ecs-canary post: traffic is safe, but the auto scaling scale-in of ${services.join(' and ')} could not be resumed: ${(0,rollout/* messageOf */.bD)(error)}`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 6257:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ debug),
+  N4: () => (/* binding */ endGroup),
+  z3: () => (/* binding */ error),
+  V9: () => (/* binding */ getIDToken),
+  V4: () => (/* binding */ getInput),
+  Gu: () => (/* binding */ getState),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  LZ: () => (/* binding */ saveState),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ setSecret),
+  Oh: () => (/* binding */ startGroup),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
+    }
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 2413:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  _: () => (/* binding */ github_context),
+  Q: () => (/* binding */ getOctokit)
+});
 
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
@@ -76553,7906 +85865,6 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-application-auto-scaling/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(1491);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
-var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var client_ecs_dist_cjs = __nccwpck_require__(212);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
-var client_elastic_load_balancing_v2_dist_cjs = __nccwpck_require__(586);
-// EXTERNAL MODULE: ./src/aws/config.ts
-var aws_config = __nccwpck_require__(6979);
-// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
-var retry = __nccwpck_require__(3609);
-// EXTERNAL MODULE: ./src/arn.ts
-var src_arn = __nccwpck_require__(8564);
-// EXTERNAL MODULE: ./src/names.ts
-var src_names = __nccwpck_require__(6455);
-// EXTERNAL MODULE: ./src/engine/plan.ts
-var engine_plan = __nccwpck_require__(955);
-;// CONCATENATED MODULE: ./src/inputs/taskdef.ts
-
-
-
-const INPUT = src_names/* Input */.pd.taskDefinition;
-const FAMILY_REVISION = new RegExp(`^(${src_arn/* FAMILY */.Ju}):\\d+$`);
-/**
- * Every field RegisterTaskDefinition accepts. A Record rather than a list so that tsc fails here
- * when an SDK upgrade adds one, instead of this module dropping it without a word.
- */
-const REGISTER_FIELDS = {
-    family: true,
-    taskRoleArn: true,
-    executionRoleArn: true,
-    networkMode: true,
-    containerDefinitions: true,
-    volumes: true,
-    placementConstraints: true,
-    requiresCompatibilities: true,
-    cpu: true,
-    memory: true,
-    tags: true,
-    pidMode: true,
-    ipcMode: true,
-    proxyConfiguration: true,
-    inferenceAccelerators: true,
-    ephemeralStorage: true,
-    runtimePlatform: true,
-    enableFaultInjection: true
-};
-/** Fields `describe-task-definition` prints that ECS sets itself; registering refuses them. */
-const READ_ONLY_FIELDS = [
-    'taskDefinitionArn',
-    'revision',
-    'status',
-    'requiresAttributes',
-    'compatibilities',
-    'registeredAt',
-    'registeredBy',
-    'deregisteredAt',
-    'deleteRequestedAt'
-];
-/**
- * Tells an ARN or `family:revision` (used as registered) from a file path. A bare family name is
- * treated as a path: "latest revision" would deploy whatever was registered last, by anyone.
- */
-function classifyTaskDefinition(value) {
-    const text = value.trim();
-    const arn = (0,src_arn/* parseArnOf */.GZ)(text, ['task-definition']);
-    if (arn)
-        return { kind: 'registered', value: text, family: arn.name };
-    const match = FAMILY_REVISION.exec(text);
-    if (match)
-        return { kind: 'registered', value: text, family: match[1] };
-    return { kind: 'file', path: text };
-}
-/** The family of a task definition ARN or `family:revision`; the value itself otherwise. */
-function familyOf(taskDefinition) {
-    const arn = (0,src_arn/* parseArn */.Lw)(taskDefinition);
-    if (arn?.kind === 'task-definition')
-        return arn.name;
-    const afterSlash = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
-    const colon = afterSlash.lastIndexOf(':');
-    return colon < 0 ? afterSlash : afterSlash.slice(0, colon);
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** JSON `null` means "not set"; the SDK would send it as a value some fields refuse. */
-function withoutNulls(value) {
-    if (Array.isArray(value))
-        return value.map(withoutNulls);
-    if (!isObject(value))
-        return value;
-    const out = {};
-    for (const [key, item] of Object.entries(value))
-        if (item !== null)
-            out[key] = withoutNulls(item);
-    return out;
-}
-/**
- * Splits off the tags whose key or value starts with `aws:` in any case. AWS sets those itself
- * (CloudFormation's stack tags, for one, show up in `describe-task-definition --include TAGS`)
- * and ECS refuses them on create: "Do not use aws:, AWS:, or any upper or lowercase combination
- * of such as a prefix for either keys or values" (Amazon ECS API Reference, data type `Tag`).
- */
-function withoutReservedTags(tags) {
-    if (!Array.isArray(tags))
-        return { kept: tags, reserved: [] };
-    const reserved = (tag) => isObject(tag) &&
-        [tag.key, tag.value].some(text => typeof text === 'string' && /^aws:/i.test(text));
-    return {
-        kept: tags.filter(tag => !reserved(tag)),
-        reserved: tags.filter(reserved).map(tag => String(tag.key))
-    };
-}
-/**
- * Parses a task definition file as `aws ecs describe-task-definition` prints it (optionally
- * wrapped in `{"taskDefinition": …, "tags": […]}`) or as `amazon-ecs-render-task-definition`
- * writes it, dropping the read-only fields ECS would refuse. `path` is only for messages.
- */
-function parseTaskDefinitionFile(text, path) {
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' is not valid JSON (${why})`);
-    }
-    if (!isObject(json)) {
-        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' must hold a JSON object with a task definition`);
-    }
-    // describe-task-definition wraps the definition and prints the tags beside it.
-    const wrapped = isObject(json.taskDefinition);
-    const body = withoutNulls(wrapped ? json.taskDefinition : json);
-    if (wrapped && Array.isArray(json.tags) && body.tags === undefined)
-        body.tags = json.tags;
-    const { kept, reserved: reservedTags } = withoutReservedTags(body.tags);
-    if (body.tags !== undefined)
-        body.tags = kept;
-    const input = {};
-    const ignored = [];
-    for (const [key, value] of Object.entries(body)) {
-        if (READ_ONLY_FIELDS.includes(key))
-            continue;
-        if (!Object.hasOwn(REGISTER_FIELDS, key))
-            ignored.push(key);
-        // An empty tag list is what describe prints for "no tags"; sending it gains nothing.
-        else if (!(key === 'tags' && Array.isArray(value) && value.length === 0))
-            input[key] = value;
-    }
-    const family = input.family;
-    if (typeof family !== 'string' || !new RegExp(`^${src_arn/* FAMILY */.Ju}$`).test(family)) {
-        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' has no valid "family" (letters, digits, '_' and '-', up to 255 characters)`);
-    }
-    const containers = input.containerDefinitions;
-    if (!Array.isArray(containers) || containers.length === 0) {
-        throw new engine_plan/* InputError */.dz(INPUT, `'${path}' has no "containerDefinitions"; ECS needs at least one`);
-    }
-    return { input: input, ignored, reservedTags };
-}
-/**
- * Refuses a task definition of another family than the pair runs: one wrong path in a workflow
- * would otherwise put a different application behind the load balancer. A pair whose services
- * already run different families has no single family to compare with, so it passes.
- */
-function checkFamily(newFamily, idle, live, allowChange) {
-    if (newFamily === idle.family || idle.family !== live.family || allowChange)
-        return;
-    throw new engine_plan/* InputError */.dz(INPUT, `its family '${newFamily}' differs from '${idle.family}', which both '${idle.name}' and ` +
-        `'${live.name}' run. If this change of family is intended, set '${src_names/* Input */.pd.allowFamilyChange}: true'`);
-}
-
-;// CONCATENATED MODULE: ./src/aws/ecs/register.ts
-/**
- * Registering a task definition without registering it twice. RegisterTaskDefinition is not
- * idempotent (it has no client token): a call that timed out on our side may still have created
- * a revision, and sending it again creates another one. So the SDK retries it only when AWS
- * throttled it (then nothing was registered), and after an answer that never came this module
- * looks for the revision that call may have made before it sends the request once more.
- */
-
-
-
-/** How far back a revision counts as the timed-out call's (server and runner clocks differ). */
-const RECENT_MS = 5 * 60_000;
-/** How many of the family's newest revisions are compared; a few minutes hold no more. */
-const NEWEST = 5;
-/**
- * The SDK's standard retries, but only for throttling: a timeout, a reset connection or a 5xx
- * may have reached ECS, and a blind retry would register a duplicate revision.
- */
-function throttlingOnlyRetries(maxAttempts) {
-    const standard = new retry.StandardRetryStrategy(maxAttempts);
-    return {
-        acquireInitialRetryToken: scope => standard.acquireInitialRetryToken(scope),
-        refreshRetryTokenForRetry: (token, info) => info.errorType === 'THROTTLING'
-            ? standard.refreshRetryTokenForRetry(token, info)
-            : Promise.reject(info.error),
-        recordSuccess: token => standard.recordSuccess(token)
-    };
-}
-/**
- * Registers `input` and returns the new revision's ARN. When the call ended without an answer
- * from ECS, a revision of the family registered in the last minutes with the same content is
- * taken as that call's; only when there is none is the request sent once more.
- */
-async function registerOnce(client, input, deps) {
-    const sentAt = deps.clock.now();
-    try {
-        return await register_register(client, input);
-    }
-    catch (error) {
-        if (!unanswered(error))
-            throw error;
-        const family = input.family ?? '';
-        const found = await findIdentical(client, input, sentAt - RECENT_MS).catch(lookup => {
-            deps.log.warn(`Could not look for a revision of ${family} the call may have registered: ${register_text(lookup)}`);
-            return undefined;
-        });
-        if (found) {
-            deps.log.warn(`RegisterTaskDefinition got no answer (${register_text(error)}), but timed out after ECS took it: ` +
-                `${found.slice(found.lastIndexOf('/') + 1)} was registered moments ago with identical content; using it.`);
-            return found;
-        }
-        deps.log.warn(`RegisterTaskDefinition got no answer (${register_text(error)}) and no revision of ${family} from the ` +
-            `last minutes has the same content: registering once more.`);
-        return await register_register(client, input);
-    }
-}
-async function register_register(client, input) {
-    const out = await client.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(input));
-    const arn = out.taskDefinition?.taskDefinitionArn;
-    if (!arn)
-        throw new Error('RegisterTaskDefinition returned no ARN');
-    return arn;
-}
-/**
- * Whether ECS may have acted on a call that failed: no HTTP answer at all (a timeout, a reset
- * connection) or a 5xx. A 4xx is a refusal: nothing was registered.
- */
-function unanswered(error) {
-    const { $fault, $metadata } = error;
-    const status = $metadata?.httpStatusCode;
-    return $fault !== 'client' && (status === undefined || status >= 500);
-}
-/** The newest revision of the family registered since `sinceMs` whose content is `input`'s. */
-async function findIdentical(client, input, sinceMs) {
-    const listed = await named('ListTaskDefinitions', `family ${input.family}`, () => client.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({
-        familyPrefix: input.family,
-        sort: 'DESC',
-        maxResults: NEWEST
-    })));
-    for (const arn of listed.taskDefinitionArns ?? []) {
-        const out = await named('DescribeTaskDefinition', arn, () => client.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn, include: ['TAGS'] })));
-        const found = out.taskDefinition;
-        if (!found)
-            return undefined;
-        // Newest first: once one is older than the window, so are the rest. AWS always says when a
-        // revision was registered; without a date (an emulator), content alone decides, and an
-        // identical revision serves as well as a new one would.
-        if (found.registeredAt && found.registeredAt.getTime() < sinceMs)
-            return undefined;
-        if (found.family === input.family && sameContent(input, found, out.tags))
-            return arn;
-    }
-    return undefined;
-}
-/**
- * Whether a described revision holds what `input` registers. ECS fills in defaults (`cpu: 0`,
- * empty lists, `protocol: tcp`, the host port), so what the input leaves out may be there as a
- * default, but anything it sets must be the same, and tags must match exactly.
- */
-function sameContent(input, found, tags) {
-    const { tags: wanted, ...fields } = input;
-    const key = (t) => `${t.key}=${t.value}`;
-    const tagsMatch = JSON.stringify((wanted ?? []).map(key).sort()) === JSON.stringify((tags ?? []).map(key).sort());
-    return tagsMatch && covers(fields, found);
-}
-/** `wanted` ⊆ `found`: every value set in `wanted` is in `found`; what only `found` has is a default. */
-function covers(wanted, found) {
-    // An empty list or object sent reads back as nothing at all.
-    if (found === undefined || found === null)
-        return isDefault('', wanted);
-    if (Array.isArray(wanted)) {
-        return (Array.isArray(found) &&
-            wanted.length === found.length &&
-            wanted.every((w, i) => covers(w, found[i])));
-    }
-    if (isRecord(wanted)) {
-        if (!isRecord(found))
-            return false;
-        const extra = Object.keys(found).filter(k => !(k in wanted) && !READ_ONLY_FIELDS.includes(k));
-        return (Object.entries(wanted).every(([k, v]) => v === undefined || covers(v, found[k])) &&
-            extra.every(k => isDefault(k, found[k])));
-    }
-    return wanted === found;
-}
-/** What ECS puts where a request says nothing. */
-function isDefault(key, value) {
-    if (value === undefined || value === null || value === 0 || value === false || value === '') {
-        return true;
-    }
-    if (Array.isArray(value))
-        return value.length === 0;
-    if (isRecord(value))
-        return Object.keys(value).length === 0;
-    return ((key === 'protocol' && value === 'tcp') ||
-        (key === 'essential' && value === true) ||
-        key === 'hostPort' ||
-        (key === 'networkMode' && value === 'bridge'));
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** Runs one call; its error names the call and what it was about. */
-async function named(call, what, run) {
-    try {
-        return await run();
-    }
-    catch (error) {
-        throw new Error(`${call} failed for ${what}: ${register_text(error)}`, { cause: error });
-    }
-}
-function register_text(error) {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/aws/clients.ts
-/**
- * Builds the SDK clients. Region comes from the settings; endpoints follow the SDK's standard
- * `AWS_ENDPOINT_URL*` variables (which is how the tests reach a local emulator); credentials come
- * from the usual chain, or from one shared `role-to-assume` provider.
- */
-
-
-
-
-
-
-
-/**
- * The clients, configured alike (see `clientConfig`). `credentials`, when given, is one
- * provider for all of them, so a refresh is made once and seen by every client.
- */
-function makeClients(region, credentials) {
-    const config = { ...(0,aws_config/* clientConfig */.y)(region), ...(credentials ? { credentials } : {}) };
-    return {
-        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(config),
-        elb: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(config),
-        cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(config),
-        autoscaling: new dist_cjs.ApplicationAutoScalingClient(config),
-        ecsRegister: new client_ecs_dist_cjs/* ECSClient */.Zgc({
-            ...config,
-            retryStrategy: throttlingOnlyRetries(config.maxAttempts)
-        })
-    };
-}
-/** Reads the credentials once (no AWS call for environment credentials) to learn their expiry. */
-async function credentialFacts(client) {
-    try {
-        const credentials = await client.config.credentials();
-        return {
-            ...(credentials.expiration ? { expiry: credentials.expiration } : {}),
-            temporary: Boolean(credentials.sessionToken)
-        };
-    }
-    catch {
-        return { temporary: false };
-    }
-}
-
-// EXTERNAL MODULE: ./src/aws/credentials.ts
-var aws_credentials = __nccwpck_require__(6963);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/aws/ecs/stability.ts
-
-
-/**
- * Polls the service every `intervalMs` until its deployment is complete and every task runs.
- * A rollout ECS marks FAILED (the circuit breaker gave up) throws with ECS's reason; so does a
- * deployment replaced by another, and the cap. Each message carries the latest events.
- */
-async function waitStable(describe, deps, service, opts) {
-    const { clock, log } = deps;
-    const started = clock.now();
-    for (;;) {
-        if (opts.signal?.aborted)
-            throw cancelled(service);
-        const svc = await describe(service);
-        const elapsed = clock.now() - started;
-        const verdict = judge(svc, opts.deploymentId);
-        log.info(`${service}: ${verdict.progress} (${clockText(elapsed)} of ${clockText(opts.timeoutMs)})`);
-        if (verdict.failure) {
-            throw new Error(`${verdict.failure}\n${eventsText(svc)}`);
-        }
-        if (verdict.stable)
-            return;
-        if (elapsed >= opts.timeoutMs) {
-            throw new Error(`Service '${service}' did not become stable within ${clockText(opts.timeoutMs)} ` +
-                `(${verdict.progress}). If it only needs longer, raise '${src_names/* Input */.pd.serviceTimeout}'.\n` +
-                eventsText(svc));
-        }
-        await clock.sleep(Math.min(opts.intervalMs, opts.timeoutMs - elapsed), opts.signal);
-    }
-}
-/** Where the followed deployment stands. Pure, so the wait loop stays a loop. */
-function judge(svc, deploymentId) {
-    const name = svc.serviceName ?? '';
-    const deployments = svc.deployments ?? [];
-    const primary = deployments.find(d => d.status === 'PRIMARY');
-    const followed = deploymentId ? deployments.find(d => d.id === deploymentId) : primary;
-    const progress = progressText(svc, followed ?? primary);
-    if (followed?.rolloutState === 'FAILED') {
-        const reason = followed.rolloutStateReason ?? 'ECS gave no reason';
-        return {
-            stable: false,
-            progress,
-            failure: `Deployment ${followed.id} of service '${name}' failed: ${reason}`
-        };
-    }
-    // No primary at all yet: nothing to judge, keep polling until the cap.
-    if (!followed && !deploymentId)
-        return { stable: false, progress };
-    if (!followed || followed.status !== 'PRIMARY') {
-        const now = primary ? `${primary.id} (${primary.taskDefinition})` : 'none';
-        return {
-            stable: false,
-            progress,
-            failure: `Deployment ${deploymentId} of service '${name}' is no longer the primary one ` +
-                `(primary now: ${now}): it was rolled back or replaced by another deployment.`
-        };
-    }
-    // Without rolloutState (older APIs, emulators), fall back to what the SDK waiter checks.
-    const settled = followed.rolloutState === undefined || followed.rolloutState === 'COMPLETED';
-    const stable = settled && deployments.length === 1 && svc.runningCount === svc.desiredCount;
-    return { stable, progress };
-}
-function progressText(svc, d) {
-    const running = d?.runningCount ?? svc.runningCount ?? 0;
-    const desired = d?.desiredCount ?? svc.desiredCount ?? 0;
-    const rollout = d?.rolloutState
-        ? `rollout ${d.rolloutState}`
-        : `${svc.deployments?.length ?? 0} deployment(s)`;
-    const failed = d?.failedTasks ? `, ${d.failedTasks} failed task(s)` : '';
-    return `${running}/${desired} running, ${rollout}${failed}`;
-}
-/** The latest five events, newest first: where ECS says why tasks do not start. */
-function eventsText(svc) {
-    const events = [...(svc.events ?? [])]
-        .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
-        .slice(0, 5);
-    // Still point at where the answer will appear: a new service's first events can lag the wait.
-    if (events.length === 0) {
-        return (`Service '${svc.serviceName}' has no events yet: look at the service's events and its ` +
-            `stopped tasks' reasons in the ECS console.`);
-    }
-    const lines = events.map(e => `  ${e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?'} ${e.message}`);
-    return `Latest events of service '${svc.serviceName}' (see also its stopped tasks' reasons):\n${lines.join('\n')}`;
-}
-function clockText(ms) {
-    return ms < 1000 ? '0s' : (0,engine_plan/* formatDuration */.a3)(Math.floor(ms / 1000) * 1000);
-}
-function cancelled(service) {
-    const error = new Error(`Stopped waiting for service '${service}' to become stable: the run was cancelled.`);
-    error.name = 'AbortError';
-    return error;
-}
-
-;// CONCATENATED MODULE: ./src/aws/ecs/ecs.ts
-/**
- * ECS: the pair's services, the task definition to ship, and the wait until the idle service
- * runs it (the wait and its verdict are in `stability.ts`). Reads and writes are separate calls so
- * the engine can check everything first.
- */
-
-
-
-
-
-
-
-
-const ecs_INPUT = src_names/* Input */.pd.taskDefinition;
-function errorText(error) {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-/**
- * Runs an SDK call, turning its error into a sentence that says what was being done and which
- * call failed (an operator looks that call up in CloudTrail or the IAM policy).
- */
-async function attempt(what, call, run) {
-    try {
-        return await run();
-    }
-    catch (error) {
-        throw new Error(`${what}: ${call} failed: ${errorText(error)}`, { cause: error });
-    }
-}
-/** The ECS calls of one cluster. */
-class EcsServices {
-    client;
-    cluster;
-    deps;
-    constructor(client, cluster, deps) {
-        this.client = client;
-        this.cluster = cluster;
-        this.deps = deps;
-    }
-    /** Describes the services in one call, in the order asked; a missing one throws, named. */
-    async describe(names) {
-        const services = await this.describeRaw(names);
-        return services.map(toView);
-    }
-    /**
-     * Reads `task-definition` without writing anything: a file is parsed and cleaned (registered
-     * later by `register`); an ARN or `family:revision` must exist and be ACTIVE.
-     */
-    async loadTaskDefinition(value) {
-        const ref = classifyTaskDefinition(value);
-        if (ref.kind === 'file') {
-            const path = (0,external_node_path_.resolve)(this.deps.workspace ?? process.cwd(), ref.path);
-            let text;
-            try {
-                text = await (0,promises_.readFile)(path, 'utf8');
-            }
-            catch (error) {
-                const missing = error.code === 'ENOENT';
-                throw new engine_plan/* InputError */.dz(ecs_INPUT, missing
-                    ? `'${value}' is no file (nothing at ${path}), nor a task definition ARN or ` +
-                        `family:revision such as 'web:42'`
-                    : `cannot read '${path}': ${errorText(error)}`);
-            }
-            const { input, ignored, reservedTags } = parseTaskDefinitionFile(text, ref.path);
-            if (ignored.length > 0) {
-                this.deps.log.warn(`Ignoring ${ignored.join(', ')} in ${ref.path}: RegisterTaskDefinition has no such field.`);
-            }
-            if (reservedTags.length > 0) {
-                this.deps.log.warn(`Leaving out tags ${reservedTags.join(', ')} from ${ref.path}: keys and values ` +
-                    `starting with aws: are reserved for AWS, and RegisterTaskDefinition refuses them.`);
-            }
-            return { kind: 'file', path: ref.path, family: input.family, input };
-        }
-        let found;
-        try {
-            const out = await this.client.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref.value }));
-            found = out.taskDefinition;
-        }
-        catch (error) {
-            if (error.name !== 'ClientException') {
-                throw new Error(`DescribeTaskDefinition failed for task definition '${value}' (input '${ecs_INPUT}'): ` +
-                    errorText(error), { cause: error });
-            }
-            throw new engine_plan/* InputError */.dz(ecs_INPUT, `'${value}' is not a task definition registered in this account and region ` +
-                `(DescribeTaskDefinition: ${error.message})`);
-        }
-        if (!found?.taskDefinitionArn) {
-            throw new engine_plan/* InputError */.dz(ecs_INPUT, `ECS returned nothing for '${value}'`);
-        }
-        if (found.status !== 'ACTIVE') {
-            throw new engine_plan/* InputError */.dz(ecs_INPUT, `'${value}' is ${found.status}: ECS does not update services to it. ` +
-                `Name an ACTIVE revision or register it again`);
-        }
-        const arn = found.taskDefinitionArn;
-        return { kind: 'registered', arn, family: found.family ?? familyOf(arn) };
-    }
-    /** Registers a file's task definition and returns its ARN; a registered one is returned as is. */
-    async register(source) {
-        if (source.kind === 'registered')
-            return source.arn;
-        const arn = await attempt(`ECS refused to register the task definition in ${source.path} (input '${ecs_INPUT}')`, 'RegisterTaskDefinition', () => registerOnce(this.deps.registerClient ?? this.client, source.input, this.deps));
-        this.deps.log.info(`Registered ${arn.slice(arn.lastIndexOf('/') + 1)} from ${source.path}`);
-        return arn;
-    }
-    /**
-     * Puts a task definition and/or desired count on a service. Returns the id of the deployment
-     * ECS started (to pass to `waitStable`), or `undefined` when there was nothing to change.
-     */
-    async updateIdle(service, change) {
-        if (change.taskDefinition === undefined && change.desiredCount === undefined)
-            return undefined;
-        const parts = [
-            change.taskDefinition && `task definition ${change.taskDefinition}`,
-            change.desiredCount !== undefined && `desired count ${change.desiredCount}`
-        ].filter(Boolean);
-        const out = await attempt(`Could not update service '${service}' in cluster '${this.cluster}' to ${parts.join(' and ')}`, 'UpdateService', () => this.client.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr({ cluster: this.cluster, service, ...change })));
-        this.deps.log.info(`Updated ${service}: ${parts.join(', ')}`);
-        return out.service?.deployments?.find(d => d.status === 'PRIMARY')?.id;
-    }
-    /**
-     * Polls the service every `intervalMs` until its deployment is complete and every task runs
-     * (see `stability.ts`).
-     */
-    async waitStable(service, opts) {
-        const describe = async (name) => (await this.describeRaw([name]))[0];
-        await waitStable(describe, this.deps, service, opts);
-    }
-    /** Sets a service's desired count to 0 (`after-promotion: scale-down`). */
-    async scaleDown(service) {
-        await this.updateIdle(service, { desiredCount: 0 });
-    }
-    async describeRaw(names) {
-        const out = await attempt(`Could not read service${names.length > 1 ? 's' : ''} ${names.map(n => `'${n}'`).join(', ')} in cluster '${this.cluster}'`, 'DescribeServices', () => this.client.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.cluster, services: [...names] })));
-        return names.map(name => {
-            const found = out.services?.find(s => s.serviceName === name || s.serviceArn === name);
-            if (found)
-                return found;
-            const failure = out.failures?.find(f => f.arn === name || f.arn?.endsWith(`/${name}`));
-            const why = failure?.reason ? ` (${failure.reason})` : '';
-            throw new Error(`ECS service '${name}' was not found in cluster '${this.cluster}'${why}. Check the ` +
-                `'${src_names/* Input */.pd.services}' and '${src_names/* Input */.pd.cluster}' inputs and that the credentials are for the right account ` +
-                `and region.`);
-        });
-    }
-}
-function toView(s) {
-    const taskDefinition = s.taskDefinition ?? '';
-    const groups = (s.loadBalancers ?? []).flatMap(lb => lb.targetGroupArn ?? []);
-    return {
-        name: s.serviceName ?? '',
-        arn: s.serviceArn ?? '',
-        status: s.status ?? 'UNKNOWN',
-        controller: s.deploymentController?.type ?? 'ECS',
-        strategy: s.deploymentConfiguration?.strategy ?? 'ROLLING',
-        targetGroups: [...new Set(groups)],
-        desiredCount: s.desiredCount ?? 0,
-        runningCount: s.runningCount ?? 0,
-        taskDefinition,
-        family: familyOf(taskDefinition)
-    };
-}
-
-// EXTERNAL MODULE: ./src/aws/autoscaling/scaling.ts
-var scaling = __nccwpck_require__(7517);
-// EXTERNAL MODULE: ./src/aws/elb/traffic.ts + 5 modules
-var traffic = __nccwpck_require__(1933);
-// EXTERNAL MODULE: ./src/clock.ts
-var src_clock = __nccwpck_require__(9373);
-// EXTERNAL MODULE: ./src/github/log.ts
-var github_log = __nccwpck_require__(3385);
-;// CONCATENATED MODULE: ./src/github/status-text.ts
-
-
-/** GitHub refuses longer descriptions with a 422. */
-const DESCRIPTION_LIMIT = 140;
-// On these events GITHUB_SHA is the merge commit GitHub made for the pull request (or the base
-// branch's head, for pull_request_target): a status there is invisible on the pull request.
-const PULL_REQUEST_EVENTS = new Set([
-    'pull_request',
-    'pull_request_target',
-    'pull_request_review',
-    'pull_request_review_comment'
-]);
-/** A full commit sha, the only form worth recording (a short one may stop being unique). */
-const COMMIT_SHA = /^[0-9a-f]{40}$/;
-/**
- * The commit this run is about: the pull request's head for pull request events, the triggering
- * run's head for `workflow_run` (GITHUB_SHA is the default branch's head there), else GITHUB_SHA.
- */
-function statusTarget(ctx) {
-    const payload = ctx.payload ?? {};
-    const prHead = payload.pull_request?.head?.sha;
-    if (PULL_REQUEST_EVENTS.has(ctx.eventName) && typeof prHead === 'string' && prHead)
-        return prHead;
-    const runHead = payload.workflow_run?.head_sha;
-    if (ctx.eventName === 'workflow_run' && typeof runHead === 'string' && runHead)
-        return runHead;
-    return ctx.sha ?? '';
-}
-/** The last segment of an ARN (`arn:aws:ecs:…:cluster/prod` → `prod`), or the name as given. */
-function nameOf(nameOrArn) {
-    const text = nameOrArn.trim();
-    return (0,src_arn/* parseArn */.Lw)(text)?.name ?? text.split('/').pop() ?? text;
-}
-/**
- * `ecs-canary/<cluster>/<first>-<second>`. The services keep their input order rather than
- * live/idle, so the check keeps one name across deploys while the roles ping-pong.
- */
-function defaultStatusContext(cluster, services) {
-    return `ecs-canary/${nameOf(cluster)}/${services.map(nameOf).join('-')}`;
-}
-/** The link from the status to this workflow run. */
-function runUrl(serverUrl, owner, repo, runId) {
-    return `${serverUrl}/${owner}/${repo}/actions/runs/${runId}`;
-}
-/** Cuts `text` to GitHub's 140 characters, ending in an ellipsis when something was cut. */
-function fitDescription(text) {
-    const chars = Array.from(text.replace(/\s+/g, ' ').trim());
-    if (chars.length <= DESCRIPTION_LIMIT)
-        return chars.join('');
-    return `${chars.slice(0, DESCRIPTION_LIMIT - 1).join('')}…`;
-}
-/**
- * Shortens a gate detail line for the description: `alarms OK` when every entry reads OK,
- * otherwise only the entries that do not (`web-5xx INSUFFICIENT_DATA`).
- */
-function gatesText(detail) {
-    const parts = detail
-        .split(/\s*[,;·]\s*/)
-        .map(p => p.trim())
-        .filter(Boolean);
-    if (parts.length === 0)
-        return '';
-    const notOk = parts.filter(p => !/\sOK$/.test(p));
-    return notOk.length === 0 ? 'alarms OK' : notOk.join(', ');
-}
-/** `stage 3/6 · 5% on web-green · alarms OK`; `stageIndex` is 0-based, as in `StageRecord`. */
-function pendingText(stageIndex, stageCount, tenths, service, gatesDetail) {
-    const gates = gatesText(gatesDetail);
-    const base = `stage ${stageIndex + 1}/${stageCount} · ${(0,engine_plan/* percentText */.fL)(tenths)} on ${service}`;
-    return gates ? `${base} · ${gates}` : base;
-}
-/**
- * The final description. `reached` is the share the new revision had when a rollback began
- * (the outcome's own share is 0 by then); without it the text leaves the share out.
- */
-function outcomeText(outcome, reached) {
-    const reason = outcome.reason.split('\n')[0].trim();
-    switch (outcome.result) {
-        case 'promoted':
-            // Roles have swapped by now: the new revision is the live service.
-            return `promoted ${outcome.liveService} to ${(0,engine_plan/* percentText */.fL)(outcome.tenths)}`;
-        case 'rolled-back': {
-            // A manual rollback's reason tells the whole story already ("rolled back by hand from…").
-            if (reached === undefined && /^rolled back\b/.test(reason))
-                return reason;
-            const at = reached === undefined ? 'rolled back' : `rolled back at ${(0,engine_plan/* percentText */.fL)(reached)}`;
-            return reason ? `${at}: ${reason}` : at;
-        }
-        case 'restore-failed':
-            return `traffic NOT restored: ${(0,engine_plan/* percentText */.fL)(outcome.tenths)} still on ${outcome.idleService}; run the commands in the job log`;
-        case 'paused':
-            return `paused at ${(0,engine_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}`;
-        case 'unchanged': {
-            const where = outcome.tenths > 0
-                ? `${(0,engine_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}`
-                : `all traffic on ${outcome.liveService}`;
-            return `unchanged: ${reason || where}`;
-        }
-    }
-}
-/** The state that goes with a result: a rollback, or a restore that failed, is a failure. */
-function outcomeState(result) {
-    return result === 'rolled-back' || result === 'restore-failed' ? 'failure' : 'success';
-}
-
-;// CONCATENATED MODULE: ./src/github/status.ts
-/**
- * The commit status: the rollout stage as a check on the commit being deployed. Best effort by
- * design: a token without `statuses: write` (or a fork's read-only token) must never fail a
- * deploy, so every failure here becomes one warning. And reporting never delays safety: `post`
- * returns at once, each request has its own timeout, and only the newest state waits to be sent.
- */
-
-
-
-/**
- * How long one post may take. Undici's own default is 300 s; a stalled API must not hold a
- * status that long, nor keep the process alive after the run ended.
- */
-const POST_TIMEOUT_MS = 5_000;
-/**
- * Posts commit statuses one at a time, latest state wins: while one request is out, newer posts
- * replace each other and only the newest is sent next, so a late `pending` can never land after
- * the final `success`. Never throws, never blocks its caller, and goes quiet after a permanent
- * refusal.
- */
-class CommitStatus {
-    options;
-    client;
-    token;
-    refused = false;
-    warned = false;
-    last = '';
-    sha;
-    next;
-    sending;
-    /** Aborts every request still out once `flush` has waited long enough. */
-    stop = new AbortController();
-    constructor(options) {
-        this.options = options;
-        const { token, sha, owner, repo, log } = options;
-        this.sha = sha;
-        this.token = Boolean(token && owner && repo);
-        if (!token)
-            log.debug('No github-token given: commit statuses are off.');
-        else if (!this.token)
-            log.debug('No repository known: commit statuses are off.');
-        if (this.token)
-            this.client = options.octokit ?? getOctokit(token);
-    }
-    /** The commit the statuses go to. */
-    get target() {
-        return this.sha;
-    }
-    /**
-     * Sends later statuses to `sha` instead: `promote` and `rollback` report on the commit the
-     * rollout deployed (recorded in the rules' tags), not on the one the run was started from.
-     */
-    retarget(sha) {
-        if (!sha || sha === this.sha)
-            return;
-        this.options.log.debug(`Commit statuses go to the deployed commit ${sha}.`);
-        this.sha = sha;
-        this.last = '';
-    }
-    /** Queues the status and returns at once; a repeat of the last one is skipped. */
-    post(state, description) {
-        const text = fitDescription(description);
-        const key = `${this.sha}\n${state}\n${text}`;
-        if (!this.enabled || key === this.last)
-            return;
-        this.last = key;
-        this.next = { state, description: text };
-        if (!this.sending)
-            this.sending = this.pump();
-    }
-    /**
-     * Waits for the queued statuses, for at most `withinMs`; then gives up on them (a status is
-     * never worth holding the job). Never rejects.
-     */
-    async flush(withinMs) {
-        if (!this.sending)
-            return;
-        let timer;
-        const late = new Promise(resolve => {
-            timer = setTimeout(() => resolve('late'), withinMs);
-        });
-        const ended = await Promise.race([this.sending.then(() => 'sent'), late]);
-        clearTimeout(timer);
-        if (ended === 'late') {
-            this.next = undefined;
-            this.stop.abort();
-            this.options.log.warn(`GitHub did not take the commit status within ${Math.round(withinMs / 1000)}s; the run ends without waiting for it.`);
-        }
-    }
-    get enabled() {
-        return this.token && !this.refused && Boolean(this.sha);
-    }
-    async pump() {
-        try {
-            for (let post = this.next; post && this.enabled; post = this.next) {
-                this.next = undefined;
-                await this.send(post);
-            }
-        }
-        finally {
-            this.sending = undefined;
-        }
-    }
-    async send({ state, description }) {
-        if (!this.client || this.stop.signal.aborted)
-            return;
-        const { context, owner, repo, targetUrl, log } = this.options;
-        const sha = this.sha;
-        const timeoutMs = this.options.timeoutMs ?? POST_TIMEOUT_MS;
-        log.debug(`Commit status ${context} on ${sha}: ${state} "${description}"`);
-        const signal = AbortSignal.any([this.stop.signal, AbortSignal.timeout(timeoutMs)]);
-        let timer;
-        // Also stop waiting on a client that ignores the signal: the queue must move on.
-        const timedOut = new Promise((_, reject) => {
-            const fail = () => reject(new Error(`no answer within ${timeoutMs / 1000}s`));
-            timer = setTimeout(fail, timeoutMs);
-            signal.addEventListener('abort', fail, { once: true });
-        });
-        try {
-            const request = this.client.rest.repos.createCommitStatus({
-                owner,
-                repo,
-                sha,
-                state,
-                description,
-                context,
-                target_url: targetUrl,
-                request: { signal }
-            });
-            request.catch(() => undefined);
-            await Promise.race([request, timedOut]);
-        }
-        catch (error) {
-            this.handle(error, sha);
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    }
-    handle(error, sha) {
-        const { context, owner, repo, log } = this.options;
-        const status = error?.status;
-        const message = error instanceof Error ? error.message : String(error);
-        const where = `commit status '${context}' on ${owner}/${repo}@${sha.slice(0, 7)}`;
-        const rateLimited = /rate limit/i.test(message);
-        if ((status === 403 || status === 404) && !rateLimited) {
-            // Permanent for this run: asking again would only repeat the warning.
-            this.refused = true;
-            log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Give the job ` +
-                '`permissions: statuses: write`; pull requests from forks get a read-only token and ' +
-                'cannot carry statuses. The rollout goes on without commit statuses.');
-            return;
-        }
-        if (status === 422 && /maximum number of statuses/i.test(message)) {
-            // GitHub keeps at most 1000 statuses per commit and context ("Create a commit status",
-            // docs.github.com/rest/commits/statuses); it answers this validation error beyond that.
-            this.refused = true;
-            log.warn(`Could not set the ${where}: this commit already carries GitHub's maximum of 1000 ` +
-                `statuses for the context '${context}'. Give the input status-context a new name ` +
-                '(for example with a suffix) or deploy from a new commit. The rollout goes on ' +
-                'without commit statuses.');
-            return;
-        }
-        if (status === 401 || status === 422) {
-            this.refused = true;
-            log.warn(`Could not set the ${where}: GitHub answered ${status} (${message}). Check that ` +
-                'github-token is valid and the commit is in this repository. The rollout goes on ' +
-                'without commit statuses.');
-            return;
-        }
-        // Transient (5xx, network, rate limit, timeout): say so once, keep trying at later stages.
-        if (this.warned) {
-            log.debug(`Could not set the ${where}: ${message}`);
-            return;
-        }
-        this.warned = true;
-        log.warn(`Could not set the ${where}: ${message}. The rollout goes on; later stages will try again.`);
-    }
-}
-
-// EXTERNAL MODULE: ./src/engine/state.ts
-var engine_state = __nccwpck_require__(1599);
-;// CONCATENATED MODULE: ./src/modes/context.ts
-/**
- * Everything a mode needs, built once from the settings: the adapters, the clock, the log, the
- * commit status. The only place that wires concrete adapters together.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-/** Builds the context; constructing adapters makes no AWS call. */
-function makeContext(settings, signal) {
-    const credentials = settings.roleToAssume
-        ? (0,aws_credentials.webIdentityCredentials)(settings.roleToAssume, settings.region, audience => core/* getIDToken */.V9(audience))
-        : undefined;
-    const clients = makeClients(settings.region, credentials);
-    const clock = src_clock/* systemClock */.m;
-    const log = github_log/* coreLog */.u;
-    return {
-        settings,
-        clients,
-        traffic: new traffic/* ElbTraffic */.T(clients.elb, settings.listenerRules, {
-            clock,
-            log,
-            region: settings.region
-        }),
-        ecs: new EcsServices(clients.ecs, settings.cluster, {
-            clock,
-            log,
-            registerClient: clients.ecsRegister
-        }),
-        scaling: new scaling.ServiceScaling(clients.autoscaling, settings.cluster, log),
-        clock,
-        log,
-        status: makeStatus(settings, log),
-        owner: (0,engine_state/* runOwner */.zP)(),
-        signal,
-        stageGroup: new github_log/* StageGroup */.Q(),
-        commit: safeTarget()
-    };
-}
-/**
- * The token for commit statuses, or '' for none: a dry run and `mode: status` write nothing
- * anywhere, GitHub included (a status run would overwrite the rollout's own commit status).
- */
-function statusToken(settings) {
-    // Reconcile runs every few minutes on the default branch: it posts only on the rollout's own
-    // recorded commit (`commitStatus`), never a routine status on its own.
-    return settings.dryRun || settings.mode === 'status' || settings.mode === 'reconcile'
-        ? ''
-        : settings.githubToken;
-}
-/** The commit status for `sha` (the recorded commit of a rollout), in the rollout's context. */
-function commitStatus(settings, log, sha) {
-    return makeStatus(settings, log, sha, settings.dryRun ? '' : settings.githubToken);
-}
-function makeStatus(settings, log, sha = safeTarget(), token = statusToken(settings)) {
-    const { owner, repo } = repository();
-    return new CommitStatus({
-        token,
-        context: settings.statusContext ?? defaultStatusContext(settings.cluster, settings.services),
-        sha,
-        owner,
-        repo,
-        targetUrl: runUrl(github_context.serverUrl, owner, repo, github_context.runId),
-        log
-    });
-}
-function repository() {
-    const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
-    return { owner, repo };
-}
-/** The commit this run is about, or '' when the runner's context cannot be read. */
-function safeTarget() {
-    try {
-        return statusTarget(github_context);
-    }
-    catch {
-        return '';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/analysis.ts
-/** The defaults of `max-error-rate`, `max-latency` and `min-requests`. */
-const DEFAULT_BOUNDS = {
-    errorRatio: 2,
-    errorPoints: 1,
-    latencyRatio: 1.5,
-    minRequests: 50
-};
-/** Absorbs floating-point noise so that "exactly at the bound" passes. */
-const EPSILON = 1e-12;
-/** The canary's verdict against live under `bounds`, with both sides' numbers. */
-function analysis_judge(canary, live, bounds) {
-    const detail = describeStats(canary, live);
-    const liveRate = rate(live);
-    const allowedRate = Math.max(liveRate * bounds.errorRatio, liveRate + bounds.errorPoints / 100);
-    if (canary.requests < bounds.minRequests) {
-        // The best the canary can still do: every request missing to reach min-requests succeeds.
-        const best = failedRequests(canary) / bounds.minRequests;
-        if (best > allowedRate + EPSILON) {
-            return {
-                verdict: 'fail',
-                reason: `canary 5xx ${counts5xx(canary)} before min-requests: even if the ${bounds.minRequests - canary.requests} request(s) still missing to reach ${bounds.minRequests} all succeed, its rate would be ${pct(best)}, above the ${pct(allowedRate)} allowed (max-error-rate; live ${pct(liveRate)})`,
-                detail
-            };
-        }
-        return {
-            verdict: 'wait',
-            reason: `the canary got too little traffic to judge: ${canary.requests} of the ${bounds.minRequests} requests needed (min-requests)`,
-            detail
-        };
-    }
-    const failures = [];
-    const canaryRate = rate(canary);
-    if (canaryRate > allowedRate + EPSILON) {
-        failures.push(`canary 5xx ${pct(canaryRate)} ${counts5xx(canary)} vs live ${pct(liveRate)} ${counts5xx(live)}, above the ${pct(allowedRate)} allowed (max-error-rate)`);
-    }
-    const canaryMean = meanLatency(canary);
-    const liveMean = meanLatency(live);
-    if (canaryMean !== undefined && liveMean !== undefined && live.requests >= bounds.minRequests) {
-        const allowedMean = liveMean * bounds.latencyRatio;
-        if (canaryMean > allowedMean + EPSILON) {
-            failures.push(`canary latency ${ms(canaryMean)} vs live ${ms(liveMean)}, above the ${ms(allowedMean)} allowed (max-latency ${bounds.latencyRatio}x)`);
-        }
-    }
-    return failures.length > 0
-        ? { verdict: 'fail', reason: failures.join('; '), detail }
-        : { verdict: 'pass', reason: '', detail };
-}
-/**
- * The minute analysis must have seen before a stage passes: the last whole minute that ended
- * within the stage, or, for a stage shorter than that, the minute it began in. Epoch ms.
- */
-function lastFullMinute(stageStartedAt, endsAt) {
-    const minute = 60_000;
-    const first = Math.floor(stageStartedAt / minute) * minute;
-    const lastEnded = Math.floor(endsAt / minute) * minute - minute;
-    return Math.max(first, lastEnded);
-}
-/** The heartbeat line: `canary 0.0% 5xx (0/120), 41 ms · live 0.4% (80/20000), 39 ms`. */
-function describeStats(canary, live) {
-    return `canary ${pct(rate(canary))} 5xx ${counts(canary)} · live ${pct(rate(live))} ${counts(live)}`;
-}
-function counts(s) {
-    const mean = meanLatency(s);
-    return `${counts5xx(s)}, ${mean === undefined ? 'no latency data' : ms(mean)}`;
-}
-/** `(20/200)`, or `(30/30, 30 without a target response)` when the load balancer answered. */
-function counts5xx(s) {
-    const failed = failedRequests(s);
-    const unanswered = failed - s.errors;
-    return `(${failed}/${s.requests}${unanswered > 0 ? `, ${unanswered} without a target response` : ''})`;
-}
-/**
- * Requests that failed: the targets' 5xx, plus those no target answered. A request whose
- * connection failed shows up both as a connection error and as a request without a response
- * (and the load balancer may count a retried connection twice), so the larger of the two
- * counts, not their sum. Never more than the requests.
- */
-function failedRequests(s) {
-    const unanswered = s.responses === undefined ? 0 : Math.max(0, s.requests - s.responses);
-    return Math.min(s.requests, s.errors + Math.max(unanswered, s.connectionErrors ?? 0));
-}
-function rate(s) {
-    return s.requests > 0 ? failedRequests(s) / s.requests : 0;
-}
-function meanLatency(s) {
-    return s.latencyCount > 0 ? s.latencySum / s.latencyCount : undefined;
-}
-function pct(fraction) {
-    return `${(fraction * 100).toFixed(1)}%`;
-}
-function ms(seconds) {
-    return `${Math.round(seconds * 1000)} ms`;
-}
-
-;// CONCATENATED MODULE: ./src/inputs/switch.ts
-/**
- * The one parser for yes/no inputs (`dry-run`, `allow-redeploy`, `analysis`...), so every such
- * input accepts the same words. Pure.
- */
-
-const YES = ['true', 'yes', 'on'];
-const NO = ['false', 'no', 'off'];
-/** The words every yes/no input accepts, for messages and the README. */
-const SWITCH_WORDS = 'true/false, yes/no or on/off';
-/**
- * `true`, `yes`, `on` → true; `false`, `no`, `off` → false (any case); empty → `fallback`.
- * Anything else is refused, naming the input: a typo must not silently mean "no".
- */
-function parseSwitch(input, value, fallback) {
-    const text = value.trim().toLowerCase();
-    if (text === '')
-        return fallback;
-    if (YES.includes(text))
-        return true;
-    if (NO.includes(text))
-        return false;
-    throw new engine_plan/* InputError */.dz(input, `'${value}' is not one of ${SWITCH_WORDS}`);
-}
-
-;// CONCATENATED MODULE: ./src/inputs/analysis-inputs.ts
-/**
- * Parsing the analysis inputs (`max-error-rate`, `max-latency`, `min-requests`, `analysis`) into
- * the bounds `judge` applies. Pure.
- */
-
-
-
-const RATIO = /^(\d+(?:\.\d+)?)x$/;
-const POINTS = /^\+(\d+(?:\.\d+)?)%$/;
-/**
- * Parses `max-error-rate`: `2x`, `+1%`, `2x +1%` or `2x,+1%`, either part optional (the
- * default fills in the other). The ratio must be at least 1: a canary is not required to be
- * better than live.
- */
-function parseErrorBound(value, input = 'max-error-rate') {
-    let errorRatio;
-    let errorPoints;
-    // Split on every space or comma: filter(Boolean) drops the empty parts between and around.
-    for (const part of value.toLowerCase().split(/[\s,]/).filter(Boolean)) {
-        const ratio = RATIO.exec(part);
-        const points = POINTS.exec(part);
-        if (ratio && errorRatio === undefined) {
-            errorRatio = atLeastOne(input, value, Number(ratio[1]));
-        }
-        else if (points && errorPoints === undefined) {
-            errorPoints = Number(points[1]);
-        }
-        else if (ratio || points) {
-            throw new engine_plan/* InputError */.dz(input, `'${value}' gives the ${ratio ? 'ratio' : 'points'} twice`);
-        }
-        else if (/^\d+(?:\.\d+)?%$/.test(part)) {
-            throw new engine_plan/* InputError */.dz(input, `'${part}' could be read as an absolute rate; write +${part} for percentage points above live's rate`);
-        }
-        else {
-            throw new engine_plan/* InputError */.dz(input, `'${part}' in '${value}' is neither a ratio (2x) nor percentage points above live (+1%); write for example '2x +1%'`);
-        }
-    }
-    return {
-        errorRatio: errorRatio ?? DEFAULT_BOUNDS.errorRatio,
-        errorPoints: errorPoints ?? DEFAULT_BOUNDS.errorPoints
-    };
-}
-/**
- * Parses a ratio like `1.5x` (for `max-latency`). A bare number is refused: `200` could be
- * meant as milliseconds. Empty gives `fallback` when there is one.
- */
-function parseRatio(input, value, fallback) {
-    const text = value.trim().toLowerCase();
-    if (text === '' && fallback !== undefined)
-        return fallback;
-    const match = RATIO.exec(text);
-    if (!match) {
-        throw new engine_plan/* InputError */.dz(input, `'${value}' is not a ratio to live; write it with an x, like 1.5x`);
-    }
-    return atLeastOne(input, value, Number(match[1]));
-}
-/** Parses `min-requests`: a whole number, at least 1; empty gives the default (50). */
-function parseMinRequests(value, input = 'min-requests') {
-    const text = value.trim();
-    if (text === '')
-        return DEFAULT_BOUNDS.minRequests;
-    if (!/^\d+$/.test(text) || Number(text) < 1) {
-        throw new engine_plan/* InputError */.dz(input, `'${value}' is not a whole number of requests of at least 1`);
-    }
-    return Number(text);
-}
-/**
- * Parses `analysis` (`on`/`off`). Empty means on when no alarms are given, since then nothing
- * else would watch the canary, and off when alarms are.
- */
-function parseAnalysisSwitch(value, alarmsGiven, input = 'analysis') {
-    return parseSwitch(input, value, !alarmsGiven);
-}
-function atLeastOne(input, value, ratio) {
-    if (ratio < 1) {
-        throw new engine_plan/* InputError */.dz(input, `'${value}' would require the canary to do better than live; use a ratio of at least 1x`);
-    }
-    return ratio;
-}
-
-;// CONCATENATED MODULE: ./src/inputs/input-rules.ts
-/**
- * Rules for single inputs that need more than a parse: the floor of `poll-interval`, alarm names
- * (spaces, ARNs) and `to`. Pure; each refusal names the input, the value and the fix.
- */
-
-
-
-/**
- * Every poll is one DescribeAlarms call, and the account shares a quota of 9 per second for it
- * (CloudWatch service quotas,
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html): a
- * 100 ms poll alone would exceed it, throttling every other rollout and dashboard in the account.
- * A local emulator (every endpoint on loopback) has no such quota, which keeps tests fast.
- */
-function pollInterval(ms, env) {
-    const min = onLoopback(env) ? 100 : 1000;
-    if (ms < min) {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.pollInterval, `must be at least ${(0,engine_plan/* formatDuration */.a3)(min)}, got ${(0,engine_plan/* formatDuration */.a3)(ms)}: every poll is a DescribeAlarms call, and the account's quota for it (9 per second, shared by every rollout and dashboard) would be used up`);
-    }
-    return ms;
-}
-function onLoopback(env) {
-    const url = env.AWS_ENDPOINT_URL_CLOUDWATCH || env.AWS_ENDPOINT_URL;
-    // Stryker disable next-line ConditionalExpression: equivalent, new URL(undefined) throws: false below too
-    if (!url)
-        return false;
-    try {
-        return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
-    }
-    catch {
-        // Not a URL: not a local emulator either.
-    }
-    return false;
-}
-/**
- * Alarm names may contain spaces and commas. With a newline in the input, each line is one
- * name, kept whole; without one, names are separated by commas or spaces as for other lists.
- * An ARN is refused: DescribeAlarms looks alarms up by name only.
- */
-function alarmNames(value) {
-    const names = value.includes('\n')
-        ? value
-            .split('\n')
-            .map(line => line.trim())
-            .filter(Boolean)
-        : list(value);
-    for (const name of names) {
-        const arn = (0,src_arn/* parseArnOf */.GZ)(name, ['alarm']);
-        if (arn) {
-            throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.alarms, `'${name}' is an alarm ARN; give the alarm's name instead ('${arn.name}')`);
-        }
-    }
-    return names;
-}
-/** `to` is for `mode: rollback` only, and must name one of the pair. */
-function rollbackTarget(value, mode, services) {
-    if (!value)
-        return undefined;
-    if (mode !== 'rollback') {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.to, `only mode: rollback takes it (mode is ${mode}); leave it empty`);
-    }
-    if (!services.includes(value)) {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.to, `'${value}' is not one of the pair (${services.join(', ')})`);
-    }
-    return value;
-}
-/** Splits on commas, spaces and newlines (the filter drops the empty strings between them). */
-function list(value) {
-    return value.split(/[\s,]/).filter(Boolean);
-}
-/** A duration input with a floor, e.g. `stale-after` (at least `2m`). */
-function atLeast(name, ms, min) {
-    if (ms < min)
-        throw new engine_plan/* InputError */.dz(name, `must be at least ${min}ms, got ${ms}ms`);
-    return ms;
-}
-
-;// CONCATENATED MODULE: ./src/engine/capacity.ts
-/**
- * `canary-capacity: follow`: how many tasks the idle service runs for a share of traffic. Pure.
- *
- * The canary gets ceil(live desired × share × (1 + headroom)) tasks, at least `minTasks`, never
- * more than the live service runs; at 100% it gets the live count exactly, since it is about to
- * carry everything.
- */
-
-/** The defaults of `canary-headroom` (25 %) and `canary-min-tasks` (1). */
-const DEFAULT_FOLLOW = { headroomTenths: 250, minTasks: 1 };
-/** The idle service's desired count while it takes `tenths` of the traffic. */
-function followCount(liveDesired, tenths, policy) {
-    // At 100% the need is liveDesired plus headroom, so the cap below gives liveDesired exactly.
-    // Integers throughout: 60 × 10 % × 1.25 is 7.5, and floating point would make it 7.500…01 → 8
-    // one day and 7.49…9 → 8 the next; here it is always exactly 7.5 before the ceiling.
-    const numerator = liveDesired * tenths * (1000 + policy.headroomTenths);
-    const need = Math.ceil(numerator / 1_000_000);
-    return Math.min(liveDesired, Math.max(policy.minTasks, need));
-}
-/** The desired count for every stage of `plan` above `fromTenths`, in order. */
-function capacityPlan(liveDesired, plan, fromTenths, policy) {
-    return plan
-        .filter(stage => stage.tenths > fromTenths)
-        .map(stage => ({
-        tenths: stage.tenths,
-        desiredCount: followCount(liveDesired, stage.tenths, policy)
-    }));
-}
-/** `1% → 1 task, 2% → 2 tasks, …` for the plan printed before a rollout. */
-function capacityText(stages) {
-    return stages
-        .map(s => `${(0,engine_plan/* percentText */.fL)(s.tenths)} → ${s.desiredCount} task${s.desiredCount === 1 ? '' : 's'}`)
-        .join(', ');
-}
-
-;// CONCATENATED MODULE: ./src/inputs/input-parsers.ts
-/**
- * Small parsers of single inputs for `inputs.ts`: each names the input and the bad value.
- */
-
-
-
-
-
-function required(text, name) {
-    const value = text(name);
-    if (!value)
-        throw new engine_plan/* InputError */.dz(name, 'is required and was not given');
-    return value;
-}
-/** Splits on commas, spaces and newlines (the filter drops the empty strings between them). */
-function input_parsers_list(value) {
-    return value.split(/[\s,]/).filter(Boolean);
-}
-function unique(name, values) {
-    const seen = new Set();
-    for (const v of values) {
-        if (seen.has(v))
-            throw new engine_plan/* InputError */.dz(name, `'${v}' is listed twice`);
-        seen.add(v);
-    }
-    return values;
-}
-function pair(value) {
-    const names = input_parsers_list(value);
-    if (names.length !== 2) {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.services, `expected exactly two service names (the pair that takes turns), got ${names.length}: '${value}'`);
-    }
-    if (names[0] === names[1]) {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.services, `the two services must differ, got '${names[0]}' twice`);
-    }
-    return [names[0], names[1]];
-}
-function listenerRules(value) {
-    const arns = unique(src_names/* Input */.pd.listenerRules, input_parsers_list(value));
-    for (const arn of arns) {
-        const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['listener', 'listener-rule']);
-        if (!parsed || !(0,src_arn/* isApplication */.zz)(parsed)) {
-            throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.listenerRules, `'${arn}' is not an Application Load Balancer listener or listener-rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/... or .../listener/app/...)`);
-        }
-    }
-    return arns;
-}
-/** An IAM role ARN, or '' when none is given. */
-function roleArn(value) {
-    if (value && !/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(value)) {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.roleToAssume, `'${value}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)`);
-    }
-    return value;
-}
-function duration(text, name, fallback) {
-    return (0,engine_plan/* parseDuration */.E9)(name, text(name) || fallback);
-}
-function oneOf(name, value, allowed) {
-    const found = allowed.find(a => a === value.toLowerCase());
-    if (!found) {
-        throw new engine_plan/* InputError */.dz(name, `'${value}' is not one of ${allowed.map(a => `'${a}'`).join(', ')}`);
-    }
-    return found;
-}
-/** `on`/`off` switches read the same words as booleans (`true`/`false`, `yes`/`no`). */
-function onOff(name, value) {
-    if (/^(on|true|yes)$/i.test(value))
-        return true;
-    if (/^(off|false|no)$/i.test(value))
-        return false;
-    throw new engine_plan/* InputError */.dz(name, `'${value}' is neither on nor off`);
-}
-/** `25%` or `25` → 250 tenths; 0 to 1000 %, at most one decimal. */
-function headroom(value) {
-    if (value === '')
-        return DEFAULT_FOLLOW.headroomTenths;
-    const m = /^(\d{1,4}(?:\.\d)?)\s*%?$/.exec(value);
-    const tenths = m ? Math.round(Number(m[1]) * 10) : NaN;
-    if (!(tenths <= 10_000)) {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.canaryHeadroom, `'${value}' is not a percentage from 0% to 1000% with at most one decimal, such as '25%'`);
-    }
-    return tenths;
-}
-/** A whole number of tasks, at least 1: a canary with no task answers its share with 503. */
-function minTasks(value) {
-    if (value === '')
-        return DEFAULT_FOLLOW.minTasks;
-    if (!/^\d+$/.test(value) || Number(value) < 1) {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.canaryMinTasks, `'${value}' is not a whole number of tasks, 1 or more`);
-    }
-    return Number(value);
-}
-function bool(name, value) {
-    return parseSwitch(name, value, false);
-}
-
-;// CONCATENATED MODULE: ./src/inputs/inputs.ts
-/**
- * The only reader of the action's inputs. Parses everything at the edge into one typed, validated
- * settings object; a bad value throws an `InputError` naming the input and the value, before any
- * AWS call is made.
- */
-
-
-
-
-
-
-/** The environment variable that shortens the late-data wait in tests. */
-const LATE_DATA_ENV = 'ECS_CANARY_LATE_DATA_WAIT';
-/** Parses and validates every input. `env` supplies the region. */
-function readSettings(get, env = process.env) {
-    const text = (name) => get(name).trim();
-    const mode = oneOf(src_names/* Input */.pd.mode, text(src_names/* Input */.pd.mode) || 'deploy', [
-        'deploy',
-        'promote',
-        'rollback',
-        'status',
-        'reconcile'
-    ]);
-    const bakeMs = duration(text, src_names/* Input */.pd.bakeTime, '5m');
-    const stagesText = text(src_names/* Input */.pd.stages);
-    const plan = stagesText || mode === 'deploy'
-        ? recordable((0,engine_plan/* parsePlan */.vS)(stagesText || engine_plan/* DEFAULT_STAGES */.my, bakeMs, src_names/* Input */.pd.stages))
-        : undefined;
-    const alarms = alarmNames(text(src_names/* Input */.pd.alarms));
-    const region = (env.AWS_REGION || env.AWS_DEFAULT_REGION || '').trim();
-    if (!region) {
-        throw new engine_plan/* InputError */.dz('AWS_REGION', 'no region: set AWS_REGION (aws-actions/configure-aws-credentials does this with aws-region)');
-    }
-    const taskDefinition = text(src_names/* Input */.pd.taskDefinition);
-    const analysisOn = parseAnalysisSwitch(text(src_names/* Input */.pd.analysis), alarms.length > 0, src_names/* Input */.pd.analysis);
-    const healthGate = onOff(src_names/* Input */.pd.healthGate, text(src_names/* Input */.pd.healthGate) || 'on');
-    const statusContext = text(src_names/* Input */.pd.statusContext);
-    const services = pair(required(text, src_names/* Input */.pd.services));
-    const to = rollbackTarget(text(src_names/* Input */.pd.to), mode, services);
-    const maxPause = text(src_names/* Input */.pd.maxPause);
-    const roleToAssume = roleArn(text(src_names/* Input */.pd.roleToAssume));
-    return {
-        cluster: required(text, src_names/* Input */.pd.cluster),
-        services,
-        listenerRules: listenerRules(required(text, src_names/* Input */.pd.listenerRules)),
-        ...(taskDefinition ? { taskDefinition } : {}),
-        ...(plan ? { plan } : {}),
-        bakeMs,
-        alarms: unique(src_names/* Input */.pd.alarms, alarms),
-        pollMs: pollInterval(duration(text, src_names/* Input */.pd.pollInterval, '5s'), env),
-        insufficientData: oneOf(src_names/* Input */.pd.insufficientData, text(src_names/* Input */.pd.insufficientData) || 'ok', [
-            'ok',
-            'alarm'
-        ]),
-        mode,
-        canaryCapacity: oneOf(src_names/* Input */.pd.canaryCapacity, text(src_names/* Input */.pd.canaryCapacity) || 'match', [
-            'match',
-            'keep',
-            'follow'
-        ]),
-        afterPromotion: oneOf(src_names/* Input */.pd.afterPromotion, text(src_names/* Input */.pd.afterPromotion) || 'keep', [
-            'keep',
-            'scale-down'
-        ]),
-        serviceTimeoutMs: duration(text, src_names/* Input */.pd.serviceTimeout, '15m'),
-        allowFamilyChange: bool(src_names/* Input */.pd.allowFamilyChange, text(src_names/* Input */.pd.allowFamilyChange)),
-        analysis: {
-            enabled: analysisOn,
-            bounds: {
-                ...parseErrorBound(text(src_names/* Input */.pd.maxErrorRate), src_names/* Input */.pd.maxErrorRate),
-                latencyRatio: parseRatio(src_names/* Input */.pd.maxLatency, text(src_names/* Input */.pd.maxLatency), DEFAULT_BOUNDS.latencyRatio),
-                minRequests: parseMinRequests(text(src_names/* Input */.pd.minRequests), src_names/* Input */.pd.minRequests)
-            }
-        },
-        ...(statusContext ? { statusContext } : {}),
-        githubToken: get(src_names/* Input */.pd.githubToken),
-        dryRun: bool(src_names/* Input */.pd.dryRun, text(src_names/* Input */.pd.dryRun)),
-        region,
-        ...(to ? { to } : {}),
-        allowRedeploy: bool(src_names/* Input */.pd.allowRedeploy, text(src_names/* Input */.pd.allowRedeploy)),
-        healthGate: watched(mode, alarms, analysisOn, healthGate),
-        // Not an input: ALB metrics are 1-2 minutes late everywhere, so 3 minutes fits every user.
-        // Tests, whose stand-in delays metrics by its own rule, shorten it through the environment.
-        lateDataMs: (0,engine_plan/* parseDuration */.E9)(LATE_DATA_ENV, (env[LATE_DATA_ENV] ?? '').trim() || '3m'),
-        follow: {
-            headroomTenths: headroom(text(src_names/* Input */.pd.canaryHeadroom)),
-            minTasks: minTasks(text(src_names/* Input */.pd.canaryMinTasks))
-        },
-        rollbackNow: bool(src_names/* Input */.pd.rollbackNow, text(src_names/* Input */.pd.rollbackNow)),
-        staleAfterMs: atLeast(src_names/* Input */.pd.staleAfter, duration(text, src_names/* Input */.pd.staleAfter, '3m'), 120_000),
-        ...(maxPause ? { maxPauseMs: (0,engine_plan/* parseDuration */.E9)(src_names/* Input */.pd.maxPause, maxPause) } : {}),
-        ...(roleToAssume ? { roleToAssume } : {})
-    };
-}
-/**
- * A rollout nobody watches is refused before anything is read or written: with no alarms,
- * analysis off and the health gate off, nothing could ever roll it back. Only the modes that
- * move traffic forward need a gate.
- */
-function watched(mode, alarms, analysis, health) {
-    if ((mode === 'deploy' || mode === 'promote') && alarms.length === 0 && !analysis && !health) {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.healthGate, `'off', with no '${src_names/* Input */.pd.alarms}' and '${src_names/* Input */.pd.analysis}: off', leaves the rollout unwatched: nothing would roll it back. Name CloudWatch alarms in '${src_names/* Input */.pd.alarms}', set '${src_names/* Input */.pd.analysis}: on', or set '${src_names/* Input */.pd.healthGate}: on'`);
-    }
-    return health;
-}
-/** The plan is recorded in a tag (at most 256 characters) so that `promote` can read it back. */
-function recordable(plan) {
-    const text = (0,engine_plan/* formatPlan */.nT)(plan);
-    if (text.length > 256) {
-        throw new engine_plan/* InputError */.dz(src_names/* Input */.pd.stages, `the plan is too long to record on the rules (${text.length} characters as '${text.slice(0, 40)}…', at most 256): use fewer stages`);
-    }
-    return plan;
-}
-
-// EXTERNAL MODULE: ./src/engine/rollout.ts + 4 modules
-var rollout = __nccwpck_require__(2957);
-// EXTERNAL MODULE: ./src/engine/wayout.ts
-var wayout = __nccwpck_require__(6633);
-;// CONCATENATED MODULE: ./src/engine/refusals.ts
-/**
- * The refusals of the pre-flight checks, as types the modes can tell apart: a split or rules out
- * of step are states with a way out, not configuration errors.
- */
-
-
-/** One or more checks failed; the message lists them all. Nothing was written. */
-class PreflightError extends Error {
-    problems;
-    name = 'PreflightError';
-    constructor(problems) {
-        super(problems.length === 1
-            ? problems[0]
-            : `${problems.length} problems:\n${problems.map(p => `  - ${p}`).join('\n')}`);
-        this.problems = problems;
-    }
-}
-/** The rules of a recorded rollout give the new revision different shares. */
-class RulesDisagree extends PreflightError {
-    name = 'RulesDisagree';
-}
-/** Traffic is split between the pair (or the rules disagree): an unfinished rollout. */
-class SplitTraffic extends Error {
-    services;
-    rules;
-    groups;
-    name = 'SplitTraffic';
-    constructor(services, rules, groups) {
-        const pair = { live: groups[0], idle: groups[1] };
-        const shares = rules
-            .map(r => `${r.arn}: ${(0,rollout/* describeShare */.rm)(r, pair).text} on ${services[1].name}`)
-            .join('; ');
-        // A forward listing both groups without weights reads back with weight 1 on each, a 50/50
-        // split: TargetGroupTuple.Weight is optional, 0-999 (ELB API reference, API_TargetGroupTuple);
-        // weights 1 and 1 split evenly (CloudFormation ListenerRule ForwardConfig, weighted example);
-        // the default of 1 was checked against AWS for moto (getmoto/moto#9174). Common at first.
-        const evenSplit = rules.some(r => r.targets.length === 2 && r.targets.every(t => t.weight === 1))
-            ? ' Weights 1/1 are what ELB sets when a forward lists both groups without weights: write 100 and 0 explicitly, or let the rollback below do it.'
-            : '';
-        super(`traffic is split between ${services[0].name} and ${services[1].name} (${shares}), so which one is live is not clear and no rollout can start.${evenSplit} Choose the live one: ${(0,wayout/* rollbackTo */.S8)(services.map(s => s.name))}`);
-        this.services = services;
-        this.rules = rules;
-        this.groups = groups;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/preflight.ts
-/**
- * Behaviour 1: every check before the first write, over what the adapters read. Pure: it
- * collects every problem at once (a user fixing one thing per run is a slow loop) and works out
- * which service is live.
- */
-
-
-
-
-
-/**
- * Checks the services, the rules and the alarms; returns the pair's roles or throws. Without
- * `recordedLive` the live service is the one holding all traffic (deploy); with it, the roles
- * are the recorded ones and the idle share is read off the rules (promote, rollback). `lenient`
- * (rollback, status) accepts rules that disagree: the share is then the largest one found.
- */
-function checkFacts(facts, recordedLive, lenient = false) {
-    const problems = [...serviceProblems(facts.services), ...alarmProblems(facts)];
-    const groups = attachedGroups(facts.services, problems);
-    if (!groups)
-        throw new PreflightError(problems);
-    problems.push(...ruleProblems(facts.rules, groups));
-    if (problems.length > 0)
-        throw new PreflightError(problems);
-    if (recordedLive === undefined)
-        return rolesFromWeights(facts.services, facts.rules, groups);
-    return recordedRoles(facts.services, facts.rules, recordedLive, lenient);
-}
-function recordedRoles(services, rules, recordedLive, lenient) {
-    const live = services.find(s => s.name === recordedLive);
-    const idle = services.find(s => s.name !== recordedLive);
-    if (!live || !idle) {
-        throw new PreflightError([
-            `the rules record '${recordedLive}' as the live service, which is not one of ${services.map(s => s.name).join(' and ')} (input 'services'); ${(0,wayout/* rollbackTo */.S8)(services.map(s => s.name))}`
-        ]);
-    }
-    const groups = { live: live.targetGroups[0], idle: idle.targetGroups[0] };
-    const shares = rules.map(r => ({ rule: r, share: (0,rollout/* describeShare */.rm)(r, groups) }));
-    const first = shares[0].share.tenths;
-    if (lenient) {
-        // A rule that forwards nothing at all needs the restore as much as one at 100%.
-        const most = Math.max(...shares.map(s => (s.share.tenths < 0 ? 1000 : s.share.tenths)));
-        return { live, idle, groups, tenths: most };
-    }
-    if (shares.some(s => s.share.tenths !== first || s.share.tenths < 0)) {
-        throw new RulesDisagree([
-            `the rules disagree on ${idle.name}'s share (${shares.map(s => `${s.share.text} on ${s.rule.arn}`).join('; ')}); ${(0,wayout/* runWith */.qd)({ mode: 'rollback' }, `to put them back in step, all on ${live.name}`)}`
-        ]);
-    }
-    return { live, idle, groups, tenths: first };
-}
-function serviceProblems(services) {
-    const problems = [];
-    for (const s of services) {
-        if (s.status !== 'ACTIVE')
-            problems.push(`service ${s.name} is ${s.status}, not ACTIVE`);
-        if (s.controller !== 'ECS') {
-            problems.push(`service ${s.name} uses the ${s.controller} deployment controller; its traffic is managed by ${s.controller === 'CODE_DEPLOY' ? 'CodeDeploy' : 'another tool'}, and two tools moving the same weights fight. Use a service with the ECS (rolling) deployment controller`);
-        }
-        else if (s.strategy !== 'ROLLING') {
-            problems.push(`service ${s.name} uses ECS's own ${s.strategy} deployment strategy, which moves the listener weights itself; switch it to ROLLING so only ecs-canary moves them`);
-        }
-        if (s.targetGroups.length !== 1) {
-            problems.push(`service ${s.name} is attached to ${s.targetGroups.length} target groups (${s.targetGroups.join(', ') || 'none'}); each service of the pair needs exactly one`);
-        }
-    }
-    return problems;
-}
-/** The pair's two groups; undefined, with the reason in `problems`, when there are not two. */
-function attachedGroups(services, problems) {
-    // Already a problem of serviceProblems.
-    if (services.some(s => s.targetGroups.length !== 1))
-        return undefined;
-    const [a, b] = services.map(s => s.targetGroups[0]);
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent for real data: with exactly one group each, only an empty ARN is falsy, and ECS reports none
-    if (!a || !b)
-        return undefined;
-    if (a === b) {
-        const [live, idle] = services.map(s => s.name);
-        problems.push(`services ${live} and ${idle} are both attached to target group ${a}; the weights move traffic between two target groups, so each service of the pair needs its own: attach ${idle} to a second target group and list both in the rules' forward`);
-        return undefined;
-    }
-    return [a, b];
-}
-function ruleProblems(rules, groups) {
-    const problems = [];
-    for (const rule of rules) {
-        if (rule.forwardActions === 0 && rule.kind === 'listener') {
-            problems.push(`the default action of listener ${rule.arn} is not a forward; pass the ARN of the listener rule that forwards to the pair instead (list them with: aws elbv2 describe-rules --listener-arn ${rule.arn})`);
-            continue;
-        }
-        if (rule.forwardActions !== 1) {
-            problems.push(`${rule.arn} has ${rule.forwardActions} forward actions; it needs exactly one that forwards to the pair's target groups`);
-            continue;
-        }
-        const strangers = rule.targets.filter(t => !groups.includes(t.arn));
-        if (strangers.length > 0) {
-            problems.push(`${rule.arn} forwards to ${strangers.map(t => t.arn).join(', ')}, which is not the target group of either service; it must forward only to ${groups.join(' and ')}`);
-        }
-    }
-    return problems;
-}
-/** Live is the group holding all traffic on every rule; a split or a disagreement is refused. */
-function rolesFromWeights(services, rules, groups) {
-    const weightOn = (rule, arn) => rule.targets.find(t => t.arn === arn)?.weight ?? 0;
-    const live0 = rules.every(r => weightOn(r, groups[0]) > 0 && weightOn(r, groups[1]) === 0);
-    const live1 = rules.every(r => weightOn(r, groups[1]) > 0 && weightOn(r, groups[0]) === 0);
-    if (live0 || live1) {
-        const [live, idle] = live0 ? [services[0], services[1]] : [services[1], services[0]];
-        const pair = { live: live.targetGroups[0], idle: idle.targetGroups[0] };
-        return { live, idle, groups: pair, tenths: 0 };
-    }
-    throw new SplitTraffic(services, rules, groups);
-}
-function alarmProblems(facts) {
-    const found = new Set(facts.alarms.map(a => a.name));
-    const problems = facts.alarmNames
-        .filter(n => !found.has(n))
-        .map(n => `alarm '${n}' does not exist in this account and region (input 'alarms')`);
-    for (const alarm of facts.alarms) {
-        if (alarm.state === 'ALARM') {
-            problems.push(`alarm '${alarm.name}' is already in ALARM (${alarm.reason}); a rollout would roll back at once. Fix what it reports first`);
-        }
-        else if (alarm.state === 'INSUFFICIENT_DATA' && facts.insufficientData === 'alarm') {
-            // The same policy the gate applies while baking: refused now rather than rolled back
-            // the moment the first stage is read.
-            problems.push(`alarm '${alarm.name}' is INSUFFICIENT_DATA${alarm.reason ? ` (${alarm.reason})` : ''}, which counts as ALARM with insufficient-data: alarm; a rollout would roll back at once. Wait until the alarm has data (OK), or set insufficient-data: ok to count missing data as OK`);
-        }
-    }
-    return problems;
-}
-/** Warnings that do not stop a rollout but deserve a look. */
-function planWarnings(plan, alarms, rules) {
-    const warnings = [];
-    for (const rule of rules) {
-        if (rule.stickySeconds) {
-            warnings.push(`${rule.arn} has target-group stickiness for ${(0,engine_plan/* formatDuration */.a3)(rule.stickySeconds * 1000)}: clients that reached the canary stay on it for up to that long after a rollback, whatever the weights say`);
-        }
-    }
-    const shortest = Math.min(...plan.map(s => (s.bake.kind === 'bake' ? s.bake.ms : Infinity)), Infinity);
-    for (const alarm of alarms) {
-        if (alarm.windowMs && shortest < alarm.windowMs) {
-            warnings.push(`alarm '${alarm.name}' needs ${(0,engine_plan/* formatDuration */.a3)(alarm.windowMs)} (period × evaluation periods) to go off, longer than the shortest bake (${(0,engine_plan/* formatDuration */.a3)(shortest)}): a stage can pass before it could see anything`);
-        }
-    }
-    return warnings;
-}
-
-// EXTERNAL MODULE: ./src/github/summary.ts + 1 modules
-var summary = __nccwpck_require__(5776);
-;// CONCATENATED MODULE: ./src/github/report.ts
-/**
- * Telling people: heartbeat lines and commit statuses while the rollout runs, then the outputs,
- * the final status, the job summary and the error annotation when it ends.
- */
-
-
-
-
-
-/**
- * The reporter the engine talks to while it runs. Each stage gets a collapsible log group, closed
- * when the next opens or when the run is published.
- */
-function liveReporter(ctx, newService) {
-    const postPending = (stage, stageCount) => ctx.status.post('pending', pendingText(stage.index, stageCount, stage.tenths, newService, stage.detail));
-    return {
-        async stageStarted(_record, stage, stageCount) {
-            ctx.stageGroup.start(`Stage ${stage.index + 1}/${stageCount}: ${(0,engine_plan/* percentText */.fL)(stage.tenths)} on ${newService}`);
-            // A baking stage waits for its first gate reading, so its status can say how the alarms
-            // read (`· alarms OK`); a pause stage has none to wait for.
-            // Never awaited: the status queue returns at once, so GitHub never holds a verdict.
-            if (stage.bakeMs === undefined)
-                postPending(stage, stageCount);
-        },
-        async firstReading(stage, stageCount) {
-            postPending(stage, stageCount);
-        },
-        heartbeat(stage, elapsedMs, totalMs) {
-            ctx.log.info(`  ${(0,engine_plan/* percentText */.fL)(stage.tenths)} on ${newService} · ${(0,engine_plan/* formatDuration */.a3)(roundSeconds(elapsedMs))}/${(0,engine_plan/* formatDuration */.a3)(roundSeconds(totalMs))} · ${stage.detail || 'no readings yet'}`);
-        }
-    };
-}
-function roundSeconds(ms) {
-    return Math.max(1000, Math.round(ms / 1000) * 1000);
-}
-/** Outputs, final status, summary and annotations. Returns the message to fail with, if any. */
-async function publish(ctx, end) {
-    ctx.stageGroup.end();
-    const { outcome } = end;
-    core/* setOutput */.uH(src_names/* Output */.k7.result, outcome.result);
-    core/* setOutput */.uH(src_names/* Output */.k7.percent, (0,engine_plan/* percentText */.fL)(Math.max(0, outcome.tenths)).slice(0, -1));
-    core/* setOutput */.uH(src_names/* Output */.k7.liveService, outcome.liveService);
-    core/* setOutput */.uH(src_names/* Output */.k7.idleService, outcome.idleService);
-    core/* setOutput */.uH(src_names/* Output */.k7.taskDefinitionArn, end.taskDefinitionArn ?? '');
-    core/* setOutput */.uH(src_names/* Output */.k7.reason, outcome.reason);
-    if (end.settled)
-        core/* saveState */.LZ(src_names/* State */.Uw.settled, 'true');
-    const reached = end.record?.stages.at(-1)?.tenths;
-    // Queued first, so the request is out while the summary is written; it never blocks.
-    ctx.status.post(end.failed ? 'failure' : outcomeState(outcome.result), outcomeText(outcome, reached));
-    const markdown = end.summary ? (0,summary/* renderSummary */.Br)(end.summary) : end.summaryMarkdown;
-    if (markdown)
-        await (0,summary/* writeSummary */.Sy)(markdown, ctx.log);
-    if (end.restoreCommands?.length) {
-        core/* error */.z3(`Traffic could NOT be restored automatically. Run these commands now to put all traffic back on ${outcome.liveService}:\n${end.restoreCommands.join('\n')}`, { title: 'ecs-canary: restore traffic by hand' });
-    }
-    await ctx.status.flush(flushBudget(ctx.signal));
-    if (!end.failed) {
-        ctx.log.info(summaryLine(outcome));
-        return undefined;
-    }
-    return outcome.reason || summaryLine(outcome);
-}
-/**
- * How long the end of a run waits for GitHub to take its last status: long enough for a slow
- * API, and under a cancel short enough to stay inside the runner's 10 s before its kill.
- */
-function flushBudget(signal) {
-    return signal.aborted ? 1_000 : 10_000;
-}
-function summaryLine(outcome) {
-    switch (outcome.result) {
-        case 'promoted':
-            return `Promoted ${outcome.liveService} to 100%.`;
-        case 'paused':
-            return `Paused at ${(0,engine_plan/* percentText */.fL)(outcome.tenths)} on ${outcome.idleService}. ${outcome.reason}`;
-        case 'rolled-back':
-            return `Rolled back to ${outcome.liveService}: ${outcome.reason}`;
-        case 'restore-failed':
-            return `Traffic could NOT be restored to ${outcome.liveService}: ${outcome.reason}`;
-        default:
-            return `Nothing changed. ${outcome.reason}`;
-    }
-}
-
-// EXTERNAL MODULE: ./src/aws/elb/rules.ts
-var rules = __nccwpck_require__(3720);
-;// CONCATENATED MODULE: ./src/aws/elb/health.ts
-/**
- * Target health of the idle target group: the last check before its first share of traffic.
- */
-
-
-
-
-
-
-/** Targets on their way out: the load balancer sends them no new requests, so they do not count. */
-const LEAVING = new Set(['draining', 'unhealthy.draining']);
-/** `arn:…:targetgroup/web-green/0123abcd` → `web-green`. */
-function stateOf(d) {
-    return d.TargetHealth?.State ?? 'unknown';
-}
-function targetLine(d) {
-    const id = `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`;
-    const reason = d.TargetHealth?.Reason ? ` ${d.TargetHealth.Reason}` : '';
-    const description = d.TargetHealth?.Description ? ` (${d.TargetHealth.Description})` : '';
-    return `  ${id} ${stateOf(d)}${reason}${description}`;
-}
-/**
- * Reads between polls: ELB health checks run every 5 s at the shortest (30 s by default), so
- * reading faster than that at first catches a fast warm-up and then costs little.
- */
-const FAST_POLL_MS = 1_000;
-const FAST_FOR_MS = 10_000;
-const SLOW_POLL_MS = 5_000;
-/** A progress line at least this often, and whenever the targets' states change. */
-const PROGRESS_EVERY_MS = 30_000;
-/**
- * Requires every registered target of the group to be healthy, and at least `minCount` of them
- * (at least one: an empty group would answer its share of requests with 503). New targets are
- * `initial` for health-check interval × healthy threshold (about 150 s with ALB defaults, see
- * the TargetHealth API reference), so with `wait` it polls, printing progress, until they are
- * or `wait.timeoutMs` has passed; only then does it throw, listing the targets that are not
- * healthy with ELB's reason codes. Without `wait` it reads once. `because` says where
- * `minCount` comes from, for the message (the idle service's desired count by default).
- */
-async function requireHealthyTargets(client, targetGroupArn, minCount, log, because = `the idle service's desired count is ${minCount}`, wait) {
-    const name = (0,src_arn/* targetGroupName */.IT)(targetGroupArn);
-    const started = wait?.clock.now() ?? 0;
-    let lastLine = '';
-    let lastPrinted = started;
-    for (;;) {
-        const verdict = health_judge(await readHealth(client, targetGroupArn), name, minCount, because);
-        if (!verdict.problem) {
-            log.info(verdict.summary);
-            return;
-        }
-        const elapsed = wait ? wait.clock.now() - started : 0;
-        if (!wait || elapsed >= wait.timeoutMs) {
-            const waited = wait
-                ? `Waited ${(0,engine_plan/* formatDuration */.a3)(elapsed)} ('${src_names/* Input */.pd.serviceTimeout}'); if the targets only need longer, raise it. `
-                : '';
-            throw new Error(`${verdict.problem}\n${waited}${ADVICE}`);
-        }
-        if (wait.signal?.aborted) {
-            throw new Error(`Cancelled while waiting for target group '${name}' to turn healthy`);
-        }
-        const now = wait.clock.now();
-        if (verdict.summary !== lastLine || now - lastPrinted >= PROGRESS_EVERY_MS) {
-            log.info(`${verdict.summary}; waiting for healthy targets (${Math.round(elapsed / 1000)}s of ${(0,engine_plan/* formatDuration */.a3)(wait.timeoutMs)})`);
-            lastLine = verdict.summary;
-            lastPrinted = now;
-        }
-        const pause = elapsed < FAST_FOR_MS ? FAST_POLL_MS : SLOW_POLL_MS;
-        await wait.clock.sleep(Math.min(pause, wait.timeoutMs - elapsed), wait.signal);
-    }
-}
-const ADVICE = `Look at the idle service's latest events and its tasks' logs, and at the target group's ` +
-    `health check settings.`;
-async function readHealth(client, targetGroupArn) {
-    try {
-        const out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
-        return out.TargetHealthDescriptions ?? [];
-    }
-    catch (error) {
-        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
-    }
-}
-/** What one read says: a one-line summary, and why the group is not ready (if it is not). */
-function health_judge(all, name, minCount, because) {
-    const leaving = all.filter(d => LEAVING.has(stateOf(d)));
-    const present = all.filter(d => !LEAVING.has(stateOf(d)));
-    const notHealthy = present.filter(d => stateOf(d) !== 'healthy');
-    const healthy = present.length - notHealthy.length;
-    const need = Math.max(minCount, 1);
-    const drainingNote = leaving.length > 0 ? `; ${leaving.length} draining, not counted` : '';
-    const states = [
-        ...new Set(notHealthy.map(d => `${stateOf(d)}${d.TargetHealth?.Reason ? ` ${d.TargetHealth.Reason}` : ''}`))
-    ];
-    const others = states.length > 0 ? ` (others: ${states.join(', ')})` : '';
-    const summary = `Target group ${name}: ${healthy} healthy target(s)${others}${drainingNote}`;
-    if (notHealthy.length > 0) {
-        const problem = `Target group '${name}' is not ready for traffic: ${notHealthy.length} of ` +
-            `${present.length} targets are not healthy:\n${notHealthy.map(targetLine).join('\n')}`;
-        return { summary, problem };
-    }
-    if (healthy < need) {
-        const problem = `Target group '${name}' has ${healthy} healthy target(s), but needs at least ${need} ` +
-            `(${because})`;
-        return { summary, problem };
-    }
-    return { summary, problem: undefined };
-}
-
-// EXTERNAL MODULE: ./src/modes/scale-in.ts
-var scale_in = __nccwpck_require__(4916);
-;// CONCATENATED MODULE: ./src/modes/capacity.ts
-/**
- * Capacity around a rollout: the idle service's size before traffic moves (`canary-capacity`),
- * follow's scale-up before each shift, and the pair's auto scaling scale-in held suspended while
- * traffic moves.
- */
-
-
-
-
-
-
-/** How the idle service runs before any traffic moves: `match`, the first stage's need, or as is. */
-function initialIdleCount(ctx, pair, plan) {
-    const { canaryCapacity, follow } = ctx.settings;
-    if (canaryCapacity === 'keep')
-        return undefined;
-    const first = plan.find(stage => stage.tenths > pair.tenths);
-    const want = canaryCapacity === 'match'
-        ? pair.live.desiredCount
-        : followCount(pair.live.desiredCount, first?.tenths ?? 1000, follow);
-    return want === pair.idle.desiredCount ? undefined : want;
-}
-/**
- * Reads both scalable targets before the first write and refuses what cannot work: the idle
- * service must be allowed to run what the plan asks of it at 100%, or the call that suspends its
- * scale-in would cut it back to its MaxCapacity (see src/aws/scaling.ts).
- */
-async function checkScaling(ctx, pair, plan) {
-    const targets = await ctx.scaling.describe([pair.live.name, pair.idle.name]);
-    for (const t of targets.values()) {
-        ctx.log.info(`${t.service} auto scales: min ${t.minCapacity}, max ${t.maxCapacity}` +
-            (t.scaleInSuspended ? ', scale-in already suspended (left as it is)' : ''));
-    }
-    const idle = targets.get(pair.idle.name);
-    const need = ctx.settings.canaryCapacity === 'keep' ? 0 : pair.live.desiredCount;
-    if (idle && idle.maxCapacity < need) {
-        throw new PreflightError([
-            `${pair.idle.name} must run ${need} tasks at 100% (${src_names/* Input */.pd.canaryCapacity}: ${ctx.settings.canaryCapacity}, ` +
-                `${pair.live.name} runs ${need}), but its auto scaling MaxCapacity is ${idle.maxCapacity}. Raise it ` +
-                `(aws application-autoscaling register-scalable-target --service-namespace ecs --scalable-dimension ` +
-                `ecs:service:DesiredCount --resource-id ${idle.resourceId} --max-capacity ${need}) or use ` +
-                `${src_names/* Input */.pd.canaryCapacity}: keep`
-        ]);
-    }
-    if (ctx.settings.canaryCapacity === 'follow') {
-        const stages = capacityPlan(pair.live.desiredCount, plan, pair.tenths, ctx.settings.follow);
-        ctx.log.info(`${pair.idle.name} follows its share: ${capacityText(stages)}`);
-    }
-}
-/**
- * The hold on the pair's scale-in for a rollout (`suspend` it, recorded first); `recorded` is what
- * a paused or interrupted rollout's record already lists.
- */
-function scaleInHold(ctx, recorded) {
-    return new scale_in/* ScaleInHold */.t1(ctx.scaling, tags => ctx.traffic.tag(tags), recorded, ctx.log);
-}
-/**
- * Puts a desired count (and a revision) on a service, waits until it is stable, and requires
- * `need` healthy targets in its group: the same wait whether preparing the idle service, scaling
- * it up before a stage, or readying the old service for a rollback.
- */
-async function scaleAndWait(ctx, service, targetGroupArn, change, need, because, signal = ctx.signal) {
-    const { ecs, settings } = ctx;
-    const deploymentId = await ecs.updateIdle(service, change);
-    if (change.taskDefinition !== undefined || change.desiredCount !== undefined) {
-        await ecs.waitStable(service, {
-            intervalMs: 10_000,
-            timeoutMs: settings.serviceTimeoutMs,
-            signal,
-            ...(deploymentId ? { deploymentId } : {})
-        });
-    }
-    // New tasks' targets are `initial` for a while after the service is stable: wait for them.
-    await requireHealthyTargets(ctx.clients.elb, targetGroupArn, need, ctx.log, because, {
-        clock: ctx.clock,
-        timeoutMs: settings.serviceTimeoutMs,
-        signal
-    });
-}
-/**
- * `canary-capacity: follow`: before the shift to `stage`, the idle service runs what the stage
- * needs (read against the live service's desired count now: auto scaling may have grown it).
- * Never scales down mid-rollout. Throws when the scale-up fails or is not healthy in time.
- */
-function followBeforeShift(ctx, pair, beat) {
-    // The rules stay claimed while the canary scales (up to service-timeout): keep the
-    // heartbeat fresh meanwhile, or the watchdog could take this run for a lost one.
-    const ready = readyFor(ctx, pair);
-    return (stage, signal) => beat ? beat.during(ready(stage, signal)) : ready(stage, signal);
-}
-function readyFor(ctx, pair) {
-    return async (stage, signal) => {
-        const [live, idle] = await ctx.ecs.describe([pair.live.name, pair.idle.name]);
-        const need = followCount(live.desiredCount, stage.tenths, ctx.settings.follow);
-        if (idle.desiredCount >= need)
-            return;
-        ctx.log.info(`Scaling ${idle.name} from ${idle.desiredCount} to ${need} task(s) for ${(0,engine_plan/* percentText */.fL)(stage.tenths)} ` +
-            `(${live.name} runs ${live.desiredCount}); traffic moves once it is stable and healthy.`);
-        await scaleAndWait(ctx, idle.name, pair.groups.idle, { desiredCount: need }, need, `${(0,engine_plan/* percentText */.fL)(stage.tenths)} of ${live.desiredCount} tasks with ${src_names/* Input */.pd.canaryHeadroom} needs ${need}`, signal);
-    };
-}
-/**
- * Ends the hold: a pause (or traffic not verified safe) keeps scale-in suspended and says so;
- * every other ending resumes it. A failure to resume is a warning: traffic is already safe, and
- * the record lets the post step or `mode: reconcile` finish it.
- */
-async function endHold(ctx, hold, end) {
-    if (end.paused) {
-        hold.explainPause();
-        return;
-    }
-    if (!end.trafficSafe) {
-        if (hold.services.length > 0) {
-            ctx.log.warn(`Auto scaling scale-in of ${hold.services.join(' and ')} stays suspended: traffic is not verified safe.`);
-        }
-        return;
-    }
-    try {
-        await hold.resume();
-    }
-    catch (error) {
-        ctx.log.warn(error instanceof Error ? error.message : String(error));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/cloudwatch/alarms.ts
-/**
- * CloudWatch adapter: reads the named alarms, metric and composite, as `AlarmView`s.
- */
-
-/** DescribeAlarms accepts at most this many names per call. */
-const NAMES_PER_CALL = 100;
-/**
- * Reads a fixed set of alarms with one DescribeAlarms call per poll (one per 100 names).
- * Names that do not exist are silently absent from the result: see `missingAlarms`.
- */
-class CloudWatchAlarms {
-    client;
-    /** The alarm names this reader asks for, as given. */
-    names;
-    constructor(client, names) {
-        this.client = client;
-        this.names = [...new Set(names)];
-    }
-    /** The current state of every named alarm that exists, metric alarms first. */
-    async describe() {
-        // With no AlarmNames, DescribeAlarms returns every alarm in the account.
-        if (this.names.length === 0)
-            return [];
-        const views = [];
-        for (let i = 0; i < this.names.length; i += NAMES_PER_CALL) {
-            views.push(...(await this.describeChunk(this.names.slice(i, i + NAMES_PER_CALL))));
-        }
-        return views;
-    }
-    async describeChunk(names) {
-        const views = [];
-        let nextToken;
-        do {
-            const input = {
-                AlarmNames: names,
-                // Without AlarmTypes, composite alarms are silently left out.
-                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-                // Ask for the whole chunk at once so one call is enough; NextToken is followed anyway.
-                MaxRecords: NAMES_PER_CALL,
-                NextToken: nextToken
-            };
-            const page = await this.send(input);
-            views.push(...(page.MetricAlarms ?? []).map(metricView));
-            views.push(...(page.CompositeAlarms ?? []).map(compositeView));
-            nextToken = page.NextToken;
-        } while (nextToken);
-        return views;
-    }
-    /**
-     * One DescribeAlarms call; its error names the call and the alarms asked for (the gate
-     * reports it as the reason, and an operator looks both up in the IAM policy or CloudTrail).
-     */
-    async send(input) {
-        try {
-            return await this.client.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD(input));
-        }
-        catch (error) {
-            const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-            const names = (input.AlarmNames ?? []).join(', ');
-            throw new Error(`DescribeAlarms failed for alarms ${names}: ${text}`, { cause: error });
-        }
-    }
-}
-/** The names in `names` that DescribeAlarms did not return, in the order given. */
-function missingAlarms(names, views) {
-    const found = new Set(views.map(v => v.name));
-    return names.filter(name => !found.has(name));
-}
-function state(value) {
-    // An alarm whose state we cannot read has, for our purposes, no data.
-    return value === 'OK' || value === 'ALARM' ? value : 'INSUFFICIENT_DATA';
-}
-function metricView(alarm) {
-    const windowMs = evaluationWindowMs(alarm);
-    return {
-        name: alarm.AlarmName ?? '',
-        type: 'metric',
-        state: state(alarm.StateValue),
-        reason: alarm.StateReason ?? '',
-        ...(windowMs === undefined ? {} : { windowMs })
-    };
-}
-function compositeView(alarm) {
-    return {
-        name: alarm.AlarmName ?? '',
-        type: 'composite',
-        state: state(alarm.StateValue),
-        reason: alarm.StateReason ?? ''
-    };
-}
-/**
- * Period × evaluation periods. A metric-math alarm has no Period of its own; its queries carry
- * one each, and the longest is the one that decides how late the alarm can notice anything.
- */
-function evaluationWindowMs(alarm) {
-    const periods = (alarm.Metrics ?? [])
-        .map(q => q.MetricStat?.Period ?? q.Period)
-        .filter((p) => typeof p === 'number' && p > 0);
-    const period = alarm.Period ?? (periods.length > 0 ? Math.max(...periods) : undefined);
-    if (!period || !alarm.EvaluationPeriods)
-        return undefined;
-    return period * alarm.EvaluationPeriods * 1000;
-}
-
-;// CONCATENATED MODULE: ./src/modes/pair.ts
-/**
- * Reading the pair: services, rules (with their recorded state) and alarms, in parallel, once.
- */
-
-
-
-
-
-
-// Lives in state.ts so the post step can use it without loading the modes.
-
-/**
- * Reads everything the checks need. `withAlarms: false` skips the alarms: a rollback must never
- * be blocked by the very alarm that asks for it.
- */
-async function readPair(ctx, withAlarms = true) {
-    const names = withAlarms ? ctx.settings.alarms : [];
-    const alarmReader = new CloudWatchAlarms(ctx.clients.cloudwatch, names);
-    const [services, rules, alarms] = await Promise.all([
-        ctx.ecs.describe(ctx.settings.services),
-        ctx.traffic.read(),
-        names.length > 0 ? alarmReader.describe() : Promise.resolve([])
-    ]);
-    const [a, b] = ctx.settings.services.map(name => {
-        const found = services.find(s => s.name === name || s.arn === name);
-        if (!found)
-            throw new PreflightError([`service '${name}' was not found`]);
-        return found;
-    });
-    return {
-        rules,
-        alarms,
-        recorded: (0,engine_state/* recordedState */.Od)(rules),
-        check: (recordedLive, lenient = false) => checkFacts({
-            services: [a, b],
-            rules,
-            alarmNames: names,
-            alarms,
-            insufficientData: ctx.settings.insufficientData
-        }, recordedLive, lenient)
-    };
-}
-/** A deploy while another rollout is in progress or paused on these rules is refused. */
-function refuseActiveRollout(rules) {
-    const state = (0,engine_state/* recordedState */.Od)(rules);
-    if (!state || (state.phase !== 'in-progress' && state.phase !== 'paused'))
-        return;
-    throw new PreflightError([
-        `a rollout of ${state.idle} is ${state.phase} on these rules (owner: ${(0,engine_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}). Before deploying again, ${(0,wayout/* finishOrUndo */.V6)()}`
-    ]);
-}
-/**
- * Never re-promote what was just rolled back: a deploy without `task-definition` would put the
- * idle service's current revision on traffic, and when that is the revision the record says was
- * rolled back, it is refused unless `allow-redeploy` says it is meant.
- */
-function refuseRedeploy(read, pair, given) {
-    const recorded = read.recorded;
-    if (given || !recorded || recorded.phase !== 'rolled-back' || !recorded.revision)
-        return;
-    if (pair.idle.taskDefinition !== recorded.revision)
-        return;
-    // The live service runs it too: putting traffic on it again changes nothing about the code
-    // that serves users, so there is nothing to protect them from.
-    if (pair.live.taskDefinition === recorded.revision)
-        return;
-    throw new PreflightError([
-        `${pair.idle.name} still runs ${recorded.revision}, which these rules record as rolled back (${recorded.reason || 'no reason recorded'}, ${recorded.updated}); a deploy without '${src_names/* Input */.pd.taskDefinition}' would put it on traffic again. Give a fixed revision in '${src_names/* Input */.pd.taskDefinition}', or ${(0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy', [src_names/* Input */.pd.allowRedeploy]: 'true' }, 'to ship it again on purpose')}`
-    ]);
-}
-/**
- * How to start a new rollout from what was read: a plain deploy, a deploy that re-ships the
- * revision just rolled back on purpose, or, when traffic is split with no rollout to finish,
- * first a rollback naming the live service (a deploy would be refused).
- */
-function startOver(read) {
-    let pair;
-    try {
-        pair = read.check(undefined);
-    }
-    catch (error) {
-        if (error instanceof SplitTraffic)
-            return error.message;
-        // Other problems (an alarm in ALARM...) are the deploy's to report, with their own fix.
-        return (0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy' }, 'to start one');
-    }
-    try {
-        refuseRedeploy(read, pair, false);
-    }
-    catch {
-        return `give a fixed revision in '${src_names/* Input */.pd.taskDefinition}', or ${(0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy', [src_names/* Input */.pd.allowRedeploy]: 'true' }, `to ship ${pair.idle.taskDefinition} again`)}`;
-    }
-    return (0,wayout/* runWith */.qd)({ [src_names/* Input */.pd.mode]: 'deploy' }, 'to start one');
-}
-/** Where a rollback goes by the record: the live service, or the old one after a promotion. */
-function recordedTarget(recorded) {
-    if (!recorded)
-        return undefined;
-    return recorded.phase === 'promoted' ? recorded.idle : recorded.live;
-}
-/**
- * With no record and no `to`: `undefined` when all traffic is on one service (nothing to roll
- * back); refused when it is split, since nothing says which service is live.
- */
-function settledLive(read) {
-    try {
-        read.check(undefined);
-        return undefined;
-    }
-    catch (error) {
-        if (!(error instanceof SplitTraffic))
-            throw error;
-        throw new PreflightError([
-            `no rollout is recorded on these rules, so nothing says which service to roll back to. ${error.message}`
-        ]);
-    }
-}
-/** Whether the record keeps a new deploy off these rules. */
-function holdsRules(recorded) {
-    return recorded.phase === 'in-progress' || recorded.phase === 'paused';
-}
-/**
- * The recorded plan, kept in the rules' tags as it was. A record that no longer parses (cut at
- * ELB's 256 characters, edited by hand) must not stop a rollback: it then records `100`.
- */
-function recordedPlan(ctx, recorded) {
-    try {
-        return (0,engine_plan/* parsePlan */.vS)(recorded?.plan || '100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
-    }
-    catch {
-        ctx.log.warn(`The recorded plan '${recorded?.plan}' does not parse; recording '100' instead.`);
-        return (0,engine_plan/* parsePlan */.vS)('100', ctx.settings.bakeMs, src_names/* Input */.pd.stages);
-    }
-}
-/** An outcome for the pair as read: the services named as they stand. */
-function outcome(pair, result, tenths, reason) {
-    return { result, tenths, reason, liveService: pair.live.name, idleService: pair.idle.name };
-}
-
-;// CONCATENATED MODULE: ./src/aws/cloudwatch/metrics.ts
-/**
- * CloudWatch adapter for canary analysis: the ALB's per-target-group metrics, both groups in one
- * GetMetricData call.
- */
-
-
-
-/** ALB metrics are published per minute; a finer period only finds nothing. */
-const PERIOD_S = 60;
-const PERIOD_MS = PERIOD_S * 1000;
-/**
- * One query per statistic per side; ids are how the results are told apart. Every metric here is
- * published per target group with the dimensions (LoadBalancer, TargetGroup), per AWS's
- * "CloudWatch metrics for your Application Load Balancer"
- * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
- * RequestCount, HTTPCode_Target_2XX/3XX/4XX/5XX_Count, TargetConnectionErrorCount,
- * TargetTLSNegotiationErrorCount and TargetResponseTime all list "TargetGroup, LoadBalancer".
- * The load balancer's own HTTPCode_ELB_5XX_Count (the 502/503/504 a crashing canary causes) has
- * no TargetGroup dimension, so the canary's share of it is read the other way round: requests
- * routed to the group (RequestCount counts only requests for which a target was chosen) that no
- * target answered, and connection errors. 9 series × 2 sides = 18 queries, one call (≤ 500).
- */
-const SERIES = [
-    { key: 'requests', metric: 'RequestCount', stat: 'Sum' },
-    { key: 'errors', metric: 'HTTPCode_Target_5XX_Count', stat: 'Sum' },
-    { key: 'latencySum', metric: 'TargetResponseTime', stat: 'Sum' },
-    { key: 'latencyCount', metric: 'TargetResponseTime', stat: 'SampleCount' },
-    { key: 'connect', metric: 'TargetConnectionErrorCount', stat: 'Sum' },
-    { key: 'tls', metric: 'TargetTLSNegotiationErrorCount', stat: 'Sum' },
-    { key: 'code2', metric: 'HTTPCode_Target_2XX_Count', stat: 'Sum' },
-    { key: 'code3', metric: 'HTTPCode_Target_3XX_Count', stat: 'Sum' },
-    { key: 'code4', metric: 'HTTPCode_Target_4XX_Count', stat: 'Sum' }
-];
-/**
- * Sums each side's requests, target responses by class, connection errors and response times
- * over [startMs, endMs]. The start
- * is aligned down and the end up to the minute, so the minutes the window touches count whole.
- * Missing data sums to zero: no request count means no requests, so the verdict waits rather
- * than passing a canary nobody has called.
- */
-async function readTargetGroupStats(client, arns, startMs, endMs) {
-    const loadBalancer = loadBalancerDimension(arns.loadBalancerArn);
-    const groups = {
-        canary: targetGroupDimension(arns.canaryTargetGroupArn),
-        live: targetGroupDimension(arns.liveTargetGroupArn)
-    };
-    const queries = ['canary', 'live'].flatMap(side => SERIES.map(s => ({
-        Id: `${side}_${s.key}`,
-        ReturnData: true,
-        MetricStat: {
-            Metric: {
-                Namespace: 'AWS/ApplicationELB',
-                MetricName: s.metric,
-                Dimensions: [
-                    { Name: 'LoadBalancer', Value: loadBalancer },
-                    { Name: 'TargetGroup', Value: groups[side] }
-                ]
-            },
-            Period: PERIOD_S,
-            Stat: s.stat
-        }
-    })));
-    const start = Math.floor(startMs / PERIOD_MS) * PERIOD_MS;
-    const end = Math.max(Math.ceil(endMs / PERIOD_MS) * PERIOD_MS, start + PERIOD_MS);
-    const sums = new Map();
-    const newest = new Map();
-    let nextToken;
-    do {
-        const input = {
-            MetricDataQueries: queries,
-            StartTime: new Date(start),
-            EndTime: new Date(end),
-            NextToken: nextToken
-        };
-        const page = await send(client, input, arns);
-        for (const result of page.MetricDataResults ?? []) {
-            if (result.StatusCode === 'Forbidden' || result.StatusCode === 'InternalError') {
-                const why = (result.Messages ?? []).map(m => m.Value).join('; ');
-                throw new Error(`CloudWatch could not return ${result.Id} for the canary analysis (${result.StatusCode}${why ? `: ${why}` : ''}); check that the role may call cloudwatch:GetMetricData.`);
-            }
-            const id = result.Id ?? '';
-            const sum = (result.Values ?? []).reduce((a, b) => a + b, 0);
-            sums.set(id, (sums.get(id) ?? 0) + sum);
-            if (id.endsWith('_requests')) {
-                // The ALB publishes RequestCount only for minutes with requests: the newest minute it
-                // has published so far tells how far the (1-2 minutes late) data has come.
-                const times = (result.Timestamps ?? []).map(t => new Date(t).getTime());
-                newest.set(id, Math.max(newest.get(id) ?? -Infinity, ...times));
-            }
-        }
-        nextToken = page.NextToken;
-    } while (nextToken);
-    const sum = (side, key) => sums.get(`${side}_${key}`) ?? 0;
-    const stats = (side) => ({
-        requests: sum(side, 'requests'),
-        errors: sum(side, 'errors'),
-        latencySum: sum(side, 'latencySum'),
-        latencyCount: sum(side, 'latencyCount'),
-        connectionErrors: sum(side, 'connect') + sum(side, 'tls'),
-        responses: sum(side, 'code2') + sum(side, 'code3') + sum(side, 'code4') + sum(side, 'errors'),
-        ...(Number.isFinite(newest.get(`${side}_requests`))
-            ? { newestMinute: newest.get(`${side}_requests`) }
-            : {})
-    });
-    return { canary: stats('canary'), live: stats('live') };
-}
-/** One GetMetricData call; its error names the call and both target groups. */
-async function send(client, input, arns) {
-    try {
-        return await client.send(new client_cloudwatch_dist_cjs/* GetMetricDataCommand */.Soe(input));
-    }
-    catch (error) {
-        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        throw new Error(`GetMetricData failed for target groups ${(0,src_arn/* targetGroupName */.IT)(arns.canaryTargetGroupArn)} (canary) and ` +
-            `${(0,src_arn/* targetGroupName */.IT)(arns.liveTargetGroupArn)} (live): ${text}`, { cause: error });
-    }
-}
-/**
- * `app/<name>/<id>` from an ALB, listener or listener-rule ARN. Network load balancers are
- * refused: they publish no HTTP status counts to compare.
- */
-function loadBalancerDimension(arn) {
-    const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['load-balancer', 'listener', 'listener-rule']);
-    if (!parsed?.loadBalancer || !(0,src_arn/* isApplication */.zz)(parsed)) {
-        throw new Error(`'${arn}' is not the ARN of an Application Load Balancer or one of its listeners or rules; canary analysis reads the ALB's per-target-group metrics and needs one.`);
-    }
-    return parsed.loadBalancer;
-}
-/** `targetgroup/<name>/<id>` from a target group ARN. */
-function targetGroupDimension(arn) {
-    const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['target-group']);
-    if (!parsed) {
-        throw new Error(`'${arn}' is not a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>).`);
-    }
-    return parsed.resource;
-}
-
-;// CONCATENATED MODULE: ./src/aws/ecs/canary-service.ts
-/**
- * The health gate's read of the canary's ECS service: counts, deployments and latest events, and,
- * only once the gate has already failed, why its tasks stopped.
- */
-
-/** Stopped tasks looked at for their reasons: ECS lists the newest first, a few say enough. */
-const STOPPED_TASKS = 5;
-/** The canary service, read with the action's ECS client. */
-class EcsCanaryService {
-    ecs;
-    cluster;
-    service;
-    constructor(ecs, cluster, service) {
-        this.ecs = ecs;
-        this.cluster = cluster;
-        this.service = service;
-    }
-    /** One DescribeServices of the canary service: counts, deployments and latest events. */
-    async canary() {
-        let out;
-        try {
-            out = await this.ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: this.cluster, services: [this.service] }));
-        }
-        catch (error) {
-            throw failed('DescribeServices', `service ${this.service}`, error);
-        }
-        const svc = out.services?.find(s => s.serviceName === this.service || s.serviceArn === this.service);
-        if (!svc) {
-            throw new Error(`DescribeServices found no service '${this.service}' in cluster '${this.cluster}' while baking: was it deleted?`);
-        }
-        return {
-            name: svc.serviceName ?? this.service,
-            desiredCount: svc.desiredCount ?? 0,
-            runningCount: svc.runningCount ?? 0,
-            deployments: (svc.deployments ?? []).map(d => ({
-                id: d.id ?? '?',
-                status: d.status ?? '?',
-                taskDefinition: d.taskDefinition ?? '',
-                failedTasks: d.failedTasks ?? 0,
-                ...(d.rolloutState ? { rolloutState: d.rolloutState } : {}),
-                ...(d.rolloutStateReason ? { rolloutStateReason: d.rolloutStateReason } : {})
-            })),
-            events: [...(svc.events ?? [])]
-                .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
-                .slice(0, 5)
-                .map(e => ({
-                at: e.createdAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '?',
-                message: e.message ?? ''
-            }))
-        };
-    }
-    /**
-     * The service's most recently stopped tasks with their stop reasons and exit codes: a
-     * ListTasks and a DescribeTasks, only once the gate has already failed.
-     */
-    async stoppedTasks() {
-        const where = `service ${this.service}`;
-        let listed;
-        try {
-            listed = await this.ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({
-                cluster: this.cluster,
-                serviceName: this.service,
-                desiredStatus: 'STOPPED',
-                maxResults: STOPPED_TASKS
-            }));
-        }
-        catch (error) {
-            throw stopReadFailed('ListTasks', where, error);
-        }
-        const arns = listed.taskArns ?? [];
-        if (arns.length === 0)
-            return [];
-        let out;
-        try {
-            out = await this.ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster: this.cluster, tasks: arns }));
-        }
-        catch (error) {
-            throw stopReadFailed('DescribeTasks', where, error);
-        }
-        return (out.tasks ?? []).map(t => ({
-            id: (t.taskArn ?? '?').split('/').at(-1) ?? '?',
-            taskDefinition: t.taskDefinitionArn ?? '',
-            stoppedReason: t.stoppedReason ?? '',
-            ...(t.stopCode ? { stopCode: t.stopCode } : {}),
-            containers: (t.containers ?? []).map(c => ({
-                name: c.name ?? '?',
-                ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-                ...(c.reason ? { reason: c.reason } : {})
-            }))
-        }));
-    }
-}
-function failed(call, what, error) {
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return new Error(`health gate: ${call} of ${what} failed: ${text}`, { cause: error });
-}
-/** `ListTasks failed for service web-green: AccessDeniedException: …`: the call comes first. */
-function stopReadFailed(call, what, error) {
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return new Error(`${call} failed for ${what}: ${text}`, { cause: error });
-}
-
-;// CONCATENATED MODULE: ./src/aws/elb/canary-targets.ts
-/**
- * The health gate's read of the canary's target group (ELBv2): every registered target with its
- * state and reason code.
- */
-
-
-/** One DescribeTargetHealth of the canary's group (every registered target, one page). */
-async function canaryTargets(elb, targetGroupArn) {
-    let out;
-    try {
-        out = await elb.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
-    }
-    catch (error) {
-        throw canary_targets_failed('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
-    }
-    return (out.TargetHealthDescriptions ?? []).map(d => ({
-        id: `${d.Target?.Id ?? '?'}${d.Target?.Port ? `:${d.Target.Port}` : ''}`,
-        state: d.TargetHealth?.State ?? 'unknown',
-        ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
-        ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {})
-    }));
-}
-function canary_targets_failed(call, what, error) {
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return new Error(`health gate: ${call} of ${what} failed: ${text}`, { cause: error });
-}
-
-;// CONCATENATED MODULE: ./src/modes/credentials.ts
-
-
-/**
- * configure-aws-credentials asks STS for one hour unless `role-duration-seconds` says otherwise
- * (`DEFAULT_ROLE_DURATION = 3600` in aws-actions/configure-aws-credentials src/index.ts), and
- * exports no expiry, so the SDK cannot tell: temporary credentials of unknown expiry are
- * assumed to last that long.
- */
-const ASSUMED_SESSION_MS = 3_600_000;
-/** Room left to ship, to roll back and to record, after the last bake. */
-const MARGIN_MS = 5 * 60_000;
-/** How long a plan can take: every bake, plus `service-timeout` when a revision is shipped. */
-function planLength(plan, serviceTimeoutMs = 0) {
-    return plan.reduce((sum, s) => sum + (s.bake.kind === 'bake' ? s.bake.ms : 0), serviceTimeoutMs);
-}
-/**
- * Refuses a plan longer than a known expiry; warns when temporary credentials of unknown expiry
- * may not last (the one-hour default). With `role-to-assume` the action refreshes its own
- * credentials, so nothing is in the way.
- */
-function checkCredentials(planMs, facts, now, roleToAssume) {
-    if (roleToAssume)
-        return {};
-    const need = (0,engine_plan/* formatDuration */.a3)(planMs);
-    if (facts.expiry) {
-        if (now + planMs + MARGIN_MS <= facts.expiry.getTime())
-            return {};
-        const left = (0,engine_plan/* formatDuration */.a3)(Math.max(0, Math.round((facts.expiry.getTime() - now) / 1000) * 1000));
-        return {
-            refuse: `the plan can take ${need}, but the AWS credentials expire at ${facts.expiry.toISOString()} (in ${left}), too soon to finish or to roll back safely; give ${src_names/* Input */.pd.roleToAssume} so the action refreshes its own credentials, or raise role-duration-seconds in aws-actions/configure-aws-credentials, or shorten the plan`
-        };
-    }
-    if (facts.temporary && planMs + MARGIN_MS > ASSUMED_SESSION_MS) {
-        return {
-            warn: `the plan can take ${need}, and the AWS credentials are temporary with no known expiry: aws-actions/configure-aws-credentials issues them for one hour by default. If they expire mid-rollout every call fails, the rollback included. Give ${src_names/* Input */.pd.roleToAssume} so the action assumes the role itself and refreshes the credentials`
-        };
-    }
-    return {};
-}
-
-;// CONCATENATED MODULE: ./src/engine/gates/alarms.ts
-/**
- * Reads the alarms once per `read()`. Errors from CloudWatch propagate: the engine counts
- * consecutive failures and decides when being blind is reason enough to roll back.
- */
-class AlarmGate {
-    reader;
-    policy;
-    log;
-    name = 'alarms';
-    /** Alarms already warned about as INSUFFICIENT_DATA: one warning per run, not per poll. */
-    warned = new Set();
-    /** Alarms seen in an earlier read, to tell "deleted meanwhile" from "never existed". */
-    seen = new Set();
-    constructor(reader, policy, log) {
-        this.reader = reader;
-        this.policy = policy;
-        this.log = log;
-    }
-    /** The window does not matter: an alarm's state already covers its own evaluation period. */
-    async read(_window) {
-        const views = new Map((await this.reader.describe()).map(v => [v.name, v]));
-        const failures = [];
-        const states = [];
-        for (const name of this.reader.names) {
-            const view = views.get(name);
-            if (!view) {
-                failures.push(this.missingReason(name));
-                states.push(`${name} MISSING`);
-                continue;
-            }
-            this.seen.add(name);
-            states.push(`${name} ${view.state}`);
-            if (view.state === 'ALARM') {
-                failures.push(`alarm ${name} is in ALARM: ${view.reason}`);
-            }
-            else if (view.state === 'INSUFFICIENT_DATA') {
-                if (this.policy === 'alarm') {
-                    failures.push(`alarm ${name} is INSUFFICIENT_DATA, which counts as ALARM (insufficient-data: alarm): ${view.reason}`);
-                }
-                else {
-                    this.warnOnce(view);
-                }
-            }
-        }
-        return {
-            verdict: failures.length > 0 ? 'fail' : 'pass',
-            reason: failures.join('; '),
-            detail: states.length > 0 ? states.join(' · ') : 'no alarms'
-        };
-    }
-    missingReason(name) {
-        return this.seen.has(name)
-            ? `alarm ${name} no longer exists: it was deleted or renamed during the rollout, so it can no longer be watched`
-            : `alarm ${name} does not exist in this account and region: check the name in the alarms input`;
-    }
-    warnOnce(view) {
-        if (this.warned.has(view.name))
-            return;
-        this.warned.add(view.name);
-        const why = view.reason ? ` (${view.reason})` : '';
-        this.log.warn(`Alarm ${view.name} is INSUFFICIENT_DATA${why}; counting it as OK because insufficient-data is 'ok'. Set insufficient-data: alarm to stop on missing data instead.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/gates/analysis.ts
-/**
- * The analysis gate: the canary's target group against live's, over the stage so far.
- */
-
-/**
- * One GetMetricData read per `read()`, judged by `judge`. The window starts when the stage's
- * weights were verified, so each stage is judged on its own traffic. Read errors propagate.
- */
-class AnalysisGate {
-    stats;
-    arns;
-    bounds;
-    name = 'analysis';
-    constructor(stats, arns, bounds) {
-        this.stats = stats;
-        this.arns = arns;
-        this.bounds = bounds;
-    }
-    async read(window) {
-        const { canary, live } = await this.stats(this.arns, window.stageStartedAt, window.now);
-        const reading = analysis_judge(canary, live, this.bounds);
-        // A stage passes only once its last full minute has been seen: ALB metrics arrive one to
-        // two minutes late, and the final minutes of a rollout must not go unjudged.
-        const { endsAt } = window;
-        if (reading.verdict !== 'pass' || endsAt === undefined || window.now < endsAt)
-            return reading;
-        const due = lastFullMinute(window.stageStartedAt, endsAt);
-        if ((canary.newestMinute ?? -Infinity) >= due)
-            return reading;
-        return {
-            verdict: 'wait',
-            late: true,
-            reason: `waiting for the canary's ALB metrics of the minute from ${clockTime(due)} UTC (they are published one to two minutes late)`,
-            detail: reading.detail
-        };
-    }
-}
-function clockTime(ms) {
-    return new Date(ms).toISOString().slice(11, 16);
-}
-
-;// CONCATENATED MODULE: ./src/engine/gates/every.ts
-/** Reads `gate` when `everyMs` has passed since its last good read; else answers that read. */
-class EveryGate {
-    gate;
-    everyMs;
-    clock;
-    last;
-    constructor(gate, everyMs, clock) {
-        this.gate = gate;
-        this.everyMs = everyMs;
-        this.clock = clock;
-    }
-    get name() {
-        return this.gate.name;
-    }
-    async read(window) {
-        const now = this.clock.now();
-        // A new stage is judged on its own reads, never on one taken before it began.
-        const fresh = this.last && this.last.at >= window.stageStartedAt && now - this.last.at < this.everyMs;
-        if (fresh && this.last)
-            return this.last.reading;
-        const reading = await this.gate.read(window);
-        this.last = { at: now, reading };
-        return reading;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/health.ts
-/**
- * The health gate's rules: what in the canary's target health and ECS service means "broken
- * now". Pure: it remembers earlier reads (streaks, baselines, since-when) but does no I/O.
- *
- * What trips it, precisely:
- * - a target `unhealthy` on two reads in a row (one read can catch a single failed check);
- * - fewer healthy-or-`initial` targets than the canary service's desired count (at least 1)
- *   for longer than a task start takes (`startGraceMs`): `initial` is a replacement on its way,
- *   `draining` a target on its way out (ECS replacing a task, a scale-in), neither a failure;
- * - the service's running count below its desired count for longer than `startGraceMs`;
- * - a deployment's `failedTasks` rising above what it was when the gate first saw it;
- * - a deployment whose `rolloutState` is `FAILED` (the circuit breaker gave up on it).
- */
-
-/** Targets on their way out: the load balancer sends them no new requests. */
-const health_LEAVING = new Set(['draining', 'unhealthy.draining']);
-/** Remembers what it needs across reads of one canary service. */
-class HealthJudge {
-    startGraceMs;
-    streaks = new Map();
-    baselines = new Map();
-    seenOnce = false;
-    targetsShortSince;
-    tasksShortSince;
-    /** `startGraceMs`: how long a missing task or target may take to come (a task start). */
-    constructor(startGraceMs) {
-        this.startGraceMs = startGraceMs;
-    }
-    /** Judges one pair of reads taken at `now` (epoch ms). */
-    judge(targets, svc, now) {
-        const need = Math.max(svc.desiredCount, 1);
-        const present = targets.filter(t => !health_LEAVING.has(t.state));
-        const healthy = present.filter(t => t.state === 'healthy').length;
-        const initial = present.filter(t => t.state === 'initial').length;
-        const leaving = targets.length - present.length;
-        // `health OK` when nothing is moving, so the status and the summary stay short (an entry
-        // ending in OK reads as fine there); the counts whenever anything is on its way in or out.
-        const settled = healthy >= need && initial === 0 && leaving === 0 && svc.runningCount >= svc.desiredCount;
-        const detail = settled
-            ? 'health OK'
-            : `health: ${healthy}/${need} targets healthy` +
-                (initial > 0 ? `, ${initial} initial` : '') +
-                (leaving > 0 ? `, ${leaving} draining` : '') +
-                ` · ${svc.runningCount}/${svc.desiredCount} tasks running`;
-        const tasks = this.taskFailure(svc, now);
-        const target = this.targetFailure(present, healthy + initial, need, svc.name, now);
-        if (!tasks && !target)
-            return { detail };
-        const reason = [target, tasks].filter(Boolean).join('; ');
-        return { failure: { kind: tasks ? 'tasks' : 'targets', reason }, detail };
-    }
-    taskFailure(svc, now) {
-        const failedRollout = svc.deployments.find(d => d.rolloutState === 'FAILED');
-        const rising = [];
-        for (const d of svc.deployments) {
-            // A deployment already there at the first read starts from what it had; one that appears
-            // later started from nothing.
-            const base = this.baselines.get(d.id) ?? (this.seenOnce ? 0 : d.failedTasks);
-            this.baselines.set(d.id, base);
-            if (d.failedTasks > base) {
-                rising.push(`${d.failedTasks - base} task(s) of deployment ${d.id} (${revision(d.taskDefinition)}) failed (failedTasks ${base} → ${d.failedTasks})`);
-            }
-        }
-        this.seenOnce = true;
-        this.tasksShortSince =
-            svc.runningCount < svc.desiredCount ? (this.tasksShortSince ?? now) : undefined;
-        const shortMs = now - (this.tasksShortSince ?? now);
-        const short = shortMs > this.startGraceMs
-            ? `only ${svc.runningCount} of ${svc.desiredCount} tasks running for ${seconds(shortMs)}, longer than a task start may take (${seconds(this.startGraceMs)})`
-            : undefined;
-        const what = [
-            failedRollout &&
-                `ECS marked deployment ${failedRollout.id} (${revision(failedRollout.taskDefinition)}) FAILED: ${failedRollout.rolloutStateReason ?? 'no reason given'}`,
-            ...rising,
-            short
-        ].filter(Boolean);
-        if (what.length === 0)
-            return undefined;
-        return `the canary service ${svc.name} is losing tasks: ${what.join('; ')}${health_eventsText(svc)}`;
-    }
-    targetFailure(present, coming, need, service, now) {
-        const ids = new Set(present.map(t => t.id));
-        for (const id of [...this.streaks.keys()])
-            if (!ids.has(id))
-                this.streaks.delete(id);
-        const failing = [];
-        for (const t of present) {
-            const streak = t.state === 'unhealthy' ? (this.streaks.get(t.id) ?? 0) + 1 : 0;
-            this.streaks.set(t.id, streak);
-            if (streak >= 2)
-                failing.push(t);
-        }
-        if (failing.length > 0) {
-            return `${failing.length} of ${present.length} canary target(s) unhealthy on two reads in a row: ${failing.map(targetText).join('; ')}`;
-        }
-        this.targetsShortSince = coming < need ? (this.targetsShortSince ?? now) : undefined;
-        const shortMs = now - (this.targetsShortSince ?? now);
-        if (shortMs > this.startGraceMs) {
-            const states = present.map(targetText).join('; ') || 'none registered';
-            return `the canary's target group has ${coming} healthy or starting target(s), fewer than the ${need} ${service} needs, for ${seconds(shortMs)}: ${states}`;
-        }
-        return undefined;
-    }
-}
-/** Appends why the latest tasks stopped, for the reason of a `tasks` failure. */
-function stoppedText(tasks) {
-    if (tasks.length === 0)
-        return '';
-    const lines = tasks.map(t => {
-        const exits = t.containers
-            .filter(c => c.exitCode !== undefined || c.reason)
-            .map(c => `${c.name} exit code ${c.exitCode ?? '?'}${c.reason ? ` (${c.reason})` : ''}`);
-        return `task ${t.id} (${revision(t.taskDefinition)}) stopped: ${t.stoppedReason || t.stopCode || 'no reason given'}${exits.length > 0 ? `, ${exits.join(', ')}` : ''}`;
-    });
-    return `. Stopped tasks: ${lines.join('; ')}`;
-}
-function targetText(t) {
-    return `${t.id} ${t.state}${t.reason ? ` ${t.reason}` : ''}${t.description ? ` (${t.description})` : ''}`;
-}
-function health_eventsText(svc) {
-    const events = svc.events.slice(0, 3);
-    if (events.length === 0)
-        return '';
-    return `. Latest events of ${svc.name}: ${events.map(e => `${e.at} ${e.message}`).join(' | ')}`;
-}
-/** `arn:…:task-definition/web:7` → `web:7`. */
-function revision(arn) {
-    const parsed = (0,src_arn/* parseArnOf */.GZ)(arn, ['task-definition']);
-    return parsed ? `${parsed.name}:${parsed.revision}` : arn || 'unknown revision';
-}
-function seconds(ms) {
-    return `${Math.round(ms / 1000)}s`;
-}
-
-;// CONCATENATED MODULE: ./src/engine/gates/health.ts
-/**
- * The health gate: the canary's target health and ECS service, read while a stage bakes. It
- * sees a crashing or failing canary within seconds, where ALB metrics and alarms take minutes.
- */
-
-/** The defaults: two minutes for a task to start, one second for the stop reasons. */
-const HEALTH_DEFAULTS = { startGraceMs: 120_000, stopReasonsMs: 1_000 };
-/**
- * One DescribeTargetHealth and one DescribeServices per `read()`, side by side. Read errors
- * propagate: the engine counts consecutive failed reads and rolls back when blind too long.
- */
-class HealthGate {
-    reader;
-    clock;
-    options;
-    name = 'health';
-    judge;
-    constructor(reader, clock, options = HEALTH_DEFAULTS) {
-        this.reader = reader;
-        this.clock = clock;
-        this.options = options;
-        this.judge = new HealthJudge(options.startGraceMs);
-    }
-    async read() {
-        const [targets, canary] = await Promise.all([this.reader.targets(), this.reader.canary()]);
-        const verdict = this.judge.judge(targets, canary, this.clock.now());
-        if (!verdict.failure)
-            return { verdict: 'pass', reason: '', detail: verdict.detail };
-        const stopped = verdict.failure.kind === 'tasks' ? await this.stopReasons() : '';
-        return {
-            verdict: 'fail',
-            reason: `health gate: ${verdict.failure.reason}${stopped}`,
-            detail: verdict.detail
-        };
-    }
-    /**
-     * Why the latest tasks stopped, if ECS answers quickly; the rollback does not wait longer. A
-     * read that fails (ListTasks or DescribeTasks denied, say) never holds the rollback back, but
-     * is said in the reason, so a reader knows why no exit codes are shown.
-     */
-    async stopReasons() {
-        let timer;
-        const late = new Promise(resolve => {
-            timer = setTimeout(() => resolve(''), this.options.stopReasonsMs);
-        });
-        try {
-            const found = this.reader
-                .stoppedTasks()
-                .then(stoppedText, error => `. ${messageOf(error)}; the stopped tasks' reasons are not shown`);
-            return await Promise.race([found, late]);
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    }
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/engine/heartbeat.ts
-/** How often the heartbeat is written: twice a minute keeps it "at least once a minute". */
-const HEARTBEAT_MS = 30_000;
-/** The heartbeat tag's value: UTC, to the second (ELB tag values allow `:`). */
-function heartbeatValue(now) {
-    // Without the milliseconds, the one `.` in an ISO time.
-    return new Date(now).toISOString().replace(/\.\d+/, '');
-}
-/**
- * Throttled heartbeat writes. `beat()` may be called as often as wanted: it writes when the
- * last write is `everyMs` old and none is in flight. Made right after the rules are claimed,
- * whose record carries a heartbeat already, so the first write is due `everyMs` later.
- */
-class Heartbeat {
-    write;
-    clock;
-    log;
-    everyMs;
-    last;
-    inFlight = false;
-    warned = false;
-    constructor(write, clock, log, everyMs = HEARTBEAT_MS) {
-        this.write = write;
-        this.clock = clock;
-        this.log = log;
-        this.everyMs = everyMs;
-        this.last = clock.now();
-    }
-    beat() {
-        const now = this.clock.now();
-        if (this.inFlight || now - this.last < this.everyMs)
-            return;
-        this.inFlight = true;
-        this.last = now;
-        this.write(heartbeatValue(now))
-            .then(() => {
-            this.warned = false;
-        })
-            .catch((error) => {
-            // Say it once per run of failures: a throttled tag API must not flood the log.
-            if (!this.warned) {
-                this.log.warn(`Could not refresh the heartbeat on the rules (the watchdog may think this run is lost): ${error instanceof Error ? error.message : String(error)}`);
-            }
-            this.warned = true;
-        })
-            .finally(() => {
-            this.inFlight = false;
-        });
-    }
-    /**
-     * Beats every `everyMs` while `work` runs (the idle service's preparation can take as long as
-     * `service-timeout`, with the rules claimed), and once at the start.
-     */
-    async during(work) {
-        const stop = new AbortController();
-        const loop = (async () => {
-            while (!stop.signal.aborted) {
-                this.beat();
-                await this.clock.sleep(this.everyMs, stop.signal);
-            }
-        })();
-        try {
-            return await work;
-        }
-        finally {
-            stop.abort();
-            await loop;
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/modes/shared.ts
-/**
- * Pieces every traffic-moving mode shares: the gates, the recorded state, the guard for the post
- * step, and the engine's settings.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The health gate is read at least this often, whatever `poll-interval` says. */
-const HEALTH_EVERY_MS = 10_000;
-/** How often the engine reads the gates: `poll-interval`, or faster for the health gate. */
-function enginePollMs(ctx) {
-    const { pollMs, healthGate } = ctx.settings;
-    return healthGate ? Math.min(pollMs, HEALTH_EVERY_MS) : pollMs;
-}
-/**
- * The alarm gate (when alarms are named), the analysis gate (when on) and the health gate (when
- * on). Alarms and analysis keep to `poll-interval` even when the health gate makes the engine
- * poll faster.
- */
-function buildGates(ctx, pair) {
-    const gates = metricGates(ctx, pair);
-    const pollMs = enginePollMs(ctx);
-    const paced = pollMs < ctx.settings.pollMs
-        ? gates.map(g => new EveryGate(g, ctx.settings.pollMs, ctx.clock))
-        : gates;
-    if (!ctx.settings.healthGate)
-        return paced;
-    if (gates.length === 0) {
-        ctx.log.warn(`Only the health gate watches this rollout: it rolls back on unhealthy targets and stopped tasks, but nothing watches error rates or latency. Name CloudWatch alarms in '${src_names/* Input */.pd.alarms}' or set '${src_names/* Input */.pd.analysis}: on'.`);
-    }
-    // Two adapters, one per service: the canary's targets (ELBv2) and its tasks (ECS).
-    const service = new EcsCanaryService(ctx.clients.ecs, ctx.settings.cluster, pair.idle.name);
-    const reader = {
-        targets: () => canaryTargets(ctx.clients.elb, pair.groups.idle),
-        canary: () => service.canary(),
-        stoppedTasks: () => service.stoppedTasks()
-    };
-    return [...paced, new HealthGate(reader, ctx.clock)];
-}
-function metricGates(ctx, pair) {
-    const { settings, clients } = ctx;
-    const gates = [];
-    if (settings.alarms.length > 0) {
-        const reader = new CloudWatchAlarms(clients.cloudwatch, settings.alarms);
-        gates.push(new AlarmGate(reader, settings.insufficientData, ctx.log));
-    }
-    if (settings.analysis.enabled) {
-        gates.push(new AnalysisGate((arns, start, end) => readTargetGroupStats(clients.cloudwatch, arns, start, end), {
-            // A listener(-rule) ARN embeds the ALB's `app/<name>/<id>`: no lookup needed.
-            loadBalancerArn: settings.listenerRules[0],
-            canaryTargetGroupArn: pair.groups.idle,
-            liveTargetGroupArn: pair.groups.live
-        }, settings.analysis.bounds));
-    }
-    return gates;
-}
-/** The engine's settings for this pair. */
-function rolloutSpec(ctx, pair, plan, from) {
-    return {
-        groups: pair.groups,
-        liveService: pair.live.name,
-        idleService: pair.idle.name,
-        plan,
-        fromTenths: from,
-        pollMs: enginePollMs(ctx),
-        lateDataMs: ctx.settings.lateDataMs,
-        blindPolls: 3,
-        rollbackBudgetMs: 60_000,
-        // SIGINT, then SIGTERM 7.5 s later, then a kill 2.5 s after: finish well inside the 10 s.
-        cancelBudgetMs: 6_000
-    };
-}
-/** Saves what the post step needs to put traffic back, before the first write. */
-function saveGuard(ctx, pair) {
-    const guard = {
-        region: ctx.settings.region,
-        rules: ctx.settings.listenerRules,
-        live: pair.groups.live,
-        idle: pair.groups.idle,
-        liveService: pair.live.name,
-        idleService: pair.idle.name,
-        owner: ctx.owner,
-        cluster: ctx.settings.cluster,
-        ...(ctx.settings.roleToAssume ? { roleToAssume: ctx.settings.roleToAssume } : {})
-    };
-    core/* saveState */.LZ(src_names/* State */.Uw.guard, JSON.stringify(guard));
-}
-/** Tags for `phase`, with roles swapped once promoted (the new revision is live from then on). */
-function stateTags(ctx, pair, plan, revision, phase, reason) {
-    const swapped = phase === 'promoted';
-    // A pause leaves the rollout to the watchdog: it needs the alarms that watched it.
-    const alarms = phase === 'paused' && ctx.settings.alarms.length > 0
-        ? { [src_names/* Tag */.vw.alarms]: (0,engine_state/* tagValue */.EZ)(ctx.settings.alarms.join(engine_state/* ALARM_SEPARATOR */.SB)) }
-        : {};
-    const tags = (0,engine_state/* encodeState */.Md)({
-        live: swapped ? pair.idle.name : pair.live.name,
-        idle: swapped ? pair.live.name : pair.idle.name,
-        plan: (0,engine_plan/* formatPlan */.nT)(plan),
-        phase,
-        revision,
-        owner: ctx.owner,
-        updated: heartbeatValue(ctx.clock.now()),
-        reason,
-        // The statuses' target: this run's commit for a deploy, the recorded one once retargeted.
-        commit: ctx.status.target
-    });
-    return { ...tags, [src_names/* Tag */.vw.heartbeat]: heartbeatValue(ctx.clock.now()), ...alarms };
-}
-/**
- * Records `in-progress` with this run as the owner: the rules are taken. `commit`: the commit
- * being deployed, recorded once at the start so later runs (promote, rollback, reconcile)
- * report on it.
- */
-async function claimRules(ctx, pair, plan, revision, commit) {
-    const extra = commit ? { [src_names/* Tag */.vw.commit]: (0,engine_state/* tagValue */.EZ)(commit) } : {};
-    await ctx.traffic.tag({ ...stateTags(ctx, pair, plan, revision, 'in-progress', ''), ...extra });
-}
-/** The run's heartbeat on its rules: one AddTags per rule, each bounded, never awaited. */
-function heartbeat(ctx) {
-    return new Heartbeat(value => 
-    // One AddTags per rule, as every record write; each bounded so a stall never piles up.
-    ctx.traffic.tag({ [src_names/* Tag */.vw.heartbeat]: value }, { withinMs: 5_000 }), ctx.clock, ctx.log);
-}
-/** The engine's phase recorder for this rollout. */
-function phaseRecorder(ctx, pair, plan, revision) {
-    return (phase, reason, opts) => ctx.traffic.tag(stateTags(ctx, pair, plan, revision, phase, reason), opts);
-}
-/** `after-promotion: scale-down`: the old service goes to 0 once the new one has baked at 100%. */
-async function afterPromotion(ctx, pair) {
-    if (ctx.settings.afterPromotion !== 'scale-down')
-        return;
-    try {
-        await ctx.ecs.scaleDown(pair.live.name);
-        ctx.log.info(`Scaled ${pair.live.name} down to 0 (${src_names/* Input */.pd.afterPromotion}: scale-down).`);
-    }
-    catch (error) {
-        ctx.log.warn(`Promoted, but could not scale ${pair.live.name} down: ${(0,rollout/* messageOf */.bD)(error)}`);
-    }
-}
-/** A record with no stages, for runs that move nothing (dry runs). */
-function emptyRecord(ctx) {
-    return { startedAt: ctx.clock.now(), stages: [], timeline: [] };
-}
-/**
- * Refuses (before any write) a plan that outlasts credentials of known expiry, and warns when
- * temporary credentials of unknown expiry may not last it; `extraMs`: `service-timeout` when a
- * revision is shipped first.
- */
-async function requireCredentials(ctx, plan, extraMs) {
-    const verdict = checkCredentials(planLength(plan, extraMs), await credentialFacts(ctx.clients.ecs), ctx.clock.now(), ctx.settings.roleToAssume);
-    if (verdict.warn)
-        ctx.log.warn(verdict.warn);
-    if (verdict.refuse)
-        throw new PreflightError([verdict.refuse]);
-}
-
-;// CONCATENATED MODULE: ./src/modes/deploy.ts
-/**
- * `mode: deploy`: check everything, claim the rules, ship the revision to the idle service, then
- * walk the stages.
- */
-
-
-
-
-
-
-
-
-
-const CANCELLED_BEFORE_WRITES = 'the job was cancelled during the pre-flight checks; nothing was written';
-/** Runs a whole deploy. Throws only before the first write. */
-async function deploy(ctx) {
-    const { settings, log } = ctx;
-    const plan = settings.plan;
-    const pair = await core/* group */.Os('Pre-flight checks', async () => {
-        const read = await readPair(ctx);
-        refuseActiveRollout(read.rules);
-        const state = read.check(undefined);
-        refuseRedeploy(read, state, Boolean(settings.taskDefinition) || settings.allowRedeploy);
-        for (const warning of planWarnings(plan, read.alarms, read.rules))
-            log.warn(warning);
-        await requireCredentials(ctx, plan, settings.taskDefinition ? settings.serviceTimeoutMs : 0);
-        log.info(`Pair: ${state.live.name} is live, ${state.idle.name} is idle; ${read.rules.length} rule(s); ` +
-            `${settings.alarms.length} alarm(s)${settings.analysis.enabled ? '; canary analysis on' : ''}`);
-        await checkScaling(ctx, state, plan);
-        return state;
-    });
-    const source = settings.taskDefinition ? await loadRevision(ctx, pair) : undefined;
-    // A cancel during the checks stops here, before the first write.
-    if (ctx.signal.aborted)
-        throw new PreflightError([CANCELLED_BEFORE_WRITES]);
-    const gates = buildGates(ctx, pair);
-    const summaryBase = {
-        cluster: settings.cluster,
-        newService: pair.idle.name,
-        oldService: pair.live.name,
-        plan: (0,engine_plan/* formatPlan */.nT)(plan),
-        mode: settings.mode,
-        commit: ctx.status.target
-    };
-    if (settings.dryRun) {
-        const revision = source?.kind === 'registered'
-            ? source.arn
-            : source
-                ? `${settings.taskDefinition} (registered on a real run)`
-                : pair.idle.taskDefinition;
-        return dryRun(ctx, pair, plan, { ...summaryBase, revision }, source);
-    }
-    saveGuard(ctx, pair);
-    const revision = source?.kind === 'registered' ? source.arn : pair.idle.taskDefinition;
-    await claimRules(ctx, pair, plan, revision, ctx.commit);
-    let recordPhase = phaseRecorder(ctx, pair, plan, revision);
-    const hold = scaleInHold(ctx, []);
-    const beat = heartbeat(ctx);
-    // What the idle service really runs: its own revision until an update of it is accepted.
-    const prepared = { revision: pair.idle.taskDefinition };
-    let taskDefinitionArn;
-    try {
-        await hold.suspend([pair.live.name, pair.idle.name]);
-        taskDefinitionArn = await core/* group */.Os(`Preparing ${pair.idle.name}`, () => beat.during(prepareIdle(ctx, pair, source, plan)));
-        // A file's ARN exists only once registered: record the revision actually rolled out.
-        if (taskDefinitionArn !== revision) {
-            await claimRules(ctx, pair, plan, taskDefinitionArn, ctx.commit);
-            recordPhase = phaseRecorder(ctx, pair, plan, taskDefinitionArn);
-        }
-    }
-    catch (error) {
-        const reason = ctx.signal.aborted
-            ? `cancelled while ${pair.idle.name} was prepared; no traffic was moved`
-            : `${pair.idle.name} is not ready for traffic, so none was moved: ${(0,rollout/* messageOf */.bD)(error)}`;
-        await endHold(ctx, hold, { paused: false, trafficSafe: true });
-        // Under a cancel the runner's kill is seconds away: the release must not wait for long.
-        const opts = ctx.signal.aborted ? { withinMs: 1_500 } : undefined;
-        // Ask ECS what the idle service runs now: the new revision if the update was accepted.
-        const [idleNow] = ctx.signal.aborted
-            ? []
-            : await ctx.ecs.describe([pair.idle.name]).catch(() => []);
-        if (idleNow?.taskDefinition)
-            prepared.revision = idleNow.taskDefinition;
-        if (prepared.revision !== revision)
-            recordPhase = phaseRecorder(ctx, pair, plan, prepared.revision);
-        await recordPhase('rolled-back', reason, opts).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
-        const outcome = {
-            result: 'unchanged',
-            tenths: 0,
-            reason,
-            liveService: pair.live.name,
-            idleService: pair.idle.name
-        };
-        return {
-            outcome,
-            failed: true,
-            settled: true,
-            taskDefinitionArn: prepared.revision,
-            summary: {
-                ...summaryBase,
-                record: { ...emptyRecord(ctx), outcome },
-                revision: prepared.revision
-            }
-        };
-    }
-    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, 0), {
-        traffic: ctx.traffic,
-        gates,
-        clock: ctx.clock,
-        log,
-        reporter: liveReporter(ctx, pair.idle.name),
-        recordPhase,
-        signal: ctx.signal,
-        heartbeat: beat,
-        ...(settings.canaryCapacity === 'follow'
-            ? { beforeShift: followBeforeShift(ctx, pair, beat) }
-            : {})
-    });
-    if (result.outcome.result === 'promoted')
-        await afterPromotion(ctx, pair);
-    await endHold(ctx, hold, {
-        paused: result.outcome.result === 'paused',
-        trafficSafe: !result.restoreCommands
-    });
-    return {
-        outcome: result.outcome,
-        failed: result.failed,
-        record: result.record,
-        settled: !result.restoreCommands,
-        taskDefinitionArn,
-        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-        summary: {
-            ...summaryBase,
-            record: result.record,
-            revision: taskDefinitionArn,
-            ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
-        }
-    };
-}
-async function loadRevision(ctx, pair) {
-    const source = await ctx.ecs.loadTaskDefinition(ctx.settings.taskDefinition);
-    checkFamily(source.family, pair.idle, pair.live, ctx.settings.allowFamilyChange);
-    return source;
-}
-/**
- * Puts the revision and the capacity on the idle service, waits until it is stable, and requires
- * healthy targets: a canary with nothing healthy behind it would fail its 1% on arrival.
- */
-async function prepareIdle(ctx, pair, source, plan) {
-    // Each write here waits for the one before: a cancel stops before the next.
-    const stopIfCancelled = () => {
-        if (ctx.signal.aborted)
-            throw new Error('the job was cancelled');
-    };
-    stopIfCancelled();
-    const taskDefinition = source ? await ctx.ecs.register(source) : undefined;
-    stopIfCancelled();
-    const desiredCount = initialIdleCount(ctx, pair, plan);
-    const changeTask = taskDefinition && taskDefinition !== pair.idle.taskDefinition;
-    await scaleAndWait(ctx, pair.idle.name, pair.groups.idle, {
-        ...(changeTask ? { taskDefinition } : {}),
-        ...(desiredCount !== undefined ? { desiredCount } : {})
-    }, desiredCount ?? pair.idle.desiredCount);
-    return changeTask ? taskDefinition : pair.idle.taskDefinition;
-}
-/** What preparing the idle service would do, in words, for the dry run. */
-function idlePlan(ctx, pair, plan, source) {
-    const revision = !source
-        ? `keep its revision ${pair.idle.taskDefinition}`
-        : source.kind === 'file'
-            ? `register ${source.path} as a new revision of ${source.family} and run it`
-            : source.arn === pair.idle.taskDefinition
-                ? `keep its revision ${source.arn} (the one given)`
-                : `run ${source.arn} (now ${pair.idle.taskDefinition})`;
-    const count = initialIdleCount(ctx, pair, plan);
-    const tasks = count === undefined
-        ? `keep its desired count of ${pair.idle.desiredCount}`
-        : `set its desired count from ${pair.idle.desiredCount} to ${count} (canary-capacity: ${ctx.settings.canaryCapacity})`;
-    return `${pair.idle.name} would ${revision}, ${tasks}, and need healthy targets before 1%.`;
-}
-function dryRun(ctx, pair, plan, base, source) {
-    ctx.log.info(`Dry run: nothing will be written. ${idlePlan(ctx, pair, plan, source)} The plan for ${ctx.settings.listenerRules.length} rule(s):`);
-    plan.forEach((stage, i) => {
-        const w = (0,engine_plan/* weightsFor */.NK)(stage.tenths);
-        const bake = stage.bake.kind === 'pause' ? 'then pause' : `bake ${(0,engine_plan/* formatDuration */.a3)(stage.bake.ms)}`;
-        ctx.log.info(`  stage ${i + 1}/${plan.length}: ${(0,engine_plan/* percentText */.fL)(stage.tenths)} on ${pair.idle.name} — weights ${pair.idle.name}=${w.idle} ${pair.live.name}=${w.live}, ${bake}`);
-    });
-    return {
-        outcome: {
-            result: 'unchanged',
-            tenths: 0,
-            reason: 'dry run: nothing was written',
-            liveService: pair.live.name,
-            idleService: pair.idle.name
-        },
-        failed: false,
-        settled: true,
-        summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: plan }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/modes/manage.ts
-/**
- * `mode: promote`: continue a paused or interrupted rollout, and what the hand-run modes share.
- * `rollback` lives in rollback.ts, `status` in status.ts.
- */
-
-
-
-
-
-
-
-
-
-
-
-/** `mode: promote`: continues from the share on the rules, with the recorded or given plan. */
-async function promote(ctx) {
-    const { settings, log } = ctx;
-    const { recorded, pair, rules } = await core/* group */.Os('Pre-flight checks', async () => {
-        const read = await readPair(ctx);
-        const recorded = requireRecord(read, 'promote', ctx);
-        if (recorded.phase !== 'paused' && recorded.phase !== 'in-progress') {
-            throw new PreflightError([
-                `nothing to promote: the last rollout on these rules was ${recorded.phase} (${recorded.updated}); ${startOver(read)}`
-            ]);
-        }
-        if (recorded.phase === 'in-progress' && recorded.owner !== ctx.owner) {
-            log.warn(`Taking over an interrupted rollout owned by ${(0,engine_state/* ownerUrl */.p0)(recorded.owner)}. If that run is still going, cancel one of the two.`);
-        }
-        return { recorded, pair: read.check(recorded.live), rules: read.rules };
-    });
-    const plan = settings.plan ?? (0,engine_plan/* parsePlan */.vS)(recorded.plan, settings.bakeMs, src_names/* Input */.pd.stages);
-    await checkScaling(ctx, pair, plan);
-    const ahead = (0,engine_plan/* remainingStages */.qQ)(plan, pair.tenths);
-    await requireCredentials(ctx, ahead, 0);
-    log.info(`${pair.idle.name} holds ${(0,engine_plan/* percentText */.fL)(pair.tenths)}; stages ahead: ${(0,engine_plan/* formatPlan */.nT)(ahead) || 'none (finish now)'}`);
-    const base = { ...summaryBase(ctx, pair, (0,engine_plan/* formatPlan */.nT)(plan)), revision: recorded.revision };
-    if (settings.dryRun) {
-        return {
-            outcome: outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written'),
-            failed: false,
-            settled: true,
-            summary: { ...base, record: emptyRecord(ctx), dryRun: true, planned: ahead }
-        };
-    }
-    if (ctx.signal.aborted) {
-        throw new PreflightError([
-            'the job was cancelled during the pre-flight checks; nothing was written'
-        ]);
-    }
-    saveGuard(ctx, pair);
-    await claimRules(ctx, pair, plan, recorded.revision);
-    const recordPhase = phaseRecorder(ctx, pair, plan, recorded.revision);
-    const hold = scaleInHold(ctx, (0,scale_in/* recordedScaleIn */.wK)(rules));
-    try {
-        await hold.suspend([pair.live.name, pair.idle.name]);
-    }
-    catch (error) {
-        // Traffic has not moved: hold it where it is, paused, as the record said before.
-        const reason = `held at ${(0,engine_plan/* percentText */.fL)(pair.tenths)}: auto scaling could not be held: ${(0,rollout/* messageOf */.bD)(error)}`;
-        await recordPhase('paused', reason).catch(e => log.warn((0,rollout/* messageOf */.bD)(e)));
-        return {
-            outcome: outcome(pair, 'paused', pair.tenths, reason),
-            failed: true,
-            settled: true
-        };
-    }
-    const beat = heartbeat(ctx);
-    const result = await (0,rollout/* runRollout */.p1)(rolloutSpec(ctx, pair, plan, pair.tenths), {
-        traffic: ctx.traffic,
-        gates: buildGates(ctx, pair),
-        clock: ctx.clock,
-        log,
-        reporter: liveReporter(ctx, pair.idle.name),
-        recordPhase,
-        signal: ctx.signal,
-        heartbeat: beat,
-        ...(settings.canaryCapacity === 'follow'
-            ? { beforeShift: followBeforeShift(ctx, pair, beat) }
-            : {})
-    });
-    if (result.outcome.result === 'promoted')
-        await afterPromotion(ctx, pair);
-    await endHold(ctx, hold, {
-        paused: result.outcome.result === 'paused',
-        trafficSafe: !result.restoreCommands
-    });
-    return {
-        outcome: result.outcome,
-        failed: result.failed,
-        record: result.record,
-        settled: !result.restoreCommands,
-        taskDefinitionArn: recorded.revision,
-        ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {}),
-        summary: {
-            ...base,
-            record: result.record,
-            ...(result.restoreCommands ? { restoreCommands: result.restoreCommands } : {})
-        }
-    };
-}
-function requireRecord(read, mode, ctx) {
-    // Usually started by hand on another commit: report on the one the rollout deployed.
-    if (read.recorded?.commit)
-        ctx?.status.retarget(read.recorded.commit);
-    if (read.recorded)
-        return read.recorded;
-    throw new PreflightError([
-        `no rollout is recorded on these rules, so there is nothing to ${mode}; ${startOver(read)}`
-    ]);
-}
-/** An ending of `rollback` that moved nothing (or could not): its summary has no stages. */
-function noStages(ctx, pair, recorded, end, failed, restoreCommands) {
-    const now = ctx.clock.now();
-    // Without a record, the revision in question is the one on the service losing traffic.
-    const revision = recorded?.revision || pair.idle.taskDefinition;
-    const timeline = [{ at: now, tenths: pair.tenths }];
-    return {
-        outcome: end,
-        failed,
-        settled: !restoreCommands,
-        taskDefinitionArn: revision,
-        summary: {
-            ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
-            revision,
-            record: { startedAt: now, stages: [], timeline, outcome: end },
-            ...(restoreCommands ? { restoreCommands } : {})
-        }
-    };
-}
-function summaryBase(ctx, pair, plan) {
-    return {
-        commit: ctx.status.target,
-        cluster: ctx.settings.cluster,
-        newService: pair.idle.name,
-        oldService: pair.live.name,
-        plan,
-        mode: ctx.settings.mode
-    };
-}
-
-;// CONCATENATED MODULE: ./src/aws/elb/healthy-count.ts
-/**
- * How many targets of a group are healthy right now: what `mode: rollback` compares with the
- * load it is about to send there.
- */
-
-
-
-/** The number of `healthy` targets in the group (draining and initial ones do not count). */
-async function countHealthyTargets(client, targetGroupArn) {
-    try {
-        const out = await client.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: targetGroupArn }));
-        return (out.TargetHealthDescriptions ?? []).filter(d => d.TargetHealth?.State === 'healthy')
-            .length;
-    }
-    catch (error) {
-        throw (0,rules/* wrap */.LV)('DescribeTargetHealth', `target group ${(0,src_arn/* targetGroupName */.IT)(targetGroupArn)}`, error);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/modes/rollback-capacity.ts
-/**
- * `mode: rollback` after a promotion sends all traffic to the old service, which may have been
- * scaled down since (by `after-promotion: scale-down`, a person, or auto scaling while it took
- * 0%). It must carry the load first: as many healthy targets as the service taking the traffic
- * now runs tasks.
- */
-
-
-
-
-/**
- * Reads how many healthy targets the old service (`pair.live`: the one traffic goes back to)
- * has, against the desired count of the service that takes traffic now (`pair.idle`).
- */
-async function rollbackNeed(ctx, pair) {
-    const healthy = await countHealthyTargets(ctx.clients.elb, pair.groups.live);
-    return { need: Math.max(pair.idle.desiredCount, 1), healthy };
-}
-/**
- * The old service is short of healthy targets: ready it (and throw, traffic unmoved, when that
- * fails), or with `rollback-now: true` only warn that traffic moves at once.
- */
-async function beforeRollback(ctx, pair, hold, load) {
-    if (ctx.settings.rollbackNow) {
-        ctx.log.warn(`${src_names/* Input */.pd.rollbackNow}: moving all traffic to ${pair.live.name} now, with ${load.healthy} ` +
-            `healthy target(s) for the load of ${load.need} task(s) ${pair.idle.name} carries.`);
-        return;
-    }
-    try {
-        await core/* group */.Os(`Readying ${pair.live.name}`, () => readyOldService(ctx, pair, hold, load));
-    }
-    catch (error) {
-        await endHold(ctx, hold, { paused: false, trafficSafe: true });
-        throw error;
-    }
-}
-/**
- * Scales the old service up to the load (at most its scalable target's MaxCapacity), its
- * scale-in suspended meanwhile (recorded in `hold`), and waits until it is stable and healthy.
- * Throws, with the numbers, when it cannot: traffic has not moved then.
- */
-async function readyOldService(ctx, pair, hold, { need, healthy }) {
-    const old = pair.live.name;
-    const targets = await hold.suspend([old]);
-    const max = targets.get(old)?.maxCapacity;
-    const count = max === undefined ? need : Math.min(need, max);
-    if (count < need) {
-        ctx.log.warn(`${old} may run at most ${max} tasks (its auto scaling MaxCapacity), fewer than the ${need} ` +
-            `${pair.idle.name} runs: scaling it to ${max}.`);
-    }
-    const desired = Math.max(count, pair.live.desiredCount);
-    const minutes = Math.round(ctx.settings.serviceTimeoutMs / 60_000);
-    ctx.log.info(`${old} has ${healthy} healthy target(s) but ${pair.idle.name} runs ${need} task(s): scaling ` +
-        `${old} from ${pair.live.desiredCount} to ${desired} and waiting up to ${minutes} min ` +
-        `('${src_names/* Input */.pd.serviceTimeout}') until it is stable and healthy before moving traffic. ` +
-        `'${src_names/* Input */.pd.rollbackNow}: true' moves traffic at once.`);
-    try {
-        await scaleAndWait(ctx, old, pair.groups.live, desired === pair.live.desiredCount ? {} : { desiredCount: desired }, count, `${pair.idle.name}, which takes the traffic now, runs ${need} task(s)`);
-    }
-    catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new Error(`Traffic stays on ${pair.idle.name}: ${old} could not be readied to take it back ` +
-            `(${healthy} healthy target(s) before, ${count} needed). ${why}\nIf ${pair.idle.name} ` +
-            `must lose its traffic now anyway, run again with '${src_names/* Input */.pd.rollbackNow}: true'.`, { cause: error });
-    }
-}
-/**
- * `rollback-now: true`: traffic has moved to an old service that is short of tasks; start its
- * scale-up (at most MaxCapacity) without waiting, and say so.
- */
-async function scaleUpAfterwards(ctx, pair, { need }) {
-    const old = pair.live.name;
-    try {
-        const targets = await ctx.scaling.describe([old]);
-        const max = targets.get(old)?.maxCapacity;
-        const count = max === undefined ? need : Math.min(need, max);
-        if (count > pair.live.desiredCount) {
-            await ctx.ecs.updateIdle(old, { desiredCount: count });
-        }
-        ctx.log.info(`${old} is scaling to ${count} task(s) now; nobody waits for it.`);
-    }
-    catch (error) {
-        ctx.log.warn(`Traffic is on ${old}, but it could not be scaled up: ${error instanceof Error ? error.message : String(error)}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/modes/rollback.ts
-
-
-
-
-
-
-
-
-
-/**
- * `mode: rollback`: all traffic to the live service. After a promotion, the service that was
- * live before it (kept running at 0% with `after-promotion: keep`) takes it back.
- */
-async function rollback(ctx) {
-    const { log } = ctx;
-    const read = await readPair(ctx, false);
-    const recorded = read.recorded;
-    // Usually started by hand on another commit: report on the one the rollout deployed.
-    if (recorded?.commit)
-        ctx.status.retarget(recorded.commit);
-    const target = ctx.settings.to ?? recordedTarget(recorded) ?? settledLive(read);
-    if (!target) {
-        const pair = read.check(undefined);
-        log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
-        return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false);
-    }
-    // Rules that disagree are what a rollback is for: it puts them back in step.
-    const pair = read.check(target, true);
-    if (pair.tenths === 0 && !(recorded && holdsRules(recorded))) {
-        log.info(`All traffic is already on ${pair.live.name}: nothing to roll back.`);
-        return noStages(ctx, pair, recorded, outcome(pair, 'unchanged', 0, ''), false);
-    }
-    // Undoing a promotion, or sending everything where no record says traffic was (`to`, no
-    // record), may send it to a service that was scaled down: it must carry the load first.
-    const unsure = !recorded || recorded.phase === 'promoted' || Boolean(ctx.settings.to);
-    const load = unsure ? await rollbackNeed(ctx, pair) : undefined;
-    const short = load !== undefined && load.healthy < load.need;
-    if (ctx.settings.dryRun) {
-        log.info(`Dry run: would put 100% back on ${pair.live.name} (now ${(0,engine_plan/* percentText */.fL)(1000 - pair.tenths)})` +
-            (short
-                ? `, after scaling it up: ${load.healthy} healthy target(s), ${load.need} needed.`
-                : '.'));
-        const dry = outcome(pair, 'unchanged', pair.tenths, 'dry run: nothing was written');
-        return noStages(ctx, pair, recorded, dry, false);
-    }
-    // With `to` or no record, the revision taken off traffic is the one the other service runs.
-    const revision = recorded && !ctx.settings.to ? recorded.revision : pair.idle.taskDefinition;
-    const recordPhase = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), revision);
-    if (pair.tenths === 0) {
-        // Traffic is safe already, but an in-progress or paused record would refuse every later
-        // deploy (a run that died before its first shift, a rollout stopped by drift): free it.
-        const reason = `marked rolled back by hand with all traffic already on ${pair.live.name} (${(0,engine_state/* ownerUrl */.p0)(ctx.owner)})`;
-        await recordPhase('rolled-back', reason);
-        log.info(`All traffic is already on ${pair.live.name}; the ${recorded?.phase ?? 'earlier'} record is now rolled-back.`);
-        return noStages(ctx, pair, recorded, outcome(pair, 'rolled-back', 0, reason), false);
-    }
-    saveGuard(ctx, pair);
-    // Owning the rules while restoring lets the post step finish the job if this run dies.
-    await recordPhase('in-progress', `rolling back by hand (${(0,engine_state/* ownerUrl */.p0)(ctx.owner)})`);
-    const hold = scaleInHold(ctx, (0,scale_in/* recordedScaleIn */.wK)(read.rules));
-    if (short)
-        await beforeRollback(ctx, pair, hold, load);
-    const startedAt = ctx.clock.now();
-    try {
-        await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 });
-    }
-    catch (error) {
-        const failed = outcome(pair, 'restore-failed', pair.tenths, `rollback failed: ${(0,rollout/* messageOf */.bD)(error)}`);
-        const restoreCommands = ctx.traffic.restoreCommands(pair.groups);
-        return { ...noStages(ctx, pair, recorded, failed, true, restoreCommands), restoreCommands };
-    }
-    const reason = `rolled back by hand from ${(0,engine_plan/* percentText */.fL)(pair.tenths)} (${(0,engine_state/* ownerUrl */.p0)(ctx.owner)})`;
-    await recordPhase('rolled-back', reason);
-    log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
-    if (short && ctx.settings.rollbackNow)
-        await scaleUpAfterwards(ctx, pair, load);
-    await endHold(ctx, hold, { paused: false, trafficSafe: true });
-    const end = outcome(pair, 'rolled-back', 0, reason);
-    // No stages ran; the summary still tells the outcome, the reason and the drop to 0%.
-    const timeline = [
-        { at: startedAt, tenths: pair.tenths },
-        { at: ctx.clock.now(), tenths: 0 }
-    ];
-    return {
-        outcome: end,
-        failed: false,
-        settled: true,
-        taskDefinitionArn: revision,
-        summary: {
-            ...summaryBase(ctx, pair, recorded?.plan ?? '100'),
-            revision,
-            record: { startedAt, stages: [], timeline, outcome: end }
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/github/runs.ts
-/**
- * Is the run that owns a rollout still running? Asked of GitHub (`GET /repos/{owner}/{repo}/
- * actions/runs/{run_id}/attempts/{attempt_number}`, which needs `actions: read`). The watchdog
- * never fights a live owner, so "cannot tell" is an answer of its own, not "gone".
- */
-
-/** `acme/web/runs/42/1` → its parts, or undefined for any other shape. */
-function parseOwner(owner) {
-    const m = /^([^/\s]+)\/([^/\s]+)\/runs\/(\d+)\/(\d+)$/.exec(owner);
-    if (!m)
-        return undefined;
-    return { owner: m[1], repo: m[2], runId: Number(m[3]), attempt: Number(m[4]) };
-}
-/** How long GitHub gets to answer: the watchdog must not hang on it. */
-const ASK_MS = 10_000;
-/** Asks GitHub about the owner's run attempt; never throws. */
-async function ownerRun(owner, token, client) {
-    const parts = parseOwner(owner);
-    if (!parts)
-        return { state: 'unknown', why: `the owner '${owner}' names no workflow run` };
-    if (!token && !client)
-        return { state: 'unknown', why: 'no github-token was given' };
-    try {
-        const octokit = client ?? getOctokit(token);
-        const { data } = await octokit.rest.actions.getWorkflowRunAttempt({
-            owner: parts.owner,
-            repo: parts.repo,
-            run_id: parts.runId,
-            attempt_number: parts.attempt,
-            request: { signal: AbortSignal.timeout(ASK_MS) }
-        });
-        if (data.status === 'completed') {
-            return { state: 'completed', conclusion: data.conclusion ?? 'unknown' };
-        }
-        return { state: 'running', status: data.status ?? 'unknown' };
-    }
-    catch (error) {
-        const status = error?.status;
-        const message = error instanceof Error ? error.message : String(error);
-        const hint = status === 403 || status === 404
-            ? ' (give the job `permissions: actions: read`; a run of another repository needs a token that can read it)'
-            : '';
-        return {
-            state: 'unknown',
-            why: `GitHub could not be asked about the run${status ? ` (HTTP ${String(status)})` : ''}: ${message}${hint}`
-        };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/modes/watchdog.ts
-
-
-/** Without GitHub's word, a heartbeat must be this many times `stale-after` old to act on. */
-const BLIND_FACTOR = 3;
-/** Epoch ms of an ISO time written by the action, or undefined when it does not parse. */
-function timeOf(iso) {
-    if (!iso)
-        return undefined;
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? undefined : ms;
-}
-/** When the owner last showed life: its heartbeat, or the record's last change. */
-function lastSign(recorded) {
-    return recorded.heartbeat ?? recorded.updated;
-}
-/** Whether an in-progress rollout's heartbeat is older than `stale-after` (so: ask GitHub). */
-function isStale(recorded, now, staleAfterMs) {
-    const at = timeOf(lastSign(recorded));
-    return at === undefined || now - at > staleAfterMs;
-}
-/**
- * An in-progress rollout whose heartbeat is stale: restore when its run is over, or, when
- * GitHub cannot say, when the heartbeat is `BLIND_FACTOR` × `stale-after` old.
- */
-function judgeInProgress(recorded, owner, now, staleAfterMs, runUrl) {
-    const sign = lastSign(recorded);
-    const at = timeOf(sign);
-    const age = at === undefined ? Infinity : now - at;
-    const ageText = at === undefined ? 'never' : `${(0,engine_plan/* formatDuration */.a3)(roundSecond(age))} ago`;
-    const lost = {
-        act: true,
-        reason: `runner lost: ${runUrl} last heartbeat ${sign || 'never'}`
-    };
-    if (age <= staleAfterMs) {
-        return { act: false, line: `in progress, heartbeat ${ageText}: the owner ${runUrl} is alive.` };
-    }
-    if (owner.state === 'running') {
-        return {
-            act: false,
-            line: `in progress, heartbeat ${ageText} (older than ${src_names/* Input */.pd.staleAfter}), but GitHub says ${runUrl} is ${owner.status}: leaving it to its owner.`
-        };
-    }
-    if (owner.state === 'completed')
-        return lost;
-    if (age > BLIND_FACTOR * staleAfterMs)
-        return lost;
-    return {
-        act: false,
-        line: `in progress, heartbeat ${ageText}; ${owner.why}. Without GitHub's word the watchdog acts only once the heartbeat is ${(0,engine_plan/* formatDuration */.a3)(BLIND_FACTOR * staleAfterMs)} old.`
-    };
-}
-/** A pause older than `max-pause` is rolled back; `undefined` when it may go on. */
-function pauseTooLong(recorded, now, maxPauseMs) {
-    const at = timeOf(recorded.updated);
-    if (maxPauseMs === undefined || at === undefined || now - at <= maxPauseMs)
-        return undefined;
-    return `paused since ${recorded.updated}, longer than ${src_names/* Input */.pd.maxPause} (${(0,engine_plan/* formatDuration */.a3)(maxPauseMs)})`;
-}
-/** The same rollout, in the same hands, with no sign of life since it was judged. */
-function sameRecord(a, b) {
-    return (b !== undefined &&
-        a.phase === b.phase &&
-        a.owner === b.owner &&
-        a.updated === b.updated &&
-        a.heartbeat === b.heartbeat);
-}
-function roundSecond(ms) {
-    return Math.max(1000, Math.round(ms / 1000) * 1000);
-}
-
-;// CONCATENATED MODULE: ./src/modes/reconcile.ts
-/**
- * `mode: reconcile`, the watchdog, run on a schedule: puts traffic back when a rollout's runner
- * is gone (stale heartbeat, owner run over), and rolls back a paused canary whose alarms fire,
- * whose targets are unhealthy, or whose pause outlasted `max-pause`. Anything else: writes
- * nothing and says so in one line. Never fights a live owner or another watchdog run.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** How long a claim is left before it is read back: a second watchdog's write lands by then. */
-const CLAIM_SETTLE_MS = 1_500;
-/** Runs the watchdog over the rules given. Throws only before any write. */
-async function reconcile(ctx) {
-    const read = await readPair(ctx, false);
-    const recorded = read.recorded;
-    if (!recorded || (recorded.phase !== 'in-progress' && recorded.phase !== 'paused')) {
-        const what = recorded ? `${recorded.phase} (${recorded.updated})` : 'no rollout recorded';
-        return leave(ctx, read, `${what}: nothing to watch.`);
-    }
-    const verdict = recorded.phase === 'in-progress'
-        ? await judgeOwner(ctx, recorded)
-        : await judgePause(ctx, read, recorded);
-    if (!verdict.act)
-        return leave(ctx, read, verdict.line, 'blind' in verdict);
-    return takeOver(ctx, read, recorded, verdict.reason);
-}
-async function judgeOwner(ctx, recorded) {
-    const { staleAfterMs, githubToken } = ctx.settings;
-    const now = ctx.clock.now();
-    const url = (0,engine_state/* ownerUrl */.p0)(recorded.owner);
-    // A fresh heartbeat is enough: GitHub is asked only about owners that went quiet.
-    const owner = isStale(recorded, now, staleAfterMs)
-        ? await ownerRun(recorded.owner, githubToken)
-        : { state: 'unknown', why: '' };
-    return judgeInProgress(recorded, owner, now, staleAfterMs, url);
-}
-/** A paused canary: its age, its alarms (recorded at the pause, and given), its targets. */
-async function judgePause(ctx, read, recorded) {
-    const { settings, log } = ctx;
-    const tooLong = pauseTooLong(recorded, ctx.clock.now(), settings.maxPauseMs);
-    if (tooLong)
-        return { act: true, reason: tooLong };
-    const pair = read.check(recorded.live);
-    const at = `paused at ${(0,engine_plan/* percentText */.fL)(pair.tenths)}`;
-    const names = [...new Set([...(recorded.alarms ?? []), ...settings.alarms])];
-    if (names.length > 0) {
-        let alarms;
-        try {
-            alarms = await new CloudWatchAlarms(ctx.clients.cloudwatch, names).describe();
-        }
-        catch (error) {
-            return {
-                act: false,
-                blind: true,
-                line: `${at}, but the alarms could not be read: ${(0,rollout/* messageOf */.bD)(error)}`
-            };
-        }
-        const missing = names.filter(n => !alarms.some(a => a.name === n));
-        if (missing.length)
-            log.warn(`These alarms do not exist (any more): ${missing.join(', ')}`);
-        const firing = alarms.filter(a => a.state === 'ALARM' ||
-            (a.state === 'INSUFFICIENT_DATA' && settings.insufficientData === 'alarm'));
-        if (firing.length > 0) {
-            const which = firing.map(a => `${a.name} ${a.state} (${a.reason})`).join('; ');
-            return { act: true, reason: `alarm while ${at}: ${which}` };
-        }
-    }
-    try {
-        await requireHealthyTargets(ctx.clients.elb, pair.groups.idle, 1, log);
-    }
-    catch (error) {
-        const message = (0,rollout/* messageOf */.bD)(error);
-        // The call failing says nothing about the canary; its answer does.
-        if (/^DescribeTargetHealth failed/.test(message)) {
-            return {
-                act: false,
-                blind: true,
-                line: `${at}, but its targets could not be read: ${message}`
-            };
-        }
-        return { act: true, reason: `unhealthy canary while ${at}: ${message.split('\n')[0]}` };
-    }
-    const left = settings.maxPauseMs === undefined ? '' : `, ${src_names/* Input */.pd.maxPause} ${settings.maxPauseMs / 1000}s`;
-    return {
-        act: false,
-        line: `${at} since ${recorded.updated}; alarms OK (${names.length}), targets healthy${left}.`
-    };
-}
-/**
- * Puts all traffic back on live as a rollback does (lockstep, verified), after making sure the
- * record is still what was judged and claiming it for this run, so neither a live owner nor a
- * second watchdog run is fought.
- */
-async function takeOver(ctx, read, recorded, reason) {
-    const { log } = ctx;
-    const pair = read.check(recorded.live);
-    const now = (0,engine_state/* recordedState */.Od)(await ctx.traffic.read());
-    if (!sameRecord(recorded, now)) {
-        return leave(ctx, read, `the record changed while it was judged (${describe(now)}): another run is acting; leaving it.`);
-    }
-    if (ctx.settings.dryRun) {
-        return leave(ctx, read, `dry run: would put 100% back on ${pair.live.name}: ${reason}`);
-    }
-    saveGuard(ctx, pair);
-    // The record keeps the deployed commit: this run's own commit is not the rollout's.
-    if (recorded.commit)
-        ctx.status.retarget(recorded.commit);
-    const record = phaseRecorder(ctx, pair, recordedPlan(ctx, recorded), recorded.revision);
-    await record('in-progress', `reconcile is restoring traffic: ${reason}`);
-    await ctx.clock.sleep(CLAIM_SETTLE_MS);
-    const claimed = (0,engine_state/* recordedState */.Od)(await ctx.traffic.read());
-    if (claimed?.owner !== ctx.owner) {
-        return leave(ctx, read, `another run claimed the rollout first (${describe(claimed)}); leaving it.`);
-    }
-    log.warn(`Restoring all traffic to ${pair.live.name}: ${reason}`);
-    const startedAt = ctx.clock.now();
-    try {
-        await ctx.traffic.restore(pair.groups, { budgetMs: 60_000 });
-    }
-    catch (error) {
-        return {
-            outcome: outcome(pair, 'rolled-back', pair.tenths, `${reason}; and traffic could NOT be restored: ${(0,rollout/* messageOf */.bD)(error)}`),
-            failed: true,
-            settled: false,
-            restoreCommands: ctx.traffic.restoreCommands(pair.groups)
-        };
-    }
-    log.info(`All traffic is back on ${pair.live.name}, verified on every rule.`);
-    await record('rolled-back', reason).catch(e => log.warn(`Traffic is safe, but the rollback could not be recorded: ${(0,rollout/* messageOf */.bD)(e)}`));
-    const end = outcome(pair, 'rolled-back', 0, reason);
-    core/* error */.z3(`ecs-canary reconcile: ${reason}`, { title: 'ecs-canary watchdog rolled back' });
-    if (recorded.commit) {
-        await commitStatus(ctx.settings, log, recorded.commit).post('failure', outcomeText(end, pair.tenths));
-    }
-    else {
-        log.warn('No commit is recorded on the rules: no commit status was posted.');
-    }
-    return {
-        outcome: end,
-        failed: true,
-        settled: true,
-        summary: {
-            cluster: ctx.settings.cluster,
-            newService: pair.idle.name,
-            oldService: pair.live.name,
-            plan: recorded.plan || (0,engine_plan/* formatPlan */.nT)(recordedPlan(ctx, recorded)),
-            mode: ctx.settings.mode,
-            record: {
-                startedAt,
-                stages: [],
-                timeline: [
-                    { at: startedAt, tenths: pair.tenths },
-                    { at: ctx.clock.now(), tenths: 0 }
-                ],
-                outcome: end
-            }
-        }
-    };
-}
-/** Writes nothing; one line; fails the job only when the rollout could not be watched. */
-function leave(ctx, read, line, blind = false) {
-    const text = `ecs-canary reconcile: ${line}`;
-    if (blind)
-        ctx.log.warn(text);
-    else
-        ctx.log.info(text);
-    const pair = safePair(read);
-    return {
-        outcome: {
-            result: 'unchanged',
-            tenths: Math.max(0, pair?.tenths ?? 0),
-            reason: line,
-            liveService: pair?.live.name ?? ctx.settings.services[0],
-            idleService: pair?.idle.name ?? ctx.settings.services[1]
-        },
-        failed: blind,
-        settled: true
-    };
-}
-function safePair(read) {
-    try {
-        return read.check(read.recorded?.live);
-    }
-    catch {
-        return undefined;
-    }
-}
-function describe(state) {
-    return state
-        ? `${state.phase} by ${(0,engine_state/* ownerUrl */.p0)(state.owner)}, updated ${state.updated}`
-        : 'no record';
-}
-
-// EXTERNAL MODULE: ./src/github/endings.ts
-var endings = __nccwpck_require__(919);
-;// CONCATENATED MODULE: ./src/modes/status.ts
-
-
-
-
-
-
-/** `web-green takes 100%` or `web-green takes 5%, web-blue 95%`: shares by service name. */
-function sharesText(pair) {
-    const idle = pair.tenths;
-    if (idle <= 0)
-        return `${pair.live.name} takes 100%`;
-    if (idle >= 1000)
-        return `${pair.idle.name} takes 100%`;
-    return `${pair.idle.name} takes ${(0,engine_plan/* percentText */.fL)(idle)}, ${pair.live.name} ${(0,engine_plan/* percentText */.fL)(1000 - idle)}`;
-}
-/** One rule's weights labelled with the services, for the log and the summary. */
-function ruleWeights(rule, pair) {
-    const weight = (arn) => rule.targets.find(t => t.arn === arn)?.weight ?? 0;
-    const found = (0,rollout/* describeShare */.rm)(rule, pair.groups);
-    return {
-        arn: rule.arn,
-        weights: [
-            [pair.live.name, weight(pair.groups.live)],
-            [pair.idle.name, weight(pair.groups.idle)]
-        ],
-        ...(found.ours ? {} : { note: found.text })
-    };
-}
-function weightsLine(rule) {
-    const weights = rule.weights.map(([name, w]) => `${name}=${w}`).join(' ');
-    const idle = rule.weights[1]?.[1] ?? 0;
-    const share = (0,engine_plan/* shareOf */.tC)({ live: rule.weights[0]?.[1] ?? 0, idle });
-    const text = share ? ` (${rule.weights[1][0]} ${(0,engine_plan/* percentText */.fL)(share.tenths)})` : '';
-    return `${weights}${text}${rule.note ? `; ${rule.note}` : ''}`;
-}
-/** Runs `mode: status`. */
-async function status_status(ctx) {
-    const { log } = ctx;
-    const read = await readPair(ctx, false);
-    const recorded = read.recorded;
-    let pair;
-    try {
-        pair = read.check(recorded?.live);
-    }
-    catch (error) {
-        log.warn((0,rollout/* messageOf */.bD)(error));
-        // Status reports any state, split or out of step included: it is where people look first.
-        if (!(error instanceof SplitTraffic) && !(error instanceof RulesDisagree))
-            throw error;
-        pair = read.check(recorded?.live ?? ctx.settings.services[0], true);
-    }
-    const rules = read.rules.map(rule => ruleWeights(rule, pair));
-    const shares = sharesText(pair);
-    log.info(`Pair: live ${pair.live.name}, idle ${pair.idle.name}: ${shares}`);
-    for (const rule of rules)
-        log.info(`  ${rule.arn}: ${weightsLine(rule)}`);
-    const facts = recorded ? recordFacts(recorded) : ['No rollout is recorded on these rules yet.'];
-    for (const line of facts)
-        log.info(line);
-    const reason = recorded ? `${recorded.phase}: ${shares}` : `no rollout recorded: ${shares}`;
-    const markdown = (0,endings/* renderEnding */.il)({
-        subject: `${pair.live.name} ⇄ ${pair.idle.name} on ${ctx.settings.cluster}`,
-        headline: `**Status** (nothing was changed): ${reason}.`,
-        revision: recorded?.revision || pair.idle.taskDefinition,
-        commit: recorded?.commit ?? 'none recorded',
-        facts,
-        rules
-    });
-    return {
-        outcome: {
-            result: 'unchanged',
-            tenths: pair.tenths,
-            reason,
-            liveService: pair.live.name,
-            idleService: pair.idle.name
-        },
-        failed: false,
-        settled: true,
-        taskDefinitionArn: recorded?.revision || pair.idle.taskDefinition,
-        summaryMarkdown: markdown
-    };
-}
-function recordFacts(recorded) {
-    return [
-        `Phase: ${recorded.phase} (updated ${recorded.updated})`,
-        `Plan: ${recorded.plan}`,
-        `Owner: ${(0,engine_state/* ownerUrl */.p0)(recorded.owner)}`,
-        ...(recorded.revision ? [`Revision: ${recorded.revision}`] : []),
-        ...(recorded.commit ? [`Commit: ${recorded.commit}`] : []),
-        ...(recorded.reason ? [`Reason: ${recorded.reason}`] : [])
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
-/**
- * The main step: read the settings, run the mode, report. With `post.ts`, the only caller of
- * `core.setFailed`.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const MODES = {
-    deploy: deploy,
-    promote: promote,
-    rollback: rollback,
-    status: status_status,
-    reconcile: reconcile
-};
-/** Runs the main step. Never throws: every failure ends in `core.setFailed`. */
-async function runMain() {
-    // First of all: from now on the same bundle, run again by the runner, is the post step.
-    core/* saveState */.LZ(src_names/* State */.Uw.isPost, 'true');
-    const controller = new AbortController();
-    const onSignal = (signal) => {
-        if (!controller.signal.aborted) {
-            core/* warning */.$e(`Received ${signal}: the job is being cancelled; stopping and restoring traffic.`);
-        }
-        controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    let ctx;
-    try {
-        const settings = readSettings(name => core/* getInput */.V4(name));
-        ctx = makeContext(settings, controller.signal);
-        const end = await MODES[settings.mode](ctx);
-        const failure = await publish(ctx, end);
-        if (failure)
-            core/* setFailed */.C1(failure);
-    }
-    catch (error) {
-        // Only checks and reads throw out of a mode: nothing was moved.
-        const message = credentialsHint(error) ?? (0,rollout/* messageOf */.bD)(error);
-        core/* setOutput */.uH(src_names/* Output */.k7.result, 'unchanged');
-        core/* setOutput */.uH(src_names/* Output */.k7.reason, message);
-        ctx?.status.post('failure', `refused: ${message}`);
-        await (0,summary/* writeSummary */.Sy)(refusal(ctx, message));
-        await ctx?.status.flush(flushBudget(controller.signal));
-        core/* setFailed */.C1(message);
-    }
-    finally {
-        releaseSignals(onSignal, controller.signal.aborted);
-    }
-}
-/** The summary of a run refused before any write; the inputs as given when they did not parse. */
-function refusal(ctx, reason) {
-    const settings = ctx?.settings;
-    return (0,endings/* refusalSummary */.Ze)({
-        cluster: settings?.cluster ?? core/* getInput */.V4(src_names/* Input */.pd.cluster),
-        services: settings?.services ??
-            core/* getInput */.V4(src_names/* Input */.pd.services)
-                .split(/[\s,]+/)
-                .filter(Boolean),
-        mode: settings?.mode ?? (core/* getInput */.V4(src_names/* Input */.pd.mode) || 'deploy'),
-        reason,
-        revision: settings?.taskDefinition ?? 'none given: the idle service keeps its own',
-        commit: ctx?.status.target ?? safeTarget()
-    });
-}
-/**
- * Ends main's signal handling. After a cancel, calls abandoned to meet the runner's deadline
- * may still be retrying: they must not hold the process until the runner kills it, nor may a
- * late SIGTERM kill a step that has already reported. So the handlers stay, and the process
- * exits (with the exit code already set) once its output has had `graceMs` to drain.
- */
-function releaseSignals(onSignal, cancelled, graceMs = 200) {
-    if (cancelled) {
-        setTimeout(() => process.exit(), graceMs).unref();
-        return;
-    }
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-}
-
-
-/***/ }),
-
-/***/ 4916:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   oQ: () => (/* binding */ restoreScaling),
-/* harmony export */   t1: () => (/* binding */ ScaleInHold),
-/* harmony export */   wK: () => (/* binding */ recordedScaleIn)
-/* harmony export */ });
-/* unused harmony export scaleInTag */
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6455);
-/**
- * The scale-in this action suspends on the pair while traffic moves, recorded on the rules before
- * it is written and cleared after it is put back, so a run that dies never leaves auto scaling
- * suspended without a record saying so. Every ending calls `resume`, except a pause (and an
- * unverified restore), which keep it suspended and say so; the post step and `mode: reconcile`
- * call `restoreScaling` from the record.
- */
-
-const NONE = 'none';
-/** The tag that records `services` (`none` for none). */
-function scaleInTag(services) {
-    return { [_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn]: services.length > 0 ? services.join(' ') : NONE };
-}
-/** The services the record on `rules` says this action suspended; the first record speaks. */
-function recordedScaleIn(rules) {
-    for (const rule of rules) {
-        const value = rule.tags[_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn];
-        if (value !== undefined)
-            return value.split(/\s+/).filter(s => s && s !== NONE);
-    }
-    return [];
-}
-/** Holds the pair's scale-in suspended for as long as a run moves traffic. */
-class ScaleInHold {
-    scaling;
-    record;
-    log;
-    held;
-    constructor(scaling, record, recorded, log) {
-        this.scaling = scaling;
-        this.record = record;
-        this.log = log;
-        // A paused rollout's record carries over to the run that continues or undoes it.
-        this.held = [...recorded];
-    }
-    /** The services whose scale-in this action holds suspended. */
-    get services() {
-        return this.held;
-    }
-    /**
-     * Suspends the scale-in of every service in `services` that has a scalable target and is not
-     * suspended already (by someone else: that one is left alone, and never resumed by us). The
-     * record is written first. Returns the targets read, for their MaxCapacity.
-     */
-    async suspend(services) {
-        const targets = await this.scaling.describe(services);
-        const due = services.filter(s => {
-            const t = targets.get(s);
-            return t !== undefined && !t.scaleInSuspended;
-        });
-        const next = [...new Set([...this.held, ...due])];
-        if (next.length !== this.held.length) {
-            await this.record(scaleInTag(next));
-            this.held = next;
-        }
-        for (const service of due)
-            await this.scaling.setScaleIn(targets.get(service), true);
-        return targets;
-    }
-    /** Resumes everything held, then clears the record. See `restoreScaling`. */
-    async resume() {
-        this.held = await restoreScaling({
-            scaling: this.scaling,
-            services: this.held,
-            record: this.record,
-            log: this.log
-        });
-    }
-    /** Says, at a pause, what stays suspended and what puts it back. */
-    explainPause() {
-        if (this.held.length === 0)
-            return;
-        this.log.info(`Auto scaling scale-in of ${this.held.join(' and ')} stays suspended while the rollout is ` +
-            `paused (recorded in the ${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn} tag); mode: promote or mode: rollback resumes it.`);
-    }
-}
-/**
- * Resumes the scale-in of the recorded services and rewrites the record with what is left (none
- * when all went well). A target deregistered meanwhile, or resumed by someone already, needs
- * nothing. Tries every service before it throws, naming the ones still suspended. Returns the
- * services still held. Used by every ending, the post step and `mode: reconcile`.
- */
-async function restoreScaling(deps) {
-    const { scaling, services, record, log } = deps;
-    if (services.length === 0)
-        return [];
-    const targets = await scaling.describe(services);
-    const failed = [];
-    for (const service of services) {
-        const target = targets.get(service);
-        if (!target?.scaleInSuspended)
-            continue;
-        try {
-            await scaling.setScaleIn(target, false);
-        }
-        catch (error) {
-            failed.push({ service, error });
-        }
-    }
-    const left = failed.map(f => f.service);
-    await record(scaleInTag(left));
-    if (failed.length > 0) {
-        throw new Error(failed.map(f => (f.error instanceof Error ? f.error.message : String(f.error))).join('; ') +
-            ` The record (tag ${_names_js__WEBPACK_IMPORTED_MODULE_0__/* .Tag */ .vw.scaleIn}) still lists ${left.join(' and ')}: the post step or ` +
-            `mode: reconcile retries, or resume it by hand with aws application-autoscaling ` +
-            `register-scalable-target --suspended-state DynamicScalingInSuspended=false.`);
-    }
-    if (services.length > 0)
-        log.info(`Auto scaling scale-in is back as it was on ${services.join(' and ')}.`);
-    return [];
-}
-
-
-/***/ }),
-
-/***/ 6455:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Uw: () => (/* binding */ State),
-/* harmony export */   k7: () => (/* binding */ Output),
-/* harmony export */   pd: () => (/* binding */ Input),
-/* harmony export */   vw: () => (/* binding */ Tag)
-/* harmony export */ });
-/** Every public name in one place: inputs, outputs, saved state and the tags kept on the rules. */
-const Input = {
-    cluster: 'cluster',
-    services: 'services',
-    listenerRules: 'listener-rules',
-    taskDefinition: 'task-definition',
-    stages: 'stages',
-    bakeTime: 'bake-time',
-    alarms: 'alarms',
-    pollInterval: 'poll-interval',
-    insufficientData: 'insufficient-data',
-    mode: 'mode',
-    canaryCapacity: 'canary-capacity',
-    afterPromotion: 'after-promotion',
-    serviceTimeout: 'service-timeout',
-    allowFamilyChange: 'allow-family-change',
-    analysis: 'analysis',
-    maxErrorRate: 'max-error-rate',
-    maxLatency: 'max-latency',
-    minRequests: 'min-requests',
-    statusContext: 'status-context',
-    githubToken: 'github-token',
-    dryRun: 'dry-run',
-    to: 'to',
-    allowRedeploy: 'allow-redeploy',
-    healthGate: 'health-gate',
-    canaryHeadroom: 'canary-headroom',
-    canaryMinTasks: 'canary-min-tasks',
-    rollbackNow: 'rollback-now',
-    staleAfter: 'stale-after',
-    maxPause: 'max-pause',
-    roleToAssume: 'role-to-assume'
-};
-const Output = {
-    result: 'result',
-    percent: 'percent',
-    liveService: 'live-service',
-    idleService: 'idle-service',
-    taskDefinitionArn: 'task-definition-arn',
-    reason: 'reason'
-};
-/** Keys of `core.saveState`; the post step reads them back as `STATE_<key>`. */
-const State = {
-    /** Set by main at its very start: its presence tells the bundle it runs as the post step. */
-    isPost: 'is-post',
-    /** JSON of `Guard`: what post needs to put traffic back if main dies mid-rollout. */
-    guard: 'guard',
-    /** Set by main once traffic is safe (verified promoted, rolled back or paused). */
-    settled: 'settled'
-};
-/**
- * Tags on every listener rule (or listener) that record the rollout. ELB tag values allow
- * letters, digits, spaces and `_ . : / = + - @`, at most 256 characters.
- */
-const Tag = {
-    live: 'ecs-canary:live',
-    idle: 'ecs-canary:idle',
-    plan: 'ecs-canary:plan',
-    phase: 'ecs-canary:phase',
-    revision: 'ecs-canary:revision',
-    owner: 'ecs-canary:owner',
-    updated: 'ecs-canary:updated',
-    reason: 'ecs-canary:reason',
-    /**
-     * The services whose auto scaling scale-in this action suspended and must resume, separated
-     * by spaces, or `none`. Written before the suspension, cleared after the resume.
-     */
-    scaleIn: 'ecs-canary:scale-in-suspended',
-    /** UTC time the owning run last showed it is alive (refreshed at least once a minute). */
-    heartbeat: 'ecs-canary:heartbeat',
-    /** The commit being deployed, where every later run posts its status. */
-    commit: 'ecs-canary:commit',
-    /** The alarms watching the rollout, recorded at a pause so reconcile can keep watching. */
-    alarms: 'ecs-canary:alarms'
-};
-
-
-/***/ }),
-
-/***/ 6661:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   runPost: () => (/* binding */ runPost)
-/* harmony export */ });
-/* unused harmony export readPatiently */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(586);
-/* harmony import */ var _aws_config_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(6979);
-/* harmony import */ var _aws_retryable_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8835);
-/* harmony import */ var _aws_elb_traffic_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1933);
-/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9373);
-/* harmony import */ var _github_log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3385);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6455);
-/* harmony import */ var _engine_plan_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(955);
-/* harmony import */ var _engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2957);
-/* harmony import */ var _github_endings_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(919);
-/* harmony import */ var _github_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5776);
-/* harmony import */ var _modes_scale_in_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4916);
-/* harmony import */ var _engine_state_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1599);
-/**
- * The post step: if main ended without settling (killed, crashed, timed out), put traffic back
- * on the live service — but only where the rules still carry this run's ownership. Errors that
- * leave traffic safe are warnings; only traffic left unsafe fails the step.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Runs the post step. Never throws. */
-async function runPost() {
-    const saved = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.guard);
-    if (!saved || _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_names_js__WEBPACK_IMPORTED_MODULE_5__/* .State */ .Uw.settled) === 'true') {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq('ecs-canary post: nothing to undo.');
-        return;
-    }
-    let traffic;
-    let guard;
-    const found = {};
-    try {
-        guard = JSON.parse(saved);
-        traffic = new _aws_elb_traffic_js__WEBPACK_IMPORTED_MODULE_2__/* .ElbTraffic */ .T(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_12__/* .ElasticLoadBalancingV2Client */ .MlD({
-            ...(0,_aws_config_js__WEBPACK_IMPORTED_MODULE_13__/* .clientConfig */ .y)(guard.region),
-            ...(await roleCredentials(guard))
-        }), guard.rules, {
-            clock: _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m,
-            log: _github_log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u,
-            region: guard.region
-        });
-        await restoreIfOurs(traffic, guard, found);
-    }
-    catch (error) {
-        const commands = traffic && guard ? traffic.restoreCommands(guard) : [];
-        const reason = `the main step ended mid-rollout and traffic could not be restored: ${(0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`;
-        if (guard)
-            await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(postSummary(guard, found, false, reason, commands));
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ecs-canary post: ${reason}` +
-            (commands.length
-                ? `\nRun these to put all traffic back on ${guard?.liveService}:\n${commands.join('\n')}`
-                : ''));
-    }
-}
-/** With `role-to-assume`, main had no credentials in the environment: get them the same way. */
-async function roleCredentials(guard) {
-    if (!guard.roleToAssume)
-        return {};
-    const { webIdentityCredentials } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6963));
-    return {
-        credentials: webIdentityCredentials(guard.roleToAssume, guard.region, audience => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience))
-    };
-}
-/** The post step's summary: names the revision and commit recorded on the rules. */
-function postSummary(guard, found, restored, reason, commands) {
-    const groups = { live: guard.live, idle: guard.idle };
-    const rules = found.views?.map(view => ({
-        arn: view.arn,
-        weights: [guard.liveService, guard.idleService].map((name, i) => [
-            name,
-            view.targets.find(t => t.arn === (i === 0 ? groups.live : groups.idle))?.weight ?? 0
-        ])
-    }));
-    return (0,_github_endings_js__WEBPACK_IMPORTED_MODULE_8__/* .restoreSummary */ .rk)({
-        by: 'the post step',
-        restored,
-        liveService: guard.liveService,
-        idleService: guard.idleService,
-        reason,
-        ...(found.recorded?.revision ? { revision: found.recorded.revision } : {}),
-        ...(found.recorded?.commit ? { commit: found.recorded.commit } : {}),
-        ...(rules && !restored ? { rules } : {}),
-        ...(commands?.length ? { commands } : {})
-    });
-}
-/** How long the post step keeps trying to read the rules: it is the last line of defence. */
-const READ_BUDGET_MS = 20_000;
-/**
- * Reads the rules, retrying a failed read with backoff for up to `budgetMs`: one throttled or
- * failing read must not leave traffic split when the next would go through. An error no retry
- * fixes (AccessDenied, a validation error) ends it at once.
- */
-async function readPatiently(traffic, clock, warn, budgetMs = READ_BUDGET_MS) {
-    const deadline = clock.now() + budgetMs;
-    for (let wait = 250;; wait = Math.min(wait * 2, 4_000)) {
-        try {
-            return await traffic.read();
-        }
-        catch (error) {
-            // A denial or a refused request fails the same way every time: print the commands now.
-            if (!(0,_aws_retryable_js__WEBPACK_IMPORTED_MODULE_1__/* .canClearByItself */ .o)(error) || clock.now() + wait > deadline)
-                throw error;
-            warn(`ecs-canary post: could not read the rules (${(0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}); again in ${(0,_engine_plan_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(wait)}.`);
-            await clock.sleep(wait);
-        }
-    }
-}
-async function restoreIfOurs(traffic, guard, found) {
-    const views = await readPatiently(traffic, _clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m, line => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(line));
-    const recorded = (0,_engine_state_js__WEBPACK_IMPORTED_MODULE_11__/* .recordedState */ .Od)(views);
-    found.views = views;
-    if (recorded)
-        found.recorded = recorded;
-    if (!recorded || recorded.owner !== guard.owner) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step did not finish, but the rules are not this run's any more (owner: ${recorded ? (0,_engine_state_js__WEBPACK_IMPORTED_MODULE_11__/* .ownerUrl */ .p0)(recorded.owner) : 'none recorded'}); leaving them alone.`);
-        return;
-    }
-    if (recorded.phase !== 'in-progress') {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`ecs-canary post: the rollout is recorded as ${recorded.phase}; nothing to undo.`);
-        // A paused rollout keeps its scale-in suspended on purpose; any other ending puts it back.
-        if (recorded.phase !== 'paused')
-            await resumeScaling(traffic, guard, views);
-        return;
-    }
-    const moved = views.filter(v => (0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .describeShare */ .rm)(v, guard).tenths !== 0);
-    if (moved.length > 0) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: the main step ended mid-rollout with traffic on ${guard.idleService}; restoring all of it to ${guard.liveService}.`);
-        await traffic.restore(guard, { budgetMs: 60_000 });
-    }
-    const reason = `the job ended mid-rollout; the post step put all traffic back on ${guard.liveService}`;
-    try {
-        await traffic.tag({
-            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.phase]: 'rolled-back',
-            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.reason]: (0,_engine_state_js__WEBPACK_IMPORTED_MODULE_11__/* .tagValue */ .EZ)(reason),
-            [_names_js__WEBPACK_IMPORTED_MODULE_5__/* .Tag */ .vw.updated]: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
-        });
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the rollback could not be recorded: ${(0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`);
-    }
-    await (0,_github_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(postSummary(guard, found, true, reason));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(`ecs-canary: ${reason}.`, { title: 'ecs-canary rolled back in the post step' });
-    await resumeScaling(traffic, guard, views);
-}
-/**
- * Resumes the auto scaling scale-in the record lists. Loads the Application Auto Scaling client
- * only when there is something to resume, so the usual post step stays ELBv2-only. A failure is a
- * warning: traffic is safe, and the record stays for `mode: reconcile`.
- */
-async function resumeScaling(traffic, guard, views) {
-    const services = (0,_modes_scale_in_js__WEBPACK_IMPORTED_MODULE_10__/* .recordedScaleIn */ .wK)(views);
-    if (services.length === 0 || !guard.cluster)
-        return;
-    try {
-        const { ApplicationAutoScalingClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1491, 19));
-        const { ServiceScaling } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7517));
-        const client = new ApplicationAutoScalingClient((0,_aws_config_js__WEBPACK_IMPORTED_MODULE_13__/* .clientConfig */ .y)(guard.region));
-        await (0,_modes_scale_in_js__WEBPACK_IMPORTED_MODULE_10__/* .restoreScaling */ .oQ)({
-            scaling: new ServiceScaling(client, guard.cluster, _github_log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u),
-            services,
-            record: tags => traffic.tag(tags),
-            log: _github_log_js__WEBPACK_IMPORTED_MODULE_4__/* .coreLog */ .u
-        });
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ecs-canary post: traffic is safe, but the auto scaling scale-in of ${services.join(' and ')} could not be resumed: ${(0,_engine_rollout_js__WEBPACK_IMPORTED_MODULE_7__/* .messageOf */ .bD)(error)}`);
-    }
-}
-
-
-/***/ }),
-
-/***/ 2613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 9896:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-
-/***/ }),
-
-/***/ 1455:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 4708:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 8161:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-
-/***/ }),
-
-/***/ 6760:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1708:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-
-/***/ }),
-
-/***/ 857:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ }),
-
-/***/ 6257:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ debug),
-  N4: () => (/* binding */ endGroup),
-  z3: () => (/* binding */ error),
-  V9: () => (/* binding */ getIDToken),
-  V4: () => (/* binding */ getInput),
-  Gu: () => (/* binding */ getState),
-  Os: () => (/* binding */ group),
-  pq: () => (/* binding */ info),
-  LZ: () => (/* binding */ saveState),
-  C1: () => (/* binding */ setFailed),
-  uH: () => (/* binding */ setOutput),
-  Pq: () => (/* binding */ setSecret),
-  Oh: () => (/* binding */ startGroup),
-  z: () => (/* reexport */ summary),
-  $e: () => (/* binding */ warning)
-});
-
-// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getMultilineInput, isDebug, markdownSummary, notice, platform, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
-
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_.EOL.length);
-                n = s.indexOf(external_os_.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_.platform();
-const arch = external_os_.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
-    }
-    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
 
 /***/ })
 

@@ -46,7 +46,8 @@ function context(): Context {
     status,
     log: new MemoryLog(),
     stageGroup: new StageGroup(),
-    signal: AbortSignal.abort()
+    signal: AbortSignal.abort(),
+    settings: { testListenerRules: [] }
   } as unknown as Context
 }
 

@@ -138,7 +138,7 @@ describe('the health gate while a stage bakes (poll-interval 1s, alarms OK, no m
     // One read sees the dip and the stopped task: the restore follows that read.
     const ms = restoredAt - first!.at
     figures.push(`tasks stopped: rules 100% live ${ms} ms after the read that saw them`)
-    expect(ms).toBeLessThanOrEqual(POLL_MS + 1_000)
+    expect(ms).toBeLessThanOrEqual(POLL_MS + 2_000) // issue 23: within one poll plus 2 s, on a loaded machine too
   })
 
   it('lets a task replaced for maintenance through: one target draining, a new one initial then healthy', async () => {

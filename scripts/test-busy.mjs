@@ -56,8 +56,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 jest.on('close', (code, signal) => {
   stopGenerator()
   let success = false
+  let counts = 'no results'
   try {
-    success = JSON.parse(readFileSync(results, 'utf8')).success === true
+    const json = JSON.parse(readFileSync(results, 'utf8'))
+    success = json.success === true
+    counts = `${json.numPassedTests} passed, ${json.numFailedTests} failed, ${json.numRuntimeErrorTestSuites} suites not run`
   } catch {
     // No results: jest did not get that far.
   }
@@ -65,7 +68,7 @@ jest.on('close', (code, signal) => {
   const passed = code === 0 && !signal && success
   const minutes = ((Date.now() - started) / 60_000).toFixed(1)
   console.log(
-    `test:busy: the e2e suite ${passed ? 'passed' : 'FAILED'} under load in ${minutes} min; load average at the end ${load()}`
+    `test:busy: the e2e suite ${passed ? 'passed' : 'FAILED'} under load in ${minutes} min (jest: ${counts}; exit ${signal ?? code}); load average at the end ${load()}`
   )
   process.exitCode = passed ? 0 : 1
 })

@@ -34,7 +34,9 @@ describe('npm run sandbox', () => {
       // A process group of its own, as a terminal's foreground job: Ctrl-C signals all of it.
       detached: true
     })
-    const group = child.pid ?? 0
+    // Never 0: process.kill(-0) would signal this test's own process group (jest itself).
+    const group = child.pid
+    if (!group) throw new Error('npm run sandbox did not start')
     try {
       const printed = await untilReady(child, 120_000)
       child.removeAllListeners('exit')

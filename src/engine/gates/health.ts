@@ -49,10 +49,11 @@ export class HealthGate implements Gate {
       : undefined
     const verdict = this.judge.judge(targets, canary, now, stopped)
     if (!verdict.failure) return { verdict: 'pass', reason: '', detail: verdict.detail }
-    const tasks: StoppedTask[] = []
+    // The stopped tasks this read fetched are the evidence of any failure they led to (a crash
+    // seen at this read, or tasks missing): the summary's "why" shows them.
+    const tasks: StoppedTask[] = [...(stopped ?? [])]
     let why = ''
     if (verdict.failure.kind === 'tasks') {
-      if (stopped) tasks.push(...stopped)
       why = stopped ? stoppedText(stopped) : await this.stopReasons(tasks)
     }
     // The service's events were in the DescribeServices answer already ("A maximum of 100 of the

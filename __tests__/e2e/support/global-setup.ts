@@ -290,9 +290,20 @@ async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void>
   }
 }
 
-// SIGTERM (moto exits cleanly on it), then SIGKILL if it is still there after 5 s.
-async function stopProcess(child: ChildProcess): Promise<void> {
+/**
+ * SIGTERM, then SIGKILL if it is still there after 5 s; resolves once it has exited.
+ *
+ * moto answers SIGTERM with `sys.exit(0)` (its server.py installs that handler), which runs only
+ * when the server's main thread gets back to Python, then shuts the interpreter down: about 1 s
+ * on a quiet machine, more under load. The child was unreferenced when it started, so it is
+ * referenced again first: otherwise, once the 5 s timer has fired, nothing keeps the event loop
+ * alive while the child dies, and Node exits in the middle of this await. In jest's global
+ * teardown that exit came before jest wrote its results or set its exit code: a run with failed
+ * tests exited 0 (issue 28, `npm run test:busy`).
+ */
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
+  child.ref()
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
   child.kill('SIGTERM')
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)

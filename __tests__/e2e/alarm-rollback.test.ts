@@ -3,6 +3,7 @@ import { provisionStack, readTags, setAlarm } from './support/fixture.js'
 import { useE2e } from './support/harness.js'
 import {
   deployInputs,
+  firstWeightWrite,
   pairWeights,
   reportFileTiming,
   waitUntilAllOn
@@ -41,7 +42,8 @@ describe.each([
 
     const flippedAt = Date.now()
     await setAlarm(s.aws, 'web-5xx', 'ALARM', STATE_REASON)
-    const restoredAt = await waitUntilAllOn(s, 'blue', rules, { timeoutMs: 15_000 })
+    const flipped = Date.now()
+    const restoredAt = await waitUntilAllOn(s, 'blue', rules, { timeoutMs: 60_000 })
     const result = await action.done
 
     expect(result.code).toBe(1)
@@ -81,8 +83,14 @@ describe.each([
       `flip ${flipAfterMs} ms into the bake: rollback logged after ${logged(/Rolling back/)} ms, ` +
         `rules read back 100% live after ${restoredMs} ms, "Traffic restored" logged after ${logged(/^Traffic restored/)} ms`
     )
-    // One poll interval to notice, plus the writes and the read-back.
-    expect(restoredMs).toBeLessThan(1000 + 3000)
+    // Noticed at the first read of the alarms after the flip (one in flight at the flip may
+    // already see it): no second poll round before the restore. How fast in seconds is the
+    // bench's "Reaction" rows, not a verdict a loaded machine could change.
+    const restore = firstWeightWrite(e2e.proxy.calls(), flippedAt)
+    const alarmReads = e2e.proxy
+      .calls()
+      .filter(c => c.operation === 'DescribeAlarms' && c.at >= flipped && c.at <= restore.at)
+    expect(alarmReads.length).toBeLessThanOrEqual(1)
   })
 })
 

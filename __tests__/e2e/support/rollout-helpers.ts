@@ -1,6 +1,7 @@
 import { afterAll, afterEach } from '@jest/globals'
 import { readWeights } from './fixture.js'
 import type { Color, Stack } from './fixture.js'
+import type { ProxyCall } from './fault-proxy.js'
 
 /** The default stage shares with one-second bakes: a whole rollout in about seven seconds. */
 export const FAST_STAGES = '1:1s,2:1s,5:1s,10:1s,50:1s,100:1s'
@@ -61,6 +62,20 @@ export async function waitUntilAllOn(
     if (Date.now() > deadline) throw new Error(`the rules never read back all on ${color}`)
     await new Promise(resolve => setTimeout(resolve, everyMs))
   }
+}
+
+/**
+ * The first weight write (ModifyRule or ModifyListener) the fault proxy received at or after
+ * `since`: in a test whose bake fails, the action's restore. A reaction test counts the gate's
+ * reads before it (caught at the first read that could see the fault, no extra poll), which no
+ * load can change; how fast that is, in seconds, is the bench's to measure (bench/results.md).
+ */
+export function firstWeightWrite(calls: ProxyCall[], since: number): ProxyCall {
+  const write = calls.find(
+    c => c.at >= since && (c.operation === 'ModifyRule' || c.operation === 'ModifyListener')
+  )
+  if (!write) throw new Error('the proxy saw no ModifyRule or ModifyListener after the fault')
+  return write
 }
 
 /** A background reader of the rules' weights while the action runs. */

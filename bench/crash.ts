@@ -112,9 +112,9 @@ export async function crashTrials(
         }
       })
       const result = await run.done
-      // The strict stand-in's `rule-read-lag` shows the rules as they were for `ruleLagMs` (1 s)
-      // after the rollback's writes: the next trial's rollout would read them split.
-      await sleep(1_500)
+      // The strict stand-in's `rule-read-lag` shows the rules as they were for a while after the
+      // rollback's writes: the next trial's rollout would read them split (issue 28).
+      await lane.proxy.readLagOver()
       timeline.close()
       for (const op of ['DescribeTargetHealth', ...ECS]) proxy.on(op, undefined)
       if (result.outputs.result !== 'rolled-back') {

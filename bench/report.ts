@@ -3,6 +3,8 @@
  */
 import type { BakeCalls } from './baking.js'
 import type { HealthSample } from './health.js'
+import { crashRows } from './crash.js'
+import type { CrashSample } from './crash.js'
 import type { CallProfile, OverheadSample } from './overhead.js'
 import type { ReactionSample } from './reaction.js'
 import type { StartupResult } from './startup.js'
@@ -30,6 +32,8 @@ const DEFAULT_POLL_MS = 5_000
 export interface BenchResults {
   reaction: ReactionSample[]
   health: HealthSample[]
+  /** Crash trials (issue 23); none when not measured. */
+  crash: CrashSample[]
   overhead: OverheadSample[]
   profiles: Record<1 | 2, CallProfile>
   baking: BakeCalls[]
@@ -160,6 +164,9 @@ export function renderResults(results: BenchResults): string {
     reactionRow(results.reaction, 5_000),
     ...(results.health.length > 0
       ? [healthRow(results.health, 1_000), healthRow(results.health, 5_000)]
+      : []),
+    ...(results.crash.length > 0
+      ? [...crashRows(results.crash, 1_000), ...crashRows(results.crash, 5_000)]
       : []),
     overheadRow(results.overhead, 1, 1_000),
     overheadRow(results.overhead, 2, 1_500),

@@ -5,6 +5,8 @@
  *
  *   BENCH_TRIALS=20   trials per poll interval (default 20)
  *   BENCH_LANES=4     stacks per poll interval running trials side by side (default 4)
+ *   BENCH_CRASH_TRIALS=10  crash trials per poll interval (default 10; bench/crash-run.ts
+ *                     measures only those)
  *   BENCH_NODE=/path  another node binary to measure start-up on as well (default: the pinned
  *                     Node 24 the e2e tests run the action on, .node24/bin/node)
  *   BENCH_BASELINE=/path/index.js  an older bundle to time start-up against (before/after),
@@ -21,6 +23,7 @@ import { startGitHubStandin } from '../__tests__/e2e/support/github-standin.js'
 import { repoRoot } from '../__tests__/e2e/support/runner-env.js'
 import { actionNode } from '../__tests__/e2e/support/runner.js'
 import { bakeCalls } from './baking.js'
+import { crashTrials } from './crash.js'
 import { costRun, renderCost } from './cost.js'
 import { Mutex, openLane } from './lane.js'
 import type { Lane } from './lane.js'
@@ -37,6 +40,7 @@ process.removeAllListeners('warning')
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 20)
 const LANES = Number(process.env.BENCH_LANES ?? 4)
+const CRASH_TRIALS = Number(process.env.BENCH_CRASH_TRIALS ?? 10)
 const OVERHEAD_REPEATS = 3
 
 const log = (text: string): void => console.error(`bench: ${text}`)
@@ -97,6 +101,14 @@ try {
       all => all.flat()
     )
 
+    log(`crash: ${CRASH_TRIALS} crashing-canary trials at poll-interval 1s and 5s`)
+    const crash = (
+      await Promise.all([
+        crashTrials(fast[0], 1_000, CRASH_TRIALS, window),
+        crashTrials(slow[0], 5_000, CRASH_TRIALS, window)
+      ])
+    ).flat()
+
     log(`stage overhead: ${OVERHEAD_REPEATS} six-stage rollouts on one rule and on two`)
     const overhead: OverheadSample[] = []
     for (let i = 0; i < OVERHEAD_REPEATS; i++) {
@@ -124,6 +136,7 @@ try {
     const markdown = renderResults({
       reaction,
       health,
+      crash,
       overhead,
       profiles,
       baking,
@@ -134,6 +147,7 @@ try {
         `Reaction: the alarm is set with SetAlarmState at a uniformly random point 0.2 s to 0.2 s + 3 polls into a 30-minute first stage; the bench then reads both rules (listener and /api/*) straight from moto every ${READ_EVERY_MS} ms. A lane that had to wait its turn (see below) waits a further random 0 to 1 poll before firing, so the moment stays random against its own polls. The time is from sending SetAlarmState to the middle of the window in which the rules flipped (± ${Math.ceil(Math.max(...reaction.map(s => s.errorMs)))} ms at worst).`,
         `Trials run ${LANES} at a time per poll interval (${2 * LANES} stacks, each its own account, proxy and action process), but the alarm-to-restore windows are serialised across all lanes: at most one action reacts at any moment, while the others sit mid-bake polling once per interval. More at once would start to measure the 2-core machine rather than the action.`,
         `Health gate: the same lanes, one trial after another; a proxy in front of the lane's counting proxy answers DescribeTargetHealth of the canary's group (moto's targets are always healthy) and turns both targets unhealthy at a uniformly random point 0.2 s to 0.2 s + 3 polls into a 30-minute first stage, windows serialised as above. Two figures: from the flip (the gate needs two unhealthy reads, so up to two polls) and from the second unhealthy read the action got (the gate's own reaction). Every alarm stays OK and no metrics exist.`,
+        "Crash rows (issue 23; `npx tsx bench/crash-run.ts` re-measures only these): one lane per poll interval, one trial after another, crashes serialised. A health proxy in front of the lane's counting proxy answers DescribeServices, ListTasks, DescribeTasks and DescribeTargetHealth for the canary from `EcsTimeline` (moto's services run no tasks): at a uniformly random point 10 s to 10 s + 3 polls into a 30-minute first stage a task exits with code 1 (`EssentialContainerExited`), again every 8 s, each replaced 4 s later. Measured from the first stop (its STOPPED task, the running-count dip and the \"has stopped 1 running tasks\" event appear at that instant) to the midpoint of the window in which every rule read back 100% on live. ECS reads per minute: counted by the lane's proxy over the healthy part of each bake (from 1 s after the stage began to the first stop); while nothing stops the gate reads only DescribeServices, and a read that sees a stop adds one ListTasks and one DescribeTasks.",
         'ECS limits: DescribeServices is a "service read action", sustained 20 requests/s with a bucket of 100; ListTasks and DescribeTasks are "cluster resource read actions", also 20/s (Amazon ECS API reference, "Request throttling for the Amazon ECS API", https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html). The side-by-side figure counts the health gate\'s DescribeTargetHealth against the ELBv2 describe rate and its DescribeServices against ECS\'s.',
         'Stage overhead: six 2 s stages at the default poll-interval (5s), commit statuses on (to a local GitHub stand-in); the one-rule and the two-rule rollout ran side by side. Pre-flight (start-up, checks, preparing the idle service) is reported apart and not in the per-stage figure.',
         'AWS calls: per stage = the calls from the first weight write to the end, alarm reads left out, divided by six (so the final promotion tags are spread over the stages). Per minute of baking: one 60 s stage. Side by side: each rollout spreads its stage calls over a 5-minute bake; a burst where many rollouts shift at the same second draws on the ELBv2 bucket, which the SDK retries absorb.',

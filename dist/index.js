@@ -75543,8 +75543,10 @@ class HealthGate {
             why = stopped ? stoppedText(stopped) : await this.stopReasons(tasks);
         }
         // The service's events were in the DescribeServices answer already ("A maximum of 100 of the
-        // latest events are displayed", Service.events): those of this stage, by createdAt.
-        const since = window?.stageStartedAt ?? -Infinity;
+        // latest events are displayed", Service.events): those of this stage, by createdAt. An event's
+        // time comes to the engine in whole seconds (the adapter's ISO text), so the stage's start is
+        // taken to its second too: a crash in the stage's first second is this stage's.
+        const since = window ? Math.floor(window.stageStartedAt / 1_000) * 1_000 : -Infinity;
         const events = canary.events.filter(e => !(Date.parse(e.at) < since));
         return {
             verdict: 'fail',

@@ -107,6 +107,18 @@ describe('a canary that crashes every ~8 s (exit code 1, replaced in ~4 s), alar
         expect(await pairWeights(s, arn)).toEqual({ blue: 100, green: 0 })
         expect((await readTags(s.aws, arn))['ecs-canary:phase']).toBe('rolled-back')
       }
+      // The job summary says why (issue 26), from the tasks and events the gate read.
+      const why = result.summary.slice(result.summary.indexOf('#### Why it rolled back'))
+      expect(why).toMatch(/^#### Why it rolled back\n/)
+      expect(why).toContain('Stopped by the health gate (the canary service and its targets).')
+      expect(why).toContain(
+        `| ${first.taskId} | EssentialContainerExited | Essential container in task exited | web 1 |`
+      )
+      expect(why).toMatch(
+        new RegExp(
+          `- \\d\\d:\\d\\d:\\d\\d UTC: \\(service ${s.services[s.idle].name}\\) has stopped 1 running tasks: \\(task ${first.taskId}\\)\\.`
+        )
+      )
       // Caught at the first read of the canary service after the stop: no second poll round
       // before the restore. In seconds ("one poll + 2 s"), bench/results.md's crash rows.
       const restore = firstWeightWrite(e2e.proxy.calls(), first.at)

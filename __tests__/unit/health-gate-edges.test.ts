@@ -69,6 +69,29 @@ describe('HealthGate readings', () => {
     })
   })
 
+  it('keeps the events of the stage as evidence, the first second of the stage included', async () => {
+    const reader = new Reader()
+    reader.target = { id: 'a:80', state: 'unhealthy', reason: 'Target.Timeout' }
+    const started = Date.parse('2026-12-07T10:00:05.600Z')
+    reader.svc = {
+      ...service(),
+      events: [
+        { at: '2026-12-07T10:00:05Z', message: 'in the same second as the stage began, after it' },
+        { at: '2026-12-07T10:00:04Z', message: 'the second before the stage' }
+      ]
+    }
+    const gate = new HealthGate(reader, new FakeClock())
+    const window = { stageStartedAt: started, now: started + 2_000 }
+    await gate.read(window)
+    const reading = await gate.read(window)
+    expect(reading.evidence).toEqual({
+      gate: 'health',
+      events: [
+        { at: '2026-12-07T10:00:05Z', message: 'in the same second as the stage began, after it' }
+      ]
+    })
+  })
+
   it('adds nothing to a task failure when the stop reasons do not come in time', async () => {
     const reader = new Reader()
     const gate = new HealthGate(reader, new FakeClock(), {

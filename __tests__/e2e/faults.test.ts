@@ -72,7 +72,7 @@ describe('a ModifyRule that keeps failing on the second of two rules', () => {
       expect.objectContaining({ command: 'error', message: expect.stringContaining(s.rules.api) })
     )
     // The default action: stage 1, stage 2, put back to stage 1's weights, then rolled back.
-    const listener = tap.writes().filter(w => w.arn === s.listenerArn)
+    const listener = tap.answered().filter(w => w.arn === s.listenerArn)
     expect(listener.map(w => greenAndStatus(s, w))).toEqual([
       [1, 200],
       [2, 200],
@@ -80,7 +80,7 @@ describe('a ModifyRule that keeps failing on the second of two rules', () => {
       [0, 200]
     ])
     // The rule: stage 1, then every attempt at stage 2 refused, then the rollback's attempts.
-    const rule = tap.writes().filter(w => w.arn === s.rules.api)
+    const rule = tap.answered().filter(w => w.arn === s.rules.api)
     const stage2 = rule.filter(w => w.weights[s.targetGroups.green.arn] === 2)
     expect(stage2.length).toBeGreaterThanOrEqual(1)
     expect(stage2.every(w => w.status === 500)).toBe(true)
@@ -91,7 +91,7 @@ describe('a ModifyRule that keeps failing on the second of two rules', () => {
       ...rule.slice(1 + stage2.length).map(() => 0)
     ])
     // The revert of the default action went out before the rollback wrote anything.
-    const order = tap.writes().map(w => `${w.operation}:${w.weights[s.targetGroups.green.arn]}`)
+    const order = tap.answered().map(w => `${w.operation}:${w.weights[s.targetGroups.green.arn]}`)
     expect(order.indexOf('ModifyListener:1', 1)).toBeLessThan(order.indexOf('ModifyListener:0'))
     expect(order.indexOf('ModifyListener:1', 1)).toBeLessThan(order.indexOf('ModifyRule:0'))
     expect(await pairWeights(s, s.listenerArn)).toEqual({ blue: 100, green: 0 })

@@ -63,8 +63,8 @@ describe('a deploy whose alarms stay OK, over the default action and the /api/* 
     expect(sentTo(s.listenerArn)).toEqual(STAGES.slice(1))
     expect(sentTo(s.rules.api)).toEqual(STAGES.slice(1))
     // The two writes of a stage go out together, so only their number is fixed, not their order.
-    expect(tap.writes().filter(w => w.operation === 'ModifyListener')).toHaveLength(6)
-    expect(tap.writes().filter(w => w.operation === 'ModifyRule')).toHaveLength(6)
+    expect(tap.answered().filter(w => w.operation === 'ModifyListener')).toHaveLength(6)
+    expect(tap.answered().filter(w => w.operation === 'ModifyRule')).toHaveLength(6)
   })
 
   it('ends promoted, with all traffic on the new service and the roles swapped', async () => {

@@ -12,6 +12,11 @@ export interface TappedWrite {
   actions: string[]
   /** The HTTP status the action got back (after the fault proxy). */
   status?: number
+  /**
+   * The action hung up before the answer reached it: the SDK's request timeout on a loaded
+   * machine, after which it sends the same write again (moto may still have applied this one).
+   */
+  abandoned?: boolean
 }
 
 /** A recorder of the action's listener writes, between the action and the fault proxy. */
@@ -19,6 +24,11 @@ export interface WriteTap {
   /** Give this to the action as its AWS endpoint. */
   url: string
   writes(): TappedWrite[]
+  /**
+   * The writes whose answer reached the action: its sequence as it saw it, without an attempt
+   * the SDK gave up on and sent again. Under load that retry repeats a write (issue 28).
+   */
+  answered(): TappedWrite[]
   close(): Promise<void>
 }
 
@@ -36,7 +46,12 @@ export async function startWriteTap(target: string): Promise<WriteTap> {
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       const write = decodeWrite(body.toString('utf8'))
-      if (write) writes.push(write)
+      if (write) {
+        writes.push(write)
+        res.on('close', () => {
+          if (!res.writableFinished) write.abandoned = true
+        })
+      }
       const out = httpRequest(
         {
           host: upstream.hostname,
@@ -60,6 +75,7 @@ export async function startWriteTap(target: string): Promise<WriteTap> {
   return {
     url: `http://127.0.0.1:${port}`,
     writes: () => [...writes],
+    answered: () => writes.filter(w => !w.abandoned),
     async close() {
       server.closeAllConnections()
       await new Promise<void>(resolve => server.close(() => resolve()))

@@ -66,6 +66,12 @@ describe('the test sequencer with no jest cache', () => {
     expect(order).toEqual(['__tests__/e2e/new.test.ts', '__tests__/e2e/slow.test.ts'])
   })
 
+  it('fails rather than fall back to file size when the table does not parse', async () => {
+    const rootDir = project({})
+    writeFileSync(join(rootDir, 'scripts', 'test-durations.json'), '{"a.test.ts": 1,')
+    await expect(sorted(rootDir, { 'a.test.ts': 10 })).rejects.toThrow(SyntaxError)
+  })
+
   it('orders by file size, as jest does, when there is no table', async () => {
     const rootDir = mkdtempSync(join(tmpdir(), 'sequencer-'))
     const order = await sorted(rootDir, { 'a.test.ts': 10, 'b.test.ts': 20 })
